@@ -1,0 +1,150 @@
+//! Exact decimal amounts: "1250.75" ⇄ base units, for a mint's decimals. No floats.
+use thiserror::Error;
+
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+pub enum AmountError {
+    #[error("amount is empty")]
+    Empty,
+    #[error("amount '{0}' is negative")]
+    Negative(String),
+    #[error("amount '{0}' is not a decimal number")]
+    NotANumber(String),
+    #[error("amount '{input}' has more than {decimals} decimal places")]
+    TooPrecise { input: String, decimals: u8 },
+    #[error("amount '{0}' is too large")]
+    Overflow(String),
+}
+
+/// Parses a decimal string in token units into base units, exactly.
+pub fn parse_amount(input: &str, decimals: u8) -> Result<u64, AmountError> {
+    let text = input.trim();
+    if text.is_empty() {
+        return Err(AmountError::Empty);
+    }
+    if text.starts_with('-') {
+        return Err(AmountError::Negative(input.to_string()));
+    }
+    let (whole, fraction) = match text.split_once('.') {
+        Some((w, f)) => (w, f),
+        None => (text, ""),
+    };
+    let is_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if (whole.is_empty() && fraction.is_empty()) || !is_digits(whole) || !is_digits(fraction) {
+        return Err(AmountError::NotANumber(input.to_string()));
+    }
+    let fraction = fraction.trim_end_matches('0');
+    if fraction.len() > usize::from(decimals) {
+        return Err(AmountError::TooPrecise {
+            input: input.to_string(),
+            decimals,
+        });
+    }
+    let overflow = || AmountError::Overflow(input.to_string());
+    let scale = 10u64
+        .checked_pow(u32::from(decimals))
+        .ok_or_else(overflow)?;
+    let whole_units = if whole.is_empty() {
+        0
+    } else {
+        whole.parse::<u64>().map_err(|_| overflow())?
+    };
+    let mut fraction_units = 0u64;
+    if !fraction.is_empty() {
+        let padded = format!("{fraction:0<width$}", width = usize::from(decimals));
+        fraction_units = padded.parse::<u64>().map_err(|_| overflow())?;
+    }
+    whole_units
+        .checked_mul(scale)
+        .and_then(|w| w.checked_add(fraction_units))
+        .ok_or_else(overflow)
+}
+
+/// Formats base units as a decimal string in token units, trailing zeros dropped.
+pub fn format_amount(base_units: u64, decimals: u8) -> String {
+    let digits = base_units.to_string();
+    let decimals = usize::from(decimals);
+    if decimals == 0 {
+        return digits;
+    }
+    let padded = format!("{digits:0>width$}", width = decimals + 1);
+    let (whole, fraction) = padded.split_at(padded.len() - decimals);
+    let fraction = fraction.trim_end_matches('0');
+    if fraction.is_empty() {
+        whole.to_string()
+    } else {
+        format!("{whole}.{fraction}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_exactly() {
+        assert_eq!(parse_amount("1250.75", 6), Ok(1_250_750_000));
+        assert_eq!(parse_amount("0.000001", 6), Ok(1));
+        assert_eq!(parse_amount("1", 6), Ok(1_000_000));
+        assert_eq!(parse_amount(".5", 6), Ok(500_000));
+        assert_eq!(parse_amount("5.", 6), Ok(5_000_000));
+        assert_eq!(parse_amount("1.500000000", 6), Ok(1_500_000));
+        assert_eq!(parse_amount("18446744073709.551615", 6), Ok(u64::MAX));
+        assert_eq!(parse_amount("7", 0), Ok(7));
+    }
+
+    #[test]
+    fn refuses_bad_input() {
+        assert_eq!(parse_amount("", 6), Err(AmountError::Empty));
+        assert_eq!(
+            parse_amount("-1", 6),
+            Err(AmountError::Negative("-1".into()))
+        );
+        assert_eq!(
+            parse_amount("abc", 6),
+            Err(AmountError::NotANumber("abc".into()))
+        );
+        assert_eq!(
+            parse_amount("1.2.3", 6),
+            Err(AmountError::NotANumber("1.2.3".into()))
+        );
+        assert_eq!(
+            parse_amount(".", 6),
+            Err(AmountError::NotANumber(".".into()))
+        );
+        assert_eq!(
+            parse_amount("+1", 6),
+            Err(AmountError::NotANumber("+1".into()))
+        );
+        assert_eq!(
+            parse_amount("1e6", 6),
+            Err(AmountError::NotANumber("1e6".into()))
+        );
+        assert_eq!(
+            parse_amount("0.0000001", 6),
+            Err(AmountError::TooPrecise {
+                input: "0.0000001".into(),
+                decimals: 6
+            })
+        );
+        assert_eq!(
+            parse_amount("18446744073709.551616", 6),
+            Err(AmountError::Overflow("18446744073709.551616".into()))
+        );
+        assert_eq!(
+            parse_amount("99999999999999999999", 0),
+            Err(AmountError::Overflow("99999999999999999999".into()))
+        );
+    }
+
+    #[test]
+    fn formats_and_round_trips() {
+        assert_eq!(format_amount(1_250_750_000, 6), "1250.75");
+        assert_eq!(format_amount(1, 6), "0.000001");
+        assert_eq!(format_amount(0, 6), "0");
+        assert_eq!(format_amount(u64::MAX, 6), "18446744073709.551615");
+        assert_eq!(format_amount(42, 0), "42");
+        for units in [0, 1, 10, 999_999, 1_000_000, 123_456_789, u64::MAX] {
+            assert_eq!(parse_amount(&format_amount(units, 6), 6), Ok(units));
+        }
+    }
+}

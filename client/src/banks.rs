@@ -1,0 +1,116 @@
+//! The in-process `Ledger` over solana-program-test's `BanksClient`.
+use async_trait::async_trait;
+use solana_banks_client::{BanksClient, BanksClientError};
+use solana_commitment_config::CommitmentLevel;
+use solana_sdk::account::Account;
+use solana_sdk::hash::Hash;
+use solana_sdk::pubkey::Pubkey;
+use solana_sdk::transaction::Transaction;
+
+use crate::error::{ClientError, Failure};
+use crate::ledger::{Executed, Ledger, Simulation};
+
+#[derive(Clone)]
+pub struct BanksLedger {
+    client: BanksClient,
+}
+
+impl BanksLedger {
+    pub fn new(client: BanksClient) -> Self {
+        Self { client }
+    }
+
+    pub fn client(&self) -> &BanksClient {
+        &self.client
+    }
+}
+
+fn ledger_error(err: BanksClientError) -> ClientError {
+    match err {
+        BanksClientError::TransactionError(err) => ClientError::Failed {
+            failure: Failure(err),
+            logs: vec![],
+        },
+        BanksClientError::SimulationError { err, logs, .. } => ClientError::Failed {
+            failure: Failure(err),
+            logs,
+        },
+        other => ClientError::Ledger(other.to_string()),
+    }
+}
+
+#[async_trait]
+impl Ledger for BanksLedger {
+    async fn latest_blockhash(&self) -> Result<Hash, ClientError> {
+        self.client
+            .get_latest_blockhash()
+            .await
+            .map_err(ledger_error)
+    }
+
+    async fn get_account(&self, address: &Pubkey) -> Result<Option<Account>, ClientError> {
+        self.client
+            .get_account(*address)
+            .await
+            .map_err(ledger_error)
+    }
+
+    async fn simulate(&self, transaction: &Transaction) -> Result<Simulation, ClientError> {
+        let result = self
+            .client
+            .simulate_transaction(transaction.clone())
+            .await
+            .map_err(ledger_error)?;
+        let (logs, units_consumed, inner) = match result.simulation_details {
+            Some(d) => (
+                d.logs,
+                d.units_consumed,
+                d.inner_instructions.unwrap_or_default(),
+            ),
+            None => (vec![], 0, vec![]),
+        };
+        let keys = &transaction.message.account_keys;
+        let inner_instructions = inner
+            .into_iter()
+            .flatten()
+            .filter_map(|inner| {
+                let program = keys.get(usize::from(inner.instruction.program_id_index))?;
+                Some((*program, inner.instruction.data))
+            })
+            .collect();
+        Ok(Simulation {
+            err: result.result.and_then(|r| r.err()),
+            logs,
+            units_consumed,
+            inner_instructions,
+        })
+    }
+
+    async fn send_and_confirm(&self, transaction: &Transaction) -> Result<Executed, ClientError> {
+        // BanksClient keeps no transaction history, so read the events from a
+        // simulation against the same state, then process for real.
+        let simulation = self.simulate(transaction).await?;
+        if let Some(err) = simulation.err.clone() {
+            return Err(ClientError::Failed {
+                failure: Failure(err),
+                logs: simulation.logs,
+            });
+        }
+        self.client
+            .process_transaction_with_commitment(transaction.clone(), CommitmentLevel::Confirmed)
+            .await
+            .map_err(ledger_error)?;
+        Ok(Executed {
+            signature: transaction.signatures[0],
+            events: simulation.events(),
+        })
+    }
+
+    async fn minimum_balance_for_rent_exemption(
+        &self,
+        data_len: usize,
+    ) -> Result<u64, ClientError> {
+        let rent = self.client.get_rent().await.map_err(ledger_error)?;
+        Ok(rent.minimum_balance(data_len))
+    }
+}

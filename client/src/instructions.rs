@@ -1,0 +1,296 @@
+//! One typed builder per program instruction. Nothing else in the workspace
+//! assembles a USD1 instruction by hand.
+use anchor_lang::{InstructionData, ToAccountMetas};
+use solana_sdk::instruction::Instruction;
+use solana_sdk::pubkey::Pubkey;
+use usd1::instructions::{AttestArgs, InitializeArgs, PolicyArgs};
+use usd1::state::Role;
+
+use crate::pda;
+
+fn build(accounts: impl ToAccountMetas, data: impl InstructionData) -> Instruction {
+    Instruction {
+        program_id: usd1::ID,
+        accounts: accounts.to_account_metas(None),
+        data: data.data(),
+    }
+}
+
+fn event_authority() -> Pubkey {
+    pda::event_authority()
+}
+
+/// Creates `mint` (which must sign) with its Config; `admin` pays and becomes admin.
+pub fn initialize(
+    admin: &Pubkey,
+    mint: &Pubkey,
+    token_program: &Pubkey,
+    args: InitializeArgs,
+) -> Instruction {
+    let config = pda::config(mint);
+    build(
+        usd1::accounts::Initialize {
+            admin: *admin,
+            mint: *mint,
+            config,
+            history: pda::attestation_history(&config),
+            token_program: *token_program,
+            system_program: anchor_lang::system_program::ID,
+            event_authority: event_authority(),
+            program: usd1::ID,
+        },
+        usd1::instruction::Initialize { args },
+    )
+}
+
+pub fn propose_admin(admin: &Pubkey, mint: &Pubkey, proposed: &Pubkey) -> Instruction {
+    build(
+        usd1::accounts::ProposeAdmin {
+            admin: *admin,
+            config: pda::config(mint),
+            event_authority: event_authority(),
+            program: usd1::ID,
+        },
+        usd1::instruction::ProposeAdmin {
+            proposed: *proposed,
+        },
+    )
+}
+
+pub fn accept_admin(pending_admin: &Pubkey, mint: &Pubkey) -> Instruction {
+    build(
+        usd1::accounts::AcceptAdmin {
+            pending_admin: *pending_admin,
+            config: pda::config(mint),
+            event_authority: event_authority(),
+            program: usd1::ID,
+        },
+        usd1::instruction::AcceptAdmin {},
+    )
+}
+
+pub fn set_role(admin: &Pubkey, mint: &Pubkey, role: Role, holder: &Pubkey) -> Instruction {
+    build(
+        usd1::accounts::SetRole {
+            admin: *admin,
+            config: pda::config(mint),
+            event_authority: event_authority(),
+            program: usd1::ID,
+        },
+        usd1::instruction::SetRole {
+            role,
+            holder: *holder,
+        },
+    )
+}
+
+/// Enables `minter` with `allowance` base units (creates its allowance account on first use).
+pub fn configure_minter(
+    admin: &Pubkey,
+    mint: &Pubkey,
+    minter: &Pubkey,
+    allowance: u64,
+) -> Instruction {
+    let config = pda::config(mint);
+    build(
+        usd1::accounts::ConfigureMinter {
+            admin: *admin,
+            config,
+            minter: *minter,
+            minter_allowance: pda::minter_allowance(&config, minter),
+            system_program: anchor_lang::system_program::ID,
+            event_authority: event_authority(),
+            program: usd1::ID,
+        },
+        usd1::instruction::ConfigureMinter { allowance },
+    )
+}
+
+pub fn remove_minter(admin: &Pubkey, mint: &Pubkey, minter: &Pubkey) -> Instruction {
+    let config = pda::config(mint);
+    build(
+        usd1::accounts::RemoveMinter {
+            admin: *admin,
+            config,
+            minter_allowance: pda::minter_allowance(&config, minter),
+            event_authority: event_authority(),
+            program: usd1::ID,
+        },
+        usd1::instruction::RemoveMinter {},
+    )
+}
+
+pub fn set_attestors(
+    admin: &Pubkey,
+    mint: &Pubkey,
+    attestors: Vec<Pubkey>,
+    threshold: u8,
+) -> Instruction {
+    build(
+        usd1::accounts::SetAttestors {
+            admin: *admin,
+            config: pda::config(mint),
+            event_authority: event_authority(),
+            program: usd1::ID,
+        },
+        usd1::instruction::SetAttestors {
+            attestors,
+            threshold,
+        },
+    )
+}
+
+pub fn set_policy(admin: &Pubkey, mint: &Pubkey, args: PolicyArgs) -> Instruction {
+    build(
+        usd1::accounts::SetPolicy {
+            admin: *admin,
+            config: pda::config(mint),
+            event_authority: event_authority(),
+            program: usd1::ID,
+        },
+        usd1::instruction::SetPolicy { args },
+    )
+}
+
+/// The `attest` instruction alone; it must directly follow its Ed25519
+/// instruction (see [`crate::attestation::attest_instructions`]).
+pub fn attest(mint: &Pubkey, args: AttestArgs) -> Instruction {
+    let config = pda::config(mint);
+    build(
+        usd1::accounts::Attest {
+            config,
+            history: pda::attestation_history(&config),
+            instructions: solana_sdk::sysvar::instructions::ID,
+            event_authority: event_authority(),
+            program: usd1::ID,
+        },
+        usd1::instruction::Attest { args },
+    )
+}
+
+/// Mints `amount` base units to the token account `destination`.
+pub fn mint_to(
+    minter: &Pubkey,
+    mint: &Pubkey,
+    destination: &Pubkey,
+    token_program: &Pubkey,
+    amount: u64,
+) -> Instruction {
+    let config = pda::config(mint);
+    build(
+        usd1::accounts::MintTo {
+            minter: *minter,
+            config,
+            minter_allowance: pda::minter_allowance(&config, minter),
+            mint: *mint,
+            destination: *destination,
+            token_program: *token_program,
+            event_authority: event_authority(),
+            program: usd1::ID,
+        },
+        usd1::instruction::MintTo { amount },
+    )
+}
+
+/// Burns `amount` base units from the minter's own token account `source`.
+pub fn burn(
+    minter: &Pubkey,
+    mint: &Pubkey,
+    source: &Pubkey,
+    token_program: &Pubkey,
+    amount: u64,
+) -> Instruction {
+    let config = pda::config(mint);
+    build(
+        usd1::accounts::Burn {
+            minter: *minter,
+            config,
+            minter_allowance: pda::minter_allowance(&config, minter),
+            mint: *mint,
+            source: *source,
+            token_program: *token_program,
+            event_authority: event_authority(),
+            program: usd1::ID,
+        },
+        usd1::instruction::Burn { amount },
+    )
+}
+
+pub fn freeze(
+    freezer: &Pubkey,
+    mint: &Pubkey,
+    token_account: &Pubkey,
+    token_program: &Pubkey,
+) -> Instruction {
+    build(
+        usd1::accounts::Freeze {
+            freezer: *freezer,
+            config: pda::config(mint),
+            mint: *mint,
+            token_account: *token_account,
+            token_program: *token_program,
+            event_authority: event_authority(),
+            program: usd1::ID,
+        },
+        usd1::instruction::Freeze {},
+    )
+}
+
+pub fn thaw(
+    freezer: &Pubkey,
+    mint: &Pubkey,
+    token_account: &Pubkey,
+    token_program: &Pubkey,
+) -> Instruction {
+    build(
+        usd1::accounts::Thaw {
+            freezer: *freezer,
+            config: pda::config(mint),
+            mint: *mint,
+            token_account: *token_account,
+            token_program: *token_program,
+            event_authority: event_authority(),
+            program: usd1::ID,
+        },
+        usd1::instruction::Thaw {},
+    )
+}
+
+pub fn pause(pauser: &Pubkey, mint: &Pubkey) -> Instruction {
+    build(
+        usd1::accounts::Pause {
+            pauser: *pauser,
+            config: pda::config(mint),
+            event_authority: event_authority(),
+            program: usd1::ID,
+        },
+        usd1::instruction::Pause {},
+    )
+}
+
+pub fn unpause(pauser: &Pubkey, mint: &Pubkey) -> Instruction {
+    build(
+        usd1::accounts::Unpause {
+            pauser: *pauser,
+            config: pda::config(mint),
+            event_authority: event_authority(),
+            program: usd1::ID,
+        },
+        usd1::instruction::Unpause {},
+    )
+}
+
+/// Creates `owner`'s associated token account for `mint` if it does not exist yet.
+pub fn create_associated_token_account(
+    payer: &Pubkey,
+    owner: &Pubkey,
+    mint: &Pubkey,
+    token_program: &Pubkey,
+) -> Instruction {
+    anchor_spl::associated_token::spl_associated_token_account::instruction::create_associated_token_account_idempotent(
+        payer,
+        owner,
+        mint,
+        token_program,
+    )
+}

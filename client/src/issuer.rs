@@ -1,0 +1,417 @@
+//! `Usd1<L>`: one mint's operations over any `Ledger` — build, sign, send,
+//! decode. The CLI, the oracle and the tests all act through it.
+use std::sync::Arc;
+
+use solana_sdk::instruction::Instruction;
+use solana_sdk::pubkey::Pubkey;
+use solana_sdk::signature::{Keypair, Signer};
+use solana_sdk::transaction::Transaction;
+use usd1::instructions::{AttestArgs, InitializeArgs, PolicyArgs};
+use usd1::state::Role;
+
+use crate::accounts::{
+    self, AttestationHistory, Config, MintInfo, MinterAllowance, TokenAccountInfo,
+};
+use crate::error::ClientError;
+use crate::ledger::{Executed, Ledger, Simulation};
+use crate::{attestation, instructions, pda};
+
+/// Operations on one USD1 mint. `payer` pays fees and rent for every transaction.
+pub struct Usd1<L: Ledger + ?Sized> {
+    ledger: Arc<L>,
+    payer: Arc<Keypair>,
+    mint: Pubkey,
+    token_program: Pubkey,
+}
+
+impl<L: Ledger + ?Sized> Clone for Usd1<L> {
+    fn clone(&self) -> Self {
+        Self {
+            ledger: self.ledger.clone(),
+            payer: self.payer.clone(),
+            mint: self.mint,
+            token_program: self.token_program,
+        }
+    }
+}
+
+impl<L: Ledger + ?Sized> Usd1<L> {
+    /// A handle on an existing mint; reads its token program from its Config.
+    pub async fn connect(
+        ledger: Arc<L>,
+        payer: Arc<Keypair>,
+        mint: Pubkey,
+    ) -> Result<Self, ClientError> {
+        let mut handle = Self {
+            ledger,
+            payer,
+            mint,
+            token_program: Pubkey::default(),
+        };
+        handle.token_program = handle.config().await?.token_program;
+        Ok(handle)
+    }
+
+    /// Creates a new mint (the `mint` keypair signs) with `payer` as admin.
+    pub async fn initialize(
+        ledger: Arc<L>,
+        payer: Arc<Keypair>,
+        mint: &Keypair,
+        token_program: Pubkey,
+        args: InitializeArgs,
+    ) -> Result<(Self, Executed), ClientError> {
+        let handle = Self {
+            ledger,
+            payer,
+            mint: mint.pubkey(),
+            token_program,
+        };
+        let ix =
+            instructions::initialize(&handle.payer.pubkey(), &mint.pubkey(), &token_program, args);
+        let executed = handle.send(&[ix], &[mint]).await?;
+        Ok((handle, executed))
+    }
+
+    pub fn mint(&self) -> Pubkey {
+        self.mint
+    }
+
+    pub fn token_program(&self) -> Pubkey {
+        self.token_program
+    }
+
+    pub fn config_address(&self) -> Pubkey {
+        pda::config(&self.mint)
+    }
+
+    pub fn ledger(&self) -> &Arc<L> {
+        &self.ledger
+    }
+
+    pub fn payer(&self) -> &Keypair {
+        &self.payer
+    }
+
+    /// `owner`'s associated token account for this mint.
+    pub fn token_account_of(&self, owner: &Pubkey) -> Pubkey {
+        pda::associated_token_account(owner, &self.mint, &self.token_program)
+    }
+
+    // ---- transactions ----
+
+    fn transaction(
+        &self,
+        ixs: &[Instruction],
+        signers: &[&Keypair],
+        blockhash: solana_sdk::hash::Hash,
+    ) -> Transaction {
+        let mut all: Vec<&Keypair> = vec![&self.payer];
+        all.extend(
+            signers
+                .iter()
+                .copied()
+                .filter(|k| k.pubkey() != self.payer.pubkey()),
+        );
+        Transaction::new_signed_with_payer(ixs, Some(&self.payer.pubkey()), &all, blockhash)
+    }
+
+    /// Signs with the payer and `signers`, sends and confirms.
+    pub async fn send(
+        &self,
+        ixs: &[Instruction],
+        signers: &[&Keypair],
+    ) -> Result<Executed, ClientError> {
+        let blockhash = self.ledger.latest_blockhash().await?;
+        let tx = self.transaction(ixs, signers, blockhash);
+        self.ledger.send_and_confirm(&tx).await
+    }
+
+    /// Signs and simulates, sending nothing.
+    pub async fn simulate(
+        &self,
+        ixs: &[Instruction],
+        signers: &[&Keypair],
+    ) -> Result<Simulation, ClientError> {
+        let blockhash = self.ledger.latest_blockhash().await?;
+        let tx = self.transaction(ixs, signers, blockhash);
+        self.ledger.simulate(&tx).await
+    }
+
+    // ---- reads ----
+
+    async fn account_data(&self, address: &Pubkey) -> Result<Vec<u8>, ClientError> {
+        Ok(self
+            .ledger
+            .get_account(address)
+            .await?
+            .ok_or(ClientError::AccountNotFound(*address))?
+            .data)
+    }
+
+    pub async fn config(&self) -> Result<Config, ClientError> {
+        let address = self.config_address();
+        accounts::decode(&address, &self.account_data(&address).await?)
+    }
+
+    pub async fn minter_allowance(&self, minter: &Pubkey) -> Result<MinterAllowance, ClientError> {
+        let address = pda::minter_allowance(&self.config_address(), minter);
+        accounts::decode(&address, &self.account_data(&address).await?)
+    }
+
+    pub async fn history(&self) -> Result<AttestationHistory, ClientError> {
+        let address = pda::attestation_history(&self.config_address());
+        accounts::decode_history(&address, &self.account_data(&address).await?)
+    }
+
+    pub async fn mint_info(&self) -> Result<MintInfo, ClientError> {
+        accounts::decode_mint(&self.mint, &self.account_data(&self.mint).await?)
+    }
+
+    pub async fn token_account(&self, address: &Pubkey) -> Result<TokenAccountInfo, ClientError> {
+        accounts::decode_token_account(address, &self.account_data(address).await?)
+    }
+
+    /// `owner`'s balance in base units (0 when it has no token account yet).
+    pub async fn balance(&self, owner: &Pubkey) -> Result<u64, ClientError> {
+        let address = self.token_account_of(owner);
+        match self.ledger.get_account(&address).await? {
+            Some(account) => Ok(accounts::decode_token_account(&address, &account.data)?.amount),
+            None => Ok(0),
+        }
+    }
+
+    // ---- admin ----
+
+    pub async fn propose_admin(
+        &self,
+        admin: &Keypair,
+        proposed: &Pubkey,
+    ) -> Result<Executed, ClientError> {
+        self.send(
+            &[instructions::propose_admin(
+                &admin.pubkey(),
+                &self.mint,
+                proposed,
+            )],
+            &[admin],
+        )
+        .await
+    }
+
+    pub async fn accept_admin(&self, pending_admin: &Keypair) -> Result<Executed, ClientError> {
+        self.send(
+            &[instructions::accept_admin(
+                &pending_admin.pubkey(),
+                &self.mint,
+            )],
+            &[pending_admin],
+        )
+        .await
+    }
+
+    pub async fn set_role(
+        &self,
+        admin: &Keypair,
+        role: Role,
+        holder: &Pubkey,
+    ) -> Result<Executed, ClientError> {
+        self.send(
+            &[instructions::set_role(
+                &admin.pubkey(),
+                &self.mint,
+                role,
+                holder,
+            )],
+            &[admin],
+        )
+        .await
+    }
+
+    pub async fn configure_minter(
+        &self,
+        admin: &Keypair,
+        minter: &Pubkey,
+        allowance: u64,
+    ) -> Result<Executed, ClientError> {
+        self.send(
+            &[instructions::configure_minter(
+                &admin.pubkey(),
+                &self.mint,
+                minter,
+                allowance,
+            )],
+            &[admin],
+        )
+        .await
+    }
+
+    pub async fn remove_minter(
+        &self,
+        admin: &Keypair,
+        minter: &Pubkey,
+    ) -> Result<Executed, ClientError> {
+        self.send(
+            &[instructions::remove_minter(
+                &admin.pubkey(),
+                &self.mint,
+                minter,
+            )],
+            &[admin],
+        )
+        .await
+    }
+
+    pub async fn set_attestors(
+        &self,
+        admin: &Keypair,
+        attestors: Vec<Pubkey>,
+        threshold: u8,
+    ) -> Result<Executed, ClientError> {
+        self.send(
+            &[instructions::set_attestors(
+                &admin.pubkey(),
+                &self.mint,
+                attestors,
+                threshold,
+            )],
+            &[admin],
+        )
+        .await
+    }
+
+    pub async fn set_policy(
+        &self,
+        admin: &Keypair,
+        args: PolicyArgs,
+    ) -> Result<Executed, ClientError> {
+        self.send(
+            &[instructions::set_policy(&admin.pubkey(), &self.mint, args)],
+            &[admin],
+        )
+        .await
+    }
+
+    // ---- attestation ----
+
+    /// The attestation that would follow the latest one on-chain.
+    pub async fn next_attestation(
+        &self,
+        reserve_amount: u64,
+        as_of: i64,
+        report_sha256: [u8; 32],
+    ) -> Result<AttestArgs, ClientError> {
+        let seq = self.config().await?.latest.seq + 1;
+        Ok(AttestArgs {
+            seq,
+            reserve_amount,
+            as_of,
+            report_sha256,
+        })
+    }
+
+    /// Signs `args` with each attestor key and submits it in one transaction.
+    pub async fn attest(
+        &self,
+        args: AttestArgs,
+        attestors: &[&Keypair],
+    ) -> Result<Executed, ClientError> {
+        let ixs = attestation::signed_attest_instructions(&self.mint, args, attestors);
+        self.send(&ixs, &[]).await
+    }
+
+    // ---- supply ----
+
+    /// Mints `amount` base units to `owner`, creating its token account if missing.
+    pub async fn mint_to(
+        &self,
+        minter: &Keypair,
+        owner: &Pubkey,
+        amount: u64,
+    ) -> Result<Executed, ClientError> {
+        let destination = self.token_account_of(owner);
+        let ixs = [
+            instructions::create_associated_token_account(
+                &self.payer.pubkey(),
+                owner,
+                &self.mint,
+                &self.token_program,
+            ),
+            instructions::mint_to(
+                &minter.pubkey(),
+                &self.mint,
+                &destination,
+                &self.token_program,
+                amount,
+            ),
+        ];
+        self.send(&ixs, &[minter]).await
+    }
+
+    /// Burns `amount` base units from the minter's own token account.
+    pub async fn burn(&self, minter: &Keypair, amount: u64) -> Result<Executed, ClientError> {
+        let source = self.token_account_of(&minter.pubkey());
+        self.send(
+            &[instructions::burn(
+                &minter.pubkey(),
+                &self.mint,
+                &source,
+                &self.token_program,
+                amount,
+            )],
+            &[minter],
+        )
+        .await
+    }
+
+    // ---- freeze and pause ----
+
+    pub async fn freeze(
+        &self,
+        freezer: &Keypair,
+        token_account: &Pubkey,
+    ) -> Result<Executed, ClientError> {
+        self.send(
+            &[instructions::freeze(
+                &freezer.pubkey(),
+                &self.mint,
+                token_account,
+                &self.token_program,
+            )],
+            &[freezer],
+        )
+        .await
+    }
+
+    pub async fn thaw(
+        &self,
+        freezer: &Keypair,
+        token_account: &Pubkey,
+    ) -> Result<Executed, ClientError> {
+        self.send(
+            &[instructions::thaw(
+                &freezer.pubkey(),
+                &self.mint,
+                token_account,
+                &self.token_program,
+            )],
+            &[freezer],
+        )
+        .await
+    }
+
+    pub async fn pause(&self, pauser: &Keypair) -> Result<Executed, ClientError> {
+        self.send(
+            &[instructions::pause(&pauser.pubkey(), &self.mint)],
+            &[pauser],
+        )
+        .await
+    }
+
+    pub async fn unpause(&self, pauser: &Keypair) -> Result<Executed, ClientError> {
+        self.send(
+            &[instructions::unpause(&pauser.pubkey(), &self.mint)],
+            &[pauser],
+        )
+        .await
+    }
+}

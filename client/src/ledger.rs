@@ -1,0 +1,77 @@
+//! The `Ledger`: how a front end reaches the chain. One trait, two backends —
+//! RPC (the CLI and the daemon) and in-process BanksClient (tests, benches) —
+//! so tests exercise the same code the CLI runs.
+use async_trait::async_trait;
+use solana_sdk::account::Account;
+use solana_sdk::hash::Hash;
+use solana_sdk::pubkey::Pubkey;
+use solana_sdk::signature::Signature;
+use solana_sdk::transaction::{Transaction, TransactionError};
+
+use crate::error::ClientError;
+use crate::events::Usd1Event;
+
+/// What a simulation says a transaction would do.
+#[derive(Clone, Debug, Default)]
+pub struct Simulation {
+    pub err: Option<TransactionError>,
+    pub logs: Vec<String>,
+    pub units_consumed: u64,
+    /// Inner instructions as (program id, data), in execution order.
+    pub inner_instructions: Vec<(Pubkey, Vec<u8>)>,
+}
+
+impl Simulation {
+    /// The program events the transaction would emit.
+    pub fn events(&self) -> Vec<Usd1Event> {
+        crate::events::from_inner_instructions(
+            self.inner_instructions
+                .iter()
+                .map(|(p, d)| (p, d.as_slice())),
+        )
+    }
+}
+
+/// A transaction the chain accepted, with the events it emitted.
+#[derive(Clone, Debug)]
+pub struct Executed {
+    pub signature: Signature,
+    pub events: Vec<Usd1Event>,
+}
+
+#[async_trait]
+pub trait Ledger: Send + Sync {
+    async fn latest_blockhash(&self) -> Result<Hash, ClientError>;
+
+    async fn get_account(&self, address: &Pubkey) -> Result<Option<Account>, ClientError>;
+
+    async fn simulate(&self, transaction: &Transaction) -> Result<Simulation, ClientError>;
+
+    /// Sends, waits for confirmation, and returns the events emitted; a refused
+    /// transaction is `ClientError::Failed` with the runtime's reason.
+    async fn send_and_confirm(&self, transaction: &Transaction) -> Result<Executed, ClientError>;
+
+    async fn minimum_balance_for_rent_exemption(&self, data_len: usize)
+        -> Result<u64, ClientError>;
+
+    /// The chain's clock, in unix seconds (the Clock sysvar).
+    async fn unix_timestamp(&self) -> Result<i64, ClientError> {
+        let clock = solana_sdk::sysvar::clock::ID;
+        let account = self
+            .get_account(&clock)
+            .await?
+            .ok_or(ClientError::AccountNotFound(clock))?;
+        // Clock: slot, epoch_start_timestamp, epoch, leader_schedule_epoch, unix_timestamp.
+        let bytes = account
+            .data
+            .get(32..40)
+            .ok_or_else(|| ClientError::Decode {
+                address: clock,
+                kind: "Clock",
+                reason: "account too short".into(),
+            })?;
+        let mut raw = [0u8; 8];
+        raw.copy_from_slice(bytes);
+        Ok(i64::from_le_bytes(raw))
+    }
+}

@@ -1,0 +1,33 @@
+//! `usd1-client`: everything that talks to the USD1 program.
+//!
+//! PDAs, one typed builder per instruction, account and event decoders, the
+//! attestation digest and its Ed25519 instruction, exact decimal amounts, and
+//! the [`Ledger`] trait with which the CLI, the oracle and the tests send
+//! transactions — over RPC or in-process — through the same code.
+pub mod accounts;
+pub mod amount;
+pub mod attestation;
+pub mod error;
+pub mod events;
+pub mod instructions;
+pub mod issuer;
+pub mod ledger;
+pub mod pda;
+
+#[cfg(feature = "banks")]
+pub mod banks;
+
+pub use accounts::{AttestationHistory, Config, MintInfo, MinterAllowance, TokenAccountInfo};
+pub use amount::{format_amount, parse_amount, AmountError};
+pub use error::{ClientError, Failure};
+pub use events::Usd1Event;
+pub use issuer::Usd1;
+pub use ledger::{Ledger, Simulation};
+pub use usd1::errors::Usd1Error;
+pub use usd1::state::Role;
+pub use usd1::ID as PROGRAM_ID;
+
+/// SPL Token (classic) program id.
+pub const TOKEN_PROGRAM_ID: solana_sdk::pubkey::Pubkey = anchor_spl::token::ID;
+/// Token-2022 program id.
+pub const TOKEN_2022_PROGRAM_ID: solana_sdk::pubkey::Pubkey = anchor_spl::token_2022::ID;

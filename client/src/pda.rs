@@ -1,0 +1,32 @@
+//! Every program-derived address of USD1, derived here and nowhere else.
+use solana_sdk::pubkey::Pubkey;
+use usd1::constants::{CONFIG_SEED, HISTORY_SEED, MINTER_SEED};
+
+/// `["config", mint]`: the mint's Config (mint and freeze authority).
+pub fn config(mint: &Pubkey) -> Pubkey {
+    Pubkey::find_program_address(&[CONFIG_SEED, mint.as_ref()], &usd1::ID).0
+}
+
+/// `["minter", config, minter]`: a minter's allowance.
+pub fn minter_allowance(config: &Pubkey, minter: &Pubkey) -> Pubkey {
+    Pubkey::find_program_address(&[MINTER_SEED, config.as_ref(), minter.as_ref()], &usd1::ID).0
+}
+
+/// `["attestations", config]`: the attestation ring buffer.
+pub fn attestation_history(config: &Pubkey) -> Pubkey {
+    Pubkey::find_program_address(&[HISTORY_SEED, config.as_ref()], &usd1::ID).0
+}
+
+/// `["__event_authority"]`: the signer of the program's self-CPI events.
+pub fn event_authority() -> Pubkey {
+    Pubkey::find_program_address(&[b"__event_authority"], &usd1::ID).0
+}
+
+/// The associated token account of `owner` for `mint` under `token_program`.
+pub fn associated_token_account(owner: &Pubkey, mint: &Pubkey, token_program: &Pubkey) -> Pubkey {
+    anchor_spl::associated_token::get_associated_token_address_with_program_id(
+        owner,
+        mint,
+        token_program,
+    )
+}

@@ -1,0 +1,57 @@
+//! Seeds, limits and the attestation domain: the numbers every party must agree on.
+use anchor_lang::prelude::*;
+
+/// Seed of the per-mint `Config` PDA: `["config", mint]`.
+#[constant]
+pub const CONFIG_SEED: &[u8] = b"config";
+
+/// Seed of a minter's allowance PDA: `["minter", config, minter]`.
+#[constant]
+pub const MINTER_SEED: &[u8] = b"minter";
+
+/// Seed of the attestation ring buffer: `["attestations", config]`.
+#[constant]
+pub const HISTORY_SEED: &[u8] = b"attestations";
+
+/// Domain separator that opens every signed reserve attestation (27 ASCII bytes).
+#[constant]
+pub const ATTESTATION_DOMAIN: &[u8] = b"usd1:reserve-attestation:v1";
+
+/// Most attestors a `Config` can register.
+#[constant]
+pub const MAX_ATTESTORS: usize = 8;
+
+/// Attestations kept in the on-chain ring buffer (older ones live in events).
+#[constant]
+pub const HISTORY_LEN: usize = 64;
+
+/// Basis points in one whole.
+#[constant]
+pub const BPS_DENOMINATOR: u16 = 10_000;
+
+/// How far (seconds) an attestation's `as_of` may lie ahead of the chain clock.
+#[constant]
+pub const MAX_FUTURE_SKEW_SECS: i64 = 60;
+
+/// Longest allowed `max_attestation_age` (seconds): 31 days.
+#[constant]
+pub const MAX_ATTESTATION_AGE_LIMIT: i64 = 31 * 24 * 60 * 60;
+
+/// `max_attestation_age` (seconds) a new mint starts with: one day.
+#[constant]
+pub const DEFAULT_MAX_ATTESTATION_AGE: i64 = 24 * 60 * 60;
+
+/// Token metadata bounds (bytes).
+#[constant]
+pub const MAX_NAME_LEN: usize = 32;
+#[constant]
+pub const MAX_SYMBOL_LEN: usize = 10;
+#[constant]
+pub const MAX_URI_LEN: usize = 200;
+
+/// Highest decimals a mint may have (keeps 10^decimals inside u64).
+#[constant]
+pub const MAX_DECIMALS: u8 = 18;
+
+/// The native Ed25519 signature-verification program.
+pub const ED25519_PROGRAM_ID: Pubkey = pubkey!("Ed25519SigVerify111111111111111111111111111");

@@ -1,0 +1,103 @@
+//! Every way the program refuses: one variant per failure, never reordered (codes are public).
+use anchor_lang::prelude::*;
+
+#[error_code]
+#[derive(PartialEq, Eq)]
+pub enum Usd1Error {
+    // --- roles and signers ---
+    #[msg("The signer is not the admin")]
+    NotAdmin,
+    #[msg("The signer is not the pending admin")]
+    NotPendingAdmin,
+    #[msg("The signer is not the pauser")]
+    NotPauser,
+    #[msg("The signer is not the freezer")]
+    NotFreezer,
+    #[msg("The signer is not the treasurer")]
+    NotTreasurer,
+    #[msg("The signer is not this minter")]
+    NotMinter,
+    #[msg("A role cannot be given to the default (all-zero) public key")]
+    DefaultPubkey,
+    #[msg("The change would leave the setting as it already is")]
+    NoChange,
+    // --- accounts ---
+    #[msg("The account belongs to another mint")]
+    WrongMint,
+    #[msg("The token program is not the one this mint was created with")]
+    WrongTokenProgram,
+    #[msg("The account belongs to another config")]
+    WrongConfig,
+    #[msg("The instructions sysvar account is not the real one")]
+    WrongInstructionsSysvar,
+    #[msg("The token account is not owned by the signer")]
+    WrongTokenOwner,
+    // --- initialize ---
+    #[msg("Decimals must be at most 18")]
+    InvalidDecimals,
+    #[msg("Token name is too long")]
+    NameTooLong,
+    #[msg("Token symbol is too long")]
+    SymbolTooLong,
+    #[msg("Token URI is too long")]
+    UriTooLong,
+    // --- policy ---
+    #[msg("Attestor set must hold between 1 and 8 keys")]
+    InvalidAttestorCount,
+    #[msg("Attestor keys must be distinct")]
+    DuplicateAttestor,
+    #[msg("Threshold must be between 1 and the number of attestors")]
+    InvalidThreshold,
+    #[msg("Maximum attestation age must be between 1 second and 31 days")]
+    InvalidMaxAge,
+    #[msg("Margin must be at most 10000 basis points")]
+    InvalidMargin,
+    // --- attestation ---
+    #[msg("No Ed25519 signature instruction precedes the attestation")]
+    MissingEd25519Instruction,
+    #[msg("The Ed25519 instruction is malformed")]
+    MalformedEd25519Instruction,
+    #[msg("An Ed25519 signature offset points outside its own instruction")]
+    Ed25519OffsetOutsideInstruction,
+    #[msg("A signature covers bytes other than this attestation's digest")]
+    AttestationMessageMismatch,
+    #[msg("A signature is by a key that is not a registered attestor")]
+    UnknownAttestor,
+    #[msg("The same attestor signed more than once")]
+    DuplicateSignature,
+    #[msg("Fewer registered attestors signed than the threshold requires")]
+    ThresholdNotMet,
+    #[msg("No attestors are registered yet")]
+    NoAttestors,
+    #[msg("Attestation sequence number must be exactly the latest plus one")]
+    InvalidSequence,
+    #[msg("Attestation as_of must be newer than the latest attestation")]
+    AttestationNotNewer,
+    #[msg("Attestation as_of lies too far in the future")]
+    AttestationInFuture,
+    // --- mint gate ---
+    #[msg("The token is paused")]
+    Paused,
+    #[msg("The token is not paused")]
+    NotPaused,
+    #[msg("The token is already paused")]
+    AlreadyPaused,
+    #[msg("Amount must be greater than zero")]
+    ZeroAmount,
+    #[msg("The minter is disabled")]
+    MinterDisabled,
+    #[msg("The amount exceeds the minter's remaining allowance")]
+    AllowanceExceeded,
+    #[msg("No reserve attestation has been recorded yet")]
+    NoAttestation,
+    #[msg("The latest reserve attestation is older than the maximum age")]
+    StaleAttestation,
+    #[msg("The mint would put supply above the margin-adjusted attested reserve")]
+    ReserveExceeded,
+    #[msg("Arithmetic overflow")]
+    Overflow,
+    #[msg("The mint's supply did not move by the minted amount")]
+    SupplyMismatch,
+    #[msg("This instruction takes no extra accounts")]
+    UnexpectedRemainingAccounts,
+}

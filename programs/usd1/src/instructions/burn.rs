@@ -1,0 +1,101 @@
+//! `burn`: an enabled minter burns tokens from its own account through the
+//! program, so the burn is on the record with an event. (Holders can always
+//! burn directly through the token program.)
+use anchor_lang::prelude::*;
+use anchor_spl::token_interface::{self, Mint, TokenAccount, TokenInterface};
+
+use crate::constants::{CONFIG_SEED, MINTER_SEED};
+use crate::errors::Usd1Error;
+use crate::events::Burned;
+use crate::instructions::refuse_remaining_accounts;
+use crate::state::{Config, MinterAllowance};
+
+#[event_cpi]
+#[derive(Accounts)]
+pub struct Burn<'info> {
+    pub minter: Signer<'info>,
+    #[account(
+        mut,
+        seeds = [CONFIG_SEED, config.mint.as_ref()],
+        bump = config.bump,
+        has_one = mint @ Usd1Error::WrongMint,
+        has_one = token_program @ Usd1Error::WrongTokenProgram,
+    )]
+    pub config: Box<Account<'info, Config>>,
+    #[account(
+        mut,
+        seeds = [MINTER_SEED, config.key().as_ref(), minter.key().as_ref()],
+        bump = minter_allowance.bump,
+        has_one = config @ Usd1Error::WrongConfig,
+        has_one = minter @ Usd1Error::NotMinter,
+    )]
+    pub minter_allowance: Box<Account<'info, MinterAllowance>>,
+    #[account(mut)]
+    pub mint: Box<InterfaceAccount<'info, Mint>>,
+    #[account(
+        mut,
+        constraint = source.mint == mint.key() @ Usd1Error::WrongMint,
+        constraint = source.owner == minter.key() @ Usd1Error::WrongTokenOwner,
+        token::token_program = token_program,
+    )]
+    pub source: Box<InterfaceAccount<'info, TokenAccount>>,
+    pub token_program: Interface<'info, TokenInterface>,
+}
+
+impl Burn<'_> {
+    pub fn validate(ctx: &Context<Self>, amount: u64) -> Result<()> {
+        refuse_remaining_accounts(ctx.remaining_accounts)?;
+        require!(
+            ctx.accounts.minter_allowance.enabled,
+            Usd1Error::MinterDisabled
+        );
+        require!(amount > 0, Usd1Error::ZeroAmount);
+        Ok(())
+    }
+}
+
+pub fn handler(ctx: Context<Burn>, amount: u64) -> Result<()> {
+    let accounts = &mut *ctx.accounts;
+    let expected_supply = accounts
+        .mint
+        .supply
+        .checked_sub(amount)
+        .ok_or(Usd1Error::Overflow)?;
+    token_interface::burn(
+        CpiContext::new(
+            accounts.token_program.key(),
+            token_interface::Burn {
+                mint: accounts.mint.to_account_info(),
+                from: accounts.source.to_account_info(),
+                authority: accounts.minter.to_account_info(),
+            },
+        ),
+        amount,
+    )?;
+    accounts.mint.reload()?;
+    let supply = accounts.mint.supply;
+    require!(supply == expected_supply, Usd1Error::SupplyMismatch);
+
+    let minter = &mut accounts.minter_allowance;
+    minter.total_burned = minter
+        .total_burned
+        .checked_add(amount)
+        .ok_or(Usd1Error::Overflow)?;
+    minter.invariant()?;
+    let config = &mut accounts.config;
+    config.total_burned = config
+        .total_burned
+        .checked_add(amount)
+        .ok_or(Usd1Error::Overflow)?;
+    config.invariant()?;
+
+    let event = Burned {
+        mint: config.mint,
+        minter: minter.minter,
+        source: accounts.source.key(),
+        amount,
+        supply,
+    };
+    emit_cpi!(event);
+    Ok(())
+}

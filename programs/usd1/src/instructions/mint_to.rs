@@ -1,0 +1,137 @@
+//! `mint_to`: the mint gate. A minter mints only while not paused, within its
+//! allowance, against a fresh attestation, and never past
+//! `reserve × (10_000 − margin_bps) / 10_000`.
+use anchor_lang::prelude::*;
+use anchor_spl::token_interface::{self, Mint, TokenAccount, TokenInterface};
+
+use crate::constants::{CONFIG_SEED, MINTER_SEED};
+use crate::errors::Usd1Error;
+use crate::events::Minted;
+use crate::instructions::refuse_remaining_accounts;
+use crate::state::{Config, MinterAllowance};
+
+#[event_cpi]
+#[derive(Accounts)]
+pub struct MintTo<'info> {
+    pub minter: Signer<'info>,
+    #[account(
+        mut,
+        seeds = [CONFIG_SEED, config.mint.as_ref()],
+        bump = config.bump,
+        has_one = mint @ Usd1Error::WrongMint,
+        has_one = token_program @ Usd1Error::WrongTokenProgram,
+    )]
+    pub config: Box<Account<'info, Config>>,
+    #[account(
+        mut,
+        seeds = [MINTER_SEED, config.key().as_ref(), minter.key().as_ref()],
+        bump = minter_allowance.bump,
+        has_one = config @ Usd1Error::WrongConfig,
+        has_one = minter @ Usd1Error::NotMinter,
+    )]
+    pub minter_allowance: Box<Account<'info, MinterAllowance>>,
+    #[account(mut)]
+    pub mint: Box<InterfaceAccount<'info, Mint>>,
+    #[account(
+        mut,
+        constraint = destination.mint == mint.key() @ Usd1Error::WrongMint,
+        token::token_program = token_program,
+    )]
+    pub destination: Box<InterfaceAccount<'info, TokenAccount>>,
+    pub token_program: Interface<'info, TokenInterface>,
+}
+
+impl MintTo<'_> {
+    pub fn validate(ctx: &Context<Self>, amount: u64) -> Result<()> {
+        refuse_remaining_accounts(ctx.remaining_accounts)?;
+        let accounts = &ctx.accounts;
+        let config = &accounts.config;
+        let minter = &accounts.minter_allowance;
+        require!(!config.paused, Usd1Error::Paused);
+        require!(minter.enabled, Usd1Error::MinterDisabled);
+        require!(amount > 0, Usd1Error::ZeroAmount);
+        require!(amount <= minter.allowance, Usd1Error::AllowanceExceeded);
+
+        require!(config.latest.seq > 0, Usd1Error::NoAttestation);
+        let now = Clock::get()?.unix_timestamp;
+        let age = now
+            .checked_sub(config.latest.as_of)
+            .ok_or(Usd1Error::Overflow)?;
+        require!(
+            age <= config.max_attestation_age,
+            Usd1Error::StaleAttestation
+        );
+
+        let new_supply = accounts
+            .mint
+            .supply
+            .checked_add(amount)
+            .ok_or(Usd1Error::Overflow)?;
+        require!(
+            new_supply <= config.mintable_ceiling()?,
+            Usd1Error::ReserveExceeded
+        );
+        Ok(())
+    }
+}
+
+pub fn handler(ctx: Context<MintTo>, amount: u64) -> Result<()> {
+    let accounts = &mut *ctx.accounts;
+    let expected_supply = accounts
+        .mint
+        .supply
+        .checked_add(amount)
+        .ok_or(Usd1Error::Overflow)?;
+    let seeds = accounts.config.signer_seeds();
+    token_interface::mint_to(
+        CpiContext::new_with_signer(
+            accounts.token_program.key(),
+            token_interface::MintTo {
+                mint: accounts.mint.to_account_info(),
+                to: accounts.destination.to_account_info(),
+                authority: accounts.config.to_account_info(),
+            },
+            &[&seeds],
+        ),
+        amount,
+    )?;
+    // Read the supply back from the mint, not from the copy taken before the CPI.
+    accounts.mint.reload()?;
+    let supply = accounts.mint.supply;
+    require!(supply == expected_supply, Usd1Error::SupplyMismatch);
+
+    let minter = &mut accounts.minter_allowance;
+    minter.allowance = minter
+        .allowance
+        .checked_sub(amount)
+        .ok_or(Usd1Error::AllowanceExceeded)?;
+    minter.total_minted = minter
+        .total_minted
+        .checked_add(amount)
+        .ok_or(Usd1Error::Overflow)?;
+    minter.invariant()?;
+    let config = &mut accounts.config;
+    config.total_minted = config
+        .total_minted
+        .checked_add(amount)
+        .ok_or(Usd1Error::Overflow)?;
+    config.invariant()?;
+    require!(
+        supply <= config.mintable_ceiling()?,
+        Usd1Error::ReserveExceeded
+    );
+
+    let event = Minted {
+        mint: config.mint,
+        minter: minter.minter,
+        destination: accounts.destination.key(),
+        amount,
+        supply,
+        allowance_remaining: minter.allowance,
+        attestation_seq: config.latest.seq,
+        reserve_amount: config.latest.reserve_amount,
+        margin_bps: config.margin_bps,
+    };
+    emit_cpi!(event);
+    Ok(())
+}

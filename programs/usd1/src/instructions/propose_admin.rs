@@ -1,0 +1,47 @@
+//! `propose_admin`: first step of the two-step admin transfer.
+use anchor_lang::prelude::*;
+
+use crate::constants::CONFIG_SEED;
+use crate::errors::Usd1Error;
+use crate::events::AdminProposed;
+use crate::instructions::refuse_remaining_accounts;
+use crate::state::Config;
+
+#[event_cpi]
+#[derive(Accounts)]
+pub struct ProposeAdmin<'info> {
+    pub admin: Signer<'info>,
+    #[account(
+        mut,
+        seeds = [CONFIG_SEED, config.mint.as_ref()],
+        bump = config.bump,
+        has_one = admin @ Usd1Error::NotAdmin,
+    )]
+    pub config: Box<Account<'info, Config>>,
+}
+
+impl ProposeAdmin<'_> {
+    pub fn validate(ctx: &Context<Self>, proposed: &Pubkey) -> Result<()> {
+        refuse_remaining_accounts(ctx.remaining_accounts)?;
+        require_keys_neq!(*proposed, Pubkey::default(), Usd1Error::DefaultPubkey);
+        let config = &ctx.accounts.config;
+        require!(
+            *proposed != config.admin && *proposed != config.pending_admin,
+            Usd1Error::NoChange
+        );
+        Ok(())
+    }
+}
+
+pub fn handler(ctx: Context<ProposeAdmin>, proposed: Pubkey) -> Result<()> {
+    let config = &mut ctx.accounts.config;
+    config.pending_admin = proposed;
+    config.invariant()?;
+    let (mint, admin) = (config.mint, config.admin);
+    emit_cpi!(AdminProposed {
+        mint,
+        admin,
+        proposed
+    });
+    Ok(())
+}

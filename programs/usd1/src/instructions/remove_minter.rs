@@ -1,0 +1,53 @@
+//! `remove_minter`: the admin disables a minter and voids its allowance. The
+//! account stays, so its cumulative totals remain on the record.
+use anchor_lang::prelude::*;
+
+use crate::constants::{CONFIG_SEED, MINTER_SEED};
+use crate::errors::Usd1Error;
+use crate::events::MinterRemoved;
+use crate::instructions::refuse_remaining_accounts;
+use crate::state::{Config, MinterAllowance};
+
+#[event_cpi]
+#[derive(Accounts)]
+pub struct RemoveMinter<'info> {
+    pub admin: Signer<'info>,
+    #[account(
+        seeds = [CONFIG_SEED, config.mint.as_ref()],
+        bump = config.bump,
+        has_one = admin @ Usd1Error::NotAdmin,
+    )]
+    pub config: Box<Account<'info, Config>>,
+    #[account(
+        mut,
+        seeds = [MINTER_SEED, config.key().as_ref(), minter_allowance.minter.as_ref()],
+        bump = minter_allowance.bump,
+        has_one = config @ Usd1Error::WrongConfig,
+    )]
+    pub minter_allowance: Box<Account<'info, MinterAllowance>>,
+}
+
+impl RemoveMinter<'_> {
+    pub fn validate(ctx: &Context<Self>) -> Result<()> {
+        refuse_remaining_accounts(ctx.remaining_accounts)?;
+        require!(ctx.accounts.minter_allowance.enabled, Usd1Error::NoChange);
+        Ok(())
+    }
+}
+
+pub fn handler(ctx: Context<RemoveMinter>) -> Result<()> {
+    let record = &mut ctx.accounts.minter_allowance;
+    let forfeited_allowance = record.allowance;
+    record.enabled = false;
+    record.allowance = 0;
+    record.invariant()?;
+    let minter = record.minter;
+    let (mint, admin) = (ctx.accounts.config.mint, ctx.accounts.config.admin);
+    emit_cpi!(MinterRemoved {
+        mint,
+        admin,
+        minter,
+        forfeited_allowance
+    });
+    Ok(())
+}

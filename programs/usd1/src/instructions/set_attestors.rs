@@ -1,0 +1,69 @@
+//! `set_attestors`: the admin replaces the attestor set and its threshold M.
+use anchor_lang::prelude::*;
+
+use crate::constants::{CONFIG_SEED, MAX_ATTESTORS};
+use crate::errors::Usd1Error;
+use crate::events::AttestorsChanged;
+use crate::instructions::refuse_remaining_accounts;
+use crate::state::Config;
+
+#[event_cpi]
+#[derive(Accounts)]
+pub struct SetAttestors<'info> {
+    pub admin: Signer<'info>,
+    #[account(
+        mut,
+        seeds = [CONFIG_SEED, config.mint.as_ref()],
+        bump = config.bump,
+        has_one = admin @ Usd1Error::NotAdmin,
+    )]
+    pub config: Box<Account<'info, Config>>,
+}
+
+impl SetAttestors<'_> {
+    pub fn validate(ctx: &Context<Self>, attestors: &[Pubkey], threshold: u8) -> Result<()> {
+        refuse_remaining_accounts(ctx.remaining_accounts)?;
+        require!(
+            !attestors.is_empty() && attestors.len() <= MAX_ATTESTORS,
+            Usd1Error::InvalidAttestorCount
+        );
+        for (i, key) in attestors.iter().enumerate() {
+            require_keys_neq!(*key, Pubkey::default(), Usd1Error::DefaultPubkey);
+            require!(!attestors[..i].contains(key), Usd1Error::DuplicateAttestor);
+        }
+        require!(
+            threshold >= 1 && usize::from(threshold) <= attestors.len(),
+            Usd1Error::InvalidThreshold
+        );
+        let config = &ctx.accounts.config;
+        require!(
+            config.attestors() != attestors || config.threshold != threshold,
+            Usd1Error::NoChange
+        );
+        Ok(())
+    }
+}
+
+pub fn handler(ctx: Context<SetAttestors>, attestors: Vec<Pubkey>, threshold: u8) -> Result<()> {
+    let config = &mut ctx.accounts.config;
+    let mut set = [Pubkey::default(); MAX_ATTESTORS];
+    set[..attestors.len()].copy_from_slice(&attestors);
+    config.attestors = set;
+    // validate() bounded the length to MAX_ATTESTORS.
+    config.attestor_count = u8::try_from(attestors.len()).map_err(|_| Usd1Error::Overflow)?;
+    config.threshold = threshold;
+    config.attestor_epoch = config
+        .attestor_epoch
+        .checked_add(1)
+        .ok_or(Usd1Error::Overflow)?;
+    config.invariant()?;
+    let (mint, admin, attestor_epoch) = (config.mint, config.admin, config.attestor_epoch);
+    emit_cpi!(AttestorsChanged {
+        mint,
+        admin,
+        attestors,
+        threshold,
+        attestor_epoch
+    });
+    Ok(())
+}

@@ -1,0 +1,72 @@
+//! `set_policy`: the admin sets how old an attestation may be for minting and
+//! the safety margin kept below the attested reserve.
+use anchor_lang::prelude::*;
+
+use crate::constants::{BPS_DENOMINATOR, CONFIG_SEED, MAX_ATTESTATION_AGE_LIMIT};
+use crate::errors::Usd1Error;
+use crate::events::PolicyChanged;
+use crate::instructions::refuse_remaining_accounts;
+use crate::state::Config;
+
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PolicyArgs {
+    /// Seconds; unchanged when `None`.
+    pub max_attestation_age: Option<i64>,
+    /// Basis points; unchanged when `None`.
+    pub margin_bps: Option<u16>,
+}
+
+#[event_cpi]
+#[derive(Accounts)]
+pub struct SetPolicy<'info> {
+    pub admin: Signer<'info>,
+    #[account(
+        mut,
+        seeds = [CONFIG_SEED, config.mint.as_ref()],
+        bump = config.bump,
+        has_one = admin @ Usd1Error::NotAdmin,
+    )]
+    pub config: Box<Account<'info, Config>>,
+}
+
+impl SetPolicy<'_> {
+    pub fn validate(ctx: &Context<Self>, args: &PolicyArgs) -> Result<()> {
+        refuse_remaining_accounts(ctx.remaining_accounts)?;
+        if let Some(age) = args.max_attestation_age {
+            require!(
+                age > 0 && age <= MAX_ATTESTATION_AGE_LIMIT,
+                Usd1Error::InvalidMaxAge
+            );
+        }
+        if let Some(margin) = args.margin_bps {
+            require!(margin <= BPS_DENOMINATOR, Usd1Error::InvalidMargin);
+        }
+        let config = &ctx.accounts.config;
+        let age_changes = args
+            .max_attestation_age
+            .is_some_and(|age| age != config.max_attestation_age);
+        let margin_changes = args.margin_bps.is_some_and(|m| m != config.margin_bps);
+        require!(age_changes || margin_changes, Usd1Error::NoChange);
+        Ok(())
+    }
+}
+
+pub fn handler(ctx: Context<SetPolicy>, args: PolicyArgs) -> Result<()> {
+    let config = &mut ctx.accounts.config;
+    if let Some(age) = args.max_attestation_age {
+        config.max_attestation_age = age;
+    }
+    if let Some(margin) = args.margin_bps {
+        config.margin_bps = margin;
+    }
+    config.invariant()?;
+    let (mint, admin) = (config.mint, config.admin);
+    let (max_attestation_age, margin_bps) = (config.max_attestation_age, config.margin_bps);
+    emit_cpi!(PolicyChanged {
+        mint,
+        admin,
+        max_attestation_age,
+        margin_bps
+    });
+    Ok(())
+}

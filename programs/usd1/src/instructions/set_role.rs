@@ -1,0 +1,50 @@
+//! `set_role`: the admin hands the pauser, freezer or treasurer role to a key.
+use anchor_lang::prelude::*;
+
+use crate::constants::CONFIG_SEED;
+use crate::errors::Usd1Error;
+use crate::events::RoleChanged;
+use crate::instructions::refuse_remaining_accounts;
+use crate::state::{Config, Role};
+
+#[event_cpi]
+#[derive(Accounts)]
+pub struct SetRole<'info> {
+    pub admin: Signer<'info>,
+    #[account(
+        mut,
+        seeds = [CONFIG_SEED, config.mint.as_ref()],
+        bump = config.bump,
+        has_one = admin @ Usd1Error::NotAdmin,
+    )]
+    pub config: Box<Account<'info, Config>>,
+}
+
+impl SetRole<'_> {
+    pub fn validate(ctx: &Context<Self>, role: Role, holder: &Pubkey) -> Result<()> {
+        refuse_remaining_accounts(ctx.remaining_accounts)?;
+        require_keys_neq!(*holder, Pubkey::default(), Usd1Error::DefaultPubkey);
+        require_keys_neq!(
+            ctx.accounts.config.role_holder(role),
+            *holder,
+            Usd1Error::NoChange
+        );
+        Ok(())
+    }
+}
+
+pub fn handler(ctx: Context<SetRole>, role: Role, holder: Pubkey) -> Result<()> {
+    let config = &mut ctx.accounts.config;
+    let previous = config.role_holder(role);
+    config.set_role_holder(role, holder);
+    config.invariant()?;
+    let (mint, admin) = (config.mint, config.admin);
+    emit_cpi!(RoleChanged {
+        mint,
+        admin,
+        role,
+        previous,
+        holder
+    });
+    Ok(())
+}

@@ -1,0 +1,119 @@
+//! USD1: a dollar stablecoin whose mint can never run ahead of the reserves its
+//! independent attestors have signed for.
+//!
+//! This file is the table of contents: each instruction forwards to its handler
+//! in `instructions/`, after its business rules run through `validate()`.
+#![allow(unexpected_cfgs)]
+
+use anchor_lang::prelude::*;
+
+pub mod attestation;
+pub mod constants;
+pub mod errors;
+pub mod events;
+pub mod instructions;
+pub mod state;
+
+use instructions::*;
+use state::Role;
+
+declare_id!("G9fF9RdRpgTNxRLTDrzjxHPV9YBZzd9pJVSfYidM37QC");
+
+#[program]
+pub mod usd1 {
+    use super::*;
+
+    /// Creates the mint, its `Config` (mint + freeze authority) and the attestation history.
+    #[access_control(Initialize::validate(&ctx, &args))]
+    pub fn initialize(ctx: Context<Initialize>, args: InitializeArgs) -> Result<()> {
+        instructions::initialize::handler(ctx, args)
+    }
+
+    /// Proposes a new admin (step one of two).
+    #[access_control(ProposeAdmin::validate(&ctx, &proposed))]
+    pub fn propose_admin(ctx: Context<ProposeAdmin>, proposed: Pubkey) -> Result<()> {
+        instructions::propose_admin::handler(ctx, proposed)
+    }
+
+    /// The proposed admin accepts (step two of two).
+    #[access_control(AcceptAdmin::validate(&ctx))]
+    pub fn accept_admin(ctx: Context<AcceptAdmin>) -> Result<()> {
+        instructions::accept_admin::handler(ctx)
+    }
+
+    /// Gives the pauser, freezer or treasurer role to a key.
+    #[access_control(SetRole::validate(&ctx, role, &holder))]
+    pub fn set_role(ctx: Context<SetRole>, role: Role, holder: Pubkey) -> Result<()> {
+        instructions::set_role::handler(ctx, role, holder)
+    }
+
+    /// Enables a minter and sets its remaining allowance (base units).
+    #[access_control(ConfigureMinter::validate(&ctx, allowance))]
+    pub fn configure_minter(ctx: Context<ConfigureMinter>, allowance: u64) -> Result<()> {
+        instructions::configure_minter::handler(ctx, allowance)
+    }
+
+    /// Disables a minter and voids its allowance.
+    #[access_control(RemoveMinter::validate(&ctx))]
+    pub fn remove_minter(ctx: Context<RemoveMinter>) -> Result<()> {
+        instructions::remove_minter::handler(ctx)
+    }
+
+    /// Replaces the attestor set and its threshold M.
+    #[access_control(SetAttestors::validate(&ctx, &attestors, threshold))]
+    pub fn set_attestors(
+        ctx: Context<SetAttestors>,
+        attestors: Vec<Pubkey>,
+        threshold: u8,
+    ) -> Result<()> {
+        instructions::set_attestors::handler(ctx, attestors, threshold)
+    }
+
+    /// Sets the maximum attestation age and the reserve margin.
+    #[access_control(SetPolicy::validate(&ctx, &args))]
+    pub fn set_policy(ctx: Context<SetPolicy>, args: PolicyArgs) -> Result<()> {
+        instructions::set_policy::handler(ctx, args)
+    }
+
+    /// Records an M-of-N signed reserve attestation.
+    #[access_control(Attest::validate(&ctx, &args))]
+    pub fn attest(ctx: Context<Attest>, args: AttestArgs) -> Result<()> {
+        instructions::attest::handler(ctx, args)
+    }
+
+    /// Mints within allowance, fresh attestation and margin-adjusted reserve.
+    #[access_control(MintTo::validate(&ctx, amount))]
+    pub fn mint_to(ctx: Context<MintTo>, amount: u64) -> Result<()> {
+        instructions::mint_to::handler(ctx, amount)
+    }
+
+    /// A minter burns from its own token account.
+    #[access_control(Burn::validate(&ctx, amount))]
+    pub fn burn(ctx: Context<Burn>, amount: u64) -> Result<()> {
+        instructions::burn::handler(ctx, amount)
+    }
+
+    /// Freezes a token account of this mint.
+    #[access_control(Freeze::validate(&ctx))]
+    pub fn freeze(ctx: Context<Freeze>) -> Result<()> {
+        instructions::freeze::handler(ctx)
+    }
+
+    /// Thaws a token account of this mint.
+    #[access_control(Thaw::validate(&ctx))]
+    pub fn thaw(ctx: Context<Thaw>) -> Result<()> {
+        instructions::thaw::handler(ctx)
+    }
+
+    /// Pauses minting.
+    #[access_control(Pause::validate(&ctx))]
+    pub fn pause(ctx: Context<Pause>) -> Result<()> {
+        instructions::pause::handler(ctx)
+    }
+
+    /// Lifts a pause.
+    #[access_control(Unpause::validate(&ctx))]
+    pub fn unpause(ctx: Context<Unpause>) -> Result<()> {
+        instructions::unpause::handler(ctx)
+    }
+}

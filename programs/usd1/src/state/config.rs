@@ -1,0 +1,136 @@
+//! `Config`: one per mint, PDA `["config", mint]`. It is the mint and freeze
+//! authority and holds roles, attestors, policy and the latest attestation.
+use anchor_lang::prelude::*;
+
+use crate::constants::{BPS_DENOMINATOR, MAX_ATTESTATION_AGE_LIMIT, MAX_ATTESTORS};
+use crate::errors::Usd1Error;
+use crate::state::AttestationRecord;
+
+/// The roles an admin can hand out with `set_role`.
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq, InitSpace)]
+pub enum Role {
+    Pauser,
+    Freezer,
+    Treasurer,
+}
+
+#[account]
+#[derive(InitSpace, Debug)]
+pub struct Config {
+    /// Layout version of this account.
+    pub version: u8,
+    pub bump: u8,
+    /// Bump of the `AttestationHistory` PDA.
+    pub history_bump: u8,
+    pub mint: Pubkey,
+    /// SPL Token or Token-2022, fixed at initialize.
+    pub token_program: Pubkey,
+    pub decimals: u8,
+    pub admin: Pubkey,
+    /// Proposed admin awaiting `accept_admin`; default when none.
+    pub pending_admin: Pubkey,
+    pub pauser: Pubkey,
+    pub freezer: Pubkey,
+    pub treasurer: Pubkey,
+    pub paused: bool,
+    /// Registered attestors; only the first `attestor_count` are meaningful, the rest are default.
+    pub attestors: [Pubkey; MAX_ATTESTORS],
+    pub attestor_count: u8,
+    /// Distinct attestor signatures an attestation needs (M of N).
+    pub threshold: u8,
+    /// Bumped on every attestor-set change.
+    pub attestor_epoch: u32,
+    /// Seconds an attestation stays good for minting.
+    pub max_attestation_age: i64,
+    /// Share of the attested reserve (basis points) that may not be minted against.
+    pub margin_bps: u16,
+    /// The latest accepted attestation; `seq == 0` means none yet.
+    pub latest: AttestationRecord,
+    /// Cumulative base units minted and burned through this program.
+    pub total_minted: u64,
+    pub total_burned: u64,
+}
+
+impl Config {
+    pub const VERSION: u8 = 1;
+
+    /// Seeds that let the program sign as this config (mint and freeze authority).
+    pub fn signer_seeds(&self) -> [&[u8]; 3] {
+        [
+            crate::constants::CONFIG_SEED,
+            self.mint.as_ref(),
+            core::slice::from_ref(&self.bump),
+        ]
+    }
+
+    pub fn attestors(&self) -> &[Pubkey] {
+        &self.attestors[..usize::from(self.attestor_count).min(MAX_ATTESTORS)]
+    }
+
+    /// Position of `key` in the registered attestor set.
+    pub fn attestor_index(&self, key: &Pubkey) -> Option<usize> {
+        self.attestors().iter().position(|a| a == key)
+    }
+
+    pub fn role_holder(&self, role: Role) -> Pubkey {
+        match role {
+            Role::Pauser => self.pauser,
+            Role::Freezer => self.freezer,
+            Role::Treasurer => self.treasurer,
+        }
+    }
+
+    pub fn set_role_holder(&mut self, role: Role, holder: Pubkey) {
+        match role {
+            Role::Pauser => self.pauser = holder,
+            Role::Freezer => self.freezer = holder,
+            Role::Treasurer => self.treasurer = holder,
+        }
+    }
+
+    /// Most supply (base units) the latest attestation allows:
+    /// `reserve × (10_000 − margin_bps) / 10_000`, rounded down, in u128.
+    pub fn mintable_ceiling(&self) -> Result<u64> {
+        let keep = u128::from(BPS_DENOMINATOR)
+            .checked_sub(u128::from(self.margin_bps))
+            .ok_or(Usd1Error::InvalidMargin)?;
+        let ceiling = u128::from(self.latest.reserve_amount)
+            .checked_mul(keep)
+            .ok_or(Usd1Error::Overflow)?
+            .checked_div(u128::from(BPS_DENOMINATOR))
+            .ok_or(Usd1Error::Overflow)?;
+        // ceiling ≤ reserve_amount, which is a u64.
+        u64::try_from(ceiling).map_err(|_| error!(Usd1Error::Overflow))
+    }
+
+    pub fn invariant(&self) -> Result<()> {
+        require!(
+            usize::from(self.attestor_count) <= MAX_ATTESTORS,
+            Usd1Error::InvalidAttestorCount
+        );
+        require!(
+            self.threshold <= self.attestor_count,
+            Usd1Error::InvalidThreshold
+        );
+        let set = self.attestors();
+        for (i, key) in set.iter().enumerate() {
+            require_keys_neq!(*key, Pubkey::default(), Usd1Error::DefaultPubkey);
+            require!(!set[..i].contains(key), Usd1Error::DuplicateAttestor);
+        }
+        require!(
+            self.attestors[set.len()..]
+                .iter()
+                .all(|k| *k == Pubkey::default()),
+            Usd1Error::InvalidAttestorCount
+        );
+        require!(
+            self.max_attestation_age > 0 && self.max_attestation_age <= MAX_ATTESTATION_AGE_LIMIT,
+            Usd1Error::InvalidMaxAge
+        );
+        require!(self.margin_bps <= BPS_DENOMINATOR, Usd1Error::InvalidMargin);
+        for holder in [self.admin, self.pauser, self.freezer, self.treasurer] {
+            require_keys_neq!(holder, Pubkey::default(), Usd1Error::DefaultPubkey);
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,9 @@
+//! Account types, one file each. Every type keeps an `invariant()` that handlers
+//! check after they mutate it.
+pub mod attestation_history;
+pub mod config;
+pub mod minter;
+
+pub use attestation_history::*;
+pub use config::*;
+pub use minter::*;
