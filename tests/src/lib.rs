@@ -1,1 +1,5 @@
-pub fn _x() {}
+//! Test support for the USD1 integration tests: the native runtime fixture and
+//! assertions on exact errors and unchanged state.
+pub mod fixture;
+
+pub use fixture::*;

@@ -1,0 +1,332 @@
+//! The native runtime with USD1 (run natively through `processor!`) beside the
+//! bundled SPL Token, Token-2022 and ATA programs, and a mint set up with roles,
+//! attestors and a minter in one call.
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use anchor_lang::prelude::AccountInfo;
+use solana_program_test::{processor, ProgramTest, ProgramTestContext};
+use solana_sdk::account::Account;
+use solana_sdk::instruction::Instruction;
+use solana_sdk::pubkey::Pubkey;
+use solana_sdk::signature::{Keypair, Signer};
+use solana_sdk::sysvar::clock::Clock;
+use usd1::instructions::{AttestArgs, InitializeArgs};
+use usd1_client::banks::BanksLedger;
+use usd1_client::ledger::Executed;
+use usd1_client::{pda, ClientError, Ledger, Role, Usd1, Usd1Error};
+
+/// Which token program the mint lives under.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Flavor {
+    Token2022,
+    Token,
+}
+
+impl Flavor {
+    pub fn program_id(self) -> Pubkey {
+        match self {
+            Flavor::Token2022 => usd1_client::TOKEN_2022_PROGRAM_ID,
+            Flavor::Token => usd1_client::TOKEN_PROGRAM_ID,
+        }
+    }
+}
+
+pub const DECIMALS: u8 = 6;
+/// One token in base units.
+pub const ONE: u64 = 1_000_000;
+/// Allowance the fixture's minter starts with: 1,000,000 tokens.
+pub const MINTER_ALLOWANCE: u64 = 1_000_000 * ONE;
+pub const ATTESTORS: usize = 3;
+pub const THRESHOLD: u8 = 2;
+
+/// Anchor 1.x ties the program id, accounts and data to one `'info` lifetime;
+/// the native runtime lends them for shorter. Leaking copies gives them the
+/// lifetime Anchor wants (a few hundred bytes per instruction, in tests only).
+fn usd1_entry(
+    program_id: &Pubkey,
+    accounts: &[AccountInfo],
+    data: &[u8],
+) -> anchor_lang::solana_program::entrypoint::ProgramResult {
+    let accounts: &[AccountInfo] = Box::leak(accounts.to_vec().into_boxed_slice());
+    let program_id: &Pubkey = Box::leak(Box::new(*program_id));
+    let data: &[u8] = Box::leak(data.to_vec().into_boxed_slice());
+    usd1::entry(program_id, accounts, data)
+}
+
+/// The runtime with USD1 registered natively and the SPL programs bundled.
+pub fn program_test() -> ProgramTest {
+    let mut test = ProgramTest::new("usd1", usd1::ID, processor!(usd1_entry));
+    test.prefer_bpf(false);
+    test
+}
+
+pub struct Fixture {
+    pub context: ProgramTestContext,
+    pub ledger: Arc<BanksLedger>,
+    pub usd1: Usd1<BanksLedger>,
+    pub flavor: Flavor,
+    /// Also the fee payer of every transaction.
+    pub admin: Arc<Keypair>,
+    pub pauser: Keypair,
+    pub freezer: Keypair,
+    pub treasurer: Keypair,
+    pub minter: Keypair,
+    pub attestors: Vec<Keypair>,
+    pub holder: Keypair,
+    /// The events of the initialize transaction.
+    pub init_events: Executed,
+}
+
+pub fn default_init_args() -> InitializeArgs {
+    InitializeArgs {
+        decimals: DECIMALS,
+        name: "USD1 Dollar".into(),
+        symbol: "USD1".into(),
+        uri: "https://example.com/usd1.json".into(),
+    }
+}
+
+impl Fixture {
+    /// A freshly initialized mint: the admin holds every role, no attestors, no minters.
+    pub async fn bare(flavor: Flavor) -> Self {
+        let context = program_test().start_with_context().await;
+        let ledger = Arc::new(BanksLedger::new(context.banks_client.clone()));
+        let admin = Arc::new(context.payer.insecure_clone());
+        let mint = Keypair::new();
+        let (usd1, init_events) = Usd1::initialize(
+            ledger.clone(),
+            admin.clone(),
+            &mint,
+            flavor.program_id(),
+            default_init_args(),
+        )
+        .await
+        .expect("initialize");
+        Self {
+            context,
+            ledger,
+            usd1,
+            flavor,
+            admin,
+            pauser: Keypair::new(),
+            freezer: Keypair::new(),
+            treasurer: Keypair::new(),
+            minter: Keypair::new(),
+            attestors: (0..ATTESTORS).map(|_| Keypair::new()).collect(),
+            holder: Keypair::new(),
+            init_events,
+        }
+    }
+
+    /// A mint with distinct pauser/freezer/treasurer, 2-of-3 attestors and one
+    /// minter with `MINTER_ALLOWANCE`; no attestation yet.
+    pub async fn new(flavor: Flavor) -> Self {
+        let f = Self::bare(flavor).await;
+        let admin = &f.admin;
+        f.usd1
+            .set_role(admin, Role::Pauser, &f.pauser.pubkey())
+            .await
+            .expect("pauser");
+        f.usd1
+            .set_role(admin, Role::Freezer, &f.freezer.pubkey())
+            .await
+            .expect("freezer");
+        f.usd1
+            .set_role(admin, Role::Treasurer, &f.treasurer.pubkey())
+            .await
+            .expect("treasurer");
+        let keys = f.attestors.iter().map(|k| k.pubkey()).collect();
+        f.usd1
+            .set_attestors(admin, keys, THRESHOLD)
+            .await
+            .expect("attestors");
+        f.usd1
+            .configure_minter(admin, &f.minter.pubkey(), MINTER_ALLOWANCE)
+            .await
+            .expect("minter");
+        f
+    }
+
+    /// `new`, plus an attestation of `reserve` base units as of now.
+    pub async fn with_reserve(flavor: Flavor, reserve: u64) -> Self {
+        let f = Self::new(flavor).await;
+        f.attest(reserve).await.expect("attest");
+        f
+    }
+
+    pub fn mint(&self) -> Pubkey {
+        self.usd1.mint()
+    }
+
+    pub fn config_address(&self) -> Pubkey {
+        self.usd1.config_address()
+    }
+
+    /// The first `n` attestor keys.
+    pub fn signers(&self, n: usize) -> Vec<&Keypair> {
+        self.attestors.iter().take(n).collect()
+    }
+
+    pub async fn now(&self) -> i64 {
+        self.ledger.unix_timestamp().await.expect("clock")
+    }
+
+    /// Moves the chain clock forward by `seconds`.
+    pub async fn advance_clock(&self, seconds: i64) {
+        let mut clock: Clock = self.context.banks_client.get_sysvar().await.expect("clock");
+        clock.unix_timestamp += seconds;
+        self.context.set_sysvar(&clock);
+    }
+
+    /// The next attestation as of now, with a report hash derived from the reserve.
+    pub async fn next_args(&self, reserve: u64) -> AttestArgs {
+        let config = self.usd1.config().await.expect("config");
+        let as_of = self.now().await.max(config.latest.as_of + 1);
+        AttestArgs {
+            seq: config.latest.seq + 1,
+            reserve_amount: reserve,
+            as_of,
+            report_sha256: report_hash(reserve, config.latest.seq + 1),
+        }
+    }
+
+    /// Attests `reserve` with the threshold number of attestors.
+    pub async fn attest(&self, reserve: u64) -> Result<Executed, ClientError> {
+        let args = self.next_args(reserve).await;
+        self.usd1
+            .attest(args, &self.signers(usize::from(THRESHOLD)))
+            .await
+    }
+
+    /// A new keypair holding `sol` lamports-worth of SOL for fees and rent.
+    pub async fn funded_keypair(&self) -> Keypair {
+        let key = Keypair::new();
+        self.fund(&key.pubkey()).await;
+        key
+    }
+
+    pub async fn fund(&self, address: &Pubkey) {
+        let ix = anchor_lang::solana_program::system_instruction::transfer(
+            &self.admin.pubkey(),
+            address,
+            10_000_000_000,
+        );
+        self.usd1.send(&[ix], &[]).await.expect("fund");
+    }
+
+    /// Sends instructions signed by the admin (payer) and `signers`.
+    pub async fn send(
+        &self,
+        ixs: &[Instruction],
+        signers: &[&Keypair],
+    ) -> Result<Executed, ClientError> {
+        self.usd1.send(ixs, signers).await
+    }
+
+    pub async fn supply(&self) -> u64 {
+        self.usd1.mint_info().await.expect("mint").supply
+    }
+
+    pub async fn allowance(&self) -> u64 {
+        self.usd1
+            .minter_allowance(&self.minter.pubkey())
+            .await
+            .expect("minter")
+            .allowance
+    }
+
+    /// Raw data of every account the program governs for this mint, and of the
+    /// token accounts of the fixture's keys: compare two to prove nothing changed.
+    pub async fn snapshot(&self) -> BTreeMap<Pubkey, Option<Vec<u8>>> {
+        let config = self.config_address();
+        let mut watched = vec![config, pda::attestation_history(&config), self.mint()];
+        let keys = [
+            &*self.admin,
+            &self.pauser,
+            &self.freezer,
+            &self.treasurer,
+            &self.minter,
+            &self.holder,
+        ];
+        for key in keys {
+            watched.push(pda::minter_allowance(&config, &key.pubkey()));
+            watched.push(self.usd1.token_account_of(&key.pubkey()));
+        }
+        for key in &self.attestors {
+            watched.push(pda::minter_allowance(&config, &key.pubkey()));
+        }
+        let mut out = BTreeMap::new();
+        for address in watched {
+            let account: Option<Account> =
+                self.ledger.get_account(&address).await.expect("account");
+            out.insert(address, account.map(|a| a.data));
+        }
+        out
+    }
+}
+
+/// A report hash that differs per attestation.
+pub fn report_hash(reserve: u64, seq: u64) -> [u8; 32] {
+    let mut bytes = [0u8; 32];
+    bytes[..8].copy_from_slice(&reserve.to_le_bytes());
+    bytes[8..16].copy_from_slice(&seq.to_le_bytes());
+    bytes[31] = 0xAA;
+    bytes
+}
+
+/// Asserts that `result` failed with exactly this program error.
+#[track_caller]
+pub fn assert_usd1_error<T: std::fmt::Debug>(result: Result<T, ClientError>, expected: Usd1Error) {
+    match result {
+        Err(ClientError::Failed { failure, logs }) => assert!(
+            failure.is(expected),
+            "expected {} ({}), got {failure} / {:?}\nlogs: {logs:#?}",
+            expected.name(),
+            u32::from(expected),
+            failure.0,
+        ),
+        other => panic!("expected {}, got {other:?}", expected.name()),
+    }
+}
+
+/// Asserts that `result` failed with exactly this Anchor framework error.
+#[track_caller]
+pub fn assert_anchor_error<T: std::fmt::Debug>(
+    result: Result<T, ClientError>,
+    expected: anchor_lang::error::ErrorCode,
+) {
+    assert_custom_code(result, u32::from(expected), &format!("{expected:?}"));
+}
+
+/// Asserts that `result` failed with exactly this custom error code.
+#[track_caller]
+pub fn assert_custom_code<T: std::fmt::Debug>(
+    result: Result<T, ClientError>,
+    code: u32,
+    what: &str,
+) {
+    match result {
+        Err(ClientError::Failed { failure, logs }) => assert_eq!(
+            failure.custom_code(),
+            Some(code),
+            "expected {what} ({code}), got {:?}\nlogs: {logs:#?}",
+            failure.0
+        ),
+        other => panic!("expected {what}, got {other:?}"),
+    }
+}
+
+/// Asserts that `result` failed with exactly this transaction error.
+#[track_caller]
+pub fn assert_tx_error<T: std::fmt::Debug>(
+    result: Result<T, ClientError>,
+    expected: solana_sdk::transaction::TransactionError,
+) {
+    match result {
+        Err(ClientError::Failed { failure, logs }) => {
+            assert_eq!(failure.0, expected, "logs: {logs:#?}")
+        }
+        other => panic!("expected {expected:?}, got {other:?}"),
+    }
+}

@@ -1,0 +1,350 @@
+//! Reserve attestations: the M-of-N rule, the message, the Ed25519 instruction,
+//! seq / as_of ordering and the history ring (SECURITY.md item 7).
+use solana_sdk::instruction::{Instruction, InstructionError};
+use solana_sdk::pubkey::Pubkey;
+use solana_sdk::signature::{Keypair, Signer};
+use solana_sdk::transaction::TransactionError;
+use usd1::constants::HISTORY_LEN;
+use usd1::instructions::AttestArgs;
+use usd1_client::attestation::{self, attest_instructions, digest, digest_of, sign};
+use usd1_client::{instructions, Usd1Error, Usd1Event};
+use usd1_tests::*;
+
+/// Sends `ixs` as an attestation transaction and asserts the exact program
+/// error and that nothing changed.
+async fn refused(f: &Fixture, ixs: &[Instruction], expected: Usd1Error) {
+    let before = f.snapshot().await;
+    assert_usd1_error(f.send(ixs, &[]).await, expected);
+    assert_eq!(
+        f.snapshot().await,
+        before,
+        "state changed on a refused attestation"
+    );
+}
+
+fn signed_by(f: &Fixture, args: AttestArgs, keys: &[&Keypair]) -> [Instruction; 2] {
+    let digest = digest_of(&f.mint(), &args);
+    let sigs: Vec<_> = keys.iter().map(|k| sign(k, &digest)).collect();
+    attest_instructions(&f.mint(), args, &sigs)
+}
+
+#[tokio::test]
+async fn records_latest_and_history_and_event() {
+    let f = Fixture::new(Flavor::Token2022).await;
+    let args = f.next_args(500 * ONE).await;
+    let done = f.usd1.attest(args, &f.signers(3)).await.unwrap();
+    let Usd1Event::ReserveAttested(event) = &done.events[0] else {
+        panic!("{:?}", done.events)
+    };
+    assert_eq!(event.seq, 1);
+    assert_eq!(event.signers.len(), 3);
+    let config = f.usd1.config().await.unwrap();
+    assert_eq!(config.latest.seq, 1);
+    assert_eq!(config.latest.reserve_amount, 500 * ONE);
+    assert_eq!(config.latest.as_of, args.as_of);
+    assert_eq!(config.latest.report_sha256, args.report_sha256);
+    assert_eq!(config.latest.signer_bitmap, 0b111);
+    assert_eq!(config.latest.signer_count, 3);
+    assert_eq!(config.latest.attestor_epoch, 1);
+    assert_eq!(f.usd1.history().await.unwrap().records[0], config.latest);
+}
+
+#[tokio::test]
+async fn history_ring_keeps_the_newest_records() {
+    let f = Fixture::new(Flavor::Token2022).await;
+    let total = HISTORY_LEN + 3;
+    for i in 0..total {
+        let mut args = f.next_args(i as u64 * ONE).await;
+        args.as_of = 1_000 + i as i64;
+        f.usd1.attest(args, &f.signers(2)).await.unwrap();
+    }
+    let history = f.usd1.history().await.unwrap();
+    assert_eq!(history.count, total as u64);
+    let newest = usd1_client::accounts::history_newest_first(&history);
+    assert_eq!(newest.len(), HISTORY_LEN);
+    let seqs: Vec<u64> = newest.iter().map(|r| r.seq).collect();
+    let expected: Vec<u64> = (4..=total as u64).rev().collect();
+    assert_eq!(seqs, expected);
+    assert_eq!(newest[0], f.usd1.config().await.unwrap().latest);
+}
+
+#[tokio::test]
+async fn fails_when_signed_by_a_non_attestor() {
+    let f = Fixture::new(Flavor::Token2022).await;
+    let outsider = Keypair::new();
+    let args = f.next_args(ONE).await;
+    refused(
+        &f,
+        &signed_by(&f, args, &[&f.attestors[0], &outsider]),
+        Usd1Error::UnknownAttestor,
+    )
+    .await;
+    // Even with the threshold met by real attestors, a stranger's signature spoils it.
+    refused(
+        &f,
+        &signed_by(&f, args, &[&f.attestors[0], &f.attestors[1], &outsider]),
+        Usd1Error::UnknownAttestor,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn fails_when_the_same_attestor_signs_twice() {
+    let f = Fixture::new(Flavor::Token2022).await;
+    let args = f.next_args(ONE).await;
+    refused(
+        &f,
+        &signed_by(&f, args, &[&f.attestors[0], &f.attestors[0]]),
+        Usd1Error::DuplicateSignature,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn fails_when_fewer_than_threshold_sign() {
+    let f = Fixture::new(Flavor::Token2022).await;
+    let args = f.next_args(ONE).await;
+    refused(
+        &f,
+        &signed_by(&f, args, &[&f.attestors[2]]),
+        Usd1Error::ThresholdNotMet,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn fails_when_a_valid_signature_covers_other_bytes() {
+    let f = Fixture::new(Flavor::Token2022).await;
+    let args = f.next_args(ONE).await;
+    // The attestors really signed 1 token; the attest instruction claims 1,000,000.
+    let genuine = digest_of(&f.mint(), &args);
+    let sigs: Vec<_> = f.signers(2).iter().map(|k| sign(k, &genuine)).collect();
+    let inflated = AttestArgs {
+        reserve_amount: 1_000_000 * ONE,
+        ..args
+    };
+    let ixs = [
+        attestation::ed25519_instruction(&genuine, &sigs),
+        instructions::attest(&f.mint(), inflated),
+    ];
+    refused(&f, &ixs, Usd1Error::AttestationMessageMismatch).await;
+}
+
+#[tokio::test]
+async fn fails_when_signed_for_another_mint() {
+    let f = Fixture::new(Flavor::Token2022).await;
+    let args = f.next_args(ONE).await;
+    let other_mint = Pubkey::new_unique();
+    let d = digest(
+        &usd1::ID,
+        &other_mint,
+        args.seq,
+        args.reserve_amount,
+        args.as_of,
+        &args.report_sha256,
+    );
+    let sigs: Vec<_> = f.signers(2).iter().map(|k| sign(k, &d)).collect();
+    let ixs = [
+        attestation::ed25519_instruction(&d, &sigs),
+        instructions::attest(&f.mint(), args),
+    ];
+    refused(&f, &ixs, Usd1Error::AttestationMessageMismatch).await;
+}
+
+#[tokio::test]
+async fn fails_when_signed_for_another_program_id() {
+    let f = Fixture::new(Flavor::Token2022).await;
+    let args = f.next_args(ONE).await;
+    let other_program = Pubkey::new_unique();
+    let d = digest(
+        &other_program,
+        &f.mint(),
+        args.seq,
+        args.reserve_amount,
+        args.as_of,
+        &args.report_sha256,
+    );
+    let sigs: Vec<_> = f.signers(2).iter().map(|k| sign(k, &d)).collect();
+    let ixs = [
+        attestation::ed25519_instruction(&d, &sigs),
+        instructions::attest(&f.mint(), args),
+    ];
+    refused(&f, &ixs, Usd1Error::AttestationMessageMismatch).await;
+}
+
+#[tokio::test]
+async fn fails_when_ed25519_offsets_point_into_another_instruction() {
+    let f = Fixture::new(Flavor::Token2022).await;
+    let args = f.next_args(ONE).await;
+    let d = digest_of(&f.mint(), &args);
+    let sigs: Vec<_> = f.signers(2).iter().map(|k| sign(k, &d)).collect();
+    // Instruction 0 carries the digest bytes (a valid one-signature Ed25519
+    // instruction); instruction 1 verifies the attestor signatures against the
+    // digest found in instruction 0 rather than in itself.
+    let carrier = attestation::ed25519_instruction(&d, &sigs[..1]);
+    let carrier_message_offset = 2 + 14;
+    let mut pointing = attestation::ed25519_instruction(&d, &sigs);
+    for i in 0..sigs.len() {
+        let record = 2 + i * 14;
+        pointing.data[record + 8..record + 10]
+            .copy_from_slice(&(carrier_message_offset as u16).to_le_bytes());
+        pointing.data[record + 12..record + 14].copy_from_slice(&0u16.to_le_bytes());
+    }
+    let ixs = [carrier, pointing, instructions::attest(&f.mint(), args)];
+    refused(&f, &ixs, Usd1Error::Ed25519OffsetOutsideInstruction).await;
+}
+
+#[tokio::test]
+async fn fails_without_an_ed25519_instruction() {
+    let f = Fixture::new(Flavor::Token2022).await;
+    let args = f.next_args(ONE).await;
+    refused(
+        &f,
+        &[instructions::attest(&f.mint(), args)],
+        Usd1Error::MissingEd25519Instruction,
+    )
+    .await;
+    // Something else directly before the attest instruction does not count either.
+    let [ed25519, attest] = signed_by(&f, args, &f.signers(2));
+    let unrelated = anchor_lang::solana_program::system_instruction::transfer(
+        &f.admin.pubkey(),
+        &f.holder.pubkey(),
+        1_000_000,
+    );
+    refused(
+        &f,
+        &[ed25519, unrelated, attest],
+        Usd1Error::MissingEd25519Instruction,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn fails_when_a_signature_is_forged() {
+    let f = Fixture::new(Flavor::Token2022).await;
+    let args = f.next_args(ONE).await;
+    let [mut ed25519, attest] = signed_by(&f, args, &f.signers(2));
+    let last = ed25519.data.len() - 1;
+    ed25519.data[last] ^= 0x01;
+    let before = f.snapshot().await;
+    // The runtime's Ed25519 verification rejects the transaction before USD1 runs.
+    let result = f.send(&[ed25519, attest], &[]).await;
+    assert_tx_error(
+        result,
+        TransactionError::InstructionError(0, InstructionError::Custom(2)),
+    );
+    assert_eq!(f.snapshot().await, before);
+}
+
+#[tokio::test]
+async fn fails_when_seq_is_replayed_or_skipped() {
+    let f = Fixture::with_reserve(Flavor::Token2022, ONE).await;
+    let next = f.next_args(2 * ONE).await;
+    let replay = AttestArgs { seq: 1, ..next };
+    refused(
+        &f,
+        &signed_by(&f, replay, &f.signers(2)),
+        Usd1Error::InvalidSequence,
+    )
+    .await;
+    let skip = AttestArgs { seq: 3, ..next };
+    refused(
+        &f,
+        &signed_by(&f, skip, &f.signers(2)),
+        Usd1Error::InvalidSequence,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn fails_when_as_of_is_not_newer_or_in_the_future() {
+    let f = Fixture::with_reserve(Flavor::Token2022, ONE).await;
+    let latest = f.usd1.config().await.unwrap().latest;
+    let next = f.next_args(2 * ONE).await;
+    let same_time = AttestArgs {
+        as_of: latest.as_of,
+        ..next
+    };
+    refused(
+        &f,
+        &signed_by(&f, same_time, &f.signers(2)),
+        Usd1Error::AttestationNotNewer,
+    )
+    .await;
+    let older = AttestArgs {
+        as_of: latest.as_of - 1,
+        ..next
+    };
+    refused(
+        &f,
+        &signed_by(&f, older, &f.signers(2)),
+        Usd1Error::AttestationNotNewer,
+    )
+    .await;
+    let now = f.now().await;
+    let future = AttestArgs {
+        as_of: now + usd1::constants::MAX_FUTURE_SKEW_SECS + 1,
+        ..next
+    };
+    refused(
+        &f,
+        &signed_by(&f, future, &f.signers(2)),
+        Usd1Error::AttestationInFuture,
+    )
+    .await;
+    // Within the skew is accepted.
+    let skewed = AttestArgs {
+        as_of: now + usd1::constants::MAX_FUTURE_SKEW_SECS,
+        ..next
+    };
+    f.send(&signed_by(&f, skewed, &f.signers(2)), &[])
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn fails_when_no_attestors_are_registered() {
+    let f = Fixture::bare(Flavor::Token2022).await;
+    let args = f.next_args(ONE).await;
+    refused(
+        &f,
+        &signed_by(&f, args, &f.signers(2)),
+        Usd1Error::NoAttestors,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn fails_with_a_fake_instructions_sysvar() {
+    let f = Fixture::new(Flavor::Token2022).await;
+    let args = f.next_args(ONE).await;
+    let [ed25519, mut attest] = signed_by(&f, args, &f.signers(2));
+    attest.accounts[2].pubkey = Pubkey::new_unique();
+    refused(&f, &[ed25519, attest], Usd1Error::WrongInstructionsSysvar).await;
+}
+
+#[tokio::test]
+async fn attestors_of_a_replaced_set_can_no_longer_attest() {
+    let f = Fixture::new(Flavor::Token2022).await;
+    let fresh: Vec<Keypair> = (0..2).map(|_| Keypair::new()).collect();
+    f.usd1
+        .set_attestors(&f.admin, fresh.iter().map(|k| k.pubkey()).collect(), 2)
+        .await
+        .unwrap();
+    let args = f.next_args(ONE).await;
+    refused(
+        &f,
+        &signed_by(&f, args, &f.signers(2)),
+        Usd1Error::UnknownAttestor,
+    )
+    .await;
+    let done = f
+        .usd1
+        .attest(args, &fresh.iter().collect::<Vec<_>>())
+        .await
+        .unwrap();
+    let Usd1Event::ReserveAttested(event) = &done.events[0] else {
+        panic!()
+    };
+    assert_eq!(event.attestor_epoch, 2);
+}

@@ -1,0 +1,181 @@
+//! The whole happy path on both token programs, asserting every event.
+use solana_sdk::signature::Signer;
+use usd1::events;
+use usd1_client::{pda, Usd1Event};
+use usd1_tests::*;
+
+async fn happy_path(flavor: Flavor) {
+    let f = Fixture::new(flavor).await;
+    let mint = f.mint();
+
+    // initialize: mint created with the Config PDA as both authorities.
+    let config = f.usd1.config().await.unwrap();
+    let info = f.usd1.mint_info().await.unwrap();
+    assert_eq!(info.decimals, DECIMALS);
+    assert_eq!(info.supply, 0);
+    assert_eq!(info.mint_authority, Some(f.config_address()));
+    assert_eq!(info.freeze_authority, Some(f.config_address()));
+    assert_eq!(config.token_program, flavor.program_id());
+    assert_eq!(config.admin, f.admin.pubkey());
+    assert_eq!(config.pauser, f.pauser.pubkey());
+    assert_eq!(config.threshold, THRESHOLD);
+    assert_eq!(
+        f.init_events.events,
+        vec![Usd1Event::Initialized(events::Initialized {
+            mint,
+            config: f.config_address(),
+            admin: f.admin.pubkey(),
+            token_program: flavor.program_id(),
+            decimals: DECIMALS,
+            name: "USD1 Dollar".into(),
+            symbol: "USD1".into(),
+            uri: "https://example.com/usd1.json".into(),
+        })]
+    );
+
+    // attest 1,000 tokens of reserve.
+    let args = f.next_args(1_000 * ONE).await;
+    let done = f.usd1.attest(args, &f.signers(2)).await.unwrap();
+    assert_eq!(
+        done.events,
+        vec![Usd1Event::ReserveAttested(events::ReserveAttested {
+            mint,
+            seq: 1,
+            reserve_amount: 1_000 * ONE,
+            as_of: args.as_of,
+            report_sha256: args.report_sha256,
+            attestor_epoch: 1,
+            signers: f.signers(2).iter().map(|k| k.pubkey()).collect(),
+        })]
+    );
+
+    // mint 600 to a holder, then up to exactly the reserve.
+    let holder = f.holder.pubkey();
+    let done = f.usd1.mint_to(&f.minter, &holder, 600 * ONE).await.unwrap();
+    assert_eq!(
+        done.events,
+        vec![Usd1Event::Minted(events::Minted {
+            mint,
+            minter: f.minter.pubkey(),
+            destination: f.usd1.token_account_of(&holder),
+            amount: 600 * ONE,
+            supply: 600 * ONE,
+            allowance_remaining: MINTER_ALLOWANCE - 600 * ONE,
+            attestation_seq: 1,
+            reserve_amount: 1_000 * ONE,
+            margin_bps: 0,
+        })]
+    );
+    f.usd1
+        .mint_to(&f.minter, &f.minter.pubkey(), 400 * ONE)
+        .await
+        .unwrap();
+    assert_eq!(f.supply().await, 1_000 * ONE);
+    assert_eq!(f.usd1.balance(&holder).await.unwrap(), 600 * ONE);
+    assert_eq!(f.allowance().await, MINTER_ALLOWANCE - 1_000 * ONE);
+
+    // a wallet moves tokens with a plain token-program transfer.
+    let wallet = f.funded_keypair().await;
+    let from = f.usd1.token_account_of(&holder);
+    let to = f.usd1.token_account_of(&wallet.pubkey());
+    let create = usd1_client::instructions::create_associated_token_account(
+        &f.admin.pubkey(),
+        &wallet.pubkey(),
+        &mint,
+        &flavor.program_id(),
+    );
+    let transfer = anchor_spl::token_2022::spl_token_2022::instruction::transfer_checked(
+        &flavor.program_id(),
+        &from,
+        &mint,
+        &to,
+        &holder,
+        &[],
+        100 * ONE,
+        DECIMALS,
+    )
+    .unwrap();
+    f.send(&[create, transfer], &[&f.holder]).await.unwrap();
+    assert_eq!(f.usd1.balance(&wallet.pubkey()).await.unwrap(), 100 * ONE);
+
+    // the minter burns 250 of its own.
+    let done = f.usd1.burn(&f.minter, 250 * ONE).await.unwrap();
+    assert_eq!(
+        done.events,
+        vec![Usd1Event::Burned(events::Burned {
+            mint,
+            minter: f.minter.pubkey(),
+            source: f.usd1.token_account_of(&f.minter.pubkey()),
+            amount: 250 * ONE,
+            supply: 750 * ONE,
+        })]
+    );
+    assert_eq!(f.supply().await, 750 * ONE);
+
+    // freeze and thaw the holder.
+    let account = f.usd1.token_account_of(&holder);
+    let done = f.usd1.freeze(&f.freezer, &account).await.unwrap();
+    assert_eq!(
+        done.events,
+        vec![Usd1Event::Frozen(events::Frozen {
+            mint,
+            freezer: f.freezer.pubkey(),
+            token_account: account
+        })]
+    );
+    assert!(f.usd1.token_account(&account).await.unwrap().frozen);
+    let done = f.usd1.thaw(&f.freezer, &account).await.unwrap();
+    assert_eq!(
+        done.events,
+        vec![Usd1Event::Thawed(events::Thawed {
+            mint,
+            freezer: f.freezer.pubkey(),
+            token_account: account
+        })]
+    );
+    assert!(!f.usd1.token_account(&account).await.unwrap().frozen);
+
+    // pause and unpause.
+    let done = f.usd1.pause(&f.pauser).await.unwrap();
+    assert_eq!(
+        done.events,
+        vec![Usd1Event::Paused(events::Paused {
+            mint,
+            pauser: f.pauser.pubkey()
+        })]
+    );
+    assert!(f.usd1.config().await.unwrap().paused);
+    let done = f.usd1.unpause(&f.pauser).await.unwrap();
+    assert_eq!(
+        done.events,
+        vec![Usd1Event::Unpaused(events::Unpaused {
+            mint,
+            pauser: f.pauser.pubkey()
+        })]
+    );
+
+    // the history ring holds the attestation; totals add up.
+    let history = f.usd1.history().await.unwrap();
+    assert_eq!(history.count, 1);
+    assert_eq!(history.config, f.config_address());
+    let config = f.usd1.config().await.unwrap();
+    assert_eq!(history.records[0], config.latest);
+    assert_eq!(config.total_minted, 1_000 * ONE);
+    assert_eq!(config.total_burned, 250 * ONE);
+    let minter = f.usd1.minter_allowance(&f.minter.pubkey()).await.unwrap();
+    assert_eq!(
+        (minter.total_minted, minter.total_burned),
+        (1_000 * ONE, 250 * ONE)
+    );
+    assert_eq!(f.config_address(), pda::config(&mint));
+}
+
+#[tokio::test]
+async fn happy_path_on_token_2022() {
+    happy_path(Flavor::Token2022).await;
+}
+
+#[tokio::test]
+async fn happy_path_on_classic_token() {
+    happy_path(Flavor::Token).await;
+}
