@@ -1,4 +1,7 @@
 //! The in-process `Ledger` over solana-program-test's `BanksClient`.
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
 use async_trait::async_trait;
 use solana_banks_client::{BanksClient, BanksClientError};
 use solana_commitment_config::CommitmentLevel;
@@ -6,18 +9,27 @@ use solana_sdk::account::Account;
 use solana_sdk::hash::Hash;
 use solana_sdk::pubkey::Pubkey;
 use solana_sdk::transaction::Transaction;
+use tokio::sync::Mutex;
 
 use crate::error::{ClientError, Failure};
 use crate::ledger::{Executed, Ledger, Simulation};
 
+/// In-process transactions come far faster than blocks, so two identical
+/// transactions sent in a row would share a blockhash and the second would be
+/// dropped as already processed. This ledger therefore hands out each
+/// blockhash once, waiting (a few milliseconds) for the runtime's next one.
 #[derive(Clone)]
 pub struct BanksLedger {
     client: BanksClient,
+    last_blockhash: Arc<Mutex<Hash>>,
 }
 
 impl BanksLedger {
     pub fn new(client: BanksClient) -> Self {
-        Self { client }
+        Self {
+            client,
+            last_blockhash: Arc::new(Mutex::new(Hash::default())),
+        }
     }
 
     pub fn client(&self) -> &BanksClient {
@@ -42,10 +54,25 @@ fn ledger_error(err: BanksClientError) -> ClientError {
 #[async_trait]
 impl Ledger for BanksLedger {
     async fn latest_blockhash(&self) -> Result<Hash, ClientError> {
-        self.client
-            .get_latest_blockhash()
-            .await
-            .map_err(ledger_error)
+        let mut last = self.last_blockhash.lock().await;
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let blockhash = self
+                .client
+                .get_latest_blockhash()
+                .await
+                .map_err(ledger_error)?;
+            if blockhash != *last {
+                *last = blockhash;
+                return Ok(blockhash);
+            }
+            if Instant::now() > deadline {
+                return Err(ClientError::Ledger(
+                    "the runtime stopped producing blockhashes".into(),
+                ));
+            }
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
     }
 
     async fn get_account(&self, address: &Pubkey) -> Result<Option<Account>, ClientError> {
