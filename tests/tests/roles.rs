@@ -1,0 +1,538 @@
+//! Roles and their powers (SECURITY.md items 1 and 11): every privileged
+//! instruction refuses the wrong signer and a missing signature; the admin
+//! transfer is two-step; role, attestor, policy and minter changes are checked
+//! and each emits its event.
+use anchor_lang::error::ErrorCode as AnchorError;
+use solana_sdk::instruction::Instruction;
+use solana_sdk::pubkey::Pubkey;
+use solana_sdk::signature::{Keypair, Signer};
+use usd1::events;
+use usd1::instructions::PolicyArgs;
+use usd1_client::{instructions as ix, Role, Usd1Error, Usd1Event};
+use usd1_tests::*;
+
+/// Each privileged instruction, built for a given signer, with the error a
+/// signer other than the role holder gets.
+fn privileged(f: &Fixture, signer: &Pubkey) -> Vec<(&'static str, Instruction, Usd1Error)> {
+    let mint = f.mint();
+    let tp = f.flavor.program_id();
+    let account = f.usd1.token_account_of(&f.holder.pubkey());
+    vec![
+        (
+            "propose_admin",
+            ix::propose_admin(signer, &mint, &Pubkey::new_unique()),
+            Usd1Error::NotAdmin,
+        ),
+        (
+            "set_role",
+            ix::set_role(signer, &mint, Role::Pauser, &Pubkey::new_unique()),
+            Usd1Error::NotAdmin,
+        ),
+        (
+            "configure_minter",
+            ix::configure_minter(signer, &mint, &f.minter.pubkey(), 1),
+            Usd1Error::NotAdmin,
+        ),
+        (
+            "remove_minter",
+            ix::remove_minter(signer, &mint, &f.minter.pubkey()),
+            Usd1Error::NotAdmin,
+        ),
+        (
+            "set_attestors",
+            ix::set_attestors(signer, &mint, vec![Pubkey::new_unique()], 1),
+            Usd1Error::NotAdmin,
+        ),
+        (
+            "set_policy",
+            ix::set_policy(
+                signer,
+                &mint,
+                PolicyArgs {
+                    margin_bps: Some(7),
+                    ..Default::default()
+                },
+            ),
+            Usd1Error::NotAdmin,
+        ),
+        ("pause", ix::pause(signer, &mint), Usd1Error::NotPauser),
+        ("unpause", ix::unpause(signer, &mint), Usd1Error::NotPauser),
+        (
+            "freeze",
+            ix::freeze(signer, &mint, &account, &tp),
+            Usd1Error::NotFreezer,
+        ),
+        (
+            "thaw",
+            ix::thaw(signer, &mint, &account, &tp),
+            Usd1Error::NotFreezer,
+        ),
+        (
+            "accept_admin",
+            ix::accept_admin(signer, &mint),
+            Usd1Error::NotPendingAdmin,
+        ),
+    ]
+}
+
+/// A fixture whose admin is not the fee payer, with a holder account to freeze.
+async fn fixture_with_separate_admin() -> (Fixture, Keypair) {
+    let f = Fixture::with_reserve(Flavor::Token2022, 1_000 * ONE).await;
+    f.usd1
+        .mint_to(&f.minter, &f.holder.pubkey(), ONE)
+        .await
+        .unwrap();
+    let admin = f.funded_keypair().await;
+    f.usd1
+        .propose_admin(&f.admin, &admin.pubkey())
+        .await
+        .unwrap();
+    f.usd1.accept_admin(&admin).await.unwrap();
+    f.usd1
+        .propose_admin(&admin, &f.treasurer.pubkey())
+        .await
+        .unwrap();
+    (f, admin)
+}
+
+#[tokio::test]
+async fn fails_when_signed_by_the_wrong_role() {
+    let (f, admin) = fixture_with_separate_admin().await;
+    // Strangers, and holders of the other roles, are all refused.
+    let stranger = f.funded_keypair().await;
+    for wrong in [&stranger, &f.pauser, &f.freezer, &f.minter, &admin] {
+        for (name, instruction, expected) in privileged(&f, &wrong.pubkey()) {
+            let is_holder = match expected {
+                Usd1Error::NotAdmin => wrong.pubkey() == admin.pubkey(),
+                Usd1Error::NotPauser => wrong.pubkey() == f.pauser.pubkey(),
+                Usd1Error::NotFreezer => wrong.pubkey() == f.freezer.pubkey(),
+                _ => false,
+            };
+            if is_holder {
+                continue;
+            }
+            let before = f.snapshot().await;
+            let result = f.send(&[instruction], &[wrong]).await;
+            assert!(result.is_err(), "{name} accepted a wrong signer");
+            assert_usd1_error(result, expected);
+            assert_eq!(f.snapshot().await, before, "{name} changed state");
+        }
+    }
+}
+
+#[tokio::test]
+async fn fails_when_the_role_did_not_sign() {
+    let (f, admin) = fixture_with_separate_admin().await;
+    let holders = [
+        admin.pubkey(),
+        admin.pubkey(),
+        admin.pubkey(),
+        admin.pubkey(),
+        admin.pubkey(),
+        admin.pubkey(),
+        f.pauser.pubkey(),
+        f.pauser.pubkey(),
+        f.freezer.pubkey(),
+        f.freezer.pubkey(),
+        f.treasurer.pubkey(),
+    ];
+    let table = privileged(&f, &Pubkey::default());
+    assert_eq!(table.len(), holders.len());
+    for ((name, _, _), holder) in table.into_iter().zip(holders) {
+        let (_, mut instruction, _) = privileged(&f, &holder)
+            .into_iter()
+            .find(|(n, _, _)| *n == name)
+            .unwrap();
+        // The holder's key is named but its signature is left off.
+        instruction.accounts[0].is_signer = false;
+        let before = f.snapshot().await;
+        assert_anchor_error(
+            f.send(&[instruction], &[]).await,
+            AnchorError::AccountNotSigner,
+        );
+        assert_eq!(f.snapshot().await, before, "{name} changed state");
+    }
+    // The minter too.
+    let mut mint = ix::mint_to(
+        &f.minter.pubkey(),
+        &f.mint(),
+        &f.usd1.token_account_of(&f.holder.pubkey()),
+        &f.flavor.program_id(),
+        ONE,
+    );
+    mint.accounts[0].is_signer = false;
+    let before = f.snapshot().await;
+    assert_anchor_error(f.send(&[mint], &[]).await, AnchorError::AccountNotSigner);
+    assert_eq!(f.snapshot().await, before);
+}
+
+#[tokio::test]
+async fn fails_when_a_non_minter_mints_or_burns() {
+    let f = Fixture::with_reserve(Flavor::Token2022, 1_000 * ONE).await;
+    f.usd1
+        .mint_to(&f.minter, &f.pauser.pubkey(), ONE)
+        .await
+        .unwrap();
+    f.usd1
+        .mint_to(&f.minter, &f.holder.pubkey(), ONE)
+        .await
+        .unwrap();
+    let before = f.snapshot().await;
+    // No allowance account exists for the pauser.
+    assert_anchor_error(
+        f.usd1.mint_to(&f.pauser, &f.holder.pubkey(), ONE).await,
+        AnchorError::AccountNotInitialized,
+    );
+    assert_anchor_error(
+        f.usd1.burn(&f.pauser, ONE).await,
+        AnchorError::AccountNotInitialized,
+    );
+    // Signing with one's own key while pointing at the real minter's allowance.
+    let mut stolen = ix::mint_to(
+        &f.pauser.pubkey(),
+        &f.mint(),
+        &f.usd1.token_account_of(&f.holder.pubkey()),
+        &f.flavor.program_id(),
+        ONE,
+    );
+    stolen.accounts[2].pubkey =
+        usd1_client::pda::minter_allowance(&f.config_address(), &f.minter.pubkey());
+    assert_anchor_error(
+        f.send(&[stolen], &[&f.pauser]).await,
+        AnchorError::ConstraintSeeds,
+    );
+    assert_eq!(f.snapshot().await, before);
+}
+
+#[tokio::test]
+async fn admin_transfer_is_two_step_and_the_old_admin_loses_power() {
+    let f = Fixture::new(Flavor::Token2022).await;
+    let mint = f.mint();
+    let next = f.funded_keypair().await;
+    let done = f
+        .usd1
+        .propose_admin(&f.admin, &next.pubkey())
+        .await
+        .unwrap();
+    assert_eq!(
+        done.events,
+        vec![Usd1Event::AdminProposed(events::AdminProposed {
+            mint,
+            admin: f.admin.pubkey(),
+            proposed: next.pubkey()
+        })]
+    );
+    // Proposing changes nothing yet; a wrong key cannot accept.
+    assert_eq!(f.usd1.config().await.unwrap().admin, f.admin.pubkey());
+    let before = f.snapshot().await;
+    assert_usd1_error(
+        f.usd1.accept_admin(&f.pauser).await,
+        Usd1Error::NotPendingAdmin,
+    );
+    assert_eq!(f.snapshot().await, before);
+
+    let done = f.usd1.accept_admin(&next).await.unwrap();
+    assert_eq!(
+        done.events,
+        vec![Usd1Event::AdminAccepted(events::AdminAccepted {
+            mint,
+            previous: f.admin.pubkey(),
+            admin: next.pubkey()
+        })]
+    );
+    let config = f.usd1.config().await.unwrap();
+    assert_eq!(config.admin, next.pubkey());
+    assert_eq!(config.pending_admin, Pubkey::default());
+
+    // The old admin can do nothing any more; the new one can; acceptance cannot be replayed.
+    let before = f.snapshot().await;
+    assert_usd1_error(
+        f.usd1
+            .set_role(&f.admin, Role::Pauser, &Pubkey::new_unique())
+            .await,
+        Usd1Error::NotAdmin,
+    );
+    assert_usd1_error(
+        f.usd1
+            .configure_minter(&f.admin, &f.minter.pubkey(), 5)
+            .await,
+        Usd1Error::NotAdmin,
+    );
+    assert_usd1_error(f.usd1.accept_admin(&next).await, Usd1Error::NotPendingAdmin);
+    assert_eq!(f.snapshot().await, before);
+    f.usd1
+        .configure_minter(&next, &f.minter.pubkey(), 5)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn fails_when_proposing_the_default_key_or_the_current_admin() {
+    let f = Fixture::new(Flavor::Token2022).await;
+    let before = f.snapshot().await;
+    assert_usd1_error(
+        f.usd1.propose_admin(&f.admin, &Pubkey::default()).await,
+        Usd1Error::DefaultPubkey,
+    );
+    assert_usd1_error(
+        f.usd1.propose_admin(&f.admin, &f.admin.pubkey()).await,
+        Usd1Error::NoChange,
+    );
+    assert_eq!(f.snapshot().await, before);
+}
+
+#[tokio::test]
+async fn set_role_changes_the_holder_and_emits() {
+    let f = Fixture::new(Flavor::Token2022).await;
+    for role in [Role::Pauser, Role::Freezer, Role::Treasurer] {
+        let holder = Pubkey::new_unique();
+        let previous = f.usd1.config().await.unwrap().role_holder(role);
+        let done = f.usd1.set_role(&f.admin, role, &holder).await.unwrap();
+        assert_eq!(
+            done.events,
+            vec![Usd1Event::RoleChanged(events::RoleChanged {
+                mint: f.mint(),
+                admin: f.admin.pubkey(),
+                role,
+                previous,
+                holder,
+            })]
+        );
+        assert_eq!(f.usd1.config().await.unwrap().role_holder(role), holder);
+    }
+}
+
+#[tokio::test]
+async fn fails_when_a_role_is_set_to_the_default_key_or_unchanged() {
+    let f = Fixture::new(Flavor::Token2022).await;
+    let before = f.snapshot().await;
+    for role in [Role::Pauser, Role::Freezer, Role::Treasurer] {
+        assert_usd1_error(
+            f.usd1.set_role(&f.admin, role, &Pubkey::default()).await,
+            Usd1Error::DefaultPubkey,
+        );
+    }
+    assert_usd1_error(
+        f.usd1
+            .set_role(&f.admin, Role::Pauser, &f.pauser.pubkey())
+            .await,
+        Usd1Error::NoChange,
+    );
+    assert_eq!(f.snapshot().await, before);
+}
+
+#[tokio::test]
+async fn set_attestors_emits_and_bumps_the_epoch() {
+    let f = Fixture::new(Flavor::Token2022).await;
+    let keys: Vec<Pubkey> = (0..8).map(|_| Pubkey::new_unique()).collect();
+    let done = f
+        .usd1
+        .set_attestors(&f.admin, keys.clone(), 5)
+        .await
+        .unwrap();
+    assert_eq!(
+        done.events,
+        vec![Usd1Event::AttestorsChanged(events::AttestorsChanged {
+            mint: f.mint(),
+            admin: f.admin.pubkey(),
+            attestors: keys.clone(),
+            threshold: 5,
+            attestor_epoch: 2,
+        })]
+    );
+    let config = f.usd1.config().await.unwrap();
+    assert_eq!(config.attestors(), keys.as_slice());
+    assert_eq!((config.threshold, config.attestor_epoch), (5, 2));
+    // Shrinking the set clears the slots it no longer uses.
+    f.usd1
+        .set_attestors(&f.admin, keys[..2].to_vec(), 1)
+        .await
+        .unwrap();
+    let config = f.usd1.config().await.unwrap();
+    assert_eq!(config.attestor_count, 2);
+    assert!(config.attestors[2..]
+        .iter()
+        .all(|k| *k == Pubkey::default()));
+}
+
+#[tokio::test]
+async fn fails_when_the_attestor_set_is_invalid() {
+    let f = Fixture::new(Flavor::Token2022).await;
+    let keys: Vec<Pubkey> = f.attestors.iter().map(|k| k.pubkey()).collect();
+    let before = f.snapshot().await;
+    let cases: Vec<(Vec<Pubkey>, u8, Usd1Error)> = vec![
+        // Removing attestors below the threshold M.
+        (keys[..1].to_vec(), 2, Usd1Error::InvalidThreshold),
+        (keys.clone(), 4, Usd1Error::InvalidThreshold),
+        (keys.clone(), 0, Usd1Error::InvalidThreshold),
+        (vec![], 1, Usd1Error::InvalidAttestorCount),
+        (
+            (0..9).map(|_| Pubkey::new_unique()).collect(),
+            1,
+            Usd1Error::InvalidAttestorCount,
+        ),
+        (
+            vec![keys[0], keys[1], keys[0]],
+            2,
+            Usd1Error::DuplicateAttestor,
+        ),
+        (
+            vec![keys[0], Pubkey::default()],
+            1,
+            Usd1Error::DefaultPubkey,
+        ),
+        (keys.clone(), THRESHOLD, Usd1Error::NoChange),
+    ];
+    for (set, threshold, expected) in cases {
+        assert_usd1_error(
+            f.usd1.set_attestors(&f.admin, set, threshold).await,
+            expected,
+        );
+    }
+    assert_eq!(f.snapshot().await, before);
+}
+
+#[tokio::test]
+async fn set_policy_emits_and_validates() {
+    let f = Fixture::new(Flavor::Token2022).await;
+    let done = f
+        .usd1
+        .set_policy(
+            &f.admin,
+            PolicyArgs {
+                max_attestation_age: Some(3_600),
+                margin_bps: Some(100),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        done.events,
+        vec![Usd1Event::PolicyChanged(events::PolicyChanged {
+            mint: f.mint(),
+            admin: f.admin.pubkey(),
+            max_attestation_age: 3_600,
+            margin_bps: 100,
+        })]
+    );
+    let before = f.snapshot().await;
+    let limit = usd1::constants::MAX_ATTESTATION_AGE_LIMIT;
+    let cases = [
+        (
+            PolicyArgs {
+                max_attestation_age: Some(0),
+                margin_bps: None,
+            },
+            Usd1Error::InvalidMaxAge,
+        ),
+        (
+            PolicyArgs {
+                max_attestation_age: Some(-5),
+                margin_bps: None,
+            },
+            Usd1Error::InvalidMaxAge,
+        ),
+        (
+            PolicyArgs {
+                max_attestation_age: Some(limit + 1),
+                margin_bps: None,
+            },
+            Usd1Error::InvalidMaxAge,
+        ),
+        (
+            PolicyArgs {
+                max_attestation_age: None,
+                margin_bps: Some(10_001),
+            },
+            Usd1Error::InvalidMargin,
+        ),
+        (
+            PolicyArgs {
+                max_attestation_age: None,
+                margin_bps: None,
+            },
+            Usd1Error::NoChange,
+        ),
+        (
+            PolicyArgs {
+                max_attestation_age: Some(3_600),
+                margin_bps: Some(100),
+            },
+            Usd1Error::NoChange,
+        ),
+    ];
+    for (args, expected) in cases {
+        assert_usd1_error(f.usd1.set_policy(&f.admin, args).await, expected);
+    }
+    assert_eq!(f.snapshot().await, before);
+}
+
+#[tokio::test]
+async fn minters_are_configured_and_removed_with_events() {
+    let f = Fixture::new(Flavor::Token2022).await;
+    let mint = f.mint();
+    let second = Pubkey::new_unique();
+    let done = f
+        .usd1
+        .configure_minter(&f.admin, &second, 50 * ONE)
+        .await
+        .unwrap();
+    assert_eq!(
+        done.events,
+        vec![Usd1Event::MinterConfigured(events::MinterConfigured {
+            mint,
+            admin: f.admin.pubkey(),
+            minter: second,
+            previous_allowance: 0,
+            allowance: 50 * ONE,
+        })]
+    );
+    let done = f
+        .usd1
+        .configure_minter(&f.admin, &second, 20 * ONE)
+        .await
+        .unwrap();
+    let Usd1Event::MinterConfigured(event) = &done.events[0] else {
+        panic!()
+    };
+    assert_eq!(
+        (event.previous_allowance, event.allowance),
+        (50 * ONE, 20 * ONE)
+    );
+
+    let done = f.usd1.remove_minter(&f.admin, &second).await.unwrap();
+    assert_eq!(
+        done.events,
+        vec![Usd1Event::MinterRemoved(events::MinterRemoved {
+            mint,
+            admin: f.admin.pubkey(),
+            minter: second,
+            forfeited_allowance: 20 * ONE,
+        })]
+    );
+    let record = f.usd1.minter_allowance(&second).await.unwrap();
+    assert!(!record.enabled);
+    assert_eq!(record.allowance, 0);
+
+    let before = f.snapshot().await;
+    assert_usd1_error(
+        f.usd1.remove_minter(&f.admin, &second).await,
+        Usd1Error::NoChange,
+    );
+    assert_usd1_error(
+        f.usd1
+            .configure_minter(&f.admin, &f.minter.pubkey(), MINTER_ALLOWANCE)
+            .await,
+        Usd1Error::NoChange,
+    );
+    assert_usd1_error(
+        f.usd1
+            .configure_minter(&f.admin, &Pubkey::default(), 1)
+            .await,
+        Usd1Error::DefaultPubkey,
+    );
+    assert_eq!(f.snapshot().await, before);
+    // A removed minter can be enabled again.
+    f.usd1.configure_minter(&f.admin, &second, 1).await.unwrap();
+    assert!(f.usd1.minter_allowance(&second).await.unwrap().enabled);
+}
