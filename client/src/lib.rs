@@ -13,6 +13,7 @@ pub mod instructions;
 pub mod issuer;
 pub mod ledger;
 pub mod pda;
+pub mod size;
 
 #[cfg(feature = "banks")]
 pub mod banks;
