@@ -18,19 +18,32 @@ fn main() {
     let payer = Keypair::new();
     let mint = Pubkey::new_unique();
     let attestors: Vec<Keypair> = (0..8).map(|_| Keypair::new()).collect();
-    let args = AttestArgs { seq: 1, reserve_amount: u64::MAX, as_of: i64::MAX, report_sha256: [0xFF; 32] };
+    let args = AttestArgs {
+        seq: 1,
+        reserve_amount: u64::MAX,
+        as_of: i64::MAX,
+        report_sha256: [0xFF; 32],
+    };
     println!("attest transaction (legacy message, payer + Ed25519 + attest), limit {PACKET_DATA_SIZE} bytes");
     let mut largest = 0;
     for k in 1..=attestors.len() {
         let signers: Vec<&Keypair> = attestors.iter().take(k).collect();
         let ixs = signed_attest_instructions(&mint, args, &signers);
-        let tx = Transaction::new_signed_with_payer(&ixs, Some(&payer.pubkey()), &[&payer], Hash::new_unique());
+        let tx = Transaction::new_signed_with_payer(
+            &ixs,
+            Some(&payer.pubkey()),
+            &[&payer],
+            Hash::new_unique(),
+        );
         let size = transaction_size(&tx);
         let fits = size <= PACKET_DATA_SIZE;
         if fits {
             largest = k;
         }
-        println!("  K = {k}: {size:>5} bytes  {}", if fits { "fits" } else { "too large" });
+        println!(
+            "  K = {k}: {size:>5} bytes  {}",
+            if fits { "fits" } else { "too large" }
+        );
     }
     println!("largest K that fits: {largest}");
 
@@ -41,6 +54,9 @@ fn main() {
         ("MinterAllowance", 8 + MinterAllowance::INIT_SPACE),
         ("AttestationHistory", 8 + AttestationHistory::INIT_SPACE),
     ] {
-        println!("  {name:<20} {len:>5} bytes  {:>12} lamports", rent.minimum_balance(len));
+        println!(
+            "  {name:<20} {len:>5} bytes  {:>12} lamports",
+            rent.minimum_balance(len)
+        );
     }
 }

@@ -25,47 +25,100 @@ async fn main() -> Result<()> {
     let tokens = |base: u64| format!("{} USD1", format_amount(base, DECIMALS));
 
     println!("USD1 tour. Indented lines are the tour's; unindented ones are the program's own log");
-    println!("output (the runtime runs it natively, and each transaction is simulated, then sent).");
+    println!(
+        "output (the runtime runs it natively, and each transaction is simulated, then sent)."
+    );
     step("Start the embedded runtime (USD1 + SPL Token-2022) and initialize a mint");
     let f = Fixture::new(Flavor::Token2022).await;
     println!("   mint    {}", f.mint());
-    println!("   config  {} (mint and freeze authority)", f.config_address());
-    println!("   roles   admin {}, pauser {}, freezer {}", f.admin.pubkey(), f.pauser.pubkey(), f.freezer.pubkey());
-    println!("   {} attestors, threshold {THRESHOLD}; one minter with an allowance", f.attestors.len());
+    println!(
+        "   config  {} (mint and freeze authority)",
+        f.config_address()
+    );
+    println!(
+        "   roles   admin {}, pauser {}, freezer {}",
+        f.admin.pubkey(),
+        f.pauser.pubkey(),
+        f.freezer.pubkey()
+    );
+    println!(
+        "   {} attestors, threshold {THRESHOLD}; one minter with an allowance",
+        f.attestors.len()
+    );
     show_events(&f.init_events.events);
 
     step("Keep a 2% margin below the attested reserve");
-    let done = f.usd1.set_policy(&f.admin, PolicyArgs { margin_bps: Some(200), ..Default::default() }).await?;
+    let done = f
+        .usd1
+        .set_policy(
+            &f.admin,
+            PolicyArgs {
+                margin_bps: Some(200),
+                ..Default::default()
+            },
+        )
+        .await?;
     show_events(&done.events);
 
     step("Refused: minting before any reserve is attested");
-    let refused = f.usd1.mint_to(&f.minter, &f.holder.pubkey(), units("1")?).await;
-    let failure = refused.err().and_then(|e| e.failure().cloned()).context("the mint went through")?;
-    ensure!(failure.is(Usd1Error::NoAttestation), "unexpected refusal: {failure}");
+    let refused = f
+        .usd1
+        .mint_to(&f.minter, &f.holder.pubkey(), units("1")?)
+        .await;
+    let failure = refused
+        .err()
+        .and_then(|e| e.failure().cloned())
+        .context("the mint went through")?;
+    ensure!(
+        failure.is(Usd1Error::NoAttestation),
+        "unexpected refusal: {failure}"
+    );
     println!("   refused: {failure}");
 
     step("Attestors sign a reserve of 1,000,000.00 (2 of 3 signatures)");
     let done = f.attest(units("1000000")?).await?;
     show_events(&done.events);
     let config = f.usd1.config().await?;
-    println!("   attestation #{} for {}; mintable up to {}", config.latest.seq, tokens(config.latest.reserve_amount), tokens(config.mintable_ceiling()?));
+    println!(
+        "   attestation #{} for {}; mintable up to {}",
+        config.latest.seq,
+        tokens(config.latest.reserve_amount),
+        tokens(config.mintable_ceiling()?)
+    );
 
     step("Mint 900,000 to a holder (within the reserve)");
-    let done = f.usd1.mint_to(&f.minter, &f.holder.pubkey(), units("900000")?).await?;
+    let done = f
+        .usd1
+        .mint_to(&f.minter, &f.holder.pubkey(), units("900000")?)
+        .await?;
     show_events(&done.events);
     println!("   supply {}", tokens(f.supply().await));
 
     step("Refused: minting 80,000.000001 more would pass 98% of the reserve");
-    let refused = f.usd1.mint_to(&f.minter, &f.holder.pubkey(), units("80000.000001")?).await;
-    let failure = refused.err().and_then(|e| e.failure().cloned()).context("the mint went through")?;
-    ensure!(failure.is(Usd1Error::ReserveExceeded), "unexpected refusal: {failure}");
+    let refused = f
+        .usd1
+        .mint_to(&f.minter, &f.holder.pubkey(), units("80000.000001")?)
+        .await;
+    let failure = refused
+        .err()
+        .and_then(|e| e.failure().cloned())
+        .context("the mint went through")?;
+    ensure!(
+        failure.is(Usd1Error::ReserveExceeded),
+        "unexpected refusal: {failure}"
+    );
     println!("   refused: {failure}");
     println!("   supply still {}", tokens(f.supply().await));
 
     step("A wallet receives 250.50 with an ordinary Token-2022 transfer");
     let wallet = f.funded_keypair().await;
     f.fund(&f.holder.pubkey()).await;
-    let create = usd1_client::instructions::create_associated_token_account(&f.admin.pubkey(), &wallet.pubkey(), &f.mint(), &f.flavor.program_id());
+    let create = usd1_client::instructions::create_associated_token_account(
+        &f.admin.pubkey(),
+        &wallet.pubkey(),
+        &f.mint(),
+        &f.flavor.program_id(),
+    );
     let transfer = anchor_spl::token_2022::spl_token_2022::instruction::transfer_checked(
         &f.flavor.program_id(),
         &f.usd1.token_account_of(&f.holder.pubkey()),
@@ -77,35 +130,70 @@ async fn main() -> Result<()> {
         DECIMALS,
     )?;
     f.send(&[create, transfer], &[&f.holder]).await?;
-    println!("   wallet balance {}", tokens(f.usd1.balance(&wallet.pubkey()).await?));
+    println!(
+        "   wallet balance {}",
+        tokens(f.usd1.balance(&wallet.pubkey()).await?)
+    );
 
     step("Compliance freezes the wallet; its transfers fail until thawed");
     let account = f.usd1.token_account_of(&wallet.pubkey());
     show_events(&f.usd1.freeze(&f.freezer, &account).await?.events);
-    println!("   frozen: {}", f.usd1.token_account(&account).await?.frozen);
+    println!(
+        "   frozen: {}",
+        f.usd1.token_account(&account).await?.frozen
+    );
     show_events(&f.usd1.thaw(&f.freezer, &account).await?.events);
-    println!("   frozen: {}", f.usd1.token_account(&account).await?.frozen);
+    println!(
+        "   frozen: {}",
+        f.usd1.token_account(&account).await?.frozen
+    );
 
     step("The pauser pauses minting, then resumes");
     show_events(&f.usd1.pause(&f.pauser).await?.events);
-    let refused = f.usd1.mint_to(&f.minter, &f.holder.pubkey(), units("1")?).await;
-    let failure = refused.err().and_then(|e| e.failure().cloned()).context("the mint went through")?;
-    ensure!(failure.is(Usd1Error::Paused), "unexpected refusal: {failure}");
+    let refused = f
+        .usd1
+        .mint_to(&f.minter, &f.holder.pubkey(), units("1")?)
+        .await;
+    let failure = refused
+        .err()
+        .and_then(|e| e.failure().cloned())
+        .context("the mint went through")?;
+    ensure!(
+        failure.is(Usd1Error::Paused),
+        "unexpected refusal: {failure}"
+    );
     println!("   refused while paused: {failure}");
     show_events(&f.usd1.unpause(&f.pauser).await?.events);
 
     step("The minter mints 10 to itself and burns them through the program");
-    f.usd1.mint_to(&f.minter, &f.minter.pubkey(), units("10")?).await?;
+    f.usd1
+        .mint_to(&f.minter, &f.minter.pubkey(), units("10")?)
+        .await?;
     show_events(&f.usd1.burn(&f.minter, units("10")?).await?.events);
 
     step("What an auditor reads from the chain");
     let config = f.usd1.config().await?;
     let supply = f.supply().await;
     println!("   supply        {}", tokens(supply));
-    println!("   reserve       {} (attestation #{}, as of unix {})", tokens(config.latest.reserve_amount), config.latest.seq, config.latest.as_of);
-    println!("   coverage      {:.4}%", supply_coverage(config.latest.reserve_amount, supply));
-    println!("   minted/burned {} / {}", tokens(config.total_minted), tokens(config.total_burned));
-    println!("   history       {} attestation(s) in the ring buffer", f.usd1.history().await?.count);
+    println!(
+        "   reserve       {} (attestation #{}, as of unix {})",
+        tokens(config.latest.reserve_amount),
+        config.latest.seq,
+        config.latest.as_of
+    );
+    println!(
+        "   coverage      {:.4}%",
+        supply_coverage(config.latest.reserve_amount, supply)
+    );
+    println!(
+        "   minted/burned {} / {}",
+        tokens(config.total_minted),
+        tokens(config.total_burned)
+    );
+    println!(
+        "   history       {} attestation(s) in the ring buffer",
+        f.usd1.history().await?.count
+    );
     println!("\nTour complete.");
     Ok(())
 }

@@ -355,18 +355,30 @@ async fn seven_of_eight_fits_in_one_legacy_transaction_and_is_accepted() {
     use usd1_client::size::{transaction_size, PACKET_DATA_SIZE};
     let f = Fixture::new(Flavor::Token2022).await;
     let set: Vec<Keypair> = (0..8).map(|_| Keypair::new()).collect();
-    f.usd1.set_attestors(&f.admin, set.iter().map(|k| k.pubkey()).collect(), 7).await.unwrap();
+    f.usd1
+        .set_attestors(&f.admin, set.iter().map(|k| k.pubkey()).collect(), 7)
+        .await
+        .unwrap();
     let args = f.next_args(1_000 * ONE).await;
     let signers: Vec<&Keypair> = set.iter().take(7).collect();
     let ixs = usd1_client::attestation::signed_attest_instructions(&f.mint(), args, &signers);
     let blockhash = f.context.banks_client.get_latest_blockhash().await.unwrap();
-    let tx = Transaction::new_signed_with_payer(&ixs, Some(&f.admin.pubkey()), &[&*f.admin], blockhash);
-    assert!(transaction_size(&tx) <= PACKET_DATA_SIZE, "{} bytes", transaction_size(&tx));
+    let tx =
+        Transaction::new_signed_with_payer(&ixs, Some(&f.admin.pubkey()), &[&*f.admin], blockhash);
+    assert!(
+        transaction_size(&tx) <= PACKET_DATA_SIZE,
+        "{} bytes",
+        transaction_size(&tx)
+    );
     f.send(&ixs, &[]).await.unwrap();
     assert_eq!(f.usd1.config().await.unwrap().latest.signer_count, 7);
     // Six of them are below the threshold.
     let args = f.next_args(1_000 * ONE).await;
     let six: Vec<&Keypair> = set.iter().skip(2).collect();
-    refused(&f, &usd1_client::attestation::signed_attest_instructions(&f.mint(), args, &six), Usd1Error::ThresholdNotMet)
-        .await;
+    refused(
+        &f,
+        &usd1_client::attestation::signed_attest_instructions(&f.mint(), args, &six),
+        Usd1Error::ThresholdNotMet,
+    )
+    .await;
 }
