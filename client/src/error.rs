@@ -28,8 +28,6 @@ pub enum ClientError {
     },
     #[error(transparent)]
     Amount(#[from] AmountError),
-    #[error("{0}")]
-    Invalid(String),
 }
 
 impl ClientError {

@@ -199,13 +199,14 @@ impl Fixture {
             .await
     }
 
-    /// A new keypair holding `sol` lamports-worth of SOL for fees and rent.
+    /// A new keypair holding 10 SOL for fees and rent.
     pub async fn funded_keypair(&self) -> Keypair {
         let key = Keypair::new();
         self.fund(&key.pubkey()).await;
         key
     }
 
+    /// Sends 10 SOL from the admin to `address`.
     pub async fn fund(&self, address: &Pubkey) {
         let ix = anchor_lang::solana_program::system_instruction::transfer(
             &self.admin.pubkey(),

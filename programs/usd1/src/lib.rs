@@ -3,8 +3,6 @@
 //!
 //! This file is the table of contents: each instruction forwards to its handler
 //! in `instructions/`, after its business rules run through `validate()`.
-#![allow(unexpected_cfgs)]
-
 use anchor_lang::prelude::*;
 
 pub mod attestation;
