@@ -8,7 +8,10 @@ use solana_sdk::pubkey::Pubkey;
 
 use crate::error::ClientError;
 
-pub use usd1::state::{AttestationHistory, AttestationRecord, Config, MinterAllowance};
+pub use usd1::state::{
+    AttestationHistory, AttestationRecord, Config, Disclosure, MinterAllowance, Redemption,
+    RedemptionStatus,
+};
 
 /// Decodes a borsh account of the program, checking its discriminator.
 pub fn decode<T: AccountDeserialize>(address: &Pubkey, data: &[u8]) -> Result<T, ClientError> {

@@ -125,6 +125,22 @@ pub const ALL_USD1_ERRORS: &[Usd1Error] = &[
     Usd1Error::Overflow,
     Usd1Error::SupplyMismatch,
     Usd1Error::UnexpectedRemainingAccounts,
+    Usd1Error::NoDisclosure,
+    Usd1Error::BelowMinimumRedemption,
+    Usd1Error::HolderFrozen,
+    Usd1Error::RedemptionNotPending,
+    Usd1Error::WrongRefundAccount,
+    Usd1Error::EscrowShortfall,
+    Usd1Error::TransfersPaused,
+    Usd1Error::OptionsRequireToken2022,
+    Usd1Error::SeizeNotEnabled,
+    Usd1Error::EscrowProtected,
+    Usd1Error::SameAccount,
+    Usd1Error::DestinationFrozen,
+    Usd1Error::InvalidLegalName,
+    Usd1Error::InvalidDisclosureUri,
+    Usd1Error::FeeTooHigh,
+    Usd1Error::InvalidSettlementTarget,
 ];
 
 /// The `Usd1Error` with this code, if it is one.

@@ -50,6 +50,11 @@ usd1_events!(
     Thawed,
     Paused,
     Unpaused,
+    RedemptionRequested,
+    RedemptionSettled,
+    RedemptionRejected,
+    DisclosureSet,
+    Seized,
 );
 
 /// The events among a transaction's inner instructions, given as

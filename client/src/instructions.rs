@@ -3,7 +3,7 @@
 use anchor_lang::{InstructionData, ToAccountMetas};
 use solana_sdk::instruction::Instruction;
 use solana_sdk::pubkey::Pubkey;
-use usd1::instructions::{AttestArgs, InitializeArgs, PolicyArgs};
+use usd1::instructions::{AttestArgs, DisclosureArgs, InitializeArgs, PolicyArgs};
 use usd1::state::Role;
 
 use crate::pda;
@@ -34,6 +34,7 @@ pub fn initialize(
             mint: *mint,
             config,
             history: pda::attestation_history(&config),
+            escrow: pda::escrow(&config),
             token_program: *token_program,
             system_program: anchor_lang::system_program::ID,
             event_authority: event_authority(),
@@ -256,11 +257,13 @@ pub fn thaw(
     )
 }
 
-pub fn pause(pauser: &Pubkey, mint: &Pubkey) -> Instruction {
+pub fn pause(pauser: &Pubkey, mint: &Pubkey, token_program: &Pubkey) -> Instruction {
     build(
         usd1::accounts::Pause {
             pauser: *pauser,
             config: pda::config(mint),
+            mint: *mint,
+            token_program: *token_program,
             event_authority: event_authority(),
             program: usd1::ID,
         },
@@ -268,15 +271,144 @@ pub fn pause(pauser: &Pubkey, mint: &Pubkey) -> Instruction {
     )
 }
 
-pub fn unpause(pauser: &Pubkey, mint: &Pubkey) -> Instruction {
+pub fn unpause(pauser: &Pubkey, mint: &Pubkey, token_program: &Pubkey) -> Instruction {
     build(
         usd1::accounts::Unpause {
             pauser: *pauser,
             config: pda::config(mint),
+            mint: *mint,
+            token_program: *token_program,
             event_authority: event_authority(),
             program: usd1::ID,
         },
         usd1::instruction::Unpause {},
+    )
+}
+
+pub fn set_disclosure(admin: &Pubkey, mint: &Pubkey, args: DisclosureArgs) -> Instruction {
+    let config = pda::config(mint);
+    build(
+        usd1::accounts::SetDisclosure {
+            admin: *admin,
+            config,
+            disclosure: pda::disclosure(&config),
+            system_program: anchor_lang::system_program::ID,
+            event_authority: event_authority(),
+            program: usd1::ID,
+        },
+        usd1::instruction::SetDisclosure { args },
+    )
+}
+
+/// Escrows `amount` base units from the holder's token account `source` as
+/// redemption request `id` (which must be the Config's `next_redemption_id`).
+pub fn request_redemption(
+    holder: &Pubkey,
+    mint: &Pubkey,
+    source: &Pubkey,
+    token_program: &Pubkey,
+    id: u64,
+    amount: u64,
+    payout_ref_sha256: [u8; 32],
+) -> Instruction {
+    let config = pda::config(mint);
+    build(
+        usd1::accounts::RequestRedemption {
+            holder: *holder,
+            config,
+            disclosure: pda::disclosure(&config),
+            mint: *mint,
+            source: *source,
+            escrow: pda::escrow(&config),
+            redemption: pda::redemption(&config, id),
+            token_program: *token_program,
+            system_program: anchor_lang::system_program::ID,
+            event_authority: event_authority(),
+            program: usd1::ID,
+        },
+        usd1::instruction::RequestRedemption {
+            amount,
+            payout_ref_sha256,
+        },
+    )
+}
+
+pub fn settle_redemption(
+    treasurer: &Pubkey,
+    mint: &Pubkey,
+    token_program: &Pubkey,
+    id: u64,
+    settlement_ref_sha256: [u8; 32],
+) -> Instruction {
+    let config = pda::config(mint);
+    build(
+        usd1::accounts::SettleRedemption {
+            treasurer: *treasurer,
+            config,
+            mint: *mint,
+            escrow: pda::escrow(&config),
+            redemption: pda::redemption(&config, id),
+            token_program: *token_program,
+            event_authority: event_authority(),
+            program: usd1::ID,
+        },
+        usd1::instruction::SettleRedemption {
+            settlement_ref_sha256,
+        },
+    )
+}
+
+/// Rejects request `id`, refunding the token account `refund_to` it came from.
+pub fn reject_redemption(
+    treasurer: &Pubkey,
+    mint: &Pubkey,
+    token_program: &Pubkey,
+    id: u64,
+    refund_to: &Pubkey,
+    reason_code: u16,
+) -> Instruction {
+    let config = pda::config(mint);
+    build(
+        usd1::accounts::RejectRedemption {
+            treasurer: *treasurer,
+            config,
+            mint: *mint,
+            escrow: pda::escrow(&config),
+            redemption: pda::redemption(&config, id),
+            refund_to: *refund_to,
+            token_program: *token_program,
+            event_authority: event_authority(),
+            program: usd1::ID,
+        },
+        usd1::instruction::RejectRedemption { reason_code },
+    )
+}
+
+/// Moves `amount` base units from token account `from` to `to` (permanent-delegate mints).
+pub fn seize(
+    admin: &Pubkey,
+    mint: &Pubkey,
+    from: &Pubkey,
+    to: &Pubkey,
+    token_program: &Pubkey,
+    amount: u64,
+    reason_code: u16,
+) -> Instruction {
+    build(
+        usd1::accounts::Seize {
+            admin: *admin,
+            config: pda::config(mint),
+            mint: *mint,
+            from: *from,
+            to: *to,
+            token_program: *token_program,
+            event_authority: event_authority(),
+            program: usd1::ID,
+        },
+        usd1::instruction::Seize {
+            amount,
+            reason_code,
+        },
     )
 }
 

@@ -6,11 +6,12 @@ use solana_sdk::instruction::Instruction;
 use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::{Keypair, Signer};
 use solana_sdk::transaction::Transaction;
-use usd1::instructions::{AttestArgs, InitializeArgs, PolicyArgs};
+use usd1::instructions::{AttestArgs, DisclosureArgs, InitializeArgs, PolicyArgs};
 use usd1::state::Role;
 
 use crate::accounts::{
-    self, AttestationHistory, Config, MintInfo, MinterAllowance, TokenAccountInfo,
+    self, AttestationHistory, Config, Disclosure, MintInfo, MinterAllowance, Redemption,
+    RedemptionStatus, TokenAccountInfo,
 };
 use crate::error::ClientError;
 use crate::ledger::{Executed, Ledger, Simulation};
@@ -401,7 +402,11 @@ impl<L: Ledger + ?Sized> Usd1<L> {
 
     pub async fn pause(&self, pauser: &Keypair) -> Result<Executed, ClientError> {
         self.send(
-            &[instructions::pause(&pauser.pubkey(), &self.mint)],
+            &[instructions::pause(
+                &pauser.pubkey(),
+                &self.mint,
+                &self.token_program,
+            )],
             &[pauser],
         )
         .await
@@ -409,9 +414,141 @@ impl<L: Ledger + ?Sized> Usd1<L> {
 
     pub async fn unpause(&self, pauser: &Keypair) -> Result<Executed, ClientError> {
         self.send(
-            &[instructions::unpause(&pauser.pubkey(), &self.mint)],
+            &[instructions::unpause(
+                &pauser.pubkey(),
+                &self.mint,
+                &self.token_program,
+            )],
             &[pauser],
         )
         .await
+    }
+
+    // ---- disclosure and redemption ----
+
+    pub async fn set_disclosure(
+        &self,
+        admin: &Keypair,
+        args: DisclosureArgs,
+    ) -> Result<Executed, ClientError> {
+        self.send(
+            &[instructions::set_disclosure(
+                &admin.pubkey(),
+                &self.mint,
+                args,
+            )],
+            &[admin],
+        )
+        .await
+    }
+
+    pub async fn disclosure(&self) -> Result<Disclosure, ClientError> {
+        let address = pda::disclosure(&self.config_address());
+        accounts::decode(&address, &self.account_data(&address).await?)
+    }
+
+    pub fn escrow_address(&self) -> Pubkey {
+        pda::escrow(&self.config_address())
+    }
+
+    /// Escrows `amount` base units from the holder's associated token account;
+    /// returns the new request's id.
+    pub async fn request_redemption(
+        &self,
+        holder: &Keypair,
+        amount: u64,
+        payout_ref_sha256: [u8; 32],
+    ) -> Result<(u64, Executed), ClientError> {
+        let id = self.config().await?.next_redemption_id;
+        let source = self.token_account_of(&holder.pubkey());
+        let ix = instructions::request_redemption(
+            &holder.pubkey(),
+            &self.mint,
+            &source,
+            &self.token_program,
+            id,
+            amount,
+            payout_ref_sha256,
+        );
+        Ok((id, self.send(&[ix], &[holder]).await?))
+    }
+
+    pub async fn settle_redemption(
+        &self,
+        treasurer: &Keypair,
+        id: u64,
+        settlement_ref_sha256: [u8; 32],
+    ) -> Result<Executed, ClientError> {
+        let ix = instructions::settle_redemption(
+            &treasurer.pubkey(),
+            &self.mint,
+            &self.token_program,
+            id,
+            settlement_ref_sha256,
+        );
+        self.send(&[ix], &[treasurer]).await
+    }
+
+    /// Rejects request `id`, refunding the token account it came from.
+    pub async fn reject_redemption(
+        &self,
+        treasurer: &Keypair,
+        id: u64,
+        reason_code: u16,
+    ) -> Result<Executed, ClientError> {
+        let refund_to = self.redemption(id).await?.source;
+        let ix = instructions::reject_redemption(
+            &treasurer.pubkey(),
+            &self.mint,
+            &self.token_program,
+            id,
+            &refund_to,
+            reason_code,
+        );
+        self.send(&[ix], &[treasurer]).await
+    }
+
+    pub async fn redemption(&self, id: u64) -> Result<Redemption, ClientError> {
+        let address = pda::redemption(&self.config_address(), id);
+        accounts::decode(&address, &self.account_data(&address).await?)
+    }
+
+    /// Every redemption ever requested (ids are dense), optionally of one status.
+    pub async fn redemptions(
+        &self,
+        status: Option<RedemptionStatus>,
+    ) -> Result<Vec<Redemption>, ClientError> {
+        let count = self.config().await?.next_redemption_id;
+        let mut out = Vec::new();
+        for id in 0..count {
+            let redemption = self.redemption(id).await?;
+            if status.is_none_or(|s| s == redemption.status) {
+                out.push(redemption);
+            }
+        }
+        Ok(out)
+    }
+
+    // ---- compliance ----
+
+    /// Moves `amount` base units from token account `from` to token account `to`.
+    pub async fn seize(
+        &self,
+        admin: &Keypair,
+        from: &Pubkey,
+        to: &Pubkey,
+        amount: u64,
+        reason_code: u16,
+    ) -> Result<Executed, ClientError> {
+        let ix = instructions::seize(
+            &admin.pubkey(),
+            &self.mint,
+            from,
+            to,
+            &self.token_program,
+            amount,
+            reason_code,
+        );
+        self.send(&[ix], &[admin]).await
     }
 }

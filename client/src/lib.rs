@@ -18,17 +18,26 @@ pub mod size;
 #[cfg(feature = "banks")]
 pub mod banks;
 
-pub use accounts::{AttestationHistory, Config, MintInfo, MinterAllowance, TokenAccountInfo};
+pub use accounts::{
+    AttestationHistory, Config, Disclosure, MintInfo, MinterAllowance, Redemption,
+    RedemptionStatus, TokenAccountInfo,
+};
 pub use amount::{format_amount, parse_amount, AmountError};
 pub use error::{ClientError, Failure};
 pub use events::Usd1Event;
 pub use issuer::Usd1;
 pub use ledger::{Ledger, Simulation};
 pub use usd1::errors::Usd1Error;
-pub use usd1::state::Role;
+pub use usd1::state::{MintOptions, Role};
 pub use usd1::ID as PROGRAM_ID;
 
 /// SPL Token (classic) program id.
 pub const TOKEN_PROGRAM_ID: solana_sdk::pubkey::Pubkey = anchor_spl::token::ID;
 /// Token-2022 program id.
 pub const TOKEN_2022_PROGRAM_ID: solana_sdk::pubkey::Pubkey = anchor_spl::token_2022::ID;
+
+/// SHA-256 of `bytes`: how free-text references (payout instructions,
+/// settlement wires, terms documents) are recorded on-chain.
+pub fn sha256(bytes: &[u8]) -> [u8; 32] {
+    <sha2::Sha256 as sha2::Digest>::digest(bytes).into()
+}

@@ -1,6 +1,8 @@
 //! Every program-derived address of USD1, derived here and nowhere else.
 use solana_sdk::pubkey::Pubkey;
-use usd1::constants::{CONFIG_SEED, HISTORY_SEED, MINTER_SEED};
+use usd1::constants::{
+    CONFIG_SEED, DISCLOSURE_SEED, ESCROW_SEED, HISTORY_SEED, MINTER_SEED, REDEMPTION_SEED,
+};
 
 /// `["config", mint]`: the mint's Config (mint and freeze authority).
 pub fn config(mint: &Pubkey) -> Pubkey {
@@ -15,6 +17,25 @@ pub fn minter_allowance(config: &Pubkey, minter: &Pubkey) -> Pubkey {
 /// `["attestations", config]`: the attestation ring buffer.
 pub fn attestation_history(config: &Pubkey) -> Pubkey {
     Pubkey::find_program_address(&[HISTORY_SEED, config.as_ref()], &usd1::ID).0
+}
+
+/// `["escrow", config]`: the Config-owned token account holding redemption escrow.
+pub fn escrow(config: &Pubkey) -> Pubkey {
+    Pubkey::find_program_address(&[ESCROW_SEED, config.as_ref()], &usd1::ID).0
+}
+
+/// `["redemption", config, id (u64 LE)]`: one redemption request.
+pub fn redemption(config: &Pubkey, id: u64) -> Pubkey {
+    Pubkey::find_program_address(
+        &[REDEMPTION_SEED, config.as_ref(), &id.to_le_bytes()],
+        &usd1::ID,
+    )
+    .0
+}
+
+/// `["disclosure", config]`: the holder disclosure.
+pub fn disclosure(config: &Pubkey) -> Pubkey {
+    Pubkey::find_program_address(&[DISCLOSURE_SEED, config.as_ref()], &usd1::ID).0
 }
 
 /// `["__event_authority"]`: the signer of the program's self-CPI events.

@@ -11,10 +11,10 @@ use solana_sdk::instruction::Instruction;
 use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::{Keypair, Signer};
 use solana_sdk::sysvar::clock::Clock;
-use usd1::instructions::{AttestArgs, InitializeArgs};
+use usd1::instructions::{AttestArgs, DisclosureArgs, InitializeArgs};
 use usd1_client::banks::BanksLedger;
 use usd1_client::ledger::Executed;
-use usd1_client::{pda, ClientError, Ledger, Role, Usd1, Usd1Error};
+use usd1_client::{pda, ClientError, Ledger, MintOptions, Role, Usd1, Usd1Error};
 
 /// Which token program the mint lives under.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -84,12 +84,31 @@ pub fn default_init_args() -> InitializeArgs {
         name: "USD1 Dollar".into(),
         symbol: "USD1".into(),
         uri: "https://example.com/usd1.json".into(),
+        options: MintOptions::default(),
+    }
+}
+
+/// Terms the fixture publishes: minimum 10 tokens, 0.25% fee, settle within a day.
+pub fn default_disclosure() -> DisclosureArgs {
+    DisclosureArgs {
+        legal_name: "USD1 Issuer Ltd.".into(),
+        terms_uri: "https://example.com/terms.pdf".into(),
+        terms_sha256: usd1_client::sha256(b"terms v1"),
+        min_redemption: 10 * ONE,
+        redemption_fee_bps: 25,
+        settlement_target_secs: 86_400,
+        reserve_report_uri: "https://example.com/reserves".into(),
     }
 }
 
 impl Fixture {
     /// A freshly initialized mint: the admin holds every role, no attestors, no minters.
     pub async fn bare(flavor: Flavor) -> Self {
+        Self::bare_with(flavor, MintOptions::default()).await
+    }
+
+    /// `bare`, with Token-2022 compliance options.
+    pub async fn bare_with(flavor: Flavor, options: MintOptions) -> Self {
         let context = program_test().start_with_context().await;
         let ledger = Arc::new(BanksLedger::new(context.banks_client.clone()));
         let admin = Arc::new(context.payer.insecure_clone());
@@ -99,7 +118,10 @@ impl Fixture {
             admin.clone(),
             &mint,
             flavor.program_id(),
-            default_init_args(),
+            InitializeArgs {
+                options,
+                ..default_init_args()
+            },
         )
         .await
         .expect("initialize");
@@ -122,7 +144,12 @@ impl Fixture {
     /// A mint with distinct pauser/freezer/treasurer, 2-of-3 attestors and one
     /// minter with `MINTER_ALLOWANCE`; no attestation yet.
     pub async fn new(flavor: Flavor) -> Self {
-        let f = Self::bare(flavor).await;
+        Self::new_with(flavor, MintOptions::default()).await
+    }
+
+    /// `new`, with Token-2022 compliance options.
+    pub async fn new_with(flavor: Flavor, options: MintOptions) -> Self {
+        let f = Self::bare_with(flavor, options).await;
         let admin = &f.admin;
         f.usd1
             .set_role(admin, Role::Pauser, &f.pauser.pubkey())
@@ -256,6 +283,14 @@ impl Fixture {
         }
         for key in &self.attestors {
             watched.push(pda::minter_allowance(&config, &key.pubkey()));
+        }
+        watched.push(pda::escrow(&config));
+        watched.push(pda::disclosure(&config));
+        if let Ok(config) = self.usd1.config().await {
+            // One past the last request too, to see a record appear.
+            for id in 0..=config.next_redemption_id {
+                watched.push(pda::redemption(&self.config_address(), id));
+            }
         }
         let mut out = BTreeMap::new();
         for address in watched {

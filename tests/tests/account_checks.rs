@@ -87,7 +87,7 @@ async fn fails_when_config_is_a_look_alike_owned_by_another_program() {
         ..real
     };
     f.context.set_account(&fake, &look_alike.into());
-    let mut pause = ix::pause(&f.pauser.pubkey(), &f.mint());
+    let mut pause = ix::pause(&f.pauser.pubkey(), &f.mint(), &f.flavor.program_id());
     pause.accounts[1].pubkey = fake;
     refused_anchor(
         &f,
@@ -113,7 +113,7 @@ async fn fails_when_an_account_of_another_type_has_the_same_size() {
     let fake = Pubkey::new_unique();
     f.context
         .set_account(&fake, &Account { data, ..real }.into());
-    let mut pause = ix::pause(&f.pauser.pubkey(), &f.mint());
+    let mut pause = ix::pause(&f.pauser.pubkey(), &f.mint(), &f.flavor.program_id());
     pause.accounts[1].pubkey = fake;
     refused_anchor(
         &f,
@@ -123,7 +123,7 @@ async fn fails_when_an_account_of_another_type_has_the_same_size() {
     )
     .await;
     // A real account of another type in the config slot.
-    let mut pause = ix::pause(&f.pauser.pubkey(), &f.mint());
+    let mut pause = ix::pause(&f.pauser.pubkey(), &f.mint(), &f.flavor.program_id());
     pause.accounts[1].pubkey = pda::minter_allowance(&f.config_address(), &f.minter.pubkey());
     refused_anchor(
         &f,
@@ -430,7 +430,7 @@ async fn fails_with_unexpected_remaining_accounts() {
         Usd1Error::UnexpectedRemainingAccounts,
     )
     .await;
-    let mut pause = ix::pause(&f.pauser.pubkey(), &f.mint());
+    let mut pause = ix::pause(&f.pauser.pubkey(), &f.mint(), &f.flavor.program_id());
     pause.accounts.push(extra.clone());
     refused_usd1(
         &f,

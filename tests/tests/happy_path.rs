@@ -30,6 +30,8 @@ async fn happy_path(flavor: Flavor) {
             name: "USD1 Dollar".into(),
             symbol: "USD1".into(),
             uri: "https://example.com/usd1.json".into(),
+            options: Default::default(),
+            escrow: pda::escrow(&f.config_address()),
         })]
     );
 

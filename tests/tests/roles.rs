@@ -55,8 +55,12 @@ fn privileged(f: &Fixture, signer: &Pubkey) -> Vec<(&'static str, Instruction, U
             ),
             Usd1Error::NotAdmin,
         ),
-        ("pause", ix::pause(signer, &mint), Usd1Error::NotPauser),
-        ("unpause", ix::unpause(signer, &mint), Usd1Error::NotPauser),
+        ("pause", ix::pause(signer, &mint, &tp), Usd1Error::NotPauser),
+        (
+            "unpause",
+            ix::unpause(signer, &mint, &tp),
+            Usd1Error::NotPauser,
+        ),
         (
             "freeze",
             ix::freeze(signer, &mint, &account, &tp),

@@ -55,3 +55,37 @@ pub const MAX_DECIMALS: u8 = 18;
 
 /// The native Ed25519 signature-verification program.
 pub const ED25519_PROGRAM_ID: Pubkey = pubkey!("Ed25519SigVerify111111111111111111111111111");
+
+/// Seed of the redemption escrow token account: `["escrow", config]`.
+#[constant]
+pub const ESCROW_SEED: &[u8] = b"escrow";
+
+/// Seed of a redemption request: `["redemption", config, id (u64 LE)]`.
+#[constant]
+pub const REDEMPTION_SEED: &[u8] = b"redemption";
+
+/// Seed of the holder disclosure: `["disclosure", config]`.
+#[constant]
+pub const DISCLOSURE_SEED: &[u8] = b"disclosure";
+
+/// Disclosure bounds (bytes).
+#[constant]
+pub const MAX_LEGAL_NAME_LEN: usize = 64;
+#[constant]
+pub const MAX_DISCLOSURE_URI_LEN: usize = 200;
+
+/// Highest redemption fee the program lets an issuer publish: 1%.
+#[constant]
+pub const MAX_REDEMPTION_FEE_BPS: u16 = 100;
+
+/// Longest settlement target an issuer may publish (seconds): 30 days.
+#[constant]
+pub const MAX_SETTLEMENT_TARGET_SECS: i64 = 30 * 24 * 60 * 60;
+
+/// Written into every disclosure by the program itself; the admin cannot change it.
+#[constant]
+pub const NOT_INSURED_STATEMENT: &str =
+    "USD1 is not a bank deposit and is not insured by the FDIC or any other government agency.";
+
+/// Bytes of `NOT_INSURED_STATEMENT`.
+pub const NOT_INSURED_STATEMENT_LEN: usize = NOT_INSURED_STATEMENT.len();

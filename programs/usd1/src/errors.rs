@@ -100,4 +100,37 @@ pub enum Usd1Error {
     SupplyMismatch,
     #[msg("This instruction takes no extra accounts")]
     UnexpectedRemainingAccounts,
+    // --- redemption, disclosure and compliance options (appended; codes are public) ---
+    #[msg("No disclosure has been published, so redemptions have no terms yet")]
+    NoDisclosure,
+    #[msg("The amount is below the disclosed minimum redemption")]
+    BelowMinimumRedemption,
+    #[msg("The holder's token account is frozen")]
+    HolderFrozen,
+    #[msg("The redemption is not pending")]
+    RedemptionNotPending,
+    #[msg("Refunds go back to the token account the tokens came from")]
+    WrongRefundAccount,
+    #[msg("The escrow holds less than the pending redemptions")]
+    EscrowShortfall,
+    #[msg("Transfers are paused by the token's Pausable extension")]
+    TransfersPaused,
+    #[msg("Compliance options need the Token-2022 program")]
+    OptionsRequireToken2022,
+    #[msg("Seizure needs the permanent-delegate option chosen at initialize")]
+    SeizeNotEnabled,
+    #[msg("The redemption escrow cannot be seized from")]
+    EscrowProtected,
+    #[msg("Source and destination are the same account")]
+    SameAccount,
+    #[msg("The destination token account is frozen")]
+    DestinationFrozen,
+    #[msg("Legal name is empty or too long")]
+    InvalidLegalName,
+    #[msg("A disclosure URI is empty or too long")]
+    InvalidDisclosureUri,
+    #[msg("Redemption fee exceeds the program's limit")]
+    FeeTooHigh,
+    #[msg("Settlement target must be between 1 second and 30 days")]
+    InvalidSettlementTarget,
 }

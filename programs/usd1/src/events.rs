@@ -2,7 +2,7 @@
 //! inner instruction that auditors can read back from any transaction.
 use anchor_lang::prelude::*;
 
-use crate::state::Role;
+use crate::state::{MintOptions, Role};
 
 #[event]
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -15,6 +15,8 @@ pub struct Initialized {
     pub name: String,
     pub symbol: String,
     pub uri: String,
+    pub options: MintOptions,
+    pub escrow: Pubkey,
 }
 
 #[event]
@@ -153,4 +155,87 @@ pub struct Paused {
 pub struct Unpaused {
     pub mint: Pubkey,
     pub pauser: Pubkey,
+}
+
+#[event]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RedemptionRequested {
+    pub mint: Pubkey,
+    pub id: u64,
+    pub holder: Pubkey,
+    /// The holder's token account the tokens left (and a rejection returns to).
+    pub source: Pubkey,
+    pub amount: u64,
+    /// Disclosed fee on this amount: `amount × fee_bps / 10_000`, rounded down.
+    pub fee: u64,
+    /// What the holder is owed in dollars' base units: `amount − fee`.
+    pub payout: u64,
+    pub fee_bps: u16,
+    pub payout_ref_sha256: [u8; 32],
+    /// Unix seconds.
+    pub requested_at: i64,
+    /// Sum of all pending requests after this one.
+    pub escrowed: u64,
+}
+
+#[event]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RedemptionSettled {
+    pub mint: Pubkey,
+    pub id: u64,
+    pub treasurer: Pubkey,
+    pub holder: Pubkey,
+    pub amount: u64,
+    pub fee: u64,
+    pub payout: u64,
+    pub settlement_ref_sha256: [u8; 32],
+    pub requested_at: i64,
+    pub settled_at: i64,
+    /// Supply after the escrowed tokens were burned.
+    pub supply: u64,
+    pub escrowed: u64,
+}
+
+#[event]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RedemptionRejected {
+    pub mint: Pubkey,
+    pub id: u64,
+    pub treasurer: Pubkey,
+    pub holder: Pubkey,
+    /// The token account the tokens went back to.
+    pub refunded_to: Pubkey,
+    pub amount: u64,
+    pub reason_code: u16,
+    pub requested_at: i64,
+    pub rejected_at: i64,
+    pub escrowed: u64,
+}
+
+#[event]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DisclosureSet {
+    pub mint: Pubkey,
+    pub admin: Pubkey,
+    pub version: u32,
+    pub legal_name: String,
+    pub terms_uri: String,
+    pub terms_sha256: [u8; 32],
+    pub min_redemption: u64,
+    pub redemption_fee_bps: u16,
+    pub settlement_target_secs: i64,
+    pub reserve_report_uri: String,
+}
+
+#[event]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Seized {
+    pub mint: Pubkey,
+    pub admin: Pubkey,
+    pub from: Pubkey,
+    pub to: Pubkey,
+    pub amount: u64,
+    pub reason_code: u16,
+    /// The source was frozen before, and is frozen again after.
+    pub refrozen: bool,
 }

@@ -103,7 +103,7 @@ pub mod usd1 {
         instructions::thaw::handler(ctx)
     }
 
-    /// Pauses minting.
+    /// Pauses minting and settlement (and transfers, on a pausable mint).
     #[access_control(Pause::validate(&ctx))]
     pub fn pause(ctx: Context<Pause>) -> Result<()> {
         instructions::pause::handler(ctx)
@@ -113,5 +113,42 @@ pub mod usd1 {
     #[access_control(Unpause::validate(&ctx))]
     pub fn unpause(ctx: Context<Unpause>) -> Result<()> {
         instructions::unpause::handler(ctx)
+    }
+
+    /// Publishes the holder disclosure (issuer, terms, redemption policy, reserve report).
+    #[access_control(SetDisclosure::validate(&ctx))]
+    pub fn set_disclosure(ctx: Context<SetDisclosure>, args: DisclosureArgs) -> Result<()> {
+        instructions::set_disclosure::handler(ctx, args)
+    }
+
+    /// A holder escrows tokens for redemption at par under the disclosed terms.
+    #[access_control(RequestRedemption::validate(&ctx, amount))]
+    pub fn request_redemption(
+        ctx: Context<RequestRedemption>,
+        amount: u64,
+        payout_ref_sha256: [u8; 32],
+    ) -> Result<()> {
+        instructions::request_redemption::handler(ctx, amount, payout_ref_sha256)
+    }
+
+    /// The treasurer settles a redemption: the escrowed tokens are burned.
+    #[access_control(SettleRedemption::validate(&ctx))]
+    pub fn settle_redemption(
+        ctx: Context<SettleRedemption>,
+        settlement_ref_sha256: [u8; 32],
+    ) -> Result<()> {
+        instructions::settle_redemption::handler(ctx, settlement_ref_sha256)
+    }
+
+    /// The treasurer rejects a redemption: the tokens go back to the holder.
+    #[access_control(RejectRedemption::validate(&ctx))]
+    pub fn reject_redemption(ctx: Context<RejectRedemption>, reason_code: u16) -> Result<()> {
+        instructions::reject_redemption::handler(ctx, reason_code)
+    }
+
+    /// The admin moves tokens out of an account (permanent-delegate mints only).
+    #[access_control(Seize::validate(&ctx, amount))]
+    pub fn seize(ctx: Context<Seize>, amount: u64, reason_code: u16) -> Result<()> {
+        instructions::seize::handler(ctx, amount, reason_code)
     }
 }

@@ -1,21 +1,29 @@
 //! `initialize`: creates the mint (signed by its new keypair, so nobody can
 //! initialize a mint they do not hold), the `Config` PDA as its mint and freeze
-//! authority, and the attestation ring buffer. Token-2022 mints carry
-//! MetadataPointer + TokenMetadata (name, symbol, uri).
+//! authority, the attestation ring buffer and the redemption escrow.
+//! Token-2022 mints carry MetadataPointer + TokenMetadata (name, symbol, uri)
+//! and, if chosen, DefaultAccountState(frozen), PermanentDelegate and Pausable,
+//! each with the Config as authority.
 use anchor_lang::prelude::*;
 use anchor_lang::solana_program::program_pack::Pack;
 use anchor_lang::system_program::{self, CreateAccount};
-use anchor_spl::token_2022::spl_token_2022::{extension::ExtensionType, state::Mint as MintState};
+use anchor_spl::token_2022::spl_token_2022::{
+    extension::ExtensionType,
+    state::{Account as TokenAccountState, AccountState, Mint as MintState},
+};
 use anchor_spl::token_interface::{
-    self, initialize_mint2, metadata_pointer_initialize, token_metadata_initialize,
-    InitializeMint2, MetadataPointerInitialize, TokenInterface, TokenMetadataInitialize,
+    self, default_account_state_initialize, initialize_account3, initialize_mint2,
+    metadata_pointer_initialize, pausable_initialize, permanent_delegate_initialize, thaw_account,
+    token_metadata_initialize, DefaultAccountStateInitialize, InitializeAccount3, InitializeMint2,
+    MetadataPointerInitialize, PausableInitialize, PermanentDelegateInitialize, ThawAccount,
+    TokenInterface, TokenMetadataInitialize,
 };
 
 use crate::constants::*;
 use crate::errors::Usd1Error;
 use crate::events::Initialized;
 use crate::instructions::refuse_remaining_accounts;
-use crate::state::{AttestationHistory, AttestationRecord, Config};
+use crate::state::{AttestationHistory, AttestationRecord, Config, MintOptions};
 
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug, PartialEq, Eq)]
 pub struct InitializeArgs {
@@ -23,6 +31,7 @@ pub struct InitializeArgs {
     pub name: String,
     pub symbol: String,
     pub uri: String,
+    pub options: MintOptions,
 }
 
 #[event_cpi]
@@ -50,11 +59,15 @@ pub struct Initialize<'info> {
         bump,
     )]
     pub history: AccountLoader<'info, AttestationHistory>,
+    /// CHECK: created here as the Config-owned token account that holds
+    /// redemption escrow; its address is checked by seeds.
+    #[account(mut, seeds = [ESCROW_SEED, config.key().as_ref()], bump)]
+    pub escrow: UncheckedAccount<'info>,
     pub token_program: Interface<'info, TokenInterface>,
     pub system_program: Program<'info, System>,
 }
 
-impl Initialize<'_> {
+impl<'info> Initialize<'info> {
     pub fn validate(ctx: &Context<Self>, args: &InitializeArgs) -> Result<()> {
         refuse_remaining_accounts(ctx.remaining_accounts)?;
         require!(args.decimals <= MAX_DECIMALS, Usd1Error::InvalidDecimals);
@@ -64,11 +77,33 @@ impl Initialize<'_> {
             Usd1Error::SymbolTooLong
         );
         require!(args.uri.len() <= MAX_URI_LEN, Usd1Error::UriTooLong);
+        require!(
+            ctx.accounts.is_token_2022() || !args.options.any(),
+            Usd1Error::OptionsRequireToken2022
+        );
         Ok(())
     }
 
     fn is_token_2022(&self) -> bool {
         self.token_program.key() == token_interface::ID
+    }
+
+    /// The mint's Token-2022 extensions for these options (none on classic Token).
+    fn extensions(&self, options: &MintOptions) -> Vec<ExtensionType> {
+        if !self.is_token_2022() {
+            return vec![];
+        }
+        let mut extensions = vec![ExtensionType::MetadataPointer];
+        if options.default_frozen {
+            extensions.push(ExtensionType::DefaultAccountState);
+        }
+        if options.permanent_delegate {
+            extensions.push(ExtensionType::PermanentDelegate);
+        }
+        if options.pausable {
+            extensions.push(ExtensionType::Pausable);
+        }
+        extensions
     }
 
     /// Bytes the TokenMetadata TLV entry will take once token-2022 writes it:
@@ -91,52 +126,74 @@ impl Initialize<'_> {
         .ok_or_else(|| error!(Usd1Error::Overflow))
     }
 
-    fn create_mint(&self, args: &InitializeArgs, signer: &[&[&[u8]]]) -> Result<()> {
+    fn create_mint(
+        &self,
+        args: &InitializeArgs,
+        extensions: &[ExtensionType],
+        signer: &[&[&[u8]]],
+    ) -> Result<()> {
         let token_2022 = self.is_token_2022();
         let (space, extra) = if token_2022 {
-            let space = ExtensionType::try_calculate_account_len::<MintState>(&[
-                ExtensionType::MetadataPointer,
-            ])?;
+            let space = ExtensionType::try_calculate_account_len::<MintState>(extensions)?;
             (space, Self::metadata_len(args)?)
         } else {
             (MintState::LEN, 0)
         };
         let funded_len = space.checked_add(extra).ok_or(Usd1Error::Overflow)?;
-        let lamports = Rent::get()?.minimum_balance(funded_len);
-        system_program::create_account(
-            CpiContext::new(
-                self.system_program.key(),
-                CreateAccount {
-                    from: self.admin.to_account_info(),
-                    to: self.mint.to_account_info(),
-                },
-            ),
-            lamports,
-            u64::try_from(space).map_err(|_| Usd1Error::Overflow)?,
-            &self.token_program.key(),
-        )?;
+        self.create_account(&self.mint.to_account_info(), space, funded_len, &[])?;
 
         let config = self.config.key();
-        if token_2022 {
-            metadata_pointer_initialize(
-                CpiContext::new(
-                    self.token_program.key(),
-                    MetadataPointerInitialize {
-                        token_program_id: self.token_program.to_account_info(),
-                        mint: self.mint.to_account_info(),
-                    },
-                ),
-                Some(config),
-                Some(self.mint.key()),
-            )?;
+        let program_id = self.token_program.key();
+        let program = self.token_program.to_account_info();
+        let mint = self.mint.to_account_info();
+        for extension in extensions {
+            match extension {
+                ExtensionType::MetadataPointer => metadata_pointer_initialize(
+                    CpiContext::new(
+                        program_id,
+                        MetadataPointerInitialize {
+                            token_program_id: program.clone(),
+                            mint: mint.clone(),
+                        },
+                    ),
+                    Some(config),
+                    Some(self.mint.key()),
+                )?,
+                ExtensionType::DefaultAccountState => default_account_state_initialize(
+                    CpiContext::new(
+                        program_id,
+                        DefaultAccountStateInitialize {
+                            token_program_id: program.clone(),
+                            mint: mint.clone(),
+                        },
+                    ),
+                    &AccountState::Frozen,
+                )?,
+                ExtensionType::PermanentDelegate => permanent_delegate_initialize(
+                    CpiContext::new(
+                        program_id,
+                        PermanentDelegateInitialize {
+                            token_program_id: program.clone(),
+                            mint: mint.clone(),
+                        },
+                    ),
+                    &config,
+                )?,
+                ExtensionType::Pausable => pausable_initialize(
+                    CpiContext::new(
+                        program_id,
+                        PausableInitialize {
+                            token_program_id: program.clone(),
+                            mint: mint.clone(),
+                        },
+                    ),
+                    config,
+                )?,
+                _ => return err!(Usd1Error::OptionsRequireToken2022),
+            }
         }
         initialize_mint2(
-            CpiContext::new(
-                self.token_program.key(),
-                InitializeMint2 {
-                    mint: self.mint.to_account_info(),
-                },
-            ),
+            CpiContext::new(program_id, InitializeMint2 { mint: mint.clone() }),
             args.decimals,
             &config,
             Some(&config),
@@ -144,12 +201,12 @@ impl Initialize<'_> {
         if token_2022 {
             token_metadata_initialize(
                 CpiContext::new_with_signer(
-                    self.token_program.key(),
+                    program_id,
                     TokenMetadataInitialize {
-                        program_id: self.token_program.to_account_info(),
-                        metadata: self.mint.to_account_info(),
+                        program_id: program,
+                        metadata: mint.clone(),
                         update_authority: self.config.to_account_info(),
-                        mint: self.mint.to_account_info(),
+                        mint,
                         mint_authority: self.config.to_account_info(),
                     },
                     signer,
@@ -161,12 +218,78 @@ impl Initialize<'_> {
         }
         Ok(())
     }
+
+    /// Creates the Config-owned escrow token account; in allowlist mode it
+    /// starts frozen like every account, so the Config thaws it at once.
+    fn create_escrow(
+        &self,
+        extensions: &[ExtensionType],
+        options: &MintOptions,
+        escrow_signer: &[&[u8]],
+        config_signer: &[&[u8]],
+    ) -> Result<()> {
+        let required = ExtensionType::get_required_init_account_extensions(extensions);
+        let space = ExtensionType::try_calculate_account_len::<TokenAccountState>(&required)?;
+        self.create_account(
+            &self.escrow.to_account_info(),
+            space,
+            space,
+            &[escrow_signer],
+        )?;
+        let program_id = self.token_program.key();
+        initialize_account3(CpiContext::new(
+            program_id,
+            InitializeAccount3 {
+                account: self.escrow.to_account_info(),
+                mint: self.mint.to_account_info(),
+                authority: self.config.to_account_info(),
+            },
+        ))?;
+        if options.default_frozen {
+            thaw_account(CpiContext::new_with_signer(
+                program_id,
+                ThawAccount {
+                    account: self.escrow.to_account_info(),
+                    mint: self.mint.to_account_info(),
+                    authority: self.config.to_account_info(),
+                },
+                &[config_signer],
+            ))?;
+        }
+        Ok(())
+    }
+
+    /// A new account of `space` bytes owned by the token program, funded for
+    /// `funded_len` bytes (token-2022 grows the mint when it writes metadata).
+    fn create_account(
+        &self,
+        account: &AccountInfo<'info>,
+        space: usize,
+        funded_len: usize,
+        signer: &[&[&[u8]]],
+    ) -> Result<()> {
+        let lamports = Rent::get()?.minimum_balance(funded_len);
+        system_program::create_account(
+            CpiContext::new_with_signer(
+                self.system_program.key(),
+                CreateAccount {
+                    from: self.admin.to_account_info(),
+                    to: account.clone(),
+                },
+                signer,
+            ),
+            lamports,
+            u64::try_from(space).map_err(|_| Usd1Error::Overflow)?,
+            &self.token_program.key(),
+        )
+    }
 }
 
 pub fn handler(ctx: Context<Initialize>, args: InitializeArgs) -> Result<()> {
     let admin = ctx.accounts.admin.key();
     let mint = ctx.accounts.mint.key();
     let config_key = ctx.accounts.config.key();
+    let escrow = ctx.accounts.escrow.key();
     let token_program = ctx.accounts.token_program.key();
 
     let config = &mut ctx.accounts.config;
@@ -174,9 +297,11 @@ pub fn handler(ctx: Context<Initialize>, args: InitializeArgs) -> Result<()> {
         version: Config::VERSION,
         bump: ctx.bumps.config,
         history_bump: ctx.bumps.history,
+        escrow_bump: ctx.bumps.escrow,
         mint,
         token_program,
         decimals: args.decimals,
+        options: args.options,
         admin,
         pending_admin: Pubkey::default(),
         pauser: admin,
@@ -192,6 +317,10 @@ pub fn handler(ctx: Context<Initialize>, args: InitializeArgs) -> Result<()> {
         latest: AttestationRecord::default(),
         total_minted: 0,
         total_burned: 0,
+        next_redemption_id: 0,
+        pending_redemptions: 0,
+        escrowed_amount: 0,
+        total_redeemed: 0,
     });
     config.invariant()?;
 
@@ -201,9 +330,15 @@ pub fn handler(ctx: Context<Initialize>, args: InitializeArgs) -> Result<()> {
     history.invariant(config)?;
     drop(history);
 
-    let bump = [ctx.bumps.config];
-    let seeds: [&[u8]; 3] = [CONFIG_SEED, mint.as_ref(), &bump];
-    ctx.accounts.create_mint(&args, &[&seeds])?;
+    let config_bump = [ctx.bumps.config];
+    let config_seeds: [&[u8]; 3] = [CONFIG_SEED, mint.as_ref(), &config_bump];
+    let escrow_bump = [ctx.bumps.escrow];
+    let escrow_seeds: [&[u8]; 3] = [ESCROW_SEED, config_key.as_ref(), &escrow_bump];
+    let extensions = ctx.accounts.extensions(&args.options);
+    ctx.accounts
+        .create_mint(&args, &extensions, &[&config_seeds])?;
+    ctx.accounts
+        .create_escrow(&extensions, &args.options, &escrow_seeds, &config_seeds)?;
 
     emit_cpi!(Initialized {
         mint,
@@ -214,6 +349,8 @@ pub fn handler(ctx: Context<Initialize>, args: InitializeArgs) -> Result<()> {
         name: args.name,
         symbol: args.symbol,
         uri: args.uri,
+        options: args.options,
+        escrow,
     });
     Ok(())
 }

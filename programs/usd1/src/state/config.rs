@@ -6,6 +6,25 @@ use crate::constants::{BPS_DENOMINATOR, MAX_ATTESTATION_AGE_LIMIT, MAX_ATTESTORS
 use crate::errors::Usd1Error;
 use crate::state::AttestationRecord;
 
+/// Token-2022 compliance options, chosen once at initialize.
+#[derive(
+    AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, Default, PartialEq, Eq, InitSpace,
+)]
+pub struct MintOptions {
+    /// New token accounts start frozen until the freezer thaws them (allowlist).
+    pub default_frozen: bool,
+    /// The Config is permanent delegate, enabling `seize`.
+    pub permanent_delegate: bool,
+    /// The Config is the Pausable authority: `pause` also stops transfers.
+    pub pausable: bool,
+}
+
+impl MintOptions {
+    pub fn any(&self) -> bool {
+        self.default_frozen || self.permanent_delegate || self.pausable
+    }
+}
+
 /// The roles an admin can hand out with `set_role`.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq, InitSpace)]
 pub enum Role {
@@ -22,10 +41,13 @@ pub struct Config {
     pub bump: u8,
     /// Bump of the `AttestationHistory` PDA.
     pub history_bump: u8,
+    /// Bump of the redemption escrow token account.
+    pub escrow_bump: u8,
     pub mint: Pubkey,
     /// SPL Token or Token-2022, fixed at initialize.
     pub token_program: Pubkey,
     pub decimals: u8,
+    pub options: MintOptions,
     pub admin: Pubkey,
     /// Proposed admin awaiting `accept_admin`; default when none.
     pub pending_admin: Pubkey,
@@ -46,9 +68,16 @@ pub struct Config {
     pub margin_bps: u16,
     /// The latest accepted attestation; `seq == 0` means none yet.
     pub latest: AttestationRecord,
-    /// Cumulative base units minted and burned through this program.
+    /// Cumulative base units minted and burned (by minters) through this program.
     pub total_minted: u64,
     pub total_burned: u64,
+    /// Id the next redemption request gets; also the number ever made.
+    pub next_redemption_id: u64,
+    /// Requests awaiting settlement or rejection, and the base units they hold in escrow.
+    pub pending_redemptions: u64,
+    pub escrowed_amount: u64,
+    /// Cumulative base units burned by settled redemptions.
+    pub total_redeemed: u64,
 }
 
 impl Config {
@@ -128,6 +157,14 @@ impl Config {
             Usd1Error::InvalidMaxAge
         );
         require!(self.margin_bps <= BPS_DENOMINATOR, Usd1Error::InvalidMargin);
+        require!(
+            self.pending_redemptions <= self.next_redemption_id,
+            Usd1Error::EscrowShortfall
+        );
+        require!(
+            (self.pending_redemptions == 0) == (self.escrowed_amount == 0),
+            Usd1Error::EscrowShortfall
+        );
         for holder in [self.admin, self.pauser, self.freezer, self.treasurer] {
             require_keys_neq!(holder, Pubkey::default(), Usd1Error::DefaultPubkey);
         }

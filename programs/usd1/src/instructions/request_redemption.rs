@@ -1,0 +1,168 @@
+//! `request_redemption`: any holder moves tokens into the program's escrow and
+//! gets a `Redemption` record under the published disclosure terms. Allowed
+//! while paused, so a pause never traps holders (except where Token-2022's
+//! Pausable extension stops every transfer); refused for frozen holders and
+//! below the disclosed minimum.
+use anchor_lang::prelude::*;
+use anchor_spl::token_interface::{self, Mint, TokenAccount, TokenInterface};
+
+use crate::constants::{
+    BPS_DENOMINATOR, CONFIG_SEED, DISCLOSURE_SEED, ESCROW_SEED, REDEMPTION_SEED,
+};
+use crate::errors::Usd1Error;
+use crate::events::RedemptionRequested;
+use crate::instructions::refuse_remaining_accounts;
+use crate::state::{Config, Disclosure, Redemption, RedemptionStatus};
+
+#[event_cpi]
+#[derive(Accounts)]
+pub struct RequestRedemption<'info> {
+    /// Owns `source` and pays the rent of the redemption record.
+    #[account(mut)]
+    pub holder: Signer<'info>,
+    #[account(
+        mut,
+        seeds = [CONFIG_SEED, config.mint.as_ref()],
+        bump = config.bump,
+        has_one = mint @ Usd1Error::WrongMint,
+        has_one = token_program @ Usd1Error::WrongTokenProgram,
+    )]
+    pub config: Box<Account<'info, Config>>,
+    #[account(
+        seeds = [DISCLOSURE_SEED, config.key().as_ref()],
+        bump = disclosure.bump,
+        has_one = config @ Usd1Error::WrongConfig,
+    )]
+    pub disclosure: Box<Account<'info, Disclosure>>,
+    pub mint: Box<InterfaceAccount<'info, Mint>>,
+    #[account(
+        mut,
+        constraint = source.mint == mint.key() @ Usd1Error::WrongMint,
+        constraint = source.owner == holder.key() @ Usd1Error::WrongTokenOwner,
+        token::token_program = token_program,
+    )]
+    pub source: Box<InterfaceAccount<'info, TokenAccount>>,
+    #[account(
+        mut,
+        seeds = [ESCROW_SEED, config.key().as_ref()],
+        bump = config.escrow_bump,
+    )]
+    pub escrow: Box<InterfaceAccount<'info, TokenAccount>>,
+    #[account(
+        init,
+        payer = holder,
+        space = 8 + Redemption::INIT_SPACE,
+        seeds = [REDEMPTION_SEED, config.key().as_ref(), &config.next_redemption_id.to_le_bytes()],
+        bump,
+    )]
+    pub redemption: Box<Account<'info, Redemption>>,
+    pub token_program: Interface<'info, TokenInterface>,
+    pub system_program: Program<'info, System>,
+}
+
+impl RequestRedemption<'_> {
+    pub fn validate(ctx: &Context<Self>, amount: u64) -> Result<()> {
+        refuse_remaining_accounts(ctx.remaining_accounts)?;
+        let accounts = &ctx.accounts;
+        require!(amount > 0, Usd1Error::ZeroAmount);
+        require!(!accounts.source.is_frozen(), Usd1Error::HolderFrozen);
+        require!(
+            amount >= accounts.disclosure.min_redemption,
+            Usd1Error::BelowMinimumRedemption
+        );
+        let config = &accounts.config;
+        require!(
+            !(config.paused && config.options.pausable),
+            Usd1Error::TransfersPaused
+        );
+        Ok(())
+    }
+}
+
+/// The disclosed fee on `amount`, rounded down: `amount × fee_bps / 10_000`.
+pub fn redemption_fee(amount: u64, fee_bps: u16) -> Result<u64> {
+    let fee = u128::from(amount)
+        .checked_mul(u128::from(fee_bps))
+        .ok_or(Usd1Error::Overflow)?
+        .checked_div(u128::from(BPS_DENOMINATOR))
+        .ok_or(Usd1Error::Overflow)?;
+    u64::try_from(fee).map_err(|_| error!(Usd1Error::Overflow))
+}
+
+pub fn handler(
+    ctx: Context<RequestRedemption>,
+    amount: u64,
+    payout_ref_sha256: [u8; 32],
+) -> Result<()> {
+    let accounts = &mut *ctx.accounts;
+    let fee_bps = accounts.disclosure.redemption_fee_bps;
+    let fee = redemption_fee(amount, fee_bps)?;
+    let requested_at = Clock::get()?.unix_timestamp;
+
+    token_interface::transfer_checked(
+        CpiContext::new(
+            accounts.token_program.key(),
+            token_interface::TransferChecked {
+                from: accounts.source.to_account_info(),
+                mint: accounts.mint.to_account_info(),
+                to: accounts.escrow.to_account_info(),
+                authority: accounts.holder.to_account_info(),
+            },
+        ),
+        amount,
+        accounts.mint.decimals,
+    )?;
+
+    let config = &mut accounts.config;
+    let id = config.next_redemption_id;
+    config.next_redemption_id = id.checked_add(1).ok_or(Usd1Error::Overflow)?;
+    config.pending_redemptions = config
+        .pending_redemptions
+        .checked_add(1)
+        .ok_or(Usd1Error::Overflow)?;
+    config.escrowed_amount = config
+        .escrowed_amount
+        .checked_add(amount)
+        .ok_or(Usd1Error::Overflow)?;
+    config.invariant()?;
+    accounts.escrow.reload()?;
+    // Anyone may send tokens to the escrow, so it may hold more, never less.
+    require!(
+        accounts.escrow.amount >= config.escrowed_amount,
+        Usd1Error::EscrowShortfall
+    );
+
+    let redemption = &mut accounts.redemption;
+    redemption.set_inner(Redemption {
+        bump: ctx.bumps.redemption,
+        config: config.key(),
+        id,
+        holder: accounts.holder.key(),
+        source: accounts.source.key(),
+        amount,
+        fee,
+        payout_ref_sha256,
+        status: RedemptionStatus::Pending,
+        requested_at,
+        resolved_at: 0,
+        settlement_ref_sha256: [0; 32],
+        reason_code: 0,
+    });
+    redemption.invariant()?;
+
+    let event = RedemptionRequested {
+        mint: config.mint,
+        id,
+        holder: redemption.holder,
+        source: redemption.source,
+        amount,
+        fee,
+        payout: amount.checked_sub(fee).ok_or(Usd1Error::Overflow)?,
+        fee_bps,
+        payout_ref_sha256,
+        requested_at,
+        escrowed: config.escrowed_amount,
+    };
+    emit_cpi!(event);
+    Ok(())
+}

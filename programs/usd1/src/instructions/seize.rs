@@ -1,0 +1,121 @@
+//! `seize`: on a mint initialized with the permanent-delegate option, the admin
+//! moves tokens out of an account (typically a frozen one, by court order):
+//! thaw, move, refreeze — with a reason code on the record.
+use anchor_lang::prelude::*;
+use anchor_spl::token_interface::{self, Mint, TokenAccount, TokenInterface};
+
+use crate::constants::{CONFIG_SEED, ESCROW_SEED};
+use crate::errors::Usd1Error;
+use crate::events::Seized;
+use crate::instructions::refuse_remaining_accounts;
+use crate::state::Config;
+
+#[event_cpi]
+#[derive(Accounts)]
+pub struct Seize<'info> {
+    pub admin: Signer<'info>,
+    #[account(
+        seeds = [CONFIG_SEED, config.mint.as_ref()],
+        bump = config.bump,
+        has_one = admin @ Usd1Error::NotAdmin,
+        has_one = mint @ Usd1Error::WrongMint,
+        has_one = token_program @ Usd1Error::WrongTokenProgram,
+    )]
+    pub config: Box<Account<'info, Config>>,
+    pub mint: Box<InterfaceAccount<'info, Mint>>,
+    #[account(
+        mut,
+        constraint = from.mint == mint.key() @ Usd1Error::WrongMint,
+        token::token_program = token_program,
+    )]
+    pub from: Box<InterfaceAccount<'info, TokenAccount>>,
+    #[account(
+        mut,
+        constraint = to.mint == mint.key() @ Usd1Error::WrongMint,
+        token::token_program = token_program,
+    )]
+    pub to: Box<InterfaceAccount<'info, TokenAccount>>,
+    pub token_program: Interface<'info, TokenInterface>,
+}
+
+impl Seize<'_> {
+    pub fn validate(ctx: &Context<Self>, amount: u64) -> Result<()> {
+        refuse_remaining_accounts(ctx.remaining_accounts)?;
+        let accounts = &ctx.accounts;
+        let config = &accounts.config;
+        require!(
+            config.options.permanent_delegate,
+            Usd1Error::SeizeNotEnabled
+        );
+        require!(amount > 0, Usd1Error::ZeroAmount);
+        require_keys_neq!(
+            accounts.from.key(),
+            accounts.to.key(),
+            Usd1Error::SameAccount
+        );
+        let escrow = Pubkey::create_program_address(
+            &[ESCROW_SEED, config.key().as_ref(), &[config.escrow_bump]],
+            &crate::ID,
+        )
+        .map_err(|_| Usd1Error::EscrowProtected)?;
+        require_keys_neq!(accounts.from.key(), escrow, Usd1Error::EscrowProtected);
+        require!(!accounts.to.is_frozen(), Usd1Error::DestinationFrozen);
+        require!(
+            !config.paused || !config.options.pausable,
+            Usd1Error::TransfersPaused
+        );
+        Ok(())
+    }
+}
+
+pub fn handler(ctx: Context<Seize>, amount: u64, reason_code: u16) -> Result<()> {
+    let accounts = &ctx.accounts;
+    let seeds = accounts.config.signer_seeds();
+    let signer: &[&[&[u8]]] = &[&seeds];
+    let program = accounts.token_program.key();
+    let (from, mint, config) = (
+        accounts.from.to_account_info(),
+        accounts.mint.to_account_info(),
+        accounts.config.to_account_info(),
+    );
+    let refrozen = accounts.from.is_frozen();
+    if refrozen {
+        let thaw = token_interface::ThawAccount {
+            account: from.clone(),
+            mint: mint.clone(),
+            authority: config.clone(),
+        };
+        token_interface::thaw_account(CpiContext::new_with_signer(program, thaw, signer))?;
+    }
+    // The Config is the mint's permanent delegate, so it may move any holder's tokens.
+    let transfer = token_interface::TransferChecked {
+        from: from.clone(),
+        mint: mint.clone(),
+        to: accounts.to.to_account_info(),
+        authority: config.clone(),
+    };
+    token_interface::transfer_checked(
+        CpiContext::new_with_signer(program, transfer, signer),
+        amount,
+        accounts.mint.decimals,
+    )?;
+    if refrozen {
+        let freeze = token_interface::FreezeAccount {
+            account: from,
+            mint,
+            authority: config,
+        };
+        token_interface::freeze_account(CpiContext::new_with_signer(program, freeze, signer))?;
+    }
+    let event = Seized {
+        mint: accounts.config.mint,
+        admin: accounts.admin.key(),
+        from: accounts.from.key(),
+        to: accounts.to.key(),
+        amount,
+        reason_code,
+        refrozen,
+    };
+    emit_cpi!(event);
+    Ok(())
+}

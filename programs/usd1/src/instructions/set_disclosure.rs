@@ -1,0 +1,92 @@
+//! `set_disclosure`: the admin publishes (or updates) what a holder is entitled
+//! to know: issuer, terms and their hash, redemption policy, reserve report,
+//! and the program's own statement that the token is not an insured deposit.
+use anchor_lang::prelude::*;
+
+use crate::constants::{CONFIG_SEED, DISCLOSURE_SEED, NOT_INSURED_STATEMENT};
+use crate::errors::Usd1Error;
+use crate::events::DisclosureSet;
+use crate::instructions::refuse_remaining_accounts;
+use crate::state::{Config, Disclosure};
+
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug, PartialEq, Eq)]
+pub struct DisclosureArgs {
+    pub legal_name: String,
+    pub terms_uri: String,
+    pub terms_sha256: [u8; 32],
+    /// Base units.
+    pub min_redemption: u64,
+    pub redemption_fee_bps: u16,
+    /// Seconds.
+    pub settlement_target_secs: i64,
+    pub reserve_report_uri: String,
+}
+
+#[event_cpi]
+#[derive(Accounts)]
+pub struct SetDisclosure<'info> {
+    /// Pays for the disclosure account the first time.
+    #[account(mut)]
+    pub admin: Signer<'info>,
+    #[account(
+        seeds = [CONFIG_SEED, config.mint.as_ref()],
+        bump = config.bump,
+        has_one = admin @ Usd1Error::NotAdmin,
+    )]
+    pub config: Box<Account<'info, Config>>,
+    #[account(
+        init_if_needed,
+        payer = admin,
+        space = 8 + Disclosure::INIT_SPACE,
+        seeds = [DISCLOSURE_SEED, config.key().as_ref()],
+        bump,
+    )]
+    pub disclosure: Box<Account<'info, Disclosure>>,
+    pub system_program: Program<'info, System>,
+}
+
+impl SetDisclosure<'_> {
+    pub fn validate(ctx: &Context<Self>) -> Result<()> {
+        refuse_remaining_accounts(ctx.remaining_accounts)
+    }
+}
+
+pub fn handler(ctx: Context<SetDisclosure>, args: DisclosureArgs) -> Result<()> {
+    let config = ctx.accounts.config.key();
+    let disclosure = &mut ctx.accounts.disclosure;
+    let version = disclosure
+        .version
+        .checked_add(1)
+        .ok_or(Usd1Error::Overflow)?;
+    disclosure.set_inner(Disclosure {
+        bump: ctx.bumps.disclosure,
+        config,
+        version,
+        updated_at: Clock::get()?.unix_timestamp,
+        legal_name: args.legal_name,
+        terms_uri: args.terms_uri,
+        terms_sha256: args.terms_sha256,
+        min_redemption: args.min_redemption,
+        redemption_fee_bps: args.redemption_fee_bps,
+        settlement_target_secs: args.settlement_target_secs,
+        reserve_report_uri: args.reserve_report_uri,
+        not_insured_statement: NOT_INSURED_STATEMENT.to_string(),
+    });
+    // The invariant is the validation: bounded strings, fee and target limits.
+    disclosure.invariant()?;
+
+    let event = DisclosureSet {
+        mint: ctx.accounts.config.mint,
+        admin: ctx.accounts.admin.key(),
+        version,
+        legal_name: disclosure.legal_name.clone(),
+        terms_uri: disclosure.terms_uri.clone(),
+        terms_sha256: disclosure.terms_sha256,
+        min_redemption: disclosure.min_redemption,
+        redemption_fee_bps: disclosure.redemption_fee_bps,
+        settlement_target_secs: disclosure.settlement_target_secs,
+        reserve_report_uri: disclosure.reserve_report_uri.clone(),
+    };
+    emit_cpi!(event);
+    Ok(())
+}

@@ -1,0 +1,125 @@
+//! `settle_redemption`: the treasurer records that the dollars were paid and
+//! the program burns the escrowed tokens, so supply falls.
+use anchor_lang::prelude::*;
+use anchor_spl::token_interface::{self, Mint, TokenAccount, TokenInterface};
+
+use crate::constants::{CONFIG_SEED, ESCROW_SEED, REDEMPTION_SEED};
+use crate::errors::Usd1Error;
+use crate::events::RedemptionSettled;
+use crate::instructions::refuse_remaining_accounts;
+use crate::state::{Config, Redemption, RedemptionStatus};
+
+#[event_cpi]
+#[derive(Accounts)]
+pub struct SettleRedemption<'info> {
+    pub treasurer: Signer<'info>,
+    #[account(
+        mut,
+        seeds = [CONFIG_SEED, config.mint.as_ref()],
+        bump = config.bump,
+        has_one = treasurer @ Usd1Error::NotTreasurer,
+        has_one = mint @ Usd1Error::WrongMint,
+        has_one = token_program @ Usd1Error::WrongTokenProgram,
+    )]
+    pub config: Box<Account<'info, Config>>,
+    #[account(mut)]
+    pub mint: Box<InterfaceAccount<'info, Mint>>,
+    #[account(
+        mut,
+        seeds = [ESCROW_SEED, config.key().as_ref()],
+        bump = config.escrow_bump,
+    )]
+    pub escrow: Box<InterfaceAccount<'info, TokenAccount>>,
+    #[account(
+        mut,
+        seeds = [REDEMPTION_SEED, config.key().as_ref(), &redemption.id.to_le_bytes()],
+        bump = redemption.bump,
+        has_one = config @ Usd1Error::WrongConfig,
+    )]
+    pub redemption: Box<Account<'info, Redemption>>,
+    pub token_program: Interface<'info, TokenInterface>,
+}
+
+impl SettleRedemption<'_> {
+    pub fn validate(ctx: &Context<Self>) -> Result<()> {
+        refuse_remaining_accounts(ctx.remaining_accounts)?;
+        require!(!ctx.accounts.config.paused, Usd1Error::Paused);
+        require!(
+            ctx.accounts.redemption.status == RedemptionStatus::Pending,
+            Usd1Error::RedemptionNotPending
+        );
+        Ok(())
+    }
+}
+
+pub fn handler(ctx: Context<SettleRedemption>, settlement_ref_sha256: [u8; 32]) -> Result<()> {
+    let accounts = &mut *ctx.accounts;
+    let amount = accounts.redemption.amount;
+    let expected_supply = accounts
+        .mint
+        .supply
+        .checked_sub(amount)
+        .ok_or(Usd1Error::Overflow)?;
+    let seeds = accounts.config.signer_seeds();
+    token_interface::burn(
+        CpiContext::new_with_signer(
+            accounts.token_program.key(),
+            token_interface::Burn {
+                mint: accounts.mint.to_account_info(),
+                from: accounts.escrow.to_account_info(),
+                authority: accounts.config.to_account_info(),
+            },
+            &[&seeds],
+        ),
+        amount,
+    )?;
+    accounts.mint.reload()?;
+    let supply = accounts.mint.supply;
+    require!(supply == expected_supply, Usd1Error::SupplyMismatch);
+
+    let config = &mut accounts.config;
+    config.pending_redemptions = config
+        .pending_redemptions
+        .checked_sub(1)
+        .ok_or(Usd1Error::Overflow)?;
+    config.escrowed_amount = config
+        .escrowed_amount
+        .checked_sub(amount)
+        .ok_or(Usd1Error::EscrowShortfall)?;
+    config.total_redeemed = config
+        .total_redeemed
+        .checked_add(amount)
+        .ok_or(Usd1Error::Overflow)?;
+    config.invariant()?;
+    accounts.escrow.reload()?;
+    require!(
+        accounts.escrow.amount >= config.escrowed_amount,
+        Usd1Error::EscrowShortfall
+    );
+
+    let settled_at = Clock::get()?.unix_timestamp;
+    let redemption = &mut accounts.redemption;
+    redemption.status = RedemptionStatus::Settled;
+    redemption.resolved_at = settled_at.max(redemption.requested_at);
+    redemption.settlement_ref_sha256 = settlement_ref_sha256;
+    redemption.invariant()?;
+
+    let event = RedemptionSettled {
+        mint: config.mint,
+        id: redemption.id,
+        treasurer: accounts.treasurer.key(),
+        holder: redemption.holder,
+        amount,
+        fee: redemption.fee,
+        payout: amount
+            .checked_sub(redemption.fee)
+            .ok_or(Usd1Error::Overflow)?,
+        settlement_ref_sha256,
+        requested_at: redemption.requested_at,
+        settled_at: redemption.resolved_at,
+        supply,
+        escrowed: config.escrowed_amount,
+    };
+    emit_cpi!(event);
+    Ok(())
+}
