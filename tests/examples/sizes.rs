@@ -10,7 +10,7 @@ use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::{Keypair, Signer};
 use solana_sdk::transaction::Transaction;
 use usd1::instructions::AttestArgs;
-use usd1::state::{AttestationHistory, Config, MinterAllowance};
+use usd1::state::{AttestationHistory, Config, Disclosure, MinterAllowance, Redemption};
 use usd1_client::attestation::signed_attest_instructions;
 use usd1_client::size::{transaction_size, PACKET_DATA_SIZE};
 
@@ -53,6 +53,8 @@ fn main() {
         ("Config", 8 + Config::INIT_SPACE),
         ("MinterAllowance", 8 + MinterAllowance::INIT_SPACE),
         ("AttestationHistory", 8 + AttestationHistory::INIT_SPACE),
+        ("Redemption", 8 + Redemption::INIT_SPACE),
+        ("Disclosure", 8 + Disclosure::INIT_SPACE),
     ] {
         println!(
             "  {name:<20} {len:>5} bytes  {:>12} lamports",

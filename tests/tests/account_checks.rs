@@ -370,6 +370,25 @@ async fn fails_with_the_same_mutable_account_in_two_slots() {
         TransactionError::InstructionError(0, InstructionError::InvalidAccountData),
     );
     assert_eq!(f.snapshot().await, before);
+    // One token account named as both source and destination of a seizure:
+    // Anchor's duplicate-writable check refuses it before any program rule.
+    let holder_account = f.usd1.token_account_of(&f.holder.pubkey());
+    let seize = ix::seize(
+        &f.admin.pubkey(),
+        &f.mint(),
+        &holder_account,
+        &holder_account,
+        &f.flavor.program_id(),
+        ONE,
+        0,
+    );
+    refused_anchor(
+        &f,
+        &[seize],
+        &[],
+        AnchorError::ConstraintDuplicateMutableAccount,
+    )
+    .await;
     // The config named again as the minter allowance.
     let mut mint = mint_ix(&f, ONE);
     mint.accounts[2].pubkey = f.config_address();

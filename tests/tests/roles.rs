@@ -11,79 +11,142 @@ use usd1::instructions::PolicyArgs;
 use usd1_client::{instructions as ix, Role, Usd1Error, Usd1Event};
 use usd1_tests::*;
 
-/// Each privileged instruction, built for a given signer, with the error a
-/// signer other than the role holder gets.
-fn privileged(f: &Fixture, signer: &Pubkey) -> Vec<(&'static str, Instruction, Usd1Error)> {
+/// Who must sign a privileged instruction.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Holder {
+    Admin,
+    PendingAdmin,
+    Pauser,
+    Freezer,
+    Treasurer,
+}
+
+/// Each privileged instruction, built for a given signer, with its role and
+/// the error any other signer gets.
+fn privileged(f: &Fixture, signer: &Pubkey) -> Vec<(&'static str, Instruction, Holder, Usd1Error)> {
     let mint = f.mint();
     let tp = f.flavor.program_id();
     let account = f.usd1.token_account_of(&f.holder.pubkey());
+    let other = f.usd1.token_account_of(&f.minter.pubkey());
+    let unique = Pubkey::new_unique();
+    let policy = PolicyArgs {
+        margin_bps: Some(7),
+        ..Default::default()
+    };
+    use Holder::*;
     vec![
         (
             "propose_admin",
-            ix::propose_admin(signer, &mint, &Pubkey::new_unique()),
+            ix::propose_admin(signer, &mint, &unique),
+            Admin,
             Usd1Error::NotAdmin,
         ),
         (
             "set_role",
-            ix::set_role(signer, &mint, Role::Pauser, &Pubkey::new_unique()),
+            ix::set_role(signer, &mint, Role::Pauser, &unique),
+            Admin,
             Usd1Error::NotAdmin,
         ),
         (
             "configure_minter",
             ix::configure_minter(signer, &mint, &f.minter.pubkey(), 1),
+            Admin,
             Usd1Error::NotAdmin,
         ),
         (
             "remove_minter",
             ix::remove_minter(signer, &mint, &f.minter.pubkey()),
+            Admin,
             Usd1Error::NotAdmin,
         ),
         (
             "set_attestors",
-            ix::set_attestors(signer, &mint, vec![Pubkey::new_unique()], 1),
+            ix::set_attestors(signer, &mint, vec![unique], 1),
+            Admin,
             Usd1Error::NotAdmin,
         ),
         (
             "set_policy",
-            ix::set_policy(
-                signer,
-                &mint,
-                PolicyArgs {
-                    margin_bps: Some(7),
-                    ..Default::default()
-                },
-            ),
+            ix::set_policy(signer, &mint, policy),
+            Admin,
             Usd1Error::NotAdmin,
         ),
-        ("pause", ix::pause(signer, &mint, &tp), Usd1Error::NotPauser),
+        (
+            "set_disclosure",
+            ix::set_disclosure(signer, &mint, default_disclosure()),
+            Admin,
+            Usd1Error::NotAdmin,
+        ),
+        (
+            "seize",
+            ix::seize(signer, &mint, &account, &other, &tp, 1, 0),
+            Admin,
+            Usd1Error::NotAdmin,
+        ),
+        (
+            "pause",
+            ix::pause(signer, &mint, &tp),
+            Pauser,
+            Usd1Error::NotPauser,
+        ),
         (
             "unpause",
             ix::unpause(signer, &mint, &tp),
+            Pauser,
             Usd1Error::NotPauser,
         ),
         (
             "freeze",
             ix::freeze(signer, &mint, &account, &tp),
+            Freezer,
             Usd1Error::NotFreezer,
         ),
         (
             "thaw",
             ix::thaw(signer, &mint, &account, &tp),
+            Freezer,
             Usd1Error::NotFreezer,
+        ),
+        (
+            "settle_redemption",
+            ix::settle_redemption(signer, &mint, &tp, 0, [0; 32]),
+            Treasurer,
+            Usd1Error::NotTreasurer,
+        ),
+        (
+            "reject_redemption",
+            ix::reject_redemption(signer, &mint, &tp, 0, &account, 1),
+            Treasurer,
+            Usd1Error::NotTreasurer,
         ),
         (
             "accept_admin",
             ix::accept_admin(signer, &mint),
+            PendingAdmin,
             Usd1Error::NotPendingAdmin,
         ),
     ]
 }
 
-/// A fixture whose admin is not the fee payer, with a holder account to freeze.
+/// A fixture whose admin is not the fee payer, with tokens on two accounts, a
+/// pending redemption (id 0) and a pending admin proposal (to the treasurer).
 async fn fixture_with_separate_admin() -> (Fixture, Keypair) {
     let f = Fixture::with_reserve(Flavor::Token2022, 1_000 * ONE).await;
     f.usd1
-        .mint_to(&f.minter, &f.holder.pubkey(), ONE)
+        .set_disclosure(&f.admin, default_disclosure())
+        .await
+        .unwrap();
+    f.fund(&f.holder.pubkey()).await;
+    f.usd1
+        .mint_to(&f.minter, &f.holder.pubkey(), 100 * ONE)
+        .await
+        .unwrap();
+    f.usd1
+        .mint_to(&f.minter, &f.minter.pubkey(), ONE)
+        .await
+        .unwrap();
+    f.usd1
+        .request_redemption(&f.holder, 10 * ONE, [0; 32])
         .await
         .unwrap();
     let admin = f.funded_keypair().await;
@@ -99,20 +162,31 @@ async fn fixture_with_separate_admin() -> (Fixture, Keypair) {
     (f, admin)
 }
 
+fn holder_key(f: &Fixture, admin: &Keypair, holder: Holder) -> Pubkey {
+    match holder {
+        Holder::Admin => admin.pubkey(),
+        Holder::PendingAdmin | Holder::Treasurer => f.treasurer.pubkey(),
+        Holder::Pauser => f.pauser.pubkey(),
+        Holder::Freezer => f.freezer.pubkey(),
+    }
+}
+
 #[tokio::test]
 async fn fails_when_signed_by_the_wrong_role() {
     let (f, admin) = fixture_with_separate_admin().await;
     // Strangers, and holders of the other roles, are all refused.
     let stranger = f.funded_keypair().await;
-    for wrong in [&stranger, &f.pauser, &f.freezer, &f.minter, &admin] {
-        for (name, instruction, expected) in privileged(&f, &wrong.pubkey()) {
-            let is_holder = match expected {
-                Usd1Error::NotAdmin => wrong.pubkey() == admin.pubkey(),
-                Usd1Error::NotPauser => wrong.pubkey() == f.pauser.pubkey(),
-                Usd1Error::NotFreezer => wrong.pubkey() == f.freezer.pubkey(),
-                _ => false,
-            };
-            if is_holder {
+    for wrong in [
+        &stranger,
+        &f.pauser,
+        &f.freezer,
+        &f.minter,
+        &f.treasurer,
+        &f.holder,
+        &admin,
+    ] {
+        for (name, instruction, holder, expected) in privileged(&f, &wrong.pubkey()) {
+            if holder_key(&f, &admin, holder) == wrong.pubkey() {
                 continue;
             }
             let before = f.snapshot().await;
@@ -127,25 +201,11 @@ async fn fails_when_signed_by_the_wrong_role() {
 #[tokio::test]
 async fn fails_when_the_role_did_not_sign() {
     let (f, admin) = fixture_with_separate_admin().await;
-    let holders = [
-        admin.pubkey(),
-        admin.pubkey(),
-        admin.pubkey(),
-        admin.pubkey(),
-        admin.pubkey(),
-        admin.pubkey(),
-        f.pauser.pubkey(),
-        f.pauser.pubkey(),
-        f.freezer.pubkey(),
-        f.freezer.pubkey(),
-        f.treasurer.pubkey(),
-    ];
-    let table = privileged(&f, &Pubkey::default());
-    assert_eq!(table.len(), holders.len());
-    for ((name, _, _), holder) in table.into_iter().zip(holders) {
-        let (_, mut instruction, _) = privileged(&f, &holder)
+    for (name, _, holder, _) in privileged(&f, &Pubkey::default()) {
+        let key = holder_key(&f, &admin, holder);
+        let (_, mut instruction, _, _) = privileged(&f, &key)
             .into_iter()
-            .find(|(n, _, _)| *n == name)
+            .find(|(n, ..)| *n == name)
             .unwrap();
         // The holder's key is named but its signature is left off.
         instruction.accounts[0].is_signer = false;

@@ -101,8 +101,8 @@ pub enum Usd1Error {
     #[msg("This instruction takes no extra accounts")]
     UnexpectedRemainingAccounts,
     // --- redemption, disclosure and compliance options (appended; codes are public) ---
-    #[msg("No disclosure has been published, so redemptions have no terms yet")]
-    NoDisclosure,
+    #[msg("The not-insured statement must be the program's own")]
+    StatementAltered,
     #[msg("The amount is below the disclosed minimum redemption")]
     BelowMinimumRedemption,
     #[msg("The holder's token account is frozen")]
@@ -121,8 +121,6 @@ pub enum Usd1Error {
     SeizeNotEnabled,
     #[msg("The redemption escrow cannot be seized from")]
     EscrowProtected,
-    #[msg("Source and destination are the same account")]
-    SameAccount,
     #[msg("The destination token account is frozen")]
     DestinationFrozen,
     #[msg("Legal name is empty or too long")]

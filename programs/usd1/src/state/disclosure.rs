@@ -59,7 +59,7 @@ impl Disclosure {
         );
         require!(
             self.not_insured_statement == NOT_INSURED_STATEMENT,
-            Usd1Error::NoDisclosure
+            Usd1Error::StatementAltered
         );
         Ok(())
     }
