@@ -1,6 +1,7 @@
 //! A guided tour of USD1 on the embedded runtime: initialize a mint, register
 //! attestors, attest reserves, mint within them, watch a mint above them be
-//! refused, move tokens like a wallet, freeze, pause, burn — printing each step.
+//! refused, move tokens like a wallet, freeze, pause, burn, publish the
+//! disclosure and redeem — printing each step.
 //!
 //! Run: `cargo run -p usd1-tests --example tour`
 use anyhow::{ensure, Context, Result};
@@ -171,6 +172,48 @@ async fn main() -> Result<()> {
         .await?;
     show_events(&f.usd1.burn(&f.minter, units("10")?).await?.events);
 
+    step("The admin publishes the holder disclosure (terms, fee, minimum, settlement target)");
+    show_events(
+        &f.usd1
+            .set_disclosure(&f.admin, usd1_tests::default_disclosure())
+            .await?
+            .events,
+    );
+    let disclosure = f.usd1.disclosure().await?;
+    println!(
+        "   issuer {}; minimum {}; fee {} bps",
+        disclosure.legal_name,
+        tokens(disclosure.min_redemption),
+        disclosure.redemption_fee_bps
+    );
+    println!("   \"{}\"", disclosure.not_insured_statement);
+
+    step("The wallet redeems 200 at par; the treasurer pays out and settles");
+    let (id, done) = f
+        .usd1
+        .request_redemption(
+            &wallet,
+            units("200")?,
+            usd1_client::sha256(b"wire to the wallet's bank"),
+        )
+        .await?;
+    show_events(&done.events);
+    println!(
+        "   escrowed {}; supply still {}",
+        tokens(f.usd1.config().await?.escrowed_amount),
+        tokens(f.supply().await)
+    );
+    show_events(
+        &f.usd1
+            .settle_redemption(&f.treasurer, id, usd1_client::sha256(b"wire ref 0001"))
+            .await?
+            .events,
+    );
+    println!(
+        "   redemption #{id} settled; supply now {}",
+        tokens(f.supply().await)
+    );
+
     step("What an auditor reads from the chain");
     let config = f.usd1.config().await?;
     let supply = f.supply().await;
@@ -190,6 +233,7 @@ async fn main() -> Result<()> {
         tokens(config.total_minted),
         tokens(config.total_burned)
     );
+    println!("   redeemed      {}", tokens(config.total_redeemed));
     println!(
         "   history       {} attestation(s) in the ring buffer",
         f.usd1.history().await?.count
