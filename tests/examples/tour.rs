@@ -114,22 +114,8 @@ async fn main() -> Result<()> {
     step("A wallet receives 250.50 with an ordinary Token-2022 transfer");
     let wallet = f.funded_keypair().await;
     f.fund(&f.holder.pubkey()).await;
-    let create = usd1_client::instructions::create_associated_token_account(
-        &f.admin.pubkey(),
-        &wallet.pubkey(),
-        &f.mint(),
-        &f.flavor.program_id(),
-    );
-    let transfer = anchor_spl::token_2022::spl_token_2022::instruction::transfer_checked(
-        &f.flavor.program_id(),
-        &f.usd1.token_account_of(&f.holder.pubkey()),
-        &f.mint(),
-        &f.usd1.token_account_of(&wallet.pubkey()),
-        &f.holder.pubkey(),
-        &[],
-        units("250.50")?,
-        DECIMALS,
-    )?;
+    let create = f.create_account_ix(&wallet.pubkey());
+    let transfer = f.transfer_ix(&f.holder.pubkey(), &wallet.pubkey(), units("250.50")?);
     f.send(&[create, transfer], &[&f.holder]).await?;
     println!(
         "   wallet balance {}",

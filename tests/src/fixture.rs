@@ -302,6 +302,44 @@ impl Fixture {
     }
 }
 
+impl Fixture {
+    /// A wallet's plain token-program transfer between two owners' associated accounts.
+    pub fn transfer_ix(&self, from_owner: &Pubkey, to_owner: &Pubkey, amount: u64) -> Instruction {
+        anchor_spl::token_2022::spl_token_2022::instruction::transfer_checked(
+            &self.flavor.program_id(),
+            &self.usd1.token_account_of(from_owner),
+            &self.mint(),
+            &self.usd1.token_account_of(to_owner),
+            from_owner,
+            &[],
+            amount,
+            DECIMALS,
+        )
+        .expect("transfer instruction")
+    }
+
+    /// Creates `owner`'s associated token account (the admin pays).
+    pub fn create_account_ix(&self, owner: &Pubkey) -> Instruction {
+        usd1_client::instructions::create_associated_token_account(
+            &self.admin.pubkey(),
+            owner,
+            &self.mint(),
+            &self.flavor.program_id(),
+        )
+    }
+}
+
+/// The token program's refusal of instruction `index` with `error`.
+pub fn token_error(
+    index: u8,
+    error: anchor_spl::token_2022::spl_token_2022::error::TokenError,
+) -> solana_sdk::transaction::TransactionError {
+    solana_sdk::transaction::TransactionError::InstructionError(
+        index,
+        solana_sdk::instruction::InstructionError::Custom(error as u32),
+    )
+}
+
 /// A report hash that differs per attestation.
 pub fn report_hash(reserve: u64, seq: u64) -> [u8; 32] {
     let mut bytes = [0u8; 32];

@@ -22,6 +22,16 @@ async fn refused(f: &Fixture, ixs: &[Instruction], expected: Usd1Error) {
     );
 }
 
+/// `attest(args)` behind an Ed25519 instruction in which the threshold of
+/// attestors signed `digest` (which may not be the digest of `args`).
+fn signed_over(f: &Fixture, digest: [u8; 32], args: AttestArgs) -> [Instruction; 2] {
+    let sigs: Vec<_> = f.signers(2).iter().map(|k| sign(k, &digest)).collect();
+    [
+        attestation::ed25519_instruction(&digest, &sigs),
+        instructions::attest(&f.mint(), args),
+    ]
+}
+
 fn signed_by(f: &Fixture, args: AttestArgs, keys: &[&Keypair]) -> [Instruction; 2] {
     let digest = digest_of(&f.mint(), &args);
     let sigs: Vec<_> = keys.iter().map(|k| sign(k, &digest)).collect();
@@ -143,11 +153,7 @@ async fn fails_when_signed_for_another_mint() {
         args.as_of,
         &args.report_sha256,
     );
-    let sigs: Vec<_> = f.signers(2).iter().map(|k| sign(k, &d)).collect();
-    let ixs = [
-        attestation::ed25519_instruction(&d, &sigs),
-        instructions::attest(&f.mint(), args),
-    ];
+    let ixs = signed_over(&f, d, args);
     refused(&f, &ixs, Usd1Error::AttestationMessageMismatch).await;
 }
 
@@ -164,11 +170,7 @@ async fn fails_when_signed_for_another_program_id() {
         args.as_of,
         &args.report_sha256,
     );
-    let sigs: Vec<_> = f.signers(2).iter().map(|k| sign(k, &d)).collect();
-    let ixs = [
-        attestation::ed25519_instruction(&d, &sigs),
-        instructions::attest(&f.mint(), args),
-    ];
+    let ixs = signed_over(&f, d, args);
     refused(&f, &ixs, Usd1Error::AttestationMessageMismatch).await;
 }
 

@@ -2,37 +2,12 @@
 //! (default-frozen accounts), seizure through the permanent delegate
 //! (SECURITY.md item 14), and pauses that stop transfers (Pausable).
 use anchor_lang::error::ErrorCode as AnchorError;
-use anchor_spl::token_2022::spl_token_2022::{error::TokenError, instruction as token_ix};
-use solana_sdk::instruction::{Instruction, InstructionError};
-use solana_sdk::pubkey::Pubkey;
+use anchor_spl::token_2022::spl_token_2022::error::TokenError;
 use solana_sdk::signature::{Keypair, Signer};
-use solana_sdk::transaction::TransactionError;
 use usd1::events;
 use usd1::instructions::InitializeArgs;
 use usd1_client::{instructions as ix, Ledger, MintOptions, Usd1, Usd1Error, Usd1Event};
 use usd1_tests::*;
-
-fn token_error(index: u8, error: TokenError) -> TransactionError {
-    TransactionError::InstructionError(index, InstructionError::Custom(error as u32))
-}
-
-fn transfer(f: &Fixture, from_owner: &Pubkey, to_owner: &Pubkey, amount: u64) -> Instruction {
-    token_ix::transfer_checked(
-        &f.flavor.program_id(),
-        &f.usd1.token_account_of(from_owner),
-        &f.mint(),
-        &f.usd1.token_account_of(to_owner),
-        from_owner,
-        &[],
-        amount,
-        DECIMALS,
-    )
-    .unwrap()
-}
-
-fn create_account_for(f: &Fixture, owner: &Pubkey) -> Instruction {
-    ix::create_associated_token_account(&f.admin.pubkey(), owner, &f.mint(), &f.flavor.program_id())
-}
 
 #[tokio::test]
 async fn options_are_refused_on_classic_token() {
@@ -85,7 +60,7 @@ async fn allowlist_mode_end_to_end() {
     let account = f.usd1.token_account_of(&wallet.pubkey());
 
     // A new wallet account starts frozen: it cannot receive a mint.
-    f.send(&[create_account_for(&f, &wallet.pubkey())], &[])
+    f.send(&[f.create_account_ix(&wallet.pubkey())], &[])
         .await
         .unwrap();
     assert!(f.usd1.token_account(&account).await.unwrap().frozen);
@@ -110,11 +85,11 @@ async fn allowlist_mode_end_to_end() {
         .await
         .unwrap();
     let other = f.funded_keypair().await;
-    f.send(&[create_account_for(&f, &other.pubkey())], &[])
+    f.send(&[f.create_account_ix(&other.pubkey())], &[])
         .await
         .unwrap();
     // A transfer to a not-yet-approved wallet fails…
-    let to_unapproved = transfer(&f, &wallet.pubkey(), &other.pubkey(), ONE);
+    let to_unapproved = f.transfer_ix(&wallet.pubkey(), &other.pubkey(), ONE);
     assert_tx_error(
         f.send(std::slice::from_ref(&to_unapproved), &[&wallet])
             .await,
@@ -165,7 +140,7 @@ async fn seizable() -> (Fixture, Keypair) {
         .await
         .unwrap();
     let treasury = f.funded_keypair().await;
-    f.send(&[create_account_for(&f, &treasury.pubkey())], &[])
+    f.send(&[f.create_account_ix(&treasury.pubkey())], &[])
         .await
         .unwrap();
     (f, treasury)
@@ -309,7 +284,7 @@ async fn a_pause_stops_transfers_on_a_pausable_mint() {
         .mint_to(&f.minter, &f.pauser.pubkey(), ONE)
         .await
         .unwrap();
-    let send = transfer(&f, &f.holder.pubkey(), &f.pauser.pubkey(), ONE);
+    let send = f.transfer_ix(&f.holder.pubkey(), &f.pauser.pubkey(), ONE);
 
     f.usd1.pause(&f.pauser).await.unwrap();
     let before = f.snapshot().await;
@@ -345,7 +320,7 @@ async fn a_pause_leaves_transfers_alone_without_the_extension() {
         .unwrap();
     f.usd1.pause(&f.pauser).await.unwrap();
     f.send(
-        &[transfer(&f, &f.holder.pubkey(), &f.pauser.pubkey(), ONE)],
+        &[f.transfer_ix(&f.holder.pubkey(), &f.pauser.pubkey(), ONE)],
         &[&f.holder],
     )
     .await
@@ -364,7 +339,7 @@ async fn all_options_together() {
     assert_eq!(f.usd1.config().await.unwrap().options, options);
     f.attest(10_000 * ONE).await.unwrap();
     let account = f.usd1.token_account_of(&f.holder.pubkey());
-    f.send(&[create_account_for(&f, &f.holder.pubkey())], &[])
+    f.send(&[f.create_account_ix(&f.holder.pubkey())], &[])
         .await
         .unwrap();
     f.usd1.thaw(&f.freezer, &account).await.unwrap();
@@ -374,7 +349,7 @@ async fn all_options_together() {
         .unwrap();
     f.usd1.freeze(&f.freezer, &account).await.unwrap();
     let treasury = f.funded_keypair().await;
-    f.send(&[create_account_for(&f, &treasury.pubkey())], &[])
+    f.send(&[f.create_account_ix(&treasury.pubkey())], &[])
         .await
         .unwrap();
     let to = f.usd1.token_account_of(&treasury.pubkey());

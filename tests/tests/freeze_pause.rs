@@ -1,32 +1,8 @@
 //! Freeze and pause: what a frozen account and a paused token can and cannot do.
 use anchor_spl::token_2022::spl_token_2022::{error::TokenError, instruction as token_ix};
-use solana_sdk::instruction::{Instruction, InstructionError};
-use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::{Keypair, Signer};
-use solana_sdk::transaction::TransactionError;
 use usd1_client::Usd1Error;
 use usd1_tests::*;
-
-fn transfer(f: &Fixture, from_owner: &Pubkey, to_owner: &Pubkey, amount: u64) -> Instruction {
-    token_ix::transfer_checked(
-        &f.flavor.program_id(),
-        &f.usd1.token_account_of(from_owner),
-        &f.mint(),
-        &f.usd1.token_account_of(to_owner),
-        from_owner,
-        &[],
-        amount,
-        DECIMALS,
-    )
-    .unwrap()
-}
-
-fn account_frozen(index: u8) -> TransactionError {
-    TransactionError::InstructionError(
-        index,
-        InstructionError::Custom(TokenError::AccountFrozen as u32),
-    )
-}
 
 /// A holder and a wallet with 10 tokens each; the holder is frozen.
 async fn frozen_holder(flavor: Flavor) -> (Fixture, Keypair) {
@@ -52,11 +28,17 @@ async fn frozen_account_cannot_move_tokens(flavor: Flavor) {
     let (f, wallet) = frozen_holder(flavor).await;
     let before = f.snapshot().await;
     // Transfer from a frozen account.
-    let out = transfer(&f, &f.holder.pubkey(), &wallet.pubkey(), ONE);
-    assert_tx_error(f.send(&[out], &[&f.holder]).await, account_frozen(0));
+    let out = f.transfer_ix(&f.holder.pubkey(), &wallet.pubkey(), ONE);
+    assert_tx_error(
+        f.send(&[out], &[&f.holder]).await,
+        token_error(0, TokenError::AccountFrozen),
+    );
     // Transfer to a frozen account.
-    let into = transfer(&f, &wallet.pubkey(), &f.holder.pubkey(), ONE);
-    assert_tx_error(f.send(&[into], &[&wallet]).await, account_frozen(0));
+    let into = f.transfer_ix(&wallet.pubkey(), &f.holder.pubkey(), ONE);
+    assert_tx_error(
+        f.send(&[into], &[&wallet]).await,
+        token_error(0, TokenError::AccountFrozen),
+    );
     // Mint to a frozen account: the token program refuses inside the CPI.
     let mint = usd1_client::instructions::mint_to(
         &f.minter.pubkey(),
@@ -65,7 +47,10 @@ async fn frozen_account_cannot_move_tokens(flavor: Flavor) {
         &f.flavor.program_id(),
         ONE,
     );
-    assert_tx_error(f.send(&[mint], &[&f.minter]).await, account_frozen(0));
+    assert_tx_error(
+        f.send(&[mint], &[&f.minter]).await,
+        token_error(0, TokenError::AccountFrozen),
+    );
     assert_eq!(f.snapshot().await, before);
     assert_eq!(f.usd1.balance(&wallet.pubkey()).await.unwrap(), 10 * ONE);
 
@@ -74,7 +59,7 @@ async fn frozen_account_cannot_move_tokens(flavor: Flavor) {
         .thaw(&f.freezer, &f.usd1.token_account_of(&f.holder.pubkey()))
         .await
         .unwrap();
-    let out = transfer(&f, &f.holder.pubkey(), &wallet.pubkey(), ONE);
+    let out = f.transfer_ix(&f.holder.pubkey(), &wallet.pubkey(), ONE);
     f.send(&[out], &[&f.holder]).await.unwrap();
     assert_eq!(f.usd1.balance(&wallet.pubkey()).await.unwrap(), 11 * ONE);
 }
@@ -116,13 +101,8 @@ async fn holders_can_still_move_and_burn_while_paused() {
     f.usd1.pause(&f.pauser).await.unwrap();
     // Without the Pausable extension, a pause stops minting only.
     let wallet = f.funded_keypair().await;
-    let create = usd1_client::instructions::create_associated_token_account(
-        &f.admin.pubkey(),
-        &wallet.pubkey(),
-        &f.mint(),
-        &f.flavor.program_id(),
-    );
-    let out = transfer(&f, &f.holder.pubkey(), &wallet.pubkey(), ONE);
+    let create = f.create_account_ix(&wallet.pubkey());
+    let out = f.transfer_ix(&f.holder.pubkey(), &wallet.pubkey(), ONE);
     f.send(&[create, out], &[&f.holder]).await.unwrap();
     let burn = token_ix::burn_checked(
         &f.flavor.program_id(),

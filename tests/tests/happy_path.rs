@@ -78,25 +78,8 @@ async fn happy_path(flavor: Flavor) {
 
     // a wallet moves tokens with a plain token-program transfer.
     let wallet = f.funded_keypair().await;
-    let from = f.usd1.token_account_of(&holder);
-    let to = f.usd1.token_account_of(&wallet.pubkey());
-    let create = usd1_client::instructions::create_associated_token_account(
-        &f.admin.pubkey(),
-        &wallet.pubkey(),
-        &mint,
-        &flavor.program_id(),
-    );
-    let transfer = anchor_spl::token_2022::spl_token_2022::instruction::transfer_checked(
-        &flavor.program_id(),
-        &from,
-        &mint,
-        &to,
-        &holder,
-        &[],
-        100 * ONE,
-        DECIMALS,
-    )
-    .unwrap();
+    let create = f.create_account_ix(&wallet.pubkey());
+    let transfer = f.transfer_ix(&holder, &wallet.pubkey(), 100 * ONE);
     f.send(&[create, transfer], &[&f.holder]).await.unwrap();
     assert_eq!(f.usd1.balance(&wallet.pubkey()).await.unwrap(), 100 * ONE);
 

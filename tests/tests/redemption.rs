@@ -384,34 +384,12 @@ async fn fails_when_settled_twice_or_resolved_out_of_turn() {
     f.usd1.reject_redemption(&f.treasurer, 1, 5).await.unwrap();
     let before = f.snapshot().await;
     // Settle twice; reject after settle; settle a rejected one; reject twice.
-    refused(
-        &f,
-        f.usd1.settle_redemption(&f.treasurer, 0, [2; 32]).await,
-        Usd1Error::RedemptionNotPending,
-        &before,
-    )
-    .await;
-    refused(
-        &f,
-        f.usd1.reject_redemption(&f.treasurer, 0, 5).await,
-        Usd1Error::RedemptionNotPending,
-        &before,
-    )
-    .await;
-    refused(
-        &f,
-        f.usd1.settle_redemption(&f.treasurer, 1, [2; 32]).await,
-        Usd1Error::RedemptionNotPending,
-        &before,
-    )
-    .await;
-    refused(
-        &f,
-        f.usd1.reject_redemption(&f.treasurer, 1, 6).await,
-        Usd1Error::RedemptionNotPending,
-        &before,
-    )
-    .await;
+    for id in [0, 1] {
+        let settle = f.usd1.settle_redemption(&f.treasurer, id, [2; 32]).await;
+        refused(&f, settle, Usd1Error::RedemptionNotPending, &before).await;
+        let reject = f.usd1.reject_redemption(&f.treasurer, id, 6).await;
+        refused(&f, reject, Usd1Error::RedemptionNotPending, &before).await;
+    }
 }
 
 #[tokio::test]

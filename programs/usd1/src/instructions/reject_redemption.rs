@@ -85,14 +85,7 @@ pub fn handler(ctx: Context<RejectRedemption>, reason_code: u16) -> Result<()> {
     )?;
 
     let config = &mut accounts.config;
-    config.pending_redemptions = config
-        .pending_redemptions
-        .checked_sub(1)
-        .ok_or(Usd1Error::Overflow)?;
-    config.escrowed_amount = config
-        .escrowed_amount
-        .checked_sub(amount)
-        .ok_or(Usd1Error::EscrowShortfall)?;
+    config.close_redemption(amount, false)?;
     config.invariant()?;
     accounts.escrow.reload()?;
     require!(

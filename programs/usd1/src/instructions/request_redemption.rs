@@ -114,16 +114,7 @@ pub fn handler(
     )?;
 
     let config = &mut accounts.config;
-    let id = config.next_redemption_id;
-    config.next_redemption_id = id.checked_add(1).ok_or(Usd1Error::Overflow)?;
-    config.pending_redemptions = config
-        .pending_redemptions
-        .checked_add(1)
-        .ok_or(Usd1Error::Overflow)?;
-    config.escrowed_amount = config
-        .escrowed_amount
-        .checked_add(amount)
-        .ok_or(Usd1Error::Overflow)?;
+    let id = config.open_redemption(amount)?;
     config.invariant()?;
     accounts.escrow.reload()?;
     // Anyone may send tokens to the escrow, so it may hold more, never less.

@@ -78,18 +78,7 @@ pub fn handler(ctx: Context<SettleRedemption>, settlement_ref_sha256: [u8; 32]) 
     require!(supply == expected_supply, Usd1Error::SupplyMismatch);
 
     let config = &mut accounts.config;
-    config.pending_redemptions = config
-        .pending_redemptions
-        .checked_sub(1)
-        .ok_or(Usd1Error::Overflow)?;
-    config.escrowed_amount = config
-        .escrowed_amount
-        .checked_sub(amount)
-        .ok_or(Usd1Error::EscrowShortfall)?;
-    config.total_redeemed = config
-        .total_redeemed
-        .checked_add(amount)
-        .ok_or(Usd1Error::Overflow)?;
+    config.close_redemption(amount, true)?;
     config.invariant()?;
     accounts.escrow.reload()?;
     require!(

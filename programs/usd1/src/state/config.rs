@@ -132,6 +132,41 @@ impl Config {
         u64::try_from(ceiling).map_err(|_| error!(Usd1Error::Overflow))
     }
 
+    /// Books a new pending redemption of `amount` base units; returns its id.
+    pub fn open_redemption(&mut self, amount: u64) -> Result<u64> {
+        let id = self.next_redemption_id;
+        self.next_redemption_id = id.checked_add(1).ok_or(Usd1Error::Overflow)?;
+        self.pending_redemptions = self
+            .pending_redemptions
+            .checked_add(1)
+            .ok_or(Usd1Error::Overflow)?;
+        self.escrowed_amount = self
+            .escrowed_amount
+            .checked_add(amount)
+            .ok_or(Usd1Error::Overflow)?;
+        Ok(id)
+    }
+
+    /// Books a pending redemption of `amount` as closed: settled (its escrow
+    /// burned) or rejected (refunded).
+    pub fn close_redemption(&mut self, amount: u64, settled: bool) -> Result<()> {
+        self.pending_redemptions = self
+            .pending_redemptions
+            .checked_sub(1)
+            .ok_or(Usd1Error::EscrowShortfall)?;
+        self.escrowed_amount = self
+            .escrowed_amount
+            .checked_sub(amount)
+            .ok_or(Usd1Error::EscrowShortfall)?;
+        if settled {
+            self.total_redeemed = self
+                .total_redeemed
+                .checked_add(amount)
+                .ok_or(Usd1Error::Overflow)?;
+        }
+        Ok(())
+    }
+
     pub fn invariant(&self) -> Result<()> {
         require!(
             usize::from(self.attestor_count) <= MAX_ATTESTORS,
