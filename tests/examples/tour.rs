@@ -7,7 +7,7 @@
 use anyhow::{ensure, Context, Result};
 use solana_sdk::signature::Signer;
 use usd1::instructions::PolicyArgs;
-use usd1_client::{format_amount, parse_amount, Usd1Error, Usd1Event};
+use usd1_client::{format_amount, parse_amount, ClientError, Failure, Usd1Error, Usd1Event};
 use usd1_tests::{Fixture, Flavor, DECIMALS, THRESHOLD};
 
 fn step(title: &str) {
@@ -66,15 +66,10 @@ async fn main() -> Result<()> {
         .usd1
         .mint_to(&f.minter, &f.holder.pubkey(), units("1")?)
         .await;
-    let failure = refused
-        .err()
-        .and_then(|e| e.failure().cloned())
-        .context("the mint went through")?;
-    ensure!(
-        failure.is(Usd1Error::NoAttestation),
-        "unexpected refusal: {failure}"
+    println!(
+        "   refused: {}",
+        expect_refusal(refused, Usd1Error::NoAttestation)?
     );
-    println!("   refused: {failure}");
 
     step("Attestors sign a reserve of 1,000,000.00 (2 of 3 signatures)");
     let done = f.attest(units("1000000")?).await?;
@@ -100,15 +95,10 @@ async fn main() -> Result<()> {
         .usd1
         .mint_to(&f.minter, &f.holder.pubkey(), units("80000.000001")?)
         .await;
-    let failure = refused
-        .err()
-        .and_then(|e| e.failure().cloned())
-        .context("the mint went through")?;
-    ensure!(
-        failure.is(Usd1Error::ReserveExceeded),
-        "unexpected refusal: {failure}"
+    println!(
+        "   refused: {}",
+        expect_refusal(refused, Usd1Error::ReserveExceeded)?
     );
-    println!("   refused: {failure}");
     println!("   supply still {}", tokens(f.supply().await));
 
     step("A wallet receives 250.50 with an ordinary Token-2022 transfer");
@@ -141,15 +131,10 @@ async fn main() -> Result<()> {
         .usd1
         .mint_to(&f.minter, &f.holder.pubkey(), units("1")?)
         .await;
-    let failure = refused
-        .err()
-        .and_then(|e| e.failure().cloned())
-        .context("the mint went through")?;
-    ensure!(
-        failure.is(Usd1Error::Paused),
-        "unexpected refusal: {failure}"
+    println!(
+        "   refused while paused: {}",
+        expect_refusal(refused, Usd1Error::Paused)?
     );
-    println!("   refused while paused: {failure}");
     show_events(&f.usd1.unpause(&f.pauser).await?.events);
 
     step("The minter mints 10 to itself and burns them through the program");
@@ -226,6 +211,16 @@ async fn main() -> Result<()> {
     );
     println!("\nTour complete.");
     Ok(())
+}
+
+/// The program's refusal of a transaction that had to be refused with `expected`.
+fn expect_refusal<T>(result: Result<T, ClientError>, expected: Usd1Error) -> Result<Failure> {
+    let failure = result
+        .err()
+        .and_then(|e| e.failure().cloned())
+        .context("the transaction went through")?;
+    ensure!(failure.is(expected), "unexpected refusal: {failure}");
+    Ok(failure)
 }
 
 /// Reserve as a percentage of supply, for display only.
