@@ -412,6 +412,33 @@ pub fn seize(
     )
 }
 
+/// A holder's plain token transfer between associated token accounts (a
+/// wallet's transfer: USD1's program is not involved).
+pub fn transfer(
+    owner: &Pubkey,
+    mint: &Pubkey,
+    recipient: &Pubkey,
+    token_program: &Pubkey,
+    amount: u64,
+    decimals: u8,
+) -> Result<Instruction, crate::ClientError> {
+    anchor_spl::token_2022::spl_token_2022::instruction::transfer_checked(
+        token_program,
+        &pda::associated_token_account(owner, mint, token_program),
+        mint,
+        &pda::associated_token_account(recipient, mint, token_program),
+        owner,
+        &[],
+        amount,
+        decimals,
+    )
+    .map_err(|_| crate::ClientError::Decode {
+        address: *token_program,
+        kind: "token program",
+        reason: "neither SPL Token nor Token-2022".into(),
+    })
+}
+
 /// Creates `owner`'s associated token account for `mint` if it does not exist yet.
 pub fn create_associated_token_account(
     payer: &Pubkey,

@@ -364,6 +364,34 @@ impl<L: Ledger + ?Sized> Usd1<L> {
         .await
     }
 
+    /// Sends `amount` base units from `owner`'s account to `recipient`'s,
+    /// creating the recipient's token account if missing.
+    pub async fn transfer(
+        &self,
+        owner: &Keypair,
+        recipient: &Pubkey,
+        amount: u64,
+    ) -> Result<Executed, ClientError> {
+        let decimals = self.config().await?.decimals;
+        let ixs = [
+            instructions::create_associated_token_account(
+                &self.payer.pubkey(),
+                recipient,
+                &self.mint,
+                &self.token_program,
+            ),
+            instructions::transfer(
+                &owner.pubkey(),
+                &self.mint,
+                recipient,
+                &self.token_program,
+                amount,
+                decimals,
+            )?,
+        ];
+        self.send(&ixs, &[owner]).await
+    }
+
     // ---- freeze and pause ----
 
     pub async fn freeze(

@@ -17,6 +17,8 @@ pub mod size;
 
 #[cfg(feature = "banks")]
 pub mod banks;
+#[cfg(feature = "rpc")]
+pub mod rpc;
 
 pub use accounts::{
     AttestationHistory, Config, Disclosure, MintInfo, MinterAllowance, Redemption,

@@ -305,13 +305,12 @@ impl Fixture {
 impl Fixture {
     /// A wallet's plain token-program transfer between two owners' associated accounts.
     pub fn transfer_ix(&self, from_owner: &Pubkey, to_owner: &Pubkey, amount: u64) -> Instruction {
-        anchor_spl::token_2022::spl_token_2022::instruction::transfer_checked(
-            &self.flavor.program_id(),
-            &self.usd1.token_account_of(from_owner),
-            &self.mint(),
-            &self.usd1.token_account_of(to_owner),
+        let program = self.flavor.program_id();
+        usd1_client::instructions::transfer(
             from_owner,
-            &[],
+            &self.mint(),
+            to_owner,
+            &program,
             amount,
             DECIMALS,
         )

@@ -1,0 +1,176 @@
+//! `usd1 redeem request|list|settle|reject`: the holder's path back to dollars.
+use std::fmt;
+
+use anyhow::Result;
+use serde::Serialize;
+use usd1_client::{format_amount, sha256, Redemption, RedemptionStatus};
+
+use crate::commands::{MintArg, Sent};
+use crate::{amount, Context, Output};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    pub action: Action,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Status {
+    Pending,
+    Settled,
+    Rejected,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum Action {
+    /// Escrow tokens for redemption at par (this keypair is the holder).
+    Request {
+        /// Token units.
+        #[arg(allow_hyphen_values = true)]
+        amount: String,
+        #[command(flatten)]
+        mint: MintArg,
+        /// Payout instructions; only their SHA-256 goes on-chain.
+        #[arg(long, default_value = "")]
+        payout_ref: String,
+    },
+    /// List requests, oldest first.
+    List {
+        #[command(flatten)]
+        mint: MintArg,
+        #[arg(long, value_enum)]
+        status: Option<Status>,
+    },
+    /// Settle a request: the escrow is burned (the treasurer).
+    Settle {
+        id: u64,
+        /// Settlement reference (wire id, …); only its SHA-256 goes on-chain.
+        #[arg(long)]
+        reference: String,
+        #[command(flatten)]
+        mint: MintArg,
+    },
+    /// Reject a request: the tokens go back (the treasurer).
+    Reject {
+        id: u64,
+        /// Reason code (issuer-defined).
+        #[arg(long)]
+        reason: u16,
+        #[command(flatten)]
+        mint: MintArg,
+    },
+}
+
+#[derive(Debug, Serialize)]
+pub struct Listed {
+    pub id: u64,
+    pub holder: String,
+    pub amount: String,
+    pub fee: String,
+    pub status: String,
+    pub requested_at: i64,
+    /// Unix seconds; absent while pending.
+    pub resolved_at: Option<i64>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct List {
+    pub redemptions: Vec<Listed>,
+}
+
+impl fmt::Display for List {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.redemptions.is_empty() {
+            return write!(f, "No redemption requests");
+        }
+        write!(
+            f,
+            "{:>6}  {:<44}  {:>20}  {:>12}  {:<8}  {:>11}",
+            "ID", "HOLDER", "AMOUNT", "FEE", "STATUS", "REQUESTED"
+        )?;
+        for r in &self.redemptions {
+            write!(
+                f,
+                "\n{:>6}  {:<44}  {:>20}  {:>12}  {:<8}  {:>11}",
+                r.id, r.holder, r.amount, r.fee, r.status, r.requested_at
+            )?;
+        }
+        Ok(())
+    }
+}
+
+fn listed(redemption: &Redemption, decimals: u8) -> Listed {
+    Listed {
+        id: redemption.id,
+        holder: redemption.holder.to_string(),
+        amount: format_amount(redemption.amount, decimals),
+        fee: format_amount(redemption.fee, decimals),
+        status: format!("{:?}", redemption.status).to_lowercase(),
+        requested_at: redemption.requested_at,
+        resolved_at: (redemption.status != RedemptionStatus::Pending)
+            .then_some(redemption.resolved_at),
+    }
+}
+
+pub async fn run(ctx: &Context, args: Args) -> Result<Output> {
+    match args.action {
+        Action::Request {
+            amount: text,
+            mint,
+            payout_ref,
+        } => {
+            let usd1 = ctx.usd1(&mint.mint).await?;
+            let decimals = usd1.config().await?.decimals;
+            let units = amount(&text, decimals)?;
+            let (id, executed) = usd1
+                .request_redemption(ctx.signer(), units, sha256(payout_ref.as_bytes()))
+                .await?;
+            let fee = usd1.redemption(id).await?.fee;
+            let text = format!(
+                "Redemption #{id}: {} escrowed; payout {} after a {} fee",
+                format_amount(units, decimals),
+                format_amount(units - fee, decimals),
+                format_amount(fee, decimals)
+            );
+            Ok(Sent::output(text, &executed))
+        }
+        Action::List { mint, status } => {
+            let usd1 = ctx.usd1(&mint.mint).await?;
+            let decimals = usd1.config().await?.decimals;
+            let status = status.map(|s| match s {
+                Status::Pending => RedemptionStatus::Pending,
+                Status::Settled => RedemptionStatus::Settled,
+                Status::Rejected => RedemptionStatus::Rejected,
+            });
+            let redemptions = usd1
+                .redemptions(status)
+                .await?
+                .iter()
+                .map(|r| listed(r, decimals))
+                .collect();
+            Ok(Output::new(&List { redemptions }))
+        }
+        Action::Settle {
+            id,
+            reference,
+            mint,
+        } => {
+            let usd1 = ctx.usd1(&mint.mint).await?;
+            let executed = usd1
+                .settle_redemption(ctx.signer(), id, sha256(reference.as_bytes()))
+                .await?;
+            Ok(Sent::output(
+                format!("Redemption #{id} settled; its escrow was burned"),
+                &executed,
+            ))
+        }
+        Action::Reject { id, reason, mint } => {
+            let usd1 = ctx.usd1(&mint.mint).await?;
+            let executed = usd1.reject_redemption(ctx.signer(), id, reason).await?;
+            Ok(Sent::output(
+                format!("Redemption #{id} rejected (reason {reason}); tokens returned"),
+                &executed,
+            ))
+        }
+    }
+}

@@ -1,0 +1,43 @@
+//! `usd1 seize AMOUNT --from OWNER --to OWNER --reason CODE --mint MINT` (admin,
+//! permanent-delegate mints): thaw, move, refreeze.
+use anyhow::Result;
+use solana_sdk::pubkey::Pubkey;
+use usd1_client::format_amount;
+
+use crate::commands::{freeze::token_account, MintArg, Sent};
+use crate::{amount, Context, Output};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Token units.
+    #[arg(allow_hyphen_values = true)]
+    pub amount: String,
+    /// Owner (or token account) to take from.
+    #[arg(long, value_parser = crate::parse_pubkey)]
+    pub from: Pubkey,
+    /// Owner (or token account) to move to.
+    #[arg(long, value_parser = crate::parse_pubkey)]
+    pub to: Pubkey,
+    /// Reason code (issuer-defined, e.g. a court order number).
+    #[arg(long)]
+    pub reason: u16,
+    #[command(flatten)]
+    pub mint: MintArg,
+}
+
+pub async fn run(ctx: &Context, args: Args) -> Result<Output> {
+    let usd1 = ctx.usd1(&args.mint.mint).await?;
+    let decimals = usd1.config().await?.decimals;
+    let units = amount(&args.amount, decimals)?;
+    let from = token_account(&usd1, &args.from).await?;
+    let to = token_account(&usd1, &args.to).await?;
+    let executed = usd1
+        .seize(ctx.signer(), &from, &to, units, args.reason)
+        .await?;
+    let text = format!(
+        "Seized {} from {from} to {to} (reason {})",
+        format_amount(units, decimals),
+        args.reason
+    );
+    Ok(Sent::output(text, &executed))
+}

@@ -1,0 +1,38 @@
+//! `usd1`: parse the command line, connect over JSON-RPC, run, print.
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::Parser;
+use usd1_cli::{config, execute, read_keypair, Cli, Context};
+use usd1_client::rpc::RpcLedger;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let format = cli.output;
+    match run(cli).await {
+        Ok(output) => {
+            println!("{}", output.render(format));
+            ExitCode::SUCCESS
+        }
+        Err(err) => {
+            eprintln!("error: {}", one_line(&err));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<usd1_cli::Output> {
+    let settings = config::resolve(&cli)?;
+    let keypair = Arc::new(read_keypair(&settings.keypair_path)?);
+    let ledger = Arc::new(RpcLedger::new(settings.json_rpc_url, settings.commitment));
+    execute(&Context::new(ledger, keypair), cli.command).await
+}
+
+/// The error and its causes on one line.
+fn one_line(err: &anyhow::Error) -> String {
+    err.chain()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(": ")
+}

@@ -1,0 +1,37 @@
+//! One value per command, printed as text or as one JSON document.
+use std::fmt::Display;
+
+use clap::ValueEnum;
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    Display,
+    Json,
+    JsonCompact,
+}
+
+/// A command's result, rendered both ways from the same value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Output {
+    pub json: serde_json::Value,
+    pub text: String,
+}
+
+impl Output {
+    pub fn new<T: Serialize + Display>(value: &T) -> Self {
+        Self {
+            json: serde_json::to_value(value)
+                .unwrap_or_else(|e| serde_json::json!({ "error": e.to_string() })),
+            text: value.to_string(),
+        }
+    }
+
+    pub fn render(&self, format: OutputFormat) -> String {
+        match format {
+            OutputFormat::Display => self.text.clone(),
+            OutputFormat::Json => serde_json::to_string_pretty(&self.json).unwrap_or_default(),
+            OutputFormat::JsonCompact => self.json.to_string(),
+        }
+    }
+}
