@@ -86,6 +86,8 @@ pub enum Command {
     Status(commands::status::Args),
     /// Recent attestations, newest first.
     Attestations(commands::attestations::Args),
+    /// Re-verify every attestation and mint from the transaction history.
+    Audit(commands::audit::Args),
 }
 
 /// What every command works with: a ledger and the keypair that pays and signs.
@@ -144,6 +146,7 @@ pub async fn execute(ctx: &Context, command: Command) -> Result<Output> {
         Command::Seize(args) => seize::run(ctx, args).await,
         Command::Status(args) => status::run(ctx, args).await,
         Command::Attestations(args) => attestations::run(ctx, args).await,
+        Command::Audit(args) => audit::run(ctx, args).await,
     }
 }
 

@@ -13,7 +13,11 @@ async fn main() -> ExitCode {
     match run(cli).await {
         Ok(output) => {
             println!("{}", output.render(format));
-            ExitCode::SUCCESS
+            if output.failed {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            }
         }
         Err(err) => {
             eprintln!("error: {}", one_line(&err));

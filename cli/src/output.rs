@@ -16,6 +16,9 @@ pub enum OutputFormat {
 pub struct Output {
     pub json: serde_json::Value,
     pub text: String,
+    /// The command ran but found a failure to report (e.g. an audit violation):
+    /// the output is printed and the process exits non-zero.
+    pub failed: bool,
 }
 
 impl Output {
@@ -24,7 +27,14 @@ impl Output {
             json: serde_json::to_value(value)
                 .unwrap_or_else(|e| serde_json::json!({ "error": e.to_string() })),
             text: value.to_string(),
+            failed: false,
         }
+    }
+
+    /// Marks the output as reporting a failure.
+    pub fn failing(mut self, failed: bool) -> Self {
+        self.failed = failed;
+        self
     }
 
     pub fn render(&self, format: OutputFormat) -> String {

@@ -12,7 +12,7 @@ use solana_sdk::transaction::Transaction;
 use tokio::sync::Mutex;
 
 use crate::error::{ClientError, Failure};
-use crate::ledger::{Executed, Ledger, Simulation};
+use crate::ledger::{Executed, Ledger, RecordedTransaction, Simulation};
 
 /// In-process transactions come far faster than blocks, so two identical
 /// transactions sent in a row would share a blockhash and the second would be
@@ -22,6 +22,8 @@ use crate::ledger::{Executed, Ledger, Simulation};
 pub struct BanksLedger {
     client: BanksClient,
     last_blockhash: Arc<Mutex<Hash>>,
+    /// BanksClient keeps no history; the transactions sent through this ledger are it.
+    recorded: Arc<Mutex<Vec<RecordedTransaction>>>,
 }
 
 impl BanksLedger {
@@ -29,6 +31,7 @@ impl BanksLedger {
         Self {
             client,
             last_blockhash: Arc::new(Mutex::new(Hash::default())),
+            recorded: Arc::new(Mutex::new(Vec::new())),
         }
     }
 
@@ -127,10 +130,26 @@ impl Ledger for BanksLedger {
             .process_transaction_with_commitment(transaction.clone(), CommitmentLevel::Confirmed)
             .await
             .map_err(ledger_error)?;
-        Ok(Executed {
-            signature: transaction.signatures[0],
-            events: simulation.events(),
-        })
+        let signature = transaction.signatures[0];
+        let events = simulation.events();
+        let slot = self.client.get_root_slot().await.map_err(ledger_error)?;
+        self.recorded.lock().await.push(RecordedTransaction::new(
+            signature,
+            slot,
+            None,
+            transaction,
+            events.clone(),
+        ));
+        Ok(Executed { signature, events })
+    }
+
+    async fn history(&self, address: &Pubkey) -> Result<Vec<RecordedTransaction>, ClientError> {
+        let recorded = self.recorded.lock().await;
+        Ok(recorded
+            .iter()
+            .filter(|t| t.mentions(address))
+            .cloned()
+            .collect())
     }
 
     async fn minimum_balance_for_rent_exemption(

@@ -39,6 +39,62 @@ pub struct Executed {
     pub events: Vec<Usd1Event>,
 }
 
+/// One instruction of a recorded transaction, resolved to keys.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RecordedInstruction {
+    pub program_id: Pubkey,
+    pub accounts: Vec<Pubkey>,
+    pub data: Vec<u8>,
+}
+
+/// A successful transaction as the ledger recorded it: what auditors replay.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RecordedTransaction {
+    pub signature: Signature,
+    pub slot: u64,
+    /// Unix seconds, when the ledger knows it.
+    pub block_time: Option<i64>,
+    pub instructions: Vec<RecordedInstruction>,
+    pub events: Vec<Usd1Event>,
+}
+
+impl RecordedTransaction {
+    /// Resolves a legacy transaction's compiled instructions.
+    pub fn new(
+        signature: Signature,
+        slot: u64,
+        block_time: Option<i64>,
+        transaction: &Transaction,
+        events: Vec<Usd1Event>,
+    ) -> Self {
+        let keys = &transaction.message.account_keys;
+        let key = |index: u8| keys.get(usize::from(index)).copied().unwrap_or_default();
+        let instructions = transaction
+            .message
+            .instructions
+            .iter()
+            .map(|ix| RecordedInstruction {
+                program_id: key(ix.program_id_index),
+                accounts: ix.accounts.iter().map(|a| key(*a)).collect(),
+                data: ix.data.clone(),
+            })
+            .collect();
+        Self {
+            signature,
+            slot,
+            block_time,
+            instructions,
+            events,
+        }
+    }
+
+    pub fn mentions(&self, address: &Pubkey) -> bool {
+        self.instructions
+            .iter()
+            .any(|ix| ix.program_id == *address || ix.accounts.contains(address))
+    }
+}
+
 #[async_trait]
 pub trait Ledger: Send + Sync {
     async fn latest_blockhash(&self) -> Result<Hash, ClientError>;
@@ -53,6 +109,9 @@ pub trait Ledger: Send + Sync {
 
     async fn minimum_balance_for_rent_exemption(&self, data_len: usize)
         -> Result<u64, ClientError>;
+
+    /// Every successful transaction that mentions `address`, oldest first.
+    async fn history(&self, address: &Pubkey) -> Result<Vec<RecordedTransaction>, ClientError>;
 
     /// The chain's clock, in unix seconds (the Clock sysvar).
     async fn unix_timestamp(&self) -> Result<i64, ClientError> {

@@ -7,6 +7,7 @@
 pub mod accounts;
 pub mod amount;
 pub mod attestation;
+pub mod audit;
 pub mod error;
 pub mod events;
 pub mod instructions;

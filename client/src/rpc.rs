@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 use solana_commitment_config::CommitmentConfig;
 use solana_rpc_client::nonblocking::rpc_client::RpcClient;
+use solana_rpc_client::rpc_client::GetConfirmedSignaturesForAddress2Config;
 use solana_rpc_client_api::client_error::{Error as RpcClientError, ErrorKind};
 use solana_rpc_client_api::config::{
     RpcSendTransactionConfig, RpcSimulateTransactionConfig, RpcTransactionConfig,
@@ -22,7 +23,7 @@ use solana_transaction_status_client_types::{
 };
 
 use crate::error::{ClientError, Failure};
-use crate::ledger::{Executed, Ledger, Simulation};
+use crate::ledger::{Executed, Ledger, RecordedTransaction, Simulation};
 
 /// How long to wait for a sent transaction to reach the commitment.
 const CONFIRM_TIMEOUT: Duration = Duration::from_secs(90);
@@ -146,6 +147,39 @@ impl Ledger for RpcLedger {
         Ok(Executed { signature, events })
     }
 
+    async fn history(&self, address: &Pubkey) -> Result<Vec<RecordedTransaction>, ClientError> {
+        // Newest first, a page at a time, until the address's first transaction.
+        let bad = |_| ClientError::Ledger("the node returned a malformed signature".into());
+        let mut signatures = Vec::new();
+        let mut before = None;
+        loop {
+            let config = GetConfirmedSignaturesForAddress2Config {
+                before,
+                until: None,
+                limit: Some(1_000),
+                commitment: Some(self.commitment),
+            };
+            let page = self
+                .client
+                .get_signatures_for_address_with_config(address, config)
+                .await
+                .map_err(rpc_error)?;
+            let Some(last) = page.last() else { break };
+            before = Some(last.signature.parse::<Signature>().map_err(bad)?);
+            let full = page.len() == 1_000;
+            signatures.extend(page.into_iter().filter(|s| s.err.is_none()));
+            if !full {
+                break;
+            }
+        }
+        let mut out = Vec::with_capacity(signatures.len());
+        for status in signatures.into_iter().rev() {
+            let signature = status.signature.parse::<Signature>().map_err(bad)?;
+            out.push(self.recorded(&signature).await?);
+        }
+        Ok(out)
+    }
+
     async fn minimum_balance_for_rent_exemption(
         &self,
         data_len: usize,
@@ -188,6 +222,50 @@ impl RpcLedger {
             }
             tokio::time::sleep(POLL_INTERVAL).await;
         }
+    }
+
+    /// A confirmed transaction, decoded for replay.
+    async fn recorded(&self, signature: &Signature) -> Result<RecordedTransaction, ClientError> {
+        let config = RpcTransactionConfig {
+            encoding: Some(UiTransactionEncoding::Base64),
+            commitment: Some(self.commitment),
+            max_supported_transaction_version: Some(0),
+        };
+        let confirmed = self
+            .client
+            .get_transaction_with_config(signature, config)
+            .await
+            .map_err(rpc_error)?;
+        let decoded =
+            confirmed.transaction.transaction.decode().ok_or_else(|| {
+                ClientError::Ledger(format!("cannot decode transaction {signature}"))
+            })?;
+        let legacy = decoded.into_legacy_transaction().ok_or_else(|| {
+            ClientError::Ledger(format!(
+                "transaction {signature} is not a legacy transaction"
+            ))
+        })?;
+        let inner = match confirmed
+            .transaction
+            .meta
+            .map(|meta| meta.inner_instructions)
+        {
+            Some(OptionSerializer::Some(inner)) => inner,
+            _ => vec![],
+        };
+        let inner = decode_inner(inner, &legacy.message.account_keys);
+        let events = crate::events::from_inner_instructions(
+            inner
+                .iter()
+                .map(|(program, data)| (program, data.as_slice())),
+        );
+        Ok(RecordedTransaction::new(
+            *signature,
+            confirmed.slot,
+            confirmed.block_time,
+            &legacy,
+            events,
+        ))
     }
 
     /// The program events a confirmed transaction emitted, read from the node.

@@ -3,6 +3,7 @@ pub mod admin;
 pub mod attest;
 pub mod attestations;
 pub mod attestors;
+pub mod audit;
 pub mod balance;
 pub mod burn;
 pub mod disclosure;
