@@ -88,6 +88,8 @@ pub enum Command {
     Attestations(commands::attestations::Args),
     /// Re-verify every attestation and mint from the transaction history.
     Audit(commands::audit::Args),
+    /// Pay many recipients from a CSV (recipient,amount[,memo]), resumably.
+    Pay(commands::pay::Args),
 }
 
 /// What every command works with: a ledger and the keypair that pays and signs.
@@ -147,6 +149,7 @@ pub async fn execute(ctx: &Context, command: Command) -> Result<Output> {
         Command::Status(args) => status::run(ctx, args).await,
         Command::Attestations(args) => attestations::run(ctx, args).await,
         Command::Audit(args) => audit::run(ctx, args).await,
+        Command::Pay(args) => pay::run(ctx, args).await,
     }
 }
 

@@ -7,8 +7,10 @@ use solana_banks_client::{BanksClient, BanksClientError};
 use solana_commitment_config::CommitmentLevel;
 use solana_sdk::account::Account;
 use solana_sdk::hash::Hash;
+use solana_sdk::message::Message;
 use solana_sdk::pubkey::Pubkey;
-use solana_sdk::transaction::Transaction;
+use solana_sdk::signature::Signature;
+use solana_sdk::transaction::{Transaction, TransactionError};
 use tokio::sync::Mutex;
 
 use crate::error::{ClientError, Failure};
@@ -141,6 +143,29 @@ impl Ledger for BanksLedger {
             events.clone(),
         ));
         Ok(Executed { signature, events })
+    }
+
+    async fn signature_status(
+        &self,
+        signature: &Signature,
+    ) -> Result<Option<Result<(), TransactionError>>, ClientError> {
+        let status = self
+            .client
+            .get_transaction_status(*signature)
+            .await
+            .map_err(ledger_error)?;
+        Ok(status.map(|s| s.err.map_or(Ok(()), Err)))
+    }
+
+    async fn is_blockhash_valid(&self, blockhash: &Hash) -> Result<bool, ClientError> {
+        // The bank prices a message only while its blockhash is recent.
+        let probe = Message::new_with_blockhash(&[], Some(&Pubkey::new_unique()), blockhash);
+        let fee = self
+            .client
+            .get_fee_for_message(probe)
+            .await
+            .map_err(ledger_error)?;
+        Ok(fee.is_some())
     }
 
     async fn history(&self, address: &Pubkey) -> Result<Vec<RecordedTransaction>, ClientError> {

@@ -439,6 +439,21 @@ pub fn transfer(
     })
 }
 
+/// The SPL Memo program (v3).
+pub const MEMO_PROGRAM_ID: Pubkey =
+    solana_sdk::pubkey!("MemoSq4gqABAXKb96qnH8TysNcWxMyWCqXgDLGmfcHr");
+
+/// A memo (UTF-8 text) on the transaction, signed by `signer`.
+pub fn memo(text: &str, signer: &Pubkey) -> Instruction {
+    Instruction {
+        program_id: MEMO_PROGRAM_ID,
+        accounts: vec![solana_sdk::instruction::AccountMeta::new_readonly(
+            *signer, true,
+        )],
+        data: text.as_bytes().to_vec(),
+    }
+}
+
 /// Creates `owner`'s associated token account for `mint` if it does not exist yet.
 pub fn create_associated_token_account(
     payer: &Pubkey,

@@ -100,7 +100,8 @@ impl<L: Ledger + ?Sized> Usd1<L> {
 
     // ---- transactions ----
 
-    fn transaction(
+    /// Signs `ixs` with the payer and `signers` against `blockhash`.
+    pub fn transaction(
         &self,
         ixs: &[Instruction],
         signers: &[&Keypair],

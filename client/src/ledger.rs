@@ -110,6 +110,16 @@ pub trait Ledger: Send + Sync {
     async fn minimum_balance_for_rent_exemption(&self, data_len: usize)
         -> Result<u64, ClientError>;
 
+    /// Whether a sent transaction landed: `None` if the ledger has not seen
+    /// it, `Some(Err)` if it landed and failed.
+    async fn signature_status(
+        &self,
+        signature: &Signature,
+    ) -> Result<Option<Result<(), TransactionError>>, ClientError>;
+
+    /// Whether a transaction signed with `blockhash` could still land.
+    async fn is_blockhash_valid(&self, blockhash: &Hash) -> Result<bool, ClientError>;
+
     /// Every successful transaction that mentions `address`, oldest first.
     async fn history(&self, address: &Pubkey) -> Result<Vec<RecordedTransaction>, ClientError>;
 

@@ -147,6 +147,30 @@ impl Ledger for RpcLedger {
         Ok(Executed { signature, events })
     }
 
+    async fn signature_status(
+        &self,
+        signature: &Signature,
+    ) -> Result<Option<Result<(), TransactionError>>, ClientError> {
+        let statuses = self
+            .client
+            .get_signature_statuses_with_history(&[*signature])
+            .await
+            .map_err(rpc_error)?
+            .value;
+        Ok(statuses
+            .into_iter()
+            .next()
+            .flatten()
+            .map(|s| s.err.map_or(Ok(()), Err)))
+    }
+
+    async fn is_blockhash_valid(&self, blockhash: &Hash) -> Result<bool, ClientError> {
+        self.client
+            .is_blockhash_valid(blockhash, self.commitment)
+            .await
+            .map_err(rpc_error)
+    }
+
     async fn history(&self, address: &Pubkey) -> Result<Vec<RecordedTransaction>, ClientError> {
         // Newest first, a page at a time, until the address's first transaction.
         let bad = |_| ClientError::Ledger("the node returned a malformed signature".into());

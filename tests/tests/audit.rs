@@ -222,6 +222,15 @@ impl Ledger for ForgedLedger {
     async fn minimum_balance_for_rent_exemption(&self, len: usize) -> Result<u64, ClientError> {
         self.inner.minimum_balance_for_rent_exemption(len).await
     }
+    async fn signature_status(
+        &self,
+        signature: &solana_sdk::signature::Signature,
+    ) -> Result<Option<Result<(), solana_sdk::transaction::TransactionError>>, ClientError> {
+        self.inner.signature_status(signature).await
+    }
+    async fn is_blockhash_valid(&self, blockhash: &Hash) -> Result<bool, ClientError> {
+        self.inner.is_blockhash_valid(blockhash).await
+    }
     async fn history(&self, _: &Pubkey) -> Result<Vec<RecordedTransaction>, ClientError> {
         Ok(self.history.clone())
     }

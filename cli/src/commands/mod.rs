@@ -12,6 +12,7 @@ pub mod init;
 pub mod mint;
 pub mod minter;
 pub mod pause;
+pub mod pay;
 pub mod policy;
 pub mod redeem;
 pub mod role;
