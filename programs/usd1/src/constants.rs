@@ -18,11 +18,9 @@ pub const HISTORY_SEED: &[u8] = b"attestations";
 pub const ATTESTATION_DOMAIN: &[u8] = b"usd1:reserve-attestation:v1";
 
 /// Most attestors a `Config` can register.
-#[constant]
 pub const MAX_ATTESTORS: usize = 8;
 
 /// Attestations kept in the on-chain ring buffer (older ones live in events).
-#[constant]
 pub const HISTORY_LEN: usize = 64;
 
 /// Basis points in one whole.
@@ -42,11 +40,8 @@ pub const MAX_ATTESTATION_AGE_LIMIT: i64 = 31 * 24 * 60 * 60;
 pub const DEFAULT_MAX_ATTESTATION_AGE: i64 = 24 * 60 * 60;
 
 /// Token metadata bounds (bytes).
-#[constant]
 pub const MAX_NAME_LEN: usize = 32;
-#[constant]
 pub const MAX_SYMBOL_LEN: usize = 10;
-#[constant]
 pub const MAX_URI_LEN: usize = 200;
 
 /// Highest decimals a mint may have (keeps 10^decimals inside u64).
@@ -69,9 +64,7 @@ pub const REDEMPTION_SEED: &[u8] = b"redemption";
 pub const DISCLOSURE_SEED: &[u8] = b"disclosure";
 
 /// Disclosure bounds (bytes).
-#[constant]
 pub const MAX_LEGAL_NAME_LEN: usize = 64;
-#[constant]
 pub const MAX_DISCLOSURE_URI_LEN: usize = 200;
 
 /// Highest redemption fee the program lets an issuer publish: 1%.

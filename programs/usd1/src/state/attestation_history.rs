@@ -8,7 +8,7 @@ use crate::errors::Usd1Error;
 
 /// One accepted reserve attestation (fixed 80-byte layout, also kept in `Config`).
 #[zero_copy]
-#[derive(AnchorSerialize, AnchorDeserialize, InitSpace, Debug, Default, PartialEq, Eq)]
+#[derive(InitSpace, Debug, Default, PartialEq, Eq)]
 pub struct AttestationRecord {
     pub seq: u64,
     /// Token base units.
@@ -25,6 +25,23 @@ pub struct AttestationRecord {
     pub signer_bitmap: u8,
     pub signer_count: u8,
     pub _padding: [u8; 2],
+}
+
+// The record is plain bytes (Pod, little-endian, no implicit padding), so its
+// borsh encoding is exactly its memory layout. Written by hand because the
+// derives would describe the type to the IDL a second time.
+impl AnchorSerialize for AttestationRecord {
+    fn serialize<W: std::io::Write>(&self, writer: &mut W) -> std::io::Result<()> {
+        writer.write_all(bytemuck::bytes_of(self))
+    }
+}
+
+impl AnchorDeserialize for AttestationRecord {
+    fn deserialize_reader<R: std::io::Read>(reader: &mut R) -> std::io::Result<Self> {
+        let mut bytes = [0u8; core::mem::size_of::<AttestationRecord>()];
+        reader.read_exact(&mut bytes)?;
+        Ok(bytemuck::pod_read_unaligned(&bytes))
+    }
 }
 
 #[account(zero_copy)]
