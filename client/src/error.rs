@@ -2,6 +2,7 @@
 //! the program error where there is one.
 use std::fmt;
 
+use anchor_lang::error::ErrorCode as AnchorError;
 use solana_sdk::instruction::InstructionError;
 use solana_sdk::pubkey::Pubkey;
 use solana_sdk::transaction::TransactionError;
@@ -69,13 +70,51 @@ impl fmt::Display for Failure {
         match self.usd1_error() {
             Some(error) => write!(f, "{}: {}", error.name(), error),
             None => match self.custom_code() {
-                Some(code) if (100..6000).contains(&code) => {
-                    write!(f, "Anchor error {code}: {:?}", self.0)
-                }
-                _ => write!(f, "{}", self.0),
+                Some(code) => match anchor_error_from_code(code) {
+                    Some(error) => write!(f, "{}: {}", error.name(), error),
+                    None => write!(f, "{}", self.0),
+                },
+                None => write!(f, "{}", self.0),
             },
         }
     }
+}
+
+/// The Anchor framework errors an account check of this program can raise.
+const ANCHOR_ERRORS: &[AnchorError] = &[
+    AnchorError::ConstraintMut,
+    AnchorError::ConstraintHasOne,
+    AnchorError::ConstraintSigner,
+    AnchorError::ConstraintRaw,
+    AnchorError::ConstraintOwner,
+    AnchorError::ConstraintSeeds,
+    AnchorError::ConstraintAddress,
+    AnchorError::ConstraintTokenMint,
+    AnchorError::ConstraintTokenOwner,
+    AnchorError::ConstraintTokenTokenProgram,
+    AnchorError::ConstraintDuplicateMutableAccount,
+    AnchorError::InstructionMissing,
+    AnchorError::InstructionFallbackNotFound,
+    AnchorError::InstructionDidNotDeserialize,
+    AnchorError::AccountDiscriminatorNotFound,
+    AnchorError::AccountDiscriminatorMismatch,
+    AnchorError::AccountDidNotDeserialize,
+    AnchorError::AccountNotEnoughKeys,
+    AnchorError::AccountNotMutable,
+    AnchorError::AccountOwnedByWrongProgram,
+    AnchorError::InvalidProgramId,
+    AnchorError::AccountNotSigner,
+    AnchorError::AccountNotSystemOwned,
+    AnchorError::AccountNotInitialized,
+    AnchorError::DeclaredProgramIdMismatch,
+];
+
+/// The Anchor framework error with this code, if it is one of those above.
+pub fn anchor_error_from_code(code: u32) -> Option<AnchorError> {
+    ANCHOR_ERRORS
+        .iter()
+        .copied()
+        .find(|e| u32::from(*e) == code)
 }
 
 /// Every `Usd1Error`, in code order (code = 6000 + index).
@@ -162,6 +201,35 @@ mod tests {
         assert_eq!(
             usd1_error_from_code(6000 + ALL_USD1_ERRORS.len() as u32),
             None
+        );
+    }
+
+    #[test]
+    fn failures_are_named_by_their_error() {
+        use solana_sdk::instruction::InstructionError;
+        let failure = Failure(TransactionError::InstructionError(
+            0,
+            InstructionError::Custom(3012),
+        ));
+        assert_eq!(
+            failure.to_string(),
+            "AccountNotInitialized: The program expected this account to be already initialized"
+        );
+        let failure = Failure(TransactionError::InstructionError(
+            1,
+            InstructionError::Custom(6041),
+        ));
+        assert_eq!(
+            failure.to_string(),
+            "ReserveExceeded: The mint would put supply above the margin-adjusted attested reserve"
+        );
+        let failure = Failure(TransactionError::InstructionError(
+            0,
+            InstructionError::Custom(17),
+        ));
+        assert_eq!(
+            failure.to_string(),
+            TransactionError::InstructionError(0, InstructionError::Custom(17)).to_string()
         );
     }
 }
