@@ -42,6 +42,11 @@ impl RpcLedger {
         }
     }
 
+    /// Over an existing client (a custom sender, a mock).
+    pub fn with_client(client: RpcClient, commitment: CommitmentConfig) -> Self {
+        Self { client, commitment }
+    }
+
     pub fn client(&self) -> &RpcClient {
         &self.client
     }

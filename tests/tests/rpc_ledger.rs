@@ -1,0 +1,199 @@
+//! The JSON-RPC ledger's decoding, checked against the node's own wire types:
+//! a real USD1 transaction runs in-process, its simulation and confirmed form
+//! are rendered exactly as an RPC node renders them (agave's Ui* types), and
+//! `RpcLedger` must read back the same events the in-process ledger saw.
+//! (Against a live node it runs once the localnet exists.)
+use base64::Engine;
+use serde_json::{json, Value};
+use solana_commitment_config::CommitmentConfig;
+use solana_rpc_client::mock_sender::MocksMap;
+use solana_rpc_client::nonblocking::rpc_client::RpcClient;
+use solana_rpc_client_api::request::RpcRequest;
+use solana_rpc_client_api::response::{Response, RpcResponseContext, RpcSimulateTransactionResult};
+use solana_sdk::signature::Signer;
+use solana_sdk::transaction::Transaction;
+use solana_transaction_status_client_types::UiInnerInstructions;
+use usd1_client::rpc::RpcLedger;
+use usd1_client::{instructions, Ledger, Usd1Event};
+use usd1_tests::*;
+
+/// A mint transaction signed and simulated in-process, with its inner
+/// instructions as the node would render them.
+async fn minted() -> (
+    Fixture,
+    Transaction,
+    Vec<UiInnerInstructions>,
+    Vec<Usd1Event>,
+) {
+    let f = Fixture::with_reserve(Flavor::Token2022, 1_000 * ONE).await;
+    f.usd1
+        .mint_to(&f.minter, &f.holder.pubkey(), ONE)
+        .await
+        .unwrap();
+    let ix = instructions::mint_to(
+        &f.minter.pubkey(),
+        &f.mint(),
+        &f.usd1.token_account_of(&f.holder.pubkey()),
+        &f.flavor.program_id(),
+        2 * ONE,
+    );
+    let blockhash = f.ledger.latest_blockhash().await.unwrap();
+    let tx = f.usd1.transaction(&[ix], &[&f.minter], blockhash);
+    let simulated = f
+        .context
+        .banks_client
+        .simulate_transaction(tx.clone())
+        .await
+        .unwrap();
+    let inner = simulated
+        .simulation_details
+        .unwrap()
+        .inner_instructions
+        .unwrap();
+    let ui: Vec<UiInnerInstructions> = inner
+        .into_iter()
+        .enumerate()
+        .filter(|(_, set)| !set.is_empty())
+        .map(|(index, instructions)| {
+            UiInnerInstructions::from(solana_transaction_status_client_types::InnerInstructions {
+                index: index as u8,
+                instructions: instructions
+                    .into_iter()
+                    .map(
+                        |i| solana_transaction_status_client_types::InnerInstruction {
+                            instruction: i.instruction,
+                            stack_height: Some(u32::from(i.stack_height)),
+                        },
+                    )
+                    .collect(),
+            })
+        })
+        .collect();
+    let expected = f.ledger.send_and_confirm(&tx).await.unwrap().events;
+    (f, tx, ui, expected)
+}
+
+fn context() -> RpcResponseContext {
+    RpcResponseContext {
+        slot: 42,
+        api_version: None,
+    }
+}
+
+/// A client whose node answers each listed request, in order, with these
+/// values (and anything else with solana-rpc-client's mock defaults).
+fn ledger(answers: Vec<(RpcRequest, Value)>) -> RpcLedger {
+    let mocks: MocksMap = answers.into_iter().collect();
+    let client = RpcClient::new_mock_with_mocks_map("succeeds", mocks);
+    RpcLedger::with_client(client, CommitmentConfig::confirmed())
+}
+
+#[tokio::test]
+async fn simulation_events_decode_as_in_process() {
+    let (_f, tx, ui, expected) = minted().await;
+    assert!(matches!(expected.as_slice(), [Usd1Event::Minted(_)]));
+    let result = RpcSimulateTransactionResult {
+        err: None,
+        logs: Some(vec!["Program log: x".into()]),
+        accounts: None,
+        units_consumed: Some(1234),
+        loaded_accounts_data_size: None,
+        return_data: None,
+        inner_instructions: Some(ui),
+        replacement_blockhash: None,
+        fee: None,
+        pre_balances: None,
+        post_balances: None,
+        pre_token_balances: None,
+        post_token_balances: None,
+        loaded_addresses: None,
+    };
+    let response = serde_json::to_value(Response {
+        context: context(),
+        value: result,
+    })
+    .unwrap();
+    let rpc = ledger(vec![(RpcRequest::SimulateTransaction, response)]);
+    let simulation = rpc.simulate(&tx).await.unwrap();
+    assert_eq!(simulation.err, None);
+    assert_eq!(simulation.units_consumed, 1234);
+    assert_eq!(simulation.events(), expected);
+}
+
+#[tokio::test]
+async fn confirmed_transactions_and_history_decode_as_in_process() {
+    let (_f, tx, ui, expected) = minted().await;
+    let wire = base64::engine::general_purpose::STANDARD.encode(bincode::serialize(&tx).unwrap());
+    let confirmed = json!({
+        "slot": 42,
+        "blockTime": 1_795_000_000,
+        "transaction": [wire, "base64"],
+        "meta": {
+            "err": null,
+            "status": { "Ok": null },
+            "fee": 5000,
+            "preBalances": [],
+            "postBalances": [],
+            "innerInstructions": serde_json::to_value(&ui).unwrap(),
+            "logMessages": [],
+        },
+        "version": "legacy",
+    });
+    let signatures = json!([{
+        "signature": tx.signatures[0].to_string(),
+        "slot": 42,
+        "err": null,
+        "memo": null,
+        "blockTime": 1_795_000_000,
+        "confirmationStatus": "confirmed",
+    }]);
+    // Once for send_and_confirm's events, once for the auditor's history.
+    let rpc = ledger(vec![
+        (RpcRequest::GetTransaction, confirmed.clone()),
+        (RpcRequest::GetSignaturesForAddress, signatures),
+        (RpcRequest::GetTransaction, confirmed),
+    ]);
+
+    // sendTransaction → getSignatureStatuses → getTransaction.
+    let executed = rpc.send_and_confirm(&tx).await.unwrap();
+    assert_eq!(executed.signature, tx.signatures[0]);
+    assert_eq!(executed.events, expected);
+
+    // getSignaturesForAddress → getTransaction, decoded for the auditor.
+    let history = rpc.history(&tx.message.account_keys[0]).await.unwrap();
+    assert_eq!(history.len(), 1);
+    let recorded = &history[0];
+    assert_eq!(
+        (recorded.slot, recorded.block_time),
+        (42, Some(1_795_000_000))
+    );
+    assert_eq!(recorded.events, expected);
+    assert_eq!(recorded.instructions.len(), 1);
+    assert_eq!(recorded.instructions[0].program_id, usd1::ID);
+    assert_eq!(
+        recorded.instructions[0].data,
+        tx.message.instructions[0].data
+    );
+    assert_eq!(
+        rpc.signature_status(&tx.signatures[0]).await.unwrap(),
+        Some(Ok(()))
+    );
+}
+
+#[tokio::test]
+async fn a_transaction_that_lands_and_fails_is_a_named_failure() {
+    let (_f, tx, _ui, _expected) = minted().await;
+    // This mock node reports every signature as landed with an instruction error.
+    let client = RpcClient::new_mock_with_mocks_map("instruction_error", MocksMap::default());
+    let rpc = RpcLedger::with_client(client, CommitmentConfig::confirmed());
+    match rpc.send_and_confirm(&tx).await {
+        Err(usd1_client::ClientError::Failed { failure, .. }) => assert_eq!(
+            failure.0,
+            solana_sdk::transaction::TransactionError::InstructionError(
+                0,
+                solana_sdk::instruction::InstructionError::UninitializedAccount
+            )
+        ),
+        other => panic!("expected a failure, got {other:?}"),
+    }
+}
