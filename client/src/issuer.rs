@@ -23,6 +23,8 @@ pub struct Usd1<L: Ledger + ?Sized> {
     payer: Arc<Keypair>,
     mint: Pubkey,
     token_program: Pubkey,
+    /// Fixed at initialize, so read once.
+    decimals: u8,
 }
 
 impl<L: Ledger + ?Sized> Clone for Usd1<L> {
@@ -32,12 +34,13 @@ impl<L: Ledger + ?Sized> Clone for Usd1<L> {
             payer: self.payer.clone(),
             mint: self.mint,
             token_program: self.token_program,
+            decimals: self.decimals,
         }
     }
 }
 
 impl<L: Ledger + ?Sized> Usd1<L> {
-    /// A handle on an existing mint; reads its token program from its Config.
+    /// A handle on an existing mint; reads its token program and decimals from its Config.
     pub async fn connect(
         ledger: Arc<L>,
         payer: Arc<Keypair>,
@@ -48,8 +51,11 @@ impl<L: Ledger + ?Sized> Usd1<L> {
             payer,
             mint,
             token_program: Pubkey::default(),
+            decimals: 0,
         };
-        handle.token_program = handle.config().await?.token_program;
+        let config = handle.config().await?;
+        handle.token_program = config.token_program;
+        handle.decimals = config.decimals;
         Ok(handle)
     }
 
@@ -66,6 +72,7 @@ impl<L: Ledger + ?Sized> Usd1<L> {
             payer,
             mint: mint.pubkey(),
             token_program,
+            decimals: args.decimals,
         };
         let ix =
             instructions::initialize(&handle.payer.pubkey(), &mint.pubkey(), &token_program, args);
@@ -79,6 +86,11 @@ impl<L: Ledger + ?Sized> Usd1<L> {
 
     pub fn token_program(&self) -> Pubkey {
         self.token_program
+    }
+
+    /// The mint's decimals: base units per token are `10^decimals`.
+    pub fn decimals(&self) -> u8 {
+        self.decimals
     }
 
     pub fn config_address(&self) -> Pubkey {
@@ -373,7 +385,7 @@ impl<L: Ledger + ?Sized> Usd1<L> {
         recipient: &Pubkey,
         amount: u64,
     ) -> Result<Executed, ClientError> {
-        let decimals = self.config().await?.decimals;
+        let decimals = self.decimals;
         let ixs = [
             instructions::create_associated_token_account(
                 &self.payer.pubkey(),

@@ -37,7 +37,7 @@ pub async fn run(ctx: &Context, args: Args) -> Result<Output> {
         .map(|path| read_keypair(path))
         .collect::<Result<Vec<Keypair>>>()?;
     let usd1 = ctx.usd1(&args.mint.mint).await?;
-    let decimals = usd1.config().await?.decimals;
+    let decimals = usd1.decimals();
     let reserve = amount(&args.reserve, decimals)?;
     let attestation = usd1
         .next_attestation(reserve, as_of, sha256(&report))

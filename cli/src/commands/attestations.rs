@@ -65,7 +65,7 @@ impl fmt::Display for Attestations {
 
 pub async fn run(ctx: &Context, args: Args) -> Result<Output> {
     let usd1 = ctx.usd1(&args.mint.mint).await?;
-    let decimals = usd1.config().await?.decimals;
+    let decimals = usd1.decimals();
     let history = usd1.history().await?;
     let attestations = history_newest_first(&history)
         .into_iter()

@@ -36,7 +36,7 @@ impl fmt::Display for Balance {
 pub async fn run(ctx: &Context, args: Args) -> Result<Output> {
     let usd1 = ctx.usd1(&args.mint.mint).await?;
     let owner = args.owner.unwrap_or_else(|| ctx.pubkey());
-    let decimals = usd1.config().await?.decimals;
+    let decimals = usd1.decimals();
     let base_units = usd1.balance(&owner).await?;
     Ok(Output::new(&Balance {
         owner: owner.to_string(),

@@ -16,7 +16,7 @@ pub struct Args {
 
 pub async fn run(ctx: &Context, args: Args) -> Result<Output> {
     let usd1 = ctx.usd1(&args.mint.mint).await?;
-    let decimals = usd1.config().await?.decimals;
+    let decimals = usd1.decimals();
     let units = amount(&args.amount, decimals)?;
     let executed = usd1.burn(ctx.signer(), units).await?;
     Ok(Sent::output(

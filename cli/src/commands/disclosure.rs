@@ -52,7 +52,7 @@ pub async fn run(ctx: &Context, args: Args) -> Result<Output> {
     let terms = std::fs::read(&terms_file)
         .with_context(|| format!("cannot read terms file {terms_file}"))?;
     let usd1 = ctx.usd1(&mint.mint).await?;
-    let decimals = usd1.config().await?.decimals;
+    let decimals = usd1.decimals();
     let disclosure = DisclosureArgs {
         legal_name,
         terms_uri,

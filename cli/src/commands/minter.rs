@@ -40,7 +40,7 @@ pub async fn run(ctx: &Context, args: Args) -> Result<Output> {
             mint,
         } => {
             let usd1 = ctx.usd1(&mint.mint).await?;
-            let decimals = usd1.config().await?.decimals;
+            let decimals = usd1.decimals();
             let units = amount(&allowance, decimals)?;
             let executed = usd1.configure_minter(ctx.signer(), &minter, units).await?;
             let text = format!(

@@ -332,7 +332,7 @@ pub async fn run(ctx: &Context, args: Args) -> Result<Output> {
     let text = std::fs::read_to_string(&args.file)
         .with_context(|| format!("cannot read {}", args.file))?;
     let usd1 = ctx.usd1(&args.mint.mint).await?;
-    let decimals = usd1.config().await?.decimals;
+    let decimals = usd1.decimals();
     let rows = match parse_rows(&text, decimals) {
         Ok(rows) => rows,
         Err(problems) => bail!(

@@ -120,7 +120,7 @@ pub async fn run(ctx: &Context, args: Args) -> Result<Output> {
             payout_ref,
         } => {
             let usd1 = ctx.usd1(&mint.mint).await?;
-            let decimals = usd1.config().await?.decimals;
+            let decimals = usd1.decimals();
             let units = amount(&text, decimals)?;
             let (id, executed) = usd1
                 .request_redemption(ctx.signer(), units, sha256(payout_ref.as_bytes()))
@@ -136,7 +136,7 @@ pub async fn run(ctx: &Context, args: Args) -> Result<Output> {
         }
         Action::List { mint, status } => {
             let usd1 = ctx.usd1(&mint.mint).await?;
-            let decimals = usd1.config().await?.decimals;
+            let decimals = usd1.decimals();
             let status = status.map(|s| match s {
                 Status::Pending => RedemptionStatus::Pending,
                 Status::Settled => RedemptionStatus::Settled,
