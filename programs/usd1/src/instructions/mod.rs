@@ -54,3 +54,17 @@ pub(crate) fn refuse_remaining_accounts(remaining: &[AccountInfo]) -> Result<()>
     require!(remaining.is_empty(), Usd1Error::UnexpectedRemainingAccounts);
     Ok(())
 }
+
+/// Anyone may send tokens to the escrow, so it may hold more than the pending
+/// requests, never less. Reloads the escrow after the CPI that moved tokens.
+pub(crate) fn check_escrow_covers(
+    escrow: &mut InterfaceAccount<anchor_spl::token_interface::TokenAccount>,
+    config: &crate::state::Config,
+) -> Result<()> {
+    escrow.reload()?;
+    require!(
+        escrow.amount >= config.escrowed_amount,
+        Usd1Error::EscrowShortfall
+    );
+    Ok(())
+}

@@ -6,7 +6,7 @@ use anchor_spl::token_interface::{self, Mint, TokenAccount, TokenInterface};
 use crate::constants::{CONFIG_SEED, ESCROW_SEED, REDEMPTION_SEED};
 use crate::errors::Usd1Error;
 use crate::events::RedemptionRejected;
-use crate::instructions::refuse_remaining_accounts;
+use crate::instructions::{check_escrow_covers, refuse_remaining_accounts};
 use crate::state::{Config, Redemption, RedemptionStatus};
 
 #[event_cpi]
@@ -87,18 +87,12 @@ pub fn handler(ctx: Context<RejectRedemption>, reason_code: u16) -> Result<()> {
     let config = &mut accounts.config;
     config.close_redemption(amount, false)?;
     config.invariant()?;
-    accounts.escrow.reload()?;
-    require!(
-        accounts.escrow.amount >= config.escrowed_amount,
-        Usd1Error::EscrowShortfall
-    );
+    check_escrow_covers(&mut accounts.escrow, config)?;
 
     let rejected_at = Clock::get()?.unix_timestamp;
     let redemption = &mut accounts.redemption;
-    redemption.status = RedemptionStatus::Rejected;
-    redemption.resolved_at = rejected_at.max(redemption.requested_at);
+    redemption.resolve(RedemptionStatus::Rejected, rejected_at)?;
     redemption.reason_code = reason_code;
-    redemption.invariant()?;
 
     let event = RedemptionRejected {
         mint: config.mint,

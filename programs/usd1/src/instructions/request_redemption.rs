@@ -11,7 +11,7 @@ use crate::constants::{
 };
 use crate::errors::Usd1Error;
 use crate::events::RedemptionRequested;
-use crate::instructions::refuse_remaining_accounts;
+use crate::instructions::{check_escrow_covers, refuse_remaining_accounts};
 use crate::state::{Config, Disclosure, Redemption, RedemptionStatus};
 
 #[event_cpi]
@@ -116,12 +116,7 @@ pub fn handler(
     let config = &mut accounts.config;
     let id = config.open_redemption(amount)?;
     config.invariant()?;
-    accounts.escrow.reload()?;
-    // Anyone may send tokens to the escrow, so it may hold more, never less.
-    require!(
-        accounts.escrow.amount >= config.escrowed_amount,
-        Usd1Error::EscrowShortfall
-    );
+    check_escrow_covers(&mut accounts.escrow, config)?;
 
     let redemption = &mut accounts.redemption;
     redemption.set_inner(Redemption {

@@ -6,7 +6,7 @@ use anchor_spl::token_interface::{self, Mint, TokenAccount, TokenInterface};
 use crate::constants::{CONFIG_SEED, ESCROW_SEED, REDEMPTION_SEED};
 use crate::errors::Usd1Error;
 use crate::events::RedemptionSettled;
-use crate::instructions::refuse_remaining_accounts;
+use crate::instructions::{check_escrow_covers, refuse_remaining_accounts};
 use crate::state::{Config, Redemption, RedemptionStatus};
 
 #[event_cpi]
@@ -80,18 +80,12 @@ pub fn handler(ctx: Context<SettleRedemption>, settlement_ref_sha256: [u8; 32]) 
     let config = &mut accounts.config;
     config.close_redemption(amount, true)?;
     config.invariant()?;
-    accounts.escrow.reload()?;
-    require!(
-        accounts.escrow.amount >= config.escrowed_amount,
-        Usd1Error::EscrowShortfall
-    );
+    check_escrow_covers(&mut accounts.escrow, config)?;
 
     let settled_at = Clock::get()?.unix_timestamp;
     let redemption = &mut accounts.redemption;
-    redemption.status = RedemptionStatus::Settled;
-    redemption.resolved_at = settled_at.max(redemption.requested_at);
+    redemption.resolve(RedemptionStatus::Settled, settled_at)?;
     redemption.settlement_ref_sha256 = settlement_ref_sha256;
-    redemption.invariant()?;
 
     let event = RedemptionSettled {
         mint: config.mint,

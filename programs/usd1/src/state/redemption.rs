@@ -38,6 +38,22 @@ pub struct Redemption {
 }
 
 impl Redemption {
+    /// Closes a pending request as settled or rejected at `now` (never before
+    /// it was requested, so time-to-settle is never negative).
+    pub fn resolve(&mut self, status: RedemptionStatus, now: i64) -> Result<()> {
+        require!(
+            self.status == RedemptionStatus::Pending,
+            Usd1Error::RedemptionNotPending
+        );
+        require!(
+            status != RedemptionStatus::Pending,
+            Usd1Error::RedemptionNotPending
+        );
+        self.status = status;
+        self.resolved_at = now.max(self.requested_at);
+        self.invariant()
+    }
+
     pub fn invariant(&self) -> Result<()> {
         require!(self.amount > 0, Usd1Error::ZeroAmount);
         require!(self.fee <= self.amount, Usd1Error::Overflow);
