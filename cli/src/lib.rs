@@ -9,7 +9,7 @@ pub mod output;
 use std::str::FromStr;
 use std::sync::Arc;
 
-use anyhow::{anyhow, bail, Context as _, Result};
+use anyhow::{anyhow, bail, Result};
 use clap::{Parser, Subcommand};
 use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::{Keypair, Signer};
@@ -163,22 +163,9 @@ pub fn amount(text: &str, decimals: u8) -> Result<u64> {
     parse_amount(text, decimals).map_err(|e| anyhow!("{e}"))
 }
 
-/// Reads a solana-keygen JSON keypair file, saying plainly what is wrong with it.
+/// Reads a solana-keygen JSON keypair file (`~` expanded), saying plainly what is wrong with it.
 pub fn read_keypair(path: &str) -> Result<Keypair> {
-    let path = config::expand_home(path);
-    let bytes = std::fs::read(&path).with_context(|| match std::fs::metadata(&path) {
-        Err(_) => format!("keypair file {} does not exist", path.display()),
-        Ok(_) => format!("cannot read keypair file {}", path.display()),
-    })?;
-    let shape_error = || {
-        anyhow!(
-            "{} is not a solana-keygen keypair file (expected a JSON array of 64 bytes)",
-            path.display()
-        )
-    };
-    let numbers: Vec<u8> = serde_json::from_slice(&bytes).map_err(|_| shape_error())?;
-    if numbers.len() != 64 {
-        return Err(shape_error());
-    }
-    Keypair::try_from(numbers.as_slice()).map_err(|_| shape_error())
+    Ok(usd1_client::keypair::read_keypair_file(
+        &config::expand_home(path),
+    )?)
 }

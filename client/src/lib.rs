@@ -12,6 +12,7 @@ pub mod error;
 pub mod events;
 pub mod instructions;
 pub mod issuer;
+pub mod keypair;
 pub mod ledger;
 pub mod pda;
 pub mod size;

@@ -1,0 +1,326 @@
+//! The daemon's configuration: a TOML file, overridden by `USD1_ORACLE_*`
+//! environment variables, checked in full before anything starts (this is
+//! what `--check-config` runs). Relative paths are relative to the file.
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{anyhow, bail, Context, Result};
+use serde::Deserialize;
+use solana_commitment_config::CommitmentConfig;
+use solana_sdk::pubkey::Pubkey;
+use solana_sdk::signature::{Keypair, Signer};
+use usd1_client::keypair::read_keypair_file;
+
+use crate::sources::file::{FileSource, FileSourceConfig};
+use crate::sources::http::{HttpSource, HttpSourceConfig};
+use crate::sources::Source;
+
+/// Environment overrides: variable, key in the file, how to read the value.
+pub const ENV_OVERRIDES: &[(&str, &str, EnvKind)] = &[
+    ("USD1_ORACLE_RPC_URLS", "rpc_urls", EnvKind::List),
+    ("USD1_ORACLE_COMMITMENT", "commitment", EnvKind::Text),
+    ("USD1_ORACLE_MINT", "mint", EnvKind::Text),
+    ("USD1_ORACLE_PAYER_KEYPAIR", "payer_keypair", EnvKind::Text),
+    (
+        "USD1_ORACLE_ATTESTOR_KEYPAIRS",
+        "attestor_keypairs",
+        EnvKind::List,
+    ),
+    (
+        "USD1_ORACLE_INTERVAL_SECS",
+        "interval_secs",
+        EnvKind::Integer,
+    ),
+    ("USD1_ORACLE_OUTPUT_DIR", "output_dir", EnvKind::Text),
+    ("USD1_ORACLE_METRICS_ADDR", "metrics_addr", EnvKind::Text),
+];
+
+#[derive(Clone, Copy, Debug)]
+pub enum EnvKind {
+    Text,
+    Integer,
+    /// Comma-separated.
+    List,
+}
+
+fn default_interval_secs() -> u64 {
+    60
+}
+
+fn default_metrics_addr() -> String {
+    String::from("127.0.0.1:9464")
+}
+
+fn default_commitment() -> String {
+    String::from("confirmed")
+}
+
+/// The file as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    rpc_urls: Vec<String>,
+    #[serde(default = "default_commitment")]
+    commitment: String,
+    mint: String,
+    payer_keypair: PathBuf,
+    attestor_keypairs: Vec<PathBuf>,
+    #[serde(default = "default_interval_secs")]
+    interval_secs: u64,
+    output_dir: PathBuf,
+    #[serde(default = "default_metrics_addr")]
+    metrics_addr: String,
+    #[serde(default)]
+    round: RoundSettings,
+    #[serde(default)]
+    alarms: Alarms,
+    sources: Vec<SourceConfig>,
+}
+
+/// How a round behaves.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct RoundSettings {
+    /// Attest even when nothing changed once the latest attestation is this
+    /// old; unset means half the program's max attestation age.
+    pub heartbeat_secs: Option<u64>,
+    /// Sends of one report before the round gives up (transient errors only).
+    pub max_attempts: u32,
+    /// First retry delay; doubles on each attempt.
+    pub retry_backoff_ms: u64,
+    /// How long a restarted daemon waits for an earlier, unconfirmed
+    /// submission that could still land before it leaves the round pending.
+    pub pending_wait_secs: u64,
+}
+
+impl Default for RoundSettings {
+    fn default() -> Self {
+        Self {
+            heartbeat_secs: None,
+            max_attempts: 5,
+            retry_backoff_ms: 500,
+            pending_wait_secs: 90,
+        }
+    }
+}
+
+/// When the daemon alarms (refuses, or reports unhealthy).
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Alarms {
+    /// A reserve drop larger than this (basis points of the attested reserve)
+    /// is refused unless `--allow-drop`.
+    pub max_drop_bps: u16,
+    /// `/health` fails when the on-chain attestation is older than this;
+    /// unset means the program's max attestation age.
+    pub max_attestation_age_secs: Option<u64>,
+    /// `/health` fails when the payer holds less than this.
+    pub min_payer_lamports: u64,
+}
+
+impl Default for Alarms {
+    fn default() -> Self {
+        Self {
+            max_drop_bps: 100,
+            max_attestation_age_secs: None,
+            min_payer_lamports: 10_000_000,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum SourceConfig {
+    File(FileSourceConfig),
+    Http(HttpSourceConfig),
+}
+
+impl SourceConfig {
+    pub fn name(&self) -> &str {
+        match self {
+            Self::File(c) => &c.name,
+            Self::Http(c) => &c.name,
+        }
+    }
+
+    pub fn build(&self) -> Result<Arc<dyn Source>> {
+        Ok(match self {
+            Self::File(c) => Arc::new(FileSource::new(c.clone()).map_err(|e| anyhow!(e))?),
+            Self::Http(c) => Arc::new(HttpSource::new(c.clone()).map_err(|e| anyhow!(e))?),
+        })
+    }
+}
+
+/// A checked configuration, keys loaded.
+pub struct Config {
+    pub rpc_urls: Vec<String>,
+    pub commitment: CommitmentConfig,
+    pub mint: Pubkey,
+    pub payer: Arc<Keypair>,
+    pub attestors: Vec<Arc<Keypair>>,
+    pub interval: Duration,
+    pub output_dir: PathBuf,
+    pub metrics_addr: SocketAddr,
+    pub round: RoundSettings,
+    pub alarms: Alarms,
+    pub sources: Vec<SourceConfig>,
+}
+
+impl Config {
+    /// Reads `path`, applies overrides from `env` (a lookup, so tests need not
+    /// touch the process environment), and checks everything.
+    pub fn load(path: &Path, env: impl Fn(&str) -> Option<String>) -> Result<Self> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read config file {}", path.display()))?;
+        let base = path.parent().unwrap_or_else(|| Path::new("."));
+        Self::parse(&text, base, env).with_context(|| format!("config file {}", path.display()))
+    }
+
+    pub fn parse(text: &str, base: &Path, env: impl Fn(&str) -> Option<String>) -> Result<Self> {
+        let mut table: toml::Table = toml::from_str(text)?;
+        for (variable, key, kind) in ENV_OVERRIDES {
+            let Some(value) = env(variable) else { continue };
+            let value = match kind {
+                EnvKind::Text => toml::Value::String(value),
+                EnvKind::Integer => toml::Value::Integer(
+                    value
+                        .trim()
+                        .parse()
+                        .with_context(|| format!("{variable}={value} is not an integer"))?,
+                ),
+                EnvKind::List => toml::Value::Array(
+                    value
+                        .split(',')
+                        .map(str::trim)
+                        .filter(|s| !s.is_empty())
+                        .map(|s| toml::Value::String(s.to_string()))
+                        .collect(),
+                ),
+            };
+            table.insert(key.to_string(), value);
+        }
+        let file: FileConfig = table.try_into()?;
+        let resolve = |p: &Path| {
+            if p.is_absolute() {
+                p.to_path_buf()
+            } else {
+                base.join(p)
+            }
+        };
+
+        if file.rpc_urls.is_empty() {
+            bail!("rpc_urls is empty");
+        }
+        for url in &file.rpc_urls {
+            let parsed = reqwest::Url::parse(url).with_context(|| format!("bad rpc url {url}"))?;
+            if !matches!(parsed.scheme(), "http" | "https") {
+                bail!("rpc url {url} must be http or https");
+            }
+        }
+        let commitment = CommitmentConfig::from_str(&file.commitment)
+            .map_err(|_| anyhow!("commitment must be processed, confirmed or finalized"))?;
+        let mint = Pubkey::from_str(&file.mint)
+            .map_err(|_| anyhow!("mint {} is not a base58 address", file.mint))?;
+        let payer = Arc::new(read_keypair_file(&resolve(&file.payer_keypair))?);
+        if file.attestor_keypairs.is_empty() {
+            bail!("attestor_keypairs is empty: the daemon has nothing to sign with");
+        }
+        let mut attestors: Vec<Arc<Keypair>> = Vec::new();
+        for path in &file.attestor_keypairs {
+            let keypair = read_keypair_file(&resolve(path))?;
+            if attestors.iter().any(|a| a.pubkey() == keypair.pubkey()) {
+                bail!("attestor key {} is listed twice", keypair.pubkey());
+            }
+            attestors.push(Arc::new(keypair));
+        }
+        if usd1::constants::MAX_ATTESTORS < attestors.len() {
+            bail!(
+                "more attestor keys than the program's {} attestors",
+                usd1::constants::MAX_ATTESTORS
+            );
+        }
+        if file.interval_secs == 0 {
+            bail!("interval_secs must be positive");
+        }
+        let metrics_addr: SocketAddr = file
+            .metrics_addr
+            .parse()
+            .with_context(|| format!("metrics_addr {} is not HOST:PORT", file.metrics_addr))?;
+        if file.round.max_attempts == 0 {
+            bail!("round.max_attempts must be at least 1");
+        }
+        if file.alarms.max_drop_bps > 10_000 {
+            bail!("alarms.max_drop_bps is at most 10000");
+        }
+        if file.sources.is_empty() {
+            bail!("no [[sources]]: there is nothing to attest");
+        }
+        let mut sources = Vec::new();
+        for source in file.sources {
+            if sources
+                .iter()
+                .any(|s: &SourceConfig| s.name() == source.name())
+            {
+                bail!("two sources are named {}", source.name());
+            }
+            let source = match source {
+                SourceConfig::File(mut c) => {
+                    c.path = resolve(&c.path);
+                    SourceConfig::File(c)
+                }
+                other => other,
+            };
+            // Builds it once, so a bad URL or format is refused here.
+            source.build()?;
+            sources.push(source);
+        }
+        Ok(Self {
+            rpc_urls: file.rpc_urls,
+            commitment,
+            mint,
+            payer,
+            attestors,
+            interval: Duration::from_secs(file.interval_secs),
+            output_dir: resolve(&file.output_dir),
+            metrics_addr,
+            round: file.round,
+            alarms: file.alarms,
+            sources,
+        })
+    }
+
+    /// What `--check-config` prints.
+    pub fn summary(&self) -> String {
+        let mut lines = vec![
+            format!("mint:            {}", self.mint),
+            format!(
+                "rpc:             {} ({:?})",
+                self.rpc_urls.join(", "),
+                self.commitment.commitment
+            ),
+            format!("payer:           {}", self.payer.pubkey()),
+        ];
+        for attestor in &self.attestors {
+            lines.push(format!("attestor key:    {}", attestor.pubkey()));
+        }
+        lines.push(format!("interval:        {}s", self.interval.as_secs()));
+        lines.push(format!("reports:         {}", self.output_dir.display()));
+        lines.push(format!(
+            "metrics:         http://{}/metrics",
+            self.metrics_addr
+        ));
+        for source in &self.sources {
+            let detail = match source {
+                SourceConfig::File(c) => {
+                    format!("file {} (max age {}s)", c.path.display(), c.max_age_secs)
+                }
+                SourceConfig::Http(c) => format!("http {} (max age {}s)", c.url, c.max_age_secs),
+            };
+            lines.push(format!("source {}: {detail}", source.name()));
+        }
+        lines.join("\n")
+    }
+}

@@ -1,0 +1,192 @@
+//! `usd1-oracle`: load and check the config, serve `/metrics` and `/health`,
+//! run rounds until SIGTERM or SIGINT, then exit 0.
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::{Parser, ValueEnum};
+use tokio_util::sync::CancellationToken;
+use usd1_client::rpc::RpcLedger;
+use usd1_client::Ledger;
+use usd1_oracle::daemon::{Oracle, Outcome, RoundOptions};
+use usd1_oracle::failover::Failover;
+use usd1_oracle::submit::hex;
+use usd1_oracle::{metrics, Config};
+
+const EXIT_CODES: &str = "\
+Exit codes of --once and --dry-run:
+  0  attested, unchanged, or (dry run) built, signed and simulated
+  1  could not start (metrics address in use, output folder unwritable)
+  2  configuration error, or not enough attestor keys for the threshold
+  3  a source failed (stale, unreachable, malformed, negative, non-numeric)
+  4  reserve drop alarm: refused without --allow-drop
+  5  the RPC node failed, or an earlier submission is still pending
+  6  the program refused the attestation";
+
+#[derive(Parser, Debug)]
+#[command(name = "usd1-oracle", version, about = "Attests USD1 reserves on-chain", after_help = EXIT_CODES)]
+struct Args {
+    /// The TOML config file; USD1_ORACLE_* variables override its keys.
+    #[arg(
+        short = 'c',
+        long,
+        env = "USD1_ORACLE_CONFIG",
+        default_value = "usd1-oracle.toml"
+    )]
+    config: PathBuf,
+    /// Check the config (and load every key) and exit.
+    #[arg(long)]
+    check_config: bool,
+    /// Run one round and exit; the exit code tells the outcome.
+    #[arg(long)]
+    once: bool,
+    /// Build, sign and simulate one round; print the report and digest; send nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Attest a reserve drop larger than alarms.max_drop_bps.
+    #[arg(long)]
+    allow_drop: bool,
+    /// Log lines as text or JSON (filter with USD1_ORACLE_LOG, default "info").
+    #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args = Args::parse();
+    init_logs(args.log_format);
+    let config = match Config::load(&args.config, |name| std::env::var(name).ok()) {
+        Ok(config) => config,
+        Err(error) => {
+            eprintln!("error: {}", one_line(&error));
+            return ExitCode::from(2);
+        }
+    };
+    if args.check_config {
+        println!("{}\nconfig OK", config.summary());
+        return ExitCode::SUCCESS;
+    }
+    match run(args, config).await {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {}", one_line(&error));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(args: Args, config: Config) -> anyhow::Result<ExitCode> {
+    let ledgers: Vec<Arc<dyn Ledger>> = config
+        .rpc_urls
+        .iter()
+        .map(|url| Arc::new(RpcLedger::new(url.clone(), config.commitment)) as Arc<dyn Ledger>)
+        .collect();
+    let ledger: Arc<dyn Ledger> = match ledgers.len() {
+        1 => ledgers.into_iter().next().context("no RPC url")?,
+        _ => Arc::new(Failover::new(ledgers)),
+    };
+    let oracle = Oracle::from_config(&config, ledger)?;
+    let cancel = CancellationToken::new();
+    tokio::spawn(stop_on_signal(cancel.clone()));
+    let options = RoundOptions {
+        dry_run: args.dry_run,
+        allow_drop: args.allow_drop,
+    };
+
+    if args.once || args.dry_run {
+        return Ok(match oracle.run_round(options, &cancel).await {
+            Ok(Outcome::DryRun {
+                report,
+                digest,
+                refusal,
+            }) => {
+                println!("{}", String::from_utf8_lossy(&report.to_bytes()).trim_end());
+                println!("report sha256: {}", hex(&report.sha256()));
+                println!("digest:        {}", hex(&digest));
+                match refusal {
+                    None => {
+                        println!("simulation:    accepted");
+                        ExitCode::SUCCESS
+                    }
+                    Some(refusal) => {
+                        println!("simulation:    refused: {refusal}");
+                        ExitCode::from(6)
+                    }
+                }
+            }
+            Ok(_) => ExitCode::SUCCESS,
+            Err(error) => ExitCode::from(error.exit_code()),
+        });
+    }
+
+    let listener = tokio::net::TcpListener::bind(config.metrics_addr)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.metrics_addr))?;
+    tracing::info!(
+        metrics = %format!("http://{}/metrics", listener.local_addr()?),
+        mint = %config.mint,
+        interval_secs = config.interval.as_secs(),
+        "usd1-oracle started"
+    );
+    let server = tokio::spawn(metrics::serve(
+        listener,
+        oracle.metrics.clone(),
+        cancel.clone(),
+    ));
+    oracle.run(config.interval, options, cancel.clone()).await;
+    cancel.cancel();
+    server.await??;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Cancels `cancel` on the first SIGTERM or SIGINT.
+async fn stop_on_signal(cancel: CancellationToken) {
+    let signal = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        Ok(mut terminate) => tokio::select! {
+            _ = terminate.recv() => "SIGTERM",
+            _ = tokio::signal::ctrl_c() => "SIGINT",
+        },
+        Err(_) => {
+            let _ = tokio::signal::ctrl_c().await;
+            "SIGINT"
+        }
+    };
+    tracing::info!(signal, "shutting down");
+    cancel.cancel();
+}
+
+fn init_logs(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("USD1_ORACLE_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}
+
+/// The error and its causes on one line.
+fn one_line(error: &anyhow::Error) -> String {
+    error
+        .chain()
+        .map(|e| {
+            let text = e.to_string();
+            text.lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect::<Vec<_>>()
+        .join(": ")
+}

@@ -1,0 +1,225 @@
+//! Send, confirm, retry — and never twice. Every send is recorded in
+//! `pending.json` before it leaves, so a daemon that dies between send and
+//! confirm finds out on restart whether its attestation landed before it
+//! builds another: no duplicate (the program's seq check refuses one anyway)
+//! and no report file that disagrees with the chain.
+use std::time::{Duration, Instant};
+
+use solana_sdk::signature::{Keypair, Signature};
+use solana_sdk::transaction::TransactionError;
+use thiserror::Error;
+use tokio_util::sync::CancellationToken;
+use usd1::instructions::AttestArgs;
+use usd1_client::{attestation, ClientError, Failure, Ledger, Usd1};
+
+use crate::metrics::Metrics;
+use crate::report::{Attempt, Pending, ReportStore};
+
+#[derive(Debug, Error)]
+pub enum SubmitError {
+    /// The program refused the attestation; sending it again would not help.
+    #[error("the program refused the attestation: {failure}")]
+    Rejected { failure: Failure, logs: Vec<String> },
+    /// Transient errors on every attempt. The last send may still land; the
+    /// next round finds out from `pending.json`.
+    #[error("not confirmed after {attempts} attempts: {last}")]
+    GaveUp { attempts: u32, last: String },
+    #[error("shut down while the attestation was in flight; the next start resolves it")]
+    Abandoned,
+    #[error("cannot record the submission: {0}")]
+    Journal(#[from] std::io::Error),
+}
+
+/// Retry policy.
+#[derive(Clone, Copy, Debug)]
+pub struct Retry {
+    pub max_attempts: u32,
+    pub backoff: Duration,
+}
+
+/// Signs `args` with `attestors`, sends, confirms; retries transient errors
+/// with doubling backoff, re-sending the same transaction while its blockhash
+/// is valid and re-signing only once the earlier one can no longer land.
+pub async fn submit(
+    usd1: &Usd1<dyn Ledger>,
+    store: &ReportStore,
+    args: AttestArgs,
+    attestors: &[&Keypair],
+    retry: Retry,
+    metrics: &Metrics,
+    cancel: &CancellationToken,
+) -> Result<Signature, SubmitError> {
+    let ledger = usd1.ledger().as_ref();
+    let ixs = attestation::signed_attest_instructions(&usd1.mint(), args, attestors);
+    let mut pending = Pending {
+        seq: args.seq,
+        report_sha256: hex(&args.report_sha256),
+        attempts: Vec::new(),
+    };
+    let mut last_transaction = None;
+    let mut last_error = String::new();
+    let mut delay = retry.backoff;
+    for attempt in 1..=retry.max_attempts {
+        if attempt > 1 {
+            tokio::select! {
+                _ = cancel.cancelled() => return Err(SubmitError::Abandoned),
+                _ = tokio::time::sleep(delay) => {}
+            }
+            delay = delay.saturating_mul(2);
+        }
+        // An earlier send may have landed while we could not hear about it.
+        if let Some((signature, blockhash, _)) = &last_transaction {
+            match ledger.signature_status(signature).await {
+                Ok(Some(Ok(()))) => return Ok(*signature),
+                Ok(Some(Err(error))) => return Err(rejected(error, Vec::new(), store)?),
+                Ok(None) => {}
+                Err(error) => {
+                    metrics.rpc_error();
+                    last_error = error.to_string();
+                    continue;
+                }
+            }
+            match ledger.is_blockhash_valid(blockhash).await {
+                Ok(true) => {}
+                Ok(false) => last_transaction = None,
+                Err(error) => {
+                    metrics.rpc_error();
+                    last_error = error.to_string();
+                    continue;
+                }
+            }
+        }
+        let transaction = match last_transaction.take() {
+            Some(previous) => previous,
+            None => {
+                let blockhash = match ledger.latest_blockhash().await {
+                    Ok(blockhash) => blockhash,
+                    Err(error) => {
+                        metrics.rpc_error();
+                        last_error = error.to_string();
+                        continue;
+                    }
+                };
+                let transaction = usd1.transaction(&ixs, &[], blockhash);
+                let signature = transaction.signatures[0];
+                pending.attempts.push(Attempt::new(&signature, &blockhash));
+                store.save_pending(&pending)?;
+                (signature, blockhash, transaction)
+            }
+        };
+        let sent = tokio::select! {
+            _ = cancel.cancelled() => return Err(SubmitError::Abandoned),
+            sent = ledger.send_and_confirm(&transaction.2) => sent,
+        };
+        match sent {
+            Ok(executed) => return Ok(executed.signature),
+            Err(ClientError::Failed { failure, logs }) => match failure.0 {
+                // Preflight did not know the blockhash yet, or already has it: not a refusal.
+                TransactionError::BlockhashNotFound => last_error = failure.to_string(),
+                TransactionError::AlreadyProcessed => {
+                    last_error = failure.to_string();
+                    last_transaction = Some(transaction);
+                }
+                error => return Err(rejected(error, logs, store)?),
+            },
+            Err(error) => {
+                metrics.rpc_error();
+                last_error = error.to_string();
+                last_transaction = Some(transaction);
+            }
+        }
+    }
+    Err(SubmitError::GaveUp {
+        attempts: retry.max_attempts,
+        last: last_error,
+    })
+}
+
+/// A refused attestation cannot land any more: its journal entry goes.
+fn rejected(
+    error: TransactionError,
+    logs: Vec<String>,
+    store: &ReportStore,
+) -> Result<SubmitError, std::io::Error> {
+    store.clear_pending()?;
+    Ok(SubmitError::Rejected {
+        failure: Failure(error),
+        logs,
+    })
+}
+
+/// What became of a submission an earlier run left in `pending.json`.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Resolution {
+    /// Nothing was pending.
+    Clear,
+    /// It landed: attestation `seq` is ours.
+    Landed { seq: u64, signature: Signature },
+    /// It can no longer land (failed, or its blockhash expired, or another
+    /// attestation took its seq): its report is set aside.
+    Dropped { seq: u64 },
+    /// It could still land; waited `wait` without an answer.
+    StillPending { seq: u64 },
+}
+
+/// Settles `pending.json` against the chain, waiting up to `wait` for an
+/// attempt whose blockhash is still valid.
+pub async fn resolve_pending(
+    ledger: &dyn Ledger,
+    store: &ReportStore,
+    chain_seq: u64,
+    wait: Duration,
+    cancel: &CancellationToken,
+) -> Result<Resolution, ResolveError> {
+    let Some(pending) = store.load_pending()? else {
+        return Ok(Resolution::Clear);
+    };
+    let attempts: Vec<_> = pending
+        .attempts
+        .iter()
+        .filter_map(Attempt::parsed)
+        .collect();
+    let deadline = Instant::now() + wait;
+    loop {
+        let mut may_still_land = false;
+        for (signature, blockhash) in &attempts {
+            match ledger.signature_status(signature).await? {
+                Some(Ok(())) => {
+                    store.clear_pending()?;
+                    return Ok(Resolution::Landed {
+                        seq: pending.seq,
+                        signature: *signature,
+                    });
+                }
+                Some(Err(_)) => {}
+                // Once another attestation holds its seq, it could only land as a failure.
+                None if chain_seq >= pending.seq => {}
+                None => may_still_land |= ledger.is_blockhash_valid(blockhash).await?,
+            }
+        }
+        if !may_still_land {
+            store.set_aside_report(pending.seq, "unsent")?;
+            store.clear_pending()?;
+            return Ok(Resolution::Dropped { seq: pending.seq });
+        }
+        if Instant::now() >= deadline {
+            return Ok(Resolution::StillPending { seq: pending.seq });
+        }
+        tokio::select! {
+            _ = cancel.cancelled() => return Ok(Resolution::StillPending { seq: pending.seq }),
+            _ = tokio::time::sleep(Duration::from_millis(500)) => {}
+        }
+    }
+}
+
+#[derive(Debug, Error)]
+pub enum ResolveError {
+    #[error(transparent)]
+    Chain(#[from] ClientError),
+    #[error("cannot read or update pending.json: {0}")]
+    Journal(#[from] std::io::Error),
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
