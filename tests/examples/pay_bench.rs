@@ -14,13 +14,6 @@ use usd1_cli::{execute, Cli, Context};
 use usd1_client::Ledger;
 use usd1_tests::{Fixture, Flavor, ONE};
 
-/// Peak resident set size of this process (Linux), in KiB.
-fn peak_rss_kib() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    line.split_whitespace().nth(1)?.parse().ok()
-}
-
 #[tokio::main]
 async fn main() -> Result<()> {
     let mut args = std::env::args().skip(1);
@@ -76,7 +69,7 @@ async fn main() -> Result<()> {
         "  throughput:  {:.1} transfers/s",
         paid as f64 / elapsed.as_secs_f64()
     );
-    match peak_rss_kib() {
+    match usd1_tests::measure::memory_kib("self", "VmHWM") {
         Some(kib) => println!(
             "  peak memory: {:.1} MiB (whole process, runtime included)",
             kib as f64 / 1024.0

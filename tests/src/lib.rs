@@ -2,5 +2,6 @@
 //! assertions on exact errors and unchanged state.
 pub mod custodian;
 pub mod fixture;
+pub mod measure;
 
 pub use fixture::*;

@@ -810,3 +810,88 @@ async fn runs_rounds_until_cancelled_and_follows_a_changing_source() {
         .unwrap();
     assert!(oracle.metrics.rounds("attested") >= 2);
 }
+
+/// A node that cannot be reached.
+struct Down;
+
+#[async_trait]
+impl Ledger for Down {
+    async fn latest_blockhash(&self) -> Result<Hash, ClientError> {
+        Err(down())
+    }
+    async fn get_account(&self, _: &Pubkey) -> Result<Option<Account>, ClientError> {
+        Err(down())
+    }
+    async fn simulate(&self, _: &Transaction) -> Result<Simulation, ClientError> {
+        Err(down())
+    }
+    async fn send_and_confirm(&self, _: &Transaction) -> Result<Executed, ClientError> {
+        Err(down())
+    }
+    async fn minimum_balance_for_rent_exemption(&self, _: usize) -> Result<u64, ClientError> {
+        Err(down())
+    }
+    async fn signature_status(
+        &self,
+        _: &Signature,
+    ) -> Result<Option<Result<(), TransactionError>>, ClientError> {
+        Err(down())
+    }
+    async fn is_blockhash_valid(&self, _: &Hash) -> Result<bool, ClientError> {
+        Err(down())
+    }
+    async fn history(&self, _: &Pubkey) -> Result<Vec<RecordedTransaction>, ClientError> {
+        Err(down())
+    }
+}
+
+fn down() -> ClientError {
+    ClientError::Ledger("connection refused".into())
+}
+
+#[tokio::test]
+async fn fails_over_to_the_next_rpc_node_and_reads_a_csv_export() {
+    let h = Harness::new().await;
+    let now = h.f.now().await;
+    let export = h.dir.path().join("custodian.csv");
+    std::fs::write(
+        &export,
+        format!(
+            "account,amount,as_of\nOPERATING,400000.5,{now}\nT-BILLS,99999.5,{}\n",
+            now - 60
+        ),
+    )
+    .unwrap();
+    let csv = SourceConfig::File(FileSourceConfig {
+        name: "bank-csv".into(),
+        path: export,
+        format: None,
+        amount: None,
+        as_of: None,
+        max_age_secs: 3_600,
+    });
+
+    let only_down = h.oracle(vec![csv.clone()], Arc::new(Down));
+    assert!(matches!(
+        round(&only_down).await,
+        Err(RoundError::Chain(ClientError::Ledger(_)))
+    ));
+    assert_eq!(
+        only_down.metrics.health().problems[0],
+        "the chain could not be read in the last round"
+    );
+
+    let failover = usd1_oracle::failover::Failover::new(vec![Arc::new(Down), h.ledger()]);
+    let oracle = h.oracle(vec![csv], Arc::new(failover));
+    assert_eq!(attested(round(&oracle).await).0, 1);
+    assert_eq!(
+        h.f.usd1.config().await.unwrap().latest.reserve_amount,
+        RESERVE
+    );
+    let report = oracle.store().load_report(1).unwrap().unwrap();
+    assert_eq!(
+        report.components[0].as_of,
+        now - 60,
+        "the oldest row's time"
+    );
+}
