@@ -164,3 +164,41 @@ async fn happy_path_on_token_2022() {
 async fn happy_path_on_classic_token() {
     happy_path(Flavor::Token).await;
 }
+
+/// Token-2022 pads an account whose length would equal a multisig's (355
+/// bytes) with an empty 2-byte extension type. Name "USD1", symbol "USD1" and a 29-byte URI put the
+/// mint with its metadata exactly there; initialize must fund the extra byte.
+#[tokio::test]
+async fn initializes_a_mint_whose_metadata_lands_on_the_multisig_length() {
+    let f = Fixture::bare(Flavor::Token2022).await;
+    let mint = solana_sdk::signature::Keypair::new();
+    let args = usd1::instructions::InitializeArgs {
+        name: "USD1".into(),
+        symbol: "USD1".into(),
+        uri: "https://example.com/usd1.json".into(),
+        ..default_init_args()
+    };
+    let (usd1, _) = usd1_client::Usd1::initialize(
+        f.ledger.clone(),
+        f.admin.clone(),
+        &mint,
+        Flavor::Token2022.program_id(),
+        args,
+    )
+    .await
+    .expect("initialize");
+    let account = f
+        .context
+        .banks_client
+        .get_account(usd1.mint())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        account.data.len(),
+        357,
+        "355 plus token-2022's 2-byte padding"
+    );
+    let rent = f.context.banks_client.get_rent().await.unwrap();
+    assert!(account.lamports >= rent.minimum_balance(account.data.len()));
+}

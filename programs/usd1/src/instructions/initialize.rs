@@ -9,7 +9,9 @@ use anchor_lang::solana_program::program_pack::Pack;
 use anchor_lang::system_program::{self, CreateAccount};
 use anchor_spl::token_2022::spl_token_2022::{
     extension::ExtensionType,
-    state::{Account as TokenAccountState, AccountState, Mint as MintState},
+    state::{
+        Account as TokenAccountState, AccountState, Mint as MintState, Multisig as MultisigState,
+    },
 };
 use anchor_spl::token_interface::{
     self, default_account_state_initialize, initialize_account3, initialize_mint2,
@@ -139,7 +141,15 @@ impl<'info> Initialize<'info> {
         } else {
             (MintState::LEN, 0)
         };
-        let funded_len = space.checked_add(extra).ok_or(Usd1Error::Overflow)?;
+        let mut funded_len = space.checked_add(extra).ok_or(Usd1Error::Overflow)?;
+        // Token-2022 pads an account that would be exactly a multisig's length
+        // with an empty extension type (2 bytes), so the two can be told
+        // apart; fund those bytes too.
+        if token_2022 && extra > 0 && funded_len == MultisigState::LEN {
+            funded_len = funded_len
+                .checked_add(std::mem::size_of::<ExtensionType>())
+                .ok_or(Usd1Error::Overflow)?;
+        }
         self.create_account(&self.mint.to_account_info(), space, funded_len, &[])?;
 
         let config = self.config.key();
