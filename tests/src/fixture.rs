@@ -4,8 +4,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use anchor_lang::prelude::AccountInfo;
-use solana_program_test::{processor, ProgramTest, ProgramTestContext};
+use solana_program_test::ProgramTestContext;
 use solana_sdk::account::Account;
 use solana_sdk::instruction::Instruction;
 use solana_sdk::pubkey::Pubkey;
@@ -40,26 +39,7 @@ pub const MINTER_ALLOWANCE: u64 = 1_000_000 * ONE;
 pub const ATTESTORS: usize = 3;
 pub const THRESHOLD: u8 = 2;
 
-/// Anchor 1.x ties the program id, accounts and data to one `'info` lifetime;
-/// the native runtime lends them for shorter. Leaking copies gives them the
-/// lifetime Anchor wants (a few hundred bytes per instruction, in tests only).
-fn usd1_entry(
-    program_id: &Pubkey,
-    accounts: &[AccountInfo],
-    data: &[u8],
-) -> anchor_lang::solana_program::entrypoint::ProgramResult {
-    let accounts: &[AccountInfo] = Box::leak(accounts.to_vec().into_boxed_slice());
-    let program_id: &Pubkey = Box::leak(Box::new(*program_id));
-    let data: &[u8] = Box::leak(data.to_vec().into_boxed_slice());
-    usd1::entry(program_id, accounts, data)
-}
-
-/// The runtime with USD1 registered natively and the SPL programs bundled.
-pub fn program_test() -> ProgramTest {
-    let mut test = ProgramTest::new("usd1", usd1::ID, processor!(usd1_entry));
-    test.prefer_bpf(false);
-    test
-}
+pub use usd1_localnet::runtime::program_test;
 
 pub struct Fixture {
     pub context: ProgramTestContext,

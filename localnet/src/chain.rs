@@ -1,0 +1,320 @@
+//! The chain behind the endpoint: solana-program-test's bank, moved forward
+//! one slot per tick with its clock on the wall clock (so attestations and
+//! blockhashes age as on a cluster), and the record of every transaction sent
+//! through it — what a validator's ledger would answer getTransaction and
+//! getSignaturesForAddress from, which the bank alone does not keep.
+use std::collections::{BTreeSet, HashMap};
+use std::sync::{Arc, RwLock};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use solana_banks_client::{BanksClient, BanksClientError};
+use solana_program_test::ProgramTestContext;
+use solana_sdk::account::Account;
+use solana_sdk::pubkey::Pubkey;
+use solana_sdk::signature::{Keypair, Signature, Signer};
+use solana_sdk::sysvar::clock::Clock;
+use solana_sdk::transaction::{TransactionError, VersionedTransaction};
+use solana_transaction_status_client_types::{InnerInstruction, InnerInstructions};
+use tokio::sync::Mutex;
+
+use crate::runtime::program_test;
+
+/// One transaction as the ledger keeps it.
+#[derive(Clone, Debug)]
+pub struct Record {
+    pub signature: Signature,
+    pub slot: u64,
+    pub block_time: i64,
+    pub transaction: VersionedTransaction,
+    pub err: Option<TransactionError>,
+    pub logs: Vec<String>,
+    pub inner_instructions: Vec<InnerInstructions>,
+    pub units_consumed: u64,
+    pub fee: u64,
+    pub pre_balances: Vec<u64>,
+    pub post_balances: Vec<u64>,
+}
+
+/// What a simulation says.
+#[derive(Clone, Debug, Default)]
+pub struct Simulated {
+    pub err: Option<TransactionError>,
+    pub logs: Vec<String>,
+    pub units_consumed: u64,
+    pub inner_instructions: Vec<InnerInstructions>,
+}
+
+#[derive(Debug)]
+pub enum SendError {
+    /// Preflight simulation refused it; nothing landed.
+    Preflight(Simulated),
+    /// The runtime refused it before executing (bad signature, unknown blockhash, …).
+    Rejected(TransactionError),
+    Banks(BanksClientError),
+}
+
+#[derive(Default)]
+struct Ledger {
+    records: Vec<Record>,
+    by_signature: HashMap<Signature, usize>,
+    /// Every address a transaction has named: what getProgramAccounts and
+    /// getTokenAccountsByOwner scan (BanksClient cannot list accounts).
+    known: BTreeSet<Pubkey>,
+}
+
+pub struct Chain {
+    context: Mutex<ProgramTestContext>,
+    banks: BanksClient,
+    faucet: Keypair,
+    ledger: RwLock<Ledger>,
+}
+
+fn wall_clock() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+impl Chain {
+    pub async fn start() -> Arc<Self> {
+        let context = program_test().start_with_context().await;
+        let banks = context.banks_client.clone();
+        let faucet = context.payer.insecure_clone();
+        let chain = Arc::new(Self {
+            context: Mutex::new(context),
+            banks,
+            faucet,
+            ledger: RwLock::new(Ledger::default()),
+        });
+        chain.tick().await;
+        chain
+    }
+
+    pub fn banks(&self) -> &BanksClient {
+        &self.banks
+    }
+
+    /// The genesis keypair that funds airdrops.
+    pub fn faucet(&self) -> &Keypair {
+        &self.faucet
+    }
+
+    /// Moves to the next slot (a new blockhash) and sets the clock to now.
+    pub async fn tick(&self) {
+        let mut context = self.context.lock().await;
+        // After a warp to slot n the root is n - 1 and the working bank is n.
+        let Ok(root) = self.banks.get_root_slot().await else {
+            return;
+        };
+        if context.warp_to_slot(root.saturating_add(2)).is_err() {
+            return;
+        }
+        if let Ok(mut clock) = context.banks_client.get_sysvar::<Clock>().await {
+            clock.unix_timestamp = clock.unix_timestamp.max(wall_clock());
+            context.set_sysvar(&clock);
+        }
+    }
+
+    /// The working slot.
+    pub async fn slot(&self) -> u64 {
+        self.banks
+            .get_root_slot()
+            .await
+            .map_or(0, |root| root.saturating_add(1))
+    }
+
+    pub async fn simulate(
+        &self,
+        transaction: &VersionedTransaction,
+    ) -> Result<Simulated, BanksClientError> {
+        let result = self.banks.simulate_transaction(transaction.clone()).await?;
+        let err = result.result.and_then(Result::err);
+        let Some(details) = result.simulation_details else {
+            return Ok(Simulated {
+                err,
+                ..Simulated::default()
+            });
+        };
+        Ok(Simulated {
+            err,
+            logs: details.logs,
+            units_consumed: details.units_consumed,
+            inner_instructions: details
+                .inner_instructions
+                .unwrap_or_default()
+                .into_iter()
+                .enumerate()
+                .filter(|(_, set)| !set.is_empty())
+                .map(|(index, set)| InnerInstructions {
+                    index: u8::try_from(index).unwrap_or(u8::MAX),
+                    instructions: set
+                        .into_iter()
+                        .map(|i| InnerInstruction {
+                            instruction: i.instruction,
+                            stack_height: Some(u32::from(i.stack_height)),
+                        })
+                        .collect(),
+                })
+                .collect(),
+        })
+    }
+
+    /// Simulates (the preflight, and the source of logs and inner
+    /// instructions), executes, and records the transaction.
+    pub async fn send(
+        &self,
+        transaction: VersionedTransaction,
+        preflight: bool,
+    ) -> Result<Signature, SendError> {
+        let signature = transaction.signatures.first().copied().unwrap_or_default();
+        // One transaction at a time, and never across a slot change.
+        let _context = self.context.lock().await;
+        if self.record(&signature).is_some() {
+            return Err(SendError::Rejected(TransactionError::AlreadyProcessed));
+        }
+        let simulated = self
+            .simulate(&transaction)
+            .await
+            .map_err(SendError::Banks)?;
+        if preflight && simulated.err.is_some() {
+            return Err(SendError::Preflight(simulated));
+        }
+        let keys = transaction.message.static_account_keys().to_vec();
+        let fee = self
+            .banks
+            .get_fee_for_message(match &transaction.message {
+                solana_sdk::message::VersionedMessage::Legacy(m) => m.clone(),
+                other => solana_sdk::message::Message {
+                    header: *other.header(),
+                    account_keys: keys.clone(),
+                    recent_blockhash: *other.recent_blockhash(),
+                    instructions: other.instructions().to_vec(),
+                },
+            })
+            .await
+            .map_err(SendError::Banks)?;
+        let pre_balances = self.balances(&keys).await.map_err(SendError::Banks)?;
+        let slot = self.slot().await;
+        let block_time = self
+            .banks
+            .get_sysvar::<Clock>()
+            .await
+            .map_err(SendError::Banks)?
+            .unix_timestamp;
+        let result = self
+            .banks
+            .process_transaction_with_metadata(transaction.clone())
+            .await
+            .map_err(SendError::Banks)?;
+        let err = result.result.err();
+        // A transaction the runtime would not even charge for never lands.
+        if let Some(error) = &err {
+            if self
+                .banks
+                .get_transaction_status(signature)
+                .await
+                .map_err(SendError::Banks)?
+                .is_none()
+            {
+                return Err(SendError::Rejected(error.clone()));
+            }
+        }
+        let post_balances = self.balances(&keys).await.map_err(SendError::Banks)?;
+        let logs = result
+            .metadata
+            .as_ref()
+            .map_or(simulated.logs.clone(), |m| m.log_messages.clone());
+        let units_consumed = result
+            .metadata
+            .as_ref()
+            .map_or(simulated.units_consumed, |m| m.compute_units_consumed);
+        let record = Record {
+            signature,
+            slot,
+            block_time,
+            transaction,
+            err,
+            logs,
+            inner_instructions: simulated.inner_instructions,
+            units_consumed,
+            fee: fee.unwrap_or(0),
+            pre_balances,
+            post_balances,
+        };
+        let mut ledger = self.ledger.write().unwrap_or_else(|p| p.into_inner());
+        ledger.known.extend(keys);
+        let index = ledger.records.len();
+        ledger.by_signature.insert(signature, index);
+        ledger.records.push(record);
+        Ok(signature)
+    }
+
+    async fn balances(&self, keys: &[Pubkey]) -> Result<Vec<u64>, BanksClientError> {
+        let mut balances = Vec::with_capacity(keys.len());
+        for key in keys {
+            balances.push(self.banks.get_balance(*key).await?);
+        }
+        Ok(balances)
+    }
+
+    /// Sends `lamports` from the faucet.
+    pub async fn airdrop(&self, to: &Pubkey, lamports: u64) -> Result<Signature, SendError> {
+        let blockhash = self
+            .banks
+            .get_latest_blockhash()
+            .await
+            .map_err(SendError::Banks)?;
+        let ix = anchor_lang::solana_program::system_instruction::transfer(
+            &self.faucet.pubkey(),
+            to,
+            lamports,
+        );
+        let tx = solana_sdk::transaction::Transaction::new_signed_with_payer(
+            &[ix],
+            Some(&self.faucet.pubkey()),
+            &[&self.faucet],
+            blockhash,
+        );
+        self.send(tx.into(), true).await
+    }
+
+    pub fn record(&self, signature: &Signature) -> Option<Record> {
+        let ledger = self.ledger.read().unwrap_or_else(|p| p.into_inner());
+        ledger
+            .by_signature
+            .get(signature)
+            .map(|i| ledger.records[*i].clone())
+    }
+
+    /// Transactions naming `address`, newest first.
+    pub fn records_for(&self, address: &Pubkey) -> Vec<Record> {
+        let ledger = self.ledger.read().unwrap_or_else(|p| p.into_inner());
+        ledger
+            .records
+            .iter()
+            .rev()
+            .filter(|r| {
+                r.transaction
+                    .message
+                    .static_account_keys()
+                    .contains(address)
+            })
+            .cloned()
+            .collect()
+    }
+
+    /// Every address transactions have named, with its account if it exists.
+    pub async fn known_accounts(&self) -> Result<Vec<(Pubkey, Account)>, BanksClientError> {
+        let known: Vec<Pubkey> = {
+            let ledger = self.ledger.read().unwrap_or_else(|p| p.into_inner());
+            ledger.known.iter().copied().collect()
+        };
+        let mut accounts = Vec::new();
+        for address in known {
+            if let Some(account) = self.banks.get_account(address).await? {
+                accounts.push((address, account));
+            }
+        }
+        Ok(accounts)
+    }
+}

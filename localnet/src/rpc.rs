@@ -1,0 +1,759 @@
+//! Solana JSON-RPC over HTTP in front of the [`Chain`]: the methods that
+//! `RpcClient`, the `usd1` CLI, the oracle and common wallets call, answered
+//! with agave's own response types so they have a validator's shape.
+use std::str::FromStr;
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::routing::post;
+use axum::{Json, Router};
+use base64::Engine;
+use serde_json::{json, Value};
+use solana_account_decoder::encode_ui_account;
+use solana_account_decoder_client_types::token::UiTokenAmount;
+use solana_account_decoder_client_types::{UiAccount, UiAccountEncoding, UiDataSliceConfig};
+use solana_rpc_client_api::filter::RpcFilterType;
+use solana_rpc_client_api::response::{
+    Response, RpcBlockhash, RpcConfirmedTransactionStatusWithSignature, RpcKeyedAccount,
+    RpcPrioritizationFee, RpcResponseContext, RpcSimulateTransactionResult, RpcVersionInfo,
+};
+use solana_sdk::account::Account;
+use solana_sdk::hash::Hash;
+use solana_sdk::message::{Message, VersionedMessage};
+use solana_sdk::pubkey::Pubkey;
+use solana_sdk::signature::Signature;
+use solana_sdk::sysvar::{epoch_schedule::EpochSchedule, rent::Rent};
+use solana_sdk::transaction::TransactionVersion;
+use solana_sdk::transaction::VersionedTransaction;
+use solana_transaction_status_client_types::{
+    EncodedConfirmedTransactionWithStatusMeta, EncodedTransaction,
+    EncodedTransactionWithStatusMeta, TransactionBinaryEncoding, TransactionConfirmationStatus,
+    TransactionStatus, TransactionStatusMeta, UiCompiledInstruction, UiInnerInstructions,
+    UiMessage, UiRawMessage, UiTransaction, UiTransactionStatusMeta,
+};
+
+use crate::chain::{Chain, Record, SendError, Simulated};
+
+/// How many blocks a blockhash stays usable for, as on a validator.
+const MAX_PROCESSING_AGE: u64 = 150;
+
+/// A JSON-RPC error: code, message, optional data.
+#[derive(Debug)]
+pub struct RpcError {
+    code: i64,
+    message: String,
+    data: Option<Value>,
+}
+
+impl RpcError {
+    fn invalid_params(message: impl Into<String>) -> Self {
+        Self {
+            code: -32602,
+            message: message.into(),
+            data: None,
+        }
+    }
+
+    fn internal(message: impl std::fmt::Display) -> Self {
+        Self {
+            code: -32603,
+            message: message.to_string(),
+            data: None,
+        }
+    }
+}
+
+type RpcResult = Result<Value, RpcError>;
+
+/// The HTTP app: POST / with a JSON-RPC request or a batch.
+pub fn router(chain: Arc<Chain>) -> Router {
+    Router::new()
+        .route("/", post(handle))
+        .route("/health", axum::routing::get(|| async { "ok" }))
+        .with_state(chain)
+}
+
+async fn handle(State(chain): State<Arc<Chain>>, Json(body): Json<Value>) -> Json<Value> {
+    match body {
+        Value::Array(requests) => {
+            let mut answers = Vec::with_capacity(requests.len());
+            for request in requests {
+                answers.push(answer(&chain, request).await);
+            }
+            Json(Value::Array(answers))
+        }
+        request => Json(answer(&chain, request).await),
+    }
+}
+
+async fn answer(chain: &Chain, request: Value) -> Value {
+    let id = request.get("id").cloned().unwrap_or(Value::Null);
+    let Some(method) = request.get("method").and_then(Value::as_str) else {
+        return json!({"jsonrpc": "2.0", "error": {"code": -32600, "message": "Invalid request"}, "id": id});
+    };
+    let params = match request.get("params") {
+        Some(Value::Array(p)) => p.clone(),
+        None | Some(Value::Null) => vec![],
+        Some(_) => {
+            return json!({"jsonrpc": "2.0", "error": {"code": -32602, "message": "params must be an array"}, "id": id})
+        }
+    };
+    match call(chain, method, &params).await {
+        Ok(result) => json!({"jsonrpc": "2.0", "result": result, "id": id}),
+        Err(error) => {
+            let mut body = json!({"code": error.code, "message": error.message});
+            if let Some(data) = error.data {
+                body["data"] = data;
+            }
+            json!({"jsonrpc": "2.0", "error": body, "id": id})
+        }
+    }
+}
+
+/// The methods this endpoint serves.
+pub const METHODS: &[&str] = &[
+    "getVersion",
+    "getHealth",
+    "getSlot",
+    "getBlockHeight",
+    "getEpochInfo",
+    "getLatestBlockhash",
+    "isBlockhashValid",
+    "getFeeForMessage",
+    "getMinimumBalanceForRentExemption",
+    "getBalance",
+    "getAccountInfo",
+    "getMultipleAccounts",
+    "getProgramAccounts",
+    "getTokenAccountBalance",
+    "getTokenAccountsByOwner",
+    "getTokenSupply",
+    "sendTransaction",
+    "simulateTransaction",
+    "getSignatureStatuses",
+    "getSignaturesForAddress",
+    "getTransaction",
+    "requestAirdrop",
+    "getRecentPrioritizationFees",
+];
+
+async fn call(chain: &Chain, method: &str, params: &[Value]) -> RpcResult {
+    let banks = chain.banks();
+    let slot = chain.slot().await;
+    let context = |value: Value| {
+        json!(Response {
+            context: RpcResponseContext {
+                slot,
+                api_version: None
+            },
+            value
+        })
+    };
+    let banks_error = RpcError::internal;
+    match method {
+        "getVersion" => Ok(json!(RpcVersionInfo {
+            solana_core: String::from("3.1.12"),
+            feature_set: None
+        })),
+        "getHealth" => Ok(json!("ok")),
+        "getSlot" => Ok(json!(slot)),
+        "getBlockHeight" => Ok(json!(block_height(chain).await?)),
+        "getEpochInfo" => {
+            let schedule: EpochSchedule = banks.get_sysvar().await.map_err(banks_error)?;
+            let (epoch, slot_index) = schedule.get_epoch_and_slot_index(slot);
+            Ok(json!({
+                "absoluteSlot": slot,
+                "blockHeight": block_height(chain).await?,
+                "epoch": epoch,
+                "slotIndex": slot_index,
+                "slotsInEpoch": schedule.get_slots_in_epoch(epoch),
+                "transactionCount": null,
+            }))
+        }
+        "getLatestBlockhash" => {
+            let blockhash = banks.get_latest_blockhash().await.map_err(banks_error)?;
+            let height = block_height(chain).await?;
+            Ok(context(json!(RpcBlockhash {
+                blockhash: blockhash.to_string(),
+                last_valid_block_height: height.saturating_add(MAX_PROCESSING_AGE),
+            })))
+        }
+        "isBlockhashValid" => {
+            let blockhash = Hash::from_str(str_param(params, 0)?)
+                .map_err(|_| RpcError::invalid_params("invalid blockhash"))?;
+            let probe = Message::new_with_blockhash(&[], Some(&Pubkey::new_unique()), &blockhash);
+            let fee = banks
+                .get_fee_for_message(probe)
+                .await
+                .map_err(banks_error)?;
+            Ok(context(json!(fee.is_some())))
+        }
+        "getFeeForMessage" => {
+            let bytes = base64_param(params, 0)?;
+            let message: VersionedMessage = bincode::deserialize(&bytes)
+                .map_err(|_| RpcError::invalid_params("invalid message"))?;
+            let legacy = legacy_message(&message);
+            let fee = banks
+                .get_fee_for_message(legacy)
+                .await
+                .map_err(banks_error)?;
+            Ok(context(json!(fee)))
+        }
+        "getMinimumBalanceForRentExemption" => {
+            let len = params
+                .first()
+                .and_then(Value::as_u64)
+                .ok_or_else(|| RpcError::invalid_params("expected a data length"))?;
+            let rent: Rent = banks.get_sysvar().await.map_err(banks_error)?;
+            Ok(json!(rent.minimum_balance(
+                usize::try_from(len).unwrap_or(usize::MAX)
+            )))
+        }
+        "getBalance" => {
+            let address = pubkey_param(params, 0)?;
+            Ok(context(json!(banks
+                .get_balance(address)
+                .await
+                .map_err(banks_error)?)))
+        }
+        "getAccountInfo" => {
+            let address = pubkey_param(params, 0)?;
+            let (encoding, slice) = encoding_of(params.get(1))?;
+            let account = banks.get_account(address).await.map_err(banks_error)?;
+            Ok(context(json!(
+                account.map(|a| encode(&address, &a, encoding, slice))
+            )))
+        }
+        "getMultipleAccounts" => {
+            let addresses = params
+                .first()
+                .and_then(Value::as_array)
+                .ok_or_else(|| RpcError::invalid_params("expected an array of addresses"))?;
+            let (encoding, slice) = encoding_of(params.get(1))?;
+            let mut accounts = Vec::new();
+            for address in addresses {
+                let address = parse_pubkey(address.as_str().unwrap_or_default())?;
+                let account = banks.get_account(address).await.map_err(banks_error)?;
+                accounts.push(account.map(|a| encode(&address, &a, encoding, slice)));
+            }
+            Ok(context(json!(accounts)))
+        }
+        "getProgramAccounts" => {
+            let program = pubkey_param(params, 0)?;
+            let config = params.get(1).cloned().unwrap_or(Value::Null);
+            let (encoding, slice) = encoding_of(params.get(1))?;
+            let filters: Vec<RpcFilterType> = match config.get("filters") {
+                Some(f) if !f.is_null() => serde_json::from_value(f.clone())
+                    .map_err(|e| RpcError::invalid_params(format!("bad filters: {e}")))?,
+                _ => vec![],
+            };
+            let accounts: Vec<RpcKeyedAccount> = chain
+                .known_accounts()
+                .await
+                .map_err(banks_error)?
+                .into_iter()
+                .filter(|(_, a)| a.owner == program && filters.iter().all(|f| allows(f, &a.data)))
+                .map(|(address, a)| RpcKeyedAccount {
+                    pubkey: address.to_string(),
+                    account: encode(&address, &a, encoding, slice),
+                })
+                .collect();
+            if config.get("withContext").and_then(Value::as_bool) == Some(true) {
+                Ok(context(json!(accounts)))
+            } else {
+                Ok(json!(accounts))
+            }
+        }
+        "getTokenAccountBalance" => {
+            let address = pubkey_param(params, 0)?;
+            let account = banks
+                .get_account(address)
+                .await
+                .map_err(banks_error)?
+                .ok_or_else(|| RpcError::invalid_params("Invalid param: could not find account"))?;
+            let (mint, _, amount) = token_account_fields(&account)
+                .ok_or_else(|| RpcError::invalid_params("Invalid param: not a Token account"))?;
+            let decimals = mint_decimals(chain, &mint).await?;
+            Ok(context(json!(token_amount(amount, decimals))))
+        }
+        "getTokenSupply" => {
+            let mint = pubkey_param(params, 0)?;
+            let account = banks
+                .get_account(mint)
+                .await
+                .map_err(banks_error)?
+                .ok_or_else(|| RpcError::invalid_params("Invalid param: could not find account"))?;
+            let (supply, decimals) = mint_fields(&account)
+                .ok_or_else(|| RpcError::invalid_params("Invalid param: not a Token mint"))?;
+            Ok(context(json!(token_amount(supply, decimals))))
+        }
+        "getTokenAccountsByOwner" => {
+            let owner = pubkey_param(params, 0)?;
+            let filter = params.get(1).cloned().unwrap_or(Value::Null);
+            let mint_filter = filter
+                .get("mint")
+                .and_then(Value::as_str)
+                .map(parse_pubkey)
+                .transpose()?;
+            let program_filter = filter
+                .get("programId")
+                .and_then(Value::as_str)
+                .map(parse_pubkey)
+                .transpose()?;
+            if mint_filter.is_none() && program_filter.is_none() {
+                return Err(RpcError::invalid_params(
+                    "Invalid param: expected mint or programId",
+                ));
+            }
+            let (encoding, slice) = encoding_of(params.get(2))?;
+            let token_programs = [anchor_spl_ids::TOKEN, anchor_spl_ids::TOKEN_2022];
+            let accounts: Vec<RpcKeyedAccount> = chain
+                .known_accounts()
+                .await
+                .map_err(banks_error)?
+                .into_iter()
+                .filter(|(_, a)| {
+                    token_programs.contains(&a.owner) && program_filter.is_none_or(|p| p == a.owner)
+                })
+                .filter(|(_, a)| match token_account_fields(a) {
+                    Some((mint, account_owner, _)) => {
+                        account_owner == owner && mint_filter.is_none_or(|m| m == mint)
+                    }
+                    None => false,
+                })
+                .map(|(address, a)| RpcKeyedAccount {
+                    pubkey: address.to_string(),
+                    account: encode(&address, &a, encoding, slice),
+                })
+                .collect();
+            Ok(context(json!(accounts)))
+        }
+        "sendTransaction" => {
+            let transaction = transaction_param(params)?;
+            let skip_preflight = params
+                .get(1)
+                .and_then(|c| c.get("skipPreflight"))
+                .and_then(Value::as_bool)
+                .unwrap_or(false);
+            match chain.send(transaction, !skip_preflight).await {
+                Ok(signature) => Ok(json!(signature.to_string())),
+                Err(SendError::Preflight(simulated)) => Err(RpcError {
+                    code: -32002,
+                    message: format!(
+                        "Transaction simulation failed: {}",
+                        simulated
+                            .err
+                            .as_ref()
+                            .map(ToString::to_string)
+                            .unwrap_or_default()
+                    ),
+                    data: Some(json!(simulation_result(&simulated))),
+                }),
+                Err(SendError::Rejected(error)) => Err(RpcError {
+                    code: -32002,
+                    message: format!("Transaction simulation failed: {error}"),
+                    data: Some(json!(simulation_result(&Simulated {
+                        err: Some(error),
+                        ..Simulated::default()
+                    }))),
+                }),
+                Err(SendError::Banks(error)) => Err(RpcError::internal(error)),
+            }
+        }
+        "simulateTransaction" => {
+            let mut transaction = transaction_param(params)?;
+            let config = params.get(1).cloned().unwrap_or(Value::Null);
+            let mut replacement = None;
+            if config
+                .get("replaceRecentBlockhash")
+                .and_then(Value::as_bool)
+                == Some(true)
+            {
+                let blockhash = banks.get_latest_blockhash().await.map_err(banks_error)?;
+                transaction.message.set_recent_blockhash(blockhash);
+                replacement = Some(RpcBlockhash {
+                    blockhash: blockhash.to_string(),
+                    last_valid_block_height: block_height(chain)
+                        .await?
+                        .saturating_add(MAX_PROCESSING_AGE),
+                });
+            } else if config.get("sigVerify").and_then(Value::as_bool) == Some(true)
+                && !transaction.verify_with_results().iter().all(|ok| *ok)
+            {
+                return Err(RpcError::invalid_params(
+                    "Transaction signature verification failure",
+                ));
+            }
+            let simulated = chain.simulate(&transaction).await.map_err(banks_error)?;
+            let mut result = simulation_result(&simulated);
+            if config.get("innerInstructions").and_then(Value::as_bool) != Some(true) {
+                result.inner_instructions = None;
+            }
+            result.replacement_blockhash = replacement;
+            Ok(context(json!(result)))
+        }
+        "getSignatureStatuses" => {
+            let signatures = params
+                .first()
+                .and_then(Value::as_array)
+                .ok_or_else(|| RpcError::invalid_params("expected an array of signatures"))?;
+            let mut statuses = Vec::new();
+            for signature in signatures {
+                let signature = parse_signature(signature.as_str().unwrap_or_default())?;
+                statuses.push(chain.record(&signature).map(|r| TransactionStatus {
+                    slot: r.slot,
+                    confirmations: None,
+                    status: r.err.clone().map_or(Ok(()), Err),
+                    err: r.err.clone(),
+                    confirmation_status: Some(TransactionConfirmationStatus::Finalized),
+                }));
+            }
+            Ok(context(json!(statuses)))
+        }
+        "getSignaturesForAddress" => {
+            let address = pubkey_param(params, 0)?;
+            let config = params.get(1).cloned().unwrap_or(Value::Null);
+            let limit = config
+                .get("limit")
+                .and_then(Value::as_u64)
+                .unwrap_or(1_000)
+                .min(1_000);
+            let before = config
+                .get("before")
+                .and_then(Value::as_str)
+                .map(parse_signature)
+                .transpose()?;
+            let until = config
+                .get("until")
+                .and_then(Value::as_str)
+                .map(parse_signature)
+                .transpose()?;
+            let mut records = chain.records_for(&address).into_iter();
+            if let Some(before) = before {
+                records.by_ref().find(|r| r.signature == before);
+            }
+            let page: Vec<RpcConfirmedTransactionStatusWithSignature> = records
+                .take_while(|r| Some(r.signature) != until)
+                .take(usize::try_from(limit).unwrap_or(usize::MAX))
+                .map(|r| RpcConfirmedTransactionStatusWithSignature {
+                    signature: r.signature.to_string(),
+                    slot: r.slot,
+                    err: r.err.clone().map(Into::into),
+                    memo: None,
+                    block_time: Some(r.block_time),
+                    confirmation_status: Some(TransactionConfirmationStatus::Finalized),
+                })
+                .collect();
+            Ok(json!(page))
+        }
+        "getTransaction" => {
+            let signature = parse_signature(str_param(params, 0)?)?;
+            let encoding = match params.get(1) {
+                Some(Value::String(e)) => e.clone(),
+                Some(config) => config
+                    .get("encoding")
+                    .and_then(Value::as_str)
+                    .unwrap_or("json")
+                    .to_string(),
+                None => String::from("json"),
+            };
+            Ok(match chain.record(&signature) {
+                None => Value::Null,
+                Some(record) => json!(encode_transaction(&record, &encoding)?),
+            })
+        }
+        "requestAirdrop" => {
+            let address = pubkey_param(params, 0)?;
+            let lamports = params
+                .get(1)
+                .and_then(Value::as_u64)
+                .ok_or_else(|| RpcError::invalid_params("expected lamports"))?;
+            match chain.airdrop(&address, lamports).await {
+                Ok(signature) => Ok(json!(signature.to_string())),
+                Err(error) => Err(RpcError::internal(format!("airdrop failed: {error:?}"))),
+            }
+        }
+        "getRecentPrioritizationFees" => Ok(json!([RpcPrioritizationFee {
+            slot,
+            prioritization_fee: 0
+        }])),
+        _ => Err(RpcError {
+            code: -32601,
+            message: String::from("Method not found"),
+            data: None,
+        }),
+    }
+}
+
+mod anchor_spl_ids {
+    use solana_sdk::pubkey::Pubkey;
+    pub const TOKEN: Pubkey = solana_sdk::pubkey!("TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA");
+    pub const TOKEN_2022: Pubkey =
+        solana_sdk::pubkey!("TokenzQdBNbLqP5VEhdkAS6EPFLC1PHnBqCXEpPxuEb");
+}
+
+async fn block_height(chain: &Chain) -> Result<u64, RpcError> {
+    chain
+        .banks()
+        .get_root_block_height()
+        .await
+        .map(|h| h.saturating_add(1))
+        .map_err(RpcError::internal)
+}
+
+fn legacy_message(message: &VersionedMessage) -> Message {
+    match message {
+        VersionedMessage::Legacy(m) => m.clone(),
+        other => Message {
+            header: *other.header(),
+            account_keys: other.static_account_keys().to_vec(),
+            recent_blockhash: *other.recent_blockhash(),
+            instructions: other.instructions().to_vec(),
+        },
+    }
+}
+
+fn str_param(params: &[Value], index: usize) -> Result<&str, RpcError> {
+    params
+        .get(index)
+        .and_then(Value::as_str)
+        .ok_or_else(|| RpcError::invalid_params(format!("expected a string at param {index}")))
+}
+
+fn parse_pubkey(text: &str) -> Result<Pubkey, RpcError> {
+    Pubkey::from_str(text).map_err(|_| RpcError::invalid_params("Invalid param: Invalid"))
+}
+
+fn pubkey_param(params: &[Value], index: usize) -> Result<Pubkey, RpcError> {
+    parse_pubkey(str_param(params, index)?)
+}
+
+fn parse_signature(text: &str) -> Result<Signature, RpcError> {
+    Signature::from_str(text).map_err(|_| RpcError::invalid_params("Invalid param: Invalid"))
+}
+
+fn base64_param(params: &[Value], index: usize) -> Result<Vec<u8>, RpcError> {
+    base64::engine::general_purpose::STANDARD
+        .decode(str_param(params, index)?)
+        .map_err(|_| RpcError::invalid_params("invalid base64"))
+}
+
+fn transaction_param(params: &[Value]) -> Result<VersionedTransaction, RpcError> {
+    let text = str_param(params, 0)?;
+    let encoding = params
+        .get(1)
+        .and_then(|c| c.get("encoding"))
+        .and_then(Value::as_str)
+        .unwrap_or("base58");
+    let bytes = match encoding {
+        "base64" => base64::engine::general_purpose::STANDARD
+            .decode(text)
+            .map_err(|_| RpcError::invalid_params("invalid base64"))?,
+        "base58" => bs58::decode(text)
+            .into_vec()
+            .map_err(|_| RpcError::invalid_params("invalid base58"))?,
+        other => {
+            return Err(RpcError::invalid_params(format!(
+                "unsupported encoding: {other}"
+            )))
+        }
+    };
+    bincode::deserialize(&bytes)
+        .map_err(|_| RpcError::invalid_params("failed to deserialize transaction"))
+}
+
+fn encoding_of(
+    config: Option<&Value>,
+) -> Result<(UiAccountEncoding, Option<UiDataSliceConfig>), RpcError> {
+    let config = config.cloned().unwrap_or(Value::Null);
+    let encoding = match config.get("encoding") {
+        Some(e) if !e.is_null() => serde_json::from_value(e.clone())
+            .map_err(|_| RpcError::invalid_params("unknown encoding"))?,
+        _ => UiAccountEncoding::Binary,
+    };
+    let slice = match config.get("dataSlice") {
+        Some(s) if !s.is_null() => Some(
+            serde_json::from_value(s.clone())
+                .map_err(|_| RpcError::invalid_params("bad dataSlice"))?,
+        ),
+        _ => None,
+    };
+    Ok((encoding, slice))
+}
+
+fn encode(
+    address: &Pubkey,
+    account: &Account,
+    encoding: UiAccountEncoding,
+    slice: Option<UiDataSliceConfig>,
+) -> UiAccount {
+    // jsonParsed needs parsers for every program; the bytes are what our clients read.
+    let encoding = if encoding == UiAccountEncoding::JsonParsed {
+        UiAccountEncoding::Base64
+    } else {
+        encoding
+    };
+    encode_ui_account(address, account, encoding, None, slice)
+}
+
+fn allows(filter: &RpcFilterType, data: &[u8]) -> bool {
+    match filter {
+        RpcFilterType::DataSize(size) => data.len() as u64 == *size,
+        RpcFilterType::Memcmp(memcmp) => memcmp.bytes_match(data),
+        RpcFilterType::TokenAccountState => data.len() >= 165,
+    }
+}
+
+/// Token-2022 puts an account-type byte after the 165-byte base layout.
+const ACCOUNT_TYPE_OFFSET: usize = 165;
+
+fn is_mint(data: &[u8]) -> bool {
+    data.len() == 82 || (data.len() > ACCOUNT_TYPE_OFFSET && data[ACCOUNT_TYPE_OFFSET] == 1)
+}
+
+fn is_token_account(data: &[u8]) -> bool {
+    data.len() == ACCOUNT_TYPE_OFFSET
+        || (data.len() > ACCOUNT_TYPE_OFFSET && data[ACCOUNT_TYPE_OFFSET] == 2)
+}
+
+/// (mint, owner, amount) of a token account under either token program.
+fn token_account_fields(account: &Account) -> Option<(Pubkey, Pubkey, u64)> {
+    if !is_token_account(&account.data) {
+        return None;
+    }
+    let mint = Pubkey::try_from(&account.data[0..32]).ok()?;
+    let owner = Pubkey::try_from(&account.data[32..64]).ok()?;
+    let amount = u64::from_le_bytes(account.data[64..72].try_into().ok()?);
+    Some((mint, owner, amount))
+}
+
+/// (supply, decimals) of a mint under either token program.
+fn mint_fields(account: &Account) -> Option<(u64, u8)> {
+    if !is_mint(&account.data) {
+        return None;
+    }
+    let supply = u64::from_le_bytes(account.data[36..44].try_into().ok()?);
+    Some((supply, *account.data.get(44)?))
+}
+
+async fn mint_decimals(chain: &Chain, mint: &Pubkey) -> Result<u8, RpcError> {
+    let account = chain
+        .banks()
+        .get_account(*mint)
+        .await
+        .map_err(RpcError::internal)?
+        .ok_or_else(|| RpcError::invalid_params("mint not found"))?;
+    mint_fields(&account)
+        .map(|(_, d)| d)
+        .ok_or_else(|| RpcError::invalid_params("not a mint"))
+}
+
+fn token_amount(amount: u64, decimals: u8) -> UiTokenAmount {
+    let scale = 10u64.pow(u32::from(decimals));
+    let whole = amount / scale;
+    let fraction = amount % scale;
+    let ui_amount_string = if decimals == 0 || fraction == 0 {
+        whole.to_string()
+    } else {
+        let digits = format!("{fraction:0width$}", width = usize::from(decimals));
+        format!("{whole}.{}", digits.trim_end_matches('0'))
+    };
+    UiTokenAmount {
+        ui_amount: Some(amount as f64 / scale as f64),
+        decimals,
+        amount: amount.to_string(),
+        ui_amount_string,
+    }
+}
+
+fn simulation_result(simulated: &Simulated) -> RpcSimulateTransactionResult {
+    RpcSimulateTransactionResult {
+        err: simulated.err.clone().map(Into::into),
+        logs: Some(simulated.logs.clone()),
+        accounts: None,
+        units_consumed: Some(simulated.units_consumed),
+        loaded_accounts_data_size: None,
+        return_data: None,
+        inner_instructions: Some(
+            simulated
+                .inner_instructions
+                .iter()
+                .cloned()
+                .map(UiInnerInstructions::from)
+                .collect(),
+        ),
+        replacement_blockhash: None,
+        fee: None,
+        pre_balances: None,
+        post_balances: None,
+        pre_token_balances: None,
+        post_token_balances: None,
+        loaded_addresses: None,
+    }
+}
+
+fn encode_transaction(
+    record: &Record,
+    encoding: &str,
+) -> Result<EncodedConfirmedTransactionWithStatusMeta, RpcError> {
+    let tx = &record.transaction;
+    let transaction = match encoding {
+        "base64" => EncodedTransaction::Binary(
+            base64::engine::general_purpose::STANDARD
+                .encode(bincode::serialize(tx).map_err(RpcError::internal)?),
+            TransactionBinaryEncoding::Base64,
+        ),
+        "base58" => EncodedTransaction::Binary(
+            bs58::encode(bincode::serialize(tx).map_err(RpcError::internal)?).into_string(),
+            TransactionBinaryEncoding::Base58,
+        ),
+        "json" | "jsonParsed" => EncodedTransaction::Json(UiTransaction {
+            signatures: tx.signatures.iter().map(ToString::to_string).collect(),
+            message: UiMessage::Raw(UiRawMessage {
+                header: *tx.message.header(),
+                account_keys: tx
+                    .message
+                    .static_account_keys()
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect(),
+                recent_blockhash: tx.message.recent_blockhash().to_string(),
+                instructions: tx
+                    .message
+                    .instructions()
+                    .iter()
+                    .map(|i| UiCompiledInstruction::from(i, Some(1)))
+                    .collect(),
+                address_table_lookups: None,
+            }),
+        }),
+        other => {
+            return Err(RpcError::invalid_params(format!(
+                "unsupported encoding: {other}"
+            )))
+        }
+    };
+    let meta = TransactionStatusMeta {
+        status: record.err.clone().map_or(Ok(()), Err),
+        fee: record.fee,
+        pre_balances: record.pre_balances.clone(),
+        post_balances: record.post_balances.clone(),
+        inner_instructions: Some(record.inner_instructions.clone()),
+        log_messages: Some(record.logs.clone()),
+        compute_units_consumed: Some(record.units_consumed),
+        ..TransactionStatusMeta::default()
+    };
+    let version = match tx.message {
+        VersionedMessage::Legacy(_) => TransactionVersion::LEGACY,
+        VersionedMessage::V0(_) => TransactionVersion::Number(0),
+    };
+    Ok(EncodedConfirmedTransactionWithStatusMeta {
+        slot: record.slot,
+        transaction: EncodedTransactionWithStatusMeta {
+            transaction,
+            meta: Some(UiTransactionStatusMeta::from(meta)),
+            version: Some(version),
+        },
+        block_time: Some(record.block_time),
+    })
+}
