@@ -2,14 +2,15 @@
 //! to distinct new recipients, run through the CLI's own command code.
 //! Prints transfers per second and the process's peak resident memory.
 //!
-//! Run: `cargo run -p usd1-tests --example pay_bench [-- ROWS [CONCURRENCY]]`
+//! Run: `cargo run -p usd1-tests --example pay_bench [-- ROWS [CONCURRENCY [rpc]]]`
+//! (`rpc`: over JSON-RPC to an in-process localnet instead of the in-process ledger).
 use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{Context as _, Result};
 use clap::Parser;
 use solana_sdk::pubkey::Pubkey;
-use solana_sdk::signature::Signer;
+use solana_sdk::signature::{Keypair, Signer};
 use usd1_cli::{execute, Cli, Context};
 use usd1_client::Ledger;
 use usd1_tests::{Fixture, Flavor, ONE};
@@ -30,11 +31,34 @@ async fn main() -> Result<()> {
         .context("CONCURRENCY")?
         .unwrap_or(8);
 
-    let f = Fixture::with_reserve(Flavor::Token2022, 10_000_000 * ONE).await;
-    let payer = f.funded_keypair().await;
-    f.usd1
-        .mint_to(&f.minter, &payer.pubkey(), 1_000_000 * ONE)
-        .await?;
+    let over_rpc = args.next().as_deref() == Some("rpc");
+
+    // The in-process ledger, or JSON-RPC to an in-process localnet.
+    let (ledger, payer, mint, _keep): (Arc<dyn Ledger>, Keypair, Pubkey, Box<dyn std::any::Any>) =
+        if over_rpc {
+            let localnet = usd1_tests::platform::localnet().await;
+            let p =
+                usd1_tests::platform::Platform::new(&localnet, 10_000_000 * ONE, 1_000_000 * ONE)
+                    .await;
+            localnet
+                .chain
+                .airdrop(&p.holder.pubkey(), 100_000_000_000)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+            (
+                p.usd1.ledger().clone(),
+                p.holder.insecure_clone(),
+                p.usd1.mint(),
+                Box::new((localnet, p)),
+            )
+        } else {
+            let f = Fixture::with_reserve(Flavor::Token2022, 10_000_000 * ONE).await;
+            let payer = f.funded_keypair().await;
+            f.usd1
+                .mint_to(&f.minter, &payer.pubkey(), 1_000_000 * ONE)
+                .await?;
+            (f.ledger.clone(), payer, f.mint(), Box::new(f))
+        };
     let dir = tempfile::tempdir()?;
     let file = dir.path().join("payout.csv");
     let mut csv = String::from("recipient,amount\n");
@@ -43,7 +67,7 @@ async fn main() -> Result<()> {
     }
     std::fs::write(&file, csv)?;
     let file = file.to_string_lossy().into_owned();
-    let mint = f.mint().to_string();
+    let mint = mint.to_string();
     let concurrency_arg = concurrency.to_string();
     let cli = Cli::try_parse_from([
         "usd1",
@@ -54,7 +78,6 @@ async fn main() -> Result<()> {
         "--concurrency",
         &concurrency_arg,
     ])?;
-    let ledger: Arc<dyn Ledger> = f.ledger.clone();
     let ctx = Context::new(ledger, Arc::new(payer.insecure_clone()));
 
     let started = Instant::now();
@@ -62,7 +85,12 @@ async fn main() -> Result<()> {
     let elapsed = started.elapsed();
     anyhow::ensure!(!out.failed, "payout failed: {}", out.text);
     let paid = out.json["paid"].as_u64().unwrap_or_default();
-    println!("usd1 pay, in-process ledger, {rows} rows, concurrency {concurrency}");
+    let via = if over_rpc {
+        "JSON-RPC to the localnet"
+    } else {
+        "in-process ledger"
+    };
+    println!("usd1 pay, {via}, {rows} rows, concurrency {concurrency}");
     println!("  paid:        {paid} transfers (each: create-if-missing + transfer_checked + memo)");
     println!("  elapsed:     {:.2} s", elapsed.as_secs_f64());
     println!(

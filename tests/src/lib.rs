@@ -3,5 +3,6 @@
 pub mod custodian;
 pub mod fixture;
 pub mod measure;
+pub mod platform;
 
 pub use fixture::*;

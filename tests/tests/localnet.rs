@@ -1,7 +1,6 @@
 //! The localnet's JSON-RPC endpoint against the stock `RpcClient`: every
 //! method it serves, compared with what the in-process BanksClient says,
 //! plus the USD1 client and the oracle running over HTTP against it.
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -17,87 +16,23 @@ use solana_rpc_client_api::request::{
 };
 use solana_sdk::message::Message;
 use solana_sdk::pubkey::Pubkey;
-use solana_sdk::signature::{Keypair, Signer};
+use solana_sdk::signature::Signer;
 use solana_transaction_status_client_types::UiTransactionEncoding;
 use usd1_client::rpc::RpcLedger;
-use usd1_client::{instructions, pda, ClientError, Ledger, Usd1, Usd1Error, Usd1Event};
+use usd1_client::{instructions, pda, ClientError, Ledger, Usd1Error};
 use usd1_localnet::Localnet;
+use usd1_tests::platform::Platform;
 use usd1_tests::*;
 
 async fn start() -> (Localnet, RpcClient) {
-    let localnet = Localnet::start(SocketAddr::from(([127, 0, 0, 1], 0)))
-        .await
-        .expect("localnet");
+    let localnet = usd1_tests::platform::localnet().await;
     let client =
         RpcClient::new_with_commitment(localnet.url.clone(), CommitmentConfig::confirmed());
     (localnet, client)
 }
 
-async fn funded(client: &RpcClient) -> Arc<Keypair> {
-    let key = Keypair::new();
-    let signature = client
-        .request_airdrop(&key.pubkey(), 100_000_000_000)
-        .await
-        .expect("airdrop");
-    assert!(client.confirm_transaction(&signature).await.unwrap());
-    Arc::new(key)
-}
-
-/// A mint with 2-of-3 attestors, a minter and 400 tokens held by `holder`, made over RPC.
-struct Platform {
-    usd1: Usd1<RpcLedger>,
-    attestors: Vec<Keypair>,
-    minter: Keypair,
-    holder: Keypair,
-}
-
 async fn platform(localnet: &Localnet) -> Platform {
-    let ledger = Arc::new(RpcLedger::new(
-        localnet.url.clone(),
-        CommitmentConfig::confirmed(),
-    ));
-    let client = RpcClient::new(localnet.url.clone());
-    let admin = funded(&client).await;
-    let mint = Keypair::new();
-    let (usd1, executed) = Usd1::initialize(
-        ledger,
-        admin.clone(),
-        &mint,
-        usd1_client::TOKEN_2022_PROGRAM_ID,
-        default_init_args(),
-    )
-    .await
-    .expect("initialize over RPC");
-    assert!(matches!(
-        executed.events.as_slice(),
-        [Usd1Event::Initialized(_)]
-    ));
-    let attestors: Vec<Keypair> = (0..3).map(|_| Keypair::new()).collect();
-    usd1.set_attestors(&admin, attestors.iter().map(|k| k.pubkey()).collect(), 2)
-        .await
-        .unwrap();
-    let minter = Keypair::new();
-    usd1.configure_minter(&admin, &minter.pubkey(), MINTER_ALLOWANCE)
-        .await
-        .unwrap();
-    let now = usd1.ledger().unix_timestamp().await.unwrap();
-    let args = usd1
-        .next_attestation(1_000 * ONE, now, report_hash(1_000 * ONE, 1))
-        .await
-        .unwrap();
-    usd1.attest(args, &attestors.iter().take(2).collect::<Vec<_>>())
-        .await
-        .unwrap();
-    let holder = Keypair::new();
-    usd1.mint_to(&minter, &holder.pubkey(), 400 * ONE)
-        .await
-        .unwrap();
-    Platform {
-        usd1,
-        attestors,
-        minter,
-        holder,
-    }
+    Platform::new(localnet, 1_000 * ONE, 400 * ONE).await
 }
 
 #[tokio::test]
@@ -355,7 +290,16 @@ async fn serves_every_method_as_the_bank_sees_it() {
     let fees = client.get_recent_prioritization_fees(&[]).await.unwrap();
     assert_eq!(fees[0].prioritization_fee, 0);
 
-    // requestAirdrop is covered by `funded`; an unknown method is "method not found".
+    // requestAirdrop
+    let newcomer = Pubkey::new_unique();
+    let airdrop = client
+        .request_airdrop(&newcomer, 1_000_000_000)
+        .await
+        .unwrap();
+    assert!(client.confirm_transaction(&airdrop).await.unwrap());
+    assert_eq!(banks.get_balance(newcomer).await.unwrap(), 1_000_000_000);
+
+    // An unknown method is JSON-RPC's "method not found".
     let unknown = client
         .send::<serde_json::Value>(
             RpcRequest::Custom {
