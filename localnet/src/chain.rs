@@ -3,7 +3,8 @@
 //! blockhashes age as on a cluster), and the record of every transaction sent
 //! through it — what a validator's ledger would answer getTransaction and
 //! getSignaturesForAddress from, which the bank alone does not keep.
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::Path;
 use std::sync::{Arc, RwLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -17,10 +18,14 @@ use solana_sdk::transaction::{TransactionError, VersionedTransaction};
 use solana_transaction_status_client_types::{InnerInstruction, InnerInstructions};
 use tokio::sync::Mutex;
 
+use crate::ledger_dir::{Entry, LedgerDir, Restored};
 use crate::runtime::program_test;
 
+/// What a restored faucet starts with when the log never recorded it: 500,000 SOL.
+const FAUCET_LAMPORTS: u64 = 500_000_000_000_000;
+
 /// One transaction as the ledger keeps it.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Record {
     pub signature: Signature,
     pub slot: u64,
@@ -51,6 +56,8 @@ pub enum SendError {
     /// The runtime refused it before executing (bad signature, unknown blockhash, …).
     Rejected(TransactionError),
     Banks(BanksClientError),
+    /// It landed but could not be written to the ledger folder.
+    Persist(std::io::Error),
 }
 
 #[derive(Default)]
@@ -67,6 +74,7 @@ pub struct Chain {
     banks: BanksClient,
     faucet: Keypair,
     ledger: RwLock<Ledger>,
+    folder: Option<std::sync::Mutex<LedgerDir>>,
 }
 
 fn wall_clock() -> i64 {
@@ -76,18 +84,75 @@ fn wall_clock() -> i64 {
 }
 
 impl Chain {
-    pub async fn start() -> Arc<Self> {
-        let context = program_test().start_with_context().await;
+    /// A fresh chain, or with `folder` the one kept there (`reset` empties it first).
+    pub async fn start(folder: Option<(&Path, bool)>) -> std::io::Result<Arc<Self>> {
+        let mut test = program_test();
+        let (folder, restored) = match folder {
+            Some((dir, reset)) => {
+                let (folder, restored) = LedgerDir::open(dir, reset)?;
+                (Some(folder), restored)
+            }
+            None => (
+                None,
+                Restored {
+                    faucet: None,
+                    entries: Vec::new(),
+                },
+            ),
+        };
+        // The latest state of every account the kept transactions wrote.
+        let mut accounts: BTreeMap<Pubkey, Option<Account>> = BTreeMap::new();
+        for entry in &restored.entries {
+            for (address, account) in &entry.accounts {
+                accounts.insert(*address, account.clone());
+            }
+        }
+        if let Some(faucet) = &restored.faucet {
+            accounts.entry(faucet.pubkey()).or_insert_with(|| {
+                Some(Account {
+                    lamports: FAUCET_LAMPORTS,
+                    ..Account::default()
+                })
+            });
+        }
+        for (address, account) in &accounts {
+            if let Some(account) = account {
+                test.add_account(*address, account.clone());
+            }
+        }
+        let context = test.start_with_context().await;
         let banks = context.banks_client.clone();
-        let faucet = context.payer.insecure_clone();
+        let faucet = restored
+            .faucet
+            .unwrap_or_else(|| context.payer.insecure_clone());
+        if let Some(folder) = &folder {
+            folder.save_faucet(&faucet)?;
+        }
+        let mut ledger = Ledger::default();
+        for entry in restored.entries {
+            let record = entry.record;
+            ledger.known.extend(
+                record
+                    .transaction
+                    .message
+                    .static_account_keys()
+                    .iter()
+                    .copied(),
+            );
+            ledger
+                .by_signature
+                .insert(record.signature, ledger.records.len());
+            ledger.records.push(record);
+        }
         let chain = Arc::new(Self {
             context: Mutex::new(context),
             banks,
             faucet,
-            ledger: RwLock::new(Ledger::default()),
+            ledger: RwLock::new(ledger),
+            folder: folder.map(std::sync::Mutex::new),
         });
         chain.tick().await;
-        chain
+        Ok(chain)
     }
 
     pub fn banks(&self) -> &BanksClient {
@@ -241,6 +306,27 @@ impl Chain {
             pre_balances,
             post_balances,
         };
+        if let Some(folder) = &self.folder {
+            let mut written = Vec::new();
+            for (index, key) in keys.iter().enumerate() {
+                if record.transaction.message.is_maybe_writable(index, None) {
+                    let account = self
+                        .banks
+                        .get_account(*key)
+                        .await
+                        .map_err(SendError::Banks)?;
+                    if !account.as_ref().is_some_and(|a| a.executable) {
+                        written.push((*key, account));
+                    }
+                }
+            }
+            let entry = Entry {
+                record: record.clone(),
+                accounts: written,
+            };
+            let mut folder = folder.lock().unwrap_or_else(|p| p.into_inner());
+            folder.append(&entry).map_err(SendError::Persist)?;
+        }
         let mut ledger = self.ledger.write().unwrap_or_else(|p| p.into_inner());
         ledger.known.extend(keys);
         let index = ledger.records.len();

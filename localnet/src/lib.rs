@@ -12,6 +12,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 pub mod chain;
+pub mod ledger_dir;
 pub mod rpc;
 pub mod runtime;
 
@@ -31,9 +32,17 @@ pub struct Localnet {
 }
 
 impl Localnet {
-    /// Starts the chain and serves JSON-RPC on `addr` (port 0 picks one).
+    /// Starts a fresh chain and serves JSON-RPC on `addr` (port 0 picks one).
     pub async fn start(addr: SocketAddr) -> std::io::Result<Self> {
-        let chain = Chain::start().await;
+        Self::start_with(addr, None).await
+    }
+
+    /// Starts the chain kept in `ledger` (`reset` empties it first), or a fresh one.
+    pub async fn start_with(
+        addr: SocketAddr,
+        ledger: Option<(&std::path::Path, bool)>,
+    ) -> std::io::Result<Self> {
+        let chain = Chain::start(ledger).await?;
         let listener = TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
         let cancel = CancellationToken::new();

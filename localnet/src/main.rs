@@ -20,6 +20,12 @@ struct Args {
     /// Where to write the faucet keypair (funds airdrops; a solana-keygen file).
     #[arg(long, default_value = "usd1-localnet-faucet.json")]
     faucet: PathBuf,
+    /// Keep accounts and transaction history in DIR, and resume from it on restart.
+    #[arg(long, value_name = "DIR")]
+    ledger: Option<PathBuf>,
+    /// Start the --ledger folder afresh.
+    #[arg(long, requires = "ledger")]
+    reset: bool,
 }
 
 #[tokio::main]
@@ -35,15 +41,19 @@ async fn main() -> ExitCode {
 
 async fn run(args: Args) -> anyhow::Result<()> {
     let addr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), args.port);
-    let localnet = Localnet::start(addr)
+    let ledger = args.ledger.as_deref().map(|dir| (dir, args.reset));
+    let localnet = Localnet::start_with(addr, ledger)
         .await
-        .with_context(|| format!("cannot listen on {addr}"))?;
+        .with_context(|| format!("cannot start on {addr}"))?;
     let faucet = serde_json::to_string(&localnet.chain.faucet().to_bytes().to_vec())?;
     std::fs::write(&args.faucet, faucet)
         .with_context(|| format!("cannot write {}", args.faucet.display()))?;
     println!("JSON-RPC URL: {}", localnet.url);
     println!("Faucet keypair: {}", args.faucet.display());
     println!("USD1 program: {}", usd1::ID);
+    if let Some(dir) = &args.ledger {
+        println!("Ledger: {}", dir.display());
+    }
     let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     tokio::select! {
         _ = terminate.recv() => eprintln!("SIGTERM: stopping"),

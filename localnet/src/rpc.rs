@@ -358,6 +358,9 @@ async fn call(chain: &Chain, method: &str, params: &[Value]) -> RpcResult {
                     }))),
                 }),
                 Err(SendError::Banks(error)) => Err(RpcError::internal(error)),
+                Err(SendError::Persist(error)) => Err(RpcError::internal(format!(
+                    "landed but not kept in the ledger folder: {error}"
+                ))),
             }
         }
         "simulateTransaction" => {

@@ -393,3 +393,80 @@ async fn the_oracle_attests_over_http_and_a_mint_above_it_is_refused() {
     }
     localnet.stop().await.unwrap();
 }
+
+#[tokio::test]
+async fn resumes_from_its_ledger_folder_after_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+    let start = |reset: bool| Localnet::start_with(addr, Some((dir.path(), reset)));
+
+    let localnet = start(false).await.unwrap();
+    let p = platform(&localnet).await;
+    let (mint, config) = (p.usd1.mint(), p.usd1.config_address());
+    let client =
+        RpcClient::new_with_commitment(localnet.url.clone(), CommitmentConfig::confirmed());
+    let signatures = client.get_signatures_for_address(&config).await.unwrap();
+    let config_before = client.get_account(&config).await.unwrap();
+    let faucet = localnet.chain.faucet().pubkey();
+    localnet.stop().await.unwrap();
+    // A crash mid-append leaves a torn entry; the restart drops it.
+    use std::io::Write;
+    let mut log = std::fs::OpenOptions::new()
+        .append(true)
+        .open(dir.path().join("transactions.log"))
+        .unwrap();
+    log.write_all(&[200, 0, 0, 0, 1, 2, 3]).unwrap();
+    drop(log);
+
+    let localnet = start(false).await.unwrap();
+    let client =
+        RpcClient::new_with_commitment(localnet.url.clone(), CommitmentConfig::confirmed());
+    assert_eq!(localnet.chain.faucet().pubkey(), faucet, "the same faucet");
+    assert_eq!(client.get_account(&config).await.unwrap(), config_before);
+    assert_eq!(
+        client.get_token_supply(&mint).await.unwrap().amount,
+        (400 * ONE).to_string()
+    );
+    let again = client.get_signatures_for_address(&config).await.unwrap();
+    assert_eq!(
+        again.iter().map(|s| &s.signature).collect::<Vec<_>>(),
+        signatures.iter().map(|s| &s.signature).collect::<Vec<_>>()
+    );
+    // The same platform carries on: a new handle over the new endpoint mints and audits clean.
+    let ledger = Arc::new(RpcLedger::new(
+        localnet.url.clone(),
+        CommitmentConfig::confirmed(),
+    ));
+    let payer = Arc::new(p.usd1.payer().insecure_clone());
+    let usd1 = usd1_client::Usd1::connect(ledger, payer, mint)
+        .await
+        .unwrap();
+    usd1.mint_to(&p.minter, &p.holder.pubkey(), 100 * ONE)
+        .await
+        .unwrap();
+    let history = usd1.ledger().history(&config).await.unwrap();
+    assert_eq!(history.len(), signatures.len() + 1);
+    assert!(usd1_client::audit::audit(&mint, &history)
+        .violations
+        .is_empty());
+    let airdrop = client
+        .request_airdrop(&Pubkey::new_unique(), 1_000_000_000)
+        .await
+        .unwrap();
+    assert!(client.confirm_transaction(&airdrop).await.unwrap());
+    localnet.stop().await.unwrap();
+
+    // --reset starts afresh.
+    let localnet = start(true).await.unwrap();
+    let client = RpcClient::new(localnet.url.clone());
+    assert!(
+        client.get_account(&config).await.is_err(),
+        "the config is gone"
+    );
+    assert!(client
+        .get_signatures_for_address(&config)
+        .await
+        .unwrap()
+        .is_empty());
+    localnet.stop().await.unwrap();
+}
