@@ -4,5 +4,6 @@ pub mod custodian;
 pub mod fixture;
 pub mod measure;
 pub mod platform;
+pub mod tour;
 
 pub use fixture::*;

@@ -1,0 +1,85 @@
+//! The `usd1-localnet` binary: it prints its URL and faucet, answers JSON-RPC
+//! (and "method not found" for what it does not serve), and exits 0 on
+//! SIGTERM and SIGINT.
+use std::io::{BufRead, BufReader, Read, Write};
+use std::process::{Command, Stdio};
+
+fn post(port: u16, body: &str) -> String {
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let request = format!(
+        "POST / HTTP/1.1\r\nhost: localhost\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    answer
+        .split("\r\n\r\n")
+        .nth(1)
+        .unwrap_or_default()
+        .to_string()
+}
+
+#[test]
+fn serves_json_rpc_and_stops_cleanly_on_a_signal() {
+    for signal in ["TERM", "INT"] {
+        let dir = tempfile::tempdir().unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let faucet = dir.path().join("faucet.json");
+        let mut child = Command::new(env!("CARGO_BIN_EXE_usd1-localnet"))
+            .args(["--port", &port.to_string(), "--ledger"])
+            .arg(dir.path().join("ledger"))
+            .arg("--faucet")
+            .arg(&faucet)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        assert_eq!(
+            lines.next().unwrap().unwrap(),
+            format!("JSON-RPC URL: http://127.0.0.1:{port}")
+        );
+        assert_eq!(
+            lines.next().unwrap().unwrap(),
+            format!("Faucet keypair: {}", faucet.display())
+        );
+        let key: Vec<u8> = serde_json::from_slice(&std::fs::read(&faucet).unwrap()).unwrap();
+        assert_eq!(key.len(), 64);
+
+        let health = post(port, r#"{"jsonrpc":"2.0","id":1,"method":"getHealth"}"#);
+        assert_eq!(health, r#"{"id":1,"jsonrpc":"2.0","result":"ok"}"#);
+        let unknown = post(
+            port,
+            r#"{"jsonrpc":"2.0","id":7,"method":"getNoSuchThing","params":[]}"#,
+        );
+        let unknown: serde_json::Value = serde_json::from_str(&unknown).unwrap();
+        assert_eq!(unknown["error"]["code"], -32601);
+        assert_eq!(unknown["error"]["message"], "Method not found");
+        assert_eq!(unknown["id"], 7);
+
+        let killed = Command::new("kill")
+            .arg(format!("-{signal}"))
+            .arg(child.id().to_string())
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        let status = child.wait().unwrap();
+        assert!(status.success(), "SIG{signal}: {status}");
+        let mut stderr = String::new();
+        child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut stderr)
+            .unwrap();
+        assert!(
+            stderr.contains(&format!("SIG{signal}: stopping")),
+            "{stderr}"
+        );
+    }
+}
