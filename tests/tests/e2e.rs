@@ -1,5 +1,7 @@
 //! End to end through the real binaries: `usd1-localnet` as its own process,
 //! `usd1` and `usd1-oracle` run over HTTP, outcomes checked on-chain.
+use std::sync::Arc;
+
 use usd1_tests::tour;
 
 #[tokio::test(flavor = "multi_thread")]
@@ -22,4 +24,168 @@ async fn the_platform_tour_runs_through_the_real_binaries() {
     );
     assert!(text.contains("usd1 audit:"), "{text}");
     assert!(text.ends_with("usd1-localnet stopped on SIGTERM"), "{text}");
+}
+
+/// `/health` of the oracle: (status, body), or None while it is not listening.
+fn health(port: u16) -> Option<(u16, String)> {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    stream
+        .write_all(b"GET /health HTTP/1.1\r\nhost: localhost\r\nconnection: close\r\n\r\n")
+        .ok()?;
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).ok()?;
+    let status = answer.split(' ').nth(1)?.parse().ok()?;
+    Some((status, answer))
+}
+
+fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !done() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_oracle_follows_its_source_and_survives_a_localnet_restart() {
+    use solana_commitment_config::CommitmentConfig;
+    use std::process::{Command, Stdio};
+    use usd1_client::{Ledger, Usd1};
+
+    let dir = tempfile::tempdir().unwrap();
+    let (ledger_dir, faucet) = (dir.path().join("ledger"), dir.path().join("faucet.json"));
+    let port = tour::free_port().unwrap();
+    let localnet = tour::LocalnetProcess::start(port, &ledger_dir, &faucet, true).unwrap();
+    let url = localnet.url.clone();
+    let cast = tour::Cast::new(dir.path()).unwrap();
+    tour::fund(&url, &cast).await.unwrap();
+    let run = |keypair: &std::path::Path, args: &[&str]| {
+        let run = tour::usd1(&url, keypair, args).unwrap();
+        assert!(run.success, "usd1 {}: {}", args.join(" "), run.stderr);
+    };
+    let mint_file = cast.mint.display().to_string();
+    run(
+        &cast.admin,
+        &[
+            "init",
+            "--decimals",
+            "6",
+            "--name",
+            "USD1",
+            "--symbol",
+            "USD1",
+            "--uri",
+            "https://example.com/usd1.json",
+            "--mint-keypair",
+            &mint_file,
+        ],
+    );
+    let mint = cast.pubkey(&cast.mint);
+    let attestors: Vec<String> = cast.attestors.iter().map(|p| cast.pubkey(p)).collect();
+    let mut args = vec!["attestors", "set", "--threshold", "2"];
+    args.extend(attestors.iter().map(String::as_str));
+    args.extend(["--mint", &mint]);
+    run(&cast.admin, &args);
+
+    let metrics_port = tour::free_port().unwrap();
+    let config = tour::oracle_files(&cast, &url, &mint, "1000000", metrics_port).unwrap();
+    let mut oracle = Command::new(tour::binary("usd1-oracle").unwrap())
+        .arg("--config")
+        .arg(&config)
+        .env("USD1_ORACLE_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(dir.path().join("oracle.log")).unwrap())
+        .spawn()
+        .unwrap();
+
+    let reader = Arc::new(usd1_client::rpc::RpcLedger::new(
+        url.clone(),
+        CommitmentConfig::confirmed(),
+    ));
+    let payer = Arc::new(solana_sdk::signature::Keypair::new());
+    let mint_key: solana_sdk::pubkey::Pubkey = mint.parse().unwrap();
+    let usd1 = Usd1::connect(reader.clone(), payer.clone(), mint_key)
+        .await
+        .unwrap();
+    let latest = |usd1: &Usd1<usd1_client::rpc::RpcLedger>| {
+        let usd1 = usd1.clone();
+        std::thread::spawn(move || {
+            tokio::runtime::Runtime::new()
+                .unwrap()
+                .block_on(async { usd1.config().await.map(|c| c.latest) })
+        })
+        .join()
+        .unwrap()
+    };
+    let custody = dir.path().join("custodian-a.json");
+    let write_reserve = |reserve: &str| {
+        let body = format!(
+            r#"{{"balance": "{reserve}", "as_of": {}}}"#,
+            tour::unix_now()
+        );
+        std::fs::write(&custody, body).unwrap();
+    };
+
+    // Several rounds while the source changes: each change is attested.
+    wait_for("seq 1", || latest(&usd1).is_ok_and(|l| l.seq >= 1));
+    wait_for("healthy", || {
+        health(metrics_port).is_some_and(|(s, _)| s == 200)
+    });
+    for (seq, reserve) in [(2u64, "1000100"), (3, "1000250.5")] {
+        write_reserve(reserve);
+        wait_for(&format!("seq {seq}"), || {
+            latest(&usd1).is_ok_and(|l| l.seq >= seq)
+        });
+    }
+    let attested = latest(&usd1).unwrap();
+    assert_eq!(
+        (attested.seq, attested.reserve_amount),
+        (3, 1_000_250_500_000)
+    );
+
+    // The localnet goes away: the oracle reports unhealthy, and says why.
+    assert!(localnet.stop().unwrap().success());
+    wait_for("the RPC-down alarm", || {
+        health(metrics_port)
+            .is_some_and(|(s, body)| s == 503 && body.contains("the chain could not be read"))
+    });
+    assert!(
+        oracle.try_wait().unwrap().is_none(),
+        "the oracle keeps running"
+    );
+
+    // It comes back on the same ledger folder and port: the history is there,
+    // the oracle recovers, and a new reserve is attested as seq 4.
+    let localnet = tour::LocalnetProcess::start(port, &ledger_dir, &faucet, false).unwrap();
+    let usd1 = Usd1::connect(reader.clone(), payer, mint_key)
+        .await
+        .unwrap();
+    assert_eq!(
+        latest(&usd1).unwrap().seq,
+        3,
+        "the restart resumed the attestations"
+    );
+    write_reserve("1000300");
+    wait_for("seq 4 after the restart", || {
+        latest(&usd1).is_ok_and(|l| l.seq >= 4)
+    });
+    wait_for("healthy again", || {
+        health(metrics_port).is_some_and(|(s, _)| s == 200)
+    });
+    assert_eq!(latest(&usd1).unwrap().reserve_amount, 1_000_300_000_000);
+    let history = reader.history(&usd1.config_address()).await.unwrap();
+    assert!(usd1_client::audit::audit(&mint_key, &history)
+        .violations
+        .is_empty());
+
+    tour::signal(oracle.id(), "TERM").unwrap();
+    assert!(
+        oracle.wait().unwrap().success(),
+        "the oracle exits 0 on SIGTERM"
+    );
+    assert!(localnet.stop().unwrap().success());
 }
