@@ -90,6 +90,8 @@ pub enum Command {
     Audit(commands::audit::Args),
     /// Pay many recipients from a CSV (recipient,amount[,memo]), resumably.
     Pay(commands::pay::Args),
+    /// Bring a mint to a bootstrap plan (initialize, roles, attestors, policy, disclosure, minters); re-runnable.
+    Bootstrap(commands::bootstrap::Args),
 }
 
 /// What every command works with: a ledger and the keypair that pays and signs.
@@ -150,6 +152,7 @@ pub async fn execute(ctx: &Context, command: Command) -> Result<Output> {
         Command::Attestations(args) => attestations::run(ctx, args).await,
         Command::Audit(args) => audit::run(ctx, args).await,
         Command::Pay(args) => pay::run(ctx, args).await,
+        Command::Bootstrap(args) => bootstrap::run(ctx, args).await,
     }
 }
 

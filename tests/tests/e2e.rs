@@ -189,3 +189,118 @@ async fn the_oracle_follows_its_source_and_survives_a_localnet_restart() {
     );
     assert!(localnet.stop().unwrap().success());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn usd1_pay_sends_a_thousand_rows_over_the_localnet() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = tour::free_port().unwrap();
+    let localnet = tour::LocalnetProcess::start(
+        port,
+        &dir.path().join("ledger"),
+        &dir.path().join("faucet.json"),
+        true,
+    )
+    .unwrap();
+    let url = localnet.url.clone();
+    let cast = tour::Cast::new(dir.path()).unwrap();
+    tour::fund(&url, &cast).await.unwrap();
+    let run = |keypair: &std::path::Path, args: &[&str]| {
+        let run = tour::usd1(&url, keypair, args).unwrap();
+        assert!(run.success, "usd1 {}: {}", args.join(" "), run.stderr);
+        run.stdout
+    };
+    let mint_file = cast.mint.display().to_string();
+    run(
+        &cast.admin,
+        &[
+            "init",
+            "--decimals",
+            "6",
+            "--name",
+            "USD1",
+            "--symbol",
+            "USD1",
+            "--uri",
+            "https://example.com/usd1.json",
+            "--mint-keypair",
+            &mint_file,
+        ],
+    );
+    let mint = cast.pubkey(&cast.mint);
+    let attestors: Vec<String> = cast.attestors.iter().map(|p| cast.pubkey(p)).collect();
+    let mut args = vec!["attestors", "set", "--threshold", "2"];
+    args.extend(attestors.iter().map(String::as_str));
+    args.extend(["--mint", &mint]);
+    run(&cast.admin, &args);
+    run(
+        &cast.admin,
+        &[
+            "minter",
+            "set",
+            &cast.pubkey(&cast.minter),
+            "--allowance",
+            "100000",
+            "--mint",
+            &mint,
+        ],
+    );
+    let config =
+        tour::oracle_files(&cast, &url, &mint, "100000", tour::free_port().unwrap()).unwrap();
+    assert_eq!(tour::oracle_once(&config).unwrap(), 0);
+    let holder = cast.pubkey(&cast.holder);
+    run(
+        &cast.minter,
+        &["mint", "60000", "--to", &holder, "--mint", &mint],
+    );
+
+    let mut csv = String::from("recipient,amount,memo\n");
+    let recipients: Vec<String> = (0..1_000)
+        .map(|_| solana_sdk::pubkey::Pubkey::new_unique().to_string())
+        .collect();
+    for (i, recipient) in recipients.iter().enumerate() {
+        csv.push_str(&format!("{recipient},{}.5,invoice {i}\n", i % 50 + 1));
+    }
+    let file = dir.path().join("payroll.csv");
+    std::fs::write(&file, csv).unwrap();
+    let started = std::time::Instant::now();
+    let out = run(
+        &cast.holder,
+        &[
+            "pay",
+            &file.display().to_string(),
+            "--mint",
+            &mint,
+            "--output",
+            "json",
+        ],
+    );
+    eprintln!(
+        "usd1 pay, 1,000 rows over the localnet: {:?}",
+        started.elapsed()
+    );
+    let out: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(out["paid"], 1_000, "{out}");
+    // Sum of (i % 50 + 1.5) over 1,000 rows = 20 × (1 + … + 50) + 500 = 26,000.
+    let balance = run(&cast.holder, &["balance", "--mint", &mint]);
+    assert_eq!(balance, "34000");
+    for recipient in [&recipients[0], &recipients[999]] {
+        let got = run(&cast.admin, &["balance", recipient, "--mint", &mint]);
+        assert!(got == "1.5" || got == "50.5", "{recipient}: {got}");
+    }
+    // A re-run pays nothing twice.
+    let again: serde_json::Value = serde_json::from_str(&run(
+        &cast.holder,
+        &[
+            "pay",
+            &file.display().to_string(),
+            "--mint",
+            &mint,
+            "--output",
+            "json",
+        ],
+    ))
+    .unwrap();
+    assert_eq!(again["paid"], 0, "{again}");
+    assert_eq!(run(&cast.holder, &["balance", "--mint", &mint]), "34000");
+    assert!(localnet.stop().unwrap().success());
+}
