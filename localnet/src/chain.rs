@@ -364,6 +364,12 @@ impl Chain {
         self.send(tx.into(), true).await
     }
 
+    /// Transactions that landed without error since genesis.
+    pub fn transaction_count(&self) -> u64 {
+        let ledger = self.ledger.read().unwrap_or_else(|p| p.into_inner());
+        ledger.records.iter().filter(|r| r.err.is_none()).count() as u64
+    }
+
     pub fn record(&self, signature: &Signature) -> Option<Record> {
         let ledger = self.ledger.read().unwrap_or_else(|p| p.into_inner());
         ledger

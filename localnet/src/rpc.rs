@@ -161,13 +161,13 @@ async fn call(chain: &Chain, method: &str, params: &[Value]) -> RpcResult {
         "getEpochInfo" => {
             let schedule: EpochSchedule = banks.get_sysvar().await.map_err(banks_error)?;
             let (epoch, slot_index) = schedule.get_epoch_and_slot_index(slot);
-            Ok(json!({
-                "absoluteSlot": slot,
-                "blockHeight": block_height(chain).await?,
-                "epoch": epoch,
-                "slotIndex": slot_index,
-                "slotsInEpoch": schedule.get_slots_in_epoch(epoch),
-                "transactionCount": null,
+            Ok(json!(solana_sdk::epoch_info::EpochInfo {
+                epoch,
+                slot_index,
+                slots_in_epoch: schedule.get_slots_in_epoch(epoch),
+                absolute_slot: slot,
+                block_height: block_height(chain).await?,
+                transaction_count: Some(chain.transaction_count()),
             }))
         }
         "getLatestBlockhash" => {

@@ -83,3 +83,87 @@ fn serves_json_rpc_and_stops_cleanly_on_a_signal() {
         );
     }
 }
+
+#[test]
+fn a_kill_9_keeps_every_transaction_it_confirmed() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let start = || {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_usd1-localnet"))
+            .args(["--port", &port.to_string(), "--ledger"])
+            .arg(dir.path().join("ledger"))
+            .arg("--faucet")
+            .arg(dir.path().join("faucet.json"))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        assert!(lines.next().unwrap().unwrap().starts_with("JSON-RPC URL"));
+        std::thread::spawn(move || lines.for_each(drop));
+        child
+    };
+    let address = solana_sdk::pubkey::Pubkey::new_unique().to_string();
+    let balance = || {
+        let answer = post(
+            port,
+            &format!(r#"{{"jsonrpc":"2.0","id":1,"method":"getBalance","params":["{address}"]}}"#),
+        );
+        serde_json::from_str::<serde_json::Value>(&answer).unwrap()["result"]["value"]
+            .as_u64()
+            .unwrap()
+    };
+
+    let mut child = start();
+    let before = balance();
+    let airdrop = post(
+        port,
+        &format!(
+            r#"{{"jsonrpc":"2.0","id":1,"method":"requestAirdrop","params":["{address}", 5000000000]}}"#
+        ),
+    );
+    let signature = serde_json::from_str::<serde_json::Value>(&airdrop).unwrap()["result"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(balance(), before + 5_000_000_000);
+    // No goodbye: the process is killed outright.
+    assert!(Command::new("kill")
+        .args(["-9", &child.id().to_string()])
+        .status()
+        .unwrap()
+        .success());
+    let _ = child.wait();
+
+    let mut child = start();
+    assert_eq!(
+        balance(),
+        before + 5_000_000_000,
+        "the confirmed airdrop survived kill -9"
+    );
+    let statuses = post(
+        port,
+        &format!(
+            r#"{{"jsonrpc":"2.0","id":1,"method":"getSignatureStatuses","params":[["{signature}"]]}}"#
+        ),
+    );
+    let statuses: serde_json::Value = serde_json::from_str(&statuses).unwrap();
+    assert_eq!(
+        statuses["result"]["value"][0]["err"],
+        serde_json::Value::Null
+    );
+    assert!(
+        statuses["result"]["value"][0]["slot"].is_u64(),
+        "{statuses}"
+    );
+    assert!(Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap()
+        .success());
+    assert!(child.wait().unwrap().success());
+}

@@ -113,6 +113,59 @@ async fn main() -> Result<()> {
     }
     summary("source change -> confirmed attestation, one round", direct);
 
+    // The same over JSON-RPC to a localnet (its clock is the wall clock, and
+    // each attestation needs a newer as_of: at most 60 s ahead, so 20 rounds).
+    {
+        let localnet = usd1_tests::platform::localnet().await;
+        let p = usd1_tests::platform::Platform::new(&localnet, 1_000 * ONE, ONE).await;
+        let rpc_export = dir.path().join("custodian-rpc.json");
+        let rpc_oracle = Oracle::new(
+            p.usd1.ledger().clone(),
+            Setup {
+                payer: Arc::new(p.usd1.payer().insecure_clone()),
+                mint: p.usd1.mint(),
+                attestors: p
+                    .attestors
+                    .iter()
+                    .map(|k| Arc::new(k.insecure_clone()))
+                    .collect(),
+                sources: vec![SourceConfig::File(FileSourceConfig {
+                    name: "custodian".into(),
+                    path: rpc_export.clone(),
+                    format: None,
+                    amount: Some("/balance".into()),
+                    as_of: None,
+                    max_age_secs: 3_600,
+                })
+                .build()?],
+                store: ReportStore::open(&dir.path().join("reports-rpc"))?,
+                round: RoundSettings::default(),
+                alarms: Alarms::default(),
+            },
+        );
+        let mut over_rpc = Vec::new();
+        let mut rpc_reserve = 1_000 * ONE;
+        for _ in 0..changes.min(20) {
+            rpc_reserve += ONE;
+            let started = Instant::now();
+            let body = format!(
+                r#"{{"balance": "{}", "as_of": {}}}"#,
+                format_amount(rpc_reserve, DECIMALS),
+                usd1_tests::tour::unix_now()
+            );
+            std::fs::write(&rpc_export, body)?;
+            match rpc_oracle.run_round(RoundOptions::default(), &cancel).await {
+                Ok(Outcome::Attested { .. }) => over_rpc.push(started.elapsed()),
+                other => bail!("expected an attestation over RPC, got {other:?}"),
+            }
+        }
+        summary(
+            "source change -> confirmed attestation, one round over JSON-RPC to the localnet",
+            over_rpc,
+        );
+        localnet.stop().await?;
+    }
+
     let interval = Duration::from_secs(1);
     let daemon = {
         let (oracle, cancel) = (oracle.clone(), cancel.clone());

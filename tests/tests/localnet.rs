@@ -60,6 +60,10 @@ async fn serves_every_method_as_the_bank_sees_it() {
     assert!((height_before + 1..=height_after + 1).contains(&height));
     let epoch = client.get_epoch_info().await.unwrap();
     assert!(epoch.absolute_slot >= slot && epoch.slots_in_epoch > 0);
+    assert!(
+        epoch.transaction_count.unwrap() >= 6,
+        "airdrop, init, attestors, minter, attest, mint"
+    );
     tokio::time::sleep(usd1_localnet::SLOT_TIME * 3).await;
     assert!(client.get_slot().await.unwrap() > slot, "slots advance");
 
