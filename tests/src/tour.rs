@@ -278,48 +278,84 @@ pub fn oracle_once(config: &Path) -> Result<i32> {
     Ok(output.status.code().unwrap_or(-1))
 }
 
-/// Runs the whole tour against a fresh localnet; `say` prints each step.
-pub async fn run(dir: &Path, say: &dyn Fn(&str)) -> Result<()> {
-    std::fs::create_dir_all(dir)?;
-    let port = free_port()?;
-    let localnet =
-        LocalnetProcess::start(port, &dir.join("ledger"), &dir.join("faucet.json"), true)?;
-    let url = localnet.url.clone();
-    say(&format!("usd1-localnet is serving JSON-RPC at {url}"));
-    let cast = Cast::new(dir)?;
-    fund(&url, &cast).await?;
-    say("funded the issuer's keys, the oracle payer and a holder from the faucet (requestAirdrop)");
+/// A fresh `usd1-localnet` process with the cast funded and a mint
+/// initialized through `usd1`, with 2-of-3 attestors: where the tour and the
+/// end-to-end tests start.
+pub struct Stage {
+    pub localnet: LocalnetProcess,
+    pub url: String,
+    pub cast: Cast,
+    pub mint: String,
+}
 
-    let step = |keypair: &Path, args: &[&str]| -> Result<String> {
-        let run = usd1(&url, keypair, args)?;
+impl Stage {
+    pub async fn open(dir: &Path, say: &dyn Fn(&str)) -> Result<Self> {
+        std::fs::create_dir_all(dir)?;
+        let port = free_port()?;
+        let localnet =
+            LocalnetProcess::start(port, &dir.join("ledger"), &dir.join("faucet.json"), true)?;
+        let url = localnet.url.clone();
+        say(&format!("usd1-localnet is serving JSON-RPC at {url}"));
+        let cast = Cast::new(dir)?;
+        fund(&url, &cast).await?;
+        say("funded the issuer's keys, the oracle payer and a holder from the faucet (requestAirdrop)");
+        let mut stage = Self {
+            localnet,
+            url,
+            cast,
+            mint: String::new(),
+        };
+        let mint_file = stage.cast.mint.display().to_string();
+        let out = stage.usd1(
+            &stage.cast.admin,
+            &[
+                "init",
+                "--decimals",
+                "6",
+                "--name",
+                "USD1",
+                "--symbol",
+                "USD1",
+                "--uri",
+                "https://example.com/usd1.json",
+                "--mint-keypair",
+                &mint_file,
+            ],
+        )?;
+        say(&format!(
+            "usd1 init → {}",
+            out.lines().next().unwrap_or_default()
+        ));
+        stage.mint = stage.cast.pubkey(&stage.cast.mint);
+        let attestor_keys: Vec<String> = stage
+            .cast
+            .attestors
+            .iter()
+            .map(|p| stage.cast.pubkey(p))
+            .collect();
+        let mut args = vec!["attestors", "set", "--threshold", "2"];
+        args.extend(attestor_keys.iter().map(String::as_str));
+        args.extend(["--mint", &stage.mint]);
+        stage.usd1(&stage.cast.admin, &args)?;
+        Ok(stage)
+    }
+
+    /// Runs `usd1` with `keypair` paying; its output, or why it failed.
+    pub fn usd1(&self, keypair: &Path, args: &[&str]) -> Result<String> {
+        let run = usd1(&self.url, keypair, args)?;
         if !run.success {
             bail!("usd1 {} failed: {}", args.join(" "), run.stderr);
         }
         Ok(run.stdout)
-    };
-    let mint_file = cast.mint.display().to_string();
-    let out = step(
-        &cast.admin,
-        &[
-            "init",
-            "--decimals",
-            "6",
-            "--name",
-            "USD1",
-            "--symbol",
-            "USD1",
-            "--uri",
-            "https://example.com/usd1.json",
-            "--mint-keypair",
-            &mint_file,
-        ],
-    )?;
-    let mint = cast.pubkey(&cast.mint);
-    let m = mint.as_str();
-    say(&format!(
-        "usd1 init → {}",
-        out.lines().next().unwrap_or_default()
-    ));
+    }
+}
+
+/// Runs the whole tour against a fresh localnet; `say` prints each step.
+pub async fn run(dir: &Path, say: &dyn Fn(&str)) -> Result<()> {
+    let stage = Stage::open(dir, say).await?;
+    let (url, cast) = (stage.url.clone(), &stage.cast);
+    let m = stage.mint.as_str();
+    let step = |keypair: &Path, args: &[&str]| stage.usd1(keypair, args);
     step(
         &cast.admin,
         &[
@@ -342,11 +378,6 @@ pub async fn run(dir: &Path, say: &dyn Fn(&str)) -> Result<()> {
             m,
         ],
     )?;
-    let attestor_keys: Vec<String> = cast.attestors.iter().map(|p| cast.pubkey(p)).collect();
-    let mut args = vec!["attestors", "set", "--threshold", "2"];
-    args.extend(attestor_keys.iter().map(String::as_str));
-    args.extend(["--mint", m]);
-    step(&cast.admin, &args)?;
     step(
         &cast.admin,
         &[
@@ -387,7 +418,7 @@ pub async fn run(dir: &Path, say: &dyn Fn(&str)) -> Result<()> {
     say("usd1 role/attestors/minter/disclosure: freezer and treasurer named, 2-of-3 attestors, a minter with 5,000,000 allowance, terms published");
 
     let metrics_port = free_port()?;
-    let config = oracle_files(&cast, &url, m, "1000000.00", metrics_port)?;
+    let config = oracle_files(cast, &url, m, "1000000.00", metrics_port)?;
     let code = oracle_once(&config)?;
     ensure!(code == 0, "usd1-oracle --once exited {code}");
     say("usd1-oracle --once read custodian-a.json (1,000,000.00) and attested it on-chain (seq 1)");
@@ -473,7 +504,7 @@ pub async fn run(dir: &Path, say: &dyn Fn(&str)) -> Result<()> {
         audit.lines().next().unwrap_or_default()
     ));
 
-    let exit = localnet.stop()?;
+    let exit = stage.localnet.stop()?;
     ensure!(exit.success(), "usd1-localnet exited {exit}");
     say("usd1-localnet stopped on SIGTERM");
     Ok(())

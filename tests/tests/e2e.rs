@@ -58,38 +58,9 @@ async fn the_oracle_follows_its_source_and_survives_a_localnet_restart() {
 
     let dir = tempfile::tempdir().unwrap();
     let (ledger_dir, faucet) = (dir.path().join("ledger"), dir.path().join("faucet.json"));
-    let port = tour::free_port().unwrap();
-    let localnet = tour::LocalnetProcess::start(port, &ledger_dir, &faucet, true).unwrap();
-    let url = localnet.url.clone();
-    let cast = tour::Cast::new(dir.path()).unwrap();
-    tour::fund(&url, &cast).await.unwrap();
-    let run = |keypair: &std::path::Path, args: &[&str]| {
-        let run = tour::usd1(&url, keypair, args).unwrap();
-        assert!(run.success, "usd1 {}: {}", args.join(" "), run.stderr);
-    };
-    let mint_file = cast.mint.display().to_string();
-    run(
-        &cast.admin,
-        &[
-            "init",
-            "--decimals",
-            "6",
-            "--name",
-            "USD1",
-            "--symbol",
-            "USD1",
-            "--uri",
-            "https://example.com/usd1.json",
-            "--mint-keypair",
-            &mint_file,
-        ],
-    );
-    let mint = cast.pubkey(&cast.mint);
-    let attestors: Vec<String> = cast.attestors.iter().map(|p| cast.pubkey(p)).collect();
-    let mut args = vec!["attestors", "set", "--threshold", "2"];
-    args.extend(attestors.iter().map(String::as_str));
-    args.extend(["--mint", &mint]);
-    run(&cast.admin, &args);
+    let stage = tour::Stage::open(dir.path(), &|_| {}).await.unwrap();
+    let (port, url, mint) = (stage.localnet.port, stage.url.clone(), stage.mint.clone());
+    let tour::Stage { localnet, cast, .. } = stage;
 
     let metrics_port = tour::free_port().unwrap();
     let config = tour::oracle_files(&cast, &url, &mint, "1000000", metrics_port).unwrap();
@@ -193,45 +164,9 @@ async fn the_oracle_follows_its_source_and_survives_a_localnet_restart() {
 #[tokio::test(flavor = "multi_thread")]
 async fn usd1_pay_sends_a_thousand_rows_over_the_localnet() {
     let dir = tempfile::tempdir().unwrap();
-    let port = tour::free_port().unwrap();
-    let localnet = tour::LocalnetProcess::start(
-        port,
-        &dir.path().join("ledger"),
-        &dir.path().join("faucet.json"),
-        true,
-    )
-    .unwrap();
-    let url = localnet.url.clone();
-    let cast = tour::Cast::new(dir.path()).unwrap();
-    tour::fund(&url, &cast).await.unwrap();
-    let run = |keypair: &std::path::Path, args: &[&str]| {
-        let run = tour::usd1(&url, keypair, args).unwrap();
-        assert!(run.success, "usd1 {}: {}", args.join(" "), run.stderr);
-        run.stdout
-    };
-    let mint_file = cast.mint.display().to_string();
-    run(
-        &cast.admin,
-        &[
-            "init",
-            "--decimals",
-            "6",
-            "--name",
-            "USD1",
-            "--symbol",
-            "USD1",
-            "--uri",
-            "https://example.com/usd1.json",
-            "--mint-keypair",
-            &mint_file,
-        ],
-    );
-    let mint = cast.pubkey(&cast.mint);
-    let attestors: Vec<String> = cast.attestors.iter().map(|p| cast.pubkey(p)).collect();
-    let mut args = vec!["attestors", "set", "--threshold", "2"];
-    args.extend(attestors.iter().map(String::as_str));
-    args.extend(["--mint", &mint]);
-    run(&cast.admin, &args);
+    let stage = tour::Stage::open(dir.path(), &|_| {}).await.unwrap();
+    let (url, cast, mint) = (stage.url.clone(), &stage.cast, stage.mint.clone());
+    let run = |keypair: &std::path::Path, args: &[&str]| stage.usd1(keypair, args).unwrap();
     run(
         &cast.admin,
         &[
@@ -245,7 +180,7 @@ async fn usd1_pay_sends_a_thousand_rows_over_the_localnet() {
         ],
     );
     let config =
-        tour::oracle_files(&cast, &url, &mint, "100000", tour::free_port().unwrap()).unwrap();
+        tour::oracle_files(cast, &url, &mint, "100000", tour::free_port().unwrap()).unwrap();
     assert_eq!(tour::oracle_once(&config).unwrap(), 0);
     let holder = cast.pubkey(&cast.holder);
     run(
@@ -302,5 +237,5 @@ async fn usd1_pay_sends_a_thousand_rows_over_the_localnet() {
     .unwrap();
     assert_eq!(again["paid"], 0, "{again}");
     assert_eq!(run(&cast.holder, &["balance", "--mint", &mint]), "34000");
-    assert!(localnet.stop().unwrap().success());
+    assert!(stage.localnet.stop().unwrap().success());
 }
