@@ -75,6 +75,8 @@ pub struct Chain {
     faucet: Keypair,
     ledger: RwLock<Ledger>,
     folder: Option<std::sync::Mutex<LedgerDir>>,
+    /// Set by every RPC call; the ticker makes a slot only when it is set.
+    active: std::sync::atomic::AtomicBool,
 }
 
 fn wall_clock() -> i64 {
@@ -150,9 +152,22 @@ impl Chain {
             faucet,
             ledger: RwLock::new(ledger),
             folder: folder.map(std::sync::Mutex::new),
+            active: std::sync::atomic::AtomicBool::new(false),
         });
         chain.tick().await;
         Ok(chain)
+    }
+
+    /// Notes that someone is using the chain.
+    pub fn touch(&self) {
+        self.active
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Whether anyone used the chain since the last call.
+    pub fn take_activity(&self) -> bool {
+        self.active
+            .swap(false, std::sync::atomic::Ordering::Relaxed)
     }
 
     pub fn banks(&self) -> &BanksClient {

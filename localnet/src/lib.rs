@@ -18,7 +18,8 @@ pub mod runtime;
 
 pub use chain::Chain;
 
-/// How often the chain moves to a new slot (a validator's slot time).
+/// How often the chain moves to a new slot (a validator's slot time) while
+/// it is being used.
 pub const SLOT_TIME: Duration = Duration::from_millis(400);
 
 /// A running localnet: its URL, its chain, and a way to stop it.
@@ -52,7 +53,12 @@ impl Localnet {
                 loop {
                     tokio::select! {
                         _ = cancel.cancelled() => return,
-                        _ = tokio::time::sleep(SLOT_TIME) => chain.tick().await,
+                        // An idle chain stands still: the bank keeps every
+                        // slot's storage (nothing cleans it as a validator
+                        // would), so slots are only made while someone calls.
+                        _ = tokio::time::sleep(SLOT_TIME) => if chain.take_activity() {
+                            chain.tick().await
+                        },
                     }
                 }
             })

@@ -138,6 +138,7 @@ pub const METHODS: &[&str] = &[
 ];
 
 async fn call(chain: &Chain, method: &str, params: &[Value]) -> RpcResult {
+    chain.touch();
     let banks = chain.banks();
     let slot = chain.slot().await;
     let context = |value: Value| {
