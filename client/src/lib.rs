@@ -45,3 +45,8 @@ pub const TOKEN_2022_PROGRAM_ID: solana_sdk::pubkey::Pubkey = anchor_spl::token_
 pub fn sha256(bytes: &[u8]) -> [u8; 32] {
     <sha2::Sha256 as sha2::Digest>::digest(bytes).into()
 }
+
+/// Lower-case hex: how hashes and digests are shown to people.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

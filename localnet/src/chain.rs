@@ -11,6 +11,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use solana_banks_client::{BanksClient, BanksClientError};
 use solana_program_test::ProgramTestContext;
 use solana_sdk::account::Account;
+use solana_sdk::message::{Message, VersionedMessage};
 use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::{Keypair, Signature, Signer};
 use solana_sdk::sysvar::clock::Clock;
@@ -262,15 +263,7 @@ impl Chain {
         let keys = transaction.message.static_account_keys().to_vec();
         let fee = self
             .banks
-            .get_fee_for_message(match &transaction.message {
-                solana_sdk::message::VersionedMessage::Legacy(m) => m.clone(),
-                other => solana_sdk::message::Message {
-                    header: *other.header(),
-                    account_keys: keys.clone(),
-                    recent_blockhash: *other.recent_blockhash(),
-                    instructions: other.instructions().to_vec(),
-                },
-            })
+            .get_fee_for_message(legacy_message(&transaction.message))
             .await
             .map_err(SendError::Banks)?;
         let pre_balances = self.balances(&keys).await.map_err(SendError::Banks)?;
@@ -423,5 +416,18 @@ impl Chain {
             }
         }
         Ok(accounts)
+    }
+}
+
+/// The legacy form of a message (its static keys), which BanksClient prices.
+pub fn legacy_message(message: &VersionedMessage) -> Message {
+    match message {
+        VersionedMessage::Legacy(m) => m.clone(),
+        other => Message {
+            header: *other.header(),
+            account_keys: other.static_account_keys().to_vec(),
+            recent_blockhash: *other.recent_blockhash(),
+            instructions: other.instructions().to_vec(),
+        },
     }
 }

@@ -32,7 +32,10 @@ use solana_transaction_status_client_types::{
     UiMessage, UiRawMessage, UiTransaction, UiTransactionStatusMeta,
 };
 
-use crate::chain::{Chain, Record, SendError, Simulated};
+use usd1_client::accounts::{decode_mint, decode_token_account};
+use usd1_client::{format_amount, TOKEN_2022_PROGRAM_ID, TOKEN_PROGRAM_ID};
+
+use crate::chain::{legacy_message, Chain, Record, SendError, Simulated};
 
 /// How many blocks a blockhash stays usable for, as on a validator.
 const MAX_PROCESSING_AGE: u64 = 150;
@@ -272,10 +275,10 @@ async fn call(chain: &Chain, method: &str, params: &[Value]) -> RpcResult {
                 .await
                 .map_err(banks_error)?
                 .ok_or_else(|| RpcError::invalid_params("Invalid param: could not find account"))?;
-            let (mint, _, amount) = token_account_fields(&account)
-                .ok_or_else(|| RpcError::invalid_params("Invalid param: not a Token account"))?;
-            let decimals = mint_decimals(chain, &mint).await?;
-            Ok(context(json!(token_amount(amount, decimals))))
+            let token = decode_token_account(&address, &account.data)
+                .map_err(|_| RpcError::invalid_params("Invalid param: not a Token account"))?;
+            let decimals = mint_decimals(chain, &token.mint).await?;
+            Ok(context(json!(token_amount(token.amount, decimals))))
         }
         "getTokenSupply" => {
             let mint = pubkey_param(params, 0)?;
@@ -284,9 +287,9 @@ async fn call(chain: &Chain, method: &str, params: &[Value]) -> RpcResult {
                 .await
                 .map_err(banks_error)?
                 .ok_or_else(|| RpcError::invalid_params("Invalid param: could not find account"))?;
-            let (supply, decimals) = mint_fields(&account)
-                .ok_or_else(|| RpcError::invalid_params("Invalid param: not a Token mint"))?;
-            Ok(context(json!(token_amount(supply, decimals))))
+            let info = decode_mint(&mint, &account.data)
+                .map_err(|_| RpcError::invalid_params("Invalid param: not a Token mint"))?;
+            Ok(context(json!(token_amount(info.supply, info.decimals))))
         }
         "getTokenAccountsByOwner" => {
             let owner = pubkey_param(params, 0)?;
@@ -307,7 +310,7 @@ async fn call(chain: &Chain, method: &str, params: &[Value]) -> RpcResult {
                 ));
             }
             let (encoding, slice) = encoding_of(params.get(2))?;
-            let token_programs = [anchor_spl_ids::TOKEN, anchor_spl_ids::TOKEN_2022];
+            let token_programs = [TOKEN_PROGRAM_ID, TOKEN_2022_PROGRAM_ID];
             let accounts: Vec<RpcKeyedAccount> = chain
                 .known_accounts()
                 .await
@@ -316,12 +319,14 @@ async fn call(chain: &Chain, method: &str, params: &[Value]) -> RpcResult {
                 .filter(|(_, a)| {
                     token_programs.contains(&a.owner) && program_filter.is_none_or(|p| p == a.owner)
                 })
-                .filter(|(_, a)| match token_account_fields(a) {
-                    Some((mint, account_owner, _)) => {
-                        account_owner == owner && mint_filter.is_none_or(|m| m == mint)
-                    }
-                    None => false,
-                })
+                .filter(
+                    |(address, a)| match decode_token_account(address, &a.data) {
+                        Ok(token) => {
+                            token.owner == owner && mint_filter.is_none_or(|m| m == token.mint)
+                        }
+                        Err(_) => false,
+                    },
+                )
                 .map(|(address, a)| RpcKeyedAccount {
                     pubkey: address.to_string(),
                     account: encode(&address, &a, encoding, slice),
@@ -489,13 +494,6 @@ async fn call(chain: &Chain, method: &str, params: &[Value]) -> RpcResult {
     }
 }
 
-mod anchor_spl_ids {
-    use solana_sdk::pubkey::Pubkey;
-    pub const TOKEN: Pubkey = solana_sdk::pubkey!("TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA");
-    pub const TOKEN_2022: Pubkey =
-        solana_sdk::pubkey!("TokenzQdBNbLqP5VEhdkAS6EPFLC1PHnBqCXEpPxuEb");
-}
-
 async fn block_height(chain: &Chain) -> Result<u64, RpcError> {
     chain
         .banks()
@@ -503,18 +501,6 @@ async fn block_height(chain: &Chain) -> Result<u64, RpcError> {
         .await
         .map(|h| h.saturating_add(1))
         .map_err(RpcError::internal)
-}
-
-fn legacy_message(message: &VersionedMessage) -> Message {
-    match message {
-        VersionedMessage::Legacy(m) => m.clone(),
-        other => Message {
-            header: *other.header(),
-            account_keys: other.static_account_keys().to_vec(),
-            recent_blockhash: *other.recent_blockhash(),
-            instructions: other.instructions().to_vec(),
-        },
-    }
 }
 
 fn str_param(params: &[Value], index: usize) -> Result<&str, RpcError> {
@@ -608,38 +594,6 @@ fn allows(filter: &RpcFilterType, data: &[u8]) -> bool {
     }
 }
 
-/// Token-2022 puts an account-type byte after the 165-byte base layout.
-const ACCOUNT_TYPE_OFFSET: usize = 165;
-
-fn is_mint(data: &[u8]) -> bool {
-    data.len() == 82 || (data.len() > ACCOUNT_TYPE_OFFSET && data[ACCOUNT_TYPE_OFFSET] == 1)
-}
-
-fn is_token_account(data: &[u8]) -> bool {
-    data.len() == ACCOUNT_TYPE_OFFSET
-        || (data.len() > ACCOUNT_TYPE_OFFSET && data[ACCOUNT_TYPE_OFFSET] == 2)
-}
-
-/// (mint, owner, amount) of a token account under either token program.
-fn token_account_fields(account: &Account) -> Option<(Pubkey, Pubkey, u64)> {
-    if !is_token_account(&account.data) {
-        return None;
-    }
-    let mint = Pubkey::try_from(&account.data[0..32]).ok()?;
-    let owner = Pubkey::try_from(&account.data[32..64]).ok()?;
-    let amount = u64::from_le_bytes(account.data[64..72].try_into().ok()?);
-    Some((mint, owner, amount))
-}
-
-/// (supply, decimals) of a mint under either token program.
-fn mint_fields(account: &Account) -> Option<(u64, u8)> {
-    if !is_mint(&account.data) {
-        return None;
-    }
-    let supply = u64::from_le_bytes(account.data[36..44].try_into().ok()?);
-    Some((supply, *account.data.get(44)?))
-}
-
 async fn mint_decimals(chain: &Chain, mint: &Pubkey) -> Result<u8, RpcError> {
     let account = chain
         .banks()
@@ -647,26 +601,17 @@ async fn mint_decimals(chain: &Chain, mint: &Pubkey) -> Result<u8, RpcError> {
         .await
         .map_err(RpcError::internal)?
         .ok_or_else(|| RpcError::invalid_params("mint not found"))?;
-    mint_fields(&account)
-        .map(|(_, d)| d)
-        .ok_or_else(|| RpcError::invalid_params("not a mint"))
+    decode_mint(mint, &account.data)
+        .map(|info| info.decimals)
+        .map_err(|_| RpcError::invalid_params("not a mint"))
 }
 
 fn token_amount(amount: u64, decimals: u8) -> UiTokenAmount {
-    let scale = 10u64.pow(u32::from(decimals));
-    let whole = amount / scale;
-    let fraction = amount % scale;
-    let ui_amount_string = if decimals == 0 || fraction == 0 {
-        whole.to_string()
-    } else {
-        let digits = format!("{fraction:0width$}", width = usize::from(decimals));
-        format!("{whole}.{}", digits.trim_end_matches('0'))
-    };
     UiTokenAmount {
-        ui_amount: Some(amount as f64 / scale as f64),
+        ui_amount: Some(amount as f64 / 10f64.powi(i32::from(decimals))),
         decimals,
         amount: amount.to_string(),
-        ui_amount_string,
+        ui_amount_string: format_amount(amount, decimals),
     }
 }
 

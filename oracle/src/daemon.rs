@@ -10,13 +10,13 @@ use solana_sdk::signature::{Keypair, Signature, Signer};
 use thiserror::Error;
 use tokio::sync::OnceCell;
 use tokio_util::sync::CancellationToken;
-use usd1_client::{attestation, format_amount, ClientError, Failure, Ledger, Usd1};
+use usd1_client::{attestation, format_amount, hex, ClientError, Failure, Ledger, Usd1};
 
 use crate::config::{Alarms, Config, RoundSettings};
 use crate::metrics::{Metrics, Observation};
 use crate::report::{Report, ReportStore};
 use crate::sources::{Source, SourceError};
-use crate::submit::{self, hex, Resolution, ResolveError, Retry, SubmitError};
+use crate::submit::{self, Resolution, ResolveError, Retry, SubmitError};
 
 /// How long a round already in flight may take to finish after a shutdown signal.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(15);

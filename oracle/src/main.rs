@@ -8,10 +8,9 @@ use anyhow::Context;
 use clap::{Parser, ValueEnum};
 use tokio_util::sync::CancellationToken;
 use usd1_client::rpc::RpcLedger;
-use usd1_client::Ledger;
+use usd1_client::{hex, Ledger};
 use usd1_oracle::daemon::{Oracle, Outcome, RoundOptions};
 use usd1_oracle::failover::Failover;
-use usd1_oracle::submit::hex;
 use usd1_oracle::{metrics, Config};
 
 const EXIT_CODES: &str = "\

@@ -10,7 +10,7 @@ use solana_sdk::transaction::TransactionError;
 use thiserror::Error;
 use tokio_util::sync::CancellationToken;
 use usd1::instructions::AttestArgs;
-use usd1_client::{attestation, ClientError, Failure, Ledger, Usd1};
+use usd1_client::{attestation, hex, ClientError, Failure, Ledger, Usd1};
 
 use crate::metrics::Metrics;
 use crate::report::{Attempt, Pending, ReportStore};
@@ -218,8 +218,4 @@ pub enum ResolveError {
     Chain(#[from] ClientError),
     #[error("cannot read or update pending.json: {0}")]
     Journal(#[from] std::io::Error),
-}
-
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -7,7 +7,9 @@ use serde::Serialize;
 use usd1_client::accounts::history_newest_first;
 use usd1_client::format_amount;
 
-use crate::commands::{status::hex, MintArg};
+use usd1_client::hex;
+
+use crate::commands::MintArg;
 use crate::{Context, Output};
 
 #[derive(Debug, clap::Args)]

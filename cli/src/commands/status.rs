@@ -5,7 +5,7 @@ use std::fmt;
 use anyhow::Result;
 use serde::Serialize;
 use solana_sdk::pubkey::Pubkey;
-use usd1_client::{format_amount, ClientError};
+use usd1_client::{format_amount, hex, ClientError};
 
 use crate::commands::MintArg;
 use crate::{Context, Output};
@@ -67,11 +67,6 @@ pub struct Status {
     pub escrowed: String,
     pub total_redeemed: String,
     pub disclosure: Option<DisclosureView>,
-}
-
-/// Lower-case hex.
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// `reserve / supply` in percent with two decimals, rounded down.
