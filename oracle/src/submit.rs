@@ -10,6 +10,7 @@ use solana_sdk::transaction::TransactionError;
 use thiserror::Error;
 use tokio_util::sync::CancellationToken;
 use usd1::instructions::AttestArgs;
+use usd1_client::ledger::{attempts_outcome, AttemptsOutcome};
 use usd1_client::{attestation, hex, ClientError, Failure, Ledger, Usd1};
 
 use crate::metrics::Metrics;
@@ -181,26 +182,27 @@ pub async fn resolve_pending(
         .collect();
     let deadline = Instant::now() + wait;
     loop {
-        let mut may_still_land = false;
-        for (signature, blockhash) in &attempts {
-            match ledger.signature_status(signature).await? {
-                Some(Ok(())) => {
-                    store.clear_pending()?;
-                    return Ok(Resolution::Landed {
-                        seq: pending.seq,
-                        signature: *signature,
-                    });
-                }
-                Some(Err(_)) => {}
-                // Once another attestation holds its seq, it could only land as a failure.
-                None if chain_seq >= pending.seq => {}
-                None => may_still_land |= ledger.is_blockhash_valid(blockhash).await?,
+        let outcome = match attempts_outcome(ledger, &attempts).await? {
+            // Once another attestation holds its seq, it could only land as a failure.
+            AttemptsOutcome::MayStillLand if chain_seq >= pending.seq => {
+                AttemptsOutcome::CannotLand
             }
-        }
-        if !may_still_land {
-            store.set_aside_report(pending.seq, "unsent")?;
-            store.clear_pending()?;
-            return Ok(Resolution::Dropped { seq: pending.seq });
+            outcome => outcome,
+        };
+        match outcome {
+            AttemptsOutcome::Landed(signature) => {
+                store.clear_pending()?;
+                return Ok(Resolution::Landed {
+                    seq: pending.seq,
+                    signature,
+                });
+            }
+            AttemptsOutcome::CannotLand => {
+                store.set_aside_report(pending.seq, "unsent")?;
+                store.clear_pending()?;
+                return Ok(Resolution::Dropped { seq: pending.seq });
+            }
+            AttemptsOutcome::MayStillLand => {}
         }
         if Instant::now() >= deadline {
             return Ok(Resolution::StillPending { seq: pending.seq });

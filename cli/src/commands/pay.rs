@@ -19,6 +19,7 @@ use serde::Serialize;
 use solana_sdk::hash::Hash;
 use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::{Signature, Signer};
+use usd1_client::ledger::{attempts_outcome, AttemptsOutcome};
 use usd1_client::{format_amount, instructions, parse_amount, ClientError, Ledger, Usd1};
 
 use crate::commands::MintArg;
@@ -251,16 +252,10 @@ impl fmt::Display for Payout {
 async fn landed_earlier(ledger: &dyn Ledger, attempts: &[(Signature, Hash)]) -> Result<bool> {
     let deadline = Instant::now() + PENDING_WAIT;
     loop {
-        let mut may_still_land = false;
-        for (signature, blockhash) in attempts {
-            match ledger.signature_status(signature).await? {
-                Some(Ok(())) => return Ok(true),
-                Some(Err(_)) => {}
-                None => may_still_land |= ledger.is_blockhash_valid(blockhash).await?,
-            }
-        }
-        if !may_still_land {
-            return Ok(false);
+        match attempts_outcome(ledger, attempts).await? {
+            AttemptsOutcome::Landed(_) => return Ok(true),
+            AttemptsOutcome::CannotLand => return Ok(false),
+            AttemptsOutcome::MayStillLand => {}
         }
         if Instant::now() > deadline {
             bail!(
