@@ -2,6 +2,7 @@
 //! assertions on exact errors and unchanged state.
 pub mod custodian;
 pub mod fixture;
+pub mod ledgers;
 pub mod measure;
 pub mod platform;
 pub mod tour;

@@ -3,19 +3,15 @@
 //! non-zero for them.
 use std::sync::Arc;
 
-use async_trait::async_trait;
 use clap::Parser;
-use solana_sdk::account::Account;
-use solana_sdk::hash::Hash;
-use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::{Keypair, Signer};
-use solana_sdk::transaction::Transaction;
 use usd1::constants::ED25519_PROGRAM_ID;
 use usd1::instructions::PolicyArgs;
 use usd1_cli::{execute, Cli, Context};
 use usd1_client::audit::{audit, AuditReport};
-use usd1_client::ledger::{Executed, RecordedTransaction};
-use usd1_client::{ClientError, Ledger, Simulation, Usd1Event};
+use usd1_client::ledger::RecordedTransaction;
+use usd1_client::{Ledger, Usd1Event};
+use usd1_tests::ledgers::FaultyLedger;
 use usd1_tests::*;
 
 /// A history with policy and attestor changes, four attestations and mints.
@@ -199,43 +195,6 @@ async fn a_mint_above_the_reserve_is_reported() {
     assert_eq!(kinds(&audit(&f.mint(), &history)), vec!["MintAboveReserve"]);
 }
 
-/// The fixture's ledger, answering `history` with a forged one.
-struct ForgedLedger {
-    inner: Arc<usd1_client::banks::BanksLedger>,
-    history: Vec<RecordedTransaction>,
-}
-
-#[async_trait]
-impl Ledger for ForgedLedger {
-    async fn latest_blockhash(&self) -> Result<Hash, ClientError> {
-        self.inner.latest_blockhash().await
-    }
-    async fn get_account(&self, address: &Pubkey) -> Result<Option<Account>, ClientError> {
-        self.inner.get_account(address).await
-    }
-    async fn simulate(&self, transaction: &Transaction) -> Result<Simulation, ClientError> {
-        self.inner.simulate(transaction).await
-    }
-    async fn send_and_confirm(&self, transaction: &Transaction) -> Result<Executed, ClientError> {
-        self.inner.send_and_confirm(transaction).await
-    }
-    async fn minimum_balance_for_rent_exemption(&self, len: usize) -> Result<u64, ClientError> {
-        self.inner.minimum_balance_for_rent_exemption(len).await
-    }
-    async fn signature_status(
-        &self,
-        signature: &solana_sdk::signature::Signature,
-    ) -> Result<Option<Result<(), solana_sdk::transaction::TransactionError>>, ClientError> {
-        self.inner.signature_status(signature).await
-    }
-    async fn is_blockhash_valid(&self, blockhash: &Hash) -> Result<bool, ClientError> {
-        self.inner.is_blockhash_valid(blockhash).await
-    }
-    async fn history(&self, _: &Pubkey) -> Result<Vec<RecordedTransaction>, ClientError> {
-        Ok(self.history.clone())
-    }
-}
-
 #[tokio::test]
 async fn the_cli_exits_non_zero_on_a_forged_history_and_zero_on_the_real_one() {
     let f = busy_history().await;
@@ -255,10 +214,7 @@ async fn the_cli_exits_non_zero_on_a_forged_history_and_zero_on_the_real_one() {
 
     let mut forged = history(&f).await;
     forged.remove(attestation_positions(&forged)[3]);
-    let ledger: Arc<dyn Ledger> = Arc::new(ForgedLedger {
-        inner: f.ledger.clone(),
-        history: forged,
-    });
+    let ledger: Arc<dyn Ledger> = Arc::new(FaultyLedger::forging_history(f.ledger.clone(), forged));
     let out = execute(&Context::new(ledger, keypair), cli().command)
         .await
         .unwrap();

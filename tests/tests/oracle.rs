@@ -3,18 +3,11 @@
 //! source, the drop alarm, a restart between submit and confirm, transient
 //! RPC failures, metrics and health, dry runs and shutdown.
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use async_trait::async_trait;
-use solana_sdk::account::Account;
-use solana_sdk::hash::Hash;
-use solana_sdk::pubkey::Pubkey;
-use solana_sdk::signature::{Keypair, Signature, Signer};
-use solana_sdk::transaction::{Transaction, TransactionError};
+use solana_sdk::signature::{Keypair, Signer};
 use tokio_util::sync::CancellationToken;
-use usd1_client::ledger::{Executed, RecordedTransaction, Simulation};
 use usd1_client::{attestation, ClientError, Ledger, Usd1Error};
 use usd1_oracle::config::{Alarms, RoundSettings, SourceConfig};
 use usd1_oracle::daemon::Setup;
@@ -24,6 +17,7 @@ use usd1_oracle::sources::http::HttpSourceConfig;
 use usd1_oracle::sources::SourceError;
 use usd1_oracle::{metrics, Oracle, Outcome, RoundError, RoundOptions};
 use usd1_tests::custodian::{Answer, Custodian};
+use usd1_tests::ledgers::FaultyLedger;
 use usd1_tests::*;
 
 const RESERVE: u64 = 500_000 * ONE;
@@ -436,77 +430,15 @@ async fn fails_when_the_reserve_drops_beyond_the_alarm_unless_allowed() {
     assert!(oracle.metrics.render().contains("usd1_oracle_drop_alarm 0"));
 }
 
-/// A ledger that forwards to another, except that `send_and_confirm` fails
-/// the first `failures` times — after sending (the confirmation is lost) or
-/// before (the transaction never leaves).
-struct Flaky {
-    inner: Arc<dyn Ledger>,
-    failures: AtomicUsize,
-    sends_first: bool,
-}
-
-impl Flaky {
-    fn new(inner: Arc<dyn Ledger>, failures: usize, sends_first: bool) -> Arc<Self> {
-        Arc::new(Self {
-            inner,
-            failures: AtomicUsize::new(failures),
-            sends_first,
-        })
-    }
-}
-
-#[async_trait]
-impl Ledger for Flaky {
-    async fn latest_blockhash(&self) -> Result<Hash, ClientError> {
-        self.inner.latest_blockhash().await
-    }
-    async fn get_account(&self, address: &Pubkey) -> Result<Option<Account>, ClientError> {
-        self.inner.get_account(address).await
-    }
-    async fn simulate(&self, transaction: &Transaction) -> Result<Simulation, ClientError> {
-        self.inner.simulate(transaction).await
-    }
-    async fn send_and_confirm(&self, transaction: &Transaction) -> Result<Executed, ClientError> {
-        let fail = self
-            .failures
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
-            .is_ok();
-        if !fail {
-            return self.inner.send_and_confirm(transaction).await;
-        }
-        if self.sends_first {
-            self.inner.send_and_confirm(transaction).await?;
-        }
-        Err(ClientError::Ledger("connection reset by peer".into()))
-    }
-    async fn minimum_balance_for_rent_exemption(
-        &self,
-        data_len: usize,
-    ) -> Result<u64, ClientError> {
-        self.inner
-            .minimum_balance_for_rent_exemption(data_len)
-            .await
-    }
-    async fn signature_status(
-        &self,
-        signature: &Signature,
-    ) -> Result<Option<Result<(), TransactionError>>, ClientError> {
-        self.inner.signature_status(signature).await
-    }
-    async fn is_blockhash_valid(&self, blockhash: &Hash) -> Result<bool, ClientError> {
-        self.inner.is_blockhash_valid(blockhash).await
-    }
-    async fn history(&self, address: &Pubkey) -> Result<Vec<RecordedTransaction>, ClientError> {
-        self.inner.history(address).await
-    }
-}
-
 #[tokio::test]
 async fn retries_a_transient_rpc_failure_and_then_attests_once() {
     let h = Harness::new().await;
     h.write_reserve(RESERVE).await;
     // Lost confirmations: the first send landed; the retry finds it and sends nothing more.
-    let oracle = h.oracle(vec![h.file_source()], Flaky::new(h.ledger(), 2, true));
+    let oracle = h.oracle(
+        vec![h.file_source()],
+        Arc::new(FaultyLedger::failing_sends(h.ledger(), 2, true)),
+    );
     assert_eq!(attested(round(&oracle).await).0, 1);
     assert_eq!(h.f.usd1.config().await.unwrap().latest.seq, 1);
     assert!(oracle
@@ -516,7 +448,10 @@ async fn retries_a_transient_rpc_failure_and_then_attests_once() {
 
     // Sends that never left: the same signed transaction goes again.
     h.write_reserve(RESERVE + ONE).await;
-    let oracle = h.oracle(vec![h.file_source()], Flaky::new(h.ledger(), 2, false));
+    let oracle = h.oracle(
+        vec![h.file_source()],
+        Arc::new(FaultyLedger::failing_sends(h.ledger(), 2, false)),
+    );
     assert_eq!(attested(round(&oracle).await).0, 2);
     assert!(oracle
         .metrics
@@ -537,7 +472,7 @@ async fn a_restart_between_submit_and_confirm_leaves_no_duplicate_and_no_gap() {
     // The attestation landed but the daemon died before hearing so.
     let crashed = h.oracle_with(
         vec![h.file_source()],
-        Flaky::new(h.ledger(), 1, true),
+        Arc::new(FaultyLedger::failing_sends(h.ledger(), 1, true)),
         once.clone(),
         Alarms::default(),
     );
@@ -558,7 +493,7 @@ async fn a_restart_between_submit_and_confirm_leaves_no_duplicate_and_no_gap() {
     h.write_reserve(RESERVE + ONE).await;
     let crashed = h.oracle_with(
         vec![h.file_source()],
-        Flaky::new(h.ledger(), 1, false),
+        Arc::new(FaultyLedger::failing_sends(h.ledger(), 1, false)),
         once,
         Alarms::default(),
     );
@@ -811,44 +746,6 @@ async fn runs_rounds_until_cancelled_and_follows_a_changing_source() {
     assert!(oracle.metrics.rounds("attested") >= 2);
 }
 
-/// A node that cannot be reached.
-struct Down;
-
-#[async_trait]
-impl Ledger for Down {
-    async fn latest_blockhash(&self) -> Result<Hash, ClientError> {
-        Err(down())
-    }
-    async fn get_account(&self, _: &Pubkey) -> Result<Option<Account>, ClientError> {
-        Err(down())
-    }
-    async fn simulate(&self, _: &Transaction) -> Result<Simulation, ClientError> {
-        Err(down())
-    }
-    async fn send_and_confirm(&self, _: &Transaction) -> Result<Executed, ClientError> {
-        Err(down())
-    }
-    async fn minimum_balance_for_rent_exemption(&self, _: usize) -> Result<u64, ClientError> {
-        Err(down())
-    }
-    async fn signature_status(
-        &self,
-        _: &Signature,
-    ) -> Result<Option<Result<(), TransactionError>>, ClientError> {
-        Err(down())
-    }
-    async fn is_blockhash_valid(&self, _: &Hash) -> Result<bool, ClientError> {
-        Err(down())
-    }
-    async fn history(&self, _: &Pubkey) -> Result<Vec<RecordedTransaction>, ClientError> {
-        Err(down())
-    }
-}
-
-fn down() -> ClientError {
-    ClientError::Ledger("connection refused".into())
-}
-
 #[tokio::test]
 async fn fails_over_to_the_next_rpc_node_and_reads_a_csv_export() {
     let h = Harness::new().await;
@@ -871,7 +768,7 @@ async fn fails_over_to_the_next_rpc_node_and_reads_a_csv_export() {
         max_age_secs: 3_600,
     });
 
-    let only_down = h.oracle(vec![csv.clone()], Arc::new(Down));
+    let only_down = h.oracle(vec![csv.clone()], Arc::new(FaultyLedger::down()));
     assert!(matches!(
         round(&only_down).await,
         Err(RoundError::Chain(ClientError::Ledger(_)))
@@ -881,7 +778,8 @@ async fn fails_over_to_the_next_rpc_node_and_reads_a_csv_export() {
         "the chain could not be read in the last round"
     );
 
-    let failover = usd1_oracle::failover::Failover::new(vec![Arc::new(Down), h.ledger()]);
+    let failover =
+        usd1_oracle::failover::Failover::new(vec![Arc::new(FaultyLedger::down()), h.ledger()]);
     let oracle = h.oracle(vec![csv], Arc::new(failover));
     assert_eq!(attested(round(&oracle).await).0, 1);
     assert_eq!(

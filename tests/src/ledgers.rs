@@ -1,0 +1,113 @@
+//! A ledger for tests that need the chain to misbehave: one that is down,
+//! one whose sends fail for a while (after sending, or before), and one that
+//! answers `history` with a forged one. Everything else goes to the real one.
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use solana_sdk::account::Account;
+use solana_sdk::hash::Hash;
+use solana_sdk::pubkey::Pubkey;
+use solana_sdk::signature::Signature;
+use solana_sdk::transaction::{Transaction, TransactionError};
+use usd1_client::ledger::{Executed, RecordedTransaction, Simulation};
+use usd1_client::{ClientError, Ledger};
+
+pub struct FaultyLedger {
+    /// `None`: the node cannot be reached at all.
+    inner: Option<Arc<dyn Ledger>>,
+    /// Sends left to fail.
+    failing_sends: AtomicUsize,
+    /// Whether a failing send reaches the chain before it fails (a lost confirmation).
+    sends_first: bool,
+    forged_history: Option<Vec<RecordedTransaction>>,
+}
+
+impl FaultyLedger {
+    /// A node that refuses every connection.
+    pub fn down() -> Self {
+        Self {
+            inner: None,
+            failing_sends: AtomicUsize::new(0),
+            sends_first: false,
+            forged_history: None,
+        }
+    }
+
+    /// `inner`, except that the next `failures` sends fail — after reaching the
+    /// chain if `sends_first`, before it otherwise.
+    pub fn failing_sends(inner: Arc<dyn Ledger>, failures: usize, sends_first: bool) -> Self {
+        Self {
+            inner: Some(inner),
+            failing_sends: AtomicUsize::new(failures),
+            sends_first,
+            forged_history: None,
+        }
+    }
+
+    /// `inner`, answering `history` with `history`.
+    pub fn forging_history(inner: Arc<dyn Ledger>, history: Vec<RecordedTransaction>) -> Self {
+        Self {
+            inner: Some(inner),
+            failing_sends: AtomicUsize::new(0),
+            sends_first: false,
+            forged_history: Some(history),
+        }
+    }
+
+    fn inner(&self) -> Result<&Arc<dyn Ledger>, ClientError> {
+        self.inner
+            .as_ref()
+            .ok_or_else(|| ClientError::Ledger("connection refused".into()))
+    }
+}
+
+#[async_trait]
+impl Ledger for FaultyLedger {
+    async fn latest_blockhash(&self) -> Result<Hash, ClientError> {
+        self.inner()?.latest_blockhash().await
+    }
+    async fn get_account(&self, address: &Pubkey) -> Result<Option<Account>, ClientError> {
+        self.inner()?.get_account(address).await
+    }
+    async fn simulate(&self, transaction: &Transaction) -> Result<Simulation, ClientError> {
+        self.inner()?.simulate(transaction).await
+    }
+    async fn send_and_confirm(&self, transaction: &Transaction) -> Result<Executed, ClientError> {
+        let inner = self.inner()?;
+        let fail = self
+            .failing_sends
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok();
+        if !fail {
+            return inner.send_and_confirm(transaction).await;
+        }
+        if self.sends_first {
+            inner.send_and_confirm(transaction).await?;
+        }
+        Err(ClientError::Ledger("connection reset by peer".into()))
+    }
+    async fn minimum_balance_for_rent_exemption(
+        &self,
+        data_len: usize,
+    ) -> Result<u64, ClientError> {
+        self.inner()?
+            .minimum_balance_for_rent_exemption(data_len)
+            .await
+    }
+    async fn signature_status(
+        &self,
+        signature: &Signature,
+    ) -> Result<Option<Result<(), TransactionError>>, ClientError> {
+        self.inner()?.signature_status(signature).await
+    }
+    async fn is_blockhash_valid(&self, blockhash: &Hash) -> Result<bool, ClientError> {
+        self.inner()?.is_blockhash_valid(blockhash).await
+    }
+    async fn history(&self, address: &Pubkey) -> Result<Vec<RecordedTransaction>, ClientError> {
+        match &self.forged_history {
+            Some(history) => Ok(history.clone()),
+            None => self.inner()?.history(address).await,
+        }
+    }
+}
