@@ -179,6 +179,10 @@ pub const ALL_USD1_ERRORS: &[Usd1Error] = &[
     Usd1Error::InvalidDisclosureUri,
     Usd1Error::FeeTooHigh,
     Usd1Error::InvalidSettlementTarget,
+    Usd1Error::EscrowNotFreezable,
+    Usd1Error::AttestationRetired,
+    Usd1Error::RefundAccountUnusable,
+    Usd1Error::WrongMemoProgram,
 ];
 
 /// The `Usd1Error` with this code, if it is one.

@@ -121,11 +121,14 @@ pub fn remove_minter(admin: &Pubkey, mint: &Pubkey, minter: &Pubkey) -> Instruct
     )
 }
 
+/// Replaces the attestor set; the live attestation is retired (no mint
+/// against it until the new set attests) unless `keep_latest`.
 pub fn set_attestors(
     admin: &Pubkey,
     mint: &Pubkey,
     attestors: Vec<Pubkey>,
     threshold: u8,
+    keep_latest: bool,
 ) -> Instruction {
     build(
         usd1::accounts::SetAttestors {
@@ -137,6 +140,7 @@ pub fn set_attestors(
         usd1::instruction::SetAttestors {
             attestors,
             threshold,
+            keep_latest,
         },
     )
 }
@@ -358,12 +362,16 @@ pub fn settle_redemption(
     )
 }
 
-/// Rejects request `id`, refunding the token account `refund_to` it came from.
+/// Rejects request `id` of `holder`, refunding `refund_to`: the token account
+/// the tokens came from, or the holder's associated token account when that
+/// one can no longer hold them (the program creates it if missing, the
+/// treasurer paying).
 pub fn reject_redemption(
     treasurer: &Pubkey,
     mint: &Pubkey,
     token_program: &Pubkey,
     id: u64,
+    holder: &Pubkey,
     refund_to: &Pubkey,
     reason_code: u16,
 ) -> Instruction {
@@ -376,7 +384,11 @@ pub fn reject_redemption(
             escrow: pda::escrow(&config),
             redemption: pda::redemption(&config, id),
             refund_to: *refund_to,
+            holder: *holder,
             token_program: *token_program,
+            associated_token_program: anchor_spl::associated_token::ID,
+            system_program: anchor_lang::system_program::ID,
+            memo_program: MEMO_PROGRAM_ID,
             event_authority: event_authority(),
             program: usd1::ID,
         },
@@ -440,8 +452,7 @@ pub fn transfer(
 }
 
 /// The SPL Memo program (v3).
-pub const MEMO_PROGRAM_ID: Pubkey =
-    solana_sdk::pubkey!("MemoSq4gqABAXKb96qnH8TysNcWxMyWCqXgDLGmfcHr");
+pub use usd1::constants::MEMO_PROGRAM_ID;
 
 /// A memo (UTF-8 text) on the transaction, signed by `signer`.
 pub fn memo(text: &str, signer: &Pubkey) -> Instruction {

@@ -275,11 +275,14 @@ impl<L: Ledger + ?Sized> Usd1<L> {
         .await
     }
 
+    /// Replaces the attestor set; the live attestation is retired (mints wait
+    /// for the new set's first one) unless `keep_latest`.
     pub async fn set_attestors(
         &self,
         admin: &Keypair,
         attestors: Vec<Pubkey>,
         threshold: u8,
+        keep_latest: bool,
     ) -> Result<Executed, ClientError> {
         self.send(
             &[instructions::set_attestors(
@@ -287,6 +290,7 @@ impl<L: Ledger + ?Sized> Usd1<L> {
                 &self.mint,
                 attestors,
                 threshold,
+                keep_latest,
             )],
             &[admin],
         )
@@ -530,23 +534,46 @@ impl<L: Ledger + ?Sized> Usd1<L> {
         self.send(&[ix], &[treasurer]).await
     }
 
-    /// Rejects request `id`, refunding the token account it came from.
+    /// Rejects request `id`, refunding the token account it came from — or,
+    /// when that one can no longer hold this token (closed by its holder), the
+    /// holder's associated token account, created if missing.
     pub async fn reject_redemption(
         &self,
         treasurer: &Keypair,
         id: u64,
         reason_code: u16,
     ) -> Result<Executed, ClientError> {
-        let refund_to = self.redemption(id).await?.source;
+        let redemption = self.redemption(id).await?;
+        let refund_to = self.refund_account(&redemption).await?;
         let ix = instructions::reject_redemption(
             &treasurer.pubkey(),
             &self.mint,
             &self.token_program,
             id,
+            &redemption.holder,
             &refund_to,
             reason_code,
         );
         self.send(&[ix], &[treasurer]).await
+    }
+
+    /// Where a rejection of `redemption` refunds: its source while that is
+    /// still a token account of this mint, else the holder's associated one.
+    pub async fn refund_account(&self, redemption: &Redemption) -> Result<Pubkey, ClientError> {
+        let source = redemption.source;
+        let live = match self.ledger.get_account(&source).await? {
+            Some(account) => {
+                account.owner == self.token_program
+                    && accounts::decode_token_account(&source, &account.data)
+                        .is_ok_and(|token| token.mint == self.mint)
+            }
+            None => false,
+        };
+        Ok(if live {
+            source
+        } else {
+            self.token_account_of(&redemption.holder)
+        })
     }
 
     pub async fn redemption(&self, id: u64) -> Result<Redemption, ClientError> {

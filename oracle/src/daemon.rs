@@ -367,7 +367,9 @@ impl Oracle {
             }
         }
         self.metrics.set_drop_alarm(false);
-        if latest.seq > 0 && reserve == latest.reserve_amount {
+        // A retired attestation (its attestor set was replaced) blocks every
+        // mint until the new set attests, whatever its age.
+        if latest.seq > 0 && reserve == latest.reserve_amount && !config.latest_retired {
             let age_secs = now.saturating_sub(latest.as_of);
             let heartbeat_after = self
                 .round

@@ -145,7 +145,7 @@ impl Fixture {
             .expect("treasurer");
         let keys = f.attestors.iter().map(|k| k.pubkey()).collect();
         f.usd1
-            .set_attestors(admin, keys, THRESHOLD)
+            .set_attestors(admin, keys, THRESHOLD, false)
             .await
             .expect("attestors");
         f.usd1

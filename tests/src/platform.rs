@@ -56,9 +56,14 @@ impl Platform {
         .await
         .expect("initialize over RPC");
         let attestors: Vec<Keypair> = (0..3).map(|_| Keypair::new()).collect();
-        usd1.set_attestors(&admin, attestors.iter().map(|k| k.pubkey()).collect(), 2)
-            .await
-            .expect("attestors");
+        usd1.set_attestors(
+            &admin,
+            attestors.iter().map(|k| k.pubkey()).collect(),
+            2,
+            false,
+        )
+        .await
+        .expect("attestors");
         let minter = Keypair::new();
         usd1.configure_minter(&admin, &minter.pubkey(), MINTER_ALLOWANCE.max(held))
             .await

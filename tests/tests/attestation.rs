@@ -330,7 +330,12 @@ async fn attestors_of_a_replaced_set_can_no_longer_attest() {
     let f = Fixture::new(Flavor::Token2022).await;
     let fresh: Vec<Keypair> = (0..2).map(|_| Keypair::new()).collect();
     f.usd1
-        .set_attestors(&f.admin, fresh.iter().map(|k| k.pubkey()).collect(), 2)
+        .set_attestors(
+            &f.admin,
+            fresh.iter().map(|k| k.pubkey()).collect(),
+            2,
+            false,
+        )
         .await
         .unwrap();
     let args = f.next_args(ONE).await;
@@ -358,7 +363,7 @@ async fn seven_of_eight_fits_in_one_legacy_transaction_and_is_accepted() {
     let f = Fixture::new(Flavor::Token2022).await;
     let set: Vec<Keypair> = (0..8).map(|_| Keypair::new()).collect();
     f.usd1
-        .set_attestors(&f.admin, set.iter().map(|k| k.pubkey()).collect(), 7)
+        .set_attestors(&f.admin, set.iter().map(|k| k.pubkey()).collect(), 7, false)
         .await
         .unwrap();
     let args = f.next_args(1_000 * ONE).await;

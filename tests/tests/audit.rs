@@ -38,7 +38,10 @@ async fn busy_history() -> Fixture {
         .unwrap();
     // Rotate one attestor out; attest with the new set.
     let keys = vec![f.attestors[1].pubkey(), f.attestors[2].pubkey()];
-    f.usd1.set_attestors(&f.admin, keys, 2).await.unwrap();
+    f.usd1
+        .set_attestors(&f.admin, keys, 2, false)
+        .await
+        .unwrap();
     let args = f.next_args(3_000 * ONE).await;
     f.usd1
         .attest(args, &[&f.attestors[1], &f.attestors[2]])

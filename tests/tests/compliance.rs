@@ -306,6 +306,69 @@ async fn a_pause_stops_transfers_on_a_pausable_mint() {
     assert_eq!(f.usd1.balance(&f.pauser.pubkey()).await.unwrap(), 2 * ONE);
 }
 
+/// Issue 11's choice, item 11: on a pausable mint, Token-2022 refuses a
+/// holder's own burn while paused too (the program cannot exempt holders
+/// without lifting the pause for everyone); the disclosure says so, in the
+/// program's words, and the burn works again after the pause.
+#[tokio::test]
+async fn on_a_pausable_mint_a_pause_stops_holder_burns_and_the_disclosure_says_so() {
+    use anchor_spl::token_2022::spl_token_2022::instruction::burn_checked;
+    let options = MintOptions {
+        pausable: true,
+        ..Default::default()
+    };
+    let f = Fixture::new_with(Flavor::Token2022, options).await;
+    f.attest(10_000 * ONE).await.unwrap();
+    f.usd1
+        .set_disclosure(&f.admin, default_disclosure())
+        .await
+        .unwrap();
+    assert_eq!(
+        f.usd1.disclosure().await.unwrap().pause_statement,
+        usd1::constants::PAUSE_STATEMENT_PAUSABLE
+    );
+    f.fund(&f.holder.pubkey()).await;
+    f.usd1
+        .mint_to(&f.minter, &f.holder.pubkey(), 100 * ONE)
+        .await
+        .unwrap();
+    let holder = f.holder.pubkey();
+    let burn = burn_checked(
+        &f.flavor.program_id(),
+        &f.usd1.token_account_of(&holder),
+        &f.mint(),
+        &holder,
+        &[],
+        ONE,
+        DECIMALS,
+    )
+    .unwrap();
+
+    f.usd1.pause(&f.pauser).await.unwrap();
+    let before = f.snapshot().await;
+    let refused = f.send(std::slice::from_ref(&burn), &[&f.holder]).await;
+    assert_tx_error(refused, token_error(0, TokenError::MintPaused));
+    assert_eq!(f.snapshot().await, before);
+
+    f.usd1.unpause(&f.pauser).await.unwrap();
+    f.send(&[burn], &[&f.holder]).await.unwrap();
+    assert_eq!(f.usd1.balance(&holder).await.unwrap(), 99 * ONE);
+    assert_eq!(f.supply().await, 99 * ONE);
+}
+
+#[tokio::test]
+async fn without_the_extension_the_disclosure_promises_transfers_and_burns_during_a_pause() {
+    let f = Fixture::new(Flavor::Token2022).await;
+    f.usd1
+        .set_disclosure(&f.admin, default_disclosure())
+        .await
+        .unwrap();
+    assert_eq!(
+        f.usd1.disclosure().await.unwrap().pause_statement,
+        usd1::constants::PAUSE_STATEMENT_DEFAULT
+    );
+}
+
 #[tokio::test]
 async fn a_pause_leaves_transfers_alone_without_the_extension() {
     let f = Fixture::with_reserve(Flavor::Token2022, 10_000 * ONE).await;

@@ -202,3 +202,58 @@ async fn initializes_a_mint_whose_metadata_lands_on_the_multisig_length() {
     let rent = f.context.banks_client.get_rent().await.unwrap();
     assert!(account.lamports >= rent.minimum_balance(account.data.len()));
 }
+
+/// SECURITY.md item 18: anyone can send lamports to the escrow address (a
+/// PDA of the mint) or to a mint's address before `initialize`. The system
+/// program's `create_account` refuses such an address; initialize must not.
+#[tokio::test]
+async fn initializes_when_the_escrow_and_the_mint_address_were_prefunded() {
+    use solana_sdk::signature::{Keypair, Signer};
+    use usd1_client::{pda, Ledger};
+    for flavor in [Flavor::Token2022, Flavor::Token] {
+        let f = Fixture::bare(flavor).await;
+        let mint = Keypair::new();
+        let escrow = pda::escrow(&pda::config(&mint.pubkey()));
+        // On the escrow, less than a token account's rent (the least an empty
+        // account may hold); on the mint, more than its rent.
+        let empty = f
+            .ledger
+            .minimum_balance_for_rent_exemption(0)
+            .await
+            .unwrap();
+        for (address, lamports) in [(escrow, empty), (mint.pubkey(), 1_000_000_000)] {
+            let gift = anchor_lang::solana_program::system_instruction::transfer(
+                &f.admin.pubkey(),
+                &address,
+                lamports,
+            );
+            f.send(&[gift], &[]).await.unwrap();
+        }
+        let (usd1, executed) = usd1_client::Usd1::initialize(
+            f.ledger.clone(),
+            f.admin.clone(),
+            &mint,
+            flavor.program_id(),
+            default_init_args(),
+        )
+        .await
+        .expect("initialize over prefunded addresses");
+        assert_eq!(executed.events.len(), 1, "Initialized");
+        let rent = f.context.banks_client.get_rent().await.unwrap();
+        for address in [escrow, mint.pubkey()] {
+            let account = f.ledger.get_account(&address).await.unwrap().unwrap();
+            assert_eq!(account.owner, flavor.program_id());
+            assert!(account.lamports >= rent.minimum_balance(account.data.len()));
+        }
+        let escrow_account = usd1.token_account(&escrow).await.unwrap();
+        assert_eq!(
+            (
+                escrow_account.owner,
+                escrow_account.amount,
+                escrow_account.frozen
+            ),
+            (usd1.config_address(), 0, false)
+        );
+        assert_eq!(usd1.mint_info().await.unwrap().supply, 0);
+    }
+}

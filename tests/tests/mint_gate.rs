@@ -1,6 +1,8 @@
 //! The mint gate (SECURITY.md item 8): every refusal asserts its exact error
 //! and that supply, balances, allowances and config did not change.
-use solana_sdk::signature::Signer;
+use solana_sdk::pubkey::Pubkey;
+use solana_sdk::signature::{Keypair, Signer};
+use usd1::events;
 use usd1::instructions::PolicyArgs;
 use usd1_client::{Usd1Error, Usd1Event};
 use usd1_tests::*;
@@ -241,4 +243,74 @@ async fn a_lower_reserve_blocks_further_mints() {
         .await
         .unwrap();
     refused_mint(&f, 1, Usd1Error::ReserveExceeded).await;
+}
+
+/// The attestors signed of the set in force: replacing the set retires the
+/// live attestation, so no mint rides on a figure the new set never signed.
+#[tokio::test]
+async fn fails_when_the_attestor_set_was_replaced_until_the_new_set_attests() {
+    let f = Fixture::with_reserve(Flavor::Token2022, 1_000 * ONE).await;
+    let fresh: Vec<Keypair> = (0..2).map(|_| Keypair::new()).collect();
+    let keys: Vec<Pubkey> = fresh.iter().map(|k| k.pubkey()).collect();
+    let done = f
+        .usd1
+        .set_attestors(&f.admin, keys.clone(), 2, false)
+        .await
+        .unwrap();
+    assert_eq!(
+        done.events,
+        vec![Usd1Event::AttestorsChanged(events::AttestorsChanged {
+            mint: f.mint(),
+            admin: f.admin.pubkey(),
+            attestors: keys.clone(),
+            threshold: 2,
+            attestor_epoch: 2,
+            keep_latest: false,
+            retired_seq: 1,
+        })]
+    );
+    assert!(f.usd1.config().await.unwrap().latest_retired);
+    refused_mint(&f, ONE, Usd1Error::AttestationRetired).await;
+
+    // A second change while retired retires nothing new.
+    let done = f
+        .usd1
+        .set_attestors(&f.admin, keys[..1].to_vec(), 1, false)
+        .await
+        .unwrap();
+    let Usd1Event::AttestorsChanged(event) = &done.events[0] else {
+        panic!("{:?}", done.events)
+    };
+    assert_eq!(event.retired_seq, 0);
+    refused_mint(&f, ONE, Usd1Error::AttestationRetired).await;
+
+    // The new set's first attestation brings minting back.
+    let args = f.next_args(1_000 * ONE).await;
+    f.usd1.attest(args, &[&fresh[0]]).await.unwrap();
+    assert!(!f.usd1.config().await.unwrap().latest_retired);
+    f.usd1
+        .mint_to(&f.minter, &f.holder.pubkey(), ONE)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn keep_latest_keeps_the_live_attestation_in_service() {
+    let f = Fixture::with_reserve(Flavor::Token2022, 1_000 * ONE).await;
+    let mut keys: Vec<Pubkey> = f.attestors.iter().map(|k| k.pubkey()).collect();
+    keys.push(Pubkey::new_unique());
+    let done = f
+        .usd1
+        .set_attestors(&f.admin, keys.clone(), 2, true)
+        .await
+        .unwrap();
+    let Usd1Event::AttestorsChanged(event) = &done.events[0] else {
+        panic!("{:?}", done.events)
+    };
+    assert_eq!((event.keep_latest, event.retired_seq), (true, 0));
+    assert!(!f.usd1.config().await.unwrap().latest_retired);
+    f.usd1
+        .mint_to(&f.minter, &f.holder.pubkey(), ONE)
+        .await
+        .unwrap();
 }

@@ -393,6 +393,29 @@ async fn skips_an_unchanged_reserve_until_the_heartbeat_is_due() {
     );
 }
 
+/// A replaced attestor set retires the live attestation and stops mints, so
+/// an unchanged reserve is attested again at once, heartbeat or not.
+#[tokio::test]
+async fn attests_an_unchanged_reserve_at_once_when_the_attestation_was_retired() {
+    let h = Harness::new().await;
+    h.write_reserve(RESERVE).await;
+    let oracle = h.oracle(vec![h.file_source()], h.ledger());
+    attested(round(&oracle).await);
+    let keys = h.f.attestors.iter().map(|k| k.pubkey()).collect();
+    h.f.usd1
+        .set_attestors(&h.f.admin, keys, 3, false)
+        .await
+        .unwrap();
+    assert!(h.f.usd1.config().await.unwrap().latest_retired);
+
+    h.f.advance_clock(60).await;
+    h.write_reserve(RESERVE).await;
+    assert_eq!(attested(round(&oracle).await), (2, false));
+    let config = h.f.usd1.config().await.unwrap();
+    assert!(!config.latest_retired);
+    assert_eq!(config.latest.signer_count, 3);
+}
+
 #[tokio::test]
 async fn fails_when_the_reserve_drops_beyond_the_alarm_unless_allowed() {
     let h = Harness::new().await;

@@ -61,7 +61,7 @@ fn privileged(f: &Fixture, signer: &Pubkey) -> Vec<(&'static str, Instruction, H
         ),
         (
             "set_attestors",
-            ix::set_attestors(signer, &mint, vec![unique], 1),
+            ix::set_attestors(signer, &mint, vec![unique], 1, false),
             Admin,
             Usd1Error::NotAdmin,
         ),
@@ -115,7 +115,7 @@ fn privileged(f: &Fixture, signer: &Pubkey) -> Vec<(&'static str, Instruction, H
         ),
         (
             "reject_redemption",
-            ix::reject_redemption(signer, &mint, &tp, 0, &account, 1),
+            ix::reject_redemption(signer, &mint, &tp, 0, &f.holder.pubkey(), &account, 1),
             Treasurer,
             Usd1Error::NotTreasurer,
         ),
@@ -391,7 +391,7 @@ async fn set_attestors_emits_and_bumps_the_epoch() {
     let keys: Vec<Pubkey> = (0..8).map(|_| Pubkey::new_unique()).collect();
     let done = f
         .usd1
-        .set_attestors(&f.admin, keys.clone(), 5)
+        .set_attestors(&f.admin, keys.clone(), 5, false)
         .await
         .unwrap();
     assert_eq!(
@@ -402,6 +402,8 @@ async fn set_attestors_emits_and_bumps_the_epoch() {
             attestors: keys.clone(),
             threshold: 5,
             attestor_epoch: 2,
+            keep_latest: false,
+            retired_seq: 0,
         })]
     );
     let config = f.usd1.config().await.unwrap();
@@ -409,7 +411,7 @@ async fn set_attestors_emits_and_bumps_the_epoch() {
     assert_eq!((config.threshold, config.attestor_epoch), (5, 2));
     // Shrinking the set clears the slots it no longer uses.
     f.usd1
-        .set_attestors(&f.admin, keys[..2].to_vec(), 1)
+        .set_attestors(&f.admin, keys[..2].to_vec(), 1, false)
         .await
         .unwrap();
     let config = f.usd1.config().await.unwrap();
@@ -449,7 +451,7 @@ async fn fails_when_the_attestor_set_is_invalid() {
     ];
     for (set, threshold, expected) in cases {
         assert_usd1_error(
-            f.usd1.set_attestors(&f.admin, set, threshold).await,
+            f.usd1.set_attestors(&f.admin, set, threshold, false).await,
             expected,
         );
     }
@@ -599,4 +601,101 @@ async fn minters_are_configured_and_removed_with_events() {
     // A removed minter can be enabled again.
     f.usd1.configure_minter(&f.admin, &second, 1).await.unwrap();
     assert!(f.usd1.minter_allowance(&second).await.unwrap().enabled);
+}
+
+/// SECURITY.md item 17: `init` gives the admin every role; after a two-step
+/// transfer the old admin keeps none of them.
+#[tokio::test]
+async fn the_old_admin_keeps_no_role_after_an_admin_transfer() {
+    let f = Fixture::bare(Flavor::Token2022).await;
+    f.usd1
+        .set_disclosure(&f.admin, default_disclosure())
+        .await
+        .unwrap();
+    f.usd1
+        .set_attestors(&f.admin, vec![f.attestors[0].pubkey()], 1, false)
+        .await
+        .unwrap();
+    f.usd1
+        .configure_minter(&f.admin, &f.minter.pubkey(), MINTER_ALLOWANCE)
+        .await
+        .unwrap();
+    let args = f.next_args(1_000 * ONE).await;
+    f.usd1.attest(args, &f.signers(1)).await.unwrap();
+    f.fund(&f.holder.pubkey()).await;
+    f.usd1
+        .mint_to(&f.minter, &f.holder.pubkey(), 100 * ONE)
+        .await
+        .unwrap();
+    f.usd1
+        .request_redemption(&f.holder, 10 * ONE, [0; 32])
+        .await
+        .unwrap();
+    // The admin passed the pauser role on earlier; freezer and treasurer it still holds.
+    let pauser = f.pauser.pubkey();
+    f.usd1
+        .set_role(&f.admin, Role::Pauser, &pauser)
+        .await
+        .unwrap();
+
+    let old = f.admin.pubkey();
+    let next = f.funded_keypair().await;
+    f.usd1
+        .propose_admin(&f.admin, &next.pubkey())
+        .await
+        .unwrap();
+    let done = f.usd1.accept_admin(&next).await.unwrap();
+    let mint = f.mint();
+    let changed = |role| {
+        Usd1Event::RoleChanged(events::RoleChanged {
+            mint,
+            admin: next.pubkey(),
+            role,
+            previous: old,
+            holder: next.pubkey(),
+        })
+    };
+    assert_eq!(
+        done.events,
+        vec![
+            Usd1Event::AdminAccepted(events::AdminAccepted {
+                mint,
+                previous: old,
+                admin: next.pubkey()
+            }),
+            changed(Role::Freezer),
+            changed(Role::Treasurer),
+        ]
+    );
+    let config = f.usd1.config().await.unwrap();
+    assert_eq!(
+        (
+            config.admin,
+            config.pauser,
+            config.freezer,
+            config.treasurer
+        ),
+        (next.pubkey(), pauser, next.pubkey(), next.pubkey())
+    );
+
+    // The old admin can no longer freeze, settle or reject; nothing changes when it tries.
+    let before = f.snapshot().await;
+    let holder_account = f.usd1.token_account_of(&f.holder.pubkey());
+    assert_usd1_error(
+        f.usd1.freeze(&f.admin, &holder_account).await,
+        Usd1Error::NotFreezer,
+    );
+    assert_usd1_error(
+        f.usd1.settle_redemption(&f.admin, 0, [0; 32]).await,
+        Usd1Error::NotTreasurer,
+    );
+    assert_usd1_error(
+        f.usd1.reject_redemption(&f.admin, 0, 1).await,
+        Usd1Error::NotTreasurer,
+    );
+    assert_usd1_error(f.usd1.pause(&f.admin).await, Usd1Error::NotPauser);
+    assert_eq!(f.snapshot().await, before);
+    // The new admin holds them.
+    f.usd1.freeze(&next, &holder_account).await.unwrap();
+    f.usd1.reject_redemption(&next, 0, 1).await.unwrap();
 }

@@ -262,7 +262,8 @@ pub async fn run(ctx: &Context, args: Args) -> Result<Output> {
     let current: Vec<Pubkey> = config.attestors[..usize::from(config.attestor_count)].to_vec();
     let change = current != attestors || config.threshold != plan.attestors.threshold;
     if change {
-        usd1.set_attestors(admin, attestors.clone(), plan.attestors.threshold)
+        // A plan that changes the set of a live mint retires its attestation.
+        usd1.set_attestors(admin, attestors.clone(), plan.attestors.threshold, false)
             .await?;
     }
     step(

@@ -51,6 +51,12 @@ pub const MAX_DECIMALS: u8 = 18;
 /// The native Ed25519 signature-verification program.
 pub const ED25519_PROGRAM_ID: Pubkey = pubkey!("Ed25519SigVerify111111111111111111111111111");
 
+/// The SPL Memo program (v3), for refunds into accounts that require memos.
+pub const MEMO_PROGRAM_ID: Pubkey = pubkey!("MemoSq4gqABAXKb96qnH8TysNcWxMyWCqXgDLGmfcHr");
+
+/// The memo a refund carries when its destination requires one.
+pub const REFUND_MEMO: &[u8] = b"usd1 redemption refund";
+
 /// Seed of the redemption escrow token account: `["escrow", config]`.
 #[constant]
 pub const ESCROW_SEED: &[u8] = b"escrow";
@@ -82,3 +88,31 @@ pub const NOT_INSURED_STATEMENT: &str =
 
 /// Bytes of `NOT_INSURED_STATEMENT`.
 pub const NOT_INSURED_STATEMENT_LEN: usize = NOT_INSURED_STATEMENT.len();
+
+/// What a pause does on a mint initialized `pausable`, written into its
+/// disclosure by the program. Token-2022's Pausable extension refuses every
+/// transfer, mint and burn while paused, holders' own burns included; the
+/// program cannot exempt them without lifting the pause for everyone.
+#[constant]
+pub const PAUSE_STATEMENT_PAUSABLE: &str = "While USD1 is paused, every transfer, burn and redemption request is refused until the pause is lifted; pending redemptions stay in escrow.";
+
+/// What a pause does on any other mint, written into its disclosure by the program.
+#[constant]
+pub const PAUSE_STATEMENT_DEFAULT: &str = "While USD1 is paused, minting and redemption settlement stop; holders can still transfer, burn and request redemption.";
+
+/// Bytes of the longer pause statement.
+pub const PAUSE_STATEMENT_LEN: usize =
+    if PAUSE_STATEMENT_PAUSABLE.len() > PAUSE_STATEMENT_DEFAULT.len() {
+        PAUSE_STATEMENT_PAUSABLE.len()
+    } else {
+        PAUSE_STATEMENT_DEFAULT.len()
+    };
+
+/// The pause statement for a mint with or without the Pausable extension.
+pub fn pause_statement(pausable: bool) -> &'static str {
+    if pausable {
+        PAUSE_STATEMENT_PAUSABLE
+    } else {
+        PAUSE_STATEMENT_DEFAULT
+    }
+}

@@ -131,4 +131,13 @@ pub enum Usd1Error {
     FeeTooHigh,
     #[msg("Settlement target must be between 1 second and 30 days")]
     InvalidSettlementTarget,
+    // --- money-safety fixes (appended; codes are public) ---
+    #[msg("The redemption escrow cannot be frozen")]
+    EscrowNotFreezable,
+    #[msg("The latest attestation was retired with the attestor set that signed it; mints wait for the new set's first attestation")]
+    AttestationRetired,
+    #[msg("The refund account can no longer hold this token; refund to the holder's associated token account")]
+    RefundAccountUnusable,
+    #[msg("The memo program account is not the SPL Memo program")]
+    WrongMemoProgram,
 }

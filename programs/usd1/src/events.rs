@@ -76,6 +76,11 @@ pub struct AttestorsChanged {
     pub threshold: u8,
     /// Bumped on every change so each attestation names the set that signed it.
     pub attestor_epoch: u32,
+    /// The admin kept the live attestation in service.
+    pub keep_latest: bool,
+    /// Seq of the attestation this change retired (no mint against it any
+    /// more); 0 when none was retired.
+    pub retired_seq: u64,
 }
 
 #[event]
@@ -203,7 +208,8 @@ pub struct RedemptionRejected {
     pub id: u64,
     pub treasurer: Pubkey,
     pub holder: Pubkey,
-    /// The token account the tokens went back to.
+    /// The token account the tokens went back to: the one they came from, or
+    /// the holder's associated token account when that one was closed.
     pub refunded_to: Pubkey,
     pub amount: u64,
     pub reason_code: u16,

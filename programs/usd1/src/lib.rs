@@ -57,14 +57,16 @@ pub mod usd1 {
         instructions::remove_minter::handler(ctx)
     }
 
-    /// Replaces the attestor set and its threshold M.
+    /// Replaces the attestor set and its threshold M; retires the live
+    /// attestation unless `keep_latest`.
     #[access_control(SetAttestors::validate(&ctx, &attestors, threshold))]
     pub fn set_attestors(
         ctx: Context<SetAttestors>,
         attestors: Vec<Pubkey>,
         threshold: u8,
+        keep_latest: bool,
     ) -> Result<()> {
-        instructions::set_attestors::handler(ctx, attestors, threshold)
+        instructions::set_attestors::handler(ctx, attestors, threshold, keep_latest)
     }
 
     /// Sets the maximum attestation age and the reserve margin.

@@ -1,11 +1,12 @@
-//! `accept_admin`: the proposed admin takes over; the old admin loses all power.
+//! `accept_admin`: the proposed admin takes over, with every role the old
+//! admin still held; the old admin loses all power.
 use anchor_lang::prelude::*;
 
 use crate::constants::CONFIG_SEED;
 use crate::errors::Usd1Error;
-use crate::events::AdminAccepted;
+use crate::events::{AdminAccepted, RoleChanged};
 use crate::instructions::refuse_remaining_accounts;
-use crate::state::Config;
+use crate::state::{Config, Role};
 
 #[event_cpi]
 #[derive(Accounts)]
@@ -36,14 +37,30 @@ impl AcceptAdmin<'_> {
 pub fn handler(ctx: Context<AcceptAdmin>) -> Result<()> {
     let config = &mut ctx.accounts.config;
     let previous = config.admin;
-    config.admin = config.pending_admin;
+    let admin = config.pending_admin;
+    config.admin = admin;
     config.pending_admin = Pubkey::default();
+    // Roles the old admin still holds (init gives it every one) go with the
+    // admin role, so no power stays behind with a key that handed it over.
+    let handed_over: Vec<Role> = config.roles_held_by(&previous).collect();
+    for role in &handed_over {
+        config.set_role_holder(*role, admin);
+    }
     config.invariant()?;
-    let (mint, admin) = (config.mint, config.admin);
+    let mint = config.mint;
     emit_cpi!(AdminAccepted {
         mint,
         previous,
         admin
     });
+    for role in handed_over {
+        emit_cpi!(RoleChanged {
+            mint,
+            admin,
+            role,
+            previous,
+            holder: admin
+        });
+    }
     Ok(())
 }

@@ -131,6 +131,7 @@ pub fn handler(ctx: Context<Attest>, args: AttestArgs) -> Result<()> {
         _padding: [0; 2],
     };
     config.latest = record;
+    config.latest_retired = false;
     config.invariant()?;
     let mut history = ctx.accounts.history.load_mut()?;
     history.push(record)?;

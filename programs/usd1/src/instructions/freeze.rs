@@ -1,4 +1,5 @@
-//! `freeze`: the freezer freezes a token account of this mint (compliance).
+//! `freeze`: the freezer freezes a token account of this mint (compliance);
+//! never the redemption escrow.
 use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{self, Mint, TokenAccount, TokenInterface};
 
@@ -32,7 +33,15 @@ pub struct Freeze<'info> {
 
 impl Freeze<'_> {
     pub fn validate(ctx: &Context<Self>) -> Result<()> {
-        refuse_remaining_accounts(ctx.remaining_accounts)
+        refuse_remaining_accounts(ctx.remaining_accounts)?;
+        // A frozen escrow would stop every request, settlement and rejection.
+        let config = &ctx.accounts.config;
+        require_keys_neq!(
+            ctx.accounts.token_account.key(),
+            config.escrow_address(&config.key())?,
+            Usd1Error::EscrowNotFreezable
+        );
+        Ok(())
     }
 }
 

@@ -1,12 +1,13 @@
 //! `initialize`: creates the mint (signed by its new keypair, so nobody can
 //! initialize a mint they do not hold), the `Config` PDA as its mint and freeze
-//! authority, the attestation ring buffer and the redemption escrow.
+//! authority, the attestation ring buffer and the redemption escrow — also
+//! when someone sent lamports to the mint or escrow address beforehand.
 //! Token-2022 mints carry MetadataPointer + TokenMetadata (name, symbol, uri)
 //! and, if chosen, DefaultAccountState(frozen), PermanentDelegate and Pausable,
 //! each with the Config as authority.
 use anchor_lang::prelude::*;
 use anchor_lang::solana_program::program_pack::Pack;
-use anchor_lang::system_program::{self, CreateAccount};
+use anchor_lang::system_program::{self, Allocate, Assign, CreateAccount, Transfer};
 use anchor_spl::token_2022::spl_token_2022::{
     extension::ExtensionType,
     state::{
@@ -271,6 +272,10 @@ impl<'info> Initialize<'info> {
 
     /// A new account of `space` bytes owned by the token program, funded for
     /// `funded_len` bytes (token-2022 grows the mint when it writes metadata).
+    /// Anyone can send lamports to an address before it is created, and the
+    /// system program's `create_account` refuses such an address; so an
+    /// address that already holds lamports is topped up, allocated and
+    /// assigned instead, as Anchor's own `init` does.
     fn create_account(
         &self,
         account: &AccountInfo<'info>,
@@ -279,18 +284,57 @@ impl<'info> Initialize<'info> {
         signer: &[&[&[u8]]],
     ) -> Result<()> {
         let lamports = Rent::get()?.minimum_balance(funded_len);
-        system_program::create_account(
+        let space = u64::try_from(space).map_err(|_| Usd1Error::Overflow)?;
+        let owner = self.token_program.key();
+        let system = self.system_program.key();
+        let held = account.lamports();
+        if held == 0 {
+            return system_program::create_account(
+                CpiContext::new_with_signer(
+                    system,
+                    CreateAccount {
+                        from: self.admin.to_account_info(),
+                        to: account.clone(),
+                    },
+                    signer,
+                ),
+                lamports,
+                space,
+                &owner,
+            );
+        }
+        let shortfall = lamports.saturating_sub(held);
+        if shortfall > 0 {
+            system_program::transfer(
+                CpiContext::new(
+                    system,
+                    Transfer {
+                        from: self.admin.to_account_info(),
+                        to: account.clone(),
+                    },
+                ),
+                shortfall,
+            )?;
+        }
+        system_program::allocate(
             CpiContext::new_with_signer(
-                self.system_program.key(),
-                CreateAccount {
-                    from: self.admin.to_account_info(),
-                    to: account.clone(),
+                system,
+                Allocate {
+                    account_to_allocate: account.clone(),
                 },
                 signer,
             ),
-            lamports,
-            u64::try_from(space).map_err(|_| Usd1Error::Overflow)?,
-            &self.token_program.key(),
+            space,
+        )?;
+        system_program::assign(
+            CpiContext::new_with_signer(
+                system,
+                Assign {
+                    account_to_assign: account.clone(),
+                },
+                signer,
+            ),
+            &owner,
         )
     }
 }
@@ -331,6 +375,7 @@ pub fn handler(ctx: Context<Initialize>, args: InitializeArgs) -> Result<()> {
         pending_redemptions: 0,
         escrowed_amount: 0,
         total_redeemed: 0,
+        latest_retired: false,
     });
     config.invariant()?;
 

@@ -53,6 +53,7 @@ impl MintTo<'_> {
         require!(amount <= minter.allowance, Usd1Error::AllowanceExceeded);
 
         require!(config.latest.seq > 0, Usd1Error::NoAttestation);
+        require!(!config.latest_retired, Usd1Error::AttestationRetired);
         let now = Clock::get()?.unix_timestamp;
         let age = now
             .checked_sub(config.latest.as_of)

@@ -1,9 +1,21 @@
 //! `reject_redemption`: the treasurer declines a request (with a reason code)
-//! and the program returns the escrowed tokens to the account they came from.
+//! and the program returns the escrowed tokens to the holder — to the account
+//! they came from, or, when that account can no longer hold this token (the
+//! holder closed it), to the holder's associated token account, created here
+//! if missing at the treasurer's expense. Nothing the holder does to the
+//! destination can keep the tokens in escrow: a frozen destination is thawed
+//! for the refund and frozen again, and one that requires memos on incoming
+//! transfers gets one.
 use anchor_lang::prelude::*;
+use anchor_lang::solana_program::{instruction::Instruction, program::invoke};
+use anchor_spl::associated_token::{self, AssociatedToken};
+use anchor_spl::token_2022::spl_token_2022::extension::{
+    memo_transfer::memo_required, StateWithExtensions,
+};
+use anchor_spl::token_2022::spl_token_2022::state::Account as TokenAccountState;
 use anchor_spl::token_interface::{self, Mint, TokenAccount, TokenInterface};
 
-use crate::constants::{CONFIG_SEED, ESCROW_SEED, REDEMPTION_SEED};
+use crate::constants::{CONFIG_SEED, ESCROW_SEED, MEMO_PROGRAM_ID, REDEMPTION_SEED, REFUND_MEMO};
 use crate::errors::Usd1Error;
 use crate::events::RedemptionRejected;
 use crate::instructions::{check_escrow_covers, refuse_remaining_accounts};
@@ -12,6 +24,8 @@ use crate::state::{Config, Redemption, RedemptionStatus};
 #[event_cpi]
 #[derive(Accounts)]
 pub struct RejectRedemption<'info> {
+    /// Pays for the holder's associated token account if the refund must create it.
+    #[account(mut)]
     pub treasurer: Signer<'info>,
     #[account(
         mut,
@@ -34,14 +48,22 @@ pub struct RejectRedemption<'info> {
         seeds = [REDEMPTION_SEED, config.key().as_ref(), &redemption.id.to_le_bytes()],
         bump = redemption.bump,
         has_one = config @ Usd1Error::WrongConfig,
+        has_one = holder @ Usd1Error::WrongRefundAccount,
     )]
     pub redemption: Box<Account<'info, Redemption>>,
-    #[account(
-        mut,
-        address = redemption.source @ Usd1Error::WrongRefundAccount,
-    )]
-    pub refund_to: Box<InterfaceAccount<'info, TokenAccount>>,
+    /// CHECK: `redemption.source`, or the holder's associated token account
+    /// (which may not exist yet); checked in `validate` and read in the handler.
+    #[account(mut)]
+    pub refund_to: UncheckedAccount<'info>,
+    /// CHECK: the holder's wallet (`redemption.holder`), owner of the
+    /// associated token account a refund may create.
+    pub holder: UncheckedAccount<'info>,
     pub token_program: Interface<'info, TokenInterface>,
+    pub associated_token_program: Program<'info, AssociatedToken>,
+    pub system_program: Program<'info, System>,
+    /// CHECK: the SPL Memo program, for destinations that require a memo.
+    #[account(address = MEMO_PROGRAM_ID @ Usd1Error::WrongMemoProgram)]
+    pub memo_program: UncheckedAccount<'info>,
 }
 
 impl RejectRedemption<'_> {
@@ -57,18 +79,122 @@ impl RejectRedemption<'_> {
             !(config.paused && config.options.pausable),
             Usd1Error::TransfersPaused
         );
-        require!(
-            !accounts.refund_to.is_frozen(),
-            Usd1Error::DestinationFrozen
-        );
+        let refund_to = accounts.refund_to.key();
+        if refund_to != accounts.redemption.source {
+            require_keys_eq!(
+                refund_to,
+                accounts.holder_token_account(),
+                Usd1Error::WrongRefundAccount
+            );
+        }
         Ok(())
+    }
+
+    /// The holder's associated token account for this mint.
+    fn holder_token_account(&self) -> Pubkey {
+        associated_token::get_associated_token_address_with_program_id(
+            &self.holder.key(),
+            &self.mint.key(),
+            &self.token_program.key(),
+        )
+    }
+
+    /// Creates the holder's associated token account when the refund goes
+    /// there and it does not exist (closed by the holder, or never made).
+    fn open_refund_account(&self) -> Result<()> {
+        let refund_to = self.refund_to.to_account_info();
+        if refund_to.owner != &System::id() {
+            return Ok(());
+        }
+        require_keys_eq!(
+            refund_to.key(),
+            self.holder_token_account(),
+            Usd1Error::RefundAccountUnusable
+        );
+        associated_token::create_idempotent(CpiContext::new(
+            self.associated_token_program.key(),
+            associated_token::Create {
+                payer: self.treasurer.to_account_info(),
+                associated_token: refund_to,
+                authority: self.holder.to_account_info(),
+                mint: self.mint.to_account_info(),
+                system_program: self.system_program.to_account_info(),
+                token_program: self.token_program.to_account_info(),
+            },
+        ))
+    }
+
+    /// Whether the refund account (a token account of this mint) is frozen,
+    /// and whether it requires a memo before incoming transfers.
+    fn refund_account_state(&self) -> Result<(bool, bool)> {
+        let info = self.refund_to.to_account_info();
+        require_keys_eq!(
+            *info.owner,
+            self.token_program.key(),
+            Usd1Error::RefundAccountUnusable
+        );
+        let data = info.try_borrow_data()?;
+        let account = StateWithExtensions::<TokenAccountState>::unpack(&data)
+            .map_err(|_| error!(Usd1Error::RefundAccountUnusable))?;
+        require_keys_eq!(
+            account.base.mint,
+            self.mint.key(),
+            Usd1Error::RefundAccountUnusable
+        );
+        Ok((account.base.is_frozen(), memo_required(&account)))
+    }
+
+    fn set_frozen(&self, frozen: bool, signer: &[&[&[u8]]]) -> Result<()> {
+        let program = self.token_program.key();
+        let (account, mint, authority) = (
+            self.refund_to.to_account_info(),
+            self.mint.to_account_info(),
+            self.config.to_account_info(),
+        );
+        if frozen {
+            let freeze = token_interface::FreezeAccount {
+                account,
+                mint,
+                authority,
+            };
+            token_interface::freeze_account(CpiContext::new_with_signer(program, freeze, signer))
+        } else {
+            let thaw = token_interface::ThawAccount {
+                account,
+                mint,
+                authority,
+            };
+            token_interface::thaw_account(CpiContext::new_with_signer(program, thaw, signer))
+        }
+    }
+
+    /// A memo directly before the refund: Token-2022 looks for it as the
+    /// previous instruction at the transfer's own invocation depth.
+    fn memo(&self) -> Result<()> {
+        let ix = Instruction {
+            program_id: MEMO_PROGRAM_ID,
+            accounts: vec![],
+            data: REFUND_MEMO.to_vec(),
+        };
+        invoke(&ix, &[self.memo_program.to_account_info()]).map_err(Into::into)
     }
 }
 
 pub fn handler(ctx: Context<RejectRedemption>, reason_code: u16) -> Result<()> {
     let accounts = &mut *ctx.accounts;
     let amount = accounts.redemption.amount;
+    let id = accounts.redemption.id;
     let seeds = accounts.config.signer_seeds();
+    let signer: &[&[&[u8]]] = &[&seeds];
+
+    accounts.open_refund_account()?;
+    let (frozen, memo) = accounts.refund_account_state()?;
+    if frozen {
+        accounts.set_frozen(false, signer)?;
+    }
+    if memo {
+        accounts.memo()?;
+    }
     token_interface::transfer_checked(
         CpiContext::new_with_signer(
             accounts.token_program.key(),
@@ -78,11 +204,14 @@ pub fn handler(ctx: Context<RejectRedemption>, reason_code: u16) -> Result<()> {
                 to: accounts.refund_to.to_account_info(),
                 authority: accounts.config.to_account_info(),
             },
-            &[&seeds],
+            signer,
         ),
         amount,
         accounts.mint.decimals,
     )?;
+    if frozen {
+        accounts.set_frozen(true, signer)?;
+    }
 
     let config = &mut accounts.config;
     config.close_redemption(amount, false)?;
@@ -96,10 +225,10 @@ pub fn handler(ctx: Context<RejectRedemption>, reason_code: u16) -> Result<()> {
 
     let event = RedemptionRejected {
         mint: config.mint,
-        id: redemption.id,
+        id,
         treasurer: accounts.treasurer.key(),
         holder: redemption.holder,
-        refunded_to: redemption.source,
+        refunded_to: accounts.refund_to.key(),
         amount,
         reason_code,
         requested_at: redemption.requested_at,

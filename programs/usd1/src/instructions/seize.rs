@@ -4,7 +4,7 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{self, Mint, TokenAccount, TokenInterface};
 
-use crate::constants::{CONFIG_SEED, ESCROW_SEED};
+use crate::constants::CONFIG_SEED;
 use crate::errors::Usd1Error;
 use crate::events::Seized;
 use crate::instructions::refuse_remaining_accounts;
@@ -49,11 +49,7 @@ impl Seize<'_> {
         );
         require!(amount > 0, Usd1Error::ZeroAmount);
         // `from == to` never gets here: Anchor refuses a writable account named twice.
-        let escrow = Pubkey::create_program_address(
-            &[ESCROW_SEED, config.key().as_ref(), &[config.escrow_bump]],
-            &crate::ID,
-        )
-        .map_err(|_| Usd1Error::EscrowProtected)?;
+        let escrow = config.escrow_address(&config.key())?;
         require_keys_neq!(accounts.from.key(), escrow, Usd1Error::EscrowProtected);
         require!(!accounts.to.is_frozen(), Usd1Error::DestinationFrozen);
         require!(

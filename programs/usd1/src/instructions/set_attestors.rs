@@ -1,4 +1,7 @@
 //! `set_attestors`: the admin replaces the attestor set and its threshold M.
+//! The live attestation was signed by the old set, so it is retired — mints
+//! wait for the new set's first attestation — unless the admin explicitly
+//! keeps it (`keep_latest`, e.g. when only adding a key).
 use anchor_lang::prelude::*;
 
 use crate::constants::{CONFIG_SEED, MAX_ATTESTORS};
@@ -44,8 +47,22 @@ impl SetAttestors<'_> {
     }
 }
 
-pub fn handler(ctx: Context<SetAttestors>, attestors: Vec<Pubkey>, threshold: u8) -> Result<()> {
+pub fn handler(
+    ctx: Context<SetAttestors>,
+    attestors: Vec<Pubkey>,
+    threshold: u8,
+    keep_latest: bool,
+) -> Result<()> {
     let config = &mut ctx.accounts.config;
+    // The attestation this change takes out of service, if any.
+    let retired_seq = if keep_latest || config.latest_retired {
+        0
+    } else {
+        config.latest.seq
+    };
+    if retired_seq > 0 {
+        config.latest_retired = true;
+    }
     let mut set = [Pubkey::default(); MAX_ATTESTORS];
     set[..attestors.len()].copy_from_slice(&attestors);
     config.attestors = set;
@@ -63,7 +80,9 @@ pub fn handler(ctx: Context<SetAttestors>, attestors: Vec<Pubkey>, threshold: u8
         admin,
         attestors,
         threshold,
-        attestor_epoch
+        attestor_epoch,
+        keep_latest,
+        retired_seq
     });
     Ok(())
 }

@@ -1,9 +1,10 @@
 //! `set_disclosure`: the admin publishes (or updates) what a holder is entitled
 //! to know: issuer, terms and their hash, redemption policy, reserve report,
-//! and the program's own statement that the token is not an insured deposit.
+//! and the program's own statements that the token is not an insured deposit
+//! and of what a pause does to holders on this mint.
 use anchor_lang::prelude::*;
 
-use crate::constants::{CONFIG_SEED, DISCLOSURE_SEED, NOT_INSURED_STATEMENT};
+use crate::constants::{pause_statement, CONFIG_SEED, DISCLOSURE_SEED, NOT_INSURED_STATEMENT};
 use crate::errors::Usd1Error;
 use crate::events::DisclosureSet;
 use crate::instructions::refuse_remaining_accounts;
@@ -71,6 +72,7 @@ pub fn handler(ctx: Context<SetDisclosure>, args: DisclosureArgs) -> Result<()> 
         settlement_target_secs: args.settlement_target_secs,
         reserve_report_uri: args.reserve_report_uri,
         not_insured_statement: NOT_INSURED_STATEMENT.to_string(),
+        pause_statement: pause_statement(ctx.accounts.config.options.pausable).to_string(),
     });
     // The invariant is the validation: bounded strings, fee and target limits.
     disclosure.invariant()?;

@@ -78,6 +78,9 @@ pub struct Config {
     pub escrowed_amount: u64,
     /// Cumulative base units burned by settled redemptions.
     pub total_redeemed: u64,
+    /// The attestor set that signed `latest` was replaced (without
+    /// `keep_latest`): no mint against it until the new set attests.
+    pub latest_retired: bool,
 }
 
 impl Config {
@@ -90,6 +93,28 @@ impl Config {
             self.mint.as_ref(),
             core::slice::from_ref(&self.bump),
         ]
+    }
+
+    /// The redemption escrow token account of the config at `config`
+    /// (`["escrow", config]`, with the bump found at initialize).
+    pub fn escrow_address(&self, config: &Pubkey) -> Result<Pubkey> {
+        Pubkey::create_program_address(
+            &[
+                crate::constants::ESCROW_SEED,
+                config.as_ref(),
+                core::slice::from_ref(&self.escrow_bump),
+            ],
+            &crate::ID,
+        )
+        .map_err(|_| error!(Usd1Error::EscrowProtected))
+    }
+
+    /// The roles still held by `key`.
+    pub fn roles_held_by(&self, key: &Pubkey) -> impl Iterator<Item = Role> + '_ {
+        let key = *key;
+        [Role::Pauser, Role::Freezer, Role::Treasurer]
+            .into_iter()
+            .filter(move |role| self.role_holder(*role) == key)
     }
 
     pub fn attestors(&self) -> &[Pubkey] {
@@ -192,6 +217,10 @@ impl Config {
             Usd1Error::InvalidMaxAge
         );
         require!(self.margin_bps <= BPS_DENOMINATOR, Usd1Error::InvalidMargin);
+        require!(
+            !self.latest_retired || self.latest.seq > 0,
+            Usd1Error::NoAttestation
+        );
         require!(
             self.pending_redemptions <= self.next_redemption_id,
             Usd1Error::EscrowShortfall

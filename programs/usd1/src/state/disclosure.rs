@@ -4,7 +4,8 @@ use anchor_lang::prelude::*;
 
 use crate::constants::{
     MAX_DISCLOSURE_URI_LEN, MAX_LEGAL_NAME_LEN, MAX_REDEMPTION_FEE_BPS, MAX_SETTLEMENT_TARGET_SECS,
-    NOT_INSURED_STATEMENT, NOT_INSURED_STATEMENT_LEN,
+    NOT_INSURED_STATEMENT, NOT_INSURED_STATEMENT_LEN, PAUSE_STATEMENT_DEFAULT, PAUSE_STATEMENT_LEN,
+    PAUSE_STATEMENT_PAUSABLE,
 };
 use crate::errors::Usd1Error;
 
@@ -34,6 +35,10 @@ pub struct Disclosure {
     /// Always `NOT_INSURED_STATEMENT`, written by the program.
     #[max_len(NOT_INSURED_STATEMENT_LEN)]
     pub not_insured_statement: String,
+    /// What a pause does to holders on this mint, written by the program from
+    /// the mint's options (`pause_statement`).
+    #[max_len(PAUSE_STATEMENT_LEN)]
+    pub pause_statement: String,
 }
 
 impl Disclosure {
@@ -59,6 +64,11 @@ impl Disclosure {
         );
         require!(
             self.not_insured_statement == NOT_INSURED_STATEMENT,
+            Usd1Error::StatementAltered
+        );
+        require!(
+            self.pause_statement == PAUSE_STATEMENT_PAUSABLE
+                || self.pause_statement == PAUSE_STATEMENT_DEFAULT,
             Usd1Error::StatementAltered
         );
         Ok(())
