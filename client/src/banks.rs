@@ -7,9 +7,11 @@ use solana_banks_client::{BanksClient, BanksClientError};
 use solana_commitment_config::CommitmentLevel;
 use solana_sdk::account::Account;
 use solana_sdk::hash::Hash;
+use solana_sdk::message::compiled_instruction::CompiledInstruction;
 use solana_sdk::message::Message;
 use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::Signature;
+use solana_sdk::sysvar::clock::Clock;
 use solana_sdk::transaction::{Transaction, TransactionError};
 use tokio::sync::Mutex;
 
@@ -40,16 +42,60 @@ impl BanksLedger {
     pub fn client(&self) -> &BanksClient {
         &self.client
     }
+
+    /// A simulation, and the inner instructions it ran as compiled against
+    /// the transaction's keys.
+    async fn simulate_compiled(
+        &self,
+        transaction: &Transaction,
+    ) -> Result<(Simulation, Vec<CompiledInstruction>), ClientError> {
+        let result = self
+            .client
+            .simulate_transaction(transaction.clone())
+            .await
+            .map_err(ledger_error)?;
+        let (logs, units_consumed, inner) = match result.simulation_details {
+            Some(d) => (
+                d.logs,
+                d.units_consumed,
+                d.inner_instructions.unwrap_or_default(),
+            ),
+            None => (vec![], 0, vec![]),
+        };
+        let inner: Vec<CompiledInstruction> = inner
+            .into_iter()
+            .flatten()
+            .map(|inner| inner.instruction)
+            .collect();
+        let keys = &transaction.message.account_keys;
+        let inner_instructions = inner
+            .iter()
+            .filter_map(|ix| {
+                let program = keys.get(usize::from(ix.program_id_index))?;
+                Some((*program, ix.data.clone()))
+            })
+            .collect();
+        let simulation = Simulation {
+            err: result
+                .result
+                .and_then(|r| r.err())
+                .map(|err| Failure::located(err, &logs, &transaction.message)),
+            logs,
+            units_consumed,
+            inner_instructions,
+        };
+        Ok((simulation, inner))
+    }
 }
 
 fn ledger_error(err: BanksClientError) -> ClientError {
     match err {
         BanksClientError::TransactionError(err) => ClientError::Failed {
-            failure: Failure(err),
+            failure: Failure::new(err),
             logs: vec![],
         },
         BanksClientError::SimulationError { err, logs, .. } => ClientError::Failed {
-            failure: Failure(err),
+            failure: Failure::new(err),
             logs,
         },
         other => ClientError::Ledger(other.to_string()),
@@ -88,60 +134,41 @@ impl Ledger for BanksLedger {
     }
 
     async fn simulate(&self, transaction: &Transaction) -> Result<Simulation, ClientError> {
-        let result = self
-            .client
-            .simulate_transaction(transaction.clone())
-            .await
-            .map_err(ledger_error)?;
-        let (logs, units_consumed, inner) = match result.simulation_details {
-            Some(d) => (
-                d.logs,
-                d.units_consumed,
-                d.inner_instructions.unwrap_or_default(),
-            ),
-            None => (vec![], 0, vec![]),
-        };
-        let keys = &transaction.message.account_keys;
-        let inner_instructions = inner
-            .into_iter()
-            .flatten()
-            .filter_map(|inner| {
-                let program = keys.get(usize::from(inner.instruction.program_id_index))?;
-                Some((*program, inner.instruction.data))
-            })
-            .collect();
-        Ok(Simulation {
-            err: result.result.and_then(|r| r.err()),
-            logs,
-            units_consumed,
-            inner_instructions,
-        })
+        Ok(self.simulate_compiled(transaction).await?.0)
     }
 
     async fn send_and_confirm(&self, transaction: &Transaction) -> Result<Executed, ClientError> {
-        // BanksClient keeps no transaction history, so read the events from a
-        // simulation against the same state, then process for real.
-        let simulation = self.simulate(transaction).await?;
-        if let Some(err) = simulation.err.clone() {
+        // BanksClient keeps no transaction history, so read the events and
+        // inner instructions from a simulation against the same state, then
+        // process for real.
+        let (simulation, inner) = self.simulate_compiled(transaction).await?;
+        if let Some(failure) = simulation.err.clone() {
             return Err(ClientError::Failed {
-                failure: Failure(err),
+                failure,
                 logs: simulation.logs,
             });
         }
+        let clock: Clock = self.client.get_sysvar().await.map_err(ledger_error)?;
         self.client
             .process_transaction_with_commitment(transaction.clone(), CommitmentLevel::Confirmed)
             .await
-            .map_err(ledger_error)?;
+            .map_err(|e| ledger_error(e).located(&transaction.message))?;
         let signature = transaction.signatures[0];
-        let events = simulation.events();
         let slot = self.client.get_root_slot().await.map_err(ledger_error)?;
-        self.recorded.lock().await.push(RecordedTransaction::new(
+        let message = &transaction.message;
+        let mut record = RecordedTransaction::resolve(
             signature,
             slot,
-            None,
-            transaction,
-            events.clone(),
-        ));
+            Some(clock.unix_timestamp),
+            &message.account_keys,
+            &message.instructions,
+            &inner,
+        );
+        let events = record.events.clone();
+        let mut recorded = self.recorded.lock().await;
+        // Transactions run one at a time, in the order they are recorded.
+        record.position = Some(recorded.len() as u64);
+        recorded.push(record);
         Ok(Executed { signature, events })
     }
 

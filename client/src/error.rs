@@ -3,9 +3,12 @@
 use std::fmt;
 
 use anchor_lang::error::ErrorCode as AnchorError;
+use anchor_spl::token_2022::spl_token_2022::error::TokenError;
 use solana_sdk::instruction::InstructionError;
+use solana_sdk::message::Message;
 use solana_sdk::pubkey::Pubkey;
 use solana_sdk::transaction::TransactionError;
+use solana_system_interface::error::SystemError;
 use thiserror::Error;
 use usd1::errors::Usd1Error;
 
@@ -39,43 +42,131 @@ impl ClientError {
             _ => None,
         }
     }
+
+    /// A refusal of the transaction with `message`, with the program that
+    /// raised it located (see [`Failure::located`]).
+    pub fn located(self, message: &Message) -> Self {
+        match self {
+            Self::Failed { failure, logs } if failure.program.is_none() => Self::Failed {
+                failure: Failure::located(failure.error, &logs, message),
+                logs,
+            },
+            other => other,
+        }
+    }
 }
 
-/// Why a transaction failed, as the runtime reported it.
+/// Why a transaction failed, as the runtime reported it, and which program
+/// raised a custom error code. The code alone does not say: 0 is
+/// `NotRentExempt` from a token program but `AccountAlreadyInUse` from the
+/// system program, and 17 is only `AccountFrozen` when a token program said it.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Failure(pub TransactionError);
+pub struct Failure {
+    pub error: TransactionError,
+    /// The program that raised the error, when the logs or the failing
+    /// instruction tell.
+    pub program: Option<Pubkey>,
+}
 
 impl Failure {
+    /// A failure whose raising program is not known.
+    pub fn new(error: TransactionError) -> Self {
+        Self {
+            error,
+            program: None,
+        }
+    }
+
+    /// A failure of a transaction with `message`, located from the runtime's
+    /// `logs` (the innermost program that failed) or, without them, from the
+    /// program of the failing top-level instruction.
+    pub fn located(error: TransactionError, logs: &[String], message: &Message) -> Self {
+        let program = failing_program(logs).or_else(|| match &error {
+            TransactionError::InstructionError(index, _) => message
+                .instructions
+                .get(usize::from(*index))
+                .and_then(|ix| message.account_keys.get(usize::from(ix.program_id_index)))
+                .copied(),
+            _ => None,
+        });
+        Self { error, program }
+    }
+
     /// The custom error code of the failing instruction, if any.
     pub fn custom_code(&self) -> Option<u32> {
-        match &self.0 {
+        match &self.error {
             TransactionError::InstructionError(_, InstructionError::Custom(code)) => Some(*code),
             _ => None,
         }
     }
 
+    /// Whether USD1 itself may have raised the code: it did, or nobody knows who did.
+    fn may_be_usd1s(&self) -> bool {
+        self.program.is_none_or(|program| program == usd1::ID)
+    }
+
     /// The program's own error, when the code is one of `Usd1Error`'s.
     pub fn usd1_error(&self) -> Option<Usd1Error> {
+        if !self.may_be_usd1s() {
+            return None;
+        }
         usd1_error_from_code(self.custom_code()?)
     }
 
     /// True when the failure is exactly `error`.
     pub fn is(&self, error: Usd1Error) -> bool {
-        self.custom_code() == Some(u32::from(error))
+        self.usd1_error() == Some(error)
     }
+
+    /// A token program's own error (SPL Token and Token-2022 share the codes
+    /// SPL Token has).
+    pub fn token_error(&self) -> Option<TokenError> {
+        let program = self.program?;
+        if program != crate::TOKEN_PROGRAM_ID && program != crate::TOKEN_2022_PROGRAM_ID {
+            return None;
+        }
+        TokenError::try_from(self.custom_code()?).ok()
+    }
+
+    /// The system program's own error.
+    pub fn system_error(&self) -> Option<SystemError> {
+        if self.program? != solana_system_interface::program::ID {
+            return None;
+        }
+        SystemError::try_from(self.custom_code()?).ok()
+    }
+}
+
+/// The innermost program the runtime logged as failing with a custom error:
+/// `Program <id> failed: custom program error: 0x…` comes first from the
+/// program that raised it, then from each caller it propagates through.
+pub fn failing_program(logs: &[String]) -> Option<Pubkey> {
+    logs.iter().find_map(|line| {
+        let (program, reason) = line.strip_prefix("Program ")?.split_once(" failed: ")?;
+        reason
+            .starts_with("custom program error")
+            .then(|| program.parse().ok())
+            .flatten()
+    })
 }
 
 impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.usd1_error() {
-            Some(error) => write!(f, "{}: {}", error.name(), error),
-            None => match self.custom_code() {
-                Some(code) => match anchor_error_from_code(code) {
-                    Some(error) => write!(f, "{}: {}", error.name(), error),
-                    None => write!(f, "{}", self.0),
-                },
-                None => write!(f, "{}", self.0),
+        if let Some(error) = self.usd1_error() {
+            return write!(f, "{}: {}", error.name(), error);
+        }
+        if let Some(error) = self.token_error() {
+            return write!(f, "{error:?}: {error}");
+        }
+        if let Some(error) = self.system_error() {
+            return write!(f, "{error:?}: {error}");
+        }
+        match self.custom_code().filter(|_| self.may_be_usd1s()) {
+            Some(code) => match anchor_error_from_code(code) {
+                Some(error) => write!(f, "{}: {}", error.name(), error),
+                None => write!(f, "{}", self.error),
             },
+            None => write!(f, "{}", self.error),
         }
     }
 }
@@ -211,7 +302,7 @@ mod tests {
     #[test]
     fn failures_are_named_by_their_error() {
         use solana_sdk::instruction::InstructionError;
-        let failure = Failure(TransactionError::InstructionError(
+        let failure = Failure::new(TransactionError::InstructionError(
             0,
             InstructionError::Custom(3012),
         ));
@@ -219,7 +310,7 @@ mod tests {
             failure.to_string(),
             "AccountNotInitialized: The program expected this account to be already initialized"
         );
-        let failure = Failure(TransactionError::InstructionError(
+        let failure = Failure::new(TransactionError::InstructionError(
             1,
             InstructionError::Custom(6041),
         ));
@@ -227,7 +318,8 @@ mod tests {
             failure.to_string(),
             "ReserveExceeded: The mint would put supply above the margin-adjusted attested reserve"
         );
-        let failure = Failure(TransactionError::InstructionError(
+        // Nobody said which program raised 17: no guess.
+        let failure = Failure::new(TransactionError::InstructionError(
             0,
             InstructionError::Custom(17),
         ));
@@ -235,5 +327,70 @@ mod tests {
             failure.to_string(),
             TransactionError::InstructionError(0, InstructionError::Custom(17)).to_string()
         );
+    }
+
+    /// The logs of a USD1 instruction whose CPI into `program` failed with `code`.
+    fn cpi_failure_logs(program: &Pubkey, code: u32) -> Vec<String> {
+        vec![
+            format!("Program {} invoke [1]", usd1::ID),
+            format!("Program {program} invoke [2]"),
+            format!("Program {program} failed: custom program error: {code:#x}"),
+            format!(
+                "Program {} failed: custom program error: {code:#x}",
+                usd1::ID
+            ),
+        ]
+    }
+
+    #[test]
+    fn custom_codes_are_named_by_the_program_that_raised_them() {
+        let error = |code| TransactionError::InstructionError(0, InstructionError::Custom(code));
+        let message = Message::new(&[], None);
+        for token in [crate::TOKEN_PROGRAM_ID, crate::TOKEN_2022_PROGRAM_ID] {
+            let failure = Failure::located(error(17), &cpi_failure_logs(&token, 17), &message);
+            assert_eq!(failure.program, Some(token));
+            assert_eq!(failure.token_error(), Some(TokenError::AccountFrozen));
+            assert_eq!(failure.to_string(), "AccountFrozen: Account is frozen");
+            let failure = Failure::located(error(1), &cpi_failure_logs(&token, 1), &message);
+            assert_eq!(failure.to_string(), "InsufficientFunds: Insufficient funds");
+        }
+        // The same code from the system program is another error.
+        let system = solana_system_interface::program::ID;
+        let failure = Failure::located(error(0), &cpi_failure_logs(&system, 0), &message);
+        assert_eq!(
+            failure.to_string(),
+            "AccountAlreadyInUse: an account with the same address already exists"
+        );
+        assert_eq!(failure.usd1_error(), None);
+        // A USD1 code is USD1's only when USD1 raised it.
+        let failure = Failure::located(error(6000), &cpi_failure_logs(&usd1::ID, 6000), &message);
+        assert!(failure.is(Usd1Error::NotAdmin));
+        let stranger = Pubkey::new_unique();
+        let failure = Failure::located(error(6000), &cpi_failure_logs(&stranger, 6000), &message);
+        assert_eq!(failure.usd1_error(), None);
+        assert_eq!(failure.to_string(), error(6000).to_string());
+    }
+
+    #[test]
+    fn without_logs_the_failing_instruction_names_the_program() {
+        let owner = Pubkey::new_unique();
+        let transfer = anchor_spl::token_2022::spl_token_2022::instruction::transfer_checked(
+            &crate::TOKEN_2022_PROGRAM_ID,
+            &Pubkey::new_unique(),
+            &Pubkey::new_unique(),
+            &Pubkey::new_unique(),
+            &owner,
+            &[],
+            1,
+            6,
+        )
+        .unwrap();
+        let message = Message::new(&[transfer], Some(&owner));
+        let failure = Failure::located(
+            TransactionError::InstructionError(0, InstructionError::Custom(17)),
+            &[],
+            &message,
+        );
+        assert_eq!(failure.to_string(), "AccountFrozen: Account is frozen");
     }
 }

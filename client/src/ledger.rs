@@ -4,6 +4,7 @@
 use async_trait::async_trait;
 use solana_sdk::account::Account;
 use solana_sdk::hash::Hash;
+use solana_sdk::message::compiled_instruction::CompiledInstruction;
 use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::Signature;
 use solana_sdk::transaction::{Transaction, TransactionError};
@@ -14,7 +15,8 @@ use crate::events::Usd1Event;
 /// What a simulation says a transaction would do.
 #[derive(Clone, Debug, Default)]
 pub struct Simulation {
-    pub err: Option<TransactionError>,
+    /// Why it would fail, with the program that would raise it.
+    pub err: Option<crate::Failure>,
     pub logs: Vec<String>,
     pub units_consumed: u64,
     /// Inner instructions as (program id, data), in execution order.
@@ -52,45 +54,66 @@ pub struct RecordedInstruction {
 pub struct RecordedTransaction {
     pub signature: Signature,
     pub slot: u64,
-    /// Unix seconds, when the ledger knows it.
+    /// Unix seconds (the slot's clock), when the ledger knows it.
     pub block_time: Option<i64>,
+    /// Position among its block's transactions, when the ledger knows it:
+    /// the order of one slot's transactions is otherwise not known.
+    pub position: Option<u64>,
+    /// Top-level instructions, in order.
     pub instructions: Vec<RecordedInstruction>,
+    /// Instructions programs invoked (CPIs), in execution order.
+    pub inner_instructions: Vec<RecordedInstruction>,
     pub events: Vec<Usd1Event>,
 }
 
+/// A compiled instruction resolved against `keys`; an index past the keys
+/// resolves to the default key (never a real program or account).
+fn resolve(keys: &[Pubkey], ix: &CompiledInstruction) -> RecordedInstruction {
+    let key = |index: u8| keys.get(usize::from(index)).copied().unwrap_or_default();
+    RecordedInstruction {
+        program_id: key(ix.program_id_index),
+        accounts: ix.accounts.iter().map(|a| key(*a)).collect(),
+        data: ix.data.clone(),
+    }
+}
+
 impl RecordedTransaction {
-    /// Resolves a legacy transaction's compiled instructions.
-    pub fn new(
+    /// Resolves compiled top-level and inner instructions against `keys`:
+    /// a message's static keys followed, for a v0 message, by the addresses
+    /// it loaded from lookup tables (writable, then read-only).
+    pub fn resolve(
         signature: Signature,
         slot: u64,
         block_time: Option<i64>,
-        transaction: &Transaction,
-        events: Vec<Usd1Event>,
+        keys: &[Pubkey],
+        instructions: &[CompiledInstruction],
+        inner_instructions: &[CompiledInstruction],
     ) -> Self {
-        let keys = &transaction.message.account_keys;
-        let key = |index: u8| keys.get(usize::from(index)).copied().unwrap_or_default();
-        let instructions = transaction
-            .message
-            .instructions
+        let inner_instructions: Vec<RecordedInstruction> = inner_instructions
             .iter()
-            .map(|ix| RecordedInstruction {
-                program_id: key(ix.program_id_index),
-                accounts: ix.accounts.iter().map(|a| key(*a)).collect(),
-                data: ix.data.clone(),
-            })
+            .map(|ix| resolve(keys, ix))
             .collect();
+        let events = crate::events::from_inner_instructions(
+            inner_instructions
+                .iter()
+                .map(|ix| (&ix.program_id, ix.data.as_slice())),
+        );
         Self {
             signature,
             slot,
             block_time,
-            instructions,
+            position: None,
+            instructions: instructions.iter().map(|ix| resolve(keys, ix)).collect(),
+            inner_instructions,
             events,
         }
     }
 
+    /// Whether the transaction names `address`, at the top level or in a CPI.
     pub fn mentions(&self, address: &Pubkey) -> bool {
         self.instructions
             .iter()
+            .chain(&self.inner_instructions)
             .any(|ix| ix.program_id == *address || ix.accounts.contains(address))
     }
 }

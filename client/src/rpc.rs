@@ -1,6 +1,8 @@
 //! The network `Ledger` over Solana JSON-RPC (solana-rpc-client's nonblocking
 //! `RpcClient`): send with the chosen commitment, confirm, name on-chain
-//! failures, and read each transaction's events back from the node.
+//! failures, and read transactions back from the node — legacy and v0, with
+//! the addresses a v0 transaction loaded from lookup tables — for replay.
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
@@ -9,17 +11,19 @@ use solana_rpc_client::nonblocking::rpc_client::RpcClient;
 use solana_rpc_client::rpc_client::GetConfirmedSignaturesForAddress2Config;
 use solana_rpc_client_api::client_error::{Error as RpcClientError, ErrorKind};
 use solana_rpc_client_api::config::{
-    RpcSendTransactionConfig, RpcSimulateTransactionConfig, RpcTransactionConfig,
+    RpcBlockConfig, RpcSendTransactionConfig, RpcSimulateTransactionConfig, RpcTransactionConfig,
 };
 use solana_rpc_client_api::request::{RpcError, RpcResponseErrorData};
 use solana_sdk::account::Account;
 use solana_sdk::hash::Hash;
+use solana_sdk::message::compiled_instruction::CompiledInstruction;
 use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::Signature;
 use solana_sdk::transaction::{Transaction, TransactionError};
 use solana_transaction_status_client_types::option_serializer::OptionSerializer;
 use solana_transaction_status_client_types::{
-    UiInnerInstructions, UiInstruction, UiTransactionEncoding,
+    EncodedConfirmedTransactionWithStatusMeta, TransactionDetails, UiInnerInstructions,
+    UiInstruction, UiTransactionEncoding,
 };
 
 use crate::error::{ClientError, Failure};
@@ -28,23 +32,36 @@ use crate::ledger::{Executed, Ledger, RecordedTransaction, Simulation};
 /// How long to wait for a sent transaction to reach the commitment.
 const CONFIRM_TIMEOUT: Duration = Duration::from_secs(90);
 const POLL_INTERVAL: Duration = Duration::from_millis(400);
+/// How long one JSON-RPC request may take before the node counts as unresponsive.
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 pub struct RpcLedger {
     client: RpcClient,
     commitment: CommitmentConfig,
+    timeout: Duration,
 }
 
 impl RpcLedger {
     pub fn new(url: String, commitment: CommitmentConfig) -> Self {
+        Self::with_timeout(url, commitment, DEFAULT_REQUEST_TIMEOUT)
+    }
+
+    /// A ledger whose every request gives up after `timeout`.
+    pub fn with_timeout(url: String, commitment: CommitmentConfig, timeout: Duration) -> Self {
         Self {
-            client: RpcClient::new_with_commitment(url, commitment),
+            client: RpcClient::new_with_timeout_and_commitment(url, timeout, commitment),
             commitment,
+            timeout,
         }
     }
 
     /// Over an existing client (a custom sender, a mock).
     pub fn with_client(client: RpcClient, commitment: CommitmentConfig) -> Self {
-        Self { client, commitment }
+        Self {
+            client,
+            commitment,
+            timeout: DEFAULT_REQUEST_TIMEOUT,
+        }
     }
 
     pub fn client(&self) -> &RpcClient {
@@ -54,39 +71,60 @@ impl RpcLedger {
     pub fn url(&self) -> String {
         self.client.url()
     }
-}
 
-/// An RPC failure as a client error: a refused transaction keeps the
-/// runtime's reason and the simulation logs; anything else is the node's word.
-fn rpc_error(err: RpcClientError) -> ClientError {
-    if let Some(failure) = err.get_transaction_error() {
-        let logs = match err.kind() {
-            ErrorKind::RpcError(RpcError::RpcResponseError {
-                data: RpcResponseErrorData::SendTransactionPreflightFailure(result),
-                ..
-            }) => result.logs.clone().unwrap_or_default(),
-            _ => vec![],
-        };
-        return ClientError::Failed {
-            failure: Failure(failure),
-            logs,
-        };
+    /// An RPC failure as a client error: a refused transaction keeps the
+    /// runtime's reason and the simulation logs; a node that does not answer
+    /// in time says so; anything else is the node's word.
+    fn error(&self, err: RpcClientError) -> ClientError {
+        if let Some(failure) = err.get_transaction_error() {
+            let logs = match err.kind() {
+                ErrorKind::RpcError(RpcError::RpcResponseError {
+                    data: RpcResponseErrorData::SendTransactionPreflightFailure(result),
+                    ..
+                }) => result.logs.clone().unwrap_or_default(),
+                _ => vec![],
+            };
+            return ClientError::Failed {
+                failure: Failure::new(failure),
+                logs,
+            };
+        }
+        if let ErrorKind::Reqwest(error) = err.kind() {
+            if error.is_timeout() {
+                return ClientError::Ledger(format!(
+                    "the RPC node {} did not answer within {}s",
+                    self.url(),
+                    self.timeout.as_secs_f64()
+                ));
+            }
+        }
+        ClientError::Ledger(err.to_string())
     }
-    ClientError::Ledger(err.to_string())
 }
 
-/// Inner instructions as (program id, data), resolving program ids with `keys`.
-fn decode_inner(inner: Vec<UiInnerInstructions>, keys: &[Pubkey]) -> Vec<(Pubkey, Vec<u8>)> {
+/// Compiled inner instructions, in execution order.
+fn compiled_inner(inner: Vec<UiInnerInstructions>) -> Vec<CompiledInstruction> {
     inner
         .into_iter()
         .flat_map(|set| set.instructions)
         .filter_map(|instruction| match instruction {
-            UiInstruction::Compiled(compiled) => {
-                let program = keys.get(usize::from(compiled.program_id_index))?;
-                let data = bs58::decode(&compiled.data).into_vec().ok()?;
-                Some((*program, data))
-            }
+            UiInstruction::Compiled(compiled) => Some(CompiledInstruction {
+                program_id_index: compiled.program_id_index,
+                accounts: compiled.accounts,
+                data: bs58::decode(&compiled.data).into_vec().ok()?,
+            }),
             UiInstruction::Parsed(_) => None,
+        })
+        .collect()
+}
+
+/// Inner instructions as (program id, data), resolving program ids with `keys`.
+fn decode_inner(inner: Vec<UiInnerInstructions>, keys: &[Pubkey]) -> Vec<(Pubkey, Vec<u8>)> {
+    compiled_inner(inner)
+        .into_iter()
+        .filter_map(|ix| {
+            let program = keys.get(usize::from(ix.program_id_index))?;
+            Some((*program, ix.data))
         })
         .collect()
 }
@@ -98,7 +136,7 @@ impl Ledger for RpcLedger {
             .client
             .get_latest_blockhash_with_commitment(self.commitment)
             .await
-            .map_err(rpc_error)?;
+            .map_err(|e| self.error(e))?;
         Ok(blockhash)
     }
 
@@ -107,7 +145,7 @@ impl Ledger for RpcLedger {
             .client
             .get_account_with_commitment(address, self.commitment)
             .await
-            .map_err(rpc_error)?;
+            .map_err(|e| self.error(e))?;
         Ok(response.value)
     }
 
@@ -122,11 +160,14 @@ impl Ledger for RpcLedger {
             .client
             .simulate_transaction_with_config(transaction, config)
             .await
-            .map_err(rpc_error)?
+            .map_err(|e| self.error(e))?
             .value;
+        let logs = result.logs.unwrap_or_default();
         Ok(Simulation {
-            err: result.err.map(TransactionError::from),
-            logs: result.logs.unwrap_or_default(),
+            err: result
+                .err
+                .map(|err| Failure::located(err.into(), &logs, &transaction.message)),
+            logs,
             units_consumed: result.units_consumed.unwrap_or_default(),
             inner_instructions: decode_inner(
                 result.inner_instructions.unwrap_or_default(),
@@ -140,12 +181,13 @@ impl Ledger for RpcLedger {
             preflight_commitment: Some(self.commitment.commitment),
             ..RpcSendTransactionConfig::default()
         };
+        let located = |error: ClientError| error.located(&transaction.message);
         let signature = self
             .client
             .send_transaction_with_config(transaction, config)
             .await
-            .map_err(rpc_error)?;
-        self.confirm(&signature).await?;
+            .map_err(|e| located(self.error(e)))?;
+        self.confirm(&signature).await.map_err(located)?;
         let events = self
             .events_of(&signature, &transaction.message.account_keys)
             .await?;
@@ -160,7 +202,7 @@ impl Ledger for RpcLedger {
             .client
             .get_signature_statuses_with_history(&[*signature])
             .await
-            .map_err(rpc_error)?
+            .map_err(|e| self.error(e))?
             .value;
         Ok(statuses
             .into_iter()
@@ -173,7 +215,7 @@ impl Ledger for RpcLedger {
         self.client
             .is_blockhash_valid(blockhash, self.commitment)
             .await
-            .map_err(rpc_error)
+            .map_err(|e| self.error(e))
     }
 
     async fn history(&self, address: &Pubkey) -> Result<Vec<RecordedTransaction>, ClientError> {
@@ -192,7 +234,7 @@ impl Ledger for RpcLedger {
                 .client
                 .get_signatures_for_address_with_config(address, config)
                 .await
-                .map_err(rpc_error)?;
+                .map_err(|e| self.error(e))?;
             let Some(last) = page.last() else { break };
             before = Some(last.signature.parse::<Signature>().map_err(bad)?);
             let full = page.len() == 1_000;
@@ -206,6 +248,7 @@ impl Ledger for RpcLedger {
             let signature = status.signature.parse::<Signature>().map_err(bad)?;
             out.push(self.recorded(&signature).await?);
         }
+        self.order_within_slots(&mut out).await;
         Ok(out)
     }
 
@@ -216,13 +259,14 @@ impl Ledger for RpcLedger {
         self.client
             .get_minimum_balance_for_rent_exemption(data_len)
             .await
-            .map_err(rpc_error)
+            .map_err(|e| self.error(e))
     }
 }
 
 impl RpcLedger {
     /// Waits until `signature` reaches the commitment; a failed transaction is
-    /// `ClientError::Failed`, one that never lands is a ledger error.
+    /// `ClientError::Failed` (with its logs, read back from the node), one
+    /// that never lands is a ledger error.
     async fn confirm(&self, signature: &Signature) -> Result<(), ClientError> {
         let deadline = Instant::now() + CONFIRM_TIMEOUT;
         loop {
@@ -230,13 +274,21 @@ impl RpcLedger {
                 .client
                 .get_signature_statuses(&[*signature])
                 .await
-                .map_err(rpc_error)?
+                .map_err(|e| self.error(e))?
                 .value;
             if let Some(Some(status)) = statuses.into_iter().next() {
                 if let Some(err) = status.err {
+                    let logs = match self.transaction(signature).await {
+                        Ok(tx) => tx
+                            .transaction
+                            .meta
+                            .and_then(|meta| Option::from(meta.log_messages))
+                            .unwrap_or_default(),
+                        Err(_) => vec![],
+                    };
                     return Err(ClientError::Failed {
-                        failure: Failure(err),
-                        logs: vec![],
+                        failure: Failure::new(err),
+                        logs,
                     });
                 }
                 if status.satisfies_commitment(self.commitment) {
@@ -253,48 +305,102 @@ impl RpcLedger {
         }
     }
 
-    /// A confirmed transaction, decoded for replay.
-    async fn recorded(&self, signature: &Signature) -> Result<RecordedTransaction, ClientError> {
+    async fn transaction(
+        &self,
+        signature: &Signature,
+    ) -> Result<EncodedConfirmedTransactionWithStatusMeta, ClientError> {
         let config = RpcTransactionConfig {
             encoding: Some(UiTransactionEncoding::Base64),
             commitment: Some(self.commitment),
             max_supported_transaction_version: Some(0),
         };
-        let confirmed = self
-            .client
+        self.client
             .get_transaction_with_config(signature, config)
             .await
-            .map_err(rpc_error)?;
-        let decoded =
-            confirmed.transaction.transaction.decode().ok_or_else(|| {
-                ClientError::Ledger(format!("cannot decode transaction {signature}"))
-            })?;
-        let legacy = decoded.into_legacy_transaction().ok_or_else(|| {
-            ClientError::Ledger(format!(
-                "transaction {signature} is not a legacy transaction"
-            ))
-        })?;
-        let inner = match confirmed
+            .map_err(|e| self.error(e))
+    }
+
+    /// A confirmed transaction, legacy or v0, decoded for replay: a v0
+    /// transaction's instructions are resolved against its static keys and
+    /// the addresses it loaded from lookup tables, as the node reports them.
+    async fn recorded(&self, signature: &Signature) -> Result<RecordedTransaction, ClientError> {
+        let confirmed = self.transaction(signature).await?;
+        let malformed =
+            |what: &str| ClientError::Ledger(format!("transaction {signature}: {what}"));
+        let decoded = confirmed
             .transaction
-            .meta
-            .map(|meta| meta.inner_instructions)
-        {
-            Some(OptionSerializer::Some(inner)) => inner,
+            .transaction
+            .decode()
+            .ok_or_else(|| malformed("cannot decode the transaction"))?;
+        let meta = confirmed.transaction.meta;
+        let mut keys = decoded.message.static_account_keys().to_vec();
+        if decoded.message.address_table_lookups().is_some() {
+            let loaded = match meta.as_ref().map(|m| &m.loaded_addresses) {
+                Some(OptionSerializer::Some(loaded)) => loaded,
+                _ => return Err(malformed("a v0 transaction without its loaded addresses")),
+            };
+            for address in loaded.writable.iter().chain(&loaded.readonly) {
+                keys.push(
+                    address
+                        .parse()
+                        .map_err(|_| malformed("a malformed loaded address"))?,
+                );
+            }
+        }
+        let inner = match meta.map(|meta| meta.inner_instructions) {
+            Some(OptionSerializer::Some(inner)) => compiled_inner(inner),
             _ => vec![],
         };
-        let inner = decode_inner(inner, &legacy.message.account_keys);
-        let events = crate::events::from_inner_instructions(
-            inner
-                .iter()
-                .map(|(program, data)| (program, data.as_slice())),
-        );
-        Ok(RecordedTransaction::new(
+        Ok(RecordedTransaction::resolve(
             *signature,
             confirmed.slot,
             confirmed.block_time,
-            &legacy,
-            events,
+            &keys,
+            decoded.message.instructions(),
+            &inner,
         ))
+    }
+
+    /// Transactions of one slot come back from `getSignaturesForAddress` in
+    /// an order not every node keeps as the execution order. Where a slot
+    /// holds several, ask the node for the block's own order; a node without
+    /// that block (or without `getBlock`) leaves their positions unknown.
+    async fn order_within_slots(&self, history: &mut [RecordedTransaction]) {
+        let mut per_slot: HashMap<u64, usize> = HashMap::new();
+        for tx in history.iter() {
+            *per_slot.entry(tx.slot).or_default() += 1;
+        }
+        let commitment = if self.commitment == CommitmentConfig::processed() {
+            CommitmentConfig::confirmed()
+        } else {
+            self.commitment
+        };
+        for (slot, count) in per_slot {
+            if count < 2 {
+                continue;
+            }
+            let config = RpcBlockConfig {
+                encoding: None,
+                transaction_details: Some(TransactionDetails::Signatures),
+                rewards: Some(false),
+                commitment: Some(commitment),
+                max_supported_transaction_version: Some(0),
+            };
+            let Ok(block) = self.client.get_block_with_config(slot, config).await else {
+                continue;
+            };
+            let order: HashMap<String, u64> = block
+                .signatures
+                .unwrap_or_default()
+                .into_iter()
+                .zip(0u64..)
+                .collect();
+            for tx in history.iter_mut().filter(|tx| tx.slot == slot) {
+                tx.position = order.get(&tx.signature.to_string()).copied();
+            }
+        }
+        // Stable: a slot whose order is unknown keeps the node's.
+        history.sort_by_key(|tx| (tx.slot, tx.position));
     }
 
     /// The program events a confirmed transaction emitted, read from the node.
@@ -303,16 +409,7 @@ impl RpcLedger {
         signature: &Signature,
         keys: &[Pubkey],
     ) -> Result<Vec<crate::events::Usd1Event>, ClientError> {
-        let config = RpcTransactionConfig {
-            encoding: Some(UiTransactionEncoding::Base64),
-            commitment: Some(self.commitment),
-            max_supported_transaction_version: Some(0),
-        };
-        let transaction = self
-            .client
-            .get_transaction_with_config(signature, config)
-            .await
-            .map_err(rpc_error)?;
+        let transaction = self.transaction(signature).await?;
         let inner = match transaction
             .transaction
             .meta

@@ -123,7 +123,14 @@ impl Chain {
                 test.add_account(*address, account.clone());
             }
         }
-        let context = test.start_with_context().await;
+        let mut context = test.start_with_context().await;
+        // Slots go on from where the kept ledger stopped: history is ordered
+        // by slot, so a restart must never reuse one.
+        if let Some(last) = restored.entries.iter().map(|e| e.record.slot).max() {
+            context.warp_to_slot(last.saturating_add(1)).map_err(|e| {
+                std::io::Error::other(format!("cannot resume at slot {last}: {e:?}"))
+            })?;
+        }
         let banks = context.banks_client.clone();
         let faucet = restored
             .faucet

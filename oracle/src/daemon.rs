@@ -391,7 +391,7 @@ impl Oracle {
             let digest = attestation::digest_of(&self.mint, &args);
             let ixs = attestation::signed_attest_instructions(&self.mint, args, &signers);
             let simulation = usd1.simulate(&ixs, &[]).await?;
-            let refusal = simulation.err.map(|e| Failure(e).to_string());
+            let refusal = simulation.err.map(|failure| failure.to_string());
             return Ok(Outcome::DryRun {
                 report,
                 digest,

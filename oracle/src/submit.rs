@@ -72,7 +72,9 @@ pub async fn submit(
         if let Some((signature, blockhash, _)) = &last_transaction {
             match ledger.signature_status(signature).await {
                 Ok(Some(Ok(()))) => return Ok(*signature),
-                Ok(Some(Err(error))) => return Err(rejected(error, Vec::new(), store)?),
+                Ok(Some(Err(error))) => {
+                    return Err(rejected(Failure::new(error), Vec::new(), store)?)
+                }
                 Ok(None) => {}
                 Err(error) => {
                     metrics.rpc_error();
@@ -114,14 +116,14 @@ pub async fn submit(
         };
         match sent {
             Ok(executed) => return Ok(executed.signature),
-            Err(ClientError::Failed { failure, logs }) => match failure.0 {
+            Err(ClientError::Failed { failure, logs }) => match failure.error {
                 // Preflight did not know the blockhash yet, or already has it: not a refusal.
                 TransactionError::BlockhashNotFound => last_error = failure.to_string(),
                 TransactionError::AlreadyProcessed => {
                     last_error = failure.to_string();
                     last_transaction = Some(transaction);
                 }
-                error => return Err(rejected(error, logs, store)?),
+                _ => return Err(rejected(failure, logs, store)?),
             },
             Err(error) => {
                 metrics.rpc_error();
@@ -138,15 +140,12 @@ pub async fn submit(
 
 /// A refused attestation cannot land any more: its journal entry goes.
 fn rejected(
-    error: TransactionError,
+    failure: Failure,
     logs: Vec<String>,
     store: &ReportStore,
 ) -> Result<SubmitError, std::io::Error> {
     store.clear_pending()?;
-    Ok(SubmitError::Rejected {
-        failure: Failure(error),
-        logs,
-    })
+    Ok(SubmitError::Rejected { failure, logs })
 }
 
 /// What became of a submission an earlier run left in `pending.json`.

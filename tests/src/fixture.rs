@@ -337,7 +337,7 @@ pub fn assert_usd1_error<T: std::fmt::Debug>(result: Result<T, ClientError>, exp
             "expected {} ({}), got {failure} / {:?}\nlogs: {logs:#?}",
             expected.name(),
             u32::from(expected),
-            failure.0,
+            failure.error,
         ),
         other => panic!("expected {}, got {other:?}", expected.name()),
     }
@@ -364,7 +364,7 @@ pub fn assert_custom_code<T: std::fmt::Debug>(
             failure.custom_code(),
             Some(code),
             "expected {what} ({code}), got {:?}\nlogs: {logs:#?}",
-            failure.0
+            failure.error
         ),
         other => panic!("expected {what}, got {other:?}"),
     }
@@ -378,7 +378,7 @@ pub fn assert_tx_error<T: std::fmt::Debug>(
 ) {
     match result {
         Err(ClientError::Failed { failure, logs }) => {
-            assert_eq!(failure.0, expected, "logs: {logs:#?}")
+            assert_eq!(failure.error, expected, "logs: {logs:#?}")
         }
         other => panic!("expected {expected:?}, got {other:?}"),
     }

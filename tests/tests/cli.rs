@@ -737,3 +737,40 @@ fn chrono_rfc3339(unix: i64) -> String {
         secs % 60
     )
 }
+
+/// Issue 11, item 13: refusals by the token programs are named as USD1's own
+/// are ("AccountFrozen: …", not "custom program error: 0x11"), on both.
+#[tokio::test]
+async fn token_program_refusals_are_named_on_both_token_programs() {
+    for flavor in [Flavor::Token2022, Flavor::Token] {
+        let f = Fixture::with_reserve(flavor, 1_000 * ONE).await;
+        let m = f.mint().to_string();
+        f.fund(&f.holder.pubkey()).await;
+        f.usd1
+            .mint_to(&f.minter, &f.holder.pubkey(), 10 * ONE)
+            .await
+            .unwrap();
+        let recipient = Pubkey::new_unique().to_string();
+        let send = |amount: &'static str| {
+            ["transfer", amount, recipient.as_str(), "--mint", m.as_str()].map(str::to_string)
+        };
+        let args = send("20");
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let line = fails(&f, &f.holder, &args).await;
+        assert!(
+            line.contains("InsufficientFunds: Insufficient funds"),
+            "{flavor:?}: {line}"
+        );
+        f.usd1
+            .freeze(&f.freezer, &f.usd1.token_account_of(&f.holder.pubkey()))
+            .await
+            .unwrap();
+        let args = send("1");
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let line = fails(&f, &f.holder, &args).await;
+        assert!(
+            line.contains("AccountFrozen: Account is frozen"),
+            "{flavor:?}: {line}"
+        );
+    }
+}

@@ -224,7 +224,7 @@ async fn serves_every_method_as_the_bank_sees_it() {
         .await
         .unwrap()
         .value;
-    let failure = usd1_client::Failure(simulated.err.clone().unwrap().into());
+    let failure = usd1_client::Failure::new(simulated.err.clone().unwrap().into());
     assert!(failure.is(Usd1Error::ReserveExceeded), "{failure}");
     assert!(!simulated.logs.unwrap().is_empty());
 
@@ -237,8 +237,10 @@ async fn serves_every_method_as_the_bank_sees_it() {
             data: RpcResponseErrorData::SendTransactionPreflightFailure(result),
             ..
         }) => {
-            assert!(usd1_client::Failure(result.err.clone().unwrap().into())
-                .is(Usd1Error::ReserveExceeded))
+            assert!(
+                usd1_client::Failure::new(result.err.clone().unwrap().into())
+                    .is(Usd1Error::ReserveExceeded)
+            )
         }
         other => panic!("expected a preflight failure, got {other:?}"),
     }
@@ -248,6 +250,17 @@ async fn serves_every_method_as_the_bank_sees_it() {
             .mint_to(&p.minter, &p.holder.pubkey(), 700 * ONE)
             .await,
         Usd1Error::ReserveExceeded,
+    );
+    // A token program's refusal comes back named too, located by the preflight logs.
+    let overdraft = p
+        .usd1
+        .transfer(&p.holder, &Pubkey::new_unique(), 401 * ONE)
+        .await
+        .expect_err("above the holder's balance");
+    assert_eq!(
+        overdraft.to_string(),
+        "InsufficientFunds: Insufficient funds",
+        "{overdraft:?}"
     );
 
     // getSignaturesForAddress, getSignatureStatuses, getTransaction (json and base64)

@@ -188,7 +188,7 @@ async fn a_transaction_that_lands_and_fails_is_a_named_failure() {
     let rpc = RpcLedger::with_client(client, CommitmentConfig::confirmed());
     match rpc.send_and_confirm(&tx).await {
         Err(usd1_client::ClientError::Failed { failure, .. }) => assert_eq!(
-            failure.0,
+            failure.error,
             solana_sdk::transaction::TransactionError::InstructionError(
                 0,
                 solana_sdk::instruction::InstructionError::UninitializedAccount
