@@ -11,6 +11,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use solana_banks_client::{BanksClient, BanksClientError};
 use solana_program_test::ProgramTestContext;
 use solana_sdk::account::Account;
+use solana_sdk::message::v0::LoadedAddresses;
 use solana_sdk::message::{Message, VersionedMessage};
 use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::{Keypair, Signature, Signer};
@@ -18,6 +19,8 @@ use solana_sdk::sysvar::clock::Clock;
 use solana_sdk::transaction::{TransactionError, VersionedTransaction};
 use solana_transaction_status_client_types::{InnerInstruction, InnerInstructions};
 use tokio::sync::Mutex;
+
+use solana_address_lookup_table_interface::state::AddressLookupTable;
 
 use crate::ledger_dir::{Entry, LedgerDir, Restored};
 use crate::runtime::program_test;
@@ -39,6 +42,23 @@ pub struct Record {
     pub fee: u64,
     pub pre_balances: Vec<u64>,
     pub post_balances: Vec<u64>,
+    /// The addresses a v0 transaction loaded from lookup tables when it ran
+    /// (kept in the ledger folder beside the record; see `ledger_dir`).
+    #[serde(skip)]
+    pub loaded_addresses: LoadedAddresses,
+}
+
+impl Record {
+    /// Every address the transaction named: its static keys, then the ones
+    /// it loaded (writable, then read-only) — the order its instructions index.
+    pub fn account_keys(&self) -> impl Iterator<Item = &Pubkey> {
+        self.transaction
+            .message
+            .static_account_keys()
+            .iter()
+            .chain(&self.loaded_addresses.writable)
+            .chain(&self.loaded_addresses.readonly)
+    }
 }
 
 /// What a simulation says.
@@ -140,15 +160,9 @@ impl Chain {
         }
         let mut ledger = Ledger::default();
         for entry in restored.entries {
-            let record = entry.record;
-            ledger.known.extend(
-                record
-                    .transaction
-                    .message
-                    .static_account_keys()
-                    .iter()
-                    .copied(),
-            );
+            let mut record = entry.record;
+            record.loaded_addresses = entry.loaded_addresses;
+            ledger.known.extend(record.account_keys().copied());
             ledger
                 .by_signature
                 .insert(record.signature, ledger.records.len());
@@ -268,6 +282,10 @@ impl Chain {
             return Err(SendError::Preflight(simulated));
         }
         let keys = transaction.message.static_account_keys().to_vec();
+        let loaded_addresses = self
+            .load_addresses(&transaction.message)
+            .await
+            .map_err(SendError::Rejected)?;
         let fee = self
             .banks
             .get_fee_for_message(legacy_message(&transaction.message))
@@ -320,6 +338,7 @@ impl Chain {
             fee: fee.unwrap_or(0),
             pre_balances,
             post_balances,
+            loaded_addresses,
         };
         if let Some(folder) = &self.folder {
             let mut written = Vec::new();
@@ -338,16 +357,52 @@ impl Chain {
             let entry = Entry {
                 record: record.clone(),
                 accounts: written,
+                loaded_addresses: record.loaded_addresses.clone(),
             };
             let mut folder = folder.lock().unwrap_or_else(|p| p.into_inner());
             folder.append(&entry).map_err(SendError::Persist)?;
         }
         let mut ledger = self.ledger.write().unwrap_or_else(|p| p.into_inner());
-        ledger.known.extend(keys);
+        ledger.known.extend(record.account_keys().copied());
         let index = ledger.records.len();
         ledger.by_signature.insert(signature, index);
         ledger.records.push(record);
         Ok(signature)
+    }
+
+    /// The addresses a v0 message loads from its lookup tables, as the
+    /// tables stand now (entries are only ever appended, so an index keeps
+    /// naming the same address). A table that is missing or too short makes
+    /// the transaction fail as a validator would refuse it.
+    async fn load_addresses(
+        &self,
+        message: &VersionedMessage,
+    ) -> Result<LoadedAddresses, TransactionError> {
+        let mut loaded = LoadedAddresses::default();
+        for lookup in message.address_table_lookups().unwrap_or_default() {
+            let account = self
+                .banks
+                .get_account(lookup.account_key)
+                .await
+                .ok()
+                .flatten()
+                .ok_or(TransactionError::AddressLookupTableNotFound)?;
+            let table = AddressLookupTable::deserialize(&account.data)
+                .map_err(|_| TransactionError::InvalidAddressLookupTableData)?;
+            let pick = |indexes: &[u8], into: &mut Vec<Pubkey>| {
+                for index in indexes {
+                    let address = table
+                        .addresses
+                        .get(usize::from(*index))
+                        .ok_or(TransactionError::InvalidAddressLookupTableIndex)?;
+                    into.push(*address);
+                }
+                Ok::<(), TransactionError>(())
+            };
+            pick(&lookup.writable_indexes, &mut loaded.writable)?;
+            pick(&lookup.readonly_indexes, &mut loaded.readonly)?;
+        }
+        Ok(loaded)
     }
 
     async fn balances(&self, keys: &[Pubkey]) -> Result<Vec<u64>, BanksClientError> {
@@ -400,12 +455,7 @@ impl Chain {
             .records
             .iter()
             .rev()
-            .filter(|r| {
-                r.transaction
-                    .message
-                    .static_account_keys()
-                    .contains(address)
-            })
+            .filter(|r| r.account_keys().any(|key| key == address))
             .cloned()
             .collect()
     }

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use solana_sdk::account::Account;
+use solana_sdk::message::v0::LoadedAddresses;
 use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::Keypair;
 
@@ -21,6 +22,30 @@ pub struct Entry {
     pub record: Record,
     /// `None`: the transaction closed the account.
     pub accounts: Vec<(Pubkey, Option<Account>)>,
+    /// What a v0 transaction loaded from lookup tables. Last, so that the
+    /// entries of a folder written before it existed still read (below).
+    pub loaded_addresses: LoadedAddresses,
+}
+
+/// An entry as written before `loaded_addresses`: read, never written.
+#[derive(Deserialize)]
+struct EntryWithoutLoadedAddresses {
+    record: Record,
+    accounts: Vec<(Pubkey, Option<Account>)>,
+}
+
+impl Entry {
+    fn decode(bytes: &[u8]) -> Option<Self> {
+        if let Ok(entry) = bincode::deserialize::<Entry>(bytes) {
+            return Some(entry);
+        }
+        let old = bincode::deserialize::<EntryWithoutLoadedAddresses>(bytes).ok()?;
+        Some(Self {
+            record: old.record,
+            accounts: old.accounts,
+            loaded_addresses: LoadedAddresses::default(),
+        })
+    }
 }
 
 pub struct LedgerDir {
@@ -96,9 +121,9 @@ impl LedgerDir {
             if reader.read_exact(&mut bytes).is_err() {
                 break;
             }
-            match bincode::deserialize::<Entry>(&bytes) {
-                Ok(entry) => entries.push(entry),
-                Err(_) => break,
+            match Entry::decode(&bytes) {
+                Some(entry) => entries.push(entry),
+                None => break,
             }
             good_len += 4 + bytes.len() as u64;
         }

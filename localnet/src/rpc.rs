@@ -28,8 +28,8 @@ use solana_sdk::transaction::VersionedTransaction;
 use solana_transaction_status_client_types::{
     EncodedConfirmedTransactionWithStatusMeta, EncodedTransaction,
     EncodedTransactionWithStatusMeta, TransactionBinaryEncoding, TransactionConfirmationStatus,
-    TransactionStatus, TransactionStatusMeta, UiCompiledInstruction, UiInnerInstructions,
-    UiMessage, UiRawMessage, UiTransaction, UiTransactionStatusMeta,
+    TransactionStatus, TransactionStatusMeta, UiAddressTableLookup, UiCompiledInstruction,
+    UiInnerInstructions, UiMessage, UiRawMessage, UiTransaction, UiTransactionStatusMeta,
 };
 
 use usd1_client::accounts::{decode_mint, decode_token_account};
@@ -673,7 +673,10 @@ fn encode_transaction(
                     .iter()
                     .map(|i| UiCompiledInstruction::from(i, Some(1)))
                     .collect(),
-                address_table_lookups: None,
+                address_table_lookups: tx
+                    .message
+                    .address_table_lookups()
+                    .map(|lookups| lookups.iter().map(UiAddressTableLookup::from).collect()),
             }),
         }),
         other => {
@@ -690,6 +693,7 @@ fn encode_transaction(
         inner_instructions: Some(record.inner_instructions.clone()),
         log_messages: Some(record.logs.clone()),
         compute_units_consumed: Some(record.units_consumed),
+        loaded_addresses: record.loaded_addresses.clone(),
         ..TransactionStatusMeta::default()
     };
     let version = match tx.message {

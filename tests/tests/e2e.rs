@@ -149,9 +149,8 @@ async fn the_oracle_follows_its_source_and_survives_a_localnet_restart() {
     });
     assert_eq!(latest(&usd1).unwrap().reserve_amount, 1_000_300_000_000);
     let history = reader.history(&usd1.config_address()).await.unwrap();
-    assert!(usd1_client::audit::audit(&mint_key, &history)
-        .violations
-        .is_empty());
+    let violations = usd1_client::audit::audit(&mint_key, &history).violations;
+    assert!(violations.is_empty(), "{violations:?}");
 
     tour::signal(oracle.id(), "TERM").unwrap();
     assert!(
@@ -237,5 +236,6 @@ async fn usd1_pay_sends_a_thousand_rows_over_the_localnet() {
     .unwrap();
     assert_eq!(again["paid"], 0, "{again}");
     assert_eq!(run(&cast.holder, &["balance", "--mint", &mint]), "34000");
+
     assert!(stage.localnet.stop().unwrap().success());
 }

@@ -197,3 +197,82 @@ async fn a_transaction_that_lands_and_fails_is_a_named_failure() {
         other => panic!("expected a failure, got {other:?}"),
     }
 }
+
+/// Issue 11, item 6: `getSignaturesForAddress` lists one slot's transactions
+/// in an order not every node keeps as the execution order; the ledger asks
+/// the node for the block's own order and sorts by it.
+#[tokio::test]
+async fn history_takes_the_order_within_a_slot_from_the_block() {
+    let (f, minting, _, _) = minted().await;
+    let blockhash = f.ledger.latest_blockhash().await.unwrap();
+    let paying = f.usd1.transaction(
+        &[anchor_lang::solana_program::system_instruction::transfer(
+            &f.admin.pubkey(),
+            &f.holder.pubkey(),
+            1,
+        )],
+        &[],
+        blockhash,
+    );
+    let confirmed = |tx: &Transaction| {
+        let wire =
+            base64::engine::general_purpose::STANDARD.encode(bincode::serialize(tx).unwrap());
+        json!({
+            "slot": 42,
+            "blockTime": 1_795_000_000,
+            "transaction": [wire, "base64"],
+            "meta": { "err": null, "status": { "Ok": null }, "fee": 5000,
+                      "preBalances": [], "postBalances": [], "innerInstructions": [], "logMessages": [] },
+            "version": "legacy",
+        })
+    };
+    let listed = |tx: &Transaction| {
+        json!({ "signature": tx.signatures[0].to_string(), "slot": 42, "err": null,
+                "memo": null, "blockTime": 1_795_000_000, "confirmationStatus": "confirmed" })
+    };
+    // The node lists `paying` as the newer of the two; the block ran it first.
+    let (first, second) = (&paying, &minting);
+    let signatures = json!([listed(first), listed(second)]);
+    let block = json!({
+        "previousBlockhash": blockhash.to_string(),
+        "blockhash": blockhash.to_string(),
+        "parentSlot": 41,
+        "signatures": [
+            solana_sdk::signature::Signature::default().to_string(),
+            first.signatures[0].to_string(),
+            second.signatures[0].to_string(),
+        ],
+        "blockTime": 1_795_000_000,
+        "blockHeight": 40,
+    });
+    let address = f.admin.pubkey();
+    let answers = |with_block: bool| {
+        let mut answers = vec![
+            (RpcRequest::GetSignaturesForAddress, signatures.clone()),
+            (RpcRequest::GetTransaction, confirmed(second)),
+            (RpcRequest::GetTransaction, confirmed(first)),
+        ];
+        if with_block {
+            answers.push((RpcRequest::GetBlock, block.clone()));
+        }
+        answers
+    };
+
+    let history = ledger(answers(true)).history(&address).await.unwrap();
+    let order: Vec<_> = history.iter().map(|t| (t.signature, t.position)).collect();
+    assert_eq!(
+        order,
+        vec![
+            (first.signatures[0], Some(1)),
+            (second.signatures[0], Some(2))
+        ]
+    );
+
+    // A node without the block: positions unknown, the listed order kept.
+    let history = ledger(answers(false)).history(&address).await.unwrap();
+    let order: Vec<_> = history.iter().map(|t| (t.signature, t.position)).collect();
+    assert_eq!(
+        order,
+        vec![(second.signatures[0], None), (first.signatures[0], None)]
+    );
+}

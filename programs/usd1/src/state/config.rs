@@ -25,6 +25,22 @@ impl MintOptions {
     }
 }
 
+/// Most supply (base units) an attested `reserve` allows under `margin_bps`:
+/// `reserve × (10_000 − margin_bps) / 10_000`, rounded down, in u128. The
+/// auditor recomputes every mint's ceiling with this same function.
+pub fn mintable_ceiling(reserve: u64, margin_bps: u16) -> Result<u64> {
+    let keep = u128::from(BPS_DENOMINATOR)
+        .checked_sub(u128::from(margin_bps))
+        .ok_or(Usd1Error::InvalidMargin)?;
+    let ceiling = u128::from(reserve)
+        .checked_mul(keep)
+        .ok_or(Usd1Error::Overflow)?
+        .checked_div(u128::from(BPS_DENOMINATOR))
+        .ok_or(Usd1Error::Overflow)?;
+    // ceiling ≤ reserve, which is a u64.
+    u64::try_from(ceiling).map_err(|_| error!(Usd1Error::Overflow))
+}
+
 /// The roles an admin can hand out with `set_role`.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq, InitSpace)]
 pub enum Role {
@@ -142,19 +158,9 @@ impl Config {
         }
     }
 
-    /// Most supply (base units) the latest attestation allows:
-    /// `reserve × (10_000 − margin_bps) / 10_000`, rounded down, in u128.
+    /// Most supply (base units) the latest attestation allows (see [`mintable_ceiling`]).
     pub fn mintable_ceiling(&self) -> Result<u64> {
-        let keep = u128::from(BPS_DENOMINATOR)
-            .checked_sub(u128::from(self.margin_bps))
-            .ok_or(Usd1Error::InvalidMargin)?;
-        let ceiling = u128::from(self.latest.reserve_amount)
-            .checked_mul(keep)
-            .ok_or(Usd1Error::Overflow)?
-            .checked_div(u128::from(BPS_DENOMINATOR))
-            .ok_or(Usd1Error::Overflow)?;
-        // ceiling ≤ reserve_amount, which is a u64.
-        u64::try_from(ceiling).map_err(|_| error!(Usd1Error::Overflow))
+        mintable_ceiling(self.latest.reserve_amount, self.margin_bps)
     }
 
     /// Books a new pending redemption of `amount` base units; returns its id.
