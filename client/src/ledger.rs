@@ -167,35 +167,3 @@ pub trait Ledger: Send + Sync {
         Ok(i64::from_le_bytes(raw))
     }
 }
-
-/// What became of earlier sends of one payload, each signed against its own blockhash.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum AttemptsOutcome {
-    /// This one landed successfully.
-    Landed(Signature),
-    /// None landed, and none can any more: each failed or its blockhash expired.
-    CannotLand,
-    /// None landed yet, but one could still.
-    MayStillLand,
-}
-
-/// Checks `attempts` against the ledger: how a re-run finds out whether a
-/// send it lost track of landed, before it sends again.
-pub async fn attempts_outcome(
-    ledger: &(impl Ledger + ?Sized),
-    attempts: &[(Signature, Hash)],
-) -> Result<AttemptsOutcome, ClientError> {
-    let mut may_still_land = false;
-    for (signature, blockhash) in attempts {
-        match ledger.signature_status(signature).await? {
-            Some(Ok(())) => return Ok(AttemptsOutcome::Landed(*signature)),
-            Some(Err(_)) => {}
-            None => may_still_land |= ledger.is_blockhash_valid(blockhash).await?,
-        }
-    }
-    Ok(if may_still_land {
-        AttemptsOutcome::MayStillLand
-    } else {
-        AttemptsOutcome::CannotLand
-    })
-}

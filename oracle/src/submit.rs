@@ -3,14 +3,14 @@
 //! confirm finds out on restart whether its attestation landed before it
 //! builds another: no duplicate (the program's seq check refuses one anyway)
 //! and no report file that disagrees with the chain.
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use solana_sdk::signature::{Keypair, Signature};
 use solana_sdk::transaction::TransactionError;
 use thiserror::Error;
 use tokio_util::sync::CancellationToken;
 use usd1::instructions::AttestArgs;
-use usd1_client::ledger::{attempts_outcome, AttemptsOutcome};
+use usd1_client::send_journal::{self, Outcome, SendJournal};
 use usd1_client::{attestation, hex, ClientError, Failure, Ledger, Usd1};
 
 use crate::metrics::Metrics;
@@ -52,10 +52,13 @@ pub async fn submit(
 ) -> Result<Signature, SubmitError> {
     let ledger = usd1.ledger().as_ref();
     let ixs = attestation::signed_attest_instructions(&usd1.mint(), args, attestors);
-    let mut pending = Pending {
-        seq: args.seq,
-        report_sha256: hex(&args.report_sha256),
-        attempts: Vec::new(),
+    let mut journal = PendingFile {
+        store,
+        pending: Pending {
+            seq: args.seq,
+            report_sha256: hex(&args.report_sha256),
+            attempts: Vec::new(),
+        },
     };
     let mut last_transaction = None;
     let mut last_error = String::new();
@@ -104,10 +107,8 @@ pub async fn submit(
                     }
                 };
                 let transaction = usd1.transaction(&ixs, &[], blockhash);
-                let signature = transaction.signatures[0];
-                pending.attempts.push(Attempt::new(&signature, &blockhash));
-                store.save_pending(&pending)?;
-                (signature, blockhash, transaction)
+                journal.record_sent(&send_journal::Attempt::of(&transaction))?;
+                (transaction.signatures[0], blockhash, transaction)
             }
         };
         let sent = tokio::select! {
@@ -136,6 +137,20 @@ pub async fn submit(
         attempts: retry.max_attempts,
         last: last_error,
     })
+}
+
+/// `pending.json` as the oracle's send journal: every attempt at one seq.
+struct PendingFile<'a> {
+    store: &'a ReportStore,
+    pending: Pending,
+}
+
+impl SendJournal for PendingFile<'_> {
+    fn record_sent(&mut self, attempt: &send_journal::Attempt) -> std::io::Result<()> {
+        let attempt = Attempt::new(&attempt.signature, &attempt.blockhash);
+        self.pending.attempts.push(attempt);
+        self.store.save_pending(&self.pending)
+    }
 }
 
 /// A refused attestation cannot land any more: its journal entry goes.
@@ -174,42 +189,38 @@ pub async fn resolve_pending(
     let Some(pending) = store.load_pending()? else {
         return Ok(Resolution::Clear);
     };
-    let attempts: Vec<_> = pending
+    let attempts: Vec<send_journal::Attempt> = pending
         .attempts
         .iter()
         .filter_map(Attempt::parsed)
+        .map(|(signature, blockhash)| send_journal::Attempt {
+            signature,
+            blockhash,
+        })
         .collect();
-    let deadline = Instant::now() + wait;
-    loop {
-        let outcome = match attempts_outcome(ledger, &attempts).await? {
-            // Once another attestation holds its seq, it could only land as a failure.
-            AttemptsOutcome::MayStillLand if chain_seq >= pending.seq => {
-                AttemptsOutcome::CannotLand
-            }
+    let outcome = if chain_seq >= pending.seq {
+        // Once another attestation holds its seq, it could only land as a failure.
+        match send_journal::outcome(ledger, &attempts).await? {
+            Outcome::MayStillLand => Outcome::CannotLand,
             outcome => outcome,
-        };
-        match outcome {
-            AttemptsOutcome::Landed(signature) => {
-                store.clear_pending()?;
-                return Ok(Resolution::Landed {
-                    seq: pending.seq,
-                    signature,
-                });
-            }
-            AttemptsOutcome::CannotLand => {
-                store.set_aside_report(pending.seq, "unsent")?;
-                store.clear_pending()?;
-                return Ok(Resolution::Dropped { seq: pending.seq });
-            }
-            AttemptsOutcome::MayStillLand => {}
         }
-        if Instant::now() >= deadline {
-            return Ok(Resolution::StillPending { seq: pending.seq });
+    } else {
+        send_journal::wait_for_outcome(ledger, &attempts, wait, cancel.cancelled()).await?
+    };
+    match outcome {
+        Outcome::Landed(signature) => {
+            store.clear_pending()?;
+            Ok(Resolution::Landed {
+                seq: pending.seq,
+                signature,
+            })
         }
-        tokio::select! {
-            _ = cancel.cancelled() => return Ok(Resolution::StillPending { seq: pending.seq }),
-            _ = tokio::time::sleep(Duration::from_millis(500)) => {}
+        Outcome::CannotLand => {
+            store.set_aside_report(pending.seq, "unsent")?;
+            store.clear_pending()?;
+            Ok(Resolution::Dropped { seq: pending.seq })
         }
+        Outcome::MayStillLand => Ok(Resolution::StillPending { seq: pending.seq }),
     }
 }
 

@@ -237,5 +237,58 @@ async fn usd1_pay_sends_a_thousand_rows_over_the_localnet() {
     assert_eq!(again["paid"], 0, "{again}");
     assert_eq!(run(&cast.holder, &["balance", "--mint", &mint]), "34000");
 
+    // Issue 11, item 1: the same 300-row file started twice at once (an
+    // overlapping cron job): one run pays, the other stops at the lock.
+    let mut csv = String::from("recipient,amount\n");
+    let recipients: Vec<String> = (0..300)
+        .map(|_| solana_sdk::pubkey::Pubkey::new_unique().to_string())
+        .collect();
+    for recipient in &recipients {
+        csv.push_str(&format!("{recipient},1\n"));
+    }
+    let file = dir.path().join("cron.csv");
+    std::fs::write(&file, csv).unwrap();
+    let file = file.display().to_string();
+    let args = [
+        "pay",
+        file.as_str(),
+        "--mint",
+        mint.as_str(),
+        "--output",
+        "json",
+    ];
+    let runs: Vec<tour::Run> = std::thread::scope(|scope| {
+        let both: Vec<_> = (0..2)
+            .map(|_| scope.spawn(|| tour::usd1(&url, &cast.holder, &args).unwrap()))
+            .collect();
+        both.into_iter().map(|run| run.join().unwrap()).collect()
+    });
+    let mut paid = 0;
+    for one in &runs {
+        if one.success {
+            let out: serde_json::Value = serde_json::from_str(&one.stdout).unwrap();
+            paid += out["paid"].as_u64().unwrap();
+        } else {
+            assert!(
+                one.stderr.starts_with(&format!(
+                    "error: {file} is being paid by another usd1 pay (pid "
+                )) && one.stderr.ends_with("nothing sent — wait for it to finish"),
+                "{}",
+                one.stderr
+            );
+        }
+    }
+    eprintln!(
+        "two runs at once: {} stopped at the lock",
+        runs.iter().filter(|r| !r.success).count()
+    );
+    assert_eq!(paid, 300);
+    assert_eq!(run(&cast.holder, &["balance", "--mint", &mint]), "33700");
+    for recipient in [&recipients[0], &recipients[299]] {
+        assert_eq!(
+            run(&cast.admin, &["balance", recipient, "--mint", &mint]),
+            "1"
+        );
+    }
     assert!(stage.localnet.stop().unwrap().success());
 }

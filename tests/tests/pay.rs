@@ -1,5 +1,8 @@
 //! `usd1 pay`: many transfers, several in flight, validated up front, and a
-//! journal that makes a re-run pay no row twice and skip none.
+//! journal that makes a re-run pay no row twice and skip none; a lock that
+//! stops a second run of the same file, a damaged journal that stops the
+//! run, and `--reconcile`, which finds the paid rows on-chain (issue 11,
+//! item 1).
 use std::sync::Arc;
 
 use clap::Parser;
@@ -21,8 +24,17 @@ async fn payer() -> (Fixture, Keypair, tempfile::TempDir) {
 }
 
 async fn pay(f: &Fixture, payer: &Keypair, file: &str) -> anyhow::Result<Output> {
+    pay_with(f, payer, file, &[]).await
+}
+
+async fn pay_with(
+    f: &Fixture,
+    payer: &Keypair,
+    file: &str,
+    flags: &[&str],
+) -> anyhow::Result<Output> {
     let m = f.mint().to_string();
-    let cli = Cli::try_parse_from([
+    let mut argv = vec![
         "usd1",
         "pay",
         file,
@@ -30,7 +42,9 @@ async fn pay(f: &Fixture, payer: &Keypair, file: &str) -> anyhow::Result<Output>
         m.as_str(),
         "--concurrency",
         "4",
-    ])?;
+    ];
+    argv.extend_from_slice(flags);
+    let cli = Cli::try_parse_from(argv)?;
     let ledger: Arc<dyn Ledger> = f.ledger.clone();
     execute(
         &Context::new(ledger, Arc::new(payer.insecure_clone())),
@@ -244,4 +258,223 @@ async fn a_changed_file_is_refused_against_its_old_journal() {
         "{err}"
     );
     assert_eq!(f.snapshot().await, before);
+}
+
+/// A paid file's path, its recipients and the payer, after one full run.
+async fn paid_file(rows: usize) -> (Fixture, Keypair, tempfile::TempDir, String, Vec<Pubkey>) {
+    let (f, payer, dir) = payer().await;
+    let recipients: Vec<Pubkey> = (0..rows).map(|_| Pubkey::new_unique()).collect();
+    let file = dir.path().join("payroll.csv");
+    std::fs::write(&file, payout(&recipients)).unwrap();
+    let file = file.to_string_lossy().into_owned();
+    let out = pay(&f, &payer, &file).await.unwrap();
+    assert_eq!(out.json["paid"].as_u64(), Some(rows as u64));
+    (f, payer, dir, file, recipients)
+}
+
+fn assert_paid_once(balances: &[u64]) {
+    for (i, balance) in balances.iter().enumerate() {
+        assert_eq!(*balance, owed(i), "the recipient on line {}", i + 2);
+    }
+}
+
+#[tokio::test]
+async fn fails_when_another_run_of_the_same_file_holds_its_lock() {
+    use usd1_cli::commands::pay::PayLock;
+    let (f, payer, dir) = payer().await;
+    let recipients: Vec<Pubkey> = (0..3).map(|_| Pubkey::new_unique()).collect();
+    let file = dir.path().join("cron.csv");
+    std::fs::write(&file, payout(&recipients)).unwrap();
+    let file = file.to_string_lossy().into_owned();
+    let lock_path = PayLock::path_for(&file);
+    let held = PayLock::acquire(&lock_path, &file).unwrap();
+
+    let before = f.snapshot().await;
+    let err = pay(&f, &payer, &file).await.unwrap_err().to_string();
+    let holder = std::fs::read_to_string(&lock_path).unwrap();
+    assert!(
+        holder.starts_with(&format!("pid {} on ", std::process::id())),
+        "{holder}"
+    );
+    assert_eq!(
+        err,
+        format!(
+            "{file} is being paid by another usd1 pay ({}; lock {}); nothing sent — wait for it to finish",
+            holder.trim(),
+            lock_path.display()
+        )
+    );
+    assert_eq!(f.snapshot().await, before);
+    assert_eq!(balances(&f, &recipients).await, vec![0, 0, 0]);
+    assert!(!std::path::Path::new(&format!("{file}.journal")).exists());
+
+    // Once the holder is done, the run goes ahead.
+    drop(held);
+    let out = pay(&f, &payer, &file).await.unwrap();
+    assert_eq!(out.json["paid"].as_u64(), Some(3));
+    assert_paid_once(&balances(&f, &recipients).await);
+}
+
+#[tokio::test]
+async fn two_runs_at_once_pay_every_row_exactly_once() {
+    let (f, payer, dir) = payer().await;
+    let recipients: Vec<Pubkey> = (0..40).map(|_| Pubkey::new_unique()).collect();
+    let file = dir.path().join("twice.csv");
+    std::fs::write(&file, payout(&recipients)).unwrap();
+    let file = file.to_string_lossy().into_owned();
+    let (a, b) = tokio::join!(pay(&f, &payer, &file), pay(&f, &payer, &file));
+    let paid: u64 = [&a, &b]
+        .iter()
+        .filter_map(|r| r.as_ref().ok())
+        .map(|out| out.json["paid"].as_u64().unwrap())
+        .sum();
+    assert_eq!(paid, 40, "{a:?} {b:?}");
+    for refused in [&a, &b].iter().filter_map(|r| r.as_ref().err()) {
+        assert!(
+            refused
+                .to_string()
+                .contains("is being paid by another usd1 pay"),
+            "{refused}"
+        );
+    }
+    assert_paid_once(&balances(&f, &recipients).await);
+}
+
+#[tokio::test]
+async fn fails_when_the_journal_is_damaged_naming_the_uncertain_rows() {
+    let (f, payer, _dir, file, recipients) = paid_file(5).await;
+    // Two runs writing at once used to interleave entries: entry 4 (line 3's
+    // confirmation) is garbled, its line still legible.
+    let journal_path = format!("{file}.journal");
+    let journal = std::fs::read_to_string(&journal_path).unwrap();
+    let mut lines: Vec<String> = journal.lines().map(String::from).collect();
+    let entry = lines
+        .iter()
+        .position(|l| l.starts_with("3\tdone\t"))
+        .unwrap();
+    lines[entry] = "3\tdo3\tsent\tgarbage".into();
+    std::fs::write(&journal_path, lines.join("\n") + "\n").unwrap();
+
+    let before = f.snapshot().await;
+    let err = pay(&f, &payer, &file).await.unwrap_err().to_string();
+    assert_eq!(
+        err,
+        format!(
+            "journal {journal_path} is damaged at entry {entry}; nothing sent. Whether the rows on line(s) 3 were paid is unknown: \
+             run again with --reconcile to find the paid rows in the sender's on-chain history and pay only the rest"
+        )
+    );
+    assert_eq!(f.snapshot().await, before);
+
+    // An entry with no legible line leaves every row not known paid in doubt.
+    lines[entry] = "\u{fffd}\u{fffd}".into();
+    let mut bytes = (lines.join("\n") + "\n").into_bytes();
+    bytes.extend_from_slice(b"\xff\xfe\n");
+    std::fs::write(&journal_path, bytes).unwrap();
+    let err = pay(&f, &payer, &file).await.unwrap_err().to_string();
+    assert!(
+        err.contains(&format!(
+            "is damaged at entry {entry}, {}; nothing sent",
+            lines.len()
+        )) && err.contains("line(s) 3 were paid"),
+        "{err}"
+    );
+
+    // --reconcile finds every row on-chain and pays nothing again.
+    let out = pay_with(&f, &payer, &file, &["--reconcile"]).await.unwrap();
+    assert_eq!(
+        (
+            out.json["found_on_chain"].as_u64(),
+            out.json["already_paid"].as_u64(),
+            out.json["paid"].as_u64()
+        ),
+        (Some(5), Some(5), Some(0)),
+        "{}",
+        out.text
+    );
+    assert_eq!(f.snapshot().await, before);
+    assert_paid_once(&balances(&f, &recipients).await);
+    // The fresh journal serves the next plain run.
+    let out = pay(&f, &payer, &file).await.unwrap();
+    assert_eq!(out.json["already_paid"].as_u64(), Some(5));
+}
+
+#[tokio::test]
+async fn reconcile_pays_only_the_rows_the_chain_does_not_show_when_the_journal_is_lost() {
+    let (f, payer, dir) = payer().await;
+    let recipients: Vec<Pubkey> = (0..6).map(|_| Pubkey::new_unique()).collect();
+    // The first run pays only the first four rows.
+    let first = dir.path().join("first.csv");
+    let mut text = payout(&recipients);
+    std::fs::write(
+        &first,
+        text.lines().take(5).collect::<Vec<_>>().join("\n") + "\n",
+    )
+    .unwrap();
+    pay(&f, &payer, &first.to_string_lossy()).await.unwrap();
+    // The whole file, copied to another folder with no journal: the ids do
+    // not depend on the path, so rows 1-4 are found paid; rows 5-6 are paid.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let copy = elsewhere.path().join("payroll-copy.csv");
+    std::fs::write(&copy, &text).unwrap();
+    let copy = copy.to_string_lossy().into_owned();
+    let out = pay_with(&f, &payer, &copy, &["--reconcile"]).await.unwrap();
+    assert_eq!(
+        (
+            out.json["found_on_chain"].as_u64(),
+            out.json["paid"].as_u64()
+        ),
+        (Some(4), Some(2)),
+        "{}",
+        out.text
+    );
+    assert!(out
+        .text
+        .starts_with("Reconciled with the chain: 4 rows found already paid"));
+    assert_paid_once(&balances(&f, &recipients).await);
+
+    // A changed amount is another row: not taken for the paid one.
+    text = text.replace(",1.5,", ",1.75,");
+    let changed = elsewhere.path().join("changed.csv");
+    std::fs::write(&changed, &text).unwrap();
+    let out = pay_with(&f, &payer, &changed.to_string_lossy(), &["--reconcile"])
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            out.json["found_on_chain"].as_u64(),
+            out.json["paid"].as_u64()
+        ),
+        (Some(5), Some(1))
+    );
+    assert_eq!(
+        f.usd1.balance(&recipients[0]).await.unwrap(),
+        owed(0) + ONE + 3 * ONE / 4
+    );
+}
+
+#[tokio::test]
+async fn each_transfer_names_its_row_in_a_memo_the_payer_signed() {
+    use usd1_cli::commands::pay::{parse_rows, ROW_MEMO_PREFIX};
+    let (f, payer, _dir, file, _) = paid_file(2).await;
+    let rows = parse_rows(&std::fs::read_to_string(&file).unwrap(), DECIMALS).unwrap();
+    let history = f.ledger.history(&payer.pubkey()).await.unwrap();
+    for row in &rows {
+        let id = row.id(&f.mint());
+        assert_eq!(id.len(), 16);
+        let memo = format!(
+            "{ROW_MEMO_PREFIX}{id} payroll.csv:{} invoice {}",
+            row.line,
+            row.line - 2
+        );
+        assert!(
+            history.iter().any(|t| t.instructions.iter().any(|ix| {
+                ix.program_id == usd1_client::instructions::MEMO_PROGRAM_ID
+                    && ix.data == memo.as_bytes()
+                    && ix.accounts == vec![payer.pubkey()]
+            })),
+            "{memo}"
+        );
+    }
+    assert_ne!(rows[0].id(&f.mint()), rows[1].id(&f.mint()));
 }
