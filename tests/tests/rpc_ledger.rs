@@ -276,3 +276,38 @@ async fn history_takes_the_order_within_a_slot_from_the_block() {
         vec![(second.signatures[0], None), (first.signatures[0], None)]
     );
 }
+
+/// Issue 11, item 14 (SECURITY.md: an RPC that is slow): a node that takes
+/// the connection but answers after the ledger's timeout is a named error
+/// saying so, not a hang.
+#[tokio::test]
+async fn a_node_slower_than_the_timeout_is_named_as_such() {
+    use std::io::Read;
+    use std::time::{Duration, Instant};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    // Reads the request and holds the connection for 3 s without a word, then stops.
+    let node = std::thread::spawn(move || {
+        if let Ok((mut stream, _)) = listener.accept() {
+            let mut request = [0u8; 4096];
+            let _ = stream.read(&mut request);
+            std::thread::sleep(Duration::from_secs(3));
+        }
+    });
+    let ledger = RpcLedger::with_timeout(
+        url.clone(),
+        CommitmentConfig::confirmed(),
+        Duration::from_millis(300),
+    );
+    let started = Instant::now();
+    let error = ledger.latest_blockhash().await.unwrap_err();
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "gave up in time"
+    );
+    assert_eq!(
+        error.to_string(),
+        format!("ledger error: the RPC node {url} did not answer within 0.3s")
+    );
+    node.join().unwrap();
+}
