@@ -40,6 +40,9 @@ pub use usd1::ID as PROGRAM_ID;
 pub const TOKEN_PROGRAM_ID: solana_sdk::pubkey::Pubkey = anchor_spl::token::ID;
 /// Token-2022 program id.
 pub const TOKEN_2022_PROGRAM_ID: solana_sdk::pubkey::Pubkey = anchor_spl::token_2022::ID;
+/// Associated token account program id.
+pub const ASSOCIATED_TOKEN_PROGRAM_ID: solana_sdk::pubkey::Pubkey =
+    anchor_spl::associated_token::ID;
 
 /// SHA-256 of `bytes`: how free-text references (payout instructions,
 /// settlement wires, terms documents) are recorded on-chain.

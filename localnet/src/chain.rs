@@ -18,7 +18,7 @@ use solana_sdk::signature::{Keypair, Signature, Signer};
 use solana_sdk::sysvar::clock::Clock;
 use solana_sdk::transaction::{TransactionError, VersionedTransaction};
 use solana_transaction_status_client_types::{InnerInstruction, InnerInstructions};
-use tokio::sync::Mutex;
+use tokio::sync::{broadcast, Mutex};
 
 use solana_address_lookup_table_interface::state::AddressLookupTable;
 
@@ -40,25 +40,73 @@ pub struct Record {
     pub inner_instructions: Vec<InnerInstructions>,
     pub units_consumed: u64,
     pub fee: u64,
+    /// Lamports of every account the transaction named, in [`Record::account_keys`] order.
     pub pre_balances: Vec<u64>,
     pub post_balances: Vec<u64>,
-    /// The addresses a v0 transaction loaded from lookup tables when it ran
-    /// (kept in the ledger folder beside the record; see `ledger_dir`).
+    /// Kept in the ledger folder beside the record (see `ledger_dir`).
     #[serde(skip)]
+    pub extra: RecordExtra,
+}
+
+/// What a record keeps beyond the ledger folder's first format.
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
+pub struct RecordExtra {
+    /// The addresses a v0 transaction loaded from lookup tables when it ran.
     pub loaded_addresses: LoadedAddresses,
+    /// Token accounts among the named accounts, before and after.
+    pub pre_token_balances: Vec<TokenBalance>,
+    pub post_token_balances: Vec<TokenBalance>,
+}
+
+/// One token account's balance around a transaction, as a validator's
+/// `preTokenBalances`/`postTokenBalances` report it.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct TokenBalance {
+    /// Index in [`Record::account_keys`].
+    pub account_index: u8,
+    pub mint: Pubkey,
+    pub owner: Pubkey,
+    pub program_id: Pubkey,
+    /// Base units.
+    pub amount: u64,
+    pub decimals: u8,
 }
 
 impl Record {
     /// Every address the transaction named: its static keys, then the ones
     /// it loaded (writable, then read-only) — the order its instructions index.
     pub fn account_keys(&self) -> impl Iterator<Item = &Pubkey> {
+        let loaded = &self.extra.loaded_addresses;
         self.transaction
             .message
             .static_account_keys()
             .iter()
-            .chain(&self.loaded_addresses.writable)
-            .chain(&self.loaded_addresses.readonly)
+            .chain(&loaded.writable)
+            .chain(&loaded.readonly)
     }
+
+    /// The named accounts the transaction could write.
+    pub fn writable_keys(&self) -> Vec<Pubkey> {
+        let message = &self.transaction.message;
+        let loaded = &self.extra.loaded_addresses;
+        message
+            .static_account_keys()
+            .iter()
+            .enumerate()
+            .filter(|(index, _)| message.is_maybe_writable(*index, None))
+            .map(|(_, key)| *key)
+            .chain(loaded.writable.iter().copied())
+            .collect()
+    }
+}
+
+/// What subscribers hear from the chain (the localnet's PubSub).
+#[derive(Clone, Debug)]
+pub enum ChainEvent {
+    /// A transaction landed, successful or failed.
+    Landed(Arc<Record>),
+    /// The chain moved to `slot`.
+    Slot { slot: u64 },
 }
 
 /// What a simulation says.
@@ -98,7 +146,11 @@ pub struct Chain {
     folder: Option<std::sync::Mutex<LedgerDir>>,
     /// Set by every RPC call; the ticker makes a slot only when it is set.
     active: std::sync::atomic::AtomicBool,
+    events: broadcast::Sender<ChainEvent>,
 }
+
+/// Events a slow subscriber may fall behind by before it misses some.
+const EVENT_BACKLOG: usize = 4096;
 
 fn wall_clock() -> i64 {
     SystemTime::now()
@@ -159,9 +211,11 @@ impl Chain {
             folder.save_faucet(&faucet)?;
         }
         let mut ledger = Ledger::default();
+        ledger.known.extend(genesis_addresses());
+        ledger.known.insert(faucet.pubkey());
         for entry in restored.entries {
             let mut record = entry.record;
-            record.loaded_addresses = entry.loaded_addresses;
+            record.extra = entry.extra;
             ledger.known.extend(record.account_keys().copied());
             ledger
                 .by_signature
@@ -175,6 +229,7 @@ impl Chain {
             ledger: RwLock::new(ledger),
             folder: folder.map(std::sync::Mutex::new),
             active: std::sync::atomic::AtomicBool::new(false),
+            events: broadcast::channel(EVENT_BACKLOG).0,
         });
         chain.tick().await;
         Ok(chain)
@@ -196,6 +251,16 @@ impl Chain {
         &self.banks
     }
 
+    /// Every landed transaction and new slot from now on.
+    pub fn subscribe(&self) -> broadcast::Receiver<ChainEvent> {
+        self.events.subscribe()
+    }
+
+    /// How many listen to [`Chain::subscribe`] now (one per PubSub connection).
+    pub fn subscribers(&self) -> usize {
+        self.events.receiver_count()
+    }
+
     /// The genesis keypair that funds airdrops.
     pub fn faucet(&self) -> &Keypair {
         &self.faucet
@@ -215,6 +280,10 @@ impl Chain {
             clock.unix_timestamp = clock.unix_timestamp.max(wall_clock());
             context.set_sysvar(&clock);
         }
+        // Nobody listening is no error.
+        let _ = self.events.send(ChainEvent::Slot {
+            slot: root.saturating_add(2),
+        });
     }
 
     /// The working slot.
@@ -281,17 +350,25 @@ impl Chain {
         if preflight && simulated.err.is_some() {
             return Err(SendError::Preflight(simulated));
         }
-        let keys = transaction.message.static_account_keys().to_vec();
         let loaded_addresses = self
             .load_addresses(&transaction.message)
             .await
             .map_err(SendError::Rejected)?;
+        let keys: Vec<Pubkey> = transaction
+            .message
+            .static_account_keys()
+            .iter()
+            .chain(&loaded_addresses.writable)
+            .chain(&loaded_addresses.readonly)
+            .copied()
+            .collect();
         let fee = self
             .banks
             .get_fee_for_message(legacy_message(&transaction.message))
             .await
             .map_err(SendError::Banks)?;
         let pre_balances = self.balances(&keys).await.map_err(SendError::Banks)?;
+        let pre_token_balances = self.token_balances(&keys).await.map_err(SendError::Banks)?;
         let slot = self.slot().await;
         let block_time = self
             .banks
@@ -318,6 +395,7 @@ impl Chain {
             }
         }
         let post_balances = self.balances(&keys).await.map_err(SendError::Banks)?;
+        let post_token_balances = self.token_balances(&keys).await.map_err(SendError::Banks)?;
         let logs = result
             .metadata
             .as_ref()
@@ -338,35 +416,42 @@ impl Chain {
             fee: fee.unwrap_or(0),
             pre_balances,
             post_balances,
-            loaded_addresses,
+            extra: RecordExtra {
+                loaded_addresses,
+                pre_token_balances,
+                post_token_balances,
+            },
         };
         if let Some(folder) = &self.folder {
             let mut written = Vec::new();
-            for (index, key) in keys.iter().enumerate() {
-                if record.transaction.message.is_maybe_writable(index, None) {
-                    let account = self
-                        .banks
-                        .get_account(*key)
-                        .await
-                        .map_err(SendError::Banks)?;
-                    if !account.as_ref().is_some_and(|a| a.executable) {
-                        written.push((*key, account));
-                    }
+            for key in record.writable_keys() {
+                let account = self
+                    .banks
+                    .get_account(key)
+                    .await
+                    .map_err(SendError::Banks)?;
+                if !account.as_ref().is_some_and(|a| a.executable) {
+                    written.push((key, account));
                 }
             }
             let entry = Entry {
                 record: record.clone(),
                 accounts: written,
-                loaded_addresses: record.loaded_addresses.clone(),
+                extra: record.extra.clone(),
             };
             let mut folder = folder.lock().unwrap_or_else(|p| p.into_inner());
             folder.append(&entry).map_err(SendError::Persist)?;
         }
-        let mut ledger = self.ledger.write().unwrap_or_else(|p| p.into_inner());
-        ledger.known.extend(record.account_keys().copied());
-        let index = ledger.records.len();
-        ledger.by_signature.insert(signature, index);
-        ledger.records.push(record);
+        let event = ChainEvent::Landed(Arc::new(record.clone()));
+        {
+            let mut ledger = self.ledger.write().unwrap_or_else(|p| p.into_inner());
+            ledger.known.extend(record.account_keys().copied());
+            let index = ledger.records.len();
+            ledger.by_signature.insert(signature, index);
+            ledger.records.push(record);
+        }
+        // Nobody listening is no error.
+        let _ = self.events.send(event);
         Ok(signature)
     }
 
@@ -405,12 +490,60 @@ impl Chain {
         Ok(loaded)
     }
 
+    /// The token accounts among `keys`, with their balances now.
+    async fn token_balances(&self, keys: &[Pubkey]) -> Result<Vec<TokenBalance>, BanksClientError> {
+        let token_programs = [
+            usd1_client::TOKEN_PROGRAM_ID,
+            usd1_client::TOKEN_2022_PROGRAM_ID,
+        ];
+        let mut balances = Vec::new();
+        for (index, key) in keys.iter().enumerate() {
+            let Some(account) = self.banks.get_account(*key).await? else {
+                continue;
+            };
+            if !token_programs.contains(&account.owner) {
+                continue;
+            }
+            let Ok(token) = usd1_client::accounts::decode_token_account(key, &account.data) else {
+                continue;
+            };
+            let Some(mint) = self.banks.get_account(token.mint).await? else {
+                continue;
+            };
+            let Ok(mint_info) = usd1_client::accounts::decode_mint(&token.mint, &mint.data) else {
+                continue;
+            };
+            balances.push(TokenBalance {
+                account_index: u8::try_from(index).unwrap_or(u8::MAX),
+                mint: token.mint,
+                owner: token.owner,
+                program_id: account.owner,
+                amount: token.amount,
+                decimals: mint_info.decimals,
+            });
+        }
+        Ok(balances)
+    }
+
     async fn balances(&self, keys: &[Pubkey]) -> Result<Vec<u64>, BanksClientError> {
         let mut balances = Vec::with_capacity(keys.len());
         for key in keys {
             balances.push(self.banks.get_balance(*key).await?);
         }
         Ok(balances)
+    }
+
+    /// Sets the faucet's balance (`--faucet-sol`).
+    pub async fn set_faucet_lamports(&self, lamports: u64) -> Result<(), BanksClientError> {
+        let mut context = self.context.lock().await;
+        let mut account = self
+            .banks
+            .get_account(self.faucet.pubkey())
+            .await?
+            .unwrap_or_default();
+        account.lamports = lamports;
+        context.set_account(&self.faucet.pubkey(), &account.into());
+        Ok(())
     }
 
     /// Sends `lamports` from the faucet.
@@ -474,6 +607,29 @@ impl Chain {
         }
         Ok(accounts)
     }
+}
+
+/// The accounts the bank starts with that no transaction names: the
+/// programs and the sysvars. With every address a transaction ever named,
+/// that is every account in the bank (an account can only come to exist
+/// through a transaction that names it).
+fn genesis_addresses() -> Vec<Pubkey> {
+    use solana_sdk::sysvar;
+    vec![
+        usd1::ID,
+        usd1_client::TOKEN_PROGRAM_ID,
+        usd1_client::TOKEN_2022_PROGRAM_ID,
+        usd1_client::ASSOCIATED_TOKEN_PROGRAM_ID,
+        usd1_client::instructions::MEMO_PROGRAM_ID,
+        sysvar::clock::ID,
+        sysvar::rent::ID,
+        sysvar::epoch_schedule::ID,
+        sysvar::slot_hashes::ID,
+        sysvar::recent_blockhashes::ID,
+        sysvar::fees::ID,
+        sysvar::epoch_rewards::ID,
+        sysvar::last_restart_slot::ID,
+    ]
 }
 
 /// The legacy form of a message (its static keys), which BanksClient prices.

@@ -10,11 +10,10 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use solana_sdk::account::Account;
-use solana_sdk::message::v0::LoadedAddresses;
 use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::Keypair;
 
-use crate::chain::Record;
+use crate::chain::{Record, RecordExtra};
 
 /// One landed transaction and the accounts it left behind.
 #[derive(Serialize, Deserialize)]
@@ -22,14 +21,15 @@ pub struct Entry {
     pub record: Record,
     /// `None`: the transaction closed the account.
     pub accounts: Vec<(Pubkey, Option<Account>)>,
-    /// What a v0 transaction loaded from lookup tables. Last, so that the
-    /// entries of a folder written before it existed still read (below).
-    pub loaded_addresses: LoadedAddresses,
+    /// What the record keeps beyond its first format (lookup-table
+    /// addresses, token balances). Last, so that the entries of a folder
+    /// written before it existed still read (below).
+    pub extra: RecordExtra,
 }
 
-/// An entry as written before `loaded_addresses`: read, never written.
+/// An entry as written before `extra`: read, never written.
 #[derive(Deserialize)]
-struct EntryWithoutLoadedAddresses {
+struct EntryWithoutExtra {
     record: Record,
     accounts: Vec<(Pubkey, Option<Account>)>,
 }
@@ -39,11 +39,11 @@ impl Entry {
         if let Ok(entry) = bincode::deserialize::<Entry>(bytes) {
             return Some(entry);
         }
-        let old = bincode::deserialize::<EntryWithoutLoadedAddresses>(bytes).ok()?;
+        let old = bincode::deserialize::<EntryWithoutExtra>(bytes).ok()?;
         Some(Self {
             record: old.record,
             accounts: old.accounts,
-            loaded_addresses: LoadedAddresses::default(),
+            extra: RecordExtra::default(),
         })
     }
 }

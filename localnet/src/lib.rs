@@ -1,8 +1,9 @@
 //! `usd1-localnet`: the whole platform on one machine. The native runtime
 //! ([`runtime`]) with the USD1 program and the bundled SPL programs, moved
 //! forward on the wall clock ([`chain`]), behind a Solana JSON-RPC endpoint
-//! ([`rpc`]) that `usd1`, `usd1-oracle` and RpcClient-based wallets use
-//! unchanged. A development and test harness, not a validator.
+//! ([`rpc`]) and a PubSub websocket ([`pubsub`]) that `usd1`, `usd1-oracle`,
+//! RpcClient and web3.js wallets use unchanged, both answering with agave's
+//! own encoders ([`encode`]). A development and test harness, not a validator.
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,7 +13,9 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 pub mod chain;
+pub mod encode;
 pub mod ledger_dir;
+pub mod pubsub;
 pub mod rpc;
 pub mod runtime;
 
@@ -22,18 +25,63 @@ pub use chain::Chain;
 /// it is being used.
 pub const SLOT_TIME: Duration = Duration::from_millis(400);
 
-/// A running localnet: its URL, its chain, and a way to stop it.
+/// Where and how a localnet serves.
+#[derive(Clone, Debug)]
+pub struct Options<'a> {
+    /// JSON-RPC address (port 0 picks one).
+    pub rpc: SocketAddr,
+    /// PubSub port on the same address; `None`: the RPC port + 1, as
+    /// solana-test-validator (and web3.js's default websocket URL) have it.
+    pub pubsub_port: Option<u16>,
+    /// The ledger folder to keep and resume, and whether to empty it first.
+    pub ledger: Option<(&'a std::path::Path, bool)>,
+}
+
+/// A running localnet: its URLs, its chain, and a way to stop it.
 pub struct Localnet {
     pub url: String,
+    /// The PubSub websocket URL.
+    pub ws_url: String,
     pub addr: SocketAddr,
+    pub pubsub_addr: SocketAddr,
     pub chain: Arc<Chain>,
     cancel: CancellationToken,
     server: JoinHandle<std::io::Result<()>>,
+    pubsub: JoinHandle<()>,
     ticker: JoinHandle<()>,
 }
 
+/// Binds the RPC and PubSub listeners. With RPC port 0 and PubSub at the
+/// next port, tries fresh ports until a pair is free.
+async fn bind(options: &Options<'_>) -> std::io::Result<(TcpListener, TcpListener)> {
+    let pubsub_at = |rpc: &TcpListener| -> std::io::Result<SocketAddr> {
+        let rpc = rpc.local_addr()?;
+        let port = match options.pubsub_port {
+            Some(port) => port,
+            None => rpc.port().checked_add(1).ok_or_else(|| {
+                std::io::Error::other("the RPC port is the last one; no port + 1 for PubSub")
+            })?,
+        };
+        Ok(SocketAddr::new(rpc.ip(), port))
+    };
+    let mut tries = if options.rpc.port() == 0 && options.pubsub_port.is_none() {
+        20
+    } else {
+        1
+    };
+    loop {
+        let rpc = TcpListener::bind(options.rpc).await?;
+        match TcpListener::bind(pubsub_at(&rpc)?).await {
+            Ok(pubsub) => return Ok((rpc, pubsub)),
+            Err(error) if tries <= 1 => return Err(error),
+            Err(_) => tries -= 1,
+        }
+    }
+}
+
 impl Localnet {
-    /// Starts a fresh chain and serves JSON-RPC on `addr` (port 0 picks one).
+    /// Starts a fresh chain and serves JSON-RPC on `addr` (port 0 picks one)
+    /// and PubSub on the next port.
     pub async fn start(addr: SocketAddr) -> std::io::Result<Self> {
         Self::start_with(addr, None).await
     }
@@ -43,9 +91,19 @@ impl Localnet {
         addr: SocketAddr,
         ledger: Option<(&std::path::Path, bool)>,
     ) -> std::io::Result<Self> {
-        let chain = Chain::start(ledger).await?;
-        let listener = TcpListener::bind(addr).await?;
+        Self::start_with_options(Options {
+            rpc: addr,
+            pubsub_port: None,
+            ledger,
+        })
+        .await
+    }
+
+    pub async fn start_with_options(options: Options<'_>) -> std::io::Result<Self> {
+        let (listener, pubsub_listener) = bind(&options).await?;
+        let chain = Chain::start(options.ledger).await?;
         let addr = listener.local_addr()?;
+        let pubsub_addr = pubsub_listener.local_addr()?;
         let cancel = CancellationToken::new();
         let ticker = {
             let (chain, cancel) = (chain.clone(), cancel.clone());
@@ -71,20 +129,29 @@ impl Localnet {
                     .await
             })
         };
+        let pubsub = tokio::spawn(pubsub::serve(
+            pubsub_listener,
+            chain.clone(),
+            cancel.clone(),
+        ));
         Ok(Self {
             url: format!("http://{addr}"),
+            ws_url: format!("ws://{pubsub_addr}"),
             addr,
+            pubsub_addr,
             chain,
             cancel,
             server,
+            pubsub,
             ticker,
         })
     }
 
-    /// Stops serving and ticking, and waits for both.
+    /// Stops serving and ticking, and waits for all three.
     pub async fn stop(self) -> std::io::Result<()> {
         self.cancel.cancel();
         let _ = self.ticker.await;
+        let _ = self.pubsub.await;
         self.server.await.map_err(std::io::Error::other)?
     }
 }

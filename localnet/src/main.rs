@@ -1,31 +1,46 @@
-//! `usd1-localnet`: serve the platform on 127.0.0.1 until SIGINT or SIGTERM.
+//! `usd1-localnet`: serve the platform until SIGINT or SIGTERM, with
+//! solana-test-validator's flags and startup lines, so scripts written for it
+//! run unchanged.
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Parser;
-use usd1_localnet::Localnet;
+use usd1_localnet::{Localnet, Options};
 
 #[derive(Parser, Debug)]
 #[command(
     name = "usd1-localnet",
     version,
-    about = "The USD1 platform on one machine, behind Solana JSON-RPC"
+    about = "The USD1 platform on one machine, behind Solana JSON-RPC and PubSub"
 )]
 struct Args {
-    /// JSON-RPC port on 127.0.0.1.
-    #[arg(long, default_value_t = 8899)]
-    port: u16,
+    /// JSON-RPC port; PubSub (websocket) listens on the next one.
+    #[arg(long = "rpc-port", visible_alias = "port", default_value_t = 8899)]
+    rpc_port: u16,
+    /// PubSub websocket port [default: the RPC port + 1].
+    #[arg(long)]
+    pubsub_port: Option<u16>,
+    /// Address to serve on.
+    #[arg(long, default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
+    bind_address: IpAddr,
+    /// Keep accounts and transaction history in DIR, and resume from it on restart
+    /// [default: in memory, gone at exit].
+    #[arg(long, value_name = "DIR")]
+    ledger: Option<PathBuf>,
+    /// Start the --ledger folder afresh (without --ledger every start is fresh).
+    #[arg(long)]
+    reset: bool,
+    /// Print nothing but errors.
+    #[arg(long, short = 'q')]
+    quiet: bool,
     /// Where to write the faucet keypair (funds airdrops; a solana-keygen file).
     #[arg(long, default_value = "usd1-localnet-faucet.json")]
     faucet: PathBuf,
-    /// Keep accounts and transaction history in DIR, and resume from it on restart.
-    #[arg(long, value_name = "DIR")]
-    ledger: Option<PathBuf>,
-    /// Start the --ledger folder afresh.
-    #[arg(long, requires = "ledger")]
-    reset: bool,
+    /// Give the faucet this much SOL at start (a decimal amount).
+    #[arg(long, value_name = "SOL")]
+    faucet_sol: Option<String>,
 }
 
 #[tokio::main]
@@ -40,24 +55,45 @@ async fn main() -> ExitCode {
 }
 
 async fn run(args: Args) -> anyhow::Result<()> {
-    let addr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), args.port);
-    let ledger = args.ledger.as_deref().map(|dir| (dir, args.reset));
-    let localnet = Localnet::start_with(addr, ledger)
-        .await
-        .with_context(|| format!("cannot start on {addr}"))?;
+    let faucet_lamports = args
+        .faucet_sol
+        .as_deref()
+        .map(|sol| usd1_client::parse_amount(sol, 9))
+        .transpose()
+        .context("--faucet-sol")?;
+    let rpc = SocketAddr::new(args.bind_address, args.rpc_port);
+    let localnet = Localnet::start_with_options(Options {
+        rpc,
+        pubsub_port: args.pubsub_port,
+        ledger: args.ledger.as_deref().map(|dir| (dir, args.reset)),
+    })
+    .await
+    .with_context(|| format!("cannot start on {rpc}"))?;
+    if let Some(lamports) = faucet_lamports {
+        localnet
+            .chain
+            .set_faucet_lamports(lamports)
+            .await
+            .context("cannot fund the faucet")?;
+    }
     let faucet = serde_json::to_string(&localnet.chain.faucet().to_bytes().to_vec())?;
     std::fs::write(&args.faucet, faucet)
         .with_context(|| format!("cannot write {}", args.faucet.display()))?;
-    println!("JSON-RPC URL: {}", localnet.url);
-    println!("Faucet keypair: {}", args.faucet.display());
-    println!("USD1 program: {}", usd1::ID);
-    if let Some(dir) = &args.ledger {
-        println!("Ledger: {}", dir.display());
+    if !args.quiet {
+        // solana-test-validator's lines, for scripts that read them.
+        match &args.ledger {
+            Some(dir) => println!("Ledger location: {}", dir.display()),
+            None => println!("Ledger location: in memory"),
+        }
+        println!("JSON RPC URL: {}", localnet.url);
+        println!("WebSocket PubSub URL: {}", localnet.ws_url);
+        println!("Faucet keypair: {}", args.faucet.display());
+        println!("USD1 program: {}", usd1::ID);
     }
     let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     tokio::select! {
-        _ = terminate.recv() => eprintln!("SIGTERM: stopping"),
-        _ = tokio::signal::ctrl_c() => eprintln!("SIGINT: stopping"),
+        _ = terminate.recv() => if !args.quiet { eprintln!("SIGTERM: stopping") },
+        _ = tokio::signal::ctrl_c() => if !args.quiet { eprintln!("SIGINT: stopping") },
     }
     localnet.stop().await?;
     Ok(())

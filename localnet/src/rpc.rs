@@ -9,13 +9,13 @@ use axum::routing::post;
 use axum::{Json, Router};
 use base64::Engine;
 use serde_json::{json, Value};
-use solana_account_decoder::encode_ui_account;
-use solana_account_decoder_client_types::token::UiTokenAmount;
-use solana_account_decoder_client_types::{UiAccount, UiAccountEncoding, UiDataSliceConfig};
+use solana_account_decoder_client_types::{UiAccountEncoding, UiDataSliceConfig};
+use solana_rpc_client_api::custom_error::JSON_RPC_SERVER_ERROR_UNSUPPORTED_TRANSACTION_VERSION;
 use solana_rpc_client_api::filter::RpcFilterType;
 use solana_rpc_client_api::response::{
     Response, RpcBlockhash, RpcConfirmedTransactionStatusWithSignature, RpcKeyedAccount,
-    RpcPrioritizationFee, RpcResponseContext, RpcSimulateTransactionResult, RpcVersionInfo,
+    RpcPrioritizationFee, RpcResponseContext, RpcSimulateTransactionResult, RpcTokenAccountBalance,
+    RpcVersionInfo,
 };
 use solana_sdk::account::Account;
 use solana_sdk::hash::Hash;
@@ -23,19 +23,16 @@ use solana_sdk::message::{Message, VersionedMessage};
 use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::Signature;
 use solana_sdk::sysvar::{epoch_schedule::EpochSchedule, rent::Rent};
-use solana_sdk::transaction::TransactionVersion;
 use solana_sdk::transaction::VersionedTransaction;
+use solana_transaction_status::{EncodeError, UiTransactionEncoding};
 use solana_transaction_status_client_types::{
-    EncodedConfirmedTransactionWithStatusMeta, EncodedTransaction,
-    EncodedTransactionWithStatusMeta, TransactionBinaryEncoding, TransactionConfirmationStatus,
-    TransactionStatus, TransactionStatusMeta, UiAddressTableLookup, UiCompiledInstruction,
-    UiInnerInstructions, UiMessage, UiRawMessage, UiTransaction, UiTransactionStatusMeta,
+    TransactionConfirmationStatus, TransactionStatus, UiInnerInstructions,
 };
+use spl_token_2022_interface::extension::StateWithExtensions;
+use spl_token_2022_interface::state::Mint;
 
-use usd1_client::accounts::{decode_mint, decode_token_account};
-use usd1_client::{format_amount, TOKEN_2022_PROGRAM_ID, TOKEN_PROGRAM_ID};
-
-use crate::chain::{legacy_message, Chain, Record, SendError, Simulated};
+use crate::chain::{legacy_message, Chain, SendError, Simulated};
+use crate::encode;
 
 /// How many blocks a blockhash stays usable for, as on a validator.
 const MAX_PROCESSING_AGE: u64 = 150;
@@ -55,6 +52,10 @@ impl RpcError {
             message: message.into(),
             data: None,
         }
+    }
+
+    pub fn message(&self) -> &str {
+        &self.message
     }
 
     fn internal(message: impl std::fmt::Display) -> Self {
@@ -130,6 +131,8 @@ pub const METHODS: &[&str] = &[
     "getProgramAccounts",
     "getTokenAccountBalance",
     "getTokenAccountsByOwner",
+    "getTokenAccountsByDelegate",
+    "getTokenLargestAccounts",
     "getTokenSupply",
     "sendTransaction",
     "simulateTransaction",
@@ -224,9 +227,11 @@ async fn call(chain: &Chain, method: &str, params: &[Value]) -> RpcResult {
             let address = pubkey_param(params, 0)?;
             let (encoding, slice) = encoding_of(params.get(1))?;
             let account = banks.get_account(address).await.map_err(banks_error)?;
-            Ok(context(json!(
-                account.map(|a| encode(&address, &a, encoding, slice))
-            )))
+            let encoded = match account {
+                Some(a) => Some(encode::account(chain, &address, &a, encoding, slice).await),
+                None => None,
+            };
+            Ok(context(json!(encoded)))
         }
         "getMultipleAccounts" => {
             let addresses = params
@@ -238,7 +243,10 @@ async fn call(chain: &Chain, method: &str, params: &[Value]) -> RpcResult {
             for address in addresses {
                 let address = parse_pubkey(address.as_str().unwrap_or_default())?;
                 let account = banks.get_account(address).await.map_err(banks_error)?;
-                accounts.push(account.map(|a| encode(&address, &a, encoding, slice)));
+                accounts.push(match account {
+                    Some(a) => Some(encode::account(chain, &address, &a, encoding, slice).await),
+                    None => None,
+                });
             }
             Ok(context(json!(accounts)))
         }
@@ -251,17 +259,13 @@ async fn call(chain: &Chain, method: &str, params: &[Value]) -> RpcResult {
                     .map_err(|e| RpcError::invalid_params(format!("bad filters: {e}")))?,
                 _ => vec![],
             };
-            let accounts: Vec<RpcKeyedAccount> = chain
+            let matching = chain
                 .known_accounts()
                 .await
                 .map_err(banks_error)?
                 .into_iter()
-                .filter(|(_, a)| a.owner == program && filters.iter().all(|f| allows(f, &a.data)))
-                .map(|(address, a)| RpcKeyedAccount {
-                    pubkey: address.to_string(),
-                    account: encode(&address, &a, encoding, slice),
-                })
-                .collect();
+                .filter(|(_, a)| a.owner == program && filters.iter().all(|f| allows(f, &a.data)));
+            let accounts = keyed(chain, matching, encoding, slice).await;
             if config.get("withContext").and_then(Value::as_bool) == Some(true) {
                 Ok(context(json!(accounts)))
             } else {
@@ -275,10 +279,13 @@ async fn call(chain: &Chain, method: &str, params: &[Value]) -> RpcResult {
                 .await
                 .map_err(banks_error)?
                 .ok_or_else(|| RpcError::invalid_params("Invalid param: could not find account"))?;
-            let token = decode_token_account(&address, &account.data)
-                .map_err(|_| RpcError::invalid_params("Invalid param: not a Token account"))?;
-            let decimals = mint_decimals(chain, &token.mint).await?;
-            Ok(context(json!(token_amount(token.amount, decimals))))
+            let token = token_account(&account.data)
+                .filter(|_| encode::is_token_program(&account.owner))
+                .ok_or_else(|| RpcError::invalid_params("Invalid param: not a Token account"))?;
+            let data = encode::mint_data_of(chain, &token.mint)
+                .await
+                .ok_or_else(|| RpcError::invalid_params("Invalid param: not a Token mint"))?;
+            Ok(context(json!(encode::token_amount(token.amount, &data))))
         }
         "getTokenSupply" => {
             let mint = pubkey_param(params, 0)?;
@@ -287,12 +294,22 @@ async fn call(chain: &Chain, method: &str, params: &[Value]) -> RpcResult {
                 .await
                 .map_err(banks_error)?
                 .ok_or_else(|| RpcError::invalid_params("Invalid param: could not find account"))?;
-            let info = decode_mint(&mint, &account.data)
-                .map_err(|_| RpcError::invalid_params("Invalid param: not a Token mint"))?;
-            Ok(context(json!(token_amount(info.supply, info.decimals))))
+            let now = banks
+                .get_sysvar::<solana_sdk::sysvar::clock::Clock>()
+                .await
+                .map_err(banks_error)?
+                .unix_timestamp;
+            let supply = StateWithExtensions::<Mint>::unpack(&account.data)
+                .ok()
+                .filter(|_| encode::is_token_program(&account.owner))
+                .map(|m| m.base.supply);
+            let (Some(supply), Some(data)) = (supply, encode::mint_data(&account.data, now)) else {
+                return Err(RpcError::invalid_params("Invalid param: not a Token mint"));
+            };
+            Ok(context(json!(encode::token_amount(supply, &data))))
         }
-        "getTokenAccountsByOwner" => {
-            let owner = pubkey_param(params, 0)?;
+        "getTokenAccountsByOwner" | "getTokenAccountsByDelegate" => {
+            let holder = pubkey_param(params, 0)?;
             let filter = params.get(1).cloned().unwrap_or(Value::Null);
             let mint_filter = filter
                 .get("mint")
@@ -309,30 +326,64 @@ async fn call(chain: &Chain, method: &str, params: &[Value]) -> RpcResult {
                     "Invalid param: expected mint or programId",
                 ));
             }
+            if program_filter.is_some_and(|p| !encode::is_token_program(&p)) {
+                return Err(RpcError::invalid_params(
+                    "Invalid param: unrecognized Token program id",
+                ));
+            }
+            let by_delegate = method == "getTokenAccountsByDelegate";
             let (encoding, slice) = encoding_of(params.get(2))?;
-            let token_programs = [TOKEN_PROGRAM_ID, TOKEN_2022_PROGRAM_ID];
-            let accounts: Vec<RpcKeyedAccount> = chain
+            let matching = chain
                 .known_accounts()
                 .await
                 .map_err(banks_error)?
                 .into_iter()
                 .filter(|(_, a)| {
-                    token_programs.contains(&a.owner) && program_filter.is_none_or(|p| p == a.owner)
+                    encode::is_token_program(&a.owner)
+                        && program_filter.is_none_or(|p| p == a.owner)
                 })
-                .filter(
-                    |(address, a)| match decode_token_account(address, &a.data) {
-                        Ok(token) => {
-                            token.owner == owner && mint_filter.is_none_or(|m| m == token.mint)
-                        }
-                        Err(_) => false,
-                    },
-                )
-                .map(|(address, a)| RpcKeyedAccount {
-                    pubkey: address.to_string(),
-                    account: encode(&address, &a, encoding, slice),
+                .filter(|(_, a)| match token_account(&a.data) {
+                    Some(token) => {
+                        let party = if by_delegate {
+                            Option::<Pubkey>::from(token.delegate)
+                        } else {
+                            Some(token.owner)
+                        };
+                        party == Some(holder) && mint_filter.is_none_or(|m| m == token.mint)
+                    }
+                    None => false,
+                });
+            Ok(context(json!(
+                keyed(chain, matching, encoding, slice).await
+            )))
+        }
+        "getTokenLargestAccounts" => {
+            let mint = pubkey_param(params, 0)?;
+            let data = encode::mint_data_of(chain, &mint)
+                .await
+                .ok_or_else(|| RpcError::invalid_params("Invalid param: not a Token mint"))?;
+            let mut holders: Vec<(Pubkey, u64)> = chain
+                .known_accounts()
+                .await
+                .map_err(banks_error)?
+                .into_iter()
+                .filter(|(_, a)| encode::is_token_program(&a.owner))
+                .filter_map(|(address, a)| {
+                    let token = token_account(&a.data)?;
+                    (token.mint == mint).then_some((address, token.amount))
                 })
                 .collect();
-            Ok(context(json!(accounts)))
+            // Largest first, as a validator answers; at most 20.
+            holders.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+            holders.truncate(20);
+            let largest: Vec<RpcTokenAccountBalance> = holders
+                .into_iter()
+                .map(|(address, amount)| RpcTokenAccountBalance {
+                    address: address.to_string(),
+                    amount: encode::token_amount(amount, &data),
+                })
+                .collect();
+            Ok(context(json!(largest)))
         }
         "sendTransaction" => {
             let transaction = transaction_param(params)?;
@@ -457,19 +508,38 @@ async fn call(chain: &Chain, method: &str, params: &[Value]) -> RpcResult {
         }
         "getTransaction" => {
             let signature = parse_signature(str_param(params, 0)?)?;
-            let encoding = match params.get(1) {
-                Some(Value::String(e)) => e.clone(),
-                Some(config) => config
-                    .get("encoding")
-                    .and_then(Value::as_str)
-                    .unwrap_or("json")
-                    .to_string(),
-                None => String::from("json"),
+            let (encoding, max_version) = match params.get(1) {
+                Some(Value::String(e)) => (Value::String(e.clone()), None),
+                Some(config) => (
+                    config.get("encoding").cloned().unwrap_or(Value::Null),
+                    config
+                        .get("maxSupportedTransactionVersion")
+                        .and_then(Value::as_u64)
+                        .map(|v| u8::try_from(v).unwrap_or(u8::MAX)),
+                ),
+                None => (Value::Null, None),
             };
-            Ok(match chain.record(&signature) {
-                None => Value::Null,
-                Some(record) => json!(encode_transaction(&record, &encoding)?),
-            })
+            let encoding: UiTransactionEncoding = if encoding.is_null() {
+                UiTransactionEncoding::Json
+            } else {
+                serde_json::from_value(encoding)
+                    .map_err(|_| RpcError::invalid_params("Invalid param: unknown encoding"))?
+            };
+            let Some(record) = chain.record(&signature) else {
+                return Ok(Value::Null);
+            };
+            match encode::transaction(&record, encoding, max_version) {
+                Ok(encoded) => Ok(json!(encoded)),
+                Err(EncodeError::UnsupportedTransactionVersion(version)) => Err(RpcError {
+                    code: JSON_RPC_SERVER_ERROR_UNSUPPORTED_TRANSACTION_VERSION,
+                    message: format!(
+                        "Transaction version ({version}) is not supported by the requesting client. \
+                         Please try the request again with the following configuration parameter: \
+                         \"maxSupportedTransactionVersion\": {version}"
+                    ),
+                    data: None,
+                }),
+            }
         }
         "requestAirdrop" => {
             let address = pubkey_param(params, 0)?;
@@ -552,7 +622,7 @@ fn transaction_param(params: &[Value]) -> Result<VersionedTransaction, RpcError>
         .map_err(|_| RpcError::invalid_params("failed to deserialize transaction"))
 }
 
-fn encoding_of(
+pub(crate) fn encoding_of(
     config: Option<&Value>,
 ) -> Result<(UiAccountEncoding, Option<UiDataSliceConfig>), RpcError> {
     let config = config.cloned().unwrap_or(Value::Null);
@@ -571,47 +641,35 @@ fn encoding_of(
     Ok((encoding, slice))
 }
 
-fn encode(
-    address: &Pubkey,
-    account: &Account,
+/// Accounts with their addresses, each in `encoding`.
+async fn keyed(
+    chain: &Chain,
+    accounts: impl Iterator<Item = (Pubkey, Account)>,
     encoding: UiAccountEncoding,
     slice: Option<UiDataSliceConfig>,
-) -> UiAccount {
-    // jsonParsed needs parsers for every program; the bytes are what our clients read.
-    let encoding = if encoding == UiAccountEncoding::JsonParsed {
-        UiAccountEncoding::Base64
-    } else {
-        encoding
-    };
-    encode_ui_account(address, account, encoding, None, slice)
+) -> Vec<RpcKeyedAccount> {
+    let mut keyed = Vec::new();
+    for (address, account) in accounts {
+        keyed.push(RpcKeyedAccount {
+            pubkey: address.to_string(),
+            account: encode::account(chain, &address, &account, encoding, slice).await,
+        });
+    }
+    keyed
 }
 
-fn allows(filter: &RpcFilterType, data: &[u8]) -> bool {
+/// The base state of an SPL Token or Token-2022 account (extensions aside).
+fn token_account(data: &[u8]) -> Option<spl_token_2022_interface::state::Account> {
+    StateWithExtensions::<spl_token_2022_interface::state::Account>::unpack(data)
+        .ok()
+        .map(|state| state.base)
+}
+
+pub(crate) fn allows(filter: &RpcFilterType, data: &[u8]) -> bool {
     match filter {
         RpcFilterType::DataSize(size) => data.len() as u64 == *size,
         RpcFilterType::Memcmp(memcmp) => memcmp.bytes_match(data),
         RpcFilterType::TokenAccountState => data.len() >= 165,
-    }
-}
-
-async fn mint_decimals(chain: &Chain, mint: &Pubkey) -> Result<u8, RpcError> {
-    let account = chain
-        .banks()
-        .get_account(*mint)
-        .await
-        .map_err(RpcError::internal)?
-        .ok_or_else(|| RpcError::invalid_params("mint not found"))?;
-    decode_mint(mint, &account.data)
-        .map(|info| info.decimals)
-        .map_err(|_| RpcError::invalid_params("not a mint"))
-}
-
-fn token_amount(amount: u64, decimals: u8) -> UiTokenAmount {
-    UiTokenAmount {
-        ui_amount: Some(amount as f64 / 10f64.powi(i32::from(decimals))),
-        decimals,
-        amount: amount.to_string(),
-        ui_amount_string: format_amount(amount, decimals),
     }
 }
 
@@ -639,74 +697,4 @@ fn simulation_result(simulated: &Simulated) -> RpcSimulateTransactionResult {
         post_token_balances: None,
         loaded_addresses: None,
     }
-}
-
-fn encode_transaction(
-    record: &Record,
-    encoding: &str,
-) -> Result<EncodedConfirmedTransactionWithStatusMeta, RpcError> {
-    let tx = &record.transaction;
-    let transaction = match encoding {
-        "base64" => EncodedTransaction::Binary(
-            base64::engine::general_purpose::STANDARD
-                .encode(bincode::serialize(tx).map_err(RpcError::internal)?),
-            TransactionBinaryEncoding::Base64,
-        ),
-        "base58" => EncodedTransaction::Binary(
-            bs58::encode(bincode::serialize(tx).map_err(RpcError::internal)?).into_string(),
-            TransactionBinaryEncoding::Base58,
-        ),
-        "json" | "jsonParsed" => EncodedTransaction::Json(UiTransaction {
-            signatures: tx.signatures.iter().map(ToString::to_string).collect(),
-            message: UiMessage::Raw(UiRawMessage {
-                header: *tx.message.header(),
-                account_keys: tx
-                    .message
-                    .static_account_keys()
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect(),
-                recent_blockhash: tx.message.recent_blockhash().to_string(),
-                instructions: tx
-                    .message
-                    .instructions()
-                    .iter()
-                    .map(|i| UiCompiledInstruction::from(i, Some(1)))
-                    .collect(),
-                address_table_lookups: tx
-                    .message
-                    .address_table_lookups()
-                    .map(|lookups| lookups.iter().map(UiAddressTableLookup::from).collect()),
-            }),
-        }),
-        other => {
-            return Err(RpcError::invalid_params(format!(
-                "unsupported encoding: {other}"
-            )))
-        }
-    };
-    let meta = TransactionStatusMeta {
-        status: record.err.clone().map_or(Ok(()), Err),
-        fee: record.fee,
-        pre_balances: record.pre_balances.clone(),
-        post_balances: record.post_balances.clone(),
-        inner_instructions: Some(record.inner_instructions.clone()),
-        log_messages: Some(record.logs.clone()),
-        compute_units_consumed: Some(record.units_consumed),
-        loaded_addresses: record.loaded_addresses.clone(),
-        ..TransactionStatusMeta::default()
-    };
-    let version = match tx.message {
-        VersionedMessage::Legacy(_) => TransactionVersion::LEGACY,
-        VersionedMessage::V0(_) => TransactionVersion::Number(0),
-    };
-    Ok(EncodedConfirmedTransactionWithStatusMeta {
-        slot: record.slot,
-        transaction: EncodedTransactionWithStatusMeta {
-            transaction,
-            meta: Some(UiTransactionStatusMeta::from(meta)),
-            version: Some(version),
-        },
-        block_time: Some(record.block_time),
-    })
 }

@@ -42,7 +42,15 @@ fn serves_json_rpc_and_stops_cleanly_on_a_signal() {
         let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
         assert_eq!(
             lines.next().unwrap().unwrap(),
-            format!("JSON-RPC URL: http://127.0.0.1:{port}")
+            format!("Ledger location: {}", dir.path().join("ledger").display())
+        );
+        assert_eq!(
+            lines.next().unwrap().unwrap(),
+            format!("JSON RPC URL: http://127.0.0.1:{port}")
+        );
+        assert_eq!(
+            lines.next().unwrap().unwrap(),
+            format!("WebSocket PubSub URL: ws://127.0.0.1:{}", port + 1)
         );
         assert_eq!(
             lines.next().unwrap().unwrap(),
@@ -103,7 +111,12 @@ fn a_kill_9_keeps_every_transaction_it_confirmed() {
             .spawn()
             .unwrap();
         let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        assert!(lines.next().unwrap().unwrap().starts_with("JSON-RPC URL"));
+        assert!(lines
+            .next()
+            .unwrap()
+            .unwrap()
+            .starts_with("Ledger location: "));
+        assert!(lines.next().unwrap().unwrap().starts_with("JSON RPC URL: "));
         std::thread::spawn(move || lines.for_each(drop));
         child
     };

@@ -39,7 +39,18 @@ pub async fn funded(localnet: &Localnet) -> Arc<Keypair> {
 }
 
 impl Platform {
+    /// A Token-2022 mint.
     pub async fn new(localnet: &Localnet, reserve: u64, held: u64) -> Self {
+        Self::with_token_program(localnet, reserve, held, usd1_client::TOKEN_2022_PROGRAM_ID).await
+    }
+
+    /// A mint under `token_program` (SPL Token or Token-2022).
+    pub async fn with_token_program(
+        localnet: &Localnet,
+        reserve: u64,
+        held: u64,
+        token_program: solana_sdk::pubkey::Pubkey,
+    ) -> Self {
         let ledger = Arc::new(RpcLedger::new(
             localnet.url.clone(),
             CommitmentConfig::confirmed(),
@@ -50,7 +61,7 @@ impl Platform {
             ledger,
             admin.clone(),
             &mint,
-            usd1_client::TOKEN_2022_PROGRAM_ID,
+            token_program,
             default_init_args(),
         )
         .await

@@ -77,7 +77,7 @@ impl LocalnetProcess {
         let mut lines = BufReader::new(stdout).lines();
         let url = loop {
             let line = lines.next().context("usd1-localnet exited")??;
-            if let Some(url) = line.strip_prefix("JSON-RPC URL: ") {
+            if let Some(url) = line.strip_prefix("JSON RPC URL: ") {
                 break url.to_string();
             }
         };
