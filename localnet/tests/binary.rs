@@ -180,3 +180,80 @@ fn a_kill_9_keeps_every_transaction_it_confirmed() {
         .success());
     assert!(child.wait().unwrap().success());
 }
+
+/// solana-test-validator's flags (issue 12): `--rpc-port`, `--bind-address`,
+/// `--quiet` (nothing printed), `--faucet-sol`, `--reset` without a ledger
+/// folder, and PubSub on the RPC port + 1.
+#[test]
+fn takes_solana_test_validators_flags() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let faucet = dir.path().join("faucet.json");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_usd1-localnet"))
+        .args([
+            "--rpc-port",
+            &port.to_string(),
+            "--bind-address",
+            "127.0.0.1",
+        ])
+        .args(["--quiet", "--reset", "--faucet-sol", "42.5", "--faucet"])
+        .arg(&faucet)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Quiet: no startup lines, so wait for the endpoint itself.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(std::time::Instant::now() < deadline, "the RPC port opens");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    // The faucet file is written after the chain starts; wait for it too.
+    while !faucet.exists() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the faucet file appears"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    let key: Vec<u8> = serde_json::from_slice(&std::fs::read(&faucet).unwrap()).unwrap();
+    let faucet_key = solana_sdk::pubkey::Pubkey::try_from(&key[32..64]).unwrap();
+    let answer = post(
+        port,
+        &format!(r#"{{"jsonrpc":"2.0","id":1,"method":"getBalance","params":["{faucet_key}"]}}"#),
+    );
+    let balance: serde_json::Value = serde_json::from_str(&answer).unwrap();
+    assert_eq!(balance["result"]["value"], 42_500_000_000u64, "{answer}");
+    // PubSub listens on the next port.
+    assert!(std::net::TcpStream::connect(("127.0.0.1", port + 1)).is_ok());
+
+    let killed = Command::new("kill")
+        .arg("-TERM")
+        .arg(child.id().to_string())
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    assert!(child.wait().unwrap().success());
+    let mut stdout = String::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut stdout)
+        .unwrap();
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    assert_eq!(stderr, "", "quiet");
+    // The natively run program's logs are the only stdout; none ran here.
+    assert_eq!(stdout, "", "quiet");
+}

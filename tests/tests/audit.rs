@@ -728,6 +728,24 @@ async fn v0_transactions_and_lookup_tables_are_read_and_strangers_ignored() {
         },
     );
     let raw = raw.await.unwrap();
+    // Without maxSupportedTransactionVersion a v0 transaction is agave's -32015.
+    let legacy_only = client
+        .get_transaction_with_config(
+            &requested,
+            solana_rpc_client_api::config::RpcTransactionConfig {
+                encoding: Some(solana_transaction_status_client_types::UiTransactionEncoding::Json),
+                commitment: Some(CommitmentConfig::confirmed()),
+                max_supported_transaction_version: None,
+            },
+        )
+        .await
+        .unwrap_err();
+    match legacy_only.kind() {
+        solana_rpc_client_api::client_error::ErrorKind::RpcError(
+            solana_rpc_client_api::request::RpcError::RpcResponseError { code, .. },
+        ) => assert_eq!(*code, -32015),
+        other => panic!("expected -32015, got {other:?}"),
+    }
     let decoded = raw.transaction.transaction.decode().unwrap();
     assert!(
         !decoded.message.static_account_keys().contains(&config),

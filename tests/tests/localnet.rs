@@ -495,3 +495,168 @@ async fn resumes_from_its_ledger_folder_after_a_restart() {
         .is_empty());
     localnet.stop().await.unwrap();
 }
+
+/// Issue 12: the parsed forms a wallet or explorer reads, as agave's own
+/// encoders make them, through the stock `RpcClient`.
+#[tokio::test]
+async fn serves_json_parsed_accounts_and_every_transaction_encoding() {
+    use solana_account_decoder_client_types::{UiAccountData, UiAccountEncoding};
+    use solana_transaction_status_client_types::{EncodedTransaction, UiMessage};
+    let (localnet, client) = start().await;
+    let p = platform(&localnet).await;
+    let mint = p.usd1.mint();
+    let holder = p.holder.pubkey();
+    let holder_account = p.usd1.token_account_of(&holder);
+    localnet
+        .chain
+        .airdrop(&holder, 10_000_000_000)
+        .await
+        .unwrap();
+
+    // getTokenAccountsByOwner: RpcClient asks for jsonParsed.
+    let owned = client
+        .get_token_accounts_by_owner(&holder, TokenAccountsFilter::Mint(mint))
+        .await
+        .unwrap();
+    let UiAccountData::Json(parsed) = &owned[0].account.data else {
+        panic!("not parsed: {:?}", owned[0].account.data);
+    };
+    assert_eq!(parsed.program, "spl-token-2022");
+    let info = &parsed.parsed["info"];
+    assert_eq!(info["owner"], holder.to_string());
+    assert_eq!(info["tokenAmount"]["uiAmountString"], "400");
+
+    // The mint with its extensions (metadata pointer and metadata).
+    let mint_account = client
+        .get_ui_account_with_config(
+            &mint,
+            RpcAccountInfoConfig {
+                encoding: Some(UiAccountEncoding::JsonParsed),
+                ..RpcAccountInfoConfig::default()
+            },
+        )
+        .await
+        .unwrap()
+        .value
+        .unwrap();
+    let UiAccountData::Json(parsed) = mint_account.data else {
+        panic!("mint not parsed");
+    };
+    assert_eq!(parsed.parsed["type"], "mint");
+    let extensions = parsed.parsed["info"]["extensions"].as_array().unwrap();
+    let metadata = extensions
+        .iter()
+        .find(|e| e["extension"] == "tokenMetadata")
+        .unwrap();
+    assert_eq!(metadata["state"]["symbol"], "USD1");
+
+    // A delegate, found by getTokenAccountsByDelegate.
+    let delegate = Pubkey::new_unique();
+    let approve = anchor_spl::token_2022::spl_token_2022::instruction::approve_checked(
+        &usd1_client::TOKEN_2022_PROGRAM_ID,
+        &holder_account,
+        &mint,
+        &delegate,
+        &holder,
+        &[],
+        5 * ONE,
+        DECIMALS,
+    )
+    .unwrap();
+    let blockhash = client.get_latest_blockhash().await.unwrap();
+    let approved = solana_sdk::transaction::Transaction::new_signed_with_payer(
+        &[approve],
+        Some(&holder),
+        &[&p.holder],
+        blockhash,
+    );
+    let signature = client
+        .send_and_confirm_transaction(&approved)
+        .await
+        .unwrap();
+    // RpcClient 3.1's get_token_accounts_by_delegate sends getTokenAccountsByOwner,
+    // so the method is called by name.
+    let by_delegate = |delegate: Pubkey| {
+        let client = &client;
+        async move {
+            client
+                .send::<solana_rpc_client_api::response::Response<
+                    Vec<solana_rpc_client_api::response::RpcKeyedAccount>,
+                >>(
+                    RpcRequest::GetTokenAccountsByDelegate,
+                    serde_json::json!([
+                        delegate.to_string(),
+                        { "mint": mint.to_string() },
+                        { "encoding": "jsonParsed" }
+                    ]),
+                )
+                .await
+                .unwrap()
+                .value
+        }
+    };
+    let delegated = by_delegate(delegate).await;
+    assert_eq!(delegated.len(), 1);
+    assert_eq!(delegated[0].pubkey, holder_account.to_string());
+    let UiAccountData::Json(parsed) = &delegated[0].account.data else {
+        panic!("not parsed");
+    };
+    assert_eq!(
+        parsed.parsed["info"]["delegatedAmount"]["amount"],
+        (5 * ONE).to_string()
+    );
+    assert!(by_delegate(Pubkey::new_unique()).await.is_empty());
+
+    // getTokenLargestAccounts: the holder, then a smaller one.
+    p.usd1
+        .transfer(&p.holder, &Pubkey::new_unique(), 3 * ONE)
+        .await
+        .unwrap();
+    let largest = client.get_token_largest_accounts(&mint).await.unwrap();
+    assert_eq!(largest[0].address, holder_account.to_string());
+    assert_eq!(largest[0].amount.amount, (397 * ONE).to_string());
+    assert_eq!(largest[1].amount.ui_amount_string, "3");
+
+    // getTransaction in all four encodings.
+    for encoding in [
+        UiTransactionEncoding::Json,
+        UiTransactionEncoding::JsonParsed,
+        UiTransactionEncoding::Base58,
+        UiTransactionEncoding::Base64,
+    ] {
+        let confirmed = client.get_transaction(&signature, encoding).await.unwrap();
+        let transaction = &confirmed.transaction.transaction;
+        match (encoding, transaction) {
+            (UiTransactionEncoding::JsonParsed, EncodedTransaction::Json(ui)) => {
+                let UiMessage::Parsed(message) = &ui.message else {
+                    panic!("jsonParsed message is {:?}", ui.message);
+                };
+                let json = serde_json::to_value(&message.instructions[0]).unwrap();
+                assert_eq!(json["parsed"]["type"], "approveChecked", "{json}");
+                assert_eq!(json["parsed"]["info"]["delegate"], delegate.to_string());
+            }
+            (UiTransactionEncoding::Json, EncodedTransaction::Json(ui)) => {
+                assert!(matches!(ui.message, UiMessage::Raw(_)));
+            }
+            (_, binary) => {
+                let decoded = binary.decode().expect("binary encodings decode");
+                assert_eq!(decoded.signatures[0], signature);
+            }
+        }
+        let meta = confirmed.transaction.meta.unwrap();
+        let post: Option<Vec<_>> = meta.post_token_balances.into();
+        let post = post.unwrap();
+        assert_eq!(post.len(), 1, "{post:?}");
+        assert_eq!(post[0].mint, mint.to_string());
+    }
+
+    // getProgramAccounts sees accounts no transaction named: the sysvars.
+    let sysvars = client
+        .get_program_accounts(&solana_sdk::sysvar::ID)
+        .await
+        .unwrap();
+    assert!(sysvars
+        .iter()
+        .any(|(address, _)| *address == solana_sdk::sysvar::clock::ID));
+    localnet.stop().await.unwrap();
+}
