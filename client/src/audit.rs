@@ -23,7 +23,10 @@ use anchor_spl::token_2022::spl_token_2022::instruction::TokenInstruction;
 use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::Signature;
 use usd1::attestation::{ED25519_OFFSETS_LEN, ED25519_OFFSETS_START, ED25519_THIS_INSTRUCTION};
-use usd1::constants::{DEFAULT_MAX_ATTESTATION_AGE, ED25519_PROGRAM_ID, MAX_FUTURE_SKEW_SECS};
+use usd1::constants::{
+    DEFAULT_MAX_ATTESTATION_AGE, DEFAULT_MAX_SUBMISSION_DELAY, ED25519_PROGRAM_ID,
+    MAX_FUTURE_SKEW_SECS,
+};
 use usd1::instructions::AttestArgs;
 use usd1::state::mintable_ceiling;
 
@@ -33,12 +36,26 @@ use crate::issuer::Usd1;
 use crate::ledger::{Ledger, RecordedInstruction, RecordedTransaction};
 
 /// The policy a mint is checked under: how old its attestation may be, and
-/// the margin kept below the reserve.
+/// the margin kept below the reserve; and how long after its as_of an
+/// attestation may be submitted.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Policy {
     /// Seconds.
     pub max_attestation_age: i64,
     pub margin_bps: u16,
+    /// Seconds.
+    pub max_submission_delay: i64,
+}
+
+impl Policy {
+    /// The policy a `PolicyChanged` event sets.
+    fn set_by(event: &usd1::events::PolicyChanged) -> Self {
+        Self {
+            max_attestation_age: event.max_attestation_age,
+            margin_bps: event.margin_bps,
+            max_submission_delay: event.max_submission_delay,
+        }
+    }
 }
 
 impl Default for Policy {
@@ -47,6 +64,7 @@ impl Default for Policy {
         Self {
             max_attestation_age: DEFAULT_MAX_ATTESTATION_AGE,
             margin_bps: 0,
+            max_submission_delay: DEFAULT_MAX_SUBMISSION_DELAY,
         }
     }
 }
@@ -55,8 +73,8 @@ impl fmt::Display for Policy {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "max age {}s, margin {} bps",
-            self.max_attestation_age, self.margin_bps
+            "max age {}s, margin {} bps, max submission delay {}s",
+            self.max_attestation_age, self.margin_bps, self.max_submission_delay
         )
     }
 }
@@ -139,6 +157,14 @@ pub enum Violation {
         seq: u64,
         as_of: i64,
         block_time: i64,
+    },
+    /// The attestation landed later after its as_of than the policy's max submission delay.
+    AttestationExpired {
+        signature: Signature,
+        seq: u64,
+        as_of: i64,
+        block_time: i64,
+        max_delay: i64,
     },
     MintWithoutAttestation {
         signature: Signature,
@@ -234,6 +260,7 @@ impl Violation {
             Self::AsOfNotIncreasing { .. } => "AsOfNotIncreasing",
             Self::AttestationOutOfOrder { .. } => "AttestationOutOfOrder",
             Self::AttestationInFuture { .. } => "AttestationInFuture",
+            Self::AttestationExpired { .. } => "AttestationExpired",
             Self::MintWithoutAttestation { .. } => "MintWithoutAttestation",
             Self::MintAttestationMismatch { .. } => "MintAttestationMismatch",
             Self::MintOnRetiredAttestation { .. } => "MintOnRetiredAttestation",
@@ -277,6 +304,7 @@ impl fmt::Display for Violation {
             Self::AsOfNotIncreasing { signature, seq, as_of, previous } => write!(f, "{kind}: attestation #{seq} in {signature} is as of {as_of}, not after {previous}"),
             Self::AttestationOutOfOrder { signature, seq, slot, previous_seq, previous_slot } => write!(f, "{kind}: attestation #{seq} in {signature} (slot {slot}) landed before #{previous_seq} (slot {previous_slot})"),
             Self::AttestationInFuture { signature, seq, as_of, block_time } => write!(f, "{kind}: attestation #{seq} in {signature} is as of {as_of}, more than {MAX_FUTURE_SKEW_SECS}s after its block's time {block_time}"),
+            Self::AttestationExpired { signature, seq, as_of, block_time, max_delay } => write!(f, "{kind}: attestation #{seq} in {signature} is as of {as_of}, more than {max_delay}s before its block's time {block_time}"),
             Self::MintWithoutAttestation { signature } => write!(f, "{kind}: mint in {signature} before any attestation"),
             Self::MintAttestationMismatch { signature, claimed_seq, latest_seq } => write!(f, "{kind}: mint in {signature} cites attestation #{claimed_seq}, latest is #{latest_seq}"),
             Self::MintOnRetiredAttestation { signature, seq } => write!(f, "{kind}: mint in {signature} rode on attestation #{seq}, retired with its attestor set"),
@@ -391,6 +419,7 @@ impl AuditReport {
         let on_chain_policy = Policy {
             max_attestation_age: config.max_attestation_age,
             margin_bps: config.margin_bps,
+            max_submission_delay: config.max_submission_delay,
         };
         if !r.policies.contains(&on_chain_policy) {
             found.push(Violation::PolicyMismatch {
@@ -552,10 +581,7 @@ impl Replay<'_> {
                         .insert(e.attestor_epoch, (e.attestors.clone(), e.threshold));
                 }
                 Usd1Event::PolicyChanged(e) if e.mint == self.mint => {
-                    let policy = Policy {
-                        max_attestation_age: e.max_attestation_age,
-                        margin_bps: e.margin_bps,
-                    };
+                    let policy = Policy::set_by(e);
                     candidates.policies.push(policy);
                     set_policies.push(policy);
                 }
@@ -600,10 +626,7 @@ impl Replay<'_> {
                     }
                 }
                 Usd1Event::PolicyChanged(e) if e.mint == self.mint && candidates.is_none() => {
-                    self.in_force.policies = vec![Policy {
-                        max_attestation_age: e.max_attestation_age,
-                        margin_bps: e.margin_bps,
-                    }];
+                    self.in_force.policies = vec![Policy::set_by(e)];
                 }
                 // An unordered slot's attestations were replayed before its other events.
                 Usd1Event::ReserveAttested(e) if e.mint == self.mint && candidates.is_none() => {
@@ -673,6 +696,23 @@ impl Replay<'_> {
             .cloned()
             .unwrap_or_default();
         if let Some(block_time) = tx.block_time {
+            let policies = candidates.map_or(&self.in_force.policies, |c| &c.policies);
+            let fresh =
+                |p: &Policy| event.as_of >= block_time.saturating_sub(p.max_submission_delay);
+            if !policies.iter().any(fresh) {
+                let max_delay = policies
+                    .first()
+                    .copied()
+                    .unwrap_or_default()
+                    .max_submission_delay;
+                self.report.violations.push(Violation::AttestationExpired {
+                    signature,
+                    seq,
+                    as_of: event.as_of,
+                    block_time,
+                    max_delay,
+                });
+            }
             if event.as_of > block_time.saturating_add(MAX_FUTURE_SKEW_SECS) {
                 self.report.violations.push(Violation::AttestationInFuture {
                     signature,

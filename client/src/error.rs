@@ -274,6 +274,8 @@ pub const ALL_USD1_ERRORS: &[Usd1Error] = &[
     Usd1Error::AttestationRetired,
     Usd1Error::RefundAccountUnusable,
     Usd1Error::WrongMemoProgram,
+    Usd1Error::AttestationExpired,
+    Usd1Error::InvalidSubmissionDelay,
 ];
 
 /// The `Usd1Error` with this code, if it is one.

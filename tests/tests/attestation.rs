@@ -63,9 +63,11 @@ async fn records_latest_and_history_and_event() {
 async fn history_ring_keeps_the_newest_records() {
     let f = Fixture::new(Flavor::Token2022).await;
     let total = HISTORY_LEN + 3;
+    // One second apart, ending now: all within the submission delay.
+    let first = f.now().await - total as i64;
     for i in 0..total {
         let mut args = f.next_args(i as u64 * ONE).await;
-        args.as_of = 1_000 + i as i64;
+        args.as_of = first + i as i64;
         f.usd1.attest(args, &f.signers(2)).await.unwrap();
     }
     let history = f.usd1.history().await.unwrap();
@@ -302,6 +304,51 @@ async fn fails_when_as_of_is_not_newer_or_in_the_future() {
     f.send(&signed_by(&f, skewed, &f.signers(2)), &[])
         .await
         .unwrap();
+}
+
+/// SECURITY.md item 15: a signature set that leaked (a dry run, an abandoned
+/// send, a co-signer's log) cannot be landed once its as_of is older than
+/// the policy's max submission delay.
+#[tokio::test]
+async fn fails_when_the_signed_attestation_expired() {
+    let f = Fixture::with_reserve(Flavor::Token2022, ONE).await;
+    let delay = f.usd1.config().await.unwrap().max_submission_delay;
+    assert_eq!(delay, usd1::constants::DEFAULT_MAX_SUBMISSION_DELAY);
+    let next = f.next_args(2 * ONE).await;
+
+    // Signed now, held back, landed a second after the delay ran out.
+    let leaked = signed_by(&f, next, &f.signers(2));
+    f.advance_clock(next.as_of - f.now().await + delay + 1)
+        .await;
+    refused(&f, &leaked, Usd1Error::AttestationExpired).await;
+
+    // A longer delay set by the admin lets the same signatures land (a memo
+    // makes it another transaction than the refused one).
+    f.usd1
+        .set_policy(
+            &f.admin,
+            usd1::instructions::PolicyArgs {
+                max_submission_delay: Some(delay + 60),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let retry = instructions::memo("retry", &f.usd1.payer().pubkey());
+    f.send(&[leaked[0].clone(), leaked[1].clone(), retry], &[])
+        .await
+        .unwrap();
+    assert_eq!(f.usd1.config().await.unwrap().latest.seq, next.seq);
+}
+
+#[tokio::test]
+async fn accepts_an_attestation_exactly_at_the_submission_delay() {
+    let f = Fixture::with_reserve(Flavor::Token2022, ONE).await;
+    let delay = f.usd1.config().await.unwrap().max_submission_delay;
+    let next = f.next_args(2 * ONE).await;
+    let signed = signed_by(&f, next, &f.signers(2));
+    f.advance_clock(next.as_of - f.now().await + delay).await;
+    f.send(&signed, &[]).await.unwrap();
 }
 
 #[tokio::test]

@@ -328,6 +328,28 @@ async fn an_attestation_as_of_the_future_is_reported() {
 }
 
 #[tokio::test]
+async fn an_attestation_landed_after_the_submission_delay_is_reported() {
+    let f = busy_history().await;
+    let mut history = history(&f).await;
+    let first = attestation_positions(&history)[0];
+    let delay = usd1::constants::DEFAULT_MAX_SUBMISSION_DELAY;
+    history[first].block_time = Some(as_of(&history, 1) + delay);
+    assert_eq!(kinds(&audit(&f.mint(), &history)), Vec::<&str>::new());
+    history[first].block_time = Some(as_of(&history, 1) + delay + 1);
+    let report = audit(&f.mint(), &history);
+    assert_eq!(
+        report.violations,
+        vec![usd1_client::audit::Violation::AttestationExpired {
+            signature: history[first].signature,
+            seq: 1,
+            as_of: as_of(&history, 1),
+            block_time: as_of(&history, 1) + delay + 1,
+            max_delay: delay,
+        }]
+    );
+}
+
+#[tokio::test]
 async fn a_mint_on_a_retired_attestation_is_reported() {
     let f = busy_history().await;
     let mut history = history(&f).await;

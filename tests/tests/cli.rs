@@ -271,6 +271,26 @@ async fn the_issuer_runs_the_platform_from_the_cli() {
     )
     .await;
     assert!(out.text.contains("margin 100 bps"), "{}", out.text);
+    let out = ok(
+        &f,
+        admin,
+        &[
+            "policy",
+            "set",
+            "--max-submission-delay",
+            "600",
+            "--mint",
+            m,
+        ],
+    )
+    .await;
+    assert!(
+        out.text
+            .contains("submitted within 600 s of their as-of time"),
+        "{}",
+        out.text
+    );
+    assert_eq!(f.usd1.config().await.unwrap().max_submission_delay, 600);
 
     // Attest 1,000 with two attestor key files and a report file.
     let signer_a = keys.write("attestor-a", &f.attestors[0]);
@@ -713,7 +733,10 @@ async fn bad_input_gives_one_clear_line_and_changes_nothing() {
     );
     // Policy with nothing to set.
     let line = fails(&f, &f.admin, &["policy", "set", "--mint", &m]).await;
-    assert_eq!(line, "nothing to set: give --max-age and/or --margin-bps");
+    assert_eq!(
+        line,
+        "nothing to set: give --max-age, --margin-bps and/or --max-submission-delay"
+    );
 }
 
 /// Unix seconds as an RFC 3339 UTC time.

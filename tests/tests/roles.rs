@@ -468,6 +468,7 @@ async fn set_policy_emits_and_validates() {
             PolicyArgs {
                 max_attestation_age: Some(3_600),
                 margin_bps: Some(100),
+                max_submission_delay: Some(600),
             },
         )
         .await
@@ -479,6 +480,7 @@ async fn set_policy_emits_and_validates() {
             admin: f.admin.pubkey(),
             max_attestation_age: 3_600,
             margin_bps: 100,
+            max_submission_delay: 600,
         })]
     );
     let before = f.snapshot().await;
@@ -488,6 +490,7 @@ async fn set_policy_emits_and_validates() {
             PolicyArgs {
                 max_attestation_age: Some(0),
                 margin_bps: None,
+                max_submission_delay: None,
             },
             Usd1Error::InvalidMaxAge,
         ),
@@ -495,6 +498,7 @@ async fn set_policy_emits_and_validates() {
             PolicyArgs {
                 max_attestation_age: Some(-5),
                 margin_bps: None,
+                max_submission_delay: None,
             },
             Usd1Error::InvalidMaxAge,
         ),
@@ -502,6 +506,7 @@ async fn set_policy_emits_and_validates() {
             PolicyArgs {
                 max_attestation_age: Some(limit + 1),
                 margin_bps: None,
+                max_submission_delay: None,
             },
             Usd1Error::InvalidMaxAge,
         ),
@@ -509,6 +514,7 @@ async fn set_policy_emits_and_validates() {
             PolicyArgs {
                 max_attestation_age: None,
                 margin_bps: Some(10_001),
+                max_submission_delay: None,
             },
             Usd1Error::InvalidMargin,
         ),
@@ -516,6 +522,7 @@ async fn set_policy_emits_and_validates() {
             PolicyArgs {
                 max_attestation_age: None,
                 margin_bps: None,
+                max_submission_delay: None,
             },
             Usd1Error::NoChange,
         ),
@@ -523,8 +530,23 @@ async fn set_policy_emits_and_validates() {
             PolicyArgs {
                 max_attestation_age: Some(3_600),
                 margin_bps: Some(100),
+                max_submission_delay: Some(600),
             },
             Usd1Error::NoChange,
+        ),
+        (
+            PolicyArgs {
+                max_submission_delay: Some(0),
+                ..PolicyArgs::default()
+            },
+            Usd1Error::InvalidSubmissionDelay,
+        ),
+        (
+            PolicyArgs {
+                max_submission_delay: Some(usd1::constants::MAX_SUBMISSION_DELAY_LIMIT + 1),
+                ..PolicyArgs::default()
+            },
+            Usd1Error::InvalidSubmissionDelay,
         ),
     ];
     for (args, expected) in cases {

@@ -81,6 +81,7 @@ struct PlanAttestors {
 struct PlanPolicy {
     max_attestation_age_secs: Option<i64>,
     margin_bps: Option<u16>,
+    max_submission_delay_secs: Option<i64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -283,15 +284,23 @@ pub async fn run(ctx: &Context, args: Args) -> Result<Output> {
             .max_attestation_age_secs
             .filter(|a| *a != config.max_attestation_age),
         margin_bps: plan.policy.margin_bps.filter(|m| *m != config.margin_bps),
+        max_submission_delay: plan
+            .policy
+            .max_submission_delay_secs
+            .filter(|d| *d != config.max_submission_delay),
     };
-    let change = policy.max_attestation_age.is_some() || policy.margin_bps.is_some();
+    let change = policy.max_attestation_age.is_some()
+        || policy.margin_bps.is_some()
+        || policy.max_submission_delay.is_some();
     if change {
         usd1.set_policy(admin, policy).await?;
     }
     step(
         format!(
-            "policy (max age {:?}, margin {:?})",
-            plan.policy.max_attestation_age_secs, plan.policy.margin_bps
+            "policy (max age {:?}, margin {:?}, max submission delay {:?})",
+            plan.policy.max_attestation_age_secs,
+            plan.policy.margin_bps,
+            plan.policy.max_submission_delay_secs
         ),
         change,
     );

@@ -60,6 +60,7 @@ pub struct Status {
     pub threshold: u8,
     pub max_attestation_age_secs: i64,
     pub margin_bps: u16,
+    pub max_submission_delay_secs: i64,
     pub default_frozen: bool,
     pub permanent_delegate: bool,
     pub pausable: bool,
@@ -134,6 +135,7 @@ pub async fn run(ctx: &Context, args: Args) -> Result<Output> {
         threshold: config.threshold,
         max_attestation_age_secs: config.max_attestation_age,
         margin_bps: config.margin_bps,
+        max_submission_delay_secs: config.max_submission_delay,
         default_frozen: config.options.default_frozen,
         permanent_delegate: config.options.permanent_delegate,
         pausable: config.options.pausable,
@@ -204,8 +206,8 @@ impl fmt::Display for Status {
         }
         writeln!(
             f,
-            "Policy:            max age {} s, margin {} bps",
-            self.max_attestation_age_secs, self.margin_bps
+            "Policy:            max age {} s, margin {} bps, submitted within {} s of as-of",
+            self.max_attestation_age_secs, self.margin_bps, self.max_submission_delay_secs
         )?;
         writeln!(
             f,

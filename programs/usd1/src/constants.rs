@@ -39,6 +39,16 @@ pub const MAX_ATTESTATION_AGE_LIMIT: i64 = 31 * 24 * 60 * 60;
 #[constant]
 pub const DEFAULT_MAX_ATTESTATION_AGE: i64 = 24 * 60 * 60;
 
+/// How long (seconds) after its `as_of` a signed attestation may still be
+/// submitted, for a new mint: 15 minutes. A signature set that leaked (a
+/// dry run, a lost send, a co-signer's log) goes dead after it.
+#[constant]
+pub const DEFAULT_MAX_SUBMISSION_DELAY: i64 = 15 * 60;
+
+/// Longest allowed `max_submission_delay` (seconds): one day.
+#[constant]
+pub const MAX_SUBMISSION_DELAY_LIMIT: i64 = 24 * 60 * 60;
+
 /// Token metadata bounds (bytes).
 pub const MAX_NAME_LEN: usize = 32;
 pub const MAX_SYMBOL_LEN: usize = 10;

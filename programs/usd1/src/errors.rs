@@ -140,4 +140,9 @@ pub enum Usd1Error {
     RefundAccountUnusable,
     #[msg("The memo program account is not the SPL Memo program")]
     WrongMemoProgram,
+    // --- independent attestors (appended; codes are public) ---
+    #[msg("The attestation's as_of is older than the policy's maximum submission delay; its signatures have expired")]
+    AttestationExpired,
+    #[msg("Max submission delay must be between 1 second and one day")]
+    InvalidSubmissionDelay,
 }

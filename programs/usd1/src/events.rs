@@ -91,6 +91,8 @@ pub struct PolicyChanged {
     /// Seconds.
     pub max_attestation_age: i64,
     pub margin_bps: u16,
+    /// Seconds.
+    pub max_submission_delay: i64,
 }
 
 #[event]

@@ -68,6 +68,10 @@ impl Attest<'_> {
             .checked_add(MAX_FUTURE_SKEW_SECS)
             .ok_or(Usd1Error::Overflow)?;
         require!(args.as_of <= latest_allowed, Usd1Error::AttestationInFuture);
+        let oldest_allowed = now
+            .checked_sub(config.max_submission_delay)
+            .ok_or(Usd1Error::Overflow)?;
+        require!(args.as_of >= oldest_allowed, Usd1Error::AttestationExpired);
         Ok(())
     }
 

@@ -376,6 +376,7 @@ pub fn handler(ctx: Context<Initialize>, args: InitializeArgs) -> Result<()> {
         escrowed_amount: 0,
         total_redeemed: 0,
         latest_retired: false,
+        max_submission_delay: DEFAULT_MAX_SUBMISSION_DELAY,
     });
     config.invariant()?;
 

@@ -1,8 +1,11 @@
-//! `set_policy`: the admin sets how old an attestation may be for minting and
-//! the safety margin kept below the attested reserve.
+//! `set_policy`: the admin sets how old an attestation may be for minting,
+//! the safety margin kept below the attested reserve, and how long after its
+//! as_of a signed attestation may still be submitted.
 use anchor_lang::prelude::*;
 
-use crate::constants::{BPS_DENOMINATOR, CONFIG_SEED, MAX_ATTESTATION_AGE_LIMIT};
+use crate::constants::{
+    BPS_DENOMINATOR, CONFIG_SEED, MAX_ATTESTATION_AGE_LIMIT, MAX_SUBMISSION_DELAY_LIMIT,
+};
 use crate::errors::Usd1Error;
 use crate::events::PolicyChanged;
 use crate::instructions::refuse_remaining_accounts;
@@ -14,6 +17,8 @@ pub struct PolicyArgs {
     pub max_attestation_age: Option<i64>,
     /// Basis points; unchanged when `None`.
     pub margin_bps: Option<u16>,
+    /// Seconds after its `as_of` an attestation may still be submitted; unchanged when `None`.
+    pub max_submission_delay: Option<i64>,
 }
 
 #[event_cpi]
@@ -41,12 +46,24 @@ impl SetPolicy<'_> {
         if let Some(margin) = args.margin_bps {
             require!(margin <= BPS_DENOMINATOR, Usd1Error::InvalidMargin);
         }
+        if let Some(delay) = args.max_submission_delay {
+            require!(
+                delay > 0 && delay <= MAX_SUBMISSION_DELAY_LIMIT,
+                Usd1Error::InvalidSubmissionDelay
+            );
+        }
         let config = &ctx.accounts.config;
         let age_changes = args
             .max_attestation_age
             .is_some_and(|age| age != config.max_attestation_age);
         let margin_changes = args.margin_bps.is_some_and(|m| m != config.margin_bps);
-        require!(age_changes || margin_changes, Usd1Error::NoChange);
+        let delay_changes = args
+            .max_submission_delay
+            .is_some_and(|d| d != config.max_submission_delay);
+        require!(
+            age_changes || margin_changes || delay_changes,
+            Usd1Error::NoChange
+        );
         Ok(())
     }
 }
@@ -59,14 +76,19 @@ pub fn handler(ctx: Context<SetPolicy>, args: PolicyArgs) -> Result<()> {
     if let Some(margin) = args.margin_bps {
         config.margin_bps = margin;
     }
+    if let Some(delay) = args.max_submission_delay {
+        config.max_submission_delay = delay;
+    }
     config.invariant()?;
     let (mint, admin) = (config.mint, config.admin);
     let (max_attestation_age, margin_bps) = (config.max_attestation_age, config.margin_bps);
+    let max_submission_delay = config.max_submission_delay;
     emit_cpi!(PolicyChanged {
         mint,
         admin,
         max_attestation_age,
-        margin_bps
+        margin_bps,
+        max_submission_delay,
     });
     Ok(())
 }

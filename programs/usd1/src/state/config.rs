@@ -2,7 +2,9 @@
 //! authority and holds roles, attestors, policy and the latest attestation.
 use anchor_lang::prelude::*;
 
-use crate::constants::{BPS_DENOMINATOR, MAX_ATTESTATION_AGE_LIMIT, MAX_ATTESTORS};
+use crate::constants::{
+    BPS_DENOMINATOR, MAX_ATTESTATION_AGE_LIMIT, MAX_ATTESTORS, MAX_SUBMISSION_DELAY_LIMIT,
+};
 use crate::errors::Usd1Error;
 use crate::state::AttestationRecord;
 
@@ -97,6 +99,8 @@ pub struct Config {
     /// The attestor set that signed `latest` was replaced (without
     /// `keep_latest`): no mint against it until the new set attests.
     pub latest_retired: bool,
+    /// Seconds after its `as_of` an attestation may still be submitted.
+    pub max_submission_delay: i64,
 }
 
 impl Config {
@@ -223,6 +227,11 @@ impl Config {
             Usd1Error::InvalidMaxAge
         );
         require!(self.margin_bps <= BPS_DENOMINATOR, Usd1Error::InvalidMargin);
+        require!(
+            self.max_submission_delay > 0
+                && self.max_submission_delay <= MAX_SUBMISSION_DELAY_LIMIT,
+            Usd1Error::InvalidSubmissionDelay
+        );
         require!(
             !self.latest_retired || self.latest.seq > 0,
             Usd1Error::NoAttestation
