@@ -104,6 +104,52 @@ pub fn verify(signed: &AttestorSignature, digest: &[u8; 32]) -> bool {
     signed.signature.verify(signed.attestor.as_ref(), digest)
 }
 
+/// Why collected signatures would not make an attestation the program accepts.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum SignatureProblem {
+    #[error(
+        "BadSignature: the signature given for {0} does not verify over this attestation's digest"
+    )]
+    BadSignature(Pubkey),
+    #[error("NotAnAttestor: {0} is not a registered attestor of this mint")]
+    NotAnAttestor(Pubkey),
+    #[error("DuplicateSigner: {0} is given twice")]
+    DuplicateSigner(Pubkey),
+    #[error("ThresholdNotMet: {valid} valid signatures, the threshold is {threshold}")]
+    ThresholdNotMet { valid: usize, threshold: u8 },
+}
+
+/// Checks signatures collected elsewhere (an offline ceremony, co-signers)
+/// before anything is sent: each verifies over `digest`, each is by a
+/// distinct registered attestor, and there are at least `threshold`.
+pub fn check_signatures(
+    signatures: &[AttestorSignature],
+    digest: &[u8; 32],
+    attestors: &[Pubkey],
+    threshold: u8,
+) -> Result<(), SignatureProblem> {
+    let mut seen: Vec<Pubkey> = Vec::with_capacity(signatures.len());
+    for signed in signatures {
+        if !verify(signed, digest) {
+            return Err(SignatureProblem::BadSignature(signed.attestor));
+        }
+        if !attestors.contains(&signed.attestor) {
+            return Err(SignatureProblem::NotAnAttestor(signed.attestor));
+        }
+        if seen.contains(&signed.attestor) {
+            return Err(SignatureProblem::DuplicateSigner(signed.attestor));
+        }
+        seen.push(signed.attestor);
+    }
+    if seen.len() < usize::from(threshold) {
+        return Err(SignatureProblem::ThresholdNotMet {
+            valid: seen.len(),
+            threshold,
+        });
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

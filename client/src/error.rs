@@ -32,6 +32,9 @@ pub enum ClientError {
     },
     #[error(transparent)]
     Amount(#[from] AmountError),
+    /// Signatures collected elsewhere were checked before sending and fall short.
+    #[error(transparent)]
+    Signatures(#[from] crate::attestation::SignatureProblem),
 }
 
 impl ClientError {

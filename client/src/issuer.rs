@@ -337,6 +337,21 @@ impl<L: Ledger + ?Sized> Usd1<L> {
         self.send(&ixs, &[]).await
     }
 
+    /// Submits `args` with signatures collected elsewhere (an offline
+    /// ceremony, co-signers), each checked against the registered set and
+    /// the threshold first: a bad one is named and nothing is sent.
+    pub async fn attest_with_signatures(
+        &self,
+        args: AttestArgs,
+        signatures: &[attestation::AttestorSignature],
+    ) -> Result<Executed, ClientError> {
+        let config = self.config().await?;
+        let digest = attestation::digest_of(&self.mint, &args);
+        attestation::check_signatures(signatures, &digest, config.attestors(), config.threshold)?;
+        let ixs = attestation::attest_instructions(&self.mint, args, signatures);
+        self.send(&ixs, &[]).await
+    }
+
     // ---- supply ----
 
     /// Mints `amount` base units to `owner`, creating its token account if missing.
