@@ -12,7 +12,7 @@
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::fs::{File, OpenOptions, TryLockError};
-use std::io::{IsTerminal, Read, Write};
+use std::io::{IsTerminal, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::sync::Mutex;
@@ -160,9 +160,18 @@ impl PayLock {
         match lock.try_lock() {
             Ok(()) => {}
             Err(TryLockError::WouldBlock) => {
+                // The holder names itself right after it takes the lock: give
+                // it a moment (a fraction of a second at most) to do so.
                 let mut holder = String::new();
-                // Best effort: the holder may not have written itself yet.
-                let _ = lock.read_to_string(&mut holder);
+                for _ in 0..25 {
+                    holder.clear();
+                    let _ = lock.seek(SeekFrom::Start(0));
+                    let _ = lock.read_to_string(&mut holder);
+                    if !holder.trim().is_empty() {
+                        break;
+                    }
+                    std::thread::sleep(Duration::from_millis(20));
+                }
                 let holder = match holder.trim() {
                     "" => "a run that has not named itself yet".to_string(),
                     named => named.to_string(),
@@ -182,11 +191,9 @@ impl PayLock {
         let since = chrono::DateTime::from_timestamp(unix_now(), 0)
             .map_or_else(String::new, |t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string());
         lock.set_len(0)?;
-        writeln!(
-            lock,
-            "pid {} on {host}, started {since}",
-            std::process::id()
-        )?;
+        // One write, so a reader sees the whole line or none of it.
+        let holder = format!("pid {} on {host}, started {since}\n", std::process::id());
+        lock.write_all(holder.as_bytes())?;
         lock.sync_data()?;
         Ok(Self { _file: lock })
     }
