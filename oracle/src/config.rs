@@ -67,7 +67,11 @@ struct FileConfig {
     commitment: String,
     mint: String,
     payer_keypair: PathBuf,
+    #[serde(default)]
     attestor_keypairs: Vec<PathBuf>,
+    /// Other operators' co-signers to ask for their signatures.
+    #[serde(default)]
+    cosigners: Vec<CosignerEntry>,
     #[serde(default = "default_interval_secs")]
     interval_secs: u64,
     output_dir: PathBuf,
@@ -78,6 +82,25 @@ struct FileConfig {
     #[serde(default)]
     alarms: Alarms,
     sources: Vec<SourceConfig>,
+}
+
+/// One co-signer as the proposer's config names it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CosignerEntry {
+    url: String,
+    /// The co-signer's attestor public key (its signatures are checked against it).
+    attestor: String,
+    /// The environment variable holding the bearer token it expects.
+    token_env: String,
+}
+
+/// A co-signer the proposer asks, token loaded.
+#[derive(Clone, Debug)]
+pub struct CosignerRef {
+    pub url: String,
+    pub attestor: Pubkey,
+    pub token: String,
 }
 
 /// How a round behaves.
@@ -94,6 +117,8 @@ pub struct RoundSettings {
     /// How long a restarted daemon waits for an earlier, unconfirmed
     /// submission that could still land before it leaves the round pending.
     pub pending_wait_secs: u64,
+    /// How long a co-signer may take to answer.
+    pub cosign_timeout_ms: u64,
 }
 
 impl Default for RoundSettings {
@@ -103,6 +128,7 @@ impl Default for RoundSettings {
             max_attempts: 5,
             retry_backoff_ms: 500,
             pending_wait_secs: 90,
+            cosign_timeout_ms: 5_000,
         }
     }
 }
@@ -161,6 +187,7 @@ pub struct Config {
     pub mint: Pubkey,
     pub payer: Arc<Keypair>,
     pub attestors: Vec<Arc<Keypair>>,
+    pub cosigners: Vec<CosignerRef>,
     pub interval: Duration,
     pub output_dir: PathBuf,
     pub metrics_addr: SocketAddr,
@@ -225,8 +252,8 @@ impl Config {
         let mint = Pubkey::from_str(&file.mint)
             .map_err(|_| anyhow!("mint {} is not a base58 address", file.mint))?;
         let payer = Arc::new(read_keypair_file(&resolve(&file.payer_keypair))?);
-        if file.attestor_keypairs.is_empty() {
-            bail!("attestor_keypairs is empty: the daemon has nothing to sign with");
+        if file.attestor_keypairs.is_empty() && file.cosigners.is_empty() {
+            bail!("attestor_keypairs and cosigners are both empty: the daemon has nothing to sign with");
         }
         let mut attestors: Vec<Arc<Keypair>> = Vec::new();
         for path in &file.attestor_keypairs {
@@ -241,6 +268,38 @@ impl Config {
                 "more attestor keys than the program's {} attestors",
                 usd1::constants::MAX_ATTESTORS
             );
+        }
+        let mut cosigners: Vec<CosignerRef> = Vec::new();
+        for entry in &file.cosigners {
+            let parsed = reqwest::Url::parse(&entry.url)
+                .with_context(|| format!("bad co-signer url {}", entry.url))?;
+            if !matches!(parsed.scheme(), "http" | "https") {
+                bail!("co-signer url {} must be http or https", entry.url);
+            }
+            let attestor = Pubkey::from_str(&entry.attestor).map_err(|_| {
+                anyhow!(
+                    "co-signer attestor {} is not a base58 address",
+                    entry.attestor
+                )
+            })?;
+            if attestors.iter().any(|a| a.pubkey() == attestor)
+                || cosigners.iter().any(|c| c.attestor == attestor)
+            {
+                bail!("attestor {attestor} is listed twice (held keys and co-signers)");
+            }
+            let token = env(&entry.token_env)
+                .filter(|t| !t.trim().is_empty())
+                .with_context(|| {
+                    format!(
+                        "the bearer token variable {} of co-signer {} is not set",
+                        entry.token_env, entry.url
+                    )
+                })?;
+            cosigners.push(CosignerRef {
+                url: entry.url.clone(),
+                attestor,
+                token,
+            });
         }
         if file.interval_secs == 0 {
             bail!("interval_secs must be positive");
@@ -283,6 +342,7 @@ impl Config {
             mint,
             payer,
             attestors,
+            cosigners,
             interval: Duration::from_secs(file.interval_secs),
             output_dir: resolve(&file.output_dir),
             metrics_addr,
@@ -305,6 +365,12 @@ impl Config {
         ];
         for attestor in &self.attestors {
             lines.push(format!("attestor key:    {}", attestor.pubkey()));
+        }
+        for cosigner in &self.cosigners {
+            lines.push(format!(
+                "co-signer:       {} at {}",
+                cosigner.attestor, cosigner.url
+            ));
         }
         lines.push(format!("interval:        {}s", self.interval.as_secs()));
         lines.push(format!("reports:         {}", self.output_dir.display()));

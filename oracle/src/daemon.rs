@@ -12,11 +12,26 @@ use tokio::sync::OnceCell;
 use tokio_util::sync::CancellationToken;
 use usd1_client::{attestation, format_amount, hex, ClientError, Failure, Ledger, Usd1};
 
-use crate::config::{Alarms, Config, RoundSettings};
+use futures::stream::{FuturesUnordered, StreamExt};
+use usd1_client::attestation::AttestorSignature;
+
+use crate::config::{Alarms, Config, CosignerRef, RoundSettings};
+use crate::cosigner::{self, SignRequest};
 use crate::metrics::{Metrics, Observation};
 use crate::report::{Report, ReportStore};
 use crate::sources::{Source, SourceError};
 use crate::submit::{self, Resolution, ResolveError, Retry, SubmitError};
+
+/// A proposal is proposed again to co-signers only while at least this much
+/// of its submission delay is left.
+const REPROPOSE_MARGIN_SECS: i64 = 60;
+
+/// What the co-signers gave.
+#[derive(Default)]
+struct Cosigned {
+    signatures: Vec<AttestorSignature>,
+    refusals: Vec<String>,
+}
 
 /// How long a round already in flight may take to finish after a shutdown signal.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(15);
@@ -48,6 +63,8 @@ pub enum Outcome {
         digest: [u8; 32],
         /// The simulation's refusal, if it would fail.
         refusal: Option<String>,
+        /// How the signatures were checked: locally, never sent.
+        signatures: String,
     },
 }
 
@@ -85,9 +102,16 @@ pub enum RoundError {
         max_bps: u16,
     },
     #[error(
-        "this daemon holds {held} registered attestor key(s) but the threshold is {threshold}"
+        "this daemon holds or can ask {held} registered attestor(s) but the threshold is {threshold}"
     )]
     NotEnoughSigners { held: usize, threshold: u8 },
+    #[error("only {got} of the {threshold} signatures needed; nothing sent ({refusals})")]
+    NotEnoughSignatures {
+        got: usize,
+        threshold: u8,
+        /// Each co-signer that did not sign, and why.
+        refusals: String,
+    },
     #[error("the program refused the attestation: {failure}")]
     Rejected { failure: Failure, logs: Vec<String> },
     #[error(
@@ -107,6 +131,7 @@ impl RoundError {
             Self::Source { .. } | Self::Overflow => "source_error",
             Self::DropRefused { .. } => "drop_refused",
             Self::NotEnoughSigners { .. } => "misconfigured",
+            Self::NotEnoughSignatures { .. } => "not_enough_signatures",
             Self::Rejected { .. } => "rejected",
             Self::Pending { .. } => "pending",
             Self::Submit(SubmitError::Abandoned) => "abandoned",
@@ -123,6 +148,8 @@ impl RoundError {
             Self::Chain(_) | Self::Submit(_) | Self::Pending { .. } => 5,
             Self::Rejected { .. } => 6,
             Self::NotEnoughSigners { .. } | Self::Io(_) => 2,
+            // Like a failed source: the reserve could not be vouched for this round.
+            Self::NotEnoughSignatures { .. } => 3,
         }
     }
 }
@@ -166,6 +193,9 @@ pub struct Oracle {
     /// start (and report unhealthy) while the RPC node is down.
     usd1: OnceCell<Usd1<dyn Ledger>>,
     attestors: Vec<Arc<Keypair>>,
+    /// Other operators' co-signers, asked when the held keys fall short.
+    cosigners: Vec<CosignerRef>,
+    http: reqwest::Client,
     sources: Vec<Arc<dyn Source>>,
     store: ReportStore,
     round: RoundSettings,
@@ -180,6 +210,8 @@ impl Oracle {
             mint: setup.mint,
             usd1: OnceCell::new(),
             attestors: setup.attestors,
+            cosigners: Vec::new(),
+            http: reqwest::Client::new(),
             sources: setup.sources,
             store: setup.store,
             round: setup.round,
@@ -211,7 +243,14 @@ impl Oracle {
                 round: config.round.clone(),
                 alarms: config.alarms.clone(),
             },
-        ))
+        )
+        .with_cosigners(config.cosigners.clone()))
+    }
+
+    /// Asks `cosigners` for their signatures when the held keys are fewer than the threshold.
+    pub fn with_cosigners(mut self, cosigners: Vec<CosignerRef>) -> Self {
+        self.cosigners = cosigners;
+        self
     }
 
     pub fn store(&self) -> &ReportStore {
@@ -254,6 +293,7 @@ impl Oracle {
                         report,
                         digest,
                         refusal,
+                        ..
                     } => tracing::info!(
                         outcome = outcome.label(), seq = report.seq, reserve = %report.reserve,
                         digest = %hex(digest), refusal = refusal.as_deref().unwrap_or("none"),
@@ -319,18 +359,29 @@ impl Oracle {
             observed_at: Instant::now(),
         });
 
-        // Sign with registered keys only, and no more of them than the threshold needs.
-        let registered = &config.attestors[..usize::from(config.attestor_count)];
+        // Sign with registered keys only, and no more of them than the threshold
+        // needs; ask co-signers of other registered attestors for the rest.
+        let registered = config.attestors();
+        let threshold = usize::from(config.threshold);
         let signers: Vec<&Keypair> = self
             .attestors
             .iter()
             .map(|k| k.as_ref())
             .filter(|k| registered.contains(&k.pubkey()))
-            .take(usize::from(config.threshold))
+            .take(threshold)
             .collect();
-        if signers.len() < usize::from(config.threshold) {
+        let remote: Vec<&CosignerRef> = if signers.len() < threshold {
+            self.cosigners
+                .iter()
+                .filter(|c| registered.contains(&c.attestor))
+                .filter(|c| !signers.iter().any(|k| k.pubkey() == c.attestor))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        if signers.len() + remote.len() < threshold {
             return Err(RoundError::NotEnoughSigners {
-                held: signers.len(),
+                held: signers.len() + remote.len(),
                 threshold: config.threshold,
             });
         }
@@ -344,8 +395,25 @@ impl Oracle {
         } else {
             now.max(latest.as_of.saturating_add(1))
         };
-        let report = Report::build(&self.mint, seq, as_of, config.decimals, &readings)
+        let mut report = Report::build(&self.mint, seq, as_of, config.decimals, &readings)
             .ok_or(RoundError::Overflow)?;
+        // Co-signers never sign a second digest for a seq while the first can
+        // still land: propose again what an earlier round proposed, while it is
+        // comfortably within the submission delay.
+        if !remote.is_empty() && !options.dry_run {
+            if let Some(earlier) = self.store.load_report(seq)? {
+                let fresh_until = earlier
+                    .as_of
+                    .saturating_add(config.max_submission_delay)
+                    .saturating_sub(REPROPOSE_MARGIN_SECS);
+                if earlier.mint == self.mint.to_string()
+                    && (latest.seq == 0 || earlier.as_of > latest.as_of)
+                    && now <= fresh_until
+                {
+                    report = earlier;
+                }
+            }
+        }
         let reserve = report.reserve_amount();
 
         let mut heartbeat = false;
@@ -388,18 +456,35 @@ impl Oracle {
 
         let args = report.attest_args();
         if options.dry_run {
-            let digest = attestation::digest_of(&self.mint, &args);
-            let ixs = attestation::signed_attest_instructions(&self.mint, args, &signers);
-            let simulation = usd1.simulate(&ixs, &[]).await?;
-            let refusal = simulation.err.map(|failure| failure.to_string());
-            return Ok(Outcome::DryRun {
-                report,
-                digest,
-                refusal,
-            });
+            return self.dry_run(usd1, report, &signers, &config).await;
         }
 
         self.store.save_report(&report)?;
+        let digest = attestation::digest_of(&self.mint, &args);
+        let mut signatures: Vec<AttestorSignature> = signers
+            .iter()
+            .map(|k| attestation::sign(k, &digest))
+            .collect();
+        if signatures.len() < threshold {
+            let collected = self
+                .cosign(&report, &digest, &remote, threshold - signatures.len())
+                .await;
+            signatures.extend(collected.signatures);
+            if signatures.len() < threshold {
+                return Err(RoundError::NotEnoughSignatures {
+                    got: signatures.len(),
+                    threshold: config.threshold,
+                    refusals: collected.refusals.join("; "),
+                });
+            }
+        }
+        attestation::check_signatures(&signatures, &digest, registered, config.threshold).map_err(
+            |problem| RoundError::NotEnoughSignatures {
+                got: 0,
+                threshold: config.threshold,
+                refusals: problem.to_string(),
+            },
+        )?;
         let retry = Retry {
             max_attempts: self.round.max_attempts,
             backoff: Duration::from_millis(self.round.retry_backoff_ms),
@@ -408,7 +493,7 @@ impl Oracle {
             usd1,
             &self.store,
             args,
-            &signers,
+            &signatures,
             retry,
             &self.metrics,
             cancel,
@@ -421,6 +506,111 @@ impl Oracle {
             signature,
             heartbeat,
         })
+    }
+
+    /// `--dry-run`: the attestation is simulated *without* its Ed25519
+    /// instruction, so no attestor signature reaches the node (a signature
+    /// set that leaked could be landed by anyone until it expires). Every
+    /// check before the signatures' runs on-chain; the signatures of the held
+    /// keys are made and checked here. Co-signers are not asked: their
+    /// journals would hold the seq for a digest that is never sent.
+    async fn dry_run(
+        &self,
+        usd1: &Usd1<dyn Ledger>,
+        report: Report,
+        signers: &[&Keypair],
+        config: &usd1_client::Config,
+    ) -> Result<Outcome, RoundError> {
+        let args = report.attest_args();
+        let digest = attestation::digest_of(&self.mint, &args);
+        let simulation = usd1
+            .simulate(&[usd1_client::instructions::attest(&self.mint, args)], &[])
+            .await?;
+        let refusal = match simulation.err {
+            // The simulation got past every check that comes before the signatures'.
+            Some(failure) if failure.is(usd1_client::Usd1Error::MissingEd25519Instruction) => None,
+            Some(failure) => Some(failure.to_string()),
+            None => None,
+        };
+        let signed: Vec<AttestorSignature> = signers
+            .iter()
+            .map(|k| attestation::sign(k, &digest))
+            .collect();
+        let held = signed.len();
+        let checked =
+            attestation::check_signatures(&signed, &digest, config.attestors(), config.threshold);
+        let signatures = match checked {
+            Ok(()) => format!(
+                "{held} of {} checked here; the simulation ran without them, so none left this machine",
+                config.threshold
+            ),
+            Err(problem) => format!(
+                "{problem} (held keys only: co-signers are not asked in a dry run); none left this machine"
+            ),
+        };
+        Ok(Outcome::DryRun {
+            report,
+            digest,
+            refusal,
+            signatures,
+        })
+    }
+
+    /// Asks `remote` co-signers at once for `needed` signatures over `digest`,
+    /// verifying each against the co-signer's registered key; returns as soon
+    /// as enough have signed, naming every one that did not.
+    async fn cosign(
+        &self,
+        report: &Report,
+        digest: &[u8; 32],
+        remote: &[&CosignerRef],
+        needed: usize,
+    ) -> Cosigned {
+        let request = SignRequest::new(&self.mint, report);
+        let timeout = Duration::from_millis(self.round.cosign_timeout_ms);
+        let mut asks: FuturesUnordered<_> = remote
+            .iter()
+            .map(|c| {
+                let request = &request;
+                async move {
+                    let answer =
+                        cosigner::ask(&self.http, &c.url, &c.token, request, timeout).await;
+                    (*c, answer)
+                }
+            })
+            .collect();
+        let mut out = Cosigned::default();
+        while let Some((c, answer)) = asks.next().await {
+            let attestor = c.attestor.to_string();
+            let outcome = match answer {
+                Ok(signed) if signed.attestor != c.attestor => Err(format!(
+                    "WrongAttestor: answered for {} instead",
+                    signed.attestor
+                )),
+                Ok(signed) if !attestation::verify(&signed, digest) => {
+                    Err("BadSignature: its signature does not verify over the digest".to_string())
+                }
+                Ok(signed) => Ok(signed),
+                Err(reason) => Err(reason),
+            };
+            match outcome {
+                Ok(signed) => {
+                    self.metrics.cosigner_answer(&attestor, "signed");
+                    out.signatures.push(signed);
+                    if out.signatures.len() >= needed {
+                        break;
+                    }
+                }
+                Err(reason) => {
+                    let name = reason.split(':').next().unwrap_or("Refused").to_string();
+                    self.metrics.cosigner_answer(&attestor, &name);
+                    tracing::warn!(attestor = %attestor, url = %c.url, reason = %reason, "co-signer did not sign");
+                    out.refusals
+                        .push(format!("{attestor} at {}: {reason}", c.url));
+                }
+            }
+        }
+        out
     }
 
     /// Reads every source at once; the first failure (in config order) fails the round.

@@ -4,6 +4,7 @@
 //! mint gate always has a fresh, honest ceiling; it tells a supervisor how it
 //! is doing through [`metrics`]. [`daemon`] is the round and its loop.
 pub mod config;
+pub mod cosigner;
 pub mod daemon;
 pub mod failover;
 pub mod metrics;

@@ -6,9 +6,11 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use clap::{Parser, ValueEnum};
+use solana_sdk::signature::Signer;
 use tokio_util::sync::CancellationToken;
 use usd1_client::rpc::RpcLedger;
 use usd1_client::{hex, Ledger};
+use usd1_oracle::cosigner::{Cosigner, CosignerConfig};
 use usd1_oracle::daemon::{Oracle, Outcome, RoundOptions};
 use usd1_oracle::failover::Failover;
 use usd1_oracle::{metrics, Config};
@@ -25,7 +27,10 @@ Exit codes of --once and --dry-run:
 
 #[derive(Parser, Debug)]
 #[command(name = "usd1-oracle", version, about = "Attests USD1 reserves on-chain", after_help = EXIT_CODES)]
+#[command(args_conflicts_with_subcommands = true)]
 struct Args {
+    #[command(subcommand)]
+    command: Option<Command>,
     /// The TOML config file; USD1_ORACLE_* variables override its keys.
     #[arg(
         short = 'c',
@@ -51,6 +56,23 @@ struct Args {
     log_format: LogFormat,
 }
 
+#[derive(clap::Subcommand, Debug)]
+enum Command {
+    /// Run one attestor operator's co-signer: sign proposed attestations
+    /// that this operator's own sources and chain view vouch for.
+    Cosign {
+        /// The co-signer's TOML config.
+        #[arg(short = 'c', long, default_value = "usd1-cosigner.toml")]
+        config: PathBuf,
+        /// Check the config (and load the key and token) and exit.
+        #[arg(long)]
+        check_config: bool,
+        /// Log lines as text or JSON.
+        #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+        log_format: LogFormat,
+    },
+}
+
 #[derive(Clone, Copy, Debug, ValueEnum)]
 enum LogFormat {
     Text,
@@ -60,6 +82,15 @@ enum LogFormat {
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = Args::parse();
+    if let Some(Command::Cosign {
+        config,
+        check_config,
+        log_format,
+    }) = args.command
+    {
+        init_logs(log_format);
+        return cosign(&config, check_config).await;
+    }
     init_logs(args.log_format);
     let config = match Config::load(&args.config, |name| std::env::var(name).ok()) {
         Ok(config) => config,
@@ -105,10 +136,12 @@ async fn run(args: Args, config: Config) -> anyhow::Result<ExitCode> {
                 report,
                 digest,
                 refusal,
+                signatures,
             }) => {
                 println!("{}", String::from_utf8_lossy(&report.to_bytes()).trim_end());
                 println!("report sha256: {}", hex(&report.sha256()));
                 println!("digest:        {}", hex(&digest));
+                println!("signatures:    {signatures}");
                 match refusal {
                     None => {
                         println!("simulation:    accepted");
@@ -143,6 +176,62 @@ async fn run(args: Args, config: Config) -> anyhow::Result<ExitCode> {
     cancel.cancel();
     server.await??;
     Ok(ExitCode::SUCCESS)
+}
+
+/// `usd1-oracle cosign`: serve until SIGTERM or SIGINT.
+async fn cosign(path: &std::path::Path, check_config: bool) -> ExitCode {
+    let config = match CosignerConfig::load(path, |name| std::env::var(name).ok()) {
+        Ok(config) => config,
+        Err(error) => {
+            eprintln!("error: {}", one_line(&error));
+            return ExitCode::from(2);
+        }
+    };
+    if check_config {
+        println!(
+            "mint:      {}\nattestor:  {}\nlisten:    http://{}/sign\njournal:   {}\nconfig OK",
+            config.mint,
+            config.attestor.pubkey(),
+            config.listen_addr,
+            config.journal.display()
+        );
+        return ExitCode::SUCCESS;
+    }
+    let served = async {
+        let ledgers: Vec<Arc<dyn Ledger>> = config
+            .rpc_urls
+            .iter()
+            .map(|url| Arc::new(RpcLedger::new(url.clone(), config.commitment)) as Arc<dyn Ledger>)
+            .collect();
+        let ledger: Arc<dyn Ledger> = match ledgers.len() {
+            1 => ledgers.into_iter().next().context("no RPC url")?,
+            _ => Arc::new(Failover::new(ledgers)),
+        };
+        let cosigner = Cosigner::new(&config, ledger).await?;
+        let listener = tokio::net::TcpListener::bind(config.listen_addr)
+            .await
+            .with_context(|| format!("cannot listen on {}", config.listen_addr))?;
+        let addr = listener.local_addr()?;
+        tracing::info!(
+            sign = %format!("http://{addr}/sign"),
+            attestor = %cosigner.attestor(),
+            mint = %config.mint,
+            "usd1-oracle co-signer started"
+        );
+        // The line scripts and tests wait for.
+        println!("co-signer listening on http://{addr}");
+        let cancel = CancellationToken::new();
+        tokio::spawn(stop_on_signal(cancel.clone()));
+        usd1_oracle::cosigner::serve(listener, cosigner, cancel).await?;
+        anyhow::Ok(())
+    };
+    match served.await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {}", one_line(&error));
+            ExitCode::FAILURE
+        }
+    }
 }
 
 /// Cancels `cancel` on the first SIGTERM or SIGINT.

@@ -52,6 +52,8 @@ struct State_ {
     rounds: BTreeMap<&'static str, u64>,
     rpc_errors: u64,
     source_errors: BTreeMap<(String, &'static str), u64>,
+    /// Co-signer answers, by attestor and outcome ("signed" or the refusal's name).
+    cosigner_answers: BTreeMap<(String, String), u64>,
     drop_alarm: bool,
 }
 
@@ -125,6 +127,25 @@ impl Metrics {
                 .or_default();
             *count = count.saturating_add(1);
         });
+    }
+
+    pub fn cosigner_answer(&self, attestor: &str, outcome: &str) {
+        self.with(|s| {
+            let count = s
+                .cosigner_answers
+                .entry((attestor.to_string(), outcome.to_string()))
+                .or_default();
+            *count = count.saturating_add(1);
+        });
+    }
+
+    pub fn cosigner_answers(&self, attestor: &str, outcome: &str) -> u64 {
+        self.with(|s| {
+            s.cosigner_answers
+                .get(&(attestor.to_string(), outcome.to_string()))
+                .copied()
+                .unwrap_or(0)
+        })
     }
 
     pub fn round(&self, outcome: &'static str) {
@@ -281,6 +302,26 @@ impl Metrics {
                 "counter",
                 "Failed source reads, by source and error.",
                 source_errors,
+            );
+            let answers = s
+                .cosigner_answers
+                .iter()
+                .map(|((attestor, outcome), v)| {
+                    (
+                        format!(
+                            "{{attestor=\"{}\",outcome=\"{}\"}}",
+                            escape_label(attestor),
+                            escape_label(outcome)
+                        ),
+                        v.to_string(),
+                    )
+                })
+                .collect();
+            metric(
+                "usd1_oracle_cosigner_answers_total",
+                "counter",
+                "Co-signers' answers to sign requests, by attestor and outcome.",
+                answers,
             );
             metric(
                 "usd1_oracle_drop_alarm",

@@ -5,13 +5,14 @@
 //! and no report file that disagrees with the chain.
 use std::time::Duration;
 
-use solana_sdk::signature::{Keypair, Signature};
+use solana_sdk::signature::Signature;
 use solana_sdk::transaction::TransactionError;
 use thiserror::Error;
 use tokio_util::sync::CancellationToken;
 use usd1::instructions::AttestArgs;
+use usd1_client::attestation::{self, AttestorSignature};
 use usd1_client::send_journal::{self, Outcome, SendJournal};
-use usd1_client::{attestation, hex, ClientError, Failure, Ledger, Usd1};
+use usd1_client::{hex, ClientError, Failure, Ledger, Usd1};
 
 use crate::metrics::Metrics;
 use crate::report::{Attempt, Pending, ReportStore};
@@ -38,20 +39,21 @@ pub struct Retry {
     pub backoff: Duration,
 }
 
-/// Signs `args` with `attestors`, sends, confirms; retries transient errors
-/// with doubling backoff, re-sending the same transaction while its blockhash
-/// is valid and re-signing only once the earlier one can no longer land.
+/// Sends `args` with the attestors' `signatures` (held keys' and
+/// co-signers'), confirms; retries transient errors with doubling backoff,
+/// re-sending the same transaction while its blockhash is valid and building
+/// a new one only once the earlier one can no longer land.
 pub async fn submit(
     usd1: &Usd1<dyn Ledger>,
     store: &ReportStore,
     args: AttestArgs,
-    attestors: &[&Keypair],
+    signatures: &[AttestorSignature],
     retry: Retry,
     metrics: &Metrics,
     cancel: &CancellationToken,
 ) -> Result<Signature, SubmitError> {
     let ledger = usd1.ledger().as_ref();
-    let ixs = attestation::signed_attest_instructions(&usd1.mint(), args, attestors);
+    let ixs = attestation::attest_instructions(&usd1.mint(), args, signatures);
     let mut journal = PendingFile {
         store,
         pending: Pending {

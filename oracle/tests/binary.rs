@@ -234,3 +234,81 @@ fn reports_unhealthy_while_the_rpc_is_down_and_stops_cleanly_on_a_signal() {
         assert!(stderr.contains("stopped"), "{stderr}");
     }
 }
+
+const COSIGNER_EXAMPLE: &str = include_str!("../usd1-cosigner.example.toml");
+
+/// `usd1-oracle cosign --check-config` on the shipped co-signer example, and
+/// the mistakes an operator could make in it (issue 13), each named in one
+/// line with exit 2 — a co-signer never starts without its bearer token.
+#[test]
+fn cosign_check_config_accepts_the_example_and_names_each_mistake() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("keys")).unwrap();
+    let attestor = Keypair::new();
+    write_keypair(&dir.path().join("keys/attestor-2.json"), &attestor);
+    let mint = Keypair::new().pubkey().to_string();
+    let config = dir.path().join("usd1-cosigner.toml");
+    let example = COSIGNER_EXAMPLE.replace("USD1MintAddressGoesHere111111111111111111111", &mint);
+    let check = |text: &str, token: Option<&str>| {
+        std::fs::write(&config, text).unwrap();
+        let mut command = Command::new(BIN);
+        command
+            .args(["cosign", "--check-config", "--config"])
+            .arg(&config)
+            .env_remove("USD1_COSIGNER_TOKEN");
+        if let Some(token) = token {
+            command.env("USD1_COSIGNER_TOKEN", token);
+        }
+        run(&mut command)
+    };
+    let (code, stdout, stderr) = check(&example, Some("s3cret"));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.contains(&format!("attestor:  {}", attestor.pubkey())),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("listen:    http://127.0.0.1:9470/sign"),
+        "{stdout}"
+    );
+
+    let (code, _, stderr) = check(&example, None);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("the bearer token variable USD1_COSIGNER_TOKEN is not set"),
+        "{stderr}"
+    );
+    let cases: Vec<(&str, String, &str)> = vec![
+        (
+            "bad mint",
+            example.replace(&mint, "not-a-key"),
+            "mint not-a-key is not a base58 address",
+        ),
+        (
+            "missing key",
+            example.replace("keys/attestor-2.json", "keys/nobody.json"),
+            "keys/nobody.json does not exist",
+        ),
+        (
+            "no journal",
+            example.replace("journal = \"cosigner-journal.jsonl\"\n", ""),
+            "missing field `journal`",
+        ),
+        (
+            "tolerance over 100%",
+            example.replace("tolerance_bps = 0", "tolerance_bps = 20000"),
+            "tolerance_bps is at most 10000",
+        ),
+        (
+            "no sources",
+            example[..example.find("[[sources]]").unwrap()].to_string(),
+            "missing field `sources`",
+        ),
+    ];
+    for (case, text, expected) in cases {
+        let (code, stdout, stderr) = check(&text, Some("s3cret"));
+        assert_eq!(code, 2, "{case}: {stdout}{stderr}");
+        assert!(stderr.contains(expected), "{case}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{case}: one line, got {stderr}");
+    }
+}

@@ -21,6 +21,8 @@ pub struct FaultyLedger {
     /// Whether a failing send reaches the chain before it fails (a lost confirmation).
     sends_first: bool,
     forged_history: Option<Vec<RecordedTransaction>>,
+    /// Every transaction simulated or sent: what reached the node.
+    wire: std::sync::Mutex<Vec<Transaction>>,
 }
 
 impl FaultyLedger {
@@ -31,6 +33,7 @@ impl FaultyLedger {
             failing_sends: AtomicUsize::new(0),
             sends_first: false,
             forged_history: None,
+            wire: std::sync::Mutex::default(),
         }
     }
 
@@ -42,6 +45,7 @@ impl FaultyLedger {
             failing_sends: AtomicUsize::new(failures),
             sends_first,
             forged_history: None,
+            wire: std::sync::Mutex::default(),
         }
     }
 
@@ -52,7 +56,25 @@ impl FaultyLedger {
             failing_sends: AtomicUsize::new(0),
             sends_first: false,
             forged_history: Some(history),
+            wire: std::sync::Mutex::default(),
         }
+    }
+
+    /// `inner`, unchanged; [`FaultyLedger::wire`] tells what reached it.
+    pub fn recording(inner: Arc<dyn Ledger>) -> Self {
+        Self::failing_sends(inner, 0, false)
+    }
+
+    /// Every transaction simulated or sent so far.
+    pub fn wire(&self) -> Vec<Transaction> {
+        self.wire.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    fn saw(&self, transaction: &Transaction) {
+        self.wire
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(transaction.clone());
     }
 
     fn inner(&self) -> Result<&Arc<dyn Ledger>, ClientError> {
@@ -71,9 +93,11 @@ impl Ledger for FaultyLedger {
         self.inner()?.get_account(address).await
     }
     async fn simulate(&self, transaction: &Transaction) -> Result<Simulation, ClientError> {
+        self.saw(transaction);
         self.inner()?.simulate(transaction).await
     }
     async fn send_and_confirm(&self, transaction: &Transaction) -> Result<Executed, ClientError> {
+        self.saw(transaction);
         let inner = self.inner()?;
         let fail = self
             .failing_sends

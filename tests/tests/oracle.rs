@@ -670,7 +670,9 @@ async fn serves_metrics_and_health() {
 async fn a_dry_run_builds_signs_and_simulates_but_sends_nothing() {
     let h = Harness::new().await;
     h.write_reserve(RESERVE).await;
-    let oracle = h.oracle(vec![h.file_source()], h.ledger());
+    // Issue 13, item 4: no attestor signature may reach the node in a dry run.
+    let wire = Arc::new(usd1_tests::ledgers::FaultyLedger::recording(h.ledger()));
+    let oracle = h.oracle(vec![h.file_source()], wire.clone());
     let before = h.f.snapshot().await;
     let dry = RoundOptions {
         dry_run: true,
@@ -681,6 +683,7 @@ async fn a_dry_run_builds_signs_and_simulates_but_sends_nothing() {
             report,
             digest,
             refusal,
+            signatures,
         }) => {
             assert_eq!(refusal, None);
             assert_eq!((report.seq, report.reserve_amount()), (1, RESERVE));
@@ -688,8 +691,23 @@ async fn a_dry_run_builds_signs_and_simulates_but_sends_nothing() {
                 digest,
                 attestation::digest_of(&h.f.mint(), &report.attest_args())
             );
+            assert_eq!(
+                signatures,
+                "2 of 2 checked here; the simulation ran without them, so none left this machine"
+            );
         }
         other => panic!("expected a dry run, got {other:?}"),
+    }
+    let simulated = wire.wire();
+    assert!(!simulated.is_empty(), "the round was simulated");
+    for transaction in &simulated {
+        let keys = transaction.message.account_keys.clone();
+        assert!(
+            transaction.message.instructions.iter().all(|ix| {
+                keys[usize::from(ix.program_id_index)] != usd1::constants::ED25519_PROGRAM_ID
+            }),
+            "an Ed25519 instruction (attestor signatures) reached the node"
+        );
     }
     assert_eq!(h.f.snapshot().await, before);
     assert_eq!(report_files(&h.reports()), Vec::<String>::new());

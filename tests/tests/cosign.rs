@@ -1,0 +1,400 @@
+//! Independent attestors (issue 13), as separate processes over the
+//! localnet: three co-signers (`usd1-oracle cosign`), each with its own key,
+//! its own custodian file, its own port and journal, and a proposer
+//! (`usd1-oracle --once`) that holds no attestor key; threshold 2 of 3.
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+use usd1_oracle::cosigner::SignRequest;
+use usd1_tests::tour;
+
+/// One operator's co-signer process.
+struct Operator {
+    config: PathBuf,
+    custody: PathBuf,
+    token_env: String,
+    token: String,
+    url: String,
+    child: Option<Child>,
+}
+
+fn write_custody(path: &Path, balance: &str) {
+    std::fs::write(
+        path,
+        format!(
+            r#"{{"balance": "{balance}", "as_of": {}}}"#,
+            tour::unix_now()
+        ),
+    )
+    .unwrap();
+}
+
+impl Operator {
+    fn new(dir: &Path, n: usize, url: &str, mint: &str, attestor: &Path) -> Self {
+        let port = tour::free_port().unwrap();
+        let custody = dir.join(format!("custody-{n}.json"));
+        write_custody(&custody, "1000");
+        let token_env = format!("USD1_TEST_COSIGNER_{n}_TOKEN");
+        let config = dir.join(format!("cosigner-{n}.toml"));
+        std::fs::write(
+            &config,
+            format!(
+                "rpc_urls = [\"{url}\"]\nmint = \"{mint}\"\nattestor_keypair = {:?}\n\
+                 journal = \"journal-{n}.jsonl\"\nlisten_addr = \"127.0.0.1:{port}\"\n\
+                 token_env = \"{token_env}\"\n\
+                 [[sources]]\nkind = \"file\"\nname = \"custodian-{n}\"\npath = \"custody-{n}.json\"\namount = \"/balance\"\nmax_age_secs = 600\n",
+                attestor.display().to_string()
+            ),
+        )
+        .unwrap();
+        let mut operator = Self {
+            config,
+            custody,
+            token_env,
+            token: format!("secret-of-operator-{n}"),
+            url: format!("http://127.0.0.1:{port}"),
+            child: None,
+        };
+        operator.start();
+        operator
+    }
+
+    fn start(&mut self) {
+        let mut child = Command::new(tour::binary("usd1-oracle").unwrap())
+            .args(["cosign", "--config"])
+            .arg(&self.config)
+            .env(&self.token_env, &self.token)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let line = lines.next().expect("the co-signer starts").unwrap();
+        assert!(line.starts_with("co-signer listening on "), "{line}");
+        std::thread::spawn(move || lines.for_each(drop));
+        self.child = Some(child);
+    }
+
+    /// `kill -9`: no chance to flush anything.
+    fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            child.kill().unwrap();
+            child.wait().unwrap();
+        }
+    }
+
+    fn metrics(&self) -> String {
+        http("GET", &self.url, "/metrics", None, "").1
+    }
+
+    /// POST /sign with `token`: the status code and the answer's JSON.
+    fn sign(&self, token: &str, request: &SignRequest) -> (u16, serde_json::Value) {
+        let body = serde_json::to_string(request).unwrap();
+        let (status, text) = http("POST", &self.url, "/sign", Some(token), &body);
+        (status, serde_json::from_str(&text).unwrap_or_default())
+    }
+}
+
+impl Drop for Operator {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// One HTTP/1.1 request to `base` (http://127.0.0.1:PORT): status and body.
+fn http(method: &str, base: &str, path: &str, token: Option<&str>, body: &str) -> (u16, String) {
+    use std::io::{Read, Write};
+    let addr = base.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    let auth = token.map_or(String::new(), |t| format!("authorization: Bearer {t}\r\n"));
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nhost: {addr}\r\ncontent-type: application/json\r\n{auth}content-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    let status = answer
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let body = answer
+        .split("\r\n\r\n")
+        .nth(1)
+        .unwrap_or_default()
+        .to_string();
+    (status, body)
+}
+
+/// The proposer's config: its own custodian file, no attestor key, the three co-signers.
+fn proposer(dir: &Path, stage: &tour::Stage, operators: &[Operator]) -> PathBuf {
+    let config = dir.join("proposer.toml");
+    let mut text = format!(
+        "rpc_urls = [\"{}\"]\nmint = \"{}\"\npayer_keypair = {:?}\n\
+         output_dir = \"proposer-reports\"\nmetrics_addr = \"127.0.0.1:{}\"\n\
+         [round]\nretry_backoff_ms = 200\ncosign_timeout_ms = 3000\nheartbeat_secs = 1\n\
+         [[sources]]\nkind = \"file\"\nname = \"issuer\"\npath = \"custody-proposer.json\"\namount = \"/balance\"\nmax_age_secs = 600\n",
+        stage.url,
+        stage.mint,
+        stage.cast.oracle_payer.display().to_string(),
+        tour::free_port().unwrap()
+    );
+    for (operator, attestor) in operators.iter().zip(&stage.cast.attestors) {
+        text.push_str(&format!(
+            "[[cosigners]]\nurl = \"{}\"\nattestor = \"{}\"\ntoken_env = \"{}\"\n",
+            operator.url,
+            stage.cast.pubkey(attestor),
+            operator.token_env
+        ));
+    }
+    std::fs::write(&config, text).unwrap();
+    config
+}
+
+/// `usd1-oracle --once` as the proposer: its exit code and its log.
+fn propose(config: &Path, operators: &[Operator]) -> (i32, String) {
+    let mut command = Command::new(tour::binary("usd1-oracle").unwrap());
+    command.arg("--config").arg(config).arg("--once");
+    for operator in operators {
+        command.env(&operator.token_env, &operator.token);
+    }
+    let output = command.output().unwrap();
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+fn latest(stage: &tour::Stage) -> serde_json::Value {
+    let status = stage
+        .usd1(
+            &stage.cast.admin,
+            &["status", "--mint", &stage.mint, "--output", "json"],
+        )
+        .unwrap();
+    serde_json::from_str(&status).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_operators_attest_two_of_three_and_none_signs_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let stage = tour::Stage::open(dir.path(), &|_| {}).await.unwrap();
+    let cast = &stage.cast;
+    let mut operators: Vec<Operator> = cast
+        .attestors
+        .iter()
+        .enumerate()
+        .map(|(n, attestor)| Operator::new(dir.path(), n, &stage.url, &stage.mint, attestor))
+        .collect();
+    let config = proposer(dir.path(), &stage, &operators);
+    let issuer = dir.path().join("custody-proposer.json");
+    let seq = |stage: &tour::Stage| latest(stage)["attestation"]["seq"].as_u64().unwrap_or(0);
+    let reserve = |stage: &tour::Stage| {
+        latest(stage)["attestation"]["reserve"]
+            .as_str()
+            .unwrap_or("")
+            .to_string()
+    };
+
+    // 1. Everyone up: two of three sign, the proposer holding no key submits.
+    write_custody(&issuer, "1000");
+    let (code, log) = propose(&config, &operators);
+    assert_eq!(code, 0, "{log}");
+    assert_eq!(seq(&stage), 1);
+    assert_eq!(reserve(&stage), "1000");
+
+    // 2. Operator 0 down: 1 and 2 still make two.
+    operators[0].kill();
+    for operator in &operators {
+        write_custody(&operator.custody, "1100");
+    }
+    write_custody(&issuer, "1100");
+    let (code, log) = propose(&config, &operators);
+    assert_eq!(code, 0, "{log}");
+    assert_eq!((seq(&stage), reserve(&stage)), (2, "1100".to_string()));
+
+    // 3. Operator 1's custodian shows less than the proposal: it refuses;
+    //    with operator 0 still down, only one signs and nothing is sent.
+    write_custody(&operators[1].custody, "1150");
+    for n in [0, 2] {
+        write_custody(&operators[n].custody, "1200");
+    }
+    write_custody(&issuer, "1200");
+    let (code, log) = propose(&config, &operators);
+    assert_eq!(code, 3, "{log}");
+    assert!(
+        log.contains("only 1 of the 2 signatures needed; nothing sent"),
+        "{log}"
+    );
+    assert!(log.contains("ReserveNotSeen"), "{log}");
+    assert!(log.contains("Unreachable"), "{log}");
+    assert_eq!(seq(&stage), 2, "nothing sent");
+    assert!(
+        operators[1]
+            .metrics()
+            .contains("outcome=\"ReserveNotSeen\"} 1"),
+        "{}",
+        operators[1].metrics()
+    );
+    //    Operator 0 back: 0 and 2 agree, 1 still refuses, and the round goes through
+    //    with the very proposal operator 2 already signed (asked again, same signature).
+    operators[0].start();
+    let (code, log) = propose(&config, &operators);
+    assert_eq!(code, 0, "{log}");
+    assert_eq!((seq(&stage), reserve(&stage)), (3, "1200".to_string()));
+    assert!(operators[2].metrics().contains("outcome=\"repeated\"} 1"));
+
+    // 4. Asked to sign a different digest for seq 3, which it signed: refused,
+    //    alarmed — and still refused after a kill -9 and a restart.
+    let report = "{\"forged\":true}\n".to_string();
+    let forged = SignRequest {
+        mint: stage.mint.clone(),
+        seq: 3,
+        reserve_amount: 9_999_000_000,
+        as_of: tour::unix_now(),
+        report_sha256: usd1_client::hex(&usd1_client::sha256(report.as_bytes())),
+        report,
+    };
+    let (status, body) = operators[2].sign(&operators[2].token, &forged);
+    assert_eq!(status, 409, "{body}");
+    assert_eq!(body["error"], "Equivocation");
+    let alarmed = |metrics: String| {
+        metrics
+            .lines()
+            .any(|l| l.starts_with("usd1_cosigner_equivocation_alarm{") && l.ends_with(" 1"))
+    };
+    assert!(alarmed(operators[2].metrics()));
+    operators[2].kill();
+    operators[2].start();
+    let (status, body) = operators[2].sign(&operators[2].token, &forged);
+    assert_eq!(status, 409, "the journal survived the kill -9: {body}");
+    assert!(alarmed(operators[2].metrics()));
+
+    // 5. The wrong bearer token: 401, nothing signed.
+    let proposal = SignRequest {
+        seq: 4,
+        ..forged.clone()
+    };
+    let (status, body) = operators[0].sign("not-the-token", &proposal);
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (401, Some("Unauthorized"))
+    );
+    let journal = std::fs::read_to_string(dir.path().join("journal-0.jsonl")).unwrap();
+    assert!(!journal.contains("\"seq\":4"), "{journal}");
+
+    // 6. A signature set collected and held back past the submission delay is
+    //    refused by the program, and nothing changes.
+    stage
+        .usd1(
+            &cast.admin,
+            &[
+                "policy",
+                "set",
+                "--max-submission-delay",
+                "2",
+                "--mint",
+                &stage.mint,
+            ],
+        )
+        .unwrap();
+    for operator in &operators {
+        write_custody(&operator.custody, "1300");
+    }
+    let chain_now = latest(&stage)["attestation"]["as_of"].as_i64().unwrap() + 1;
+    let report_file = dir.path().join("held-back.json");
+    std::fs::write(&report_file, b"{\"held\":\"back\"}").unwrap();
+    let as_of = chrono_like(chain_now);
+    let mut pairs = Vec::new();
+    for attestor in &cast.attestors[..2] {
+        let out = stage
+            .usd1(
+                attestor,
+                &[
+                    "attest",
+                    "sign",
+                    "--mint",
+                    &stage.mint,
+                    "--seq",
+                    "4",
+                    "--reserve",
+                    "1300",
+                    "--as-of",
+                    &as_of,
+                    "--report",
+                    &report_file.display().to_string(),
+                    "--signer",
+                    &attestor.display().to_string(),
+                    "--decimals",
+                    "6",
+                ],
+            )
+            .unwrap();
+        pairs.push(out.lines().last().unwrap().to_string());
+    }
+    // Wait until the chain's clock is past the delay (calls move the
+    // localnet's clock on to the wall clock).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let attestation = latest(&stage)["attestation"].clone();
+        let chain_clock =
+            attestation["as_of"].as_i64().unwrap() + attestation["age_secs"].as_i64().unwrap();
+        if chain_clock > chain_now + 3 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the localnet's clock moves on"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(300));
+    }
+    let mut submit = vec![
+        "attest",
+        "submit",
+        "--mint",
+        &stage.mint,
+        "--seq",
+        "4",
+        "--reserve",
+        "1300",
+        "--as-of",
+        &as_of,
+    ];
+    let report_path = report_file.display().to_string();
+    submit.extend(["--report", &report_path]);
+    for pair in &pairs {
+        submit.extend(["--signature", pair.as_str()]);
+    }
+    let refused = tour::usd1(&stage.url, &cast.admin, &submit).unwrap();
+    assert!(!refused.success);
+    assert!(
+        refused.stderr.contains("AttestationExpired"),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(seq(&stage), 3, "state unchanged");
+    drop(operators);
+    assert!(stage.localnet.stop().unwrap().success());
+}
+
+/// Unix seconds as RFC 3339 (UTC), from the days-since-epoch civil calendar.
+fn chrono_like(unix: i64) -> String {
+    let (days, secs) = (unix.div_euclid(86_400), unix.rem_euclid(86_400));
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        secs / 3_600,
+        secs % 3_600 / 60,
+        secs % 60
+    )
+}
