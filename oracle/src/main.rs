@@ -20,7 +20,8 @@ Exit codes of --once and --dry-run:
   0  attested, unchanged, or (dry run) built, signed and simulated
   1  could not start (metrics address in use, output folder unwritable)
   2  configuration error, or not enough attestor keys for the threshold
-  3  a source failed (stale, unreachable, malformed, negative, non-numeric)
+  3  a source failed (stale, unreachable, malformed, negative, non-numeric),
+     or fewer than the threshold signed (co-signers down or refusing)
   4  reserve drop alarm: refused without --allow-drop
   5  the RPC node failed, or an earlier submission is still pending
   6  the program refused the attestation";

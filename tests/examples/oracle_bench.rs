@@ -1,7 +1,9 @@
 //! Benchmark of the reserve oracle.
 //!
 //! 1. Source change → confirmed attestation over the in-process ledger:
-//!    CHANGES rounds run one after another (the round's own latency), then
+//!    CHANGES rounds run one after another (the round's own latency); the
+//!    same over JSON-RPC to a localnet, with the keys held and with a
+//!    keyless proposer asking three co-signers over HTTP (2 of 3); then
 //!    CHANGES changes picked up by the running daemon loop (interval 1 s).
 //! 2. The daemon idle for IDLE_SECS in this process, rounds every 10 s finding
 //!    the reserve unchanged: CPU and resident memory (the in-process runtime
@@ -17,7 +19,8 @@ use anyhow::{bail, Context as _, Result};
 use solana_sdk::signature::Keypair;
 use tokio_util::sync::CancellationToken;
 use usd1_client::format_amount;
-use usd1_oracle::config::{Alarms, RoundSettings, SourceConfig};
+use usd1_oracle::config::{Alarms, CosignerRef, RoundSettings, SourceConfig};
+use usd1_oracle::cosigner::{Cosigner, CosignerConfig};
 use usd1_oracle::daemon::Setup;
 use usd1_oracle::report::ReportStore;
 use usd1_oracle::sources::file::FileSourceConfig;
@@ -163,6 +166,86 @@ async fn main() -> Result<()> {
             "source change -> confirmed attestation, one round over JSON-RPC to the localnet",
             over_rpc,
         );
+
+        // The same with a proposer holding no attestor key and three
+        // co-signers over HTTP, each with its own export and journal (2 of 3).
+        let cosigned_export = |n: usize| dir.path().join(format!("custodian-cosigner-{n}.json"));
+        let source = |name: &str, path: std::path::PathBuf| {
+            SourceConfig::File(FileSourceConfig {
+                name: name.into(),
+                path,
+                format: None,
+                amount: Some("/balance".into()),
+                as_of: None,
+                max_age_secs: 3_600,
+            })
+        };
+        let stop = CancellationToken::new();
+        let mut cosigners = Vec::new();
+        for (n, attestor) in p.attestors.iter().enumerate() {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+            let addr = listener.local_addr()?;
+            let config = CosignerConfig {
+                rpc_urls: vec![localnet.url.clone()],
+                commitment: solana_commitment_config::CommitmentConfig::confirmed(),
+                mint: p.usd1.mint(),
+                attestor: Arc::new(attestor.insecure_clone()),
+                journal: dir.path().join(format!("cosigner-{n}.jsonl")),
+                listen_addr: addr,
+                token: format!("token-{n}"),
+                tolerance_bps: 0,
+                max_requests_per_minute: 10_000,
+                sources: vec![source("custodian", cosigned_export(n))],
+            };
+            let cosigner = Cosigner::new(&config, p.usd1.ledger().clone()).await?;
+            tokio::spawn(usd1_oracle::cosigner::serve(
+                listener,
+                cosigner,
+                stop.clone(),
+            ));
+            cosigners.push(CosignerRef {
+                url: format!("http://{addr}"),
+                attestor: solana_sdk::signer::Signer::pubkey(attestor),
+                token: format!("token-{n}"),
+            });
+        }
+        let proposer_export = dir.path().join("custodian-proposer.json");
+        let proposer = Oracle::new(
+            p.usd1.ledger().clone(),
+            Setup {
+                payer: Arc::new(p.usd1.payer().insecure_clone()),
+                mint: p.usd1.mint(),
+                attestors: Vec::new(),
+                sources: vec![source("custodian", proposer_export.clone()).build()?],
+                store: ReportStore::open(&dir.path().join("reports-cosigned"))?,
+                round: RoundSettings::default(),
+                alarms: Alarms::default(),
+            },
+        )
+        .with_cosigners(cosigners);
+        let mut cosigned = Vec::new();
+        for _ in 0..changes.min(20) {
+            rpc_reserve += ONE;
+            let started = Instant::now();
+            let body = format!(
+                r#"{{"balance": "{}", "as_of": {}}}"#,
+                format_amount(rpc_reserve, DECIMALS),
+                usd1_tests::tour::unix_now()
+            );
+            for n in 0..3 {
+                std::fs::write(cosigned_export(n), &body)?;
+            }
+            std::fs::write(&proposer_export, &body)?;
+            match proposer.run_round(RoundOptions::default(), &cancel).await {
+                Ok(Outcome::Attested { .. }) => cosigned.push(started.elapsed()),
+                other => bail!("expected a co-signed attestation, got {other:?}"),
+            }
+        }
+        summary(
+            "source change -> confirmed attestation, keyless proposer + 3 co-signers over HTTP (2 of 3)",
+            cosigned,
+        );
+        stop.cancel();
         localnet.stop().await?;
     }
 
