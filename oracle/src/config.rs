@@ -180,6 +180,63 @@ impl SourceConfig {
     }
 }
 
+/// `sources` with their paths resolved against `base`, each built once (so a
+/// bad URL or format is refused at load), no two with one name. The daemon
+/// and the co-signer read their sources alike.
+pub fn checked_sources(sources: Vec<SourceConfig>, base: &Path) -> Result<Vec<SourceConfig>> {
+    let mut checked: Vec<SourceConfig> = Vec::new();
+    for source in sources {
+        if checked.iter().any(|s| s.name() == source.name()) {
+            bail!("two sources are named {}", source.name());
+        }
+        let source = match source {
+            SourceConfig::File(mut c) => {
+                if c.path.is_relative() {
+                    c.path = base.join(&c.path);
+                }
+                SourceConfig::File(c)
+            }
+            other => other,
+        };
+        source.build()?;
+        checked.push(source);
+    }
+    Ok(checked)
+}
+
+/// The RPC nodes a config names, checked: at least one, each http(s).
+pub fn checked_rpc_urls(urls: &[String]) -> Result<()> {
+    if urls.is_empty() {
+        bail!("rpc_urls is empty");
+    }
+    for url in urls {
+        let parsed = reqwest::Url::parse(url).with_context(|| format!("bad rpc url {url}"))?;
+        if !matches!(parsed.scheme(), "http" | "https") {
+            bail!("rpc url {url} must be http or https");
+        }
+    }
+    Ok(())
+}
+
+/// One ledger over `urls`, failing over in order when there are several.
+pub fn ledger_for(
+    urls: &[String],
+    commitment: CommitmentConfig,
+) -> Result<Arc<dyn usd1_client::Ledger>> {
+    let mut ledgers: Vec<Arc<dyn usd1_client::Ledger>> = urls
+        .iter()
+        .map(|url| {
+            Arc::new(usd1_client::rpc::RpcLedger::new(url.clone(), commitment))
+                as Arc<dyn usd1_client::Ledger>
+        })
+        .collect();
+    Ok(match ledgers.len() {
+        0 => bail!("no RPC url"),
+        1 => ledgers.remove(0),
+        _ => Arc::new(crate::failover::Failover::new(ledgers)),
+    })
+}
+
 /// A checked configuration, keys loaded.
 pub struct Config {
     pub rpc_urls: Vec<String>,
@@ -238,15 +295,7 @@ impl Config {
             }
         };
 
-        if file.rpc_urls.is_empty() {
-            bail!("rpc_urls is empty");
-        }
-        for url in &file.rpc_urls {
-            let parsed = reqwest::Url::parse(url).with_context(|| format!("bad rpc url {url}"))?;
-            if !matches!(parsed.scheme(), "http" | "https") {
-                bail!("rpc url {url} must be http or https");
-            }
-        }
+        checked_rpc_urls(&file.rpc_urls)?;
         let commitment = CommitmentConfig::from_str(&file.commitment)
             .map_err(|_| anyhow!("commitment must be processed, confirmed or finalized"))?;
         let mint = Pubkey::from_str(&file.mint)
@@ -317,25 +366,7 @@ impl Config {
         if file.sources.is_empty() {
             bail!("no [[sources]]: there is nothing to attest");
         }
-        let mut sources = Vec::new();
-        for source in file.sources {
-            if sources
-                .iter()
-                .any(|s: &SourceConfig| s.name() == source.name())
-            {
-                bail!("two sources are named {}", source.name());
-            }
-            let source = match source {
-                SourceConfig::File(mut c) => {
-                    c.path = resolve(&c.path);
-                    SourceConfig::File(c)
-                }
-                other => other,
-            };
-            // Builds it once, so a bad URL or format is refused here.
-            source.build()?;
-            sources.push(source);
-        }
+        let sources = checked_sources(file.sources, base)?;
         Ok(Self {
             rpc_urls: file.rpc_urls,
             commitment,

@@ -2,17 +2,15 @@
 //! run rounds until SIGTERM or SIGINT, then exit 0.
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use anyhow::Context;
 use clap::{Parser, ValueEnum};
 use solana_sdk::signature::Signer;
 use tokio_util::sync::CancellationToken;
-use usd1_client::rpc::RpcLedger;
-use usd1_client::{hex, Ledger};
+use usd1_client::hex;
+use usd1_oracle::config::ledger_for;
 use usd1_oracle::cosigner::{Cosigner, CosignerConfig};
 use usd1_oracle::daemon::{Oracle, Outcome, RoundOptions};
-use usd1_oracle::failover::Failover;
 use usd1_oracle::{metrics, Config};
 
 const EXIT_CODES: &str = "\
@@ -114,15 +112,7 @@ async fn main() -> ExitCode {
 }
 
 async fn run(args: Args, config: Config) -> anyhow::Result<ExitCode> {
-    let ledgers: Vec<Arc<dyn Ledger>> = config
-        .rpc_urls
-        .iter()
-        .map(|url| Arc::new(RpcLedger::new(url.clone(), config.commitment)) as Arc<dyn Ledger>)
-        .collect();
-    let ledger: Arc<dyn Ledger> = match ledgers.len() {
-        1 => ledgers.into_iter().next().context("no RPC url")?,
-        _ => Arc::new(Failover::new(ledgers)),
-    };
+    let ledger = ledger_for(&config.rpc_urls, config.commitment)?;
     let oracle = Oracle::from_config(&config, ledger)?;
     let cancel = CancellationToken::new();
     tokio::spawn(stop_on_signal(cancel.clone()));
@@ -199,15 +189,7 @@ async fn cosign(path: &std::path::Path, check_config: bool) -> ExitCode {
         return ExitCode::SUCCESS;
     }
     let served = async {
-        let ledgers: Vec<Arc<dyn Ledger>> = config
-            .rpc_urls
-            .iter()
-            .map(|url| Arc::new(RpcLedger::new(url.clone(), config.commitment)) as Arc<dyn Ledger>)
-            .collect();
-        let ledger: Arc<dyn Ledger> = match ledgers.len() {
-            1 => ledgers.into_iter().next().context("no RPC url")?,
-            _ => Arc::new(Failover::new(ledgers)),
-        };
+        let ledger = ledger_for(&config.rpc_urls, config.commitment)?;
         let cosigner = Cosigner::new(&config, ledger).await?;
         let listener = tokio::net::TcpListener::bind(config.listen_addr)
             .await

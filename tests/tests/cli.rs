@@ -10,6 +10,7 @@ use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::{Keypair, Signer};
 use usd1_cli::{execute, Cli, Context, Output};
 use usd1_client::{Ledger, RedemptionStatus};
+use usd1_tests::tour;
 use usd1_tests::*;
 
 /// Keypair files in a temporary folder, as solana-keygen writes them.
@@ -296,7 +297,7 @@ async fn the_issuer_runs_the_platform_from_the_cli() {
     let signer_a = keys.write("attestor-a", &f.attestors[0]);
     let signer_b = keys.write("attestor-b", &f.attestors[2]);
     let report = keys.file("report.json", b"{\"custodian\":\"A\",\"usd\":\"1000.00\"}");
-    let as_of = chrono_rfc3339(f.now().await);
+    let as_of = tour::rfc3339(f.now().await);
     let out = ok(
         &f,
         admin,
@@ -629,7 +630,7 @@ async fn bad_input_gives_one_clear_line_and_changes_nothing() {
     );
     // Missing and malformed attestor keypair files.
     let report = keys.file("report.json", b"{}");
-    let as_of = chrono_rfc3339(f.now().await + 1);
+    let as_of = tour::rfc3339(f.now().await + 1);
     let line = fails(
         &f,
         &f.admin,
@@ -739,28 +740,6 @@ async fn bad_input_gives_one_clear_line_and_changes_nothing() {
     );
 }
 
-/// Unix seconds as an RFC 3339 UTC time.
-fn chrono_rfc3339(unix: i64) -> String {
-    let days = unix.div_euclid(86_400);
-    let secs = unix.rem_euclid(86_400);
-    // Civil-from-days (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        secs / 3600,
-        secs / 60 % 60,
-        secs % 60
-    )
-}
-
 /// Issue 11, item 13: refusals by the token programs are named as USD1's own
 /// are ("AccountFrozen: …", not "custom program error: 0x11"), on both.
 #[tokio::test]
@@ -808,7 +787,7 @@ async fn attestors_sign_offline_and_one_submit_lands_the_attestation() {
     let keys = Keys::new();
     let m = f.mint().to_string();
     let report = keys.file("report.json", b"{\"custodian\":\"A\",\"usd\":\"2000.00\"}");
-    let as_of = chrono_rfc3339(f.now().await + 1);
+    let as_of = tour::rfc3339(f.now().await + 1);
     let what = |extra: &[&str]| -> Vec<String> {
         let mut args: Vec<String> = [
             "--mint",

@@ -306,7 +306,7 @@ async fn three_operators_attest_two_of_three_and_none_signs_twice() {
     let chain_now = latest(&stage)["attestation"]["as_of"].as_i64().unwrap() + 1;
     let report_file = dir.path().join("held-back.json");
     std::fs::write(&report_file, b"{\"held\":\"back\"}").unwrap();
-    let as_of = chrono_like(chain_now);
+    let as_of = tour::rfc3339(chain_now);
     let mut pairs = Vec::new();
     for attestor in &cast.attestors[..2] {
         let out = stage
@@ -377,24 +377,4 @@ async fn three_operators_attest_two_of_three_and_none_signs_twice() {
     assert_eq!(seq(&stage), 3, "state unchanged");
     drop(operators);
     assert!(stage.localnet.stop().unwrap().success());
-}
-
-/// Unix seconds as RFC 3339 (UTC), from the days-since-epoch civil calendar.
-fn chrono_like(unix: i64) -> String {
-    let (days, secs) = (unix.div_euclid(86_400), unix.rem_euclid(86_400));
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        secs / 3_600,
-        secs % 3_600 / 60,
-        secs % 60
-    )
 }

@@ -42,7 +42,7 @@ use usd1_client::attestation::{self, AttestorSignature};
 use usd1_client::keypair::read_keypair_file;
 use usd1_client::{hex, Ledger, Usd1};
 
-use crate::config::SourceConfig;
+use crate::config::{checked_rpc_urls, checked_sources, SourceConfig};
 use crate::report::Report;
 use crate::sources::Source;
 
@@ -243,9 +243,7 @@ impl CosignerConfig {
                 base.join(p)
             }
         };
-        if file.rpc_urls.is_empty() {
-            bail!("rpc_urls is empty");
-        }
+        checked_rpc_urls(&file.rpc_urls)?;
         let commitment = CommitmentConfig::from_str(&file.commitment)
             .map_err(|_| anyhow!("commitment must be processed, confirmed or finalized"))?;
         let mint = Pubkey::from_str(&file.mint)
@@ -272,18 +270,7 @@ impl CosignerConfig {
         if file.sources.is_empty() {
             bail!("no [[sources]]: a co-signer signs only what its own sources show");
         }
-        let mut sources = Vec::new();
-        for source in file.sources {
-            let source = match source {
-                SourceConfig::File(mut c) => {
-                    c.path = resolve(&c.path);
-                    SourceConfig::File(c)
-                }
-                other => other,
-            };
-            source.build()?;
-            sources.push(source);
-        }
+        let sources = checked_sources(file.sources, base)?;
         Ok(Self {
             rpc_urls: file.rpc_urls,
             commitment,
@@ -445,8 +432,8 @@ impl Cosigner {
             Recall::Fresh => {}
         }
         self.check_report(request)?;
-        self.check_chain(request).await?;
-        self.check_reserve(request).await?;
+        let now = self.check_chain(request).await?;
+        self.check_reserve(request, now).await?;
         let signed = attestation::sign(&self.attestor, &digest);
         journal
             .record(Signed {
@@ -464,9 +451,8 @@ impl Cosigner {
         })
     }
 
-    /// Whether an attestation as of `as_of` can no longer land: the chain's
-    /// clock is past its submission delay.
-    async fn expired_on_chain(&self, as_of: i64) -> Result<bool, Refusal> {
+    /// This co-signer's own view of the chain: the mint's config and the clock.
+    async fn chain(&self) -> Result<(usd1_client::Config, i64), Refusal> {
         let unreadable = |e: usd1_client::ClientError| Refusal::ChainUnreadable(e.to_string());
         let config = self.usd1.config().await.map_err(unreadable)?;
         let now = self
@@ -475,6 +461,13 @@ impl Cosigner {
             .unix_timestamp()
             .await
             .map_err(unreadable)?;
+        Ok((config, now))
+    }
+
+    /// Whether an attestation as of `as_of` can no longer land: the chain's
+    /// clock is past its submission delay.
+    async fn expired_on_chain(&self, as_of: i64) -> Result<bool, Refusal> {
+        let (config, now) = self.chain().await?;
         Ok(as_of < now.saturating_sub(config.max_submission_delay))
     }
 
@@ -499,15 +492,9 @@ impl Cosigner {
         Ok(())
     }
 
-    async fn check_chain(&self, request: &SignRequest) -> Result<(), Refusal> {
-        let unreadable = |e: usd1_client::ClientError| Refusal::ChainUnreadable(e.to_string());
-        let config = self.usd1.config().await.map_err(unreadable)?;
-        let now = self
-            .usd1
-            .ledger()
-            .unix_timestamp()
-            .await
-            .map_err(unreadable)?;
+    /// Checks the proposal against the chain; returns the chain's clock.
+    async fn check_chain(&self, request: &SignRequest) -> Result<i64, Refusal> {
+        let (config, now) = self.chain().await?;
         let expected = config.latest.seq.saturating_add(1);
         if request.seq != expected {
             return Err(Refusal::WrongSeq {
@@ -537,19 +524,12 @@ impl Cosigner {
                 max_delay: config.max_submission_delay,
             });
         }
-        Ok(())
+        Ok(now)
     }
 
     /// Reads this co-signer's own sources now: the proposal may not exceed
     /// what they show (plus the tolerance).
-    async fn check_reserve(&self, request: &SignRequest) -> Result<(), Refusal> {
-        let unreadable = |e: usd1_client::ClientError| Refusal::ChainUnreadable(e.to_string());
-        let now = self
-            .usd1
-            .ledger()
-            .unix_timestamp()
-            .await
-            .map_err(unreadable)?;
+    async fn check_reserve(&self, request: &SignRequest, now: i64) -> Result<(), Refusal> {
         let decimals = self.usd1.decimals();
         let reads = self.sources.iter().map(|s| s.read(decimals, now));
         let results = futures::future::join_all(reads).await;
