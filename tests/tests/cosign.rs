@@ -378,3 +378,172 @@ async fn three_operators_attest_two_of_three_and_none_signs_twice() {
     drop(operators);
     assert!(stage.localnet.stop().unwrap().success());
 }
+
+/// The proposer's side in one process: a co-signer that returns a bad
+/// signature and one that never answers are each named — in the round's
+/// error and in `usd1_oracle_cosigner_answers_total` — and nothing is sent
+/// while fewer than the threshold sign; with a second honest co-signer the
+/// round goes through.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_proposer_names_a_bad_and_a_slow_cosigner_and_sends_nothing() {
+    use solana_sdk::signature::{Keypair, Signer};
+    use std::sync::Arc;
+    use tokio_util::sync::CancellationToken;
+    use usd1_oracle::config::{Alarms, CosignerRef, RoundSettings, SourceConfig};
+    use usd1_oracle::cosigner::{Cosigner, CosignerConfig};
+    use usd1_oracle::daemon::Setup;
+    use usd1_oracle::report::ReportStore;
+    use usd1_oracle::sources::file::FileSourceConfig;
+    use usd1_oracle::{Oracle, Outcome, RoundError, RoundOptions};
+
+    let localnet = usd1_tests::platform::localnet().await;
+    let p =
+        usd1_tests::platform::Platform::new(&localnet, 1_000 * usd1_tests::ONE, usd1_tests::ONE)
+            .await;
+    let dir = tempfile::tempdir().unwrap();
+    let export = dir.path().join("custody.json");
+    write_custody(&export, "1000");
+    let source = || {
+        SourceConfig::File(FileSourceConfig {
+            name: "custodian".into(),
+            path: export.clone(),
+            format: None,
+            amount: Some("/balance".into()),
+            as_of: None,
+            max_age_secs: 600,
+        })
+    };
+    let stop = CancellationToken::new();
+    // An honest co-signer for attestor `n`.
+    let honest = |n: usize| {
+        let (p, dir, stop, source) = (&p, dir.path(), stop.clone(), source());
+        async move {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            let config = CosignerConfig {
+                rpc_urls: vec![localnet_url(p)],
+                commitment: solana_commitment_config::CommitmentConfig::confirmed(),
+                mint: p.usd1.mint(),
+                attestor: Arc::new(p.attestors[n].insecure_clone()),
+                journal: dir.join(format!("journal-{n}.jsonl")),
+                listen_addr: addr,
+                token: "t".into(),
+                tolerance_bps: 0,
+                max_requests_per_minute: 100,
+                sources: vec![source],
+            };
+            let cosigner = Cosigner::new(&config, p.usd1.ledger().clone())
+                .await
+                .unwrap();
+            tokio::spawn(usd1_oracle::cosigner::serve(listener, cosigner, stop));
+            format!("http://{addr}")
+        }
+    };
+    // Answers every request with a well-formed signature by nobody.
+    let bad = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let bad_url = format!("http://{}", bad.local_addr().unwrap());
+    let impostor = p.attestors[1].pubkey().to_string();
+    std::thread::spawn(move || {
+        use std::io::{Read, Write};
+        for mut stream in bad.incoming().flatten().take(4) {
+            let mut request = [0u8; 8192];
+            let _ = stream.read(&mut request);
+            let body = format!(
+                r#"{{"attestor":"{impostor}","signature":"{}","repeated":false}}"#,
+                Keypair::new().sign_message(b"something else")
+            );
+            let _ = write!(
+                stream,
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    // Takes the connection and says nothing.
+    let slow = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let slow_url = format!("http://{}", slow.local_addr().unwrap());
+    std::thread::spawn(move || {
+        let held: Vec<_> = slow.incoming().flatten().take(1).collect();
+        std::thread::sleep(std::time::Duration::from_secs(3));
+        drop(held);
+    });
+
+    let cosigner = |n: usize, url: String| CosignerRef {
+        url,
+        attestor: p.attestors[n].pubkey(),
+        token: "t".into(),
+    };
+    let proposer = |cosigners: Vec<CosignerRef>, reports: &str| {
+        Oracle::new(
+            p.usd1.ledger().clone(),
+            Setup {
+                payer: Arc::new(p.usd1.payer().insecure_clone()),
+                mint: p.usd1.mint(),
+                attestors: Vec::new(),
+                sources: vec![source().build().unwrap()],
+                store: ReportStore::open(&dir.path().join(reports)).unwrap(),
+                round: RoundSettings {
+                    cosign_timeout_ms: 500,
+                    ..RoundSettings::default()
+                },
+                alarms: Alarms::default(),
+            },
+        )
+        .with_cosigners(cosigners)
+    };
+    let first = honest(0).await;
+    let oracle = proposer(
+        vec![
+            cosigner(0, first.clone()),
+            cosigner(1, bad_url),
+            cosigner(2, slow_url),
+        ],
+        "reports-a",
+    );
+    let before = p.usd1.config().await.unwrap().latest;
+    write_custody(&export, "1001");
+    match oracle
+        .run_round(RoundOptions::default(), &CancellationToken::new())
+        .await
+    {
+        Err(RoundError::NotEnoughSignatures { got, refusals, .. }) => {
+            assert_eq!(got, 1);
+            assert!(refusals.contains("BadSignature"), "{refusals}");
+            assert!(
+                refusals.contains("Timeout: no answer within 500ms"),
+                "{refusals}"
+            );
+        }
+        other => panic!("expected NotEnoughSignatures, got {other:?}"),
+    }
+    assert_eq!(
+        p.usd1.config().await.unwrap().latest,
+        before,
+        "nothing sent"
+    );
+    let key = |n: usize| p.attestors[n].pubkey().to_string();
+    assert_eq!(oracle.metrics.cosigner_answers(&key(0), "signed"), 1);
+    assert_eq!(oracle.metrics.cosigner_answers(&key(1), "BadSignature"), 1);
+    assert_eq!(oracle.metrics.cosigner_answers(&key(2), "Timeout"), 1);
+    assert!(oracle
+        .metrics
+        .render()
+        .contains("usd1_oracle_cosigner_answers_total{attestor=\""));
+
+    // A second honest co-signer: two valid signatures, the attestation lands.
+    let third = honest(2).await;
+    let oracle = proposer(vec![cosigner(0, first), cosigner(2, third)], "reports-a");
+    match oracle
+        .run_round(RoundOptions::default(), &CancellationToken::new())
+        .await
+    {
+        Ok(Outcome::Attested { report, .. }) => assert_eq!(report.seq, before.seq + 1),
+        other => panic!("expected an attestation, got {other:?}"),
+    }
+    stop.cancel();
+    localnet.stop().await.unwrap();
+}
+
+fn localnet_url(p: &usd1_tests::platform::Platform) -> String {
+    p.usd1.ledger().url()
+}
