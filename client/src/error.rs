@@ -279,6 +279,9 @@ pub const ALL_USD1_ERRORS: &[Usd1Error] = &[
     Usd1Error::WrongMemoProgram,
     Usd1Error::AttestationExpired,
     Usd1Error::InvalidSubmissionDelay,
+    Usd1Error::MintRateExceeded,
+    Usd1Error::InvalidRateLimit,
+    Usd1Error::NoAdminProposal,
 ];
 
 /// The `Usd1Error` with this code, if it is one.

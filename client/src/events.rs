@@ -55,6 +55,7 @@ usd1_events!(
     RedemptionRejected,
     DisclosureSet,
     Seized,
+    AdminProposalCancelled,
 );
 
 /// The events among a transaction's inner instructions, given as

@@ -44,6 +44,19 @@ pub fn initialize(
     )
 }
 
+/// Withdraws the pending admin proposal.
+pub fn cancel_admin_proposal(admin: &Pubkey, mint: &Pubkey) -> Instruction {
+    build(
+        usd1::accounts::CancelAdminProposal {
+            admin: *admin,
+            config: pda::config(mint),
+            event_authority: event_authority(),
+            program: usd1::ID,
+        },
+        usd1::instruction::CancelAdminProposal {},
+    )
+}
+
 pub fn propose_admin(admin: &Pubkey, mint: &Pubkey, proposed: &Pubkey) -> Instruction {
     build(
         usd1::accounts::ProposeAdmin {
@@ -85,12 +98,13 @@ pub fn set_role(admin: &Pubkey, mint: &Pubkey, role: Role, holder: &Pubkey) -> I
     )
 }
 
-/// Enables `minter` with `allowance` base units (creates its allowance account on first use).
+/// Enables `minter` with an allowance and rate limit (creates its allowance
+/// account on first use).
 pub fn configure_minter(
     admin: &Pubkey,
     mint: &Pubkey,
     minter: &Pubkey,
-    allowance: u64,
+    args: usd1::instructions::ConfigureMinterArgs,
 ) -> Instruction {
     let config = pda::config(mint);
     build(
@@ -103,7 +117,7 @@ pub fn configure_minter(
             event_authority: event_authority(),
             program: usd1::ID,
         },
-        usd1::instruction::ConfigureMinter { allowance },
+        usd1::instruction::ConfigureMinter { args },
     )
 }
 

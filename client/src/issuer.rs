@@ -6,7 +6,9 @@ use solana_sdk::instruction::Instruction;
 use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::{Keypair, Signer};
 use solana_sdk::transaction::Transaction;
-use usd1::instructions::{AttestArgs, DisclosureArgs, InitializeArgs, PolicyArgs};
+use usd1::instructions::{
+    AttestArgs, ConfigureMinterArgs, DisclosureArgs, InitializeArgs, PolicyArgs,
+};
 use usd1::state::Role;
 
 use crate::accounts::{
@@ -212,6 +214,18 @@ impl<L: Ledger + ?Sized> Usd1<L> {
         .await
     }
 
+    /// Withdraws the pending admin proposal.
+    pub async fn cancel_admin_proposal(&self, admin: &Keypair) -> Result<Executed, ClientError> {
+        self.send(
+            &[instructions::cancel_admin_proposal(
+                &admin.pubkey(),
+                &self.mint,
+            )],
+            &[admin],
+        )
+        .await
+    }
+
     pub async fn accept_admin(&self, pending_admin: &Keypair) -> Result<Executed, ClientError> {
         self.send(
             &[instructions::accept_admin(
@@ -241,18 +255,33 @@ impl<L: Ledger + ?Sized> Usd1<L> {
         .await
     }
 
+    /// Enables `minter` with `allowance` base units and no rate limit.
     pub async fn configure_minter(
         &self,
         admin: &Keypair,
         minter: &Pubkey,
         allowance: u64,
     ) -> Result<Executed, ClientError> {
+        let args = ConfigureMinterArgs {
+            allowance,
+            ..ConfigureMinterArgs::default()
+        };
+        self.configure_minter_with(admin, minter, args).await
+    }
+
+    /// Enables `minter` with an allowance and a rate limit (`window_secs` 0: none).
+    pub async fn configure_minter_with(
+        &self,
+        admin: &Keypair,
+        minter: &Pubkey,
+        args: ConfigureMinterArgs,
+    ) -> Result<Executed, ClientError> {
         self.send(
             &[instructions::configure_minter(
                 &admin.pubkey(),
                 &self.mint,
                 minter,
-                allowance,
+                args,
             )],
             &[admin],
         )

@@ -68,6 +68,14 @@ pub fn default_init_args() -> InitializeArgs {
     }
 }
 
+/// `configure_minter` arguments: `units` of allowance, no rate limit.
+pub fn allowance(units: u64) -> usd1::instructions::ConfigureMinterArgs {
+    usd1::instructions::ConfigureMinterArgs {
+        allowance: units,
+        ..Default::default()
+    }
+}
+
 /// Terms the fixture publishes: minimum 10 tokens, 0.25% fee, settle within a day.
 pub fn default_disclosure() -> DisclosureArgs {
     DisclosureArgs {

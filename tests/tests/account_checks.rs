@@ -195,7 +195,7 @@ async fn fails_with_a_non_canonical_bump() {
     refused_anchor(&f, &[init], &[&mint], AnchorError::ConstraintSeeds).await;
     // configure_minter with the allowance at a non-canonical address.
     let minter = Pubkey::new_unique();
-    let mut configure = ix::configure_minter(&f.admin.pubkey(), &f.mint(), &minter, 1);
+    let mut configure = ix::configure_minter(&f.admin.pubkey(), &f.mint(), &minter, allowance(1));
     configure.accounts[3].pubkey =
         non_canonical_pda(&[MINTER_SEED, f.config_address().as_ref(), minter.as_ref()]);
     refused_anchor(&f, &[configure], &[], AnchorError::ConstraintSeeds).await;

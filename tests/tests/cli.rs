@@ -903,3 +903,85 @@ async fn attestors_sign_offline_and_one_submit_lands_the_attestation() {
     assert_eq!((latest.seq, latest.reserve_amount), (2, 2_000 * ONE));
     assert_eq!(latest.signer_count, 2);
 }
+
+/// Issue 14, item 3: `usd1 minter set --window-secs --window-cap` and
+/// `usd1 status --minter` showing the limit and what is available now.
+#[tokio::test]
+async fn a_minter_rate_limit_is_set_and_shown_from_the_cli() {
+    let f = Fixture::with_reserve(Flavor::Token2022, 1_000 * ONE).await;
+    let m = f.mint().to_string();
+    let minter = f.minter.pubkey().to_string();
+    let out = ok(
+        &f,
+        &f.admin,
+        &[
+            "minter",
+            "set",
+            &minter,
+            "--allowance",
+            "500",
+            "--window-secs",
+            "3600",
+            "--window-cap",
+            "100",
+            "--mint",
+            &m,
+        ],
+    )
+    .await;
+    assert!(
+        out.text.starts_with(&format!(
+            "Minter {minter} may mint 500, at most 100 per 3600 s"
+        )),
+        "{}",
+        out.text
+    );
+    f.usd1
+        .mint_to(&f.minter, &f.holder.pubkey(), 40 * ONE)
+        .await
+        .unwrap();
+    let out = ok(&f, &f.admin, &["status", "--mint", &m, "--minter", &minter]).await;
+    assert!(
+        out.text.contains(&format!(
+            "Minter:            {minter} (enabled), allowance 460, up to 100 per 3600 s, 60 available now"
+        )),
+        "{}",
+        out.text
+    );
+    assert_eq!(out.json["minter"]["capacity_now"], "60");
+    // Issue 14, item 4: a pending admin proposal withdrawn from the CLI.
+    let proposed = Keypair::new().pubkey().to_string();
+    ok(&f, &f.admin, &["admin", "propose", &proposed, "--mint", &m]).await;
+    let out = ok(&f, &f.admin, &["admin", "cancel", "--mint", &m]).await;
+    assert!(
+        out.text
+            .starts_with(&format!("Withdrew the proposal of {proposed} as admin")),
+        "{}",
+        out.text
+    );
+    assert_eq!(
+        fails(&f, &f.admin, &["admin", "cancel", "--mint", &m]).await,
+        "NoAdminProposal: There is no pending admin proposal to cancel"
+    );
+    let line = fails(
+        &f,
+        &f.admin,
+        &[
+            "minter",
+            "set",
+            &minter,
+            "--allowance",
+            "5",
+            "--window-secs",
+            "60",
+            "--mint",
+            &m,
+        ],
+    )
+    .await;
+    // clap's own refusal: a window without a cap (its next line names --window-cap).
+    assert_eq!(
+        line,
+        "error: the following required arguments were not provided:"
+    );
+}

@@ -66,6 +66,7 @@ async fn happy_path(flavor: Flavor) {
             attestation_seq: 1,
             reserve_amount: 1_000 * ONE,
             margin_bps: 0,
+            capacity_remaining: None,
         })]
     );
     f.usd1

@@ -147,7 +147,9 @@ async fn serves_every_method_as_the_bank_sees_it() {
             &usd1::ID,
             RpcProgramAccountsConfig {
                 filters: Some(vec![
-                    RpcFilterType::DataSize(98),
+                    RpcFilterType::DataSize(
+                        8 + <usd1::state::MinterAllowance as anchor_lang::Space>::INIT_SPACE as u64,
+                    ),
                     // discriminator (8) and bump (1), then the config address
                     RpcFilterType::Memcmp(Memcmp::new_raw_bytes(9, config.to_bytes().to_vec())),
                 ]),

@@ -49,7 +49,7 @@ fn privileged(f: &Fixture, signer: &Pubkey) -> Vec<(&'static str, Instruction, H
         ),
         (
             "configure_minter",
-            ix::configure_minter(signer, &mint, &f.minter.pubkey(), 1),
+            ix::configure_minter(signer, &mint, &f.minter.pubkey(), allowance(1)),
             Admin,
             Usd1Error::NotAdmin,
         ),
@@ -573,6 +573,8 @@ async fn minters_are_configured_and_removed_with_events() {
             minter: second,
             previous_allowance: 0,
             allowance: 50 * ONE,
+            window_secs: 0,
+            window_cap: 0,
         })]
     );
     let done = f
@@ -720,4 +722,47 @@ async fn the_old_admin_keeps_no_role_after_an_admin_transfer() {
     // The new admin holds them.
     f.usd1.freeze(&next, &holder_account).await.unwrap();
     f.usd1.reject_redemption(&next, 0, 1).await.unwrap();
+}
+
+/// Issue 14, item 4: the admin withdraws a pending proposal; the proposed key
+/// can then no longer accept, and nothing is left to cancel.
+#[tokio::test]
+async fn the_admin_cancels_a_pending_admin_proposal() {
+    let f = Fixture::new(Flavor::Token2022).await;
+    let proposed = f.funded_keypair().await;
+    f.usd1
+        .propose_admin(&f.admin, &proposed.pubkey())
+        .await
+        .unwrap();
+    let before = f.snapshot().await;
+    assert_usd1_error(
+        f.usd1.cancel_admin_proposal(&proposed).await,
+        Usd1Error::NotAdmin,
+    );
+    assert_eq!(f.snapshot().await, before);
+    let done = f.usd1.cancel_admin_proposal(&f.admin).await.unwrap();
+    assert_eq!(
+        done.events,
+        vec![Usd1Event::AdminProposalCancelled(
+            events::AdminProposalCancelled {
+                mint: f.mint(),
+                admin: f.admin.pubkey(),
+                cancelled: proposed.pubkey(),
+            }
+        )]
+    );
+    assert_eq!(
+        f.usd1.config().await.unwrap().pending_admin,
+        Pubkey::default()
+    );
+    let before = f.snapshot().await;
+    assert_usd1_error(
+        f.usd1.accept_admin(&proposed).await,
+        Usd1Error::NotPendingAdmin,
+    );
+    assert_usd1_error(
+        f.usd1.cancel_admin_proposal(&f.admin).await,
+        Usd1Error::NoAdminProposal,
+    );
+    assert_eq!(f.snapshot().await, before);
 }

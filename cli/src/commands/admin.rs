@@ -1,4 +1,5 @@
-//! `usd1 admin propose NEW --mint MINT` / `usd1 admin accept --mint MINT`.
+//! `usd1 admin propose NEW --mint MINT` / `usd1 admin accept --mint MINT` /
+//! `usd1 admin cancel --mint MINT`.
 use anyhow::Result;
 use solana_sdk::pubkey::Pubkey;
 
@@ -25,6 +26,11 @@ pub enum Action {
         #[command(flatten)]
         mint: MintArg,
     },
+    /// Withdraw the pending proposal (current admin).
+    Cancel {
+        #[command(flatten)]
+        mint: MintArg,
+    },
 }
 
 pub async fn run(ctx: &Context, args: Args) -> Result<Output> {
@@ -48,6 +54,15 @@ pub async fn run(ctx: &Context, args: Args) -> Result<Output> {
                 .await?;
             Ok(Sent::output(
                 format!("{} is now the admin", ctx.pubkey()),
+                &executed,
+            ))
+        }
+        Action::Cancel { mint } => {
+            let usd1 = ctx.usd1(&mint.mint).await?;
+            let pending = usd1.config().await?.pending_admin;
+            let executed = usd1.cancel_admin_proposal(ctx.signer()).await?;
+            Ok(Sent::output(
+                format!("Withdrew the proposal of {pending} as admin"),
                 &executed,
             ))
         }

@@ -11,7 +11,7 @@ use anyhow::{anyhow, bail, Context as _, Result};
 use serde::{Deserialize, Serialize};
 use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::Signer;
-use usd1::instructions::{DisclosureArgs, InitializeArgs, PolicyArgs};
+use usd1::instructions::{ConfigureMinterArgs, DisclosureArgs, InitializeArgs, PolicyArgs};
 use usd1_client::{
     sha256, ClientError, MintOptions, Role, Usd1, TOKEN_2022_PROGRAM_ID, TOKEN_PROGRAM_ID,
 };
@@ -99,8 +99,14 @@ struct PlanDisclosure {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct PlanMinter {
+    /// Any key: a file-held key, a multisig vault or another program's PDA.
     key: String,
     allowance: String,
+    /// Rate limit (both or neither): the capacity refills to `window_cap`
+    /// (token units) over `window_secs`.
+    #[serde(default)]
+    window_secs: u32,
+    window_cap: Option<String>,
 }
 
 /// One step and what the run did about it.
@@ -180,10 +186,21 @@ pub async fn run(ctx: &Context, args: Args) -> Result<Output> {
         ),
         None => None,
     };
-    let minters: Vec<(Pubkey, u64)> = plan
+    let minters: Vec<(Pubkey, ConfigureMinterArgs)> = plan
         .minters
         .iter()
-        .map(|m| Ok((key(&m.key)?, amount(&m.allowance, plan.decimals)?)))
+        .map(|m| {
+            let window_cap = match &m.window_cap {
+                Some(cap) => amount(cap, plan.decimals)?,
+                None => 0,
+            };
+            let args = ConfigureMinterArgs {
+                allowance: amount(&m.allowance, plan.decimals)?,
+                window_secs: m.window_secs,
+                window_cap,
+            };
+            Ok((key(&m.key)?, args))
+        })
         .collect::<Result<_>>()?;
 
     let mint = mint_keypair.pubkey();
@@ -336,19 +353,33 @@ pub async fn run(ctx: &Context, args: Args) -> Result<Output> {
     }
 
     // 6. minters
-    for (minter, allowance) in minters {
+    for (minter, wanted) in minters {
         let change = match usd1.minter_allowance(&minter).await {
-            Ok(current) => !current.enabled || current.allowance != allowance,
+            Ok(current) => {
+                !current.enabled
+                    || current.allowance != wanted.allowance
+                    || current.window_secs != wanted.window_secs
+                    || current.window_cap != wanted.window_cap
+            }
             Err(ClientError::AccountNotFound(_)) => true,
             Err(error) => return Err(error.into()),
         };
         if change {
-            usd1.configure_minter(admin, &minter, allowance).await?;
+            usd1.configure_minter_with(admin, &minter, wanted).await?;
         }
+        let rate = if wanted.window_secs > 0 {
+            format!(
+                ", at most {} per {} s",
+                usd1_client::format_amount(wanted.window_cap, plan.decimals),
+                wanted.window_secs
+            )
+        } else {
+            String::new()
+        };
         step(
             format!(
-                "minter {minter} allowance {}",
-                usd1_client::format_amount(allowance, plan.decimals)
+                "minter {minter} allowance {}{rate}",
+                usd1_client::format_amount(wanted.allowance, plan.decimals)
             ),
             change,
         );

@@ -14,6 +14,22 @@ use crate::{Context, Output};
 pub struct Args {
     #[command(flatten)]
     pub mint: MintArg,
+    /// Also show this minter's allowance and rate limit.
+    #[arg(long, value_parser = crate::parse_pubkey)]
+    pub minter: Option<solana_sdk::pubkey::Pubkey>,
+}
+
+/// One minter's limits, as `usd1 status --minter` shows them.
+#[derive(Debug, Serialize)]
+pub struct MinterView {
+    pub minter: String,
+    pub enabled: bool,
+    pub allowance: String,
+    /// 0: no rate limit.
+    pub window_secs: u32,
+    pub window_cap: String,
+    /// What it may mint now under the rate limit; `None` without one.
+    pub capacity_now: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -68,6 +84,7 @@ pub struct Status {
     pub escrowed: String,
     pub total_redeemed: String,
     pub disclosure: Option<DisclosureView>,
+    pub minter: Option<MinterView>,
 }
 
 /// `reserve / supply` in percent with two decimals, rounded down.
@@ -143,6 +160,23 @@ pub async fn run(ctx: &Context, args: Args) -> Result<Output> {
         escrowed: format_amount(config.escrowed_amount, d),
         total_redeemed: format_amount(config.total_redeemed, d),
         disclosure,
+        minter: match args.minter {
+            Some(key) => {
+                let record = usd1.minter_allowance(&key).await?;
+                let capacity = record
+                    .capacity_now(now)
+                    .map_err(|e| anyhow::anyhow!("minter {key}: {e}"))?;
+                Some(MinterView {
+                    minter: key.to_string(),
+                    enabled: record.enabled,
+                    allowance: format_amount(record.allowance, d),
+                    window_secs: record.window_secs,
+                    window_cap: format_amount(record.window_cap, d),
+                    capacity_now: capacity.map(|c| format_amount(c, d)),
+                })
+            }
+            None => None,
+        },
     };
     Ok(Output::new(&status))
 }
@@ -233,6 +267,23 @@ impl fmt::Display for Status {
                 d.statement
             ),
             None => write!(f, "\nDisclosure:        not published"),
+        }?;
+        if let Some(m) = &self.minter {
+            let rate = match &m.capacity_now {
+                Some(now) => format!(
+                    "up to {} per {} s, {now} available now",
+                    m.window_cap, m.window_secs
+                ),
+                None => "no rate limit".to_string(),
+            };
+            write!(
+                f,
+                "\nMinter:            {} ({}), allowance {}, {rate}",
+                m.minter,
+                if m.enabled { "enabled" } else { "removed" },
+                m.allowance
+            )?;
         }
+        Ok(())
     }
 }

@@ -49,6 +49,10 @@ pub const DEFAULT_MAX_SUBMISSION_DELAY: i64 = 15 * 60;
 #[constant]
 pub const MAX_SUBMISSION_DELAY_LIMIT: i64 = 24 * 60 * 60;
 
+/// Longest minting rate-limit window (seconds): 30 days.
+#[constant]
+pub const MAX_RATE_WINDOW_SECS: u32 = 30 * 24 * 60 * 60;
+
 /// Token metadata bounds (bytes).
 pub const MAX_NAME_LEN: usize = 32;
 pub const MAX_SYMBOL_LEN: usize = 10;

@@ -145,4 +145,11 @@ pub enum Usd1Error {
     AttestationExpired,
     #[msg("Max submission delay must be between 1 second and one day")]
     InvalidSubmissionDelay,
+    // --- issuer operations (appended; codes are public) ---
+    #[msg("The amount exceeds the minter's rate-limited capacity; it refills over its window")]
+    MintRateExceeded,
+    #[msg("A rate limit needs both a window (at most 30 days) and a cap, or neither")]
+    InvalidRateLimit,
+    #[msg("There is no pending admin proposal to cancel")]
+    NoAdminProposal,
 }

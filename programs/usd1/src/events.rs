@@ -55,6 +55,9 @@ pub struct MinterConfigured {
     pub previous_allowance: u64,
     /// Remaining allowance after the change (base units).
     pub allowance: u64,
+    /// Rate limit (0 = none): capacity refills to `window_cap` base units over `window_secs`.
+    pub window_secs: u32,
+    pub window_cap: u64,
 }
 
 #[event]
@@ -122,6 +125,17 @@ pub struct Minted {
     pub attestation_seq: u64,
     pub reserve_amount: u64,
     pub margin_bps: u16,
+    /// What the minter may still mint now under its rate limit (base units); `None` without one.
+    pub capacity_remaining: Option<u64>,
+}
+
+#[event]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AdminProposalCancelled {
+    pub mint: Pubkey,
+    pub admin: Pubkey,
+    /// The proposed admin that can no longer accept.
+    pub cancelled: Pubkey,
 }
 
 #[event]

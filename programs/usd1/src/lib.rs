@@ -33,6 +33,12 @@ pub mod usd1 {
         instructions::propose_admin::handler(ctx, proposed)
     }
 
+    /// The admin withdraws a pending admin proposal.
+    #[access_control(CancelAdminProposal::validate(&ctx))]
+    pub fn cancel_admin_proposal(ctx: Context<CancelAdminProposal>) -> Result<()> {
+        instructions::cancel_admin_proposal::handler(ctx)
+    }
+
     /// The proposed admin accepts (step two of two).
     #[access_control(AcceptAdmin::validate(&ctx))]
     pub fn accept_admin(ctx: Context<AcceptAdmin>) -> Result<()> {
@@ -45,10 +51,13 @@ pub mod usd1 {
         instructions::set_role::handler(ctx, role, holder)
     }
 
-    /// Enables a minter and sets its remaining allowance (base units).
-    #[access_control(ConfigureMinter::validate(&ctx, allowance))]
-    pub fn configure_minter(ctx: Context<ConfigureMinter>, allowance: u64) -> Result<()> {
-        instructions::configure_minter::handler(ctx, allowance)
+    /// Enables a minter and sets its remaining allowance and rate limit (base units).
+    #[access_control(ConfigureMinter::validate(&ctx, &args))]
+    pub fn configure_minter(
+        ctx: Context<ConfigureMinter>,
+        args: ConfigureMinterArgs,
+    ) -> Result<()> {
+        instructions::configure_minter::handler(ctx, args)
     }
 
     /// Disables a minter and voids its allowance.

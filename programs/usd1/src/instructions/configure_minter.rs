@@ -1,12 +1,24 @@
 //! `configure_minter`: the admin enables a minter (creating its allowance PDA on
-//! first use) and sets what it may still mint.
+//! first use), sets what it may still mint, and its rate limit: a capacity
+//! that refills linearly to `window_cap` over `window_secs` (0: none), like
+//! FiatToken's allowance plus Ondo's decaying mint capacity.
 use anchor_lang::prelude::*;
 
-use crate::constants::{CONFIG_SEED, MINTER_SEED};
+use crate::constants::{CONFIG_SEED, MAX_RATE_WINDOW_SECS, MINTER_SEED};
 use crate::errors::Usd1Error;
 use crate::events::MinterConfigured;
 use crate::instructions::refuse_remaining_accounts;
 use crate::state::{Config, MinterAllowance};
+
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ConfigureMinterArgs {
+    /// Base units the minter may still mint.
+    pub allowance: u64,
+    /// Seconds over which the capacity refills to `window_cap`; 0 = no rate limit.
+    pub window_secs: u32,
+    /// Base units; 0 with `window_secs` 0.
+    pub window_cap: u64,
+}
 
 #[event_cpi]
 #[derive(Accounts)]
@@ -34,24 +46,30 @@ pub struct ConfigureMinter<'info> {
 }
 
 impl ConfigureMinter<'_> {
-    pub fn validate(ctx: &Context<Self>, allowance: u64) -> Result<()> {
+    pub fn validate(ctx: &Context<Self>, args: &ConfigureMinterArgs) -> Result<()> {
         refuse_remaining_accounts(ctx.remaining_accounts)?;
         require_keys_neq!(
             ctx.accounts.minter.key(),
             Pubkey::default(),
             Usd1Error::DefaultPubkey
         );
+        require!(
+            (args.window_secs == 0) == (args.window_cap == 0)
+                && args.window_secs <= MAX_RATE_WINDOW_SECS,
+            Usd1Error::InvalidRateLimit
+        );
         let current = &ctx.accounts.minter_allowance;
         let is_new = current.config == Pubkey::default();
-        require!(
-            is_new || !current.enabled || current.allowance != allowance,
-            Usd1Error::NoChange
-        );
+        let changes = current.allowance != args.allowance
+            || current.window_secs != args.window_secs
+            || current.window_cap != args.window_cap;
+        require!(is_new || !current.enabled || changes, Usd1Error::NoChange);
         Ok(())
     }
 }
 
-pub fn handler(ctx: Context<ConfigureMinter>, allowance: u64) -> Result<()> {
+pub fn handler(ctx: Context<ConfigureMinter>, args: ConfigureMinterArgs) -> Result<()> {
+    let now = Clock::get()?.unix_timestamp;
     let config = ctx.accounts.config.key();
     let minter = ctx.accounts.minter.key();
     let record = &mut ctx.accounts.minter_allowance;
@@ -61,8 +79,18 @@ pub fn handler(ctx: Context<ConfigureMinter>, allowance: u64) -> Result<()> {
         record.config = config;
         record.minter = minter;
     }
+    // A new limit never hands out more than was left under the old one: the
+    // capacity starts full only for a minter that had no limit.
+    let capacity = match record.capacity_now(now)? {
+        Some(left) if record.enabled => left.min(args.window_cap),
+        _ => args.window_cap,
+    };
     record.enabled = true;
-    record.allowance = allowance;
+    record.allowance = args.allowance;
+    record.window_secs = args.window_secs;
+    record.window_cap = args.window_cap;
+    record.capacity = capacity;
+    record.capacity_at = now;
     record.invariant()?;
     let (mint, admin) = (ctx.accounts.config.mint, ctx.accounts.config.admin);
     emit_cpi!(MinterConfigured {
@@ -70,7 +98,9 @@ pub fn handler(ctx: Context<ConfigureMinter>, allowance: u64) -> Result<()> {
         admin,
         minter,
         previous_allowance,
-        allowance
+        allowance: args.allowance,
+        window_secs: args.window_secs,
+        window_cap: args.window_cap,
     });
     Ok(())
 }

@@ -1,6 +1,6 @@
 //! `mint_to`: the mint gate. A minter mints only while not paused, within its
-//! allowance, against a fresh attestation, and never past
-//! `reserve × (10_000 − margin_bps) / 10_000`.
+//! allowance and its rate-limited capacity, against a fresh attestation, and
+//! never past `reserve × (10_000 − margin_bps) / 10_000`.
 use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{self, Mint, TokenAccount, TokenInterface};
 
@@ -51,10 +51,13 @@ impl MintTo<'_> {
         require!(minter.enabled, Usd1Error::MinterDisabled);
         require!(amount > 0, Usd1Error::ZeroAmount);
         require!(amount <= minter.allowance, Usd1Error::AllowanceExceeded);
+        let now = Clock::get()?.unix_timestamp;
+        if let Some(capacity) = minter.capacity_now(now)? {
+            require!(amount <= capacity, Usd1Error::MintRateExceeded);
+        }
 
         require!(config.latest.seq > 0, Usd1Error::NoAttestation);
         require!(!config.latest_retired, Usd1Error::AttestationRetired);
-        let now = Clock::get()?.unix_timestamp;
         let age = now
             .checked_sub(config.latest.as_of)
             .ok_or(Usd1Error::Overflow)?;
@@ -106,6 +109,18 @@ pub fn handler(ctx: Context<MintTo>, amount: u64) -> Result<()> {
         .allowance
         .checked_sub(amount)
         .ok_or(Usd1Error::AllowanceExceeded)?;
+    let now = Clock::get()?.unix_timestamp;
+    let capacity_remaining = match minter.capacity_now(now)? {
+        Some(capacity) => {
+            let left = capacity
+                .checked_sub(amount)
+                .ok_or(Usd1Error::MintRateExceeded)?;
+            minter.capacity = left;
+            minter.capacity_at = now;
+            Some(left)
+        }
+        None => None,
+    };
     minter.total_minted = minter
         .total_minted
         .checked_add(amount)
@@ -132,6 +147,7 @@ pub fn handler(ctx: Context<MintTo>, amount: u64) -> Result<()> {
         attestation_seq: config.latest.seq,
         reserve_amount: config.latest.reserve_amount,
         margin_bps: config.margin_bps,
+        capacity_remaining,
     };
     emit_cpi!(event);
     Ok(())

@@ -5,6 +5,7 @@
 pub mod accept_admin;
 pub mod attest;
 pub mod burn;
+pub mod cancel_admin_proposal;
 pub mod configure_minter;
 pub mod freeze;
 pub mod initialize;
@@ -26,6 +27,7 @@ pub mod unpause;
 pub use accept_admin::*;
 pub use attest::*;
 pub use burn::*;
+pub use cancel_admin_proposal::*;
 pub use configure_minter::*;
 pub use freeze::*;
 pub use initialize::*;

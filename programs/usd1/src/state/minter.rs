@@ -17,9 +17,40 @@ pub struct MinterAllowance {
     /// Cumulative base units minted / burned by this minter.
     pub total_minted: u64,
     pub total_burned: u64,
+    /// Rate limit: the minting capacity refills linearly to `window_cap`
+    /// over `window_secs` seconds; 0 = no rate limit.
+    pub window_secs: u32,
+    /// Base units.
+    pub window_cap: u64,
+    /// Capacity left (base units) as of `capacity_at` (unix seconds).
+    pub capacity: u64,
+    pub capacity_at: i64,
 }
 
 impl MinterAllowance {
+    /// What this minter may mint now under its rate limit (base units);
+    /// `None` without one. The capacity refills by `window_cap × elapsed /
+    /// window_secs` (u128, rounded down), never above `window_cap`.
+    pub fn capacity_now(&self, now: i64) -> Result<Option<u64>> {
+        if self.window_secs == 0 {
+            return Ok(None);
+        }
+        let elapsed = u128::try_from(now.saturating_sub(self.capacity_at).max(0))
+            .map_err(|_| Usd1Error::Overflow)?;
+        let refill = u128::from(self.window_cap)
+            .checked_mul(elapsed)
+            .ok_or(Usd1Error::Overflow)?
+            .checked_div(u128::from(self.window_secs))
+            .ok_or(Usd1Error::Overflow)?;
+        let capacity = u128::from(self.capacity)
+            .saturating_add(refill)
+            .min(u128::from(self.window_cap));
+        // At most window_cap, a u64.
+        Ok(Some(
+            u64::try_from(capacity).map_err(|_| Usd1Error::Overflow)?,
+        ))
+    }
+
     pub fn invariant(&self) -> Result<()> {
         // A removed minter keeps no allowance that could be revived by accident.
         require!(
@@ -27,6 +58,10 @@ impl MinterAllowance {
             Usd1Error::MinterDisabled
         );
         require_keys_neq!(self.minter, Pubkey::default(), Usd1Error::DefaultPubkey);
+        require!(
+            (self.window_secs == 0) == (self.window_cap == 0) && self.capacity <= self.window_cap,
+            Usd1Error::InvalidRateLimit
+        );
         Ok(())
     }
 }

@@ -1,0 +1,48 @@
+//! `cancel_admin_proposal`: the admin withdraws a pending admin transfer
+//! (proposed to the wrong key, or to a key since lost or compromised).
+use anchor_lang::prelude::*;
+
+use crate::constants::CONFIG_SEED;
+use crate::errors::Usd1Error;
+use crate::events::AdminProposalCancelled;
+use crate::instructions::refuse_remaining_accounts;
+use crate::state::Config;
+
+#[event_cpi]
+#[derive(Accounts)]
+pub struct CancelAdminProposal<'info> {
+    pub admin: Signer<'info>,
+    #[account(
+        mut,
+        seeds = [CONFIG_SEED, config.mint.as_ref()],
+        bump = config.bump,
+        has_one = admin @ Usd1Error::NotAdmin,
+    )]
+    pub config: Box<Account<'info, Config>>,
+}
+
+impl CancelAdminProposal<'_> {
+    pub fn validate(ctx: &Context<Self>) -> Result<()> {
+        refuse_remaining_accounts(ctx.remaining_accounts)?;
+        require_keys_neq!(
+            ctx.accounts.config.pending_admin,
+            Pubkey::default(),
+            Usd1Error::NoAdminProposal
+        );
+        Ok(())
+    }
+}
+
+pub fn handler(ctx: Context<CancelAdminProposal>) -> Result<()> {
+    let config = &mut ctx.accounts.config;
+    let cancelled = config.pending_admin;
+    config.pending_admin = Pubkey::default();
+    config.invariant()?;
+    let (mint, admin) = (config.mint, config.admin);
+    emit_cpi!(AdminProposalCancelled {
+        mint,
+        admin,
+        cancelled
+    });
+    Ok(())
+}
