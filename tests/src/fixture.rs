@@ -97,7 +97,14 @@ impl Fixture {
 
     /// `bare`, with Token-2022 compliance options.
     pub async fn bare_with(flavor: Flavor, options: MintOptions) -> Self {
-        let context = program_test().start_with_context().await;
+        let mut runtime = program_test();
+        // The stand-in multisig vault, for tests of roles held by a PDA.
+        runtime.add_program(
+            "usd1_test_vault",
+            crate::vault::ID,
+            solana_program_test::processor!(crate::vault::process),
+        );
+        let context = runtime.start_with_context().await;
         let ledger = Arc::new(BanksLedger::new(context.banks_client.clone()));
         let admin = Arc::new(context.payer.insecure_clone());
         let mint = Keypair::new();

@@ -6,5 +6,6 @@ pub mod ledgers;
 pub mod measure;
 pub mod platform;
 pub mod tour;
+pub mod vault;
 
 pub use fixture::*;
