@@ -191,9 +191,7 @@ pub fn checked_sources(sources: Vec<SourceConfig>, base: &Path) -> Result<Vec<So
         }
         let source = match source {
             SourceConfig::File(mut c) => {
-                if c.path.is_relative() {
-                    c.path = base.join(&c.path);
-                }
+                c.path = resolve_path(base, &c.path);
                 SourceConfig::File(c)
             }
             other => other,
@@ -204,8 +202,32 @@ pub fn checked_sources(sources: Vec<SourceConfig>, base: &Path) -> Result<Vec<So
     Ok(checked)
 }
 
+/// `path` as written in a config file at `base`: relative paths are relative to the file.
+pub fn resolve_path(base: &Path, path: &Path) -> PathBuf {
+    if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        base.join(path)
+    }
+}
+
+/// What a config says of the chain, checked: its RPC nodes (at least one,
+/// each http(s)), the commitment and the mint.
+pub fn checked_chain(
+    urls: &[String],
+    commitment: &str,
+    mint: &str,
+) -> Result<(CommitmentConfig, Pubkey)> {
+    checked_rpc_urls(urls)?;
+    let commitment = CommitmentConfig::from_str(commitment)
+        .map_err(|_| anyhow!("commitment must be processed, confirmed or finalized"))?;
+    let mint =
+        Pubkey::from_str(mint).map_err(|_| anyhow!("mint {mint} is not a base58 address"))?;
+    Ok((commitment, mint))
+}
+
 /// The RPC nodes a config names, checked: at least one, each http(s).
-pub fn checked_rpc_urls(urls: &[String]) -> Result<()> {
+fn checked_rpc_urls(urls: &[String]) -> Result<()> {
     if urls.is_empty() {
         bail!("rpc_urls is empty");
     }
@@ -287,19 +309,8 @@ impl Config {
             table.insert(key.to_string(), value);
         }
         let file: FileConfig = table.try_into()?;
-        let resolve = |p: &Path| {
-            if p.is_absolute() {
-                p.to_path_buf()
-            } else {
-                base.join(p)
-            }
-        };
-
-        checked_rpc_urls(&file.rpc_urls)?;
-        let commitment = CommitmentConfig::from_str(&file.commitment)
-            .map_err(|_| anyhow!("commitment must be processed, confirmed or finalized"))?;
-        let mint = Pubkey::from_str(&file.mint)
-            .map_err(|_| anyhow!("mint {} is not a base58 address", file.mint))?;
+        let resolve = |p: &Path| resolve_path(base, p);
+        let (commitment, mint) = checked_chain(&file.rpc_urls, &file.commitment, &file.mint)?;
         let payer = Arc::new(read_keypair_file(&resolve(&file.payer_keypair))?);
         if file.attestor_keypairs.is_empty() && file.cosigners.is_empty() {
             bail!("attestor_keypairs and cosigners are both empty: the daemon has nothing to sign with");

@@ -23,7 +23,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use anyhow::{anyhow, bail, Context as _, Result};
+use anyhow::{bail, Context as _, Result};
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -42,7 +42,7 @@ use usd1_client::attestation::{self, AttestorSignature};
 use usd1_client::keypair::read_keypair_file;
 use usd1_client::{hex, Ledger, Usd1};
 
-use crate::config::{checked_rpc_urls, checked_sources, SourceConfig};
+use crate::config::{checked_chain, checked_sources, resolve_path, SourceConfig};
 use crate::report::Report;
 use crate::sources::Source;
 
@@ -236,18 +236,8 @@ impl CosignerConfig {
 
     pub fn parse(text: &str, base: &Path, env: impl Fn(&str) -> Option<String>) -> Result<Self> {
         let file: FileConfig = toml::from_str(text)?;
-        let resolve = |p: &Path| {
-            if p.is_absolute() {
-                p.to_path_buf()
-            } else {
-                base.join(p)
-            }
-        };
-        checked_rpc_urls(&file.rpc_urls)?;
-        let commitment = CommitmentConfig::from_str(&file.commitment)
-            .map_err(|_| anyhow!("commitment must be processed, confirmed or finalized"))?;
-        let mint = Pubkey::from_str(&file.mint)
-            .map_err(|_| anyhow!("mint {} is not a base58 address", file.mint))?;
+        let resolve = |p: &Path| resolve_path(base, p);
+        let (commitment, mint) = checked_chain(&file.rpc_urls, &file.commitment, &file.mint)?;
         let attestor = Arc::new(read_keypair_file(&resolve(&file.attestor_keypair))?);
         let listen_addr: SocketAddr = file
             .listen_addr
