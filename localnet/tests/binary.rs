@@ -20,15 +20,20 @@ fn post(port: u16, body: &str) -> String {
         .to_string()
 }
 
+/// A port of 127.0.0.1 nobody listens on now.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
 #[test]
 fn serves_json_rpc_and_stops_cleanly_on_a_signal() {
     for signal in ["TERM", "INT"] {
         let dir = tempfile::tempdir().unwrap();
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let port = free_port();
         let faucet = dir.path().join("faucet.json");
         let mut child = Command::new(env!("CARGO_BIN_EXE_usd1-localnet"))
             .args(["--port", &port.to_string(), "--ledger"])
@@ -95,11 +100,7 @@ fn serves_json_rpc_and_stops_cleanly_on_a_signal() {
 #[test]
 fn a_kill_9_keeps_every_transaction_it_confirmed() {
     let dir = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     let start = || {
         let mut child = Command::new(env!("CARGO_BIN_EXE_usd1-localnet"))
             .args(["--port", &port.to_string(), "--ledger"])
@@ -187,11 +188,7 @@ fn a_kill_9_keeps_every_transaction_it_confirmed() {
 #[test]
 fn takes_solana_test_validators_flags() {
     let dir = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     let faucet = dir.path().join("faucet.json");
     let mut child = Command::new(env!("CARGO_BIN_EXE_usd1-localnet"))
         .args([

@@ -28,6 +28,14 @@ use usd1_oracle::{Oracle, Outcome, RoundOptions};
 use usd1_tests::measure::{cpu_ticks, memory_kib, TICKS_PER_SEC};
 use usd1_tests::{Fixture, Flavor, DECIMALS, ONE};
 
+/// A custodian export of `reserve` base units as of `as_of`.
+fn export_body(reserve: u64, as_of: i64) -> String {
+    format!(
+        r#"{{"balance": "{}", "as_of": {as_of}}}"#,
+        format_amount(reserve, DECIMALS)
+    )
+}
+
 fn summary(label: &str, mut samples: Vec<Duration>) {
     samples.sort();
     let at = |q: f64| samples[((samples.len() - 1) as f64 * q).round() as usize];
@@ -68,13 +76,7 @@ async fn main() -> Result<()> {
     let f = Fixture::new(Flavor::Token2022).await;
     let dir = tempfile::tempdir()?;
     let export = dir.path().join("custodian.json");
-    let write = |reserve: u64, as_of: i64| {
-        let body = format!(
-            r#"{{"balance": "{}", "as_of": {as_of}}}"#,
-            format_amount(reserve, DECIMALS)
-        );
-        std::fs::write(&export, body)
-    };
+    let write = |reserve: u64, as_of: i64| std::fs::write(&export, export_body(reserve, as_of));
     let source = SourceConfig::File(FileSourceConfig {
         name: "custodian".into(),
         path: export.clone(),
@@ -151,11 +153,7 @@ async fn main() -> Result<()> {
         for _ in 0..changes.min(20) {
             rpc_reserve += ONE;
             let started = Instant::now();
-            let body = format!(
-                r#"{{"balance": "{}", "as_of": {}}}"#,
-                format_amount(rpc_reserve, DECIMALS),
-                usd1_tests::tour::unix_now()
-            );
+            let body = export_body(rpc_reserve, usd1_tests::tour::unix_now());
             std::fs::write(&rpc_export, body)?;
             match rpc_oracle.run_round(RoundOptions::default(), &cancel).await {
                 Ok(Outcome::Attested { .. }) => over_rpc.push(started.elapsed()),
@@ -227,11 +225,7 @@ async fn main() -> Result<()> {
         for _ in 0..changes.min(20) {
             rpc_reserve += ONE;
             let started = Instant::now();
-            let body = format!(
-                r#"{{"balance": "{}", "as_of": {}}}"#,
-                format_amount(rpc_reserve, DECIMALS),
-                usd1_tests::tour::unix_now()
-            );
+            let body = export_body(rpc_reserve, usd1_tests::tour::unix_now());
             for n in 0..3 {
                 std::fs::write(cosigned_export(n), &body)?;
             }
