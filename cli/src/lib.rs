@@ -5,6 +5,7 @@
 pub mod commands;
 pub mod config;
 pub mod output;
+pub mod signers;
 
 use std::str::FromStr;
 use std::sync::Arc;
@@ -13,6 +14,7 @@ use anyhow::{anyhow, bail, Result};
 use clap::{Parser, Subcommand};
 use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::{Keypair, Signer};
+use usd1_client::signing::{SharedSigner, Signing};
 use usd1_client::{parse_amount, ClientError, Ledger, Usd1};
 
 pub use output::{Output, OutputFormat};
@@ -29,8 +31,10 @@ pub struct Cli {
         value_name = "URL_OR_MONIKER"
     )]
     pub url: Option<String>,
-    /// Keypair file that pays fees and signs (solana-keygen JSON).
-    #[arg(short = 'k', long = "keypair", global = true, value_name = "PATH")]
+    /// Signer source of the role key that signs, and pays unless
+    /// --fee-payer: a keypair file (solana-keygen JSON), prompt://, stdin://,
+    /// or a public key whose signature comes with --signer.
+    #[arg(short = 'k', long = "keypair", global = true, value_name = "KEYPAIR")]
     pub keypair: Option<String>,
     /// Solana CLI config file.
     #[arg(short = 'C', long = "config", global = true, value_name = "PATH")]
@@ -40,6 +44,8 @@ pub struct Cli {
     pub commitment: Option<String>,
     #[arg(long, global = true, value_enum, default_value_t = OutputFormat::Display)]
     pub output: OutputFormat,
+    #[command(flatten)]
+    pub signing: signers::SigningArgs,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -94,22 +100,104 @@ pub enum Command {
     Bootstrap(commands::bootstrap::Args),
 }
 
-/// What every command works with: a ledger and the keypair that pays and signs.
+/// What every command works with: a ledger, the role key that signs, the
+/// account that pays, and how transactions are finished.
 #[derive(Clone)]
 pub struct Context {
     pub ledger: Arc<dyn Ledger>,
-    pub keypair: Arc<Keypair>,
+    pub keypair: SharedSigner,
+    pub fee_payer: SharedSigner,
+    pub signing: Signing,
+    /// With signing only, print the transaction message too.
+    pub dump_message: bool,
+    /// The flags other signer sources (multisig members) are loaded with.
+    pub flags: signers::SigningArgs,
 }
 
 impl Context {
-    pub fn new(ledger: Arc<dyn Ledger>, keypair: Arc<Keypair>) -> Self {
-        Self { ledger, keypair }
+    /// `keypair` signs and pays; transactions are signed here and sent.
+    pub fn new(ledger: Arc<dyn Ledger>, keypair: SharedSigner) -> Self {
+        Self {
+            ledger,
+            fee_payer: keypair.clone(),
+            keypair,
+            signing: Signing::default(),
+            dump_message: false,
+            flags: signers::SigningArgs::default(),
+        }
+    }
+
+    /// This context with another account paying fees and rent.
+    pub fn with_fee_payer(mut self, fee_payer: SharedSigner) -> Self {
+        self.fee_payer = fee_payer;
+        self
+    }
+
+    /// This context finishing transactions as `signing` says.
+    pub fn with_signing(mut self, signing: Signing, dump_message: bool) -> Self {
+        self.signing = signing;
+        self.dump_message = dump_message;
+        self
+    }
+
+    /// The context the offline-signing flags describe: their signer sources
+    /// loaded, the nonce read and checked. `command` decides whether
+    /// `--signer` may name attestor keypair files (`usd1 attest` only).
+    pub async fn from_flags(
+        ledger: Arc<dyn Ledger>,
+        keypair_source: &str,
+        flags: &signers::SigningArgs,
+        command: &Command,
+    ) -> Result<Self> {
+        flags.check(matches!(command, Command::Attest(_)))?;
+        let keypair = flags.signer(keypair_source, "keypair")?;
+        let fee_payer = match &flags.fee_payer {
+            Some(source) => flags.signer(source, "fee-payer")?,
+            None => keypair.clone(),
+        };
+        let signing = flags.signing(ledger.as_ref(), &keypair).await?;
+        Ok(Self::new(ledger, keypair)
+            .with_fee_payer(fee_payer)
+            .with_signing(signing, flags.dump_transaction_message)
+            .with_flags(flags.clone()))
+    }
+
+    /// This context with the flags further signer sources (multisig
+    /// members, attestor keys) are read with.
+    pub fn with_flags(mut self, flags: signers::SigningArgs) -> Self {
+        self.flags = flags;
+        self
+    }
+
+    /// Loads one more signer source (a multisig member), with the same
+    /// presigned signatures and signing-only setting as the others.
+    pub fn signer_from(&self, source: &str, name: &str) -> Result<SharedSigner> {
+        let mut flags = self.flags.clone();
+        flags.sign_only = self.signing.sign_only;
+        flags.signer(source, name)
+    }
+
+    /// Whether transactions are anything but signed here and sent now.
+    pub fn offline(&self) -> bool {
+        self.signing.sign_only || self.signing.blockhash.is_some() || self.signing.nonce.is_some()
+    }
+
+    /// Refuses the offline-signing flags for a command that sends more than
+    /// one transaction (each would need its own signatures).
+    pub fn one_transaction_only(&self, command: &str) -> Result<()> {
+        if self.offline() || self.fee_payer.pubkey() != self.keypair.pubkey() {
+            bail!(
+                "`usd1 {command}` sends many transactions: --sign-only, --blockhash, --signer, \
+                 --nonce and --fee-payer apply to single-transaction commands only"
+            );
+        }
+        Ok(())
     }
 
     /// A handle on an existing USD1 mint, with a clear error when it is not one.
     pub async fn usd1(&self, mint: &Pubkey) -> Result<Usd1<dyn Ledger>> {
-        match Usd1::connect(self.ledger.clone(), self.keypair.clone(), *mint).await {
-            Ok(handle) => Ok(handle),
+        match Usd1::connect(self.ledger.clone(), self.fee_payer.clone(), *mint).await {
+            Ok(handle) => Ok(handle.with_signing(self.signing.clone())),
             Err(ClientError::AccountNotFound(_)) => {
                 bail!("{mint} is not a USD1 mint on this cluster (it has no USD1 config)")
             }
@@ -117,7 +205,7 @@ impl Context {
         }
     }
 
-    pub fn signer(&self) -> &Keypair {
+    pub fn signer(&self) -> &(dyn Signer + Sync) {
         &self.keypair
     }
 
@@ -126,8 +214,21 @@ impl Context {
     }
 }
 
-/// Runs one command.
+/// Runs one command. Signing only, a command ends at its transaction and
+/// prints the signatures present and absent.
 pub async fn execute(ctx: &Context, command: Command) -> Result<Output> {
+    match run(ctx, command).await {
+        Err(err) => match err.downcast_ref::<ClientError>() {
+            Some(ClientError::SignedOnly(tx)) => {
+                Ok(Output::new(&signers::SignedOnly::new(tx, ctx.dump_message)))
+            }
+            _ => Err(err),
+        },
+        ok => ok,
+    }
+}
+
+async fn run(ctx: &Context, command: Command) -> Result<Output> {
     use commands::*;
     match command {
         Command::Init(args) => init::run(ctx, args).await,

@@ -3,7 +3,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::Parser;
-use usd1_cli::{config, execute, read_keypair, Cli, Context};
+use usd1_cli::{config, execute, Cli, Context};
 use usd1_client::rpc::RpcLedger;
 
 #[tokio::main]
@@ -28,9 +28,10 @@ async fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> anyhow::Result<usd1_cli::Output> {
     let settings = config::resolve(&cli)?;
-    let keypair = Arc::new(read_keypair(&settings.keypair_path)?);
     let ledger = Arc::new(RpcLedger::new(settings.json_rpc_url, settings.commitment));
-    execute(&Context::new(ledger, keypair), cli.command).await
+    let ctx =
+        Context::from_flags(ledger, &settings.keypair_path, &cli.signing, &cli.command).await?;
+    execute(&ctx, cli.command).await
 }
 
 /// The error and its causes on one line.

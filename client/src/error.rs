@@ -35,6 +35,19 @@ pub enum ClientError {
     /// Signatures collected elsewhere were checked before sending and fall short.
     #[error(transparent)]
     Signatures(#[from] crate::attestation::SignatureProblem),
+    /// A transaction needs this key's signature and none was given.
+    #[error("missing signature for {0}: the transaction needs it and none was given")]
+    MissingSignature(Pubkey),
+    /// A signature was given for this key but does not sign this transaction.
+    #[error(
+        "the signature given for {signer} does not sign this transaction ({reason}); \
+         was it made for another command, blockhash, nonce or fee payer?"
+    )]
+    BadSignature { signer: Pubkey, reason: String },
+    /// Signing only was asked for: the transaction, signed by the signers
+    /// present, was not sent.
+    #[error("signed only, not sent")]
+    SignedOnly(Box<solana_sdk::transaction::Transaction>),
 }
 
 impl ClientError {

@@ -448,13 +448,28 @@ pub fn transfer(
     amount: u64,
     decimals: u8,
 ) -> Result<Instruction, crate::ClientError> {
+    multisig_transfer(owner, &[], mint, recipient, token_program, amount, decimals)
+}
+
+/// [`transfer`] from the associated account of `owner`, an SPL Token
+/// multisig account when `signers` (its signing members) are given.
+pub fn multisig_transfer(
+    owner: &Pubkey,
+    signers: &[Pubkey],
+    mint: &Pubkey,
+    recipient: &Pubkey,
+    token_program: &Pubkey,
+    amount: u64,
+    decimals: u8,
+) -> Result<Instruction, crate::ClientError> {
+    let signers: Vec<&Pubkey> = signers.iter().collect();
     anchor_spl::token_2022::spl_token_2022::instruction::transfer_checked(
         token_program,
         &pda::associated_token_account(owner, mint, token_program),
         mint,
         &pda::associated_token_account(recipient, mint, token_program),
         owner,
-        &[],
+        &signers,
         amount,
         decimals,
     )

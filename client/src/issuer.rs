@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use solana_sdk::instruction::Instruction;
+use solana_sdk::message::Message;
 use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::{Keypair, Signer};
 use solana_sdk::transaction::Transaction;
@@ -17,12 +18,15 @@ use crate::accounts::{
 };
 use crate::error::ClientError;
 use crate::ledger::{Executed, Ledger, Simulation};
+use crate::signing::{self, SharedSigner, Signing};
 use crate::{attestation, instructions, pda};
 
-/// Operations on one USD1 mint. `payer` pays fees and rent for every transaction.
+/// Operations on one USD1 mint. `payer` pays fees and rent for every
+/// transaction; `signing` says how transactions are finished.
 pub struct Usd1<L: Ledger + ?Sized> {
     ledger: Arc<L>,
-    payer: Arc<Keypair>,
+    payer: SharedSigner,
+    signing: Signing,
     mint: Pubkey,
     token_program: Pubkey,
     /// Fixed at initialize, so read once.
@@ -34,6 +38,7 @@ impl<L: Ledger + ?Sized> Clone for Usd1<L> {
         Self {
             ledger: self.ledger.clone(),
             payer: self.payer.clone(),
+            signing: self.signing.clone(),
             mint: self.mint,
             token_program: self.token_program,
             decimals: self.decimals,
@@ -45,12 +50,13 @@ impl<L: Ledger + ?Sized> Usd1<L> {
     /// A handle on an existing mint; reads its token program and decimals from its Config.
     pub async fn connect(
         ledger: Arc<L>,
-        payer: Arc<Keypair>,
+        payer: SharedSigner,
         mint: Pubkey,
     ) -> Result<Self, ClientError> {
         let mut handle = Self {
             ledger,
             payer,
+            signing: Signing::default(),
             mint,
             token_program: Pubkey::default(),
             decimals: 0,
@@ -64,14 +70,27 @@ impl<L: Ledger + ?Sized> Usd1<L> {
     /// Creates a new mint (the `mint` keypair signs) with `payer` as admin.
     pub async fn initialize(
         ledger: Arc<L>,
-        payer: Arc<Keypair>,
-        mint: &Keypair,
+        payer: SharedSigner,
+        mint: &(dyn Signer + Sync),
+        token_program: Pubkey,
+        args: InitializeArgs,
+    ) -> Result<(Self, Executed), ClientError> {
+        Self::initialize_with(ledger, payer, Signing::default(), mint, token_program, args).await
+    }
+
+    /// [`Self::initialize`], finished as `signing` says.
+    pub async fn initialize_with(
+        ledger: Arc<L>,
+        payer: SharedSigner,
+        signing: Signing,
+        mint: &(dyn Signer + Sync),
         token_program: Pubkey,
         args: InitializeArgs,
     ) -> Result<(Self, Executed), ClientError> {
         let handle = Self {
             ledger,
             payer,
+            signing,
             mint: mint.pubkey(),
             token_program,
             decimals: args.decimals,
@@ -103,8 +122,18 @@ impl<L: Ledger + ?Sized> Usd1<L> {
         &self.ledger
     }
 
-    pub fn payer(&self) -> &Keypair {
+    pub fn payer(&self) -> &(dyn Signer + Sync) {
         &self.payer
+    }
+
+    /// This handle, finishing its transactions as `signing` says.
+    pub fn with_signing(mut self, signing: Signing) -> Self {
+        self.signing = signing;
+        self
+    }
+
+    pub fn signing(&self) -> &Signing {
+        &self.signing
     }
 
     /// `owner`'s associated token account for this mint.
@@ -114,31 +143,59 @@ impl<L: Ledger + ?Sized> Usd1<L> {
 
     // ---- transactions ----
 
-    /// Signs `ixs` with the payer and `signers` against `blockhash`.
+    /// Signs `ixs` with the payer and `signers` against `blockhash`, every
+    /// signature present and over this message (else the signer is named).
     pub fn transaction(
         &self,
         ixs: &[Instruction],
-        signers: &[&Keypair],
+        signers: &[&(dyn Signer + Sync)],
         blockhash: solana_sdk::hash::Hash,
-    ) -> Transaction {
-        let mut all: Vec<&Keypair> = vec![&self.payer];
-        all.extend(
-            signers
-                .iter()
-                .copied()
-                .filter(|k| k.pubkey() != self.payer.pubkey()),
-        );
-        Transaction::new_signed_with_payer(ixs, Some(&self.payer.pubkey()), &all, blockhash)
+    ) -> Result<Transaction, ClientError> {
+        let message = Message::new(ixs, Some(&self.payer.pubkey()));
+        signing::sign(message, &self.signers(signers), blockhash, false)
     }
 
-    /// Signs with the payer and `signers`, sends and confirms.
+    fn signers<'a>(&'a self, signers: &[&'a (dyn Signer + Sync)]) -> Vec<&'a dyn Signer> {
+        let mut all: Vec<&dyn Signer> = vec![&self.payer];
+        if let Some(nonce) = &self.signing.nonce {
+            all.push(&nonce.authority);
+        }
+        all.extend(signers.iter().map(|s| *s as &dyn Signer));
+        all
+    }
+
+    /// `ixs` as this handle finishes them: behind the nonce advance, against
+    /// the given blockhash or the latest, signed by the payer, the nonce
+    /// authority and `signers` — partly, when signing only.
+    pub async fn prepare(
+        &self,
+        ixs: &[Instruction],
+        signers: &[&(dyn Signer + Sync)],
+    ) -> Result<Transaction, ClientError> {
+        let blockhash = match self.signing.blockhash {
+            Some(blockhash) => blockhash,
+            None => self.ledger.latest_blockhash().await?,
+        };
+        let message = Message::new(&self.signing.instructions(ixs), Some(&self.payer.pubkey()));
+        signing::sign(
+            message,
+            &self.signers(signers),
+            blockhash,
+            self.signing.sign_only,
+        )
+    }
+
+    /// Signs with the payer and `signers`, sends and confirms; when signing
+    /// only, ends with [`ClientError::SignedOnly`] and sends nothing.
     pub async fn send(
         &self,
         ixs: &[Instruction],
-        signers: &[&Keypair],
+        signers: &[&(dyn Signer + Sync)],
     ) -> Result<Executed, ClientError> {
-        let blockhash = self.ledger.latest_blockhash().await?;
-        let tx = self.transaction(ixs, signers, blockhash);
+        let tx = self.prepare(ixs, signers).await?;
+        if self.signing.sign_only {
+            return Err(ClientError::SignedOnly(Box::new(tx)));
+        }
         self.ledger.send_and_confirm(&tx).await
     }
 
@@ -146,10 +203,10 @@ impl<L: Ledger + ?Sized> Usd1<L> {
     pub async fn simulate(
         &self,
         ixs: &[Instruction],
-        signers: &[&Keypair],
+        signers: &[&(dyn Signer + Sync)],
     ) -> Result<Simulation, ClientError> {
         let blockhash = self.ledger.latest_blockhash().await?;
-        let tx = self.transaction(ixs, signers, blockhash);
+        let tx = self.transaction(ixs, signers, blockhash)?;
         self.ledger.simulate(&tx).await
     }
 
@@ -200,7 +257,7 @@ impl<L: Ledger + ?Sized> Usd1<L> {
 
     pub async fn propose_admin(
         &self,
-        admin: &Keypair,
+        admin: &(dyn Signer + Sync),
         proposed: &Pubkey,
     ) -> Result<Executed, ClientError> {
         self.send(
@@ -215,7 +272,10 @@ impl<L: Ledger + ?Sized> Usd1<L> {
     }
 
     /// Withdraws the pending admin proposal.
-    pub async fn cancel_admin_proposal(&self, admin: &Keypair) -> Result<Executed, ClientError> {
+    pub async fn cancel_admin_proposal(
+        &self,
+        admin: &(dyn Signer + Sync),
+    ) -> Result<Executed, ClientError> {
         self.send(
             &[instructions::cancel_admin_proposal(
                 &admin.pubkey(),
@@ -226,7 +286,10 @@ impl<L: Ledger + ?Sized> Usd1<L> {
         .await
     }
 
-    pub async fn accept_admin(&self, pending_admin: &Keypair) -> Result<Executed, ClientError> {
+    pub async fn accept_admin(
+        &self,
+        pending_admin: &(dyn Signer + Sync),
+    ) -> Result<Executed, ClientError> {
         self.send(
             &[instructions::accept_admin(
                 &pending_admin.pubkey(),
@@ -239,7 +302,7 @@ impl<L: Ledger + ?Sized> Usd1<L> {
 
     pub async fn set_role(
         &self,
-        admin: &Keypair,
+        admin: &(dyn Signer + Sync),
         role: Role,
         holder: &Pubkey,
     ) -> Result<Executed, ClientError> {
@@ -258,7 +321,7 @@ impl<L: Ledger + ?Sized> Usd1<L> {
     /// Enables `minter` with `allowance` base units and no rate limit.
     pub async fn configure_minter(
         &self,
-        admin: &Keypair,
+        admin: &(dyn Signer + Sync),
         minter: &Pubkey,
         allowance: u64,
     ) -> Result<Executed, ClientError> {
@@ -272,7 +335,7 @@ impl<L: Ledger + ?Sized> Usd1<L> {
     /// Enables `minter` with an allowance and a rate limit (`window_secs` 0: none).
     pub async fn configure_minter_with(
         &self,
-        admin: &Keypair,
+        admin: &(dyn Signer + Sync),
         minter: &Pubkey,
         args: ConfigureMinterArgs,
     ) -> Result<Executed, ClientError> {
@@ -290,7 +353,7 @@ impl<L: Ledger + ?Sized> Usd1<L> {
 
     pub async fn remove_minter(
         &self,
-        admin: &Keypair,
+        admin: &(dyn Signer + Sync),
         minter: &Pubkey,
     ) -> Result<Executed, ClientError> {
         self.send(
@@ -308,7 +371,7 @@ impl<L: Ledger + ?Sized> Usd1<L> {
     /// for the new set's first one) unless `keep_latest`.
     pub async fn set_attestors(
         &self,
-        admin: &Keypair,
+        admin: &(dyn Signer + Sync),
         attestors: Vec<Pubkey>,
         threshold: u8,
         keep_latest: bool,
@@ -328,7 +391,7 @@ impl<L: Ledger + ?Sized> Usd1<L> {
 
     pub async fn set_policy(
         &self,
-        admin: &Keypair,
+        admin: &(dyn Signer + Sync),
         args: PolicyArgs,
     ) -> Result<Executed, ClientError> {
         self.send(
@@ -386,7 +449,7 @@ impl<L: Ledger + ?Sized> Usd1<L> {
     /// Mints `amount` base units to `owner`, creating its token account if missing.
     pub async fn mint_to(
         &self,
-        minter: &Keypair,
+        minter: &(dyn Signer + Sync),
         owner: &Pubkey,
         amount: u64,
     ) -> Result<Executed, ClientError> {
@@ -410,7 +473,11 @@ impl<L: Ledger + ?Sized> Usd1<L> {
     }
 
     /// Burns `amount` base units from the minter's own token account.
-    pub async fn burn(&self, minter: &Keypair, amount: u64) -> Result<Executed, ClientError> {
+    pub async fn burn(
+        &self,
+        minter: &(dyn Signer + Sync),
+        amount: u64,
+    ) -> Result<Executed, ClientError> {
         let source = self.token_account_of(&minter.pubkey());
         self.send(
             &[instructions::burn(
@@ -429,7 +496,7 @@ impl<L: Ledger + ?Sized> Usd1<L> {
     /// creating the recipient's token account if missing.
     pub async fn transfer(
         &self,
-        owner: &Keypair,
+        owner: &(dyn Signer + Sync),
         recipient: &Pubkey,
         amount: u64,
     ) -> Result<Executed, ClientError> {
@@ -453,11 +520,41 @@ impl<L: Ledger + ?Sized> Usd1<L> {
         self.send(&ixs, &[owner]).await
     }
 
+    /// [`Self::transfer`] from the account of an SPL Token multisig: its
+    /// signing members sign (at least its threshold, the token program checks).
+    pub async fn multisig_transfer(
+        &self,
+        multisig: &Pubkey,
+        members: &[&(dyn Signer + Sync)],
+        recipient: &Pubkey,
+        amount: u64,
+    ) -> Result<Executed, ClientError> {
+        let keys: Vec<Pubkey> = members.iter().map(|m| m.pubkey()).collect();
+        let ixs = [
+            instructions::create_associated_token_account(
+                &self.payer.pubkey(),
+                recipient,
+                &self.mint,
+                &self.token_program,
+            ),
+            instructions::multisig_transfer(
+                multisig,
+                &keys,
+                &self.mint,
+                recipient,
+                &self.token_program,
+                amount,
+                self.decimals,
+            )?,
+        ];
+        self.send(&ixs, members).await
+    }
+
     // ---- freeze and pause ----
 
     pub async fn freeze(
         &self,
-        freezer: &Keypair,
+        freezer: &(dyn Signer + Sync),
         token_account: &Pubkey,
     ) -> Result<Executed, ClientError> {
         self.send(
@@ -474,7 +571,7 @@ impl<L: Ledger + ?Sized> Usd1<L> {
 
     pub async fn thaw(
         &self,
-        freezer: &Keypair,
+        freezer: &(dyn Signer + Sync),
         token_account: &Pubkey,
     ) -> Result<Executed, ClientError> {
         self.send(
@@ -489,7 +586,7 @@ impl<L: Ledger + ?Sized> Usd1<L> {
         .await
     }
 
-    pub async fn pause(&self, pauser: &Keypair) -> Result<Executed, ClientError> {
+    pub async fn pause(&self, pauser: &(dyn Signer + Sync)) -> Result<Executed, ClientError> {
         self.send(
             &[instructions::pause(
                 &pauser.pubkey(),
@@ -501,7 +598,7 @@ impl<L: Ledger + ?Sized> Usd1<L> {
         .await
     }
 
-    pub async fn unpause(&self, pauser: &Keypair) -> Result<Executed, ClientError> {
+    pub async fn unpause(&self, pauser: &(dyn Signer + Sync)) -> Result<Executed, ClientError> {
         self.send(
             &[instructions::unpause(
                 &pauser.pubkey(),
@@ -517,7 +614,7 @@ impl<L: Ledger + ?Sized> Usd1<L> {
 
     pub async fn set_disclosure(
         &self,
-        admin: &Keypair,
+        admin: &(dyn Signer + Sync),
         args: DisclosureArgs,
     ) -> Result<Executed, ClientError> {
         self.send(
@@ -544,7 +641,7 @@ impl<L: Ledger + ?Sized> Usd1<L> {
     /// returns the new request's id.
     pub async fn request_redemption(
         &self,
-        holder: &Keypair,
+        holder: &(dyn Signer + Sync),
         amount: u64,
         payout_ref_sha256: [u8; 32],
     ) -> Result<(u64, Executed), ClientError> {
@@ -564,7 +661,7 @@ impl<L: Ledger + ?Sized> Usd1<L> {
 
     pub async fn settle_redemption(
         &self,
-        treasurer: &Keypair,
+        treasurer: &(dyn Signer + Sync),
         id: u64,
         settlement_ref_sha256: [u8; 32],
     ) -> Result<Executed, ClientError> {
@@ -583,7 +680,7 @@ impl<L: Ledger + ?Sized> Usd1<L> {
     /// holder's associated token account, created if missing.
     pub async fn reject_redemption(
         &self,
-        treasurer: &Keypair,
+        treasurer: &(dyn Signer + Sync),
         id: u64,
         reason_code: u16,
     ) -> Result<Executed, ClientError> {
@@ -646,7 +743,7 @@ impl<L: Ledger + ?Sized> Usd1<L> {
     /// Moves `amount` base units from token account `from` to token account `to`.
     pub async fn seize(
         &self,
-        admin: &Keypair,
+        admin: &(dyn Signer + Sync),
         from: &Pubkey,
         to: &Pubkey,
         amount: u64,

@@ -16,6 +16,7 @@ pub mod keypair;
 pub mod ledger;
 pub mod pda;
 pub mod send_journal;
+pub mod signing;
 pub mod size;
 
 #[cfg(feature = "banks")]

@@ -30,6 +30,9 @@ pub enum SubmitError {
     Abandoned,
     #[error("cannot record the submission: {0}")]
     Journal(#[from] std::io::Error),
+    /// The payer could not sign (a key with no signature to give).
+    #[error("cannot sign the submission: {0}")]
+    Signing(usd1_client::ClientError),
 }
 
 /// Retry policy.
@@ -108,7 +111,9 @@ pub async fn submit(
                         continue;
                     }
                 };
-                let transaction = usd1.transaction(&ixs, &[], blockhash);
+                let transaction = usd1
+                    .transaction(&ixs, &[], blockhash)
+                    .map_err(SubmitError::Signing)?;
                 journal.record_sent(&send_journal::Attempt::of(&transaction))?;
                 (transaction.signatures[0], blockhash, transaction)
             }

@@ -127,7 +127,7 @@ async fn main() -> Result<()> {
         let rpc_oracle = Oracle::new(
             p.usd1.ledger().clone(),
             Setup {
-                payer: Arc::new(p.usd1.payer().insecure_clone()),
+                payer: p.admin.clone(),
                 mint: p.usd1.mint(),
                 attestors: p
                     .attestors
@@ -211,7 +211,7 @@ async fn main() -> Result<()> {
         let proposer = Oracle::new(
             p.usd1.ledger().clone(),
             Setup {
-                payer: Arc::new(p.usd1.payer().insecure_clone()),
+                payer: p.admin.clone(),
                 mint: p.usd1.mint(),
                 attestors: Vec::new(),
                 sources: vec![source("custodian", proposer_export.clone()).build()?],

@@ -244,7 +244,9 @@ impl Fixture {
         ixs: &[Instruction],
         signers: &[&Keypair],
     ) -> Result<Executed, ClientError> {
-        self.usd1.send(ixs, signers).await
+        let signers: Vec<&(dyn Signer + Sync)> =
+            signers.iter().map(|k| *k as &(dyn Signer + Sync)).collect();
+        self.usd1.send(ixs, &signers).await
     }
 
     pub async fn supply(&self) -> u64 {

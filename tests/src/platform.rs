@@ -15,6 +15,8 @@ use crate::fixture::{default_init_args, report_hash, MINTER_ALLOWANCE};
 /// `held` base units minted to `holder` — all sent over RPC.
 pub struct Platform {
     pub usd1: Usd1<RpcLedger>,
+    /// The admin, who also pays.
+    pub admin: Arc<Keypair>,
     pub attestors: Vec<Keypair>,
     pub minter: Keypair,
     pub holder: Keypair,
@@ -93,6 +95,7 @@ impl Platform {
             .expect("mint");
         Self {
             usd1,
+            admin,
             attestors,
             minter,
             holder,

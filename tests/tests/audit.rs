@@ -676,7 +676,7 @@ async fn v0_transactions_and_lookup_tables_are_read_and_strangers_ignored() {
     let localnet = usd1_tests::platform::localnet().await;
     let p = usd1_tests::platform::Platform::new(&localnet, 1_000 * ONE, 400 * ONE).await;
     let usd1 = &p.usd1;
-    let admin = usd1.payer();
+    let admin: &Keypair = &p.admin;
     usd1.set_disclosure(admin, default_disclosure())
         .await
         .unwrap();
@@ -791,12 +791,9 @@ async fn v0_transactions_and_lookup_tables_are_read_and_strangers_ignored() {
     let cli =
         Cli::try_parse_from(["usd1", "audit", "--mint", m.as_str(), "--output", "json"]).unwrap();
     let ledger: Arc<dyn Ledger> = usd1.ledger().clone();
-    let out = execute(
-        &Context::new(ledger, Arc::new(admin.insecure_clone())),
-        cli.command,
-    )
-    .await
-    .unwrap();
+    let out = execute(&Context::new(ledger, p.admin.clone()), cli.command)
+        .await
+        .unwrap();
     assert!(!out.failed, "{}", out.text);
     assert_eq!(out.json["clean"], true);
     assert_eq!(out.json["transactions"].as_u64(), Some(touching as u64));

@@ -47,8 +47,10 @@ impl Keys {
 async fn usd1(f: &Fixture, signer: &Keypair, args: &[&str]) -> anyhow::Result<Output> {
     let cli = Cli::try_parse_from(std::iter::once("usd1").chain(args.iter().copied()))?;
     let ledger: Arc<dyn Ledger> = f.ledger.clone();
+    cli.signing
+        .check(matches!(cli.command, usd1_cli::Command::Attest(_)))?;
     execute(
-        &Context::new(ledger, Arc::new(signer.insecure_clone())),
+        &Context::new(ledger, Arc::new(signer.insecure_clone())).with_flags(cli.signing),
         cli.command,
     )
     .await
@@ -313,6 +315,7 @@ async fn the_issuer_runs_the_platform_from_the_cli() {
             &report,
             "--signer",
             &signer_a,
+            "--signer",
             &signer_b,
         ],
     )

@@ -477,7 +477,7 @@ async fn the_proposer_names_a_bad_and_a_slow_cosigner_and_sends_nothing() {
         Oracle::new(
             p.usd1.ledger().clone(),
             Setup {
-                payer: Arc::new(p.usd1.payer().insecure_clone()),
+                payer: p.admin.clone(),
                 mint: p.usd1.mint(),
                 attestors: Vec::new(),
                 sources: vec![source().build().unwrap()],

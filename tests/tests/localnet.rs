@@ -213,7 +213,7 @@ async fn serves_every_method_as_the_bank_sees_it() {
         700 * ONE,
     );
     let blockhash = client.get_latest_blockhash().await.unwrap();
-    let tx = p.usd1.transaction(&[ix], &[&p.minter], blockhash);
+    let tx = p.usd1.transaction(&[ix], &[&p.minter], blockhash).unwrap();
     let simulated = client
         .simulate_transaction_with_config(
             &tx,
@@ -369,7 +369,7 @@ async fn the_oracle_attests_over_http_and_a_mint_above_it_is_refused() {
     let oracle = usd1_oracle::Oracle::new(
         ledger.clone(),
         usd1_oracle::daemon::Setup {
-            payer: Arc::new(p.usd1.payer().insecure_clone()),
+            payer: p.admin.clone(),
             mint: p.usd1.mint(),
             attestors: p
                 .attestors
@@ -464,7 +464,7 @@ async fn resumes_from_its_ledger_folder_after_a_restart() {
         localnet.url.clone(),
         CommitmentConfig::confirmed(),
     ));
-    let payer = Arc::new(p.usd1.payer().insecure_clone());
+    let payer = p.admin.clone();
     let usd1 = usd1_client::Usd1::connect(ledger, payer, mint)
         .await
         .unwrap();

@@ -38,7 +38,7 @@ async fn minted() -> (
         2 * ONE,
     );
     let blockhash = f.ledger.latest_blockhash().await.unwrap();
-    let tx = f.usd1.transaction(&[ix], &[&f.minter], blockhash);
+    let tx = f.usd1.transaction(&[ix], &[&f.minter], blockhash).unwrap();
     let simulated = f
         .context
         .banks_client
@@ -205,15 +205,18 @@ async fn a_transaction_that_lands_and_fails_is_a_named_failure() {
 async fn history_takes_the_order_within_a_slot_from_the_block() {
     let (f, minting, _, _) = minted().await;
     let blockhash = f.ledger.latest_blockhash().await.unwrap();
-    let paying = f.usd1.transaction(
-        &[anchor_lang::solana_program::system_instruction::transfer(
-            &f.admin.pubkey(),
-            &f.holder.pubkey(),
-            1,
-        )],
-        &[],
-        blockhash,
-    );
+    let paying = f
+        .usd1
+        .transaction(
+            &[anchor_lang::solana_program::system_instruction::transfer(
+                &f.admin.pubkey(),
+                &f.holder.pubkey(),
+                1,
+            )],
+            &[],
+            blockhash,
+        )
+        .unwrap();
     let confirmed = |tx: &Transaction| {
         let wire =
             base64::engine::general_purpose::STANDARD.encode(bincode::serialize(tx).unwrap());

@@ -37,9 +37,9 @@ pub struct Args {
     /// The reserve report; its SHA-256 is attested.
     #[arg(long, value_name = "FILE")]
     pub report: Option<String>,
-    /// Attestor keypair files (at least the threshold).
-    #[arg(long = "signer", value_name = "KEYPAIR", num_args = 1..)]
-    pub signers: Vec<String>,
+    // Attestor keypair files come with `--signer KEYPAIR` (repeated, at least
+    // the threshold): the global flag that otherwise takes a transaction's
+    // `PUBKEY=SIGNATURE` (see `signers`).
 }
 
 /// What is attested: the same flags for every form of the command.
@@ -66,11 +66,9 @@ pub enum Ceremony {
         #[command(flatten)]
         attestation: Attestation,
         /// The attestation's sequence number (the chain's latest + 1).
+        /// The attestor's keypair file comes with `--signer KEYPAIR`.
         #[arg(long)]
         seq: u64,
-        /// The attestor's keypair file.
-        #[arg(long, value_name = "KEYPAIR")]
-        signer: String,
         /// The mint's decimals, to sign without reading the chain.
         #[arg(long)]
         decimals: Option<u8>,
@@ -161,7 +159,8 @@ pub async fn run(ctx: &Context, args: Args) -> Result<Output> {
             else {
                 bail!("usd1 attest needs --mint, --reserve, --as-of, --report and --signer (or use `attest sign` / `attest submit`)");
             };
-            if args.signers.is_empty() {
+            let signers = ctx.flags.keypair_files();
+            if signers.is_empty() {
                 bail!("usd1 attest needs at least one --signer KEYPAIR");
             }
             let attestation = Attestation {
@@ -170,14 +169,16 @@ pub async fn run(ctx: &Context, args: Args) -> Result<Output> {
                 as_of,
                 report,
             };
-            direct(ctx, &attestation, &args.signers).await
+            direct(ctx, &attestation, &signers).await
         }
         Some(Ceremony::Sign {
             attestation,
             seq,
-            signer,
             decimals,
-        }) => sign(ctx, &attestation, seq, &signer, decimals).await,
+        }) => match ctx.flags.keypair_files().as_slice() {
+            [signer] => sign(ctx, &attestation, seq, signer, decimals).await,
+            _ => bail!("usd1 attest sign needs one --signer KEYPAIR: the attestor's keypair file"),
+        },
         Some(Ceremony::Submit {
             attestation,
             seq,

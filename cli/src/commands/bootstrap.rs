@@ -139,6 +139,7 @@ impl fmt::Display for Bootstrap {
 }
 
 pub async fn run(ctx: &Context, args: Args) -> Result<Output> {
+    ctx.one_transaction_only("bootstrap")?;
     let text = std::fs::read_to_string(&args.plan)
         .with_context(|| format!("cannot read plan {}", args.plan.display()))?;
     let plan: Plan =

@@ -66,9 +66,15 @@ pub async fn run(ctx: &Context, args: Args) -> Result<Output> {
         uri: args.uri,
         options,
     };
-    let (_, executed) = Usd1::initialize(
+    if ctx.fee_payer.pubkey() != ctx.pubkey() {
+        bail!(
+            "`usd1 init`: the admin (--keypair) pays for the new mint; --fee-payer does not apply"
+        );
+    }
+    let (_, executed) = Usd1::initialize_with(
         ctx.ledger.clone(),
         ctx.keypair.clone(),
+        ctx.signing.clone(),
         &mint,
         token_program,
         init,

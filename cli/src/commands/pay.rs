@@ -25,7 +25,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 use solana_sdk::hash::Hash;
 use solana_sdk::pubkey::Pubkey;
-use solana_sdk::signature::{Signature, Signer};
+use solana_sdk::signature::Signature;
 use usd1_client::instructions::MEMO_PROGRAM_ID;
 use usd1_client::send_journal::{self, Attempt, Outcome, SendJournal, SendRecordedError};
 use usd1_client::{format_amount, instructions, parse_amount, ClientError, Ledger, Usd1};
@@ -534,7 +534,9 @@ async fn pay_row(
         .latest_blockhash()
         .await
         .map_err(|e| e.to_string())?;
-    let transaction = usd1.transaction(&ixs, &[], blockhash);
+    let transaction = usd1
+        .transaction(&ixs, &[], blockhash)
+        .map_err(|e| e.to_string())?;
     let signature = transaction.signatures[0];
     let mut row_journal = RowJournal {
         journal,
@@ -587,6 +589,7 @@ async fn reconcile(
 }
 
 pub async fn run(ctx: &Context, args: Args) -> Result<Output> {
+    ctx.one_transaction_only("pay")?;
     let text = std::fs::read_to_string(&args.file)
         .with_context(|| format!("cannot read {}", args.file))?;
     let usd1 = ctx.usd1(&args.mint.mint).await?;

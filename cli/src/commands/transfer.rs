@@ -1,6 +1,9 @@
-//! `usd1 transfer AMOUNT RECIPIENT --mint MINT`: a holder's plain transfer.
+//! `usd1 transfer AMOUNT RECIPIENT --mint MINT`: a holder's plain transfer,
+//! from the keypair's account or (`--owner`, `--multisig-signer`) an SPL
+//! Token multisig's.
 use anyhow::Result;
 use solana_sdk::pubkey::Pubkey;
+use solana_sdk::signature::Signer;
 use usd1_client::format_amount;
 
 use crate::commands::{MintArg, Sent};
@@ -16,13 +19,38 @@ pub struct Args {
     pub recipient: Pubkey,
     #[command(flatten)]
     pub mint: MintArg,
+    /// The owner sending: an SPL Token multisig account when
+    /// --multisig-signer is given (default: the keypair).
+    #[arg(long, value_parser = crate::parse_pubkey, requires = "multisig_signer")]
+    pub owner: Option<Pubkey>,
+    /// Signer source of a member of the --owner multisig (repeat up to its
+    /// threshold): a keypair, or a public key whose signature comes with --signer.
+    #[arg(
+        long = "multisig-signer",
+        value_name = "MULTISIG_SIGNER",
+        requires = "owner"
+    )]
+    pub multisig_signer: Vec<String>,
 }
 
 pub async fn run(ctx: &Context, args: Args) -> Result<Output> {
     let usd1 = ctx.usd1(&args.mint.mint).await?;
     let decimals = usd1.decimals();
     let units = amount(&args.amount, decimals)?;
-    let executed = usd1.transfer(ctx.signer(), &args.recipient, units).await?;
+    let executed = match args.owner {
+        None => usd1.transfer(ctx.signer(), &args.recipient, units).await?,
+        Some(multisig) => {
+            let members = args
+                .multisig_signer
+                .iter()
+                .map(|source| ctx.signer_from(source, "multisig-signer"))
+                .collect::<Result<Vec<_>>>()?;
+            let members: Vec<&(dyn Signer + Sync)> =
+                members.iter().map(|m| m as &(dyn Signer + Sync)).collect();
+            usd1.multisig_transfer(&multisig, &members, &args.recipient, units)
+                .await?
+        }
+    };
     let text = format!(
         "Sent {} to {}",
         format_amount(units, decimals),

@@ -1,0 +1,117 @@
+//! How a handle finishes its transactions: signed here and sent (the default),
+//! or signed against a given blockhash or durable nonce with signatures
+//! collected elsewhere, or signed only — for multisig and offline signing.
+//!
+//! Every required signature is accounted for before anything is sent: one
+//! that is missing, or given but not over this message, is named.
+use std::sync::Arc;
+
+use solana_sdk::hash::Hash;
+use solana_sdk::instruction::Instruction;
+use solana_sdk::message::Message;
+use solana_sdk::pubkey::Pubkey;
+use solana_sdk::signature::{Signature, Signer};
+use solana_sdk::transaction::Transaction;
+
+use crate::error::ClientError;
+
+/// A signer a handle may keep: a keypair, a presigned signature, or (when
+/// signing only) a public key with no signature yet.
+pub type SharedSigner = Arc<dyn Signer + Send + Sync>;
+
+/// A durable nonce: its `advance_nonce_account` goes first, its authority
+/// signs, and the transaction stays valid until the nonce advances.
+#[derive(Clone)]
+pub struct DurableNonce {
+    pub account: Pubkey,
+    pub authority: SharedSigner,
+}
+
+/// How a handle's transactions are finished.
+#[derive(Clone, Default)]
+pub struct Signing {
+    /// Sign against this blockhash (a durable nonce's stored one, or one the
+    /// offline signers agreed on) instead of the latest.
+    pub blockhash: Option<Hash>,
+    pub nonce: Option<DurableNonce>,
+    /// Sign with what signers are present and send nothing: `send` ends with
+    /// [`ClientError::SignedOnly`] carrying the partly signed transaction.
+    pub sign_only: bool,
+}
+
+impl Signing {
+    /// `ixs` as they are sent: behind the nonce advance when there is one.
+    pub fn instructions(&self, ixs: &[Instruction]) -> Vec<Instruction> {
+        let mut all = Vec::with_capacity(ixs.len() + 1);
+        if let Some(nonce) = &self.nonce {
+            all.push(solana_system_interface::instruction::advance_nonce_account(
+                &nonce.account,
+                &nonce.authority.pubkey(),
+            ));
+        }
+        all.extend_from_slice(ixs);
+        all
+    }
+}
+
+/// Signs `message` with `signers` (duplicates and signers it does not need
+/// are ignored) against `blockhash`. A required signer with no signer, or a
+/// signer with no signature (a bare public key), is
+/// [`ClientError::MissingSignature`] unless `partial`; a signature that does
+/// not sign this message is [`ClientError::BadSignature`], always.
+pub fn sign(
+    mut message: Message,
+    signers: &[&dyn Signer],
+    blockhash: Hash,
+    partial: bool,
+) -> Result<Transaction, ClientError> {
+    message.recent_blockhash = blockhash;
+    let data = message.serialize();
+    let required = usize::from(message.header.num_required_signatures);
+    let mut signatures = vec![Signature::default(); required];
+    for (slot, key) in signatures.iter_mut().zip(&message.account_keys) {
+        let signature = match signers.iter().find(|s| s.pubkey() == *key) {
+            Some(signer) => {
+                signer
+                    .try_sign_message(&data)
+                    .map_err(|e| ClientError::BadSignature {
+                        signer: *key,
+                        reason: e.to_string(),
+                    })?
+            }
+            None => Signature::default(),
+        };
+        if signature != Signature::default() && !signature.verify(key.as_ref(), &data) {
+            return Err(ClientError::BadSignature {
+                signer: *key,
+                reason: "it does not verify over this message".into(),
+            });
+        }
+        if signature == Signature::default() && !partial {
+            return Err(ClientError::MissingSignature(*key));
+        }
+        *slot = signature;
+    }
+    Ok(Transaction {
+        signatures,
+        message,
+    })
+}
+
+/// Who has and has not signed a partly signed transaction.
+pub fn present_and_absent(transaction: &Transaction) -> (Vec<(Pubkey, Signature)>, Vec<Pubkey>) {
+    let mut present = Vec::new();
+    let mut absent = Vec::new();
+    for (signature, key) in transaction
+        .signatures
+        .iter()
+        .zip(&transaction.message.account_keys)
+    {
+        if *signature == Signature::default() {
+            absent.push(*key);
+        } else {
+            present.push((*key, *signature));
+        }
+    }
+    (present, absent)
+}
