@@ -15,6 +15,7 @@ pub mod issuer;
 pub mod keypair;
 pub mod ledger;
 pub mod pda;
+pub mod reserve_report;
 pub mod send_journal;
 pub mod signing;
 pub mod size;

@@ -13,6 +13,7 @@ use solana_commitment_config::CommitmentConfig;
 use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::{Keypair, Signer};
 use usd1_client::keypair::read_keypair_file;
+use usd1_client::reserve_report::{AssetClass, EligibilityPolicy, Holding};
 
 use crate::sources::file::{FileSource, FileSourceConfig};
 use crate::sources::http::{HttpSource, HttpSourceConfig};
@@ -81,6 +82,8 @@ struct FileConfig {
     round: RoundSettings,
     #[serde(default)]
     alarms: Alarms,
+    /// What counts toward the attested reserve.
+    eligibility: Option<EligibilityPolicy>,
     sources: Vec<SourceConfig>,
 }
 
@@ -119,6 +122,10 @@ pub struct RoundSettings {
     pub pending_wait_secs: u64,
     /// How long a co-signer may take to answer.
     pub cosign_timeout_ms: u64,
+    /// What counts toward the attested reserve (the file's `[eligibility]`);
+    /// none: every source line counts.
+    #[serde(skip)]
+    pub eligibility: Option<EligibilityPolicy>,
 }
 
 impl Default for RoundSettings {
@@ -129,6 +136,7 @@ impl Default for RoundSettings {
             retry_backoff_ms: 500,
             pending_wait_secs: 90,
             cosign_timeout_ms: 5_000,
+            eligibility: None,
         }
     }
 }
@@ -172,6 +180,39 @@ impl SourceConfig {
         }
     }
 
+    pub fn holding(&self) -> Option<&Holding> {
+        match self {
+            Self::File(c) => c.holding.as_ref(),
+            Self::Http(c) => c.holding.as_ref(),
+        }
+    }
+
+    /// A T-bill line names its maturity as a date; other lines name none.
+    fn check_holding(&self) -> Result<()> {
+        let Some(holding) = self.holding() else {
+            return Ok(());
+        };
+        let name = self.name();
+        if holding.custodian.trim().is_empty() || holding.account.trim().is_empty() {
+            bail!("source {name}: holding.custodian and holding.account must not be empty");
+        }
+        match (&holding.maturity, holding.asset_class) {
+            (None, AssetClass::TreasuryBill) => {
+                bail!("source {name}: a treasury_bill holding needs its maturity (YYYY-MM-DD)")
+            }
+            (Some(date), AssetClass::TreasuryBill) => {
+                if usd1_client::reserve_report::unix_of_date(date).is_none() {
+                    bail!("source {name}: maturity {date} is not a YYYY-MM-DD date");
+                }
+            }
+            (Some(_), class) => {
+                bail!("source {name}: only treasury bills have a maturity, not {class}")
+            }
+            (None, _) => {}
+        }
+        Ok(())
+    }
+
     pub fn build(&self) -> Result<Arc<dyn Source>> {
         Ok(match self {
             Self::File(c) => Arc::new(FileSource::new(c.clone()).map_err(|e| anyhow!(e))?),
@@ -196,6 +237,7 @@ pub fn checked_sources(sources: Vec<SourceConfig>, base: &Path) -> Result<Vec<So
             }
             other => other,
         };
+        source.check_holding()?;
         source.build()?;
         checked.push(source);
     }
@@ -378,6 +420,11 @@ impl Config {
             bail!("no [[sources]]: there is nothing to attest");
         }
         let sources = checked_sources(file.sources, base)?;
+        if let Some(policy) = &file.eligibility {
+            policy.check().map_err(|e| anyhow!("[eligibility]: {e}"))?;
+        }
+        let mut round = file.round;
+        round.eligibility = file.eligibility;
         Ok(Self {
             rpc_urls: file.rpc_urls,
             commitment,
@@ -388,7 +435,7 @@ impl Config {
             interval: Duration::from_secs(file.interval_secs),
             output_dir: resolve(&file.output_dir),
             metrics_addr,
-            round: file.round,
+            round,
             alarms: file.alarms,
             sources,
         })
@@ -427,7 +474,25 @@ impl Config {
                 }
                 SourceConfig::Http(c) => format!("http {} (max age {}s)", c.url, c.max_age_secs),
             };
-            lines.push(format!("source {}: {detail}", source.name()));
+            let holds = match source.holding() {
+                Some(h) => format!(
+                    "; {} at {} ({}{})",
+                    h.asset_class,
+                    h.custodian,
+                    h.account,
+                    h.maturity
+                        .as_ref()
+                        .map_or(String::new(), |m| format!(", matures {m}"))
+                ),
+                None => String::new(),
+            };
+            lines.push(format!("source {}: {detail}{holds}", source.name()));
+        }
+        if let Some(policy) = &self.round.eligibility {
+            lines.push(format!(
+                "eligibility:     {}",
+                serde_json::to_string(policy).unwrap_or_default()
+            ));
         }
         lines.join("\n")
     }

@@ -395,8 +395,15 @@ impl Oracle {
         } else {
             now.max(latest.as_of.saturating_add(1))
         };
-        let mut report = Report::build(&self.mint, seq, as_of, config.decimals, &readings)
-            .ok_or(RoundError::Overflow)?;
+        let mut report = Report::build(
+            &self.mint.to_string(),
+            seq,
+            as_of,
+            config.decimals,
+            &readings,
+            self.round.eligibility.as_ref(),
+        )
+        .ok_or(RoundError::Overflow)?;
         // Co-signers never sign a second digest for a seq while the first can
         // still land: propose again what an earlier round proposed, while it is
         // comfortably within the submission delay.

@@ -127,6 +127,31 @@ fn check_config_accepts_the_example_and_names_each_mistake() {
             "max_drop_bps is at most 10000",
         ),
         (
+            "a T-bill with no maturity",
+            Box::new(|t: &str| t.replace(", maturity = \"2027-02-25\"", "")),
+            "source custodian-b: a treasury_bill holding needs its maturity (YYYY-MM-DD)",
+        ),
+        (
+            "a maturity that is no date",
+            Box::new(|t: &str| t.replace("maturity = \"2027-02-25\"", "maturity = \"2027-02-30\"")),
+            "source custodian-b: maturity 2027-02-30 is not a YYYY-MM-DD date",
+        ),
+        (
+            "an unknown asset class",
+            Box::new(|t: &str| t.replace("asset_class = \"cash\"", "asset_class = \"crypto\"")),
+            "unknown variant `crypto`",
+        ),
+        (
+            "a custodian share above 100%",
+            Box::new(|t: &str| {
+                t.replace(
+                    "max_custodian_share_bps = 6000",
+                    "max_custodian_share_bps = 12000",
+                )
+            }),
+            "[eligibility]: max_custodian_share_bps must be 1..=10000",
+        ),
+        (
             "no sources",
             Box::new(|t: &str| t[..t.find("[[sources]]").unwrap()].to_string()),
             "missing field `sources`",

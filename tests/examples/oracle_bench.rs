@@ -84,6 +84,7 @@ async fn main() -> Result<()> {
         amount: Some("/balance".into()),
         as_of: None,
         max_age_secs: 3_600,
+        holding: None,
     });
     let oracle = Arc::new(Oracle::new(
         f.ledger.clone(),
@@ -141,6 +142,7 @@ async fn main() -> Result<()> {
                     amount: Some("/balance".into()),
                     as_of: None,
                     max_age_secs: 3_600,
+                    holding: None,
                 })
                 .build()?],
                 store: ReportStore::open(&dir.path().join("reports-rpc"))?,
@@ -176,6 +178,7 @@ async fn main() -> Result<()> {
                 amount: Some("/balance".into()),
                 as_of: None,
                 max_age_secs: 3_600,
+                holding: None,
             })
         };
         let stop = CancellationToken::new();

@@ -411,6 +411,7 @@ async fn the_proposer_names_a_bad_and_a_slow_cosigner_and_sends_nothing() {
             amount: Some("/balance".into()),
             as_of: None,
             max_age_secs: 600,
+            holding: None,
         })
     };
     let stop = CancellationToken::new();

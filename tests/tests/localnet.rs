@@ -365,6 +365,7 @@ async fn the_oracle_attests_over_http_and_a_mint_above_it_is_refused() {
             amount: None,
             as_of: None,
             max_age_secs: 3_600,
+            holding: None,
         });
     let oracle = usd1_oracle::Oracle::new(
         ledger.clone(),

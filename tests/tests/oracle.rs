@@ -66,6 +66,7 @@ impl Harness {
             amount: Some("/balance".into()),
             as_of: None,
             max_age_secs: 3_600,
+            holding: None,
         })
     }
 
@@ -175,6 +176,80 @@ async fn attests_the_custodian_reserve_and_the_program_gates_mints_on_it() {
 }
 
 #[tokio::test]
+async fn attests_only_the_eligible_part_of_the_reserve_and_the_report_says_why() {
+    use usd1_client::reserve_report::{AssetClass, EligibilityPolicy, Holding, Report};
+    let h = Harness::new().await;
+    let now = h.f.now().await;
+    h.write_reserve(RESERVE).await;
+    let bills = h.dir.path().join("bills.json");
+    let far = &usd1_tests::tour::rfc3339(now + 200 * 86_400)[..10];
+    std::fs::write(
+        &bills,
+        format!(r#"{{"balance": "300000", "as_of": {now}}}"#),
+    )
+    .unwrap();
+    let holding = |class, custodian: &str, maturity: Option<&str>| Holding {
+        asset_class: class,
+        custodian: custodian.into(),
+        account: "reserve".into(),
+        maturity: maturity.map(Into::into),
+    };
+    let cash = match h.file_source() {
+        SourceConfig::File(c) => SourceConfig::File(FileSourceConfig {
+            holding: Some(holding(AssetClass::Cash, "Bank A", None)),
+            ..c
+        }),
+        other => other,
+    };
+    let tbills = SourceConfig::File(FileSourceConfig {
+        name: "broker-bills".into(),
+        path: bills,
+        format: None,
+        amount: Some("/balance".into()),
+        as_of: None,
+        max_age_secs: 3_600,
+        holding: Some(holding(AssetClass::TreasuryBill, "Broker", Some(far))),
+    });
+    let round_settings = RoundSettings {
+        eligibility: Some(EligibilityPolicy {
+            max_tbill_days: Some(93),
+            ..EligibilityPolicy::default()
+        }),
+        ..quick_rounds()
+    };
+    let oracle = h.oracle_with(
+        vec![cash, tbills],
+        h.ledger(),
+        round_settings,
+        Alarms::default(),
+    );
+
+    attested(round(&oracle).await);
+    let config = h.f.usd1.config().await.unwrap();
+    // The 200-day bills are listed but do not count.
+    assert_eq!(config.latest.reserve_amount, RESERVE);
+    let bytes = std::fs::read(oracle.store().report_path(1)).unwrap();
+    assert_eq!(usd1_client::sha256(&bytes), config.latest.report_sha256);
+    let report: Report = serde_json::from_slice(&bytes).unwrap();
+    assert_eq!(report.version, 2);
+    assert_eq!(
+        report.gross_base_units,
+        Some((RESERVE + 300_000 * ONE).to_string())
+    );
+    let bills = report
+        .components
+        .iter()
+        .find(|c| c.name == "broker-bills")
+        .unwrap();
+    assert_eq!(bills.eligible_base_units.as_deref(), Some("0"));
+    assert_eq!(
+        bills.ineligible_reason.as_deref(),
+        Some("matures in 200 days, beyond the 93-day limit")
+    );
+    assert!(report.is_consistent());
+}
+
+#[tokio::test]
 async fn sums_a_file_and_an_http_source_sending_the_credential() {
     let h = Harness::new().await;
     h.write_reserve(RESERVE).await;
@@ -194,6 +269,7 @@ async fn sums_a_file_and_an_http_source_sending_the_credential() {
         amount_pointer: "/data/total".into(),
         as_of_pointer: "/data/as_of".into(),
         max_age_secs: 60,
+        holding: None,
     });
     let oracle = h.oracle(vec![http, h.file_source()], h.ledger());
     attested(round(&oracle).await);
@@ -223,6 +299,7 @@ async fn fails_when_a_source_is_bad_and_submits_nothing() {
             amount_pointer: "/total".into(),
             as_of_pointer: "/as_of".into(),
             max_age_secs: 60,
+            holding: None,
         })
     };
     let closed_port = {
@@ -238,6 +315,7 @@ async fn fails_when_a_source_is_bad_and_submits_nothing() {
         amount_pointer: "/total".into(),
         as_of_pointer: "/as_of".into(),
         max_age_secs: 60,
+        holding: None,
     });
     let needs_credential = SourceConfig::Http(HttpSourceConfig {
         auth_env: Some("USD1_TEST_UNSET_CREDENTIAL".into()),
@@ -807,6 +885,7 @@ async fn fails_over_to_the_next_rpc_node_and_reads_a_csv_export() {
         amount: None,
         as_of: None,
         max_age_secs: 3_600,
+        holding: None,
     });
 
     let only_down = h.oracle(vec![csv.clone()], Arc::new(FaultyLedger::down()));

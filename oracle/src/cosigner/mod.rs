@@ -479,6 +479,12 @@ impl Cosigner {
         if report.as_of != request.as_of {
             return says(format!("as_of {}", report.as_of));
         }
+        if !report.is_consistent() {
+            return says(
+                "eligible figures that do not follow from its components and eligibility policy"
+                    .into(),
+            );
+        }
         Ok(())
     }
 

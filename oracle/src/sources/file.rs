@@ -29,6 +29,9 @@ pub struct FileSourceConfig {
     /// JSON pointer (default `/as_of`) or CSV column (default `as_of`).
     pub as_of: Option<String>,
     pub max_age_secs: u64,
+    /// What the line holds and where (asset class, custodian, account,
+    /// a T-bill's maturity): the report's composition.
+    pub holding: Option<usd1_client::reserve_report::Holding>,
 }
 
 impl FileSourceConfig {
@@ -98,10 +101,11 @@ impl Source for FileSource {
         check_fresh(as_of, now, self.config.max_age_secs)?;
         Ok(Reading {
             name: self.config.name.clone(),
-            kind: "file",
+            kind: "file".into(),
             location: path.display().to_string(),
             amount,
             as_of,
+            holding: self.config.holding.clone(),
         })
     }
 }

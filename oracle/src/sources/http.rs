@@ -30,6 +30,9 @@ pub struct HttpSourceConfig {
     pub amount_pointer: String,
     pub as_of_pointer: String,
     pub max_age_secs: u64,
+    /// What the line holds and where (asset class, custodian, account,
+    /// a T-bill's maturity): the report's composition.
+    pub holding: Option<usd1_client::reserve_report::Holding>,
 }
 
 pub struct HttpSource {
@@ -111,10 +114,11 @@ impl Source for HttpSource {
         check_fresh(as_of, now, self.config.max_age_secs)?;
         Ok(Reading {
             name: self.config.name.clone(),
-            kind: "http",
+            kind: "http".into(),
             location: self.config.url.clone(),
             amount,
             as_of,
+            holding: self.config.holding.clone(),
         })
     }
 }

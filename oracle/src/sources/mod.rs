@@ -14,20 +14,10 @@ pub mod http;
 /// it is treated as a broken clock rather than skew.
 pub const MAX_CLOCK_SKEW_SECS: i64 = 60;
 
-/// One source's answer.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Reading {
-    /// The source's configured name.
-    pub name: String,
-    /// "file" or "http".
-    pub kind: &'static str,
-    /// The path or URL it was read from.
-    pub location: String,
-    /// The reserve it reports, in token base units.
-    pub amount: u64,
-    /// When the custodian says the figure was true, unix seconds.
-    pub as_of: i64,
-}
+/// One source's answer: its configured name, kind ("file" or "http"),
+/// where it was read, the reserve in token base units, the custodian's as-of
+/// time and what the line holds.
+pub use usd1_client::reserve_report::Reading;
 
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
 pub enum SourceError {
