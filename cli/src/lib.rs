@@ -96,6 +96,8 @@ pub enum Command {
     Audit(commands::audit::Args),
     /// Pay many recipients from a CSV (recipient,amount[,memo]), resumably.
     Pay(commands::pay::Args),
+    /// Write the transparency page: supply, reserve, composition, attestations, redemptions, disclosure, audit.
+    Transparency(commands::transparency::Args),
     /// Bring a mint to a bootstrap plan (initialize, roles, attestors, policy, disclosure, minters); re-runnable.
     Bootstrap(commands::bootstrap::Args),
 }
@@ -254,6 +256,7 @@ async fn run(ctx: &Context, command: Command) -> Result<Output> {
         Command::Audit(args) => audit::run(ctx, args).await,
         Command::Pay(args) => pay::run(ctx, args).await,
         Command::Bootstrap(args) => bootstrap::run(ctx, args).await,
+        Command::Transparency(args) => transparency::run(ctx, args).await,
     }
 }
 

@@ -1031,10 +1031,18 @@ pub fn burns_outside_usd1(mint: &Pubkey, history: &[RecordedTransaction]) -> u12
 /// the chain now, and — only when supply is below what USD1 minted, burned
 /// and redeemed — reads the mint's history for holders' own burns.
 pub async fn audit_chain<L: Ledger + ?Sized>(usd1: &Usd1<L>) -> Result<AuditReport, ClientError> {
+    let history = usd1.ledger().history(&usd1.config_address()).await?;
+    audit_history(usd1, &history).await
+}
+
+/// [`audit_chain`] over the Config's `history`, already read.
+pub async fn audit_history<L: Ledger + ?Sized>(
+    usd1: &Usd1<L>,
+    history: &[RecordedTransaction],
+) -> Result<AuditReport, ClientError> {
     let ledger = usd1.ledger();
     let config = usd1.config().await?;
-    let history = ledger.history(&usd1.config_address()).await?;
-    let mut report = audit(&usd1.mint(), &history);
+    let mut report = audit(&usd1.mint(), history);
     let supply = usd1.mint_info().await?.supply;
     let escrow_balance = usd1.token_account(&usd1.escrow_address()).await?.amount;
     let outside_burns = if u128::from(supply) < report.supply_before_holder_burns() {

@@ -148,22 +148,30 @@ pub trait Ledger: Send + Sync {
 
     /// The chain's clock, in unix seconds (the Clock sysvar).
     async fn unix_timestamp(&self) -> Result<i64, ClientError> {
+        Ok(self.clock().await?.1)
+    }
+
+    /// The Clock sysvar's slot and unix seconds.
+    async fn clock(&self) -> Result<(u64, i64), ClientError> {
         let clock = solana_sdk::sysvar::clock::ID;
         let account = self
             .get_account(&clock)
             .await?
             .ok_or(ClientError::AccountNotFound(clock))?;
         // Clock: slot, epoch_start_timestamp, epoch, leader_schedule_epoch, unix_timestamp.
-        let bytes = account
-            .data
-            .get(32..40)
-            .ok_or_else(|| ClientError::Decode {
+        let field = |range: std::ops::Range<usize>| {
+            let bytes = account.data.get(range).ok_or_else(|| ClientError::Decode {
                 address: clock,
                 kind: "Clock",
                 reason: "account too short".into(),
             })?;
-        let mut raw = [0u8; 8];
-        raw.copy_from_slice(bytes);
-        Ok(i64::from_le_bytes(raw))
+            let mut raw = [0u8; 8];
+            raw.copy_from_slice(bytes);
+            Ok::<_, ClientError>(raw)
+        };
+        Ok((
+            u64::from_le_bytes(field(0..8)?),
+            i64::from_le_bytes(field(32..40)?),
+        ))
     }
 }

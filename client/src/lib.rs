@@ -19,6 +19,7 @@ pub mod reserve_report;
 pub mod send_journal;
 pub mod signing;
 pub mod size;
+pub mod transparency;
 
 #[cfg(feature = "banks")]
 pub mod banks;

@@ -10,14 +10,22 @@ use anyhow::Result;
 async fn main() -> Result<()> {
     println!("building usd1-localnet, usd1 and usd1-oracle…");
     usd1_tests::tour::build_binaries()?;
-    let dir = tempfile::tempdir()?;
-    println!("working folder: {}", dir.path().display());
+    // Kept after the run: it holds the transparency page the tour writes.
+    let dir = tempfile::Builder::new()
+        .prefix("usd1-platform-")
+        .tempdir()?
+        .keep();
+    println!("working folder: {}", dir.display());
     let step = std::cell::Cell::new(0);
-    usd1_tests::tour::run(dir.path(), &|line: &str| {
+    usd1_tests::tour::run(&dir, &|line: &str| {
         step.set(step.get() + 1);
         println!("{:>2}. {line}", step.get());
     })
     .await?;
     println!("done: every step above ran over JSON-RPC against the localnet.");
+    println!(
+        "transparency page: file://{}",
+        dir.join("transparency").join("index.html").display()
+    );
     Ok(())
 }

@@ -440,10 +440,11 @@ pub async fn run(dir: &Path, say: &dyn Fn(&str)) -> Result<()> {
     say("usd1 role/attestors/minter/disclosure: freezer and treasurer named, 2-of-3 attestors, a minter with 5,000,000 allowance, terms published");
 
     let metrics_port = free_port()?;
-    let config = oracle_files(cast, &url, m, "1000000.00", metrics_port)?;
+    let config = oracle_files(cast, &url, m, "600000.00", metrics_port)?;
+    compose_reserve(cast, &config)?;
     let code = oracle_once(&config)?;
     ensure!(code == 0, "usd1-oracle --once exited {code}");
-    say("usd1-oracle --once read custodian-a.json (1,000,000.00) and attested it on-chain (seq 1)");
+    say("usd1-oracle --once read three custodian exports (cash 600,000; T-bills 400,000 within 93 days, 25,000 beyond) and attested the eligible 1,000,000 on-chain (seq 1)");
 
     let holder = cast.pubkey(&cast.holder);
     step(
@@ -526,8 +527,58 @@ pub async fn run(dir: &Path, say: &dyn Fn(&str)) -> Result<()> {
         audit.lines().next().unwrap_or_default()
     ));
 
+    let site = cast.dir.join("transparency");
+    let mut page_args = vec![
+        "transparency".to_string(),
+        "--mint".into(),
+        m.into(),
+        "--out".into(),
+        site.display().to_string(),
+        "--reports".into(),
+        cast.dir.join("reports").display().to_string(),
+        "--terms".into(),
+        terms.display().to_string(),
+    ];
+    for (i, attestor) in cast.attestors.iter().enumerate() {
+        page_args.push("--attestor-name".into());
+        page_args.push(format!("{}=Attestor {}", cast.pubkey(attestor), i + 1));
+    }
+    let page_args: Vec<&str> = page_args.iter().map(String::as_str).collect();
+    step(&cast.admin, &page_args)?;
+    say(&format!(
+        "usd1 transparency: wrote {}",
+        site.join("index.html").display()
+    ));
+
     let exit = stage.localnet.stop()?;
     ensure!(exit.success(), "usd1-localnet exited {exit}");
     say("usd1-localnet stopped on SIGTERM");
+    Ok(())
+}
+
+/// Adds the tour's composition to the oracle config `oracle_files` wrote:
+/// custodian-a is cash at a bank, two more exports hold Treasury bills (one
+/// within the 93-day limit, one beyond it), and an eligibility policy.
+pub fn compose_reserve(cast: &Cast, config: &Path) -> Result<()> {
+    let now = unix_now();
+    let date = |days: i64| rfc3339(now + days * 86_400)[..10].to_string();
+    for (name, balance) in [("custodian-b", "400000.00"), ("custodian-c", "25000.00")] {
+        std::fs::write(
+            cast.dir.join(format!("{name}.json")),
+            format!(r#"{{"balance": "{balance}", "as_of": {now}}}"#),
+        )?;
+    }
+    let mut text = std::fs::read_to_string(config)?;
+    text.push_str(&format!(
+        "holding = {{ asset_class = \"cash\", custodian = \"First Example Bank\", account = \"USD1 reserve deposit\" }}\n\
+         [[sources]]\nkind = \"file\"\nname = \"custodian-b\"\npath = \"custodian-b.json\"\namount = \"/balance\"\nmax_age_secs = 3600\n\
+         holding = {{ asset_class = \"treasury_bill\", custodian = \"Example Prime Broker\", account = \"T-bill ladder\", maturity = \"{}\" }}\n\
+         [[sources]]\nkind = \"file\"\nname = \"custodian-c\"\npath = \"custodian-c.json\"\namount = \"/balance\"\nmax_age_secs = 3600\n\
+         holding = {{ asset_class = \"treasury_bill\", custodian = \"Example Prime Broker\", account = \"Long bills\", maturity = \"{}\" }}\n\
+         [eligibility]\nmax_tbill_days = 93\nmax_custodian_share_bps = 7500\n",
+        date(60),
+        date(200)
+    ));
+    std::fs::write(config, text)?;
     Ok(())
 }

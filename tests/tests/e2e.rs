@@ -23,7 +23,31 @@ async fn the_platform_tour_runs_through_the_real_binaries() {
         "{text}"
     );
     assert!(text.contains("usd1 audit:"), "{text}");
+    assert!(text.contains("usd1 transparency: wrote"), "{text}");
     assert!(text.ends_with("usd1-localnet stopped on SIGTERM"), "{text}");
+
+    // The page the tour wrote, in a real browser: the tour's figures, its
+    // composition, a linked report, no console error.
+    let index = dir.path().join("transparency").join("index.html");
+    let seen = usd1_tests::browser::render(&index, 1100).await.unwrap();
+    assert!(seen.errors.is_empty(), "{:?}", seen.errors);
+    for needle in [
+        "Supply\n599000",
+        "Attested reserve\n1000000",
+        "Coverage\n166.94%",
+        "US Treasury bills",
+        "matures in 200 days, beyond the 93-day limit",
+        "Attestor 1",
+        "the terms file supplied has exactly this hash",
+        "Audit clean: no violation.",
+    ] {
+        assert!(
+            seen.text.contains(needle),
+            "{needle:?} not on the page:\n{}",
+            seen.text
+        );
+    }
+    assert!(!seen.text.contains("report not supplied"), "{}", seen.text);
 }
 
 /// `/health` of the oracle: (status, body), or None while it is not listening.

@@ -20,6 +20,7 @@ pub mod role;
 pub mod seize;
 pub mod status;
 pub mod transfer;
+pub mod transparency;
 
 use std::fmt;
 

@@ -1,0 +1,324 @@
+//! `usd1 transparency --mint M --out DIR [--reports DIR] [--terms FILE]
+//! [--attestor-name PUBKEY=NAME]...`: a static transparency site (plain
+//! HTML, CSS and inline SVG, no script) whose every figure is recomputed from
+//! the chain and the hashed reports: supply against the attested reserve
+//! over time, each attestation and its signers, the latest report's
+//! composition, the redemption queue, the disclosure and the audit.
+//! `transparency.json` beside it holds the same figures.
+mod html;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use anyhow::{bail, Context as _, Result};
+use serde::Serialize;
+use solana_sdk::pubkey::Pubkey;
+use usd1::state::mintable_ceiling;
+use usd1_client::audit::audit_history;
+use usd1_client::reserve_report::{AssetClass, Report};
+use usd1_client::transparency::{self, coverage_bps, Transparency};
+use usd1_client::{format_amount, hex, sha256, ClientError, Disclosure};
+
+use crate::commands::MintArg;
+use crate::{Context, Output};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    pub mint: MintArg,
+    /// Folder the site is written to (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Folder of reserve reports (the oracle's output_dir): each attestation
+    /// whose report hash matches a file here links to a copy of it.
+    #[arg(long, value_name = "DIR")]
+    pub reports: Option<PathBuf>,
+    /// The terms document: its SHA-256 is checked against the disclosure's.
+    #[arg(long, value_name = "FILE")]
+    pub terms: Option<PathBuf>,
+    /// A name for an attestor key, shown beside it (repeatable).
+    #[arg(long = "attestor-name", value_name = "PUBKEY=NAME", value_parser = parse_label)]
+    pub attestor_names: Vec<(Pubkey, String)>,
+}
+
+fn parse_label(text: &str) -> std::result::Result<(Pubkey, String), String> {
+    let (key, name) = text
+        .split_once('=')
+        .ok_or_else(|| format!("'{text}' is not PUBKEY=NAME"))?;
+    let key = Pubkey::from_str(key).map_err(|_| format!("'{key}' is not a base58 public key"))?;
+    if name.trim().is_empty() {
+        return Err(format!("{key} is given an empty name"));
+    }
+    Ok((key, name.trim().to_string()))
+}
+
+/// One bar of a composition chart: (label, eligible, not counted), base units.
+pub type Share = (String, u128, u128);
+
+/// Every figure on the page.
+pub struct Page {
+    pub mint: Pubkey,
+    pub decimals: u8,
+    pub built_slot: u64,
+    pub built_at: i64,
+    pub supply: u64,
+    pub reserve: u64,
+    pub ceiling: u64,
+    pub margin_bps: u16,
+    pub latest_seq: u64,
+    pub latest_as_of: i64,
+    pub latest_retired: bool,
+    pub threshold: u8,
+    pub history: Transparency,
+    pub names: BTreeMap<Pubkey, String>,
+    /// Report hash (hex) → the file name it was copied under.
+    pub report_files: BTreeMap<String, String>,
+    /// The latest attestation's report, when supplied.
+    pub latest_report: Option<Report>,
+    pub disclosure: Option<Disclosure>,
+    /// Whether `--terms` hashes to the disclosed terms hash.
+    pub terms_match: Option<bool>,
+    pub audit_clean: bool,
+    pub violations: Vec<String>,
+    pub audited_transactions: usize,
+}
+
+impl Page {
+    pub fn amount(&self, units: u128) -> String {
+        match u64::try_from(units) {
+            Ok(units) => format_amount(units, self.decimals),
+            Err(_) => format!("{units} base units"),
+        }
+    }
+
+    pub fn coverage_bps(&self) -> Option<u128> {
+        coverage_bps(self.reserve, self.supply)
+    }
+
+    /// The latest report's eligible and ineligible amounts by class and by
+    /// custodian: (label, eligible, ineligible), largest first.
+    pub fn composition(&self) -> Option<(Vec<Share>, Vec<Share>)> {
+        let report = self.latest_report.as_ref()?;
+        let mut by_class: BTreeMap<String, (u128, u128)> = BTreeMap::new();
+        let mut by_custodian: BTreeMap<String, (u128, u128)> = BTreeMap::new();
+        for c in &report.components {
+            let amount: u128 = c.amount_base_units.parse().unwrap_or(0);
+            let eligible: u128 = match &c.eligible_base_units {
+                Some(text) => text.parse().unwrap_or(0),
+                None => amount,
+            };
+            let (class, custodian) = match &c.holding {
+                Some(h) => (h.asset_class.label().to_string(), h.custodian.clone()),
+                None => ("Unclassified".to_string(), c.name.clone()),
+            };
+            for (map, key) in [(&mut by_class, class), (&mut by_custodian, custodian)] {
+                let entry = map.entry(key).or_default();
+                entry.0 += eligible;
+                entry.1 += amount.saturating_sub(eligible);
+            }
+        }
+        let sorted = |map: BTreeMap<String, (u128, u128)>| {
+            let mut rows: Vec<Share> = map.into_iter().map(|(k, (e, i))| (k, e, i)).collect();
+            rows.sort_by(|a, b| (b.1 + b.2).cmp(&(a.1 + a.2)).then(a.0.cmp(&b.0)));
+            rows
+        };
+        Some((sorted(by_class), sorted(by_custodian)))
+    }
+}
+
+/// What the command prints.
+#[derive(Debug, Serialize)]
+pub struct Written {
+    pub index: String,
+    pub json: String,
+    pub slot: u64,
+    pub attestations: usize,
+    pub reports_linked: usize,
+    pub audit_clean: bool,
+}
+
+impl fmt::Display for Written {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "Transparency page as of slot {}: {} attestations ({} with their report), audit {}",
+            self.slot,
+            self.attestations,
+            self.reports_linked,
+            if self.audit_clean {
+                "clean"
+            } else {
+                "NOT clean"
+            }
+        )?;
+        write!(f, "Wrote {} and {}", self.index, self.json)
+    }
+}
+
+pub async fn run(ctx: &Context, args: Args) -> Result<Output> {
+    let usd1 = ctx.usd1(&args.mint.mint).await?;
+    let (built_slot, built_at) = usd1.ledger().clock().await?;
+    let config = usd1.config().await?;
+    let supply = usd1.mint_info().await?.supply;
+    let disclosure = match usd1.disclosure().await {
+        Ok(d) => Some(d),
+        Err(ClientError::AccountNotFound(_)) => None,
+        Err(e) => return Err(e.into()),
+    };
+    let history = usd1.ledger().history(&usd1.config_address()).await?;
+    let audit = audit_history(&usd1, &history).await?;
+    let target = disclosure.as_ref().map(|d| d.settlement_target_secs);
+    let computed = transparency::compute(&history, built_at, target);
+
+    std::fs::create_dir_all(args.out.join("reports"))
+        .with_context(|| format!("cannot create {}", args.out.display()))?;
+    let supplied = match &args.reports {
+        Some(dir) => copy_reports(dir, &args.out.join("reports"))?,
+        None => BTreeMap::new(),
+    };
+    let latest_hash = hex(&config.latest.report_sha256);
+    let latest_report = match supplied.get(&latest_hash) {
+        Some(name) => {
+            let bytes = std::fs::read(args.out.join("reports").join(name))?;
+            serde_json::from_slice::<Report>(&bytes).ok()
+        }
+        None => None,
+    };
+    let terms_match = match (&args.terms, &disclosure) {
+        (Some(path), Some(d)) => {
+            let bytes = std::fs::read(path)
+                .with_context(|| format!("cannot read terms {}", path.display()))?;
+            Some(sha256(&bytes) == d.terms_sha256)
+        }
+        (Some(_), None) => {
+            bail!("--terms: this mint has published no disclosure to check them against")
+        }
+        _ => None,
+    };
+    let page = Page {
+        mint: usd1.mint(),
+        decimals: usd1.decimals(),
+        built_slot,
+        built_at,
+        supply,
+        reserve: config.latest.reserve_amount,
+        ceiling: mintable_ceiling(config.latest.reserve_amount, config.margin_bps).unwrap_or(0),
+        margin_bps: config.margin_bps,
+        latest_seq: config.latest.seq,
+        latest_as_of: config.latest.as_of,
+        latest_retired: config.latest_retired,
+        threshold: config.threshold,
+        history: computed,
+        names: args.attestor_names.into_iter().collect(),
+        report_files: supplied,
+        latest_report,
+        disclosure,
+        terms_match,
+        audit_clean: audit.is_clean(),
+        violations: audit.violations.iter().map(ToString::to_string).collect(),
+        audited_transactions: audit.transactions,
+    };
+    let index = args.out.join("index.html");
+    std::fs::write(&index, html::render(&page))
+        .with_context(|| format!("cannot write {}", index.display()))?;
+    let json = args.out.join("transparency.json");
+    std::fs::write(&json, serde_json::to_vec_pretty(&figures(&page))?)
+        .with_context(|| format!("cannot write {}", json.display()))?;
+    let linked = page
+        .history
+        .attestations
+        .iter()
+        .filter(|a| page.report_files.contains_key(&hex(&a.report_sha256)))
+        .count();
+    Ok(Output::new(&Written {
+        index: index.display().to_string(),
+        json: json.display().to_string(),
+        slot: built_slot,
+        attestations: page.history.attestations.len(),
+        reports_linked: linked,
+        audit_clean: page.audit_clean,
+    }))
+}
+
+/// Copies every readable file of `from` into `to` under its own name, and
+/// maps its SHA-256 (hex) to that name: a report is linked only by its hash.
+fn copy_reports(from: &Path, to: &Path) -> Result<BTreeMap<String, String>> {
+    let mut found = BTreeMap::new();
+    let entries = std::fs::read_dir(from)
+        .with_context(|| format!("cannot read --reports {}", from.display()))?;
+    for entry in entries {
+        let entry = entry?;
+        let path = entry.path();
+        if !path.is_file() || path.extension().is_none_or(|e| e != "json") {
+            continue;
+        }
+        let Some(name) = path.file_name().and_then(|n| n.to_str()).map(String::from) else {
+            continue;
+        };
+        let bytes =
+            std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        std::fs::write(to.join(&name), &bytes)?;
+        found.insert(hex(&sha256(&bytes)), name);
+    }
+    Ok(found)
+}
+
+/// The page's figures as JSON: amounts as exact decimal strings, times as
+/// unix seconds and UTC ISO-8601.
+fn figures(page: &Page) -> serde_json::Value {
+    let r = &page.history.redemptions;
+    let composition = page.composition().map(|(classes, custodians)| {
+        let rows = |rows: Vec<Share>| {
+            rows.into_iter()
+                .map(|(name, eligible, ineligible)| {
+                    serde_json::json!({
+                        "name": name,
+                        "eligible": page.amount(eligible),
+                        "ineligible": page.amount(ineligible),
+                    })
+                })
+                .collect::<Vec<_>>()
+        };
+        serde_json::json!({ "by_class": rows(classes), "by_custodian": rows(custodians) })
+    });
+    serde_json::json!({
+        "mint": page.mint.to_string(),
+        "built_slot": page.built_slot,
+        "built_at": html::utc(page.built_at),
+        "supply": page.amount(page.supply.into()),
+        "reserve": page.amount(page.reserve.into()),
+        "ceiling": page.amount(page.ceiling.into()),
+        "margin_bps": page.margin_bps,
+        "coverage_bps": page.coverage_bps().map(|c| c.to_string()),
+        "latest_seq": page.latest_seq,
+        "attestations": page.history.attestations.iter().map(|a| serde_json::json!({
+            "seq": a.seq,
+            "as_of": html::utc(a.as_of),
+            "slot": a.slot,
+            "landed_at": a.landed_at.map(html::utc),
+            "reserve": page.amount(a.reserve.into()),
+            "report_sha256": hex(&a.report_sha256),
+            "report_file": page.report_files.get(&hex(&a.report_sha256)),
+            "signers": a.signers.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+        "composition": composition,
+        "asset_classes": AssetClass::ALL.iter().map(|c| c.label()).collect::<Vec<_>>(),
+        "redemptions": {
+            "requested": r.requested,
+            "pending": r.pending,
+            "pending_amount": page.amount(r.pending_amount),
+            "settled": r.settled,
+            "settled_amount": page.amount(r.settled_amount),
+            "rejected": r.rejected,
+            "rejected_amount": page.amount(r.rejected_amount),
+            "settle_median_secs": r.settle_median,
+            "settle_p95_secs": r.settle_p95,
+            "settlement_target_secs": page.disclosure.as_ref().map(|d| d.settlement_target_secs),
+            "overdue": r.overdue.iter().map(|o| o.id).collect::<Vec<_>>(),
+        },
+        "terms_match": page.terms_match,
+        "audit": { "clean": page.audit_clean, "violations": page.violations },
+    })
+}
