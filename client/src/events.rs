@@ -24,6 +24,9 @@ macro_rules! usd1_events {
                 None
             }
 
+            /// Every event's type name, in the order listed here.
+            pub const NAMES: &'static [&'static str] = &[$(stringify!($name),)*];
+
             /// The event's type name.
             pub fn name(&self) -> &'static str {
                 match self {

@@ -242,7 +242,7 @@ pub fn freeze(
     token_program: &Pubkey,
 ) -> Instruction {
     build(
-        usd1::accounts::Freeze {
+        usd1::accounts::FreezeOrThaw {
             freezer: *freezer,
             config: pda::config(mint),
             mint: *mint,
@@ -262,7 +262,7 @@ pub fn thaw(
     token_program: &Pubkey,
 ) -> Instruction {
     build(
-        usd1::accounts::Thaw {
+        usd1::accounts::FreezeOrThaw {
             freezer: *freezer,
             config: pda::config(mint),
             mint: *mint,
@@ -277,7 +277,7 @@ pub fn thaw(
 
 pub fn pause(pauser: &Pubkey, mint: &Pubkey, token_program: &Pubkey) -> Instruction {
     build(
-        usd1::accounts::Pause {
+        usd1::accounts::PauseOrUnpause {
             pauser: *pauser,
             config: pda::config(mint),
             mint: *mint,
@@ -291,7 +291,7 @@ pub fn pause(pauser: &Pubkey, mint: &Pubkey, token_program: &Pubkey) -> Instruct
 
 pub fn unpause(pauser: &Pubkey, mint: &Pubkey, token_program: &Pubkey) -> Instruction {
     build(
-        usd1::accounts::Unpause {
+        usd1::accounts::PauseOrUnpause {
             pauser: *pauser,
             config: pda::config(mint),
             mint: *mint,

@@ -32,3 +32,40 @@ fn committed_idl_is_current() {
     );
     assert_eq!(idl.address, usd1::ID.to_string());
 }
+
+/// The client decodes every error code and event the program's IDL lists,
+/// in the IDL's order: an error or event appended to the program but not to
+/// `usd1::errors::ALL_ERRORS` or `usd1_events!` fails here.
+#[test]
+fn the_client_knows_every_error_and_event_of_the_idl() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let idl: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(root.join("idl/usd1.json")).unwrap()).unwrap();
+    let errors: Vec<(u64, String)> = idl["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["code"].as_u64().unwrap(),
+                e["name"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let known: Vec<(u64, String)> = usd1_client::error::ALL_USD1_ERRORS
+        .iter()
+        .map(|e| (u64::from(u32::from(*e)), e.name()))
+        .collect();
+    assert_eq!(known, errors);
+    let events: Vec<&str> = idl["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["name"].as_str().unwrap())
+        .collect();
+    let mut decoded: Vec<&str> = usd1_client::Usd1Event::NAMES.to_vec();
+    let mut listed = events.clone();
+    decoded.sort_unstable();
+    listed.sort_unstable();
+    assert_eq!(decoded, listed, "events the client decodes vs the IDL's");
+}

@@ -103,27 +103,27 @@ pub mod usd1 {
     }
 
     /// Freezes a token account of this mint.
-    #[access_control(Freeze::validate(&ctx))]
-    pub fn freeze(ctx: Context<Freeze>) -> Result<()> {
-        instructions::freeze::handler(ctx)
+    #[access_control(FreezeOrThaw::validate_freeze(&ctx))]
+    pub fn freeze(ctx: Context<FreezeOrThaw>) -> Result<()> {
+        instructions::freeze::freeze(ctx)
     }
 
     /// Thaws a token account of this mint.
-    #[access_control(Thaw::validate(&ctx))]
-    pub fn thaw(ctx: Context<Thaw>) -> Result<()> {
-        instructions::thaw::handler(ctx)
+    #[access_control(FreezeOrThaw::validate_thaw(&ctx))]
+    pub fn thaw(ctx: Context<FreezeOrThaw>) -> Result<()> {
+        instructions::freeze::thaw(ctx)
     }
 
     /// Pauses minting and settlement (and transfers, on a pausable mint).
-    #[access_control(Pause::validate(&ctx))]
-    pub fn pause(ctx: Context<Pause>) -> Result<()> {
-        instructions::pause::handler(ctx)
+    #[access_control(PauseOrUnpause::validate_pause(&ctx))]
+    pub fn pause(ctx: Context<PauseOrUnpause>) -> Result<()> {
+        instructions::pause::pause(ctx)
     }
 
     /// Lifts a pause.
-    #[access_control(Unpause::validate(&ctx))]
-    pub fn unpause(ctx: Context<Unpause>) -> Result<()> {
-        instructions::unpause::handler(ctx)
+    #[access_control(PauseOrUnpause::validate_unpause(&ctx))]
+    pub fn unpause(ctx: Context<PauseOrUnpause>) -> Result<()> {
+        instructions::pause::unpause(ctx)
     }
 
     /// Publishes the holder disclosure (issuer, terms, redemption policy, reserve report).

@@ -1,17 +1,18 @@
-//! `freeze`: the freezer freezes a token account of this mint (compliance);
-//! never the redemption escrow.
+//! `freeze` and `thaw`: the freezer freezes a token account of this mint
+//! (compliance), never the redemption escrow, and thaws it again. One
+//! accounts struct serves both.
 use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{self, Mint, TokenAccount, TokenInterface};
 
 use crate::constants::CONFIG_SEED;
 use crate::errors::Usd1Error;
-use crate::events::Frozen;
+use crate::events::{Frozen, Thawed};
 use crate::instructions::refuse_remaining_accounts;
 use crate::state::Config;
 
 #[event_cpi]
 #[derive(Accounts)]
-pub struct Freeze<'info> {
+pub struct FreezeOrThaw<'info> {
     pub freezer: Signer<'info>,
     #[account(
         seeds = [CONFIG_SEED, config.mint.as_ref()],
@@ -31,8 +32,8 @@ pub struct Freeze<'info> {
     pub token_program: Interface<'info, TokenInterface>,
 }
 
-impl Freeze<'_> {
-    pub fn validate(ctx: &Context<Self>) -> Result<()> {
+impl FreezeOrThaw<'_> {
+    pub fn validate_freeze(ctx: &Context<Self>) -> Result<()> {
         refuse_remaining_accounts(ctx.remaining_accounts)?;
         // A frozen escrow would stop every request, settlement and rejection.
         let config = &ctx.accounts.config;
@@ -43,25 +44,61 @@ impl Freeze<'_> {
         );
         Ok(())
     }
+
+    pub fn validate_thaw(ctx: &Context<Self>) -> Result<()> {
+        refuse_remaining_accounts(ctx.remaining_accounts)
+    }
 }
 
-pub fn handler(ctx: Context<Freeze>) -> Result<()> {
+pub fn freeze(ctx: Context<FreezeOrThaw>) -> Result<()> {
+    set_frozen(ctx, true)
+}
+
+pub fn thaw(ctx: Context<FreezeOrThaw>) -> Result<()> {
+    set_frozen(ctx, false)
+}
+
+fn set_frozen(ctx: Context<FreezeOrThaw>, frozen: bool) -> Result<()> {
     let accounts = &ctx.accounts;
     let seeds = accounts.config.signer_seeds();
-    token_interface::freeze_account(CpiContext::new_with_signer(
+    let (program, account, mint, authority) = (
         accounts.token_program.key(),
-        token_interface::FreezeAccount {
-            account: accounts.token_account.to_account_info(),
-            mint: accounts.mint.to_account_info(),
-            authority: accounts.config.to_account_info(),
-        },
-        &[&seeds],
-    ))?;
-    let event = Frozen {
-        mint: accounts.config.mint,
-        freezer: accounts.freezer.key(),
-        token_account: accounts.token_account.key(),
-    };
-    emit_cpi!(event);
+        accounts.token_account.to_account_info(),
+        accounts.mint.to_account_info(),
+        accounts.config.to_account_info(),
+    );
+    if frozen {
+        let freeze = token_interface::FreezeAccount {
+            account,
+            mint,
+            authority,
+        };
+        token_interface::freeze_account(CpiContext::new_with_signer(program, freeze, &[&seeds]))?;
+    } else {
+        let thaw = token_interface::ThawAccount {
+            account,
+            mint,
+            authority,
+        };
+        token_interface::thaw_account(CpiContext::new_with_signer(program, thaw, &[&seeds]))?;
+    }
+    let (mint, freezer, token_account) = (
+        accounts.config.mint,
+        accounts.freezer.key(),
+        accounts.token_account.key(),
+    );
+    if frozen {
+        emit_cpi!(Frozen {
+            mint,
+            freezer,
+            token_account
+        });
+    } else {
+        emit_cpi!(Thawed {
+            mint,
+            freezer,
+            token_account
+        });
+    }
     Ok(())
 }

@@ -21,8 +21,6 @@ pub mod set_disclosure;
 pub mod set_policy;
 pub mod set_role;
 pub mod settle_redemption;
-pub mod thaw;
-pub mod unpause;
 
 pub use accept_admin::*;
 pub use attest::*;
@@ -43,8 +41,6 @@ pub use set_disclosure::*;
 pub use set_policy::*;
 pub use set_role::*;
 pub use settle_redemption::*;
-pub use thaw::*;
-pub use unpause::*;
 
 use anchor_lang::prelude::*;
 

@@ -1,18 +1,18 @@
-//! `pause`: the pauser stops minting and redemption settlement until
-//! `unpause`; on a mint initialized as pausable, Token-2022 also stops every
-//! transfer.
+//! `pause` and `unpause`: the pauser stops minting and redemption settlement
+//! until it lifts the pause; on a mint initialized as pausable, Token-2022
+//! also stops every transfer meanwhile. One accounts struct serves both.
 use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{self, Mint, TokenInterface};
 
 use crate::constants::CONFIG_SEED;
 use crate::errors::Usd1Error;
-use crate::events::Paused;
+use crate::events::{Paused, Unpaused};
 use crate::instructions::refuse_remaining_accounts;
 use crate::state::Config;
 
 #[event_cpi]
 #[derive(Accounts)]
-pub struct Pause<'info> {
+pub struct PauseOrUnpause<'info> {
     pub pauser: Signer<'info>,
     #[account(
         mut,
@@ -29,32 +29,56 @@ pub struct Pause<'info> {
     pub token_program: Interface<'info, TokenInterface>,
 }
 
-impl Pause<'_> {
-    pub fn validate(ctx: &Context<Self>) -> Result<()> {
+impl PauseOrUnpause<'_> {
+    pub fn validate_pause(ctx: &Context<Self>) -> Result<()> {
         refuse_remaining_accounts(ctx.remaining_accounts)?;
         require!(!ctx.accounts.config.paused, Usd1Error::AlreadyPaused);
         Ok(())
     }
+
+    pub fn validate_unpause(ctx: &Context<Self>) -> Result<()> {
+        refuse_remaining_accounts(ctx.remaining_accounts)?;
+        require!(ctx.accounts.config.paused, Usd1Error::NotPaused);
+        Ok(())
+    }
 }
 
-pub fn handler(ctx: Context<Pause>) -> Result<()> {
+pub fn pause(ctx: Context<PauseOrUnpause>) -> Result<()> {
+    set_paused(ctx, true)
+}
+
+pub fn unpause(ctx: Context<PauseOrUnpause>) -> Result<()> {
+    set_paused(ctx, false)
+}
+
+fn set_paused(ctx: Context<PauseOrUnpause>, paused: bool) -> Result<()> {
     let accounts = &mut *ctx.accounts;
     if accounts.config.options.pausable {
         let seeds = accounts.config.signer_seeds();
-        token_interface::pausable_pause(CpiContext::new_with_signer(
+        let signer = [&seeds[..]];
+        let toggle = CpiContext::new_with_signer(
             accounts.token_program.key(),
             token_interface::PausableToggle {
                 token_program_id: accounts.token_program.to_account_info(),
                 mint: accounts.mint.to_account_info(),
                 authority: accounts.config.to_account_info(),
             },
-            &[&seeds],
-        ))?;
+            &signer,
+        );
+        if paused {
+            token_interface::pausable_pause(toggle)?;
+        } else {
+            token_interface::pausable_resume(toggle)?;
+        }
     }
     let config = &mut accounts.config;
-    config.paused = true;
+    config.paused = paused;
     config.invariant()?;
     let (mint, pauser) = (config.mint, config.pauser);
-    emit_cpi!(Paused { mint, pauser });
+    if paused {
+        emit_cpi!(Paused { mint, pauser });
+    } else {
+        emit_cpi!(Unpaused { mint, pauser });
+    }
     Ok(())
 }

@@ -143,7 +143,7 @@ pub fn handler(
         source: redemption.source,
         amount,
         fee,
-        payout: amount.checked_sub(fee).ok_or(Usd1Error::Overflow)?,
+        payout: amount.checked_sub(fee).ok_or(Usd1Error::FeeExceedsAmount)?,
         fee_bps,
         payout_ref_sha256,
         requested_at,

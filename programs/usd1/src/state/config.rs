@@ -188,7 +188,7 @@ impl Config {
         self.pending_redemptions = self
             .pending_redemptions
             .checked_sub(1)
-            .ok_or(Usd1Error::EscrowShortfall)?;
+            .ok_or(Usd1Error::NoPendingRedemptions)?;
         self.escrowed_amount = self
             .escrowed_amount
             .checked_sub(amount)
@@ -238,11 +238,11 @@ impl Config {
         );
         require!(
             self.pending_redemptions <= self.next_redemption_id,
-            Usd1Error::EscrowShortfall
+            Usd1Error::PendingExceedsRequested
         );
         require!(
             (self.pending_redemptions == 0) == (self.escrowed_amount == 0),
-            Usd1Error::EscrowShortfall
+            Usd1Error::EscrowBookMismatch
         );
         for holder in [self.admin, self.pauser, self.freezer, self.treasurer] {
             require_keys_neq!(holder, Pubkey::default(), Usd1Error::DefaultPubkey);
