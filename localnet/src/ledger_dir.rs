@@ -13,7 +13,7 @@ use solana_sdk::account::Account;
 use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::Keypair;
 
-use crate::chain::{Record, RecordExtra};
+use crate::record::{Record, RecordExtra};
 
 /// One landed transaction and the accounts it left behind.
 #[derive(Serialize, Deserialize)]

@@ -16,6 +16,7 @@ pub mod chain;
 pub mod encode;
 pub mod ledger_dir;
 pub mod pubsub;
+pub mod record;
 pub mod rpc;
 pub mod runtime;
 
