@@ -18,13 +18,10 @@ use usd1_client::attestation::AttestorSignature;
 use crate::config::{Alarms, Config, CosignerRef, RoundSettings};
 use crate::cosigner::{self, SignRequest};
 use crate::metrics::{Metrics, Observation};
+use crate::policy::{self, ChainView, Decision, Rules};
 use crate::report::{Report, ReportStore};
 use crate::sources::{Source, SourceError};
 use crate::submit::{self, Resolution, ResolveError, Retry, SubmitError};
-
-/// A proposal is proposed again to co-signers only while at least this much
-/// of its submission delay is left.
-const REPROPOSE_MARGIN_SECS: i64 = 60;
 
 /// What the co-signers gave.
 #[derive(Default)]
@@ -388,15 +385,19 @@ impl Oracle {
 
         let readings = self.read_sources(config.decimals, now).await?;
         let latest = config.latest;
-        let seq = latest.seq.checked_add(1).ok_or(RoundError::Overflow)?;
-        // The program wants each as_of newer than the last.
-        let as_of = if latest.seq == 0 {
-            now
-        } else {
-            now.max(latest.as_of.saturating_add(1))
+        let view = ChainView {
+            latest_seq: latest.seq,
+            latest_reserve: latest.reserve_amount,
+            latest_as_of: latest.as_of,
+            latest_retired: config.latest_retired,
+            max_attestation_age: config.max_attestation_age,
+            max_submission_delay: config.max_submission_delay,
+            now,
         };
+        let (seq, as_of) = policy::next(&view).ok_or(RoundError::Overflow)?;
+        let mint = self.mint.to_string();
         let mut report = Report::build(
-            &self.mint.to_string(),
+            &mint,
             seq,
             as_of,
             config.decimals,
@@ -404,34 +405,21 @@ impl Oracle {
             self.round.eligibility.as_ref(),
         )
         .ok_or(RoundError::Overflow)?;
-        // Co-signers never sign a second digest for a seq while the first can
-        // still land: propose again what an earlier round proposed, while it is
-        // comfortably within the submission delay.
         if !remote.is_empty() && !options.dry_run {
             if let Some(earlier) = self.store.load_report(seq)? {
-                let fresh_until = earlier
-                    .as_of
-                    .saturating_add(config.max_submission_delay)
-                    .saturating_sub(REPROPOSE_MARGIN_SECS);
-                if earlier.mint == self.mint.to_string()
-                    && (latest.seq == 0 || earlier.as_of > latest.as_of)
-                    && now <= fresh_until
-                {
+                if policy::reuse(&earlier, &mint, &view) {
                     report = earlier;
                 }
             }
         }
         let reserve = report.reserve_amount();
-
-        let mut heartbeat = false;
-        if latest.seq > 0 && reserve < latest.reserve_amount {
-            let drop = u128::from(latest.reserve_amount.saturating_sub(reserve));
-            // Rounded up, so a drop just over the threshold is not let through.
-            let drop_bps = drop
-                .saturating_mul(10_000)
-                .div_ceil(u128::from(latest.reserve_amount));
-            let max_bps = self.metrics.alarms().max_drop_bps;
-            if drop_bps > u128::from(max_bps) && !options.allow_drop {
+        let rules = Rules {
+            heartbeat_secs: self.round.heartbeat_secs,
+            max_drop_bps: self.metrics.alarms().max_drop_bps,
+            allow_drop: options.allow_drop,
+        };
+        let heartbeat = match policy::decide(&view, &rules, reserve) {
+            Decision::DropAlarm { drop_bps, max_bps } => {
                 self.metrics.set_drop_alarm(true);
                 return Err(RoundError::DropRefused {
                     from: format_amount(latest.reserve_amount, config.decimals),
@@ -440,26 +428,15 @@ impl Oracle {
                     max_bps,
                 });
             }
-        }
-        self.metrics.set_drop_alarm(false);
-        // A retired attestation (its attestor set was replaced) blocks every
-        // mint until the new set attests, whatever its age.
-        if latest.seq > 0 && reserve == latest.reserve_amount && !config.latest_retired {
-            let age_secs = now.saturating_sub(latest.as_of);
-            let heartbeat_after = self
-                .round
-                .heartbeat_secs
-                .map_or(config.max_attestation_age / 2, |h| {
-                    i64::try_from(h).unwrap_or(i64::MAX)
-                });
-            if age_secs < heartbeat_after {
-                return Ok(Outcome::Unchanged {
-                    seq: latest.seq,
-                    age_secs,
-                });
+            Decision::Unchanged { seq, age_secs } => {
+                self.metrics.set_drop_alarm(false);
+                return Ok(Outcome::Unchanged { seq, age_secs });
             }
-            heartbeat = true;
-        }
+            Decision::Attest { heartbeat } => {
+                self.metrics.set_drop_alarm(false);
+                heartbeat
+            }
+        };
 
         let args = report.attest_args();
         if options.dry_run {

@@ -62,6 +62,14 @@ impl Ledger for Failover {
             .await
     }
 
+    async fn get_multiple_accounts(
+        &self,
+        addresses: &[Pubkey],
+    ) -> Result<Vec<Option<Account>>, ClientError> {
+        self.call(|l| async move { l.get_multiple_accounts(addresses).await })
+            .await
+    }
+
     async fn simulate(&self, transaction: &Transaction) -> Result<Simulation, ClientError> {
         self.call(|l| async move { l.simulate(transaction).await })
             .await

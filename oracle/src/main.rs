@@ -248,16 +248,5 @@ fn init_logs(format: LogFormat) {
 
 /// The error and its causes on one line.
 fn one_line(error: &anyhow::Error) -> String {
-    error
-        .chain()
-        .map(|e| {
-            let text = e.to_string();
-            text.lines()
-                .map(str::trim)
-                .filter(|l| !l.is_empty())
-                .collect::<Vec<_>>()
-                .join(" ")
-        })
-        .collect::<Vec<_>>()
-        .join(": ")
+    usd1_client::one_line(error.as_ref())
 }
