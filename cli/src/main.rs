@@ -35,9 +35,6 @@ async fn run(cli: Cli) -> anyhow::Result<usd1_cli::Output> {
 }
 
 /// The error and its causes on one line.
-fn one_line(err: &anyhow::Error) -> String {
-    err.chain()
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join(": ")
+fn one_line(error: &anyhow::Error) -> String {
+    usd1_client::one_line(error.as_ref())
 }

@@ -150,6 +150,11 @@ pub fn check_signatures(
     Ok(())
 }
 
+/// The seq of the attestation after `latest_seq` (`None` once exhausted).
+pub fn next_seq(latest_seq: u64) -> Option<u64> {
+    latest_seq.checked_add(1)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

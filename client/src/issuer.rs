@@ -136,6 +136,20 @@ impl<L: Ledger + ?Sized> Usd1<L> {
         &self.signing
     }
 
+    /// `target` itself if it is a token account of this mint, else its
+    /// owner's associated token account: what "an owner or a token account"
+    /// arguments mean.
+    pub async fn resolve_token_account(&self, target: &Pubkey) -> Result<Pubkey, ClientError> {
+        if let Some(account) = self.ledger.get_account(target).await? {
+            if let Ok(token) = accounts::decode_token_account(target, &account.data) {
+                if token.mint == self.mint && account.owner == self.token_program {
+                    return Ok(*target);
+                }
+            }
+        }
+        Ok(self.token_account_of(target))
+    }
+
     /// `owner`'s associated token account for this mint.
     pub fn token_account_of(&self, owner: &Pubkey) -> Pubkey {
         pda::associated_token_account(owner, &self.mint, &self.token_program)
@@ -410,7 +424,10 @@ impl<L: Ledger + ?Sized> Usd1<L> {
         as_of: i64,
         report_sha256: [u8; 32],
     ) -> Result<AttestArgs, ClientError> {
-        let seq = self.config().await?.latest.seq + 1;
+        let latest = self.config().await?.latest.seq;
+        let seq = attestation::next_seq(latest).ok_or_else(|| {
+            ClientError::Ledger(format!("attestation seq {latest} is the last there can be"))
+        })?;
         Ok(AttestArgs {
             seq,
             reserve_amount,
@@ -722,15 +739,20 @@ impl<L: Ledger + ?Sized> Usd1<L> {
         accounts::decode(&address, &self.account_data(&address).await?)
     }
 
-    /// Every redemption ever requested (ids are dense), optionally of one status.
+    /// Every redemption ever requested (ids are dense), optionally of one
+    /// status: the records read in one batch (`getMultipleAccounts`).
     pub async fn redemptions(
         &self,
         status: Option<RedemptionStatus>,
     ) -> Result<Vec<Redemption>, ClientError> {
         let count = self.config().await?.next_redemption_id;
+        let config = self.config_address();
+        let addresses: Vec<Pubkey> = (0..count).map(|id| pda::redemption(&config, id)).collect();
+        let found = self.ledger.get_multiple_accounts(&addresses).await?;
         let mut out = Vec::new();
-        for id in 0..count {
-            let redemption = self.redemption(id).await?;
+        for (address, account) in addresses.iter().zip(found) {
+            let account = account.ok_or(ClientError::AccountNotFound(*address))?;
+            let redemption: Redemption = accounts::decode(address, &account.data)?;
             if status.is_none_or(|s| s == redemption.status) {
                 out.push(redemption);
             }

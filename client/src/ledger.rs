@@ -124,6 +124,19 @@ pub trait Ledger: Send + Sync {
 
     async fn get_account(&self, address: &Pubkey) -> Result<Option<Account>, ClientError>;
 
+    /// Several accounts, in order (`None` where one does not exist); over
+    /// RPC, one `getMultipleAccounts` per hundred.
+    async fn get_multiple_accounts(
+        &self,
+        addresses: &[Pubkey],
+    ) -> Result<Vec<Option<Account>>, ClientError> {
+        let mut out = Vec::with_capacity(addresses.len());
+        for address in addresses {
+            out.push(self.get_account(address).await?);
+        }
+        Ok(out)
+    }
+
     async fn simulate(&self, transaction: &Transaction) -> Result<Simulation, ClientError>;
 
     /// Sends, waits for confirmation, and returns the events emitted; a refused

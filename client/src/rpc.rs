@@ -149,6 +149,30 @@ impl Ledger for RpcLedger {
         Ok(response.value)
     }
 
+    async fn get_multiple_accounts(
+        &self,
+        addresses: &[Pubkey],
+    ) -> Result<Vec<Option<Account>>, ClientError> {
+        let mut out = Vec::with_capacity(addresses.len());
+        // The RPC API's limit per call.
+        for chunk in addresses.chunks(100) {
+            let response = self
+                .client
+                .get_multiple_accounts_with_commitment(chunk, self.commitment)
+                .await
+                .map_err(|e| self.error(e))?;
+            if response.value.len() != chunk.len() {
+                return Err(ClientError::Ledger(format!(
+                    "getMultipleAccounts answered {} accounts for {}",
+                    response.value.len(),
+                    chunk.len()
+                )));
+            }
+            out.extend(response.value);
+        }
+        Ok(out)
+    }
+
     async fn simulate(&self, transaction: &Transaction) -> Result<Simulation, ClientError> {
         let config = RpcSimulateTransactionConfig {
             sig_verify: true,

@@ -96,7 +96,7 @@ async fn a_clean_history_passes() {
 }
 
 #[tokio::test]
-async fn a_dropped_attestation_is_a_seq_gap() {
+async fn fails_when_an_attestation_is_dropped_with_a_seq_gap() {
     let f = busy_history().await;
     let mut history = history(&f).await;
     history.remove(attestation_positions(&history)[1]);
@@ -114,7 +114,7 @@ fn swap_order(history: &mut [RecordedTransaction], a: usize, b: usize) {
 }
 
 #[tokio::test]
-async fn reordered_attestations_are_reported() {
+async fn fails_when_attestations_are_reordered() {
     let f = busy_history().await;
     let mut history = history(&f).await;
     let at = attestation_positions(&history);
@@ -126,7 +126,7 @@ async fn reordered_attestations_are_reported() {
 }
 
 #[tokio::test]
-async fn a_tampered_signature_is_reported() {
+async fn fails_when_a_signature_is_tampered_with() {
     let f = busy_history().await;
     let mut history = history(&f).await;
     let position = attestation_positions(&history)[0];
@@ -146,7 +146,7 @@ async fn a_tampered_signature_is_reported() {
 }
 
 #[tokio::test]
-async fn a_signature_by_a_stranger_is_reported() {
+async fn fails_when_a_stranger_signed() {
     let f = busy_history().await;
     let mut history = history(&f).await;
     let position = attestation_positions(&history)[0];
@@ -172,7 +172,7 @@ async fn a_signature_by_a_stranger_is_reported() {
 }
 
 #[tokio::test]
-async fn an_altered_reserve_is_reported() {
+async fn fails_when_a_reserve_is_altered() {
     let f = busy_history().await;
     let mut history = history(&f).await;
     let position = attestation_positions(&history)[1];
@@ -192,7 +192,7 @@ async fn an_altered_reserve_is_reported() {
 }
 
 #[tokio::test]
-async fn a_mint_above_the_reserve_is_reported() {
+async fn fails_when_a_mint_is_above_the_reserve() {
     let f = busy_history().await;
     let mut history = history(&f).await;
     let minted = history
@@ -272,7 +272,7 @@ fn as_of(history: &[RecordedTransaction], seq: u64) -> i64 {
 // --- issue 11, item 4: staleness under the policy in force at the time ---
 
 #[tokio::test]
-async fn a_mint_on_an_attestation_older_than_the_max_age_is_reported() {
+async fn fails_when_a_mint_cites_an_attestation_older_than_the_max_age() {
     let f = busy_history().await;
     let mut history = history(&f).await;
     // The first mint (on #1, default max age one day) told as a day and a second late.
@@ -318,7 +318,7 @@ async fn the_max_age_is_the_one_in_force_when_the_mint_happened() {
 }
 
 #[tokio::test]
-async fn an_attestation_as_of_the_future_is_reported() {
+async fn fails_when_an_attestation_is_as_of_the_future() {
     let f = busy_history().await;
     let mut history = history(&f).await;
     let first = attestation_positions(&history)[0];
@@ -328,7 +328,7 @@ async fn an_attestation_as_of_the_future_is_reported() {
 }
 
 #[tokio::test]
-async fn an_attestation_landed_after_the_submission_delay_is_reported() {
+async fn fails_when_an_attestation_landed_after_the_submission_delay() {
     let f = busy_history().await;
     let mut history = history(&f).await;
     let first = attestation_positions(&history)[0];
@@ -350,7 +350,7 @@ async fn an_attestation_landed_after_the_submission_delay_is_reported() {
 }
 
 #[tokio::test]
-async fn a_mint_on_a_retired_attestation_is_reported() {
+async fn fails_when_a_mint_cites_a_retired_attestation() {
     let f = busy_history().await;
     let mut history = history(&f).await;
     // Move the set change (which retired #2) before the mint on #2.
@@ -619,7 +619,7 @@ async fn each_difference_from_the_chain_is_its_own_violation() {
 }
 
 #[tokio::test]
-async fn a_history_missing_a_burn_is_a_supply_mismatch() {
+async fn fails_when_the_history_misses_a_burn_with_a_supply_mismatch() {
     let f = full_history().await;
     let mut forged = history(&f).await;
     let burn = forged

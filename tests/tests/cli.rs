@@ -578,7 +578,7 @@ async fn seize_from_the_cli() {
 }
 
 #[tokio::test]
-async fn bad_input_gives_one_clear_line_and_changes_nothing() {
+async fn fails_when_the_input_is_bad_in_one_clear_line_changing_nothing() {
     let f = Fixture::with_reserve(Flavor::Token2022, 1_000 * ONE).await;
     for key in [&f.pauser, &f.minter] {
         f.fund(&key.pubkey()).await;
@@ -746,7 +746,7 @@ async fn bad_input_gives_one_clear_line_and_changes_nothing() {
 /// Issue 11, item 13: refusals by the token programs are named as USD1's own
 /// are ("AccountFrozen: …", not "custom program error: 0x11"), on both.
 #[tokio::test]
-async fn token_program_refusals_are_named_on_both_token_programs() {
+async fn fails_when_a_token_program_refuses_naming_its_error_on_both_programs() {
     for flavor in [Flavor::Token2022, Flavor::Token] {
         let f = Fixture::with_reserve(flavor, 1_000 * ONE).await;
         let m = f.mint().to_string();

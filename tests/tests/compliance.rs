@@ -10,7 +10,7 @@ use usd1_client::{instructions as ix, Ledger, MintOptions, Usd1, Usd1Error, Usd1
 use usd1_tests::*;
 
 #[tokio::test]
-async fn options_are_refused_on_classic_token() {
+async fn fails_when_options_are_asked_of_classic_token() {
     let f = Fixture::bare(Flavor::Token).await;
     for options in [
         MintOptions {
@@ -192,7 +192,7 @@ async fn seizes_from_a_frozen_account_and_refreezes_it() {
 }
 
 #[tokio::test]
-async fn fails_to_seize_without_the_option_or_by_a_non_admin() {
+async fn fails_when_seizing_without_the_option_or_by_a_non_admin() {
     let f = Fixture::with_reserve(Flavor::Token2022, 10_000 * ONE).await;
     f.usd1
         .mint_to(&f.minter, &f.holder.pubkey(), 100 * ONE)
@@ -225,7 +225,7 @@ async fn fails_to_seize_without_the_option_or_by_a_non_admin() {
 }
 
 #[tokio::test]
-async fn fails_to_seize_from_the_escrow_into_a_frozen_account_or_in_place() {
+async fn fails_when_seizing_from_the_escrow_into_a_frozen_account_or_in_place() {
     let (f, treasury) = seizable().await;
     f.usd1
         .set_disclosure(&f.admin, default_disclosure())

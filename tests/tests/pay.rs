@@ -112,7 +112,7 @@ async fn pays_every_row_once_and_a_rerun_pays_nothing() {
 }
 
 #[tokio::test]
-async fn invalid_rows_are_reported_with_line_numbers_before_anything_is_sent() {
+async fn fails_when_rows_are_invalid_naming_their_lines_before_anything_is_sent() {
     let (f, payer, dir) = payer().await;
     let good = Pubkey::new_unique();
     let text = format!(
@@ -243,7 +243,7 @@ async fn a_failed_row_is_named_and_paid_on_the_next_run() {
 }
 
 #[tokio::test]
-async fn a_changed_file_is_refused_against_its_old_journal() {
+async fn fails_when_the_file_changed_against_its_old_journal() {
     let (f, payer, dir) = payer().await;
     let recipients: Vec<Pubkey> = (0..2).map(|_| Pubkey::new_unique()).collect();
     let file = dir.path().join("edit.csv");

@@ -1,7 +1,7 @@
 //! `usd1 mint AMOUNT --to OWNER --mint MINT` (this keypair is the minter).
-use anyhow::Result;
+use anyhow::{bail, Result};
 use solana_sdk::pubkey::Pubkey;
-use usd1_client::format_amount;
+use usd1_client::{format_amount, Usd1Event};
 
 use crate::commands::{MintArg, Sent};
 use crate::{amount, Context, Output};
@@ -23,7 +23,16 @@ pub async fn run(ctx: &Context, args: Args) -> Result<Output> {
     let decimals = usd1.decimals();
     let units = amount(&args.amount, decimals)?;
     let executed = usd1.mint_to(ctx.signer(), &args.to, units).await?;
-    let supply = usd1.mint_info().await?.supply;
+    // Supply as the program left it, from the event it emitted.
+    let Some(supply) = executed.events.iter().find_map(|e| match e {
+        Usd1Event::Minted(m) => Some(m.supply),
+        _ => None,
+    }) else {
+        bail!(
+            "the mint landed in {} without its Minted event",
+            executed.signature
+        );
+    };
     let text = format!(
         "Minted {} to {}; supply {}",
         format_amount(units, decimals),

@@ -1,9 +1,9 @@
 //! `usd1 redeem request|list|settle|reject`: the holder's path back to dollars.
 use std::fmt;
 
-use anyhow::Result;
+use anyhow::{bail, Result};
 use serde::Serialize;
-use usd1_client::{format_amount, sha256, Redemption, RedemptionStatus};
+use usd1_client::{format_amount, sha256, Redemption, RedemptionStatus, Usd1Event};
 
 use crate::commands::{MintArg, Sent};
 use crate::{amount, Context, Output};
@@ -125,11 +125,20 @@ pub async fn run(ctx: &Context, args: Args) -> Result<Output> {
             let (id, executed) = usd1
                 .request_redemption(ctx.signer(), units, sha256(payout_ref.as_bytes()))
                 .await?;
-            let fee = usd1.redemption(id).await?.fee;
+            // The program's own figures, from the event it emitted.
+            let Some((fee, payout)) = executed.events.iter().find_map(|e| match e {
+                Usd1Event::RedemptionRequested(r) if r.id == id => Some((r.fee, r.payout)),
+                _ => None,
+            }) else {
+                bail!(
+                    "redemption #{id} landed in {} without its RedemptionRequested event",
+                    executed.signature
+                );
+            };
             let text = format!(
                 "Redemption #{id}: {} escrowed; payout {} after a {} fee",
                 format_amount(units, decimals),
-                format_amount(units - fee, decimals),
+                format_amount(payout, decimals),
                 format_amount(fee, decimals)
             );
             Ok(Sent::output(text, &executed))

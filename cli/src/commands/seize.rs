@@ -4,7 +4,7 @@ use anyhow::Result;
 use solana_sdk::pubkey::Pubkey;
 use usd1_client::format_amount;
 
-use crate::commands::{freeze::token_account, MintArg, Sent};
+use crate::commands::{MintArg, Sent};
 use crate::{amount, Context, Output};
 
 #[derive(Debug, clap::Args)]
@@ -29,8 +29,8 @@ pub async fn run(ctx: &Context, args: Args) -> Result<Output> {
     let usd1 = ctx.usd1(&args.mint.mint).await?;
     let decimals = usd1.decimals();
     let units = amount(&args.amount, decimals)?;
-    let from = token_account(&usd1, &args.from).await?;
-    let to = token_account(&usd1, &args.to).await?;
+    let from = usd1.resolve_token_account(&args.from).await?;
+    let to = usd1.resolve_token_account(&args.to).await?;
     let executed = usd1
         .seize(ctx.signer(), &from, &to, units, args.reason)
         .await?;
