@@ -1,6 +1,7 @@
 //! Test support for the USD1 integration tests: the native runtime fixture and
 //! assertions on exact errors and unchanged state.
 pub mod browser;
+pub mod cli_harness;
 pub mod custodian;
 pub mod fixture;
 pub mod ledgers;

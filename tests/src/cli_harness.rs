@@ -1,0 +1,108 @@
+//! Running the `usd1` CLI's own command code (argument parsing included)
+//! over the in-process ledger, for the CLI tests: keypair files, a command
+//! that must succeed, and one that must fail in one line changing nothing.
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use clap::Parser;
+use solana_sdk::pubkey::Pubkey;
+use solana_sdk::signature::Keypair;
+use usd1_cli::{execute, Cli, Context, Output};
+use usd1_client::Ledger;
+
+use crate::Fixture;
+
+/// Keypair files in a temporary folder, as solana-keygen writes them.
+#[derive(Default)]
+pub struct Keys {
+    dir: KeyDir,
+}
+
+/// A temporary folder (made on creation, removed on drop).
+struct KeyDir(tempfile::TempDir);
+
+impl Default for KeyDir {
+    fn default() -> Self {
+        Self(tempfile::tempdir().expect("temp dir"))
+    }
+}
+
+impl Keys {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn write(&self, name: &str, key: &Keypair) -> String {
+        let path = self.dir.0.path().join(format!("{name}.json"));
+        let bytes: Vec<u8> = key.to_bytes().to_vec();
+        std::fs::write(&path, serde_json::to_string(&bytes).unwrap()).unwrap();
+        path.to_string_lossy().into_owned()
+    }
+
+    pub fn file(&self, name: &str, contents: &[u8]) -> String {
+        let path: PathBuf = self.dir.0.path().join(name);
+        std::fs::write(&path, contents).unwrap();
+        path.to_string_lossy().into_owned()
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.0.path()
+    }
+}
+
+/// Runs `usd1 ARGS…` with `signer` as the -k keypair.
+pub async fn usd1(f: &Fixture, signer: &Keypair, args: &[&str]) -> anyhow::Result<Output> {
+    let cli = Cli::try_parse_from(std::iter::once("usd1").chain(args.iter().copied()))?;
+    let ledger: Arc<dyn Ledger> = f.ledger.clone();
+    cli.signing
+        .check(matches!(cli.command, usd1_cli::Command::Attest(_)))?;
+    execute(
+        &Context::new(ledger, Arc::new(signer.insecure_clone())).with_flags(cli.signing),
+        cli.command,
+    )
+    .await
+}
+
+pub async fn ok(f: &Fixture, signer: &Keypair, args: &[&str]) -> Output {
+    match usd1(f, signer, args).await {
+        Ok(output) => output,
+        Err(err) => panic!("usd1 {}: {err:#}", args.join(" ")),
+    }
+}
+
+/// Runs a command that must fail; returns its one-line error after checking
+/// that nothing on-chain changed.
+pub async fn fails(f: &Fixture, signer: &Keypair, args: &[&str]) -> String {
+    let before = f.snapshot().await;
+    let err = usd1(f, signer, args)
+        .await
+        .err()
+        .unwrap_or_else(|| panic!("usd1 {} succeeded", args.join(" ")));
+    assert_eq!(
+        f.snapshot().await,
+        before,
+        "usd1 {} changed state",
+        args.join(" ")
+    );
+    // Argument errors are clap's own (usage follows on later lines, as with
+    // the solana CLI); every other error is one line.
+    if let Some(usage) = err.downcast_ref::<clap::Error>() {
+        return usage
+            .to_string()
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .to_string();
+    }
+    let line = err
+        .chain()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(": ");
+    assert!(!line.contains('\n'), "not one line: {line}");
+    line
+}
+
+pub fn s(key: &Pubkey) -> String {
+    key.to_string()
+}
