@@ -6,6 +6,7 @@ pub mod custodian;
 pub mod fixture;
 pub mod ledgers;
 pub mod measure;
+pub mod oracle_harness;
 pub mod platform;
 pub mod tour;
 pub mod vault;
