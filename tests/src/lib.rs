@@ -8,6 +8,7 @@ pub mod ledgers;
 pub mod measure;
 pub mod oracle_harness;
 pub mod platform;
+pub mod redemption;
 pub mod tour;
 pub mod vault;
 

@@ -1,0 +1,35 @@
+//! The redemption tests' set-up: a funded holder under a published
+//! disclosure, and "refused with exactly this error, nothing changed".
+use solana_sdk::signature::Signer;
+use usd1_client::Usd1Error;
+
+use crate::*;
+
+/// Disclosure published; the holder holds 1,000 tokens.
+pub async fn funded_holder(flavor: Flavor) -> Fixture {
+    let f = Fixture::with_reserve(flavor, 10_000 * ONE).await;
+    f.usd1
+        .set_disclosure(&f.admin, default_disclosure())
+        .await
+        .unwrap();
+    f.fund(&f.holder.pubkey()).await;
+    f.usd1
+        .mint_to(&f.minter, &f.holder.pubkey(), 1_000 * ONE)
+        .await
+        .unwrap();
+    f
+}
+
+pub async fn refused(
+    f: &Fixture,
+    result: Result<impl std::fmt::Debug, usd1_client::ClientError>,
+    expected: Usd1Error,
+    before: &std::collections::BTreeMap<solana_sdk::pubkey::Pubkey, Option<Vec<u8>>>,
+) {
+    assert_usd1_error(result, expected);
+    assert_eq!(
+        &f.snapshot().await,
+        before,
+        "state changed on a refused {expected:?}"
+    );
+}
