@@ -102,3 +102,21 @@ impl Platform {
         }
     }
 }
+
+/// A localnet and a stock `RpcClient` on it (confirmed commitment).
+pub async fn rpc_client_for() -> (
+    Localnet,
+    solana_rpc_client::nonblocking::rpc_client::RpcClient,
+) {
+    let localnet = localnet().await;
+    let client = solana_rpc_client::nonblocking::rpc_client::RpcClient::new_with_commitment(
+        localnet.url.clone(),
+        CommitmentConfig::confirmed(),
+    );
+    (localnet, client)
+}
+
+/// The platform the localnet tests share: 1,000 attested, 400 held.
+pub async fn sample_platform(localnet: &Localnet) -> Platform {
+    Platform::new(localnet, 1_000 * crate::ONE, 400 * crate::ONE).await
+}
