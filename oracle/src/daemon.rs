@@ -23,12 +23,7 @@ use crate::report::{Report, ReportStore};
 use crate::sources::{Source, SourceError};
 use crate::submit::{self, Resolution, ResolveError, Retry, SubmitError};
 
-/// What the co-signers gave.
-#[derive(Default)]
-struct Cosigned {
-    signatures: Vec<AttestorSignature>,
-    refusals: Vec<String>,
-}
+mod signing;
 
 /// How long a round already in flight may take to finish after a shutdown signal.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(15);
@@ -490,111 +485,6 @@ impl Oracle {
             signature,
             heartbeat,
         })
-    }
-
-    /// `--dry-run`: the attestation is simulated *without* its Ed25519
-    /// instruction, so no attestor signature reaches the node (a signature
-    /// set that leaked could be landed by anyone until it expires). Every
-    /// check before the signatures' runs on-chain; the signatures of the held
-    /// keys are made and checked here. Co-signers are not asked: their
-    /// journals would hold the seq for a digest that is never sent.
-    async fn dry_run(
-        &self,
-        usd1: &Usd1<dyn Ledger>,
-        report: Report,
-        signers: &[&Keypair],
-        config: &usd1_client::Config,
-    ) -> Result<Outcome, RoundError> {
-        let args = report.attest_args();
-        let digest = attestation::digest_of(&self.mint, &args);
-        let simulation = usd1
-            .simulate(&[usd1_client::instructions::attest(&self.mint, args)], &[])
-            .await?;
-        let refusal = match simulation.err {
-            // The simulation got past every check that comes before the signatures'.
-            Some(failure) if failure.is(usd1_client::Usd1Error::MissingEd25519Instruction) => None,
-            Some(failure) => Some(failure.to_string()),
-            None => None,
-        };
-        let signed: Vec<AttestorSignature> = signers
-            .iter()
-            .map(|k| attestation::sign(k, &digest))
-            .collect();
-        let held = signed.len();
-        let checked =
-            attestation::check_signatures(&signed, &digest, config.attestors(), config.threshold);
-        let signatures = match checked {
-            Ok(()) => format!(
-                "{held} of {} checked here; the simulation ran without them, so none left this machine",
-                config.threshold
-            ),
-            Err(problem) => format!(
-                "{problem} (held keys only: co-signers are not asked in a dry run); none left this machine"
-            ),
-        };
-        Ok(Outcome::DryRun {
-            report,
-            digest,
-            refusal,
-            signatures,
-        })
-    }
-
-    /// Asks `remote` co-signers at once for `needed` signatures over `digest`,
-    /// verifying each against the co-signer's registered key; returns as soon
-    /// as enough have signed, naming every one that did not.
-    async fn cosign(
-        &self,
-        report: &Report,
-        digest: &[u8; 32],
-        remote: &[&CosignerRef],
-        needed: usize,
-    ) -> Cosigned {
-        let request = SignRequest::new(&self.mint, report);
-        let timeout = Duration::from_millis(self.round.cosign_timeout_ms);
-        let mut asks: FuturesUnordered<_> = remote
-            .iter()
-            .map(|c| {
-                let request = &request;
-                async move {
-                    let answer =
-                        cosigner::ask(&self.http, &c.url, &c.token, request, timeout).await;
-                    (*c, answer)
-                }
-            })
-            .collect();
-        let mut out = Cosigned::default();
-        while let Some((c, answer)) = asks.next().await {
-            let attestor = c.attestor.to_string();
-            let outcome = match answer {
-                Ok(signed) if signed.attestor != c.attestor => Err(format!(
-                    "WrongAttestor: answered for {} instead",
-                    signed.attestor
-                )),
-                Ok(signed) if !attestation::verify(&signed, digest) => {
-                    Err("BadSignature: its signature does not verify over the digest".to_string())
-                }
-                Ok(signed) => Ok(signed),
-                Err(reason) => Err(reason),
-            };
-            match outcome {
-                Ok(signed) => {
-                    self.metrics.cosigner_answer(&attestor, "signed");
-                    out.signatures.push(signed);
-                    if out.signatures.len() >= needed {
-                        break;
-                    }
-                }
-                Err(reason) => {
-                    let name = reason.split(':').next().unwrap_or("Refused").to_string();
-                    self.metrics.cosigner_answer(&attestor, &name);
-                    tracing::warn!(attestor = %attestor, url = %c.url, reason = %reason, "co-signer did not sign");
-                    out.refusals
-                        .push(format!("{attestor} at {}: {reason}", c.url));
-                }
-            }
-        }
-        out
     }
 
     /// Reads every source at once; the first failure (in config order) fails the round.
