@@ -238,56 +238,45 @@ async fn a_two_of_three_multisig_signs_offline_against_a_durable_nonce() {
         assert_eq!(nonce_hash(&client, &nonce.pubkey()).await, durable);
     };
 
-    // A missing signature is named before anything is sent.
-    let missing = run(
-        submit_file,
-        transfer("4", &m0, &m1, submit_file),
-        &["--signer", &signed_0[0]],
-    );
-    assert!(!missing.success);
-    assert!(
-        missing
-            .stderr
-            .contains(&format!("missing signature for supplied pubkey: {m1}")),
-        "{}",
-        missing.stderr
-    );
-    untouched().await;
-
-    // So is a signature that is not the named key's.
+    // Before anything is sent, a missing signature is named, and so are one
+    // that is not the named key's and signatures over another amount (both
+    // bad then; the first in the message's key order is named).
     let swapped = format!("{m1}={}", signed_0[0].split_once('=').unwrap().1);
-    let wrong = run(
-        submit_file,
-        transfer("4", &m0, &m1, submit_file),
-        &["--signer", &signed_0[0], "--signer", &swapped],
-    );
-    assert!(!wrong.success);
-    assert!(
-        wrong.stderr.contains(&format!(
-            "the signature given for {m1} does not sign this transaction"
-        )),
-        "{}",
-        wrong.stderr
-    );
-    untouched().await;
-
-    // And signatures over another amount than the one submitted: both are
-    // bad, and the first in the message's key order is named.
-    let altered = run(
-        submit_file,
-        transfer("5", &m0, &m1, submit_file),
-        &["--signer", &signed_0[0], "--signer", &signed_1[0]],
-    );
-    assert!(!altered.success);
     let first_member = std::cmp::min(member_keys[0], member_keys[1]);
-    assert!(
-        altered.stderr.contains(&format!(
-            "the signature given for {first_member} does not sign this transaction"
-        )),
-        "{}",
-        altered.stderr
-    );
-    untouched().await;
+    let refusals: Vec<(&str, &str, Vec<&str>, String)> = vec![
+        (
+            "missing",
+            "4",
+            vec!["--signer", &signed_0[0]],
+            format!("missing signature for supplied pubkey: {m1}"),
+        ),
+        (
+            "swapped",
+            "4",
+            vec!["--signer", &signed_0[0], "--signer", &swapped],
+            format!("the signature given for {m1} does not sign this transaction"),
+        ),
+        (
+            "another amount",
+            "5",
+            vec!["--signer", &signed_0[0], "--signer", &signed_1[0]],
+            format!("the signature given for {first_member} does not sign this transaction"),
+        ),
+    ];
+    for (case, amount, signers, expected) in refusals {
+        let refused = run(
+            submit_file,
+            transfer(amount, &m0, &m1, submit_file),
+            &signers,
+        );
+        assert!(!refused.success, "{case}: {}", refused.stdout);
+        assert!(
+            refused.stderr.contains(&expected),
+            "{case}: {}",
+            refused.stderr
+        );
+        untouched().await;
+    }
 
     // Two of three signatures and the submitter's: the transfer lands and the nonce advances.
     let landed = run(
