@@ -45,3 +45,10 @@ impl Output {
         }
     }
 }
+
+/// Unix seconds as UTC ISO-8601 (`2026-12-01T12:00:00Z`).
+pub fn utc(unix: i64) -> String {
+    chrono::DateTime::from_timestamp(unix, 0)
+        .map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+        .unwrap_or_else(|| format!("{unix} (unix seconds)"))
+}

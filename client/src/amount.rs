@@ -60,6 +60,15 @@ pub fn parse_amount(input: &str, decimals: u8) -> Result<u64, AmountError> {
 }
 
 /// Formats base units as a decimal string in token units, trailing zeros dropped.
+/// [`format_amount`] of a sum that may exceed a u64 (a replay of a forged
+/// history, totals of many amounts): in base units when it does.
+pub fn format_wide_amount(base_units: u128, decimals: u8) -> String {
+    match u64::try_from(base_units) {
+        Ok(units) => format_amount(units, decimals),
+        Err(_) => format!("{base_units} base units"),
+    }
+}
+
 pub fn format_amount(base_units: u64, decimals: u8) -> String {
     let digits = base_units.to_string();
     let decimals = usize::from(decimals);

@@ -131,22 +131,27 @@ impl<L: Ledger + ?Sized> Usd1<L> {
         self
     }
 
-    pub fn signing(&self) -> &Signing {
-        &self.signing
-    }
-
     /// `target` itself if it is a token account of this mint, else its
     /// owner's associated token account: what "an owner or a token account"
     /// arguments mean.
     pub async fn resolve_token_account(&self, target: &Pubkey) -> Result<Pubkey, ClientError> {
-        if let Some(account) = self.ledger.get_account(target).await? {
-            if let Ok(token) = accounts::decode_token_account(target, &account.data) {
-                if token.mint == self.mint && account.owner == self.token_program {
-                    return Ok(*target);
-                }
+        Ok(if self.is_token_account_of_mint(target).await? {
+            *target
+        } else {
+            self.token_account_of(target)
+        })
+    }
+
+    /// Whether `address` is a live token account of this mint, under its token program.
+    pub async fn is_token_account_of_mint(&self, address: &Pubkey) -> Result<bool, ClientError> {
+        Ok(match self.ledger.get_account(address).await? {
+            Some(account) => {
+                account.owner == self.token_program
+                    && accounts::decode_token_account(address, &account.data)
+                        .is_ok_and(|token| token.mint == self.mint)
             }
-        }
-        Ok(self.token_account_of(target))
+            None => false,
+        })
     }
 
     /// `owner`'s associated token account for this mint.
@@ -196,6 +201,15 @@ impl<L: Ledger + ?Sized> Usd1<L> {
             blockhash,
             self.signing.sign_only,
         )
+    }
+
+    /// [`Self::send`] of one instruction that `signer` (a role) signs.
+    async fn send_one(
+        &self,
+        signer: &(dyn Signer + Sync),
+        ix: Instruction,
+    ) -> Result<Executed, ClientError> {
+        self.send(&[ix], &[signer]).await
     }
 
     /// Signs with the payer and `signers`, sends and confirms; when signing
@@ -273,13 +287,9 @@ impl<L: Ledger + ?Sized> Usd1<L> {
         admin: &(dyn Signer + Sync),
         proposed: &Pubkey,
     ) -> Result<Executed, ClientError> {
-        self.send(
-            &[instructions::propose_admin(
-                &admin.pubkey(),
-                &self.mint,
-                proposed,
-            )],
-            &[admin],
+        self.send_one(
+            admin,
+            instructions::propose_admin(&admin.pubkey(), &self.mint, proposed),
         )
         .await
     }
@@ -289,12 +299,9 @@ impl<L: Ledger + ?Sized> Usd1<L> {
         &self,
         admin: &(dyn Signer + Sync),
     ) -> Result<Executed, ClientError> {
-        self.send(
-            &[instructions::cancel_admin_proposal(
-                &admin.pubkey(),
-                &self.mint,
-            )],
-            &[admin],
+        self.send_one(
+            admin,
+            instructions::cancel_admin_proposal(&admin.pubkey(), &self.mint),
         )
         .await
     }
@@ -303,12 +310,9 @@ impl<L: Ledger + ?Sized> Usd1<L> {
         &self,
         pending_admin: &(dyn Signer + Sync),
     ) -> Result<Executed, ClientError> {
-        self.send(
-            &[instructions::accept_admin(
-                &pending_admin.pubkey(),
-                &self.mint,
-            )],
-            &[pending_admin],
+        self.send_one(
+            pending_admin,
+            instructions::accept_admin(&pending_admin.pubkey(), &self.mint),
         )
         .await
     }
@@ -319,14 +323,9 @@ impl<L: Ledger + ?Sized> Usd1<L> {
         role: Role,
         holder: &Pubkey,
     ) -> Result<Executed, ClientError> {
-        self.send(
-            &[instructions::set_role(
-                &admin.pubkey(),
-                &self.mint,
-                role,
-                holder,
-            )],
-            &[admin],
+        self.send_one(
+            admin,
+            instructions::set_role(&admin.pubkey(), &self.mint, role, holder),
         )
         .await
     }
@@ -352,14 +351,9 @@ impl<L: Ledger + ?Sized> Usd1<L> {
         minter: &Pubkey,
         args: ConfigureMinterArgs,
     ) -> Result<Executed, ClientError> {
-        self.send(
-            &[instructions::configure_minter(
-                &admin.pubkey(),
-                &self.mint,
-                minter,
-                args,
-            )],
-            &[admin],
+        self.send_one(
+            admin,
+            instructions::configure_minter(&admin.pubkey(), &self.mint, minter, args),
         )
         .await
     }
@@ -369,13 +363,9 @@ impl<L: Ledger + ?Sized> Usd1<L> {
         admin: &(dyn Signer + Sync),
         minter: &Pubkey,
     ) -> Result<Executed, ClientError> {
-        self.send(
-            &[instructions::remove_minter(
-                &admin.pubkey(),
-                &self.mint,
-                minter,
-            )],
-            &[admin],
+        self.send_one(
+            admin,
+            instructions::remove_minter(&admin.pubkey(), &self.mint, minter),
         )
         .await
     }
@@ -389,15 +379,15 @@ impl<L: Ledger + ?Sized> Usd1<L> {
         threshold: u8,
         keep_latest: bool,
     ) -> Result<Executed, ClientError> {
-        self.send(
-            &[instructions::set_attestors(
+        self.send_one(
+            admin,
+            instructions::set_attestors(
                 &admin.pubkey(),
                 &self.mint,
                 attestors,
                 threshold,
                 keep_latest,
-            )],
-            &[admin],
+            ),
         )
         .await
     }
@@ -407,9 +397,9 @@ impl<L: Ledger + ?Sized> Usd1<L> {
         admin: &(dyn Signer + Sync),
         args: PolicyArgs,
     ) -> Result<Executed, ClientError> {
-        self.send(
-            &[instructions::set_policy(&admin.pubkey(), &self.mint, args)],
-            &[admin],
+        self.send_one(
+            admin,
+            instructions::set_policy(&admin.pubkey(), &self.mint, args),
         )
         .await
     }
@@ -495,15 +485,15 @@ impl<L: Ledger + ?Sized> Usd1<L> {
         amount: u64,
     ) -> Result<Executed, ClientError> {
         let source = self.token_account_of(&minter.pubkey());
-        self.send(
-            &[instructions::burn(
+        self.send_one(
+            minter,
+            instructions::burn(
                 &minter.pubkey(),
                 &self.mint,
                 &source,
                 &self.token_program,
                 amount,
-            )],
-            &[minter],
+            ),
         )
         .await
     }
@@ -573,14 +563,14 @@ impl<L: Ledger + ?Sized> Usd1<L> {
         freezer: &(dyn Signer + Sync),
         token_account: &Pubkey,
     ) -> Result<Executed, ClientError> {
-        self.send(
-            &[instructions::freeze(
+        self.send_one(
+            freezer,
+            instructions::freeze(
                 &freezer.pubkey(),
                 &self.mint,
                 token_account,
                 &self.token_program,
-            )],
-            &[freezer],
+            ),
         )
         .await
     }
@@ -590,38 +580,30 @@ impl<L: Ledger + ?Sized> Usd1<L> {
         freezer: &(dyn Signer + Sync),
         token_account: &Pubkey,
     ) -> Result<Executed, ClientError> {
-        self.send(
-            &[instructions::thaw(
+        self.send_one(
+            freezer,
+            instructions::thaw(
                 &freezer.pubkey(),
                 &self.mint,
                 token_account,
                 &self.token_program,
-            )],
-            &[freezer],
+            ),
         )
         .await
     }
 
     pub async fn pause(&self, pauser: &(dyn Signer + Sync)) -> Result<Executed, ClientError> {
-        self.send(
-            &[instructions::pause(
-                &pauser.pubkey(),
-                &self.mint,
-                &self.token_program,
-            )],
-            &[pauser],
+        self.send_one(
+            pauser,
+            instructions::pause(&pauser.pubkey(), &self.mint, &self.token_program),
         )
         .await
     }
 
     pub async fn unpause(&self, pauser: &(dyn Signer + Sync)) -> Result<Executed, ClientError> {
-        self.send(
-            &[instructions::unpause(
-                &pauser.pubkey(),
-                &self.mint,
-                &self.token_program,
-            )],
-            &[pauser],
+        self.send_one(
+            pauser,
+            instructions::unpause(&pauser.pubkey(), &self.mint, &self.token_program),
         )
         .await
     }

@@ -92,13 +92,6 @@ pub enum AssetClass {
 }
 
 impl AssetClass {
-    pub const ALL: [AssetClass; 4] = [
-        Self::Cash,
-        Self::TreasuryBill,
-        Self::ReverseRepo,
-        Self::MoneyMarketFund,
-    ];
-
     /// How a holder reads it.
     pub fn label(self) -> &'static str {
         match self {

@@ -195,6 +195,11 @@ pub fn compute(
     out
 }
 
+/// Basis points as a percentage with exactly two decimals ("166.94").
+pub fn bps_as_percent(bps: u128) -> String {
+    format!("{}.{:02}", bps / 100, bps % 100)
+}
+
 /// Coverage of `supply` by `reserve` in basis points, rounded down (`None`
 /// with no supply).
 pub fn coverage_bps(reserve: u64, supply: u64) -> Option<u128> {

@@ -34,8 +34,7 @@ impl Keys {
 
     pub fn write(&self, name: &str, key: &Keypair) -> String {
         let path = self.dir.0.path().join(format!("{name}.json"));
-        let bytes: Vec<u8> = key.to_bytes().to_vec();
-        std::fs::write(&path, serde_json::to_string(&bytes).unwrap()).unwrap();
+        crate::tour::write_keypair(&path, key).unwrap();
         path.to_string_lossy().into_owned()
     }
 

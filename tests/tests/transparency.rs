@@ -2,13 +2,11 @@
 //! (over a hundred attestations, hundreds of redemptions), checked against
 //! the chain's own accounts, and the page rendered in a real headless
 //! Chromium — its text, its console, its width on a phone.
-use std::sync::Arc;
 
 use solana_sdk::signature::Signer;
-use usd1_cli::{execute, Cli, Context};
 use usd1_client::reserve_report::{AssetClass, EligibilityPolicy, Holding, Reading, Report};
 use usd1_client::transparency::percentile;
-use usd1_client::{sha256, Ledger, RedemptionStatus};
+use usd1_client::{sha256, RedemptionStatus};
 use usd1_tests::browser;
 use usd1_tests::*;
 
@@ -19,13 +17,10 @@ const REJECTED: u64 = 30;
 
 /// Runs `usd1 transparency` over the fixture's ledger.
 async fn transparency(f: &Fixture, args: &[&str]) -> anyhow::Result<usd1_cli::Output> {
-    let cli = <Cli as clap::Parser>::try_parse_from(
-        ["usd1", "transparency", "--mint", &f.mint().to_string()]
-            .into_iter()
-            .chain(args.iter().copied()),
-    )?;
-    let ledger: Arc<dyn Ledger> = f.ledger.clone();
-    execute(&Context::new(ledger, f.admin.clone()), cli.command).await
+    let mint = f.mint().to_string();
+    let mut all = vec!["transparency", "--mint", &mint];
+    all.extend_from_slice(args);
+    usd1_tests::cli_harness::usd1(f, &f.admin, &all).await
 }
 
 /// A report with a composition for attestation `seq`: cash, bills within

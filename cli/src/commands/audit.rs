@@ -8,7 +8,7 @@ use std::fmt;
 use anyhow::Result;
 use serde::Serialize;
 use usd1_client::audit::audit_chain;
-use usd1_client::format_amount;
+use usd1_client::format_wide_amount;
 
 use crate::commands::MintArg;
 use crate::{Context, Output};
@@ -79,10 +79,7 @@ pub async fn run(ctx: &Context, args: Args) -> Result<Output> {
     let found = audit_chain(&usd1).await?;
     let on_chain_seq = usd1.config().await?.latest.seq;
     let decimals = usd1.decimals();
-    let amount = |units: u128| match u64::try_from(units) {
-        Ok(units) => format_amount(units, decimals),
-        Err(_) => format!("{units} base units"),
-    };
+    let amount = |units: u128| format_wide_amount(units, decimals);
     let violations: Vec<ViolationView> = found
         .violations
         .iter()

@@ -89,8 +89,8 @@ pub struct Status {
 
 /// `reserve / supply` in percent with two decimals, rounded down.
 pub fn coverage(reserve: u64, supply: u64) -> Option<String> {
-    let basis_points = u128::from(reserve) * 10_000 / u128::from(supply).max(1);
-    (supply > 0).then(|| format!("{}.{:02}", basis_points / 100, basis_points % 100))
+    usd1_client::transparency::coverage_bps(reserve, supply)
+        .map(usd1_client::transparency::bps_as_percent)
 }
 
 pub async fn run(ctx: &Context, args: Args) -> Result<Output> {

@@ -17,13 +17,9 @@ impl<L: Ledger + ?Sized> Usd1<L> {
         admin: &(dyn Signer + Sync),
         args: DisclosureArgs,
     ) -> Result<Executed, ClientError> {
-        self.send(
-            &[instructions::set_disclosure(
-                &admin.pubkey(),
-                &self.mint,
-                args,
-            )],
-            &[admin],
+        self.send_one(
+            admin,
+            instructions::set_disclosure(&admin.pubkey(), &self.mint, args),
         )
         .await
     }
@@ -56,7 +52,7 @@ impl<L: Ledger + ?Sized> Usd1<L> {
             amount,
             payout_ref_sha256,
         );
-        Ok((id, self.send(&[ix], &[holder]).await?))
+        Ok((id, self.send_one(holder, ix).await?))
     }
 
     pub async fn settle_redemption(
@@ -72,7 +68,7 @@ impl<L: Ledger + ?Sized> Usd1<L> {
             id,
             settlement_ref_sha256,
         );
-        self.send(&[ix], &[treasurer]).await
+        self.send_one(treasurer, ix).await
     }
 
     /// Rejects request `id`, refunding the token account it came from — or,
@@ -95,22 +91,14 @@ impl<L: Ledger + ?Sized> Usd1<L> {
             &refund_to,
             reason_code,
         );
-        self.send(&[ix], &[treasurer]).await
+        self.send_one(treasurer, ix).await
     }
 
     /// Where a rejection of `redemption` refunds: its source while that is
     /// still a token account of this mint, else the holder's associated one.
     pub async fn refund_account(&self, redemption: &Redemption) -> Result<Pubkey, ClientError> {
         let source = redemption.source;
-        let live = match self.ledger.get_account(&source).await? {
-            Some(account) => {
-                account.owner == self.token_program
-                    && accounts::decode_token_account(&source, &account.data)
-                        .is_ok_and(|token| token.mint == self.mint)
-            }
-            None => false,
-        };
-        Ok(if live {
+        Ok(if self.is_token_account_of_mint(&source).await? {
             source
         } else {
             self.token_account_of(&redemption.holder)
@@ -163,6 +151,6 @@ impl<L: Ledger + ?Sized> Usd1<L> {
             amount,
             reason_code,
         );
-        self.send(&[ix], &[admin]).await
+        self.send_one(admin, ix).await
     }
 }

@@ -66,8 +66,7 @@ impl PayLock {
         let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
             .map(|h| h.trim().to_string())
             .unwrap_or_else(|_| "this machine".into());
-        let since = chrono::DateTime::from_timestamp(unix_now(), 0)
-            .map_or_else(String::new, |t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string());
+        let since = crate::output::utc(unix_now());
         lock.set_len(0)?;
         // One write, so a reader sees the whole line or none of it.
         let holder = format!("pid {} on {host}, started {since}\n", std::process::id());

@@ -9,16 +9,11 @@ use usd1_client::transparency::Point;
 
 use super::Page;
 
-/// Unix seconds as UTC ISO-8601.
-pub fn utc(unix: i64) -> String {
-    chrono::DateTime::from_timestamp(unix, 0)
-        .map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
-        .unwrap_or_else(|| format!("{unix} (unix seconds)"))
-}
+pub use crate::output::utc;
 
 /// Basis points as an exact percentage with two decimals.
 pub fn percent(bps: u128) -> String {
-    format!("{}.{:02}%", bps / 100, bps % 100)
+    format!("{}%", usd1_client::transparency::bps_as_percent(bps))
 }
 
 /// Seconds as days, hours, minutes and seconds.

@@ -15,11 +15,10 @@ use std::str::FromStr;
 use anyhow::{bail, Context as _, Result};
 use serde::Serialize;
 use solana_sdk::pubkey::Pubkey;
-use usd1::state::mintable_ceiling;
 use usd1_client::audit::audit_history;
-use usd1_client::reserve_report::{AssetClass, Report};
+use usd1_client::reserve_report::Report;
 use usd1_client::transparency::{self, coverage_bps, Transparency};
-use usd1_client::{format_amount, hex, sha256, ClientError, Disclosure};
+use usd1_client::{format_wide_amount, hex, sha256, ClientError, Disclosure};
 
 use crate::commands::MintArg;
 use crate::{Context, Output};
@@ -87,10 +86,7 @@ pub struct Page {
 
 impl Page {
     pub fn amount(&self, units: u128) -> String {
-        match u64::try_from(units) {
-            Ok(units) => format_amount(units, self.decimals),
-            Err(_) => format!("{units} base units"),
-        }
+        format_wide_amount(units, self.decimals)
     }
 
     pub fn coverage_bps(&self) -> Option<u128> {
@@ -204,7 +200,7 @@ pub async fn run(ctx: &Context, args: Args) -> Result<Output> {
         built_at,
         supply,
         reserve: config.latest.reserve_amount,
-        ceiling: mintable_ceiling(config.latest.reserve_amount, config.margin_bps).unwrap_or(0),
+        ceiling: config.mintable_ceiling().unwrap_or(0),
         margin_bps: config.margin_bps,
         latest_seq: config.latest.seq,
         latest_as_of: config.latest.as_of,
@@ -304,7 +300,6 @@ fn figures(page: &Page) -> serde_json::Value {
             "signers": a.signers.iter().map(ToString::to_string).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),
         "composition": composition,
-        "asset_classes": AssetClass::ALL.iter().map(|c| c.label()).collect::<Vec<_>>(),
         "redemptions": {
             "requested": r.requested,
             "pending": r.pending,
