@@ -3,7 +3,11 @@
 use anchor_lang::{InstructionData, ToAccountMetas};
 use solana_sdk::instruction::Instruction;
 use solana_sdk::pubkey::Pubkey;
-use usd1::instructions::{AttestArgs, DisclosureArgs, InitializeArgs, PolicyArgs};
+use usd1::instructions::{
+    AttestArgs, BurnArgs, DisclosureArgs, InitializeArgs, MintToArgs, PolicyArgs, ProposeAdminArgs,
+    RejectRedemptionArgs, RequestRedemptionArgs, SeizeArgs, SetAttestorsArgs, SetRoleArgs,
+    SettleRedemptionArgs,
+};
 use usd1::state::Role;
 
 use crate::pda;
@@ -66,7 +70,9 @@ pub fn propose_admin(admin: &Pubkey, mint: &Pubkey, proposed: &Pubkey) -> Instru
             program: usd1::ID,
         },
         usd1::instruction::ProposeAdmin {
-            proposed: *proposed,
+            args: ProposeAdminArgs {
+                proposed: *proposed,
+            },
         },
     )
 }
@@ -92,8 +98,10 @@ pub fn set_role(admin: &Pubkey, mint: &Pubkey, role: Role, holder: &Pubkey) -> I
             program: usd1::ID,
         },
         usd1::instruction::SetRole {
-            role,
-            holder: *holder,
+            args: SetRoleArgs {
+                role,
+                holder: *holder,
+            },
         },
     )
 }
@@ -152,9 +160,11 @@ pub fn set_attestors(
             program: usd1::ID,
         },
         usd1::instruction::SetAttestors {
-            attestors,
-            threshold,
-            keep_latest,
+            args: SetAttestorsArgs {
+                attestors,
+                threshold,
+                keep_latest,
+            },
         },
     )
 }
@@ -207,7 +217,9 @@ pub fn mint_to(
             event_authority: event_authority(),
             program: usd1::ID,
         },
-        usd1::instruction::MintTo { amount },
+        usd1::instruction::MintTo {
+            args: MintToArgs { amount },
+        },
     )
 }
 
@@ -231,7 +243,9 @@ pub fn burn(
             event_authority: event_authority(),
             program: usd1::ID,
         },
-        usd1::instruction::Burn { amount },
+        usd1::instruction::Burn {
+            args: BurnArgs { amount },
+        },
     )
 }
 
@@ -345,8 +359,10 @@ pub fn request_redemption(
             program: usd1::ID,
         },
         usd1::instruction::RequestRedemption {
-            amount,
-            payout_ref_sha256,
+            args: RequestRedemptionArgs {
+                amount,
+                payout_ref_sha256,
+            },
         },
     )
 }
@@ -371,7 +387,9 @@ pub fn settle_redemption(
             program: usd1::ID,
         },
         usd1::instruction::SettleRedemption {
-            settlement_ref_sha256,
+            args: SettleRedemptionArgs {
+                settlement_ref_sha256,
+            },
         },
     )
 }
@@ -406,7 +424,9 @@ pub fn reject_redemption(
             event_authority: event_authority(),
             program: usd1::ID,
         },
-        usd1::instruction::RejectRedemption { reason_code },
+        usd1::instruction::RejectRedemption {
+            args: RejectRedemptionArgs { reason_code },
+        },
     )
 }
 
@@ -432,8 +452,10 @@ pub fn seize(
             program: usd1::ID,
         },
         usd1::instruction::Seize {
-            amount,
-            reason_code,
+            args: SeizeArgs {
+                amount,
+                reason_code,
+            },
         },
     )
 }
@@ -508,3 +530,6 @@ pub fn create_associated_token_account(
         token_program,
     )
 }
+
+#[cfg(test)]
+mod tests;

@@ -13,7 +13,6 @@ pub mod instructions;
 pub mod state;
 
 use instructions::*;
-use state::Role;
 
 declare_id!("G9fF9RdRpgTNxRLTDrzjxHPV9YBZzd9pJVSfYidM37QC");
 
@@ -28,9 +27,9 @@ pub mod usd1 {
     }
 
     /// Proposes a new admin (step one of two).
-    #[access_control(ProposeAdmin::validate(&ctx, &proposed))]
-    pub fn propose_admin(ctx: Context<ProposeAdmin>, proposed: Pubkey) -> Result<()> {
-        instructions::propose_admin::handler(ctx, proposed)
+    #[access_control(ProposeAdmin::validate(&ctx, &args))]
+    pub fn propose_admin(ctx: Context<ProposeAdmin>, args: ProposeAdminArgs) -> Result<()> {
+        instructions::propose_admin::handler(ctx, args)
     }
 
     /// The admin withdraws a pending admin proposal.
@@ -46,9 +45,9 @@ pub mod usd1 {
     }
 
     /// Gives the pauser, freezer or treasurer role to a key.
-    #[access_control(SetRole::validate(&ctx, role, &holder))]
-    pub fn set_role(ctx: Context<SetRole>, role: Role, holder: Pubkey) -> Result<()> {
-        instructions::set_role::handler(ctx, role, holder)
+    #[access_control(SetRole::validate(&ctx, &args))]
+    pub fn set_role(ctx: Context<SetRole>, args: SetRoleArgs) -> Result<()> {
+        instructions::set_role::handler(ctx, args)
     }
 
     /// Enables a minter and sets its remaining allowance and rate limit (base units).
@@ -68,14 +67,9 @@ pub mod usd1 {
 
     /// Replaces the attestor set and its threshold M; retires the live
     /// attestation unless `keep_latest`.
-    #[access_control(SetAttestors::validate(&ctx, &attestors, threshold))]
-    pub fn set_attestors(
-        ctx: Context<SetAttestors>,
-        attestors: Vec<Pubkey>,
-        threshold: u8,
-        keep_latest: bool,
-    ) -> Result<()> {
-        instructions::set_attestors::handler(ctx, attestors, threshold, keep_latest)
+    #[access_control(SetAttestors::validate(&ctx, &args))]
+    pub fn set_attestors(ctx: Context<SetAttestors>, args: SetAttestorsArgs) -> Result<()> {
+        instructions::set_attestors::handler(ctx, args)
     }
 
     /// Sets the maximum attestation age and the reserve margin.
@@ -91,15 +85,15 @@ pub mod usd1 {
     }
 
     /// Mints within allowance, fresh attestation and margin-adjusted reserve.
-    #[access_control(MintTo::validate(&ctx, amount))]
-    pub fn mint_to(ctx: Context<MintTo>, amount: u64) -> Result<()> {
-        instructions::mint_to::handler(ctx, amount)
+    #[access_control(MintTo::validate(&ctx, &args))]
+    pub fn mint_to(ctx: Context<MintTo>, args: MintToArgs) -> Result<()> {
+        instructions::mint_to::handler(ctx, args)
     }
 
     /// A minter burns from its own token account.
-    #[access_control(Burn::validate(&ctx, amount))]
-    pub fn burn(ctx: Context<Burn>, amount: u64) -> Result<()> {
-        instructions::burn::handler(ctx, amount)
+    #[access_control(Burn::validate(&ctx, &args))]
+    pub fn burn(ctx: Context<Burn>, args: BurnArgs) -> Result<()> {
+        instructions::burn::handler(ctx, args)
     }
 
     /// Freezes a token account of this mint.
@@ -133,33 +127,35 @@ pub mod usd1 {
     }
 
     /// A holder escrows tokens for redemption at par under the disclosed terms.
-    #[access_control(RequestRedemption::validate(&ctx, amount))]
+    #[access_control(RequestRedemption::validate(&ctx, &args))]
     pub fn request_redemption(
         ctx: Context<RequestRedemption>,
-        amount: u64,
-        payout_ref_sha256: [u8; 32],
+        args: RequestRedemptionArgs,
     ) -> Result<()> {
-        instructions::request_redemption::handler(ctx, amount, payout_ref_sha256)
+        instructions::request_redemption::handler(ctx, args)
     }
 
     /// The treasurer settles a redemption: the escrowed tokens are burned.
     #[access_control(SettleRedemption::validate(&ctx))]
     pub fn settle_redemption(
         ctx: Context<SettleRedemption>,
-        settlement_ref_sha256: [u8; 32],
+        args: SettleRedemptionArgs,
     ) -> Result<()> {
-        instructions::settle_redemption::handler(ctx, settlement_ref_sha256)
+        instructions::settle_redemption::handler(ctx, args)
     }
 
     /// The treasurer rejects a redemption: the tokens go back to the holder.
     #[access_control(RejectRedemption::validate(&ctx))]
-    pub fn reject_redemption(ctx: Context<RejectRedemption>, reason_code: u16) -> Result<()> {
-        instructions::reject_redemption::handler(ctx, reason_code)
+    pub fn reject_redemption(
+        ctx: Context<RejectRedemption>,
+        args: RejectRedemptionArgs,
+    ) -> Result<()> {
+        instructions::reject_redemption::handler(ctx, args)
     }
 
     /// The admin moves tokens out of an account (permanent-delegate mints only).
-    #[access_control(Seize::validate(&ctx, amount))]
-    pub fn seize(ctx: Context<Seize>, amount: u64, reason_code: u16) -> Result<()> {
-        instructions::seize::handler(ctx, amount, reason_code)
+    #[access_control(Seize::validate(&ctx, &args))]
+    pub fn seize(ctx: Context<Seize>, args: SeizeArgs) -> Result<()> {
+        instructions::seize::handler(ctx, args)
     }
 }

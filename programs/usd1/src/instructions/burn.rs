@@ -10,6 +10,12 @@ use crate::events::Burned;
 use crate::instructions::refuse_remaining_accounts;
 use crate::state::{Config, MinterAllowance};
 
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BurnArgs {
+    /// Base units.
+    pub amount: u64,
+}
+
 #[event_cpi]
 #[derive(Accounts)]
 pub struct Burn<'info> {
@@ -43,7 +49,8 @@ pub struct Burn<'info> {
 }
 
 impl Burn<'_> {
-    pub fn validate(ctx: &Context<Self>, amount: u64) -> Result<()> {
+    pub fn validate(ctx: &Context<Self>, args: &BurnArgs) -> Result<()> {
+        let amount = args.amount;
         refuse_remaining_accounts(ctx.remaining_accounts)?;
         require!(
             ctx.accounts.minter_allowance.enabled,
@@ -54,7 +61,8 @@ impl Burn<'_> {
     }
 }
 
-pub fn handler(ctx: Context<Burn>, amount: u64) -> Result<()> {
+pub fn handler(ctx: Context<Burn>, args: BurnArgs) -> Result<()> {
+    let BurnArgs { amount } = args;
     let accounts = &mut *ctx.accounts;
     let expected_supply = accounts
         .mint

@@ -10,6 +10,12 @@ use crate::events::Minted;
 use crate::instructions::refuse_remaining_accounts;
 use crate::state::{Config, MinterAllowance};
 
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MintToArgs {
+    /// Base units.
+    pub amount: u64,
+}
+
 #[event_cpi]
 #[derive(Accounts)]
 pub struct MintTo<'info> {
@@ -42,7 +48,8 @@ pub struct MintTo<'info> {
 }
 
 impl MintTo<'_> {
-    pub fn validate(ctx: &Context<Self>, amount: u64) -> Result<()> {
+    pub fn validate(ctx: &Context<Self>, args: &MintToArgs) -> Result<()> {
+        let amount = args.amount;
         refuse_remaining_accounts(ctx.remaining_accounts)?;
         let accounts = &ctx.accounts;
         let config = &accounts.config;
@@ -79,7 +86,8 @@ impl MintTo<'_> {
     }
 }
 
-pub fn handler(ctx: Context<MintTo>, amount: u64) -> Result<()> {
+pub fn handler(ctx: Context<MintTo>, args: MintToArgs) -> Result<()> {
+    let MintToArgs { amount } = args;
     let accounts = &mut *ctx.accounts;
     let expected_supply = accounts
         .mint

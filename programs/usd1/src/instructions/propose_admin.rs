@@ -7,6 +7,12 @@ use crate::events::AdminProposed;
 use crate::instructions::refuse_remaining_accounts;
 use crate::state::Config;
 
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ProposeAdminArgs {
+    /// The key that may accept the admin role.
+    pub proposed: Pubkey,
+}
+
 #[event_cpi]
 #[derive(Accounts)]
 pub struct ProposeAdmin<'info> {
@@ -21,7 +27,8 @@ pub struct ProposeAdmin<'info> {
 }
 
 impl ProposeAdmin<'_> {
-    pub fn validate(ctx: &Context<Self>, proposed: &Pubkey) -> Result<()> {
+    pub fn validate(ctx: &Context<Self>, args: &ProposeAdminArgs) -> Result<()> {
+        let proposed = &args.proposed;
         refuse_remaining_accounts(ctx.remaining_accounts)?;
         require_keys_neq!(*proposed, Pubkey::default(), Usd1Error::DefaultPubkey);
         let config = &ctx.accounts.config;
@@ -33,7 +40,8 @@ impl ProposeAdmin<'_> {
     }
 }
 
-pub fn handler(ctx: Context<ProposeAdmin>, proposed: Pubkey) -> Result<()> {
+pub fn handler(ctx: Context<ProposeAdmin>, args: ProposeAdminArgs) -> Result<()> {
+    let ProposeAdminArgs { proposed } = args;
     let config = &mut ctx.accounts.config;
     config.pending_admin = proposed;
     config.invariant()?;

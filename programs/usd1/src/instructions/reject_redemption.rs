@@ -21,6 +21,12 @@ use crate::events::RedemptionRejected;
 use crate::instructions::{check_escrow_covers, refuse_remaining_accounts};
 use crate::state::{Config, Redemption, RedemptionStatus};
 
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RejectRedemptionArgs {
+    /// The issuer's reason, recorded on the request.
+    pub reason_code: u16,
+}
+
 #[event_cpi]
 #[derive(Accounts)]
 pub struct RejectRedemption<'info> {
@@ -180,7 +186,8 @@ impl RejectRedemption<'_> {
     }
 }
 
-pub fn handler(ctx: Context<RejectRedemption>, reason_code: u16) -> Result<()> {
+pub fn handler(ctx: Context<RejectRedemption>, args: RejectRedemptionArgs) -> Result<()> {
+    let RejectRedemptionArgs { reason_code } = args;
     let accounts = &mut *ctx.accounts;
     let amount = accounts.redemption.amount;
     let id = accounts.redemption.id;

@@ -14,6 +14,14 @@ use crate::events::RedemptionRequested;
 use crate::instructions::{check_escrow_covers, refuse_remaining_accounts};
 use crate::state::{Config, Disclosure, Redemption, RedemptionStatus};
 
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RequestRedemptionArgs {
+    /// Base units moved into escrow.
+    pub amount: u64,
+    /// SHA-256 of the holder's off-chain payout instructions.
+    pub payout_ref_sha256: [u8; 32],
+}
+
 #[event_cpi]
 #[derive(Accounts)]
 pub struct RequestRedemption<'info> {
@@ -61,7 +69,8 @@ pub struct RequestRedemption<'info> {
 }
 
 impl RequestRedemption<'_> {
-    pub fn validate(ctx: &Context<Self>, amount: u64) -> Result<()> {
+    pub fn validate(ctx: &Context<Self>, args: &RequestRedemptionArgs) -> Result<()> {
+        let amount = args.amount;
         refuse_remaining_accounts(ctx.remaining_accounts)?;
         let accounts = &ctx.accounts;
         require!(amount > 0, Usd1Error::ZeroAmount);
@@ -89,11 +98,11 @@ pub fn redemption_fee(amount: u64, fee_bps: u16) -> Result<u64> {
     u64::try_from(fee).map_err(|_| error!(Usd1Error::Overflow))
 }
 
-pub fn handler(
-    ctx: Context<RequestRedemption>,
-    amount: u64,
-    payout_ref_sha256: [u8; 32],
-) -> Result<()> {
+pub fn handler(ctx: Context<RequestRedemption>, args: RequestRedemptionArgs) -> Result<()> {
+    let RequestRedemptionArgs {
+        amount,
+        payout_ref_sha256,
+    } = args;
     let accounts = &mut *ctx.accounts;
     let fee_bps = accounts.disclosure.redemption_fee_bps;
     let fee = redemption_fee(amount, fee_bps)?;

@@ -10,6 +10,14 @@ use crate::events::Seized;
 use crate::instructions::refuse_remaining_accounts;
 use crate::state::Config;
 
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SeizeArgs {
+    /// Base units.
+    pub amount: u64,
+    /// The issuer's reason, recorded in the event.
+    pub reason_code: u16,
+}
+
 #[event_cpi]
 #[derive(Accounts)]
 pub struct Seize<'info> {
@@ -39,7 +47,8 @@ pub struct Seize<'info> {
 }
 
 impl Seize<'_> {
-    pub fn validate(ctx: &Context<Self>, amount: u64) -> Result<()> {
+    pub fn validate(ctx: &Context<Self>, args: &SeizeArgs) -> Result<()> {
+        let amount = args.amount;
         refuse_remaining_accounts(ctx.remaining_accounts)?;
         let accounts = &ctx.accounts;
         let config = &accounts.config;
@@ -60,7 +69,11 @@ impl Seize<'_> {
     }
 }
 
-pub fn handler(ctx: Context<Seize>, amount: u64, reason_code: u16) -> Result<()> {
+pub fn handler(ctx: Context<Seize>, args: SeizeArgs) -> Result<()> {
+    let SeizeArgs {
+        amount,
+        reason_code,
+    } = args;
     let accounts = &ctx.accounts;
     let seeds = accounts.config.signer_seeds();
     let signer: &[&[&[u8]]] = &[&seeds];

@@ -10,6 +10,16 @@ use crate::events::AttestorsChanged;
 use crate::instructions::refuse_remaining_accounts;
 use crate::state::Config;
 
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug, PartialEq, Eq)]
+pub struct SetAttestorsArgs {
+    /// The new set, at most `MAX_ATTESTORS` distinct keys.
+    pub attestors: Vec<Pubkey>,
+    /// M: signatures an attestation needs.
+    pub threshold: u8,
+    /// Keep the live attestation instead of retiring it.
+    pub keep_latest: bool,
+}
+
 #[event_cpi]
 #[derive(Accounts)]
 pub struct SetAttestors<'info> {
@@ -24,7 +34,8 @@ pub struct SetAttestors<'info> {
 }
 
 impl SetAttestors<'_> {
-    pub fn validate(ctx: &Context<Self>, attestors: &[Pubkey], threshold: u8) -> Result<()> {
+    pub fn validate(ctx: &Context<Self>, args: &SetAttestorsArgs) -> Result<()> {
+        let (attestors, threshold) = (&args.attestors[..], args.threshold);
         refuse_remaining_accounts(ctx.remaining_accounts)?;
         require!(
             !attestors.is_empty() && attestors.len() <= MAX_ATTESTORS,
@@ -47,12 +58,12 @@ impl SetAttestors<'_> {
     }
 }
 
-pub fn handler(
-    ctx: Context<SetAttestors>,
-    attestors: Vec<Pubkey>,
-    threshold: u8,
-    keep_latest: bool,
-) -> Result<()> {
+pub fn handler(ctx: Context<SetAttestors>, args: SetAttestorsArgs) -> Result<()> {
+    let SetAttestorsArgs {
+        attestors,
+        threshold,
+        keep_latest,
+    } = args;
     let config = &mut ctx.accounts.config;
     // The attestation this change takes out of service, if any.
     let retired_seq = if keep_latest || config.latest_retired {

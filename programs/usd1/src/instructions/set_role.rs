@@ -7,6 +7,13 @@ use crate::events::RoleChanged;
 use crate::instructions::refuse_remaining_accounts;
 use crate::state::{Config, Role};
 
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SetRoleArgs {
+    pub role: Role,
+    /// The role's new holder.
+    pub holder: Pubkey,
+}
+
 #[event_cpi]
 #[derive(Accounts)]
 pub struct SetRole<'info> {
@@ -21,19 +28,21 @@ pub struct SetRole<'info> {
 }
 
 impl SetRole<'_> {
-    pub fn validate(ctx: &Context<Self>, role: Role, holder: &Pubkey) -> Result<()> {
+    pub fn validate(ctx: &Context<Self>, args: &SetRoleArgs) -> Result<()> {
+        let SetRoleArgs { role, holder } = *args;
         refuse_remaining_accounts(ctx.remaining_accounts)?;
-        require_keys_neq!(*holder, Pubkey::default(), Usd1Error::DefaultPubkey);
+        require_keys_neq!(holder, Pubkey::default(), Usd1Error::DefaultPubkey);
         require_keys_neq!(
             ctx.accounts.config.role_holder(role),
-            *holder,
+            holder,
             Usd1Error::NoChange
         );
         Ok(())
     }
 }
 
-pub fn handler(ctx: Context<SetRole>, role: Role, holder: Pubkey) -> Result<()> {
+pub fn handler(ctx: Context<SetRole>, args: SetRoleArgs) -> Result<()> {
+    let SetRoleArgs { role, holder } = args;
     let config = &mut ctx.accounts.config;
     let previous = config.role_holder(role);
     config.set_role_holder(role, holder);

@@ -9,6 +9,12 @@ use crate::events::RedemptionSettled;
 use crate::instructions::{check_escrow_covers, refuse_remaining_accounts};
 use crate::state::{Config, Redemption, RedemptionStatus};
 
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SettleRedemptionArgs {
+    /// SHA-256 of the off-chain payment's reference.
+    pub settlement_ref_sha256: [u8; 32],
+}
+
 #[event_cpi]
 #[derive(Accounts)]
 pub struct SettleRedemption<'info> {
@@ -52,7 +58,10 @@ impl SettleRedemption<'_> {
     }
 }
 
-pub fn handler(ctx: Context<SettleRedemption>, settlement_ref_sha256: [u8; 32]) -> Result<()> {
+pub fn handler(ctx: Context<SettleRedemption>, args: SettleRedemptionArgs) -> Result<()> {
+    let SettleRedemptionArgs {
+        settlement_ref_sha256,
+    } = args;
     let accounts = &mut *ctx.accounts;
     let amount = accounts.redemption.amount;
     let expected_supply = accounts
