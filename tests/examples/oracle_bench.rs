@@ -122,8 +122,8 @@ async fn main() -> Result<()> {
     // The same over JSON-RPC to a localnet (its clock is the wall clock, and
     // each attestation needs a newer as_of: at most 60 s ahead, so 20 rounds).
     {
-        let localnet = usd1_tests::platform::localnet().await;
-        let p = usd1_tests::platform::Platform::new(&localnet, 1_000 * ONE, ONE).await;
+        let localnet = usd1_tests::localnet::localnet().await;
+        let p = usd1_tests::Fixture::on_localnet(&localnet, 1_000 * ONE, ONE).await;
         let rpc_export = dir.path().join("custodian-rpc.json");
         let rpc_oracle = Oracle::new(
             p.usd1.ledger().clone(),

@@ -36,10 +36,9 @@ async fn main() -> Result<()> {
     // The in-process ledger, or JSON-RPC to an in-process localnet.
     let (ledger, payer, mint, _keep): (Arc<dyn Ledger>, Keypair, Pubkey, Box<dyn std::any::Any>) =
         if over_rpc {
-            let localnet = usd1_tests::platform::localnet().await;
-            let p =
-                usd1_tests::platform::Platform::new(&localnet, 10_000_000 * ONE, 1_000_000 * ONE)
-                    .await;
+            let localnet = usd1_tests::localnet::localnet().await;
+            let p = usd1_tests::Fixture::on_localnet(&localnet, 10_000_000 * ONE, 1_000_000 * ONE)
+                .await;
             localnet
                 .chain
                 .airdrop(&p.holder.pubkey(), 100_000_000_000)

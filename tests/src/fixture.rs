@@ -1,9 +1,13 @@
-//! The native runtime with USD1 (run natively through `processor!`) beside the
-//! bundled SPL Token, Token-2022 and ATA programs, and a mint set up with roles,
-//! attestors and a minter in one call.
+//! One set-up for every test: a mint with roles, attestors and a minter, made
+//! in one call on either backend, the way `Usd1<L: Ledger>` runs on either:
+//! in process (the native runtime with USD1 run through `processor!` beside
+//! the bundled SPL Token, Token-2022 and ATA programs; `Fixture::new`), or over
+//! JSON-RPC against a localnet (`Fixture::on_localnet`). What only one backend
+//! can do, such as moving the clock, lives in that backend's `impl`.
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use solana_commitment_config::CommitmentConfig;
 use solana_program_test::ProgramTestContext;
 use solana_sdk::account::Account;
 use solana_sdk::instruction::Instruction;
@@ -13,7 +17,9 @@ use solana_sdk::sysvar::clock::Clock;
 use usd1::instructions::{AttestArgs, DisclosureArgs, InitializeArgs};
 use usd1_client::banks::BanksLedger;
 use usd1_client::ledger::Executed;
+use usd1_client::rpc::RpcLedger;
 use usd1_client::{pda, ClientError, Ledger, MintOptions, Role, Usd1, Usd1Error};
+use usd1_localnet::Localnet;
 
 /// Which token program the mint lives under.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -41,10 +47,29 @@ pub const THRESHOLD: u8 = 2;
 
 pub use usd1_localnet::runtime::program_test;
 
-pub struct Fixture {
-    pub context: ProgramTestContext,
-    pub ledger: Arc<BanksLedger>,
-    pub usd1: Usd1<BanksLedger>,
+/// Where a fixture's transactions run.
+pub trait Backend {
+    type Ledger: Ledger + 'static;
+}
+
+/// In process: the runtime itself, whose clock and accounts a test may set.
+impl Backend for ProgramTestContext {
+    type Ledger = BanksLedger;
+}
+
+/// Over JSON-RPC, against the localnet at `url`.
+pub struct OverRpc {
+    pub url: String,
+}
+
+impl Backend for OverRpc {
+    type Ledger = RpcLedger;
+}
+
+pub struct Fixture<B: Backend = ProgramTestContext> {
+    pub backend: B,
+    pub ledger: Arc<B::Ledger>,
+    pub usd1: Usd1<B::Ledger>,
     pub flavor: Flavor,
     /// Also the fee payer of every transaction.
     pub admin: Arc<Keypair>,
@@ -107,6 +132,85 @@ impl Fixture {
         let context = runtime.start_with_context().await;
         let ledger = Arc::new(BanksLedger::new(context.banks_client.clone()));
         let admin = Arc::new(context.payer.insecure_clone());
+        Self::initialized(context, ledger, admin, flavor, options).await
+    }
+
+    /// A mint with distinct pauser/freezer/treasurer, 2-of-3 attestors and one
+    /// minter with `MINTER_ALLOWANCE`; no attestation yet.
+    pub async fn new(flavor: Flavor) -> Self {
+        Self::new_with(flavor, MintOptions::default()).await
+    }
+
+    /// `new`, with Token-2022 compliance options.
+    pub async fn new_with(flavor: Flavor, options: MintOptions) -> Self {
+        let f = Self::bare_with(flavor, options).await;
+        f.hand_out_roles(MINTER_ALLOWANCE).await
+    }
+
+    /// `new`, plus an attestation of `reserve` base units as of now.
+    pub async fn with_reserve(flavor: Flavor, reserve: u64) -> Self {
+        let f = Self::new(flavor).await;
+        f.attest(reserve).await.expect("attest");
+        f
+    }
+
+    /// Moves the chain clock forward by `seconds`.
+    pub async fn advance_clock(&self, seconds: i64) {
+        let mut clock: Clock = self.backend.banks_client.get_sysvar().await.expect("clock");
+        clock.unix_timestamp += seconds;
+        self.backend.set_sysvar(&clock);
+    }
+}
+
+/// The fixture over JSON-RPC.
+pub type Platform = Fixture<OverRpc>;
+
+impl Fixture<OverRpc> {
+    /// `new`'s Token-2022 mint, sent over JSON-RPC to `localnet`, plus an
+    /// attestation of `reserve` and `held` base units minted to the holder.
+    /// The admin's 100 SOL come from the localnet's faucet.
+    pub async fn on_localnet(localnet: &Localnet, reserve: u64, held: u64) -> Self {
+        Self::on_localnet_with(localnet, Flavor::Token2022, reserve, held).await
+    }
+
+    /// `on_localnet`, under either token program.
+    pub async fn on_localnet_with(
+        localnet: &Localnet,
+        flavor: Flavor,
+        reserve: u64,
+        held: u64,
+    ) -> Self {
+        let url = localnet.url.clone();
+        let ledger = Arc::new(RpcLedger::new(url.clone(), CommitmentConfig::confirmed()));
+        let admin = crate::localnet::funded(localnet).await;
+        let options = MintOptions::default();
+        let f = Self::initialized(OverRpc { url }, ledger, admin, flavor, options).await;
+        let f = f.hand_out_roles(MINTER_ALLOWANCE.max(held)).await;
+        f.attest(reserve).await.expect("attest");
+        if held > 0 {
+            f.usd1
+                .mint_to(&f.minter, &f.holder.pubkey(), held)
+                .await
+                .expect("mint");
+        }
+        f
+    }
+}
+
+/// The localnet tests' shared mint: 1,000 attested, 400 held.
+pub async fn sample_platform(localnet: &Localnet) -> Platform {
+    Fixture::on_localnet(localnet, 1_000 * ONE, 400 * ONE).await
+}
+
+impl<B: Backend> Fixture<B> {
+    /// Initializes a mint whose admin (and fee payer) is `admin`.
+    async fn initialized(
+        backend: B,
+        ledger: Arc<B::Ledger>,
+        admin: Arc<Keypair>,
+        flavor: Flavor,
+        options: MintOptions,
+    ) -> Self {
         let mint = Keypair::new();
         let (usd1, init_events) = Usd1::initialize(
             ledger.clone(),
@@ -121,7 +225,7 @@ impl Fixture {
         .await
         .expect("initialize");
         Self {
-            context,
+            backend,
             ledger,
             usd1,
             flavor,
@@ -136,16 +240,9 @@ impl Fixture {
         }
     }
 
-    /// A mint with distinct pauser/freezer/treasurer, 2-of-3 attestors and one
-    /// minter with `MINTER_ALLOWANCE`; no attestation yet.
-    pub async fn new(flavor: Flavor) -> Self {
-        Self::new_with(flavor, MintOptions::default()).await
-    }
-
-    /// `new`, with Token-2022 compliance options.
-    pub async fn new_with(flavor: Flavor, options: MintOptions) -> Self {
-        let f = Self::bare_with(flavor, options).await;
-        let admin = &f.admin;
+    /// Hands the three roles, the attestor set and a minter's `allowance` out.
+    async fn hand_out_roles(self, allowance: u64) -> Self {
+        let (f, admin) = (&self, &*self.admin);
         f.usd1
             .set_role(admin, Role::Pauser, &f.pauser.pubkey())
             .await
@@ -164,17 +261,10 @@ impl Fixture {
             .await
             .expect("attestors");
         f.usd1
-            .configure_minter(admin, &f.minter.pubkey(), MINTER_ALLOWANCE)
+            .configure_minter(admin, &f.minter.pubkey(), allowance)
             .await
             .expect("minter");
-        f
-    }
-
-    /// `new`, plus an attestation of `reserve` base units as of now.
-    pub async fn with_reserve(flavor: Flavor, reserve: u64) -> Self {
-        let f = Self::new(flavor).await;
-        f.attest(reserve).await.expect("attest");
-        f
+        self
     }
 
     pub fn mint(&self) -> Pubkey {
@@ -192,13 +282,6 @@ impl Fixture {
 
     pub async fn now(&self) -> i64 {
         self.ledger.unix_timestamp().await.expect("clock")
-    }
-
-    /// Moves the chain clock forward by `seconds`.
-    pub async fn advance_clock(&self, seconds: i64) {
-        let mut clock: Clock = self.context.banks_client.get_sysvar().await.expect("clock");
-        clock.unix_timestamp += seconds;
-        self.context.set_sysvar(&clock);
     }
 
     /// The next attestation as of now, with a report hash derived from the reserve.
@@ -299,7 +382,7 @@ impl Fixture {
     }
 }
 
-impl Fixture {
+impl<B: Backend> Fixture<B> {
     /// A wallet's plain token-program transfer between two owners' associated accounts.
     pub fn transfer_ix(&self, from_owner: &Pubkey, to_owner: &Pubkey, amount: u64) -> Instruction {
         let program = self.flavor.program_id();

@@ -86,7 +86,7 @@ async fn fails_when_config_is_a_look_alike_owned_by_another_program() {
         owner: Pubkey::new_unique(),
         ..real
     };
-    f.context.set_account(&fake, &look_alike.into());
+    f.backend.set_account(&fake, &look_alike.into());
     let mut pause = ix::pause(&f.pauser.pubkey(), &f.mint(), &f.flavor.program_id());
     pause.accounts[1].pubkey = fake;
     refused_anchor(
@@ -111,7 +111,7 @@ async fn fails_when_an_account_of_another_type_has_the_same_size() {
     let mut data = vec![0u8; real.data.len()];
     data[..8].copy_from_slice(MinterAllowance::DISCRIMINATOR);
     let fake = Pubkey::new_unique();
-    f.context
+    f.backend
         .set_account(&fake, &Account { data, ..real }.into());
     let mut pause = ix::pause(&f.pauser.pubkey(), &f.mint(), &f.flavor.program_id());
     pause.accounts[1].pubkey = fake;

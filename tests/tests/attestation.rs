@@ -416,7 +416,7 @@ async fn seven_of_eight_fits_in_one_legacy_transaction_and_is_accepted() {
     let args = f.next_args(1_000 * ONE).await;
     let signers: Vec<&Keypair> = set.iter().take(7).collect();
     let ixs = usd1_client::attestation::signed_attest_instructions(&f.mint(), args, &signers);
-    let blockhash = f.context.banks_client.get_latest_blockhash().await.unwrap();
+    let blockhash = f.backend.banks_client.get_latest_blockhash().await.unwrap();
     let tx =
         Transaction::new_signed_with_payer(&ixs, Some(&f.admin.pubkey()), &[&*f.admin], blockhash);
     assert!(

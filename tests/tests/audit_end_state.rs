@@ -247,8 +247,8 @@ async fn v0_transactions_and_lookup_tables_are_read_and_strangers_ignored() {
     use solana_sdk::message::AddressLookupTableAccount;
     use usd1_client::{instructions, pda};
 
-    let localnet = usd1_tests::platform::localnet().await;
-    let p = usd1_tests::platform::Platform::new(&localnet, 1_000 * ONE, 400 * ONE).await;
+    let localnet = usd1_tests::localnet::localnet().await;
+    let p = usd1_tests::Fixture::on_localnet(&localnet, 1_000 * ONE, 400 * ONE).await;
     let usd1 = &p.usd1;
     let admin: &Keypair = &p.admin;
     usd1.set_disclosure(admin, default_disclosure())

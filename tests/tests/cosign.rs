@@ -396,10 +396,9 @@ async fn the_proposer_names_a_bad_and_a_slow_cosigner_and_sends_nothing() {
     use usd1_oracle::sources::file::FileSourceConfig;
     use usd1_oracle::{Oracle, Outcome, RoundError, RoundOptions};
 
-    let localnet = usd1_tests::platform::localnet().await;
+    let localnet = usd1_tests::localnet::localnet().await;
     let p =
-        usd1_tests::platform::Platform::new(&localnet, 1_000 * usd1_tests::ONE, usd1_tests::ONE)
-            .await;
+        usd1_tests::Fixture::on_localnet(&localnet, 1_000 * usd1_tests::ONE, usd1_tests::ONE).await;
     let dir = tempfile::tempdir().unwrap();
     let export = dir.path().join("custody.json");
     write_custody(&export, "1000");
@@ -545,6 +544,6 @@ async fn the_proposer_names_a_bad_and_a_slow_cosigner_and_sends_nothing() {
     localnet.stop().await.unwrap();
 }
 
-fn localnet_url(p: &usd1_tests::platform::Platform) -> String {
+fn localnet_url(p: &usd1_tests::Platform) -> String {
     p.usd1.ledger().url()
 }

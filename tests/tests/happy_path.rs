@@ -189,7 +189,7 @@ async fn initializes_a_mint_whose_metadata_lands_on_the_multisig_length() {
     .await
     .expect("initialize");
     let account = f
-        .context
+        .backend
         .banks_client
         .get_account(usd1.mint())
         .await
@@ -200,7 +200,7 @@ async fn initializes_a_mint_whose_metadata_lands_on_the_multisig_length() {
         357,
         "355 plus token-2022's 2-byte padding"
     );
-    let rent = f.context.banks_client.get_rent().await.unwrap();
+    let rent = f.backend.banks_client.get_rent().await.unwrap();
     assert!(account.lamports >= rent.minimum_balance(account.data.len()));
 }
 
@@ -240,7 +240,7 @@ async fn initializes_when_the_escrow_and_the_mint_address_were_prefunded() {
         .await
         .expect("initialize over prefunded addresses");
         assert_eq!(executed.events.len(), 1, "Initialized");
-        let rent = f.context.banks_client.get_rent().await.unwrap();
+        let rent = f.backend.banks_client.get_rent().await.unwrap();
         for address in [escrow, mint.pubkey()] {
             let account = f.ledger.get_account(&address).await.unwrap().unwrap();
             assert_eq!(account.owner, flavor.program_id());

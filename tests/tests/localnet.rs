@@ -19,7 +19,8 @@ use solana_transaction_status_client_types::UiTransactionEncoding;
 use usd1_client::{instructions, pda, Ledger, Usd1Error};
 use usd1_tests::*;
 
-use usd1_tests::platform::{rpc_client_for, sample_platform as platform};
+use usd1_tests::localnet::rpc_client_for;
+use usd1_tests::sample_platform as platform;
 #[tokio::test]
 async fn serves_every_method_as_the_bank_sees_it() {
     let (localnet, client) = rpc_client_for().await;

@@ -16,7 +16,8 @@ use usd1_client::{ClientError, Ledger, Usd1Error};
 use usd1_localnet::Localnet;
 use usd1_tests::*;
 
-use usd1_tests::platform::{rpc_client_for, sample_platform as platform};
+use usd1_tests::localnet::rpc_client_for;
+use usd1_tests::sample_platform as platform;
 
 #[tokio::test]
 async fn the_oracle_attests_over_http_and_a_mint_above_it_is_refused() {

@@ -9,7 +9,7 @@ use solana_sdk::signature::{Keypair, Signer};
 use usd1_cli::{execute, Cli, Context};
 use usd1_client::rpc::RpcLedger;
 use usd1_client::{Ledger, Role, Usd1};
-use usd1_tests::platform::{funded, localnet};
+use usd1_tests::localnet::{funded, localnet};
 use usd1_tests::ONE;
 
 fn plan(

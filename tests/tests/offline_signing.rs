@@ -12,8 +12,9 @@ use solana_sdk::message::Message;
 use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::{Keypair, Signer};
 use solana_sdk::transaction::Transaction;
-use usd1_tests::platform::{funded, localnet, Platform};
+use usd1_tests::localnet::{funded, localnet};
 use usd1_tests::tour::{self, Run};
+use usd1_tests::Fixture;
 
 const ONE: u64 = 1_000_000;
 
@@ -66,7 +67,7 @@ async fn send(
 #[tokio::test(flavor = "multi_thread")]
 async fn a_two_of_three_multisig_signs_offline_against_a_durable_nonce() {
     let localnet = localnet().await;
-    let p = Platform::new(&localnet, 1_000 * ONE, ONE).await;
+    let p = Fixture::on_localnet(&localnet, 1_000 * ONE, ONE).await;
     let dir = tempfile::tempdir().unwrap();
     let client = RpcClient::new(localnet.url.clone());
     let url = localnet.url.as_str();
@@ -310,15 +311,15 @@ async fn a_two_of_three_multisig_signs_offline_against_a_durable_nonce() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_role_key_signs_offline_and_another_key_pays() {
     let localnet = localnet().await;
-    let p = Platform::new(&localnet, 1_000 * ONE, ONE).await;
+    let p = Fixture::on_localnet(&localnet, 1_000 * ONE, ONE).await;
     let dir = tempfile::tempdir().unwrap();
     let client = RpcClient::new(localnet.url.clone());
     let url = localnet.url.as_str();
     let mint = p.usd1.mint().to_string();
-    let admin_file = key_file(dir.path(), "admin", &p.admin);
+    let pauser_file = key_file(dir.path(), "pauser", &p.pauser);
     let payer = funded(&localnet).await;
     let payer_file = key_file(dir.path(), "payer", &payer);
-    let (admin, pay) = (p.admin.pubkey().to_string(), payer.pubkey().to_string());
+    let (pauser, pay) = (p.pauser.pubkey().to_string(), payer.pubkey().to_string());
     let blockhash = client.get_latest_blockhash().await.unwrap().to_string();
     let pause = |keypair: &str, fee_payer: &str, extra: &[&str]| {
         let mut args = vec![
@@ -334,9 +335,9 @@ async fn a_role_key_signs_offline_and_another_key_pays() {
         usd1(url, keypair, &args)
     };
 
-    // The pauser (here the admin) signs where its key is; nothing is sent.
+    // The pauser signs where its key is; nothing is sent.
     let (signed, absent, _) = signatures(&pause(
-        admin_file.to_str().unwrap(),
+        pauser_file.to_str().unwrap(),
         &pay,
         &["--sign-only", "--output", "json"],
     ));
@@ -344,19 +345,19 @@ async fn a_role_key_signs_offline_and_another_key_pays() {
     assert!(!p.usd1.config().await.unwrap().paused);
 
     // Without the role key's signature the payer alone is refused up front.
-    let alone = pause(&admin, payer_file.to_str().unwrap(), &[]);
+    let alone = pause(&pauser, payer_file.to_str().unwrap(), &[]);
     assert!(!alone.success);
     assert!(
         alone
             .stderr
-            .contains(&format!("missing signature for supplied pubkey: {admin}")),
+            .contains(&format!("missing signature for supplied pubkey: {pauser}")),
         "{}",
         alone.stderr
     );
     assert!(!p.usd1.config().await.unwrap().paused);
 
     let sent = pause(
-        &admin,
+        &pauser,
         payer_file.to_str().unwrap(),
         &["--signer", &signed[0]],
     );
@@ -367,7 +368,7 @@ async fn a_role_key_signs_offline_and_another_key_pays() {
 #[tokio::test(flavor = "multi_thread")]
 async fn fails_when_a_many_transaction_command_is_asked_to_sign_offline() {
     let localnet = localnet().await;
-    let p = Platform::new(&localnet, 1_000 * ONE, ONE).await;
+    let p = Fixture::on_localnet(&localnet, 1_000 * ONE, ONE).await;
     let dir = tempfile::tempdir().unwrap();
     let admin_file = key_file(dir.path(), "admin", &p.admin);
     let csv = dir.path().join("pay.csv");

@@ -96,9 +96,9 @@ async fn a_restart_between_submit_and_confirm_leaves_no_duplicate_and_no_gap() {
     // Each warp to a new slot makes a blockhash; the in-process ledger calls a
     // blockhash valid while the bank still prices it (300 newer ones, twice
     // a validator's 150: it errs on the side of waiting).
-    let slot = h.f.context.banks_client.get_root_slot().await.unwrap();
+    let slot = h.f.backend.banks_client.get_root_slot().await.unwrap();
     for next in 1..=310 {
-        h.f.context.warp_to_slot(slot + next).unwrap();
+        h.f.backend.warp_to_slot(slot + next).unwrap();
     }
     h.write_reserve(RESERVE + ONE).await;
     assert_eq!(attested(round(&restarted).await).0, 2);

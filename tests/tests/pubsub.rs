@@ -20,7 +20,8 @@ use solana_sdk::signature::Signer;
 use tokio_tungstenite::tungstenite::Message;
 use usd1_client::{instructions, Ledger};
 use usd1_localnet::pubsub::{MAX_MESSAGE_BYTES, MAX_SUBSCRIPTIONS};
-use usd1_tests::platform::{localnet, Platform};
+use usd1_tests::localnet::localnet;
+use usd1_tests::Fixture;
 use usd1_tests::*;
 
 /// The next item of `stream`, or a failure after 10 s.
@@ -34,7 +35,7 @@ async fn next<T>(stream: &mut (impl futures_util::Stream<Item = T> + Unpin)) -> 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_subscription_notifies_as_agaves_client_expects() {
     let localnet = localnet().await;
-    let p = Platform::new(&localnet, 10_000 * ONE, 500 * ONE).await;
+    let p = Fixture::on_localnet(&localnet, 10_000 * ONE, 500 * ONE).await;
     let usd1 = &p.usd1;
     let holder = p.holder.pubkey();
     localnet

@@ -36,13 +36,13 @@ async fn a_holder_who_closes_the_source_is_refunded_to_a_new_associated_account(
         f.send(&[close], &[&f.holder]).await.unwrap();
         assert!(f.ledger.get_account(&source).await.unwrap().is_none());
 
-        let treasurer_lamports = f.context.banks_client.get_balance(f.treasurer.pubkey());
+        let treasurer_lamports = f.backend.banks_client.get_balance(f.treasurer.pubkey());
         let treasurer_lamports = treasurer_lamports.await.unwrap();
         let event = rejected_to(&f, 0).await;
         assert_eq!(event.refunded_to, source, "recreated at the same address");
         assert_eq!(f.usd1.balance(&holder).await.unwrap(), 1_000 * ONE);
         assert!(
-            f.context
+            f.backend
                 .banks_client
                 .get_balance(f.treasurer.pubkey())
                 .await

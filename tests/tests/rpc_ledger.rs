@@ -40,7 +40,7 @@ async fn minted() -> (
     let blockhash = f.ledger.latest_blockhash().await.unwrap();
     let tx = f.usd1.transaction(&[ix], &[&f.minter], blockhash).unwrap();
     let simulated = f
-        .context
+        .backend
         .banks_client
         .simulate_transaction(tx.clone())
         .await

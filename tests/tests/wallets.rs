@@ -14,8 +14,9 @@ use std::process::Command;
 
 use serde_json::json;
 use solana_sdk::signature::{Keypair, Signer};
-use usd1_tests::platform::{localnet, Platform};
+use usd1_tests::localnet::localnet;
 use usd1_tests::*;
+use usd1_tests::{Fixture, Flavor};
 
 fn node_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("node")
@@ -43,11 +44,8 @@ async fn stock_web3_wallets_read_pay_and_are_refused_on_both_token_programs() {
     install_packages();
     let localnet = localnet().await;
     let mut flavors = Vec::new();
-    for (name, program) in [
-        ("token-2022", usd1_client::TOKEN_2022_PROGRAM_ID),
-        ("token", usd1_client::TOKEN_PROGRAM_ID),
-    ] {
-        let p = Platform::with_token_program(&localnet, 10_000 * ONE, 500 * ONE, program).await;
+    for (name, flavor) in [("token-2022", Flavor::Token2022), ("token", Flavor::Token)] {
+        let p = Fixture::on_localnet_with(&localnet, flavor, 10_000 * ONE, 500 * ONE).await;
         let usd1 = &p.usd1;
         localnet
             .chain
@@ -64,12 +62,12 @@ async fn stock_web3_wallets_read_pay_and_are_refused_on_both_token_programs() {
         usd1.mint_to(&p.minter, &frozen.pubkey(), 50 * ONE)
             .await
             .unwrap();
-        usd1.freeze(usd1.payer(), &usd1.token_account_of(&frozen.pubkey()))
+        usd1.freeze(&p.freezer, &usd1.token_account_of(&frozen.pubkey()))
             .await
             .unwrap();
         flavors.push(json!({
             "name": name,
-            "programId": program.to_string(),
+            "programId": flavor.program_id().to_string(),
             "mint": usd1.mint().to_string(),
             "config": usd1.config_address().to_string(),
             "decimals": DECIMALS,
