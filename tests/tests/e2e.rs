@@ -19,6 +19,11 @@ async fn the_platform_tour_runs_through_the_real_binaries() {
     let text = steps.join("\n");
     assert!(text.contains("refused — ReserveExceeded"), "{text}");
     assert!(
+        text.contains("usd1 pause: a mint is refused — Paused"),
+        "{text}"
+    );
+    assert!(text.contains("usd1 redeem reject 1"), "{text}");
+    assert!(
         text.contains("usd1 status: supply 599000, reserve 1000000"),
         "{text}"
     );
