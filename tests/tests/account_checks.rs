@@ -137,7 +137,7 @@ async fn fails_when_an_account_of_another_type_has_the_same_size() {
 // ---- 3. fake PDAs ----
 
 #[tokio::test]
-async fn fails_with_the_config_of_another_mint() {
+async fn fails_when_given_the_config_of_another_mint() {
     let f = ready().await;
     let other = second_mint(&f).await;
     let mut mint = mint_ix(&f, ONE);
@@ -147,7 +147,7 @@ async fn fails_with_the_config_of_another_mint() {
 }
 
 #[tokio::test]
-async fn fails_with_the_minter_allowance_of_another_mint() {
+async fn fails_when_given_the_minter_allowance_of_another_mint() {
     let f = ready().await;
     let other = second_mint(&f).await;
     let mut mint = mint_ix(&f, ONE);
@@ -156,7 +156,7 @@ async fn fails_with_the_minter_allowance_of_another_mint() {
 }
 
 #[tokio::test]
-async fn fails_with_the_history_of_another_mint() {
+async fn fails_when_given_the_history_of_another_mint() {
     let f = ready().await;
     let other = second_mint(&f).await;
     let args = f.next_args(ONE).await;
@@ -181,7 +181,7 @@ fn non_canonical_pda(seeds: &[&[u8]]) -> Pubkey {
 }
 
 #[tokio::test]
-async fn fails_with_a_non_canonical_bump() {
+async fn fails_when_given_a_non_canonical_bump() {
     let f = ready().await;
     // initialize with the config at a non-canonical address.
     let mint = Keypair::new();
@@ -246,7 +246,7 @@ async fn fails_when_initialized_twice() {
 }
 
 #[tokio::test]
-async fn fails_to_initialize_a_mint_someone_else_created() {
+async fn fails_when_initializing_a_mint_someone_else_created() {
     let f = Fixture::bare(Flavor::Token2022).await;
     let token_program = f.flavor.program_id();
     let mint = Keypair::new();
@@ -309,7 +309,7 @@ async fn fails_to_initialize_a_mint_someone_else_created() {
 // ---- 5. arbitrary CPI ----
 
 #[tokio::test]
-async fn fails_with_a_fake_token_program() {
+async fn fails_when_given_a_fake_token_program() {
     let f = ready().await;
     for fake in [
         Pubkey::new_unique(),
@@ -327,7 +327,7 @@ async fn fails_with_a_fake_token_program() {
 }
 
 #[tokio::test]
-async fn fails_with_a_token_account_of_another_mint() {
+async fn fails_when_given_a_token_account_of_another_mint() {
     let f = ready().await;
     let other = second_mint(&f).await;
     let holder_other = other.token_account_of(&f.holder.pubkey());
@@ -358,7 +358,7 @@ async fn fails_with_a_token_account_of_another_mint() {
 // ---- 6. duplicate mutable accounts ----
 
 #[tokio::test]
-async fn fails_with_the_same_mutable_account_in_two_slots() {
+async fn fails_when_one_mutable_account_fills_two_slots() {
     let f = ready().await;
     // The mint named again as the destination: it does not unpack as a token account.
     let mut mint = mint_ix(&f, ONE);
@@ -437,7 +437,7 @@ async fn supply_after_mint_reflects_the_cpi() {
 // ---- 13. remaining accounts ----
 
 #[tokio::test]
-async fn fails_with_unexpected_remaining_accounts() {
+async fn fails_when_given_unexpected_remaining_accounts() {
     let f = ready().await;
     let extra = AccountMeta::new(Pubkey::new_unique(), false);
     let mut mint = mint_ix(&f, ONE);

@@ -199,7 +199,7 @@ async fn fails_when_ed25519_offsets_point_into_another_instruction() {
 }
 
 #[tokio::test]
-async fn fails_without_an_ed25519_instruction() {
+async fn fails_when_there_is_no_ed25519_instruction() {
     let f = Fixture::new(Flavor::Token2022).await;
     let args = f.next_args(ONE).await;
     refused(
@@ -364,7 +364,7 @@ async fn fails_when_no_attestors_are_registered() {
 }
 
 #[tokio::test]
-async fn fails_with_a_fake_instructions_sysvar() {
+async fn fails_when_given_a_fake_instructions_sysvar() {
     let f = Fixture::new(Flavor::Token2022).await;
     let args = f.next_args(ONE).await;
     let [ed25519, mut attest] = signed_by(&f, args, &f.signers(2));

@@ -385,7 +385,7 @@ async fn three_operators_attest_two_of_three_and_none_signs_twice() {
 /// while fewer than the threshold sign; with a second honest co-signer the
 /// round goes through.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_proposer_names_a_bad_and_a_slow_cosigner_and_sends_nothing() {
+async fn fails_when_a_cosigner_is_bad_or_slow_naming_both_and_sending_nothing() {
     use solana_sdk::signature::{Keypair, Signer};
     use std::sync::Arc;
     use tokio_util::sync::CancellationToken;

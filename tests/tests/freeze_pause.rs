@@ -65,12 +65,12 @@ async fn frozen_account_cannot_move_tokens(flavor: Flavor) {
 }
 
 #[tokio::test]
-async fn frozen_account_cannot_move_tokens_on_token_2022() {
+async fn fails_when_a_frozen_account_moves_tokens_on_token_2022() {
     frozen_account_cannot_move_tokens(Flavor::Token2022).await;
 }
 
 #[tokio::test]
-async fn frozen_account_cannot_move_tokens_on_classic_token() {
+async fn fails_when_a_frozen_account_moves_tokens_on_classic_token() {
     frozen_account_cannot_move_tokens(Flavor::Token).await;
 }
 

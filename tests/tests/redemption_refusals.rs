@@ -13,7 +13,7 @@ use usd1_tests::*;
 use usd1_tests::redemption::{funded_holder, refused};
 
 #[tokio::test]
-async fn fails_below_the_disclosed_minimum_or_at_zero() {
+async fn fails_when_below_the_disclosed_minimum_or_zero() {
     let f = funded_holder(Flavor::Token2022).await;
     let before = f.snapshot().await;
     refused(
@@ -39,7 +39,7 @@ async fn fails_below_the_disclosed_minimum_or_at_zero() {
 }
 
 #[tokio::test]
-async fn fails_before_any_disclosure_is_published() {
+async fn fails_when_no_disclosure_is_published() {
     let f = Fixture::with_reserve(Flavor::Token2022, 10_000 * ONE).await;
     f.fund(&f.holder.pubkey()).await;
     f.usd1
@@ -229,7 +229,7 @@ async fn fails_when_anyone_drains_the_escrow_directly() {
 }
 
 #[tokio::test]
-async fn fails_with_a_redemption_of_another_mint() {
+async fn fails_when_given_a_redemption_of_another_mint() {
     let f = funded_holder(Flavor::Token2022).await;
     f.usd1
         .request_redemption(&f.holder, 100 * ONE, [0; 32])
