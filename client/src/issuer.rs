@@ -160,6 +160,17 @@ impl<L: Ledger + ?Sized> Usd1<L> {
         pda::associated_token_account(owner, &self.mint, &self.token_program)
     }
 
+    /// Creates `owner`'s associated token account if it does not exist yet,
+    /// the payer paying.
+    pub fn create_token_account(&self, owner: &Pubkey) -> Instruction {
+        instructions::create_associated_token_account(
+            &self.payer.pubkey(),
+            owner,
+            &self.mint,
+            &self.token_program,
+        )
+    }
+
     // ---- transactions ----
 
     /// Signs `ixs` with the payer and `signers` against `blockhash`, every
@@ -462,12 +473,7 @@ impl<L: Ledger + ?Sized> Usd1<L> {
     ) -> Result<Executed, ClientError> {
         let destination = self.token_account_of(owner);
         let ixs = [
-            instructions::create_associated_token_account(
-                &self.payer.pubkey(),
-                owner,
-                &self.mint,
-                &self.token_program,
-            ),
+            self.create_token_account(owner),
             instructions::mint_to(
                 &minter.pubkey(),
                 &self.mint,

@@ -399,12 +399,7 @@ impl<B: Backend> Fixture<B> {
 
     /// Creates `owner`'s associated token account (the admin pays).
     pub fn create_account_ix(&self, owner: &Pubkey) -> Instruction {
-        usd1_client::instructions::create_associated_token_account(
-            &self.admin.pubkey(),
-            owner,
-            &self.mint(),
-            &self.flavor.program_id(),
-        )
+        self.usd1.create_token_account(owner)
     }
 }
 

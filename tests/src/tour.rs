@@ -89,53 +89,39 @@ pub async fn run(dir: &Path, say: &dyn Fn(&str)) -> Result<()> {
         &["mint", "600000", "--to", &holder, "--mint", m],
     )?;
     say("usd1 mint 600,000 to the holder: within the attested reserve, accepted");
-    let refused = usd1(
+    let refused = refusal(
         &url,
         &cast.minter,
         &["mint", "400000.01", "--to", &holder, "--mint", m],
+        "ReserveExceeded",
     )?;
-    ensure!(
-        !refused.success && refused.stderr.contains("ReserveExceeded"),
-        "the mint above the reserve was not refused: {}",
-        refused.stderr
-    );
-    say(&format!(
-        "usd1 mint 400,000.01 more: refused — {}",
-        refused.stderr.trim_start_matches("error: ")
-    ));
+    say(&format!("usd1 mint 400,000.01 more: refused — {refused}"));
 
     let wallet = cast.wallet.to_string();
     step(&cast.holder, &["transfer", "2500", &wallet, "--mint", m])?;
     say("usd1 transfer 2,500 from the holder to a new wallet (its token account created on the way)");
     step(&cast.freezer, &["freeze", &wallet, "--mint", m])?;
-    let frozen = usd1(&url, &cast.holder, &["transfer", "1", &wallet, "--mint", m])?;
-    ensure!(
-        !frozen.success,
-        "a transfer into a frozen account went through"
-    );
+    let frozen = refusal(
+        &url,
+        &cast.holder,
+        &["transfer", "1", &wallet, "--mint", m],
+        "AccountFrozen",
+    )?;
     say(&format!(
-        "usd1 freeze the wallet: a transfer into it is refused — {}",
-        frozen.stderr.trim_start_matches("error: ")
+        "usd1 freeze the wallet: a transfer into it is refused — {frozen}"
     ));
     step(&cast.freezer, &["thaw", &wallet, "--mint", m])?;
     say("usd1 thaw the wallet");
 
     // The admin still holds the pauser role: the tour names no other.
     step(&cast.admin, &["pause", "--mint", m])?;
-    let paused = usd1(
+    let paused = refusal(
         &url,
         &cast.minter,
         &["mint", "1", "--to", &holder, "--mint", m],
+        "Paused",
     )?;
-    ensure!(
-        !paused.success && paused.stderr.contains("Paused"),
-        "a mint while paused was not refused: {}",
-        paused.stderr
-    );
-    say(&format!(
-        "usd1 pause: a mint is refused — {}",
-        paused.stderr.trim_start_matches("error: ")
-    ));
+    say(&format!("usd1 pause: a mint is refused — {paused}"));
     step(&cast.admin, &["unpause", "--mint", m])?;
     say("usd1 unpause: minting resumes");
     let minter = cast.pubkey(&cast.minter);
@@ -143,18 +129,17 @@ pub async fn run(dir: &Path, say: &dyn Fn(&str)) -> Result<()> {
     step(&cast.minter, &["burn", "10", "--mint", m])?;
     say("usd1 mint 10 to the minter itself, then usd1 burn 10 through the program: supply back to 600,000");
 
-    let out = step(
-        &cast.holder,
-        &[
+    let request = |amount: &str| {
+        let args = [
             "redeem",
             "request",
-            "1000",
+            amount,
             "--payout-ref",
             "wire to ACME Bank 0001",
-            "--mint",
-            m,
-        ],
-    )?;
+        ];
+        step(&cast.holder, &[&args[..], &["--mint", m]].concat())
+    };
+    let out = request("1000")?;
     say(&format!(
         "usd1 redeem request 1,000 → {}",
         out.lines().next().unwrap_or_default()
@@ -172,18 +157,7 @@ pub async fn run(dir: &Path, say: &dyn Fn(&str)) -> Result<()> {
         ],
     )?;
     say("usd1 redeem settle 0: the escrowed 1,000 burned, supply down to 599,000");
-    step(
-        &cast.holder,
-        &[
-            "redeem",
-            "request",
-            "50",
-            "--payout-ref",
-            "wire to ACME Bank 0001",
-            "--mint",
-            m,
-        ],
-    )?;
+    request("50")?;
     step(
         &cast.treasurer,
         &["redeem", "reject", "1", "--reason", "7", "--mint", m],
@@ -231,6 +205,19 @@ pub async fn run(dir: &Path, say: &dyn Fn(&str)) -> Result<()> {
     ensure!(exit.success(), "usd1-localnet exited {exit}");
     say("usd1-localnet stopped on SIGTERM");
     Ok(())
+}
+
+/// Runs `usd1 ARGS` as `keypair`, which must be refused with the error
+/// named `error`; returns the refusal as the CLI printed it.
+fn refusal(url: &str, keypair: &Path, args: &[&str], error: &str) -> Result<String> {
+    let run = usd1(url, keypair, args)?;
+    ensure!(
+        !run.success && run.stderr.contains(error),
+        "usd1 {} was not refused with {error}: {}",
+        args.join(" "),
+        run.stderr
+    );
+    Ok(run.stderr.trim().trim_start_matches("error: ").to_string())
 }
 
 /// Adds the tour's composition to the oracle config `oracle_files` wrote:

@@ -268,12 +268,7 @@ async fn pay_row(
     )
     .map_err(|e| e.to_string())?;
     let ixs = [
-        instructions::create_associated_token_account(
-            &payer,
-            &row.recipient,
-            &usd1.mint(),
-            &usd1.token_program(),
-        ),
+        usd1.create_token_account(&row.recipient),
         transfer,
         // Names the row on-chain (what `--reconcile` finds) and makes every
         // row's transaction distinct.

@@ -19,12 +19,7 @@ impl<L: Ledger + ?Sized> Usd1<L> {
     ) -> Result<Executed, ClientError> {
         let decimals = self.decimals;
         let ixs = [
-            instructions::create_associated_token_account(
-                &self.payer.pubkey(),
-                recipient,
-                &self.mint,
-                &self.token_program,
-            ),
+            self.create_token_account(recipient),
             instructions::transfer(
                 &owner.pubkey(),
                 &self.mint,
@@ -48,12 +43,7 @@ impl<L: Ledger + ?Sized> Usd1<L> {
     ) -> Result<Executed, ClientError> {
         let keys: Vec<Pubkey> = members.iter().map(|m| m.pubkey()).collect();
         let ixs = [
-            instructions::create_associated_token_account(
-                &self.payer.pubkey(),
-                recipient,
-                &self.mint,
-                &self.token_program,
-            ),
+            self.create_token_account(recipient),
             instructions::multisig_transfer(
                 multisig,
                 &keys,
