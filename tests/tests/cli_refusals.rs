@@ -68,19 +68,7 @@ async fn fails_when_the_input_is_bad_in_one_clear_line_changing_nothing() {
     let line = fails(
         &f,
         &f.admin,
-        &[
-            "attest",
-            "--mint",
-            &m,
-            "--reserve",
-            "1",
-            "--as-of",
-            &as_of,
-            "--report",
-            &report,
-            "--signer",
-            "/nope/attestor.json",
-        ],
+        &attest(&m, &as_of, &report, "/nope/attestor.json"),
     )
     .await;
     assert!(
@@ -88,46 +76,12 @@ async fn fails_when_the_input_is_bad_in_one_clear_line_changing_nothing() {
         "{line}"
     );
     let short = keys.file("short.json", b"[1,2,3]");
-    let line = fails(
-        &f,
-        &f.admin,
-        &[
-            "attest",
-            "--mint",
-            &m,
-            "--reserve",
-            "1",
-            "--as-of",
-            &as_of,
-            "--report",
-            &report,
-            "--signer",
-            &short,
-        ],
-    )
-    .await;
+    let line = fails(&f, &f.admin, &attest(&m, &as_of, &report, &short)).await;
     assert!(
         line.ends_with("is not a solana-keygen keypair file (expected a JSON array of 64 bytes)"),
         "{line}"
     );
-    let line = fails(
-        &f,
-        &f.admin,
-        &[
-            "attest",
-            "--mint",
-            &m,
-            "--reserve",
-            "1",
-            "--as-of",
-            "yesterday",
-            "--report",
-            &report,
-            "--signer",
-            &short,
-        ],
-    )
-    .await;
+    let line = fails(&f, &f.admin, &attest(&m, "yesterday", &report, &short)).await;
     assert!(
         line.starts_with("--as-of 'yesterday' is not an RFC 3339 time"),
         "{line}"
@@ -144,24 +98,7 @@ async fn fails_when_the_input_is_bad_in_one_clear_line_changing_nothing() {
     assert_eq!(line, "NotAdmin: The signer is not the admin");
     // Attestation signed by too few attestors.
     let one = keys.write("one", &f.attestors[0]);
-    let line = fails(
-        &f,
-        &f.admin,
-        &[
-            "attest",
-            "--mint",
-            &m,
-            "--reserve",
-            "1",
-            "--as-of",
-            &as_of,
-            "--report",
-            &report,
-            "--signer",
-            &one,
-        ],
-    )
-    .await;
+    let line = fails(&f, &f.admin, &attest(&m, &as_of, &report, &one)).await;
     assert_eq!(
         line,
         "ThresholdNotMet: Fewer registered attestors signed than the threshold requires"
@@ -209,4 +146,21 @@ async fn fails_when_a_token_program_refuses_naming_its_error_on_both_programs() 
             "{flavor:?}: {line}"
         );
     }
+}
+
+/// `usd1 attest` of a reserve of 1 as of `as_of`, signed by the `signer` file.
+fn attest<'a>(mint: &'a str, as_of: &'a str, report: &'a str, signer: &'a str) -> [&'a str; 11] {
+    [
+        "attest",
+        "--mint",
+        mint,
+        "--reserve",
+        "1",
+        "--as-of",
+        as_of,
+        "--report",
+        report,
+        "--signer",
+        signer,
+    ]
 }

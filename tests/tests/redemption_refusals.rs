@@ -152,40 +152,26 @@ async fn fails_when_a_rejection_refunds_another_account() {
         .unwrap();
     let before = f.snapshot().await;
     let thief = f.usd1.token_account_of(&f.pauser.pubkey());
-    // Another token account, with the real holder named.
-    let reject = ix::reject_redemption(
-        &f.treasurer.pubkey(),
-        &f.mint(),
-        &f.flavor.program_id(),
-        0,
-        &f.holder.pubkey(),
-        &thief,
-        1,
-    );
-    refused(
-        &f,
-        f.send(&[reject], &[&f.treasurer]).await,
-        Usd1Error::WrongRefundAccount,
-        &before,
-    )
-    .await;
-    // Another "holder", so that the thief's account passes as its associated one.
-    let reject = ix::reject_redemption(
-        &f.treasurer.pubkey(),
-        &f.mint(),
-        &f.flavor.program_id(),
-        0,
-        &f.pauser.pubkey(),
-        &thief,
-        1,
-    );
-    refused(
-        &f,
-        f.send(&[reject], &[&f.treasurer]).await,
-        Usd1Error::WrongRefundAccount,
-        &before,
-    )
-    .await;
+    // Another token account with the real holder named; then another
+    // "holder", so that the thief's account passes as its associated one.
+    for named in [f.holder.pubkey(), f.pauser.pubkey()] {
+        let reject = ix::reject_redemption(
+            &f.treasurer.pubkey(),
+            &f.mint(),
+            &f.flavor.program_id(),
+            0,
+            &named,
+            &thief,
+            1,
+        );
+        refused(
+            &f,
+            f.send(&[reject], &[&f.treasurer]).await,
+            Usd1Error::WrongRefundAccount,
+            &before,
+        )
+        .await;
+    }
 }
 
 #[tokio::test]

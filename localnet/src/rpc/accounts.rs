@@ -9,27 +9,27 @@ pub(super) const METHODS: &[&str] = &[
 ];
 
 pub(super) async fn call(c: &Call<'_>, method: &str) -> RpcResult {
-    let (chain, params) = (c.chain, c.params);
-    let banks = chain.banks();
-    let context = |value: Value| c.context(value);
-    let banks_error = RpcError::internal;
+    let (chain, params, banks) = (c.chain, c.params, c.chain.banks());
     match method {
         "getBalance" => {
             let address = pubkey_param(params, 0)?;
-            Ok(context(json!(banks
+            Ok(c.context(json!(banks
                 .get_balance(address)
                 .await
-                .map_err(banks_error)?)))
+                .map_err(RpcError::internal)?)))
         }
         "getAccountInfo" => {
             let address = pubkey_param(params, 0)?;
             let (encoding, slice) = encoding_of(params.get(1))?;
-            let account = banks.get_account(address).await.map_err(banks_error)?;
+            let account = banks
+                .get_account(address)
+                .await
+                .map_err(RpcError::internal)?;
             let encoded = match account {
                 Some(a) => Some(encode::account(chain, &address, &a, encoding, slice).await),
                 None => None,
             };
-            Ok(context(json!(encoded)))
+            Ok(c.context(json!(encoded)))
         }
         "getMultipleAccounts" => {
             let addresses = params
@@ -40,13 +40,16 @@ pub(super) async fn call(c: &Call<'_>, method: &str) -> RpcResult {
             let mut accounts = Vec::new();
             for address in addresses {
                 let address = parse_pubkey(address.as_str().unwrap_or_default())?;
-                let account = banks.get_account(address).await.map_err(banks_error)?;
+                let account = banks
+                    .get_account(address)
+                    .await
+                    .map_err(RpcError::internal)?;
                 accounts.push(match account {
                     Some(a) => Some(encode::account(chain, &address, &a, encoding, slice).await),
                     None => None,
                 });
             }
-            Ok(context(json!(accounts)))
+            Ok(c.context(json!(accounts)))
         }
         "getProgramAccounts" => {
             let program = pubkey_param(params, 0)?;
@@ -60,12 +63,12 @@ pub(super) async fn call(c: &Call<'_>, method: &str) -> RpcResult {
             let matching = chain
                 .known_accounts()
                 .await
-                .map_err(banks_error)?
+                .map_err(RpcError::internal)?
                 .into_iter()
                 .filter(|(_, a)| a.owner == program && filters.iter().all(|f| allows(f, &a.data)));
             let accounts = keyed(chain, matching, encoding, slice).await;
             if config.get("withContext").and_then(Value::as_bool) == Some(true) {
-                Ok(context(json!(accounts)))
+                Ok(c.context(json!(accounts)))
             } else {
                 Ok(json!(accounts))
             }

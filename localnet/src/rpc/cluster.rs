@@ -15,10 +15,7 @@ pub(super) const METHODS: &[&str] = &[
 ];
 
 pub(super) async fn call(c: &Call<'_>, method: &str) -> RpcResult {
-    let (chain, params, slot) = (c.chain, c.params, c.slot);
-    let banks = chain.banks();
-    let context = |value: Value| c.context(value);
-    let banks_error = RpcError::internal;
+    let (chain, params, slot, banks) = (c.chain, c.params, c.slot, c.chain.banks());
     match method {
         "getVersion" => Ok(json!(RpcVersionInfo {
             solana_core: String::from("3.1.12"),
@@ -28,7 +25,7 @@ pub(super) async fn call(c: &Call<'_>, method: &str) -> RpcResult {
         "getSlot" => Ok(json!(slot)),
         "getBlockHeight" => Ok(json!(block_height(chain).await?)),
         "getEpochInfo" => {
-            let schedule: EpochSchedule = banks.get_sysvar().await.map_err(banks_error)?;
+            let schedule: EpochSchedule = banks.get_sysvar().await.map_err(RpcError::internal)?;
             let (epoch, slot_index) = schedule.get_epoch_and_slot_index(slot);
             Ok(json!(solana_sdk::epoch_info::EpochInfo {
                 epoch,
@@ -40,9 +37,12 @@ pub(super) async fn call(c: &Call<'_>, method: &str) -> RpcResult {
             }))
         }
         "getLatestBlockhash" => {
-            let blockhash = banks.get_latest_blockhash().await.map_err(banks_error)?;
+            let blockhash = banks
+                .get_latest_blockhash()
+                .await
+                .map_err(RpcError::internal)?;
             let height = block_height(chain).await?;
-            Ok(context(json!(RpcBlockhash {
+            Ok(c.context(json!(RpcBlockhash {
                 blockhash: blockhash.to_string(),
                 last_valid_block_height: height.saturating_add(MAX_PROCESSING_AGE),
             })))
@@ -54,8 +54,8 @@ pub(super) async fn call(c: &Call<'_>, method: &str) -> RpcResult {
             let fee = banks
                 .get_fee_for_message(probe)
                 .await
-                .map_err(banks_error)?;
-            Ok(context(json!(fee.is_some())))
+                .map_err(RpcError::internal)?;
+            Ok(c.context(json!(fee.is_some())))
         }
         "getFeeForMessage" => {
             let bytes = base64_param(params, 0)?;
@@ -65,15 +65,15 @@ pub(super) async fn call(c: &Call<'_>, method: &str) -> RpcResult {
             let fee = banks
                 .get_fee_for_message(legacy)
                 .await
-                .map_err(banks_error)?;
-            Ok(context(json!(fee)))
+                .map_err(RpcError::internal)?;
+            Ok(c.context(json!(fee)))
         }
         "getMinimumBalanceForRentExemption" => {
             let len = params
                 .first()
                 .and_then(Value::as_u64)
                 .ok_or_else(|| RpcError::invalid_params("expected a data length"))?;
-            let rent: Rent = banks.get_sysvar().await.map_err(banks_error)?;
+            let rent: Rent = banks.get_sysvar().await.map_err(RpcError::internal)?;
             Ok(json!(rent.minimum_balance(
                 usize::try_from(len).unwrap_or(usize::MAX)
             )))

@@ -10,17 +10,14 @@ pub(super) const METHODS: &[&str] = &[
 ];
 
 pub(super) async fn call(c: &Call<'_>, method: &str) -> RpcResult {
-    let (chain, params) = (c.chain, c.params);
-    let banks = chain.banks();
-    let context = |value: Value| c.context(value);
-    let banks_error = RpcError::internal;
+    let (chain, params, banks) = (c.chain, c.params, c.chain.banks());
     match method {
         "getTokenAccountBalance" => {
             let address = pubkey_param(params, 0)?;
             let account = banks
                 .get_account(address)
                 .await
-                .map_err(banks_error)?
+                .map_err(RpcError::internal)?
                 .ok_or_else(|| RpcError::invalid_params("Invalid param: could not find account"))?;
             let token = token_account(&account.data)
                 .filter(|_| encode::is_token_program(&account.owner))
@@ -28,19 +25,19 @@ pub(super) async fn call(c: &Call<'_>, method: &str) -> RpcResult {
             let data = encode::mint_data_of(chain, &token.mint)
                 .await
                 .ok_or_else(|| RpcError::invalid_params("Invalid param: not a Token mint"))?;
-            Ok(context(json!(encode::token_amount(token.amount, &data))))
+            Ok(c.context(json!(encode::token_amount(token.amount, &data))))
         }
         "getTokenSupply" => {
             let mint = pubkey_param(params, 0)?;
             let account = banks
                 .get_account(mint)
                 .await
-                .map_err(banks_error)?
+                .map_err(RpcError::internal)?
                 .ok_or_else(|| RpcError::invalid_params("Invalid param: could not find account"))?;
             let now = banks
                 .get_sysvar::<solana_sdk::sysvar::clock::Clock>()
                 .await
-                .map_err(banks_error)?
+                .map_err(RpcError::internal)?
                 .unix_timestamp;
             let supply = StateWithExtensions::<Mint>::unpack(&account.data)
                 .ok()
@@ -49,7 +46,7 @@ pub(super) async fn call(c: &Call<'_>, method: &str) -> RpcResult {
             let (Some(supply), Some(data)) = (supply, encode::mint_data(&account.data, now)) else {
                 return Err(RpcError::invalid_params("Invalid param: not a Token mint"));
             };
-            Ok(context(json!(encode::token_amount(supply, &data))))
+            Ok(c.context(json!(encode::token_amount(supply, &data))))
         }
         "getTokenAccountsByOwner" | "getTokenAccountsByDelegate" => {
             let holder = pubkey_param(params, 0)?;
@@ -79,7 +76,7 @@ pub(super) async fn call(c: &Call<'_>, method: &str) -> RpcResult {
             let matching = chain
                 .known_accounts()
                 .await
-                .map_err(banks_error)?
+                .map_err(RpcError::internal)?
                 .into_iter()
                 .filter(|(_, a)| {
                     encode::is_token_program(&a.owner)
@@ -96,9 +93,7 @@ pub(super) async fn call(c: &Call<'_>, method: &str) -> RpcResult {
                     }
                     None => false,
                 });
-            Ok(context(json!(
-                keyed(chain, matching, encoding, slice).await
-            )))
+            Ok(c.context(json!(keyed(chain, matching, encoding, slice).await)))
         }
         "getTokenLargestAccounts" => {
             let mint = pubkey_param(params, 0)?;
@@ -108,7 +103,7 @@ pub(super) async fn call(c: &Call<'_>, method: &str) -> RpcResult {
             let mut holders: Vec<(Pubkey, u64)> = chain
                 .known_accounts()
                 .await
-                .map_err(banks_error)?
+                .map_err(RpcError::internal)?
                 .into_iter()
                 .filter(|(_, a)| encode::is_token_program(&a.owner))
                 .filter_map(|(address, a)| {
@@ -126,7 +121,7 @@ pub(super) async fn call(c: &Call<'_>, method: &str) -> RpcResult {
                     amount: encode::token_amount(amount, &data),
                 })
                 .collect();
-            Ok(context(json!(largest)))
+            Ok(c.context(json!(largest)))
         }
         _ => Err(RpcError::not_found()),
     }

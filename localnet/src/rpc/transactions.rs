@@ -11,10 +11,7 @@ pub(super) const METHODS: &[&str] = &[
 ];
 
 pub(super) async fn call(c: &Call<'_>, method: &str) -> RpcResult {
-    let (chain, params) = (c.chain, c.params);
-    let banks = chain.banks();
-    let context = |value: Value| c.context(value);
-    let banks_error = RpcError::internal;
+    let (chain, params, banks) = (c.chain, c.params, c.chain.banks());
     match method {
         "sendTransaction" => {
             let transaction = transaction_param(params)?;
@@ -60,7 +57,10 @@ pub(super) async fn call(c: &Call<'_>, method: &str) -> RpcResult {
                 .and_then(Value::as_bool)
                 == Some(true)
             {
-                let blockhash = banks.get_latest_blockhash().await.map_err(banks_error)?;
+                let blockhash = banks
+                    .get_latest_blockhash()
+                    .await
+                    .map_err(RpcError::internal)?;
                 transaction.message.set_recent_blockhash(blockhash);
                 replacement = Some(RpcBlockhash {
                     blockhash: blockhash.to_string(),
@@ -75,13 +75,16 @@ pub(super) async fn call(c: &Call<'_>, method: &str) -> RpcResult {
                     "Transaction signature verification failure",
                 ));
             }
-            let simulated = chain.simulate(&transaction).await.map_err(banks_error)?;
+            let simulated = chain
+                .simulate(&transaction)
+                .await
+                .map_err(RpcError::internal)?;
             let mut result = simulation_result(&simulated);
             if config.get("innerInstructions").and_then(Value::as_bool) != Some(true) {
                 result.inner_instructions = None;
             }
             result.replacement_blockhash = replacement;
-            Ok(context(json!(result)))
+            Ok(c.context(json!(result)))
         }
         "getSignatureStatuses" => {
             let signatures = params
@@ -99,7 +102,7 @@ pub(super) async fn call(c: &Call<'_>, method: &str) -> RpcResult {
                     confirmation_status: Some(TransactionConfirmationStatus::Finalized),
                 }));
             }
-            Ok(context(json!(statuses)))
+            Ok(c.context(json!(statuses)))
         }
         "getSignaturesForAddress" => {
             let address = pubkey_param(params, 0)?;
