@@ -8,16 +8,22 @@ use crate::*;
 /// Disclosure published; the holder holds 1,000 tokens.
 pub async fn funded_holder(flavor: Flavor) -> Fixture {
     let f = Fixture::with_reserve(flavor, 10_000 * ONE).await;
-    f.usd1
-        .set_disclosure(&f.admin, default_disclosure())
-        .await
-        .unwrap();
-    f.fund(&f.holder.pubkey()).await;
+    open_to_redemption(&f).await;
     f.usd1
         .mint_to(&f.minter, &f.holder.pubkey(), 1_000 * ONE)
         .await
         .unwrap();
     f
+}
+
+/// Publishes the default disclosure, so that redemptions open, and funds
+/// the holder's fees and rent.
+pub async fn open_to_redemption<B: Backend>(f: &Fixture<B>) {
+    f.usd1
+        .set_disclosure(&f.admin, default_disclosure())
+        .await
+        .expect("disclosure");
+    f.fund(&f.holder.pubkey()).await;
 }
 
 pub async fn refused(

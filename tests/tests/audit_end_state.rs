@@ -19,11 +19,7 @@ use usd1_tests::audit_harness::{history, kinds};
 async fn full_history() -> Fixture {
     use anchor_spl::token_2022::spl_token_2022::instruction::burn_checked;
     let f = Fixture::with_reserve(Flavor::Token2022, 10_000 * ONE).await;
-    f.usd1
-        .set_disclosure(&f.admin, default_disclosure())
-        .await
-        .unwrap();
-    f.fund(&f.holder.pubkey()).await;
+    usd1_tests::redemption::open_to_redemption(&f).await;
     let holder = f.holder.pubkey();
     f.usd1
         .mint_to(&f.minter, &holder, 1_000 * ONE)

@@ -227,11 +227,7 @@ async fn fails_when_seizing_without_the_option_or_by_a_non_admin() {
 #[tokio::test]
 async fn fails_when_seizing_from_the_escrow_into_a_frozen_account_or_in_place() {
     let (f, treasury) = seizable().await;
-    f.usd1
-        .set_disclosure(&f.admin, default_disclosure())
-        .await
-        .unwrap();
-    f.fund(&f.holder.pubkey()).await;
+    usd1_tests::redemption::open_to_redemption(&f).await;
     f.usd1
         .request_redemption(&f.holder, 50 * ONE, [0; 32])
         .await
@@ -271,11 +267,7 @@ async fn a_pause_stops_transfers_on_a_pausable_mint() {
     };
     let f = Fixture::new_with(Flavor::Token2022, options).await;
     f.attest(10_000 * ONE).await.unwrap();
-    f.usd1
-        .set_disclosure(&f.admin, default_disclosure())
-        .await
-        .unwrap();
-    f.fund(&f.holder.pubkey()).await;
+    usd1_tests::redemption::open_to_redemption(&f).await;
     f.usd1
         .mint_to(&f.minter, &f.holder.pubkey(), 100 * ONE)
         .await

@@ -194,11 +194,7 @@ async fn on_an_allowlist_mint_a_recreated_account_starts_frozen_and_keeps_the_re
     };
     let f = Fixture::new_with(Flavor::Token2022, options).await;
     f.attest(10_000 * ONE).await.unwrap();
-    f.usd1
-        .set_disclosure(&f.admin, default_disclosure())
-        .await
-        .unwrap();
-    f.fund(&f.holder.pubkey()).await;
+    usd1_tests::redemption::open_to_redemption(&f).await;
     f.fund(&f.treasurer.pubkey()).await;
     let holder = f.holder.pubkey();
     let source = f.usd1.token_account_of(&holder);

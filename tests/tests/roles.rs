@@ -133,11 +133,7 @@ fn privileged(f: &Fixture, signer: &Pubkey) -> Vec<(&'static str, Instruction, H
 /// pending redemption (id 0) and a pending admin proposal (to the treasurer).
 async fn fixture_with_separate_admin() -> (Fixture, Keypair) {
     let f = Fixture::with_reserve(Flavor::Token2022, 1_000 * ONE).await;
-    f.usd1
-        .set_disclosure(&f.admin, default_disclosure())
-        .await
-        .unwrap();
-    f.fund(&f.holder.pubkey()).await;
+    usd1_tests::redemption::open_to_redemption(&f).await;
     f.usd1
         .mint_to(&f.minter, &f.holder.pubkey(), 100 * ONE)
         .await
