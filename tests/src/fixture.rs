@@ -9,7 +9,6 @@ use std::sync::Arc;
 
 use solana_commitment_config::CommitmentConfig;
 use solana_program_test::ProgramTestContext;
-use solana_sdk::account::Account;
 use solana_sdk::instruction::Instruction;
 use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::{Keypair, Signer};
@@ -372,13 +371,16 @@ impl<B: Backend> Fixture<B> {
                 watched.push(pda::redemption(&self.config_address(), id));
             }
         }
-        let mut out = BTreeMap::new();
-        for address in watched {
-            let account: Option<Account> =
-                self.ledger.get_account(&address).await.expect("account");
-            out.insert(address, account.map(|a| a.data));
-        }
-        out
+        let accounts = self
+            .ledger
+            .get_multiple_accounts(&watched)
+            .await
+            .expect("accounts");
+        watched
+            .into_iter()
+            .zip(accounts)
+            .map(|(address, account)| (address, account.map(|a| a.data)))
+            .collect()
     }
 }
 
