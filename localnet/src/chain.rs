@@ -3,7 +3,7 @@
 //! blockhashes age as on a cluster), and the record of every transaction sent
 //! through it — what a validator's ledger would answer getTransaction and
 //! getSignaturesForAddress from, which the bank alone does not keep.
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::path::Path;
 use std::sync::{Arc, RwLock};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -11,7 +11,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use solana_banks_client::{BanksClient, BanksClientError};
 use solana_program_test::ProgramTestContext;
 use solana_sdk::account::Account;
-use solana_sdk::message::v0::LoadedAddresses;
+use solana_sdk::hash::Hash;
 use solana_sdk::message::{Message, VersionedMessage};
 use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::{Keypair, Signature, Signer};
@@ -20,14 +20,20 @@ use solana_sdk::transaction::{TransactionError, VersionedTransaction};
 use solana_transaction_status_client_types::{InnerInstruction, InnerInstructions};
 use tokio::sync::{broadcast, Mutex};
 
-use solana_address_lookup_table_interface::state::AddressLookupTable;
-
-use crate::ledger_dir::{Entry, LedgerDir, Restored};
+use crate::ledger_dir::{LedgerDir, Restored};
+use crate::logs::validator_logs;
 pub use crate::record::{Record, RecordExtra, TokenBalance};
-use crate::runtime::program_test;
+use crate::runtime::{native_programs, program_test, start_on_own_runtime, BankRuntime};
+
+mod landing;
 
 /// What a restored faucet starts with when the log never recorded it: 500,000 SOL.
 const FAUCET_LAMPORTS: u64 = 500_000_000_000_000;
+
+/// How many blocks a blockhash stays usable for, as on a validator
+/// (`MAX_PROCESSING_AGE`): a transaction signed with a blockhash that became
+/// the latest at block height H lands up to height H + 150.
+pub const MAX_PROCESSING_AGE: u64 = 150;
 
 /// What subscribers hear from the chain (the localnet's PubSub).
 #[derive(Clone, Debug)]
@@ -53,9 +59,11 @@ pub enum SendError {
     Preflight(Simulated),
     /// The runtime refused it before executing (bad signature, unknown blockhash, …).
     Rejected(TransactionError),
+    /// The bank could not be asked; nothing was executed.
     Banks(BanksClientError),
-    /// It landed but could not be written to the ledger folder.
-    Persist(std::io::Error),
+    /// The ledger folder could not be written (now or earlier): nothing more
+    /// is executed until the localnet is restarted.
+    Persist(String),
 }
 
 #[derive(Default)]
@@ -73,9 +81,18 @@ pub struct Chain {
     faucet: Keypair,
     ledger: RwLock<Ledger>,
     folder: Option<std::sync::Mutex<LedgerDir>>,
+    /// Why the ledger folder stopped being written, once it did.
+    unwritable: std::sync::Mutex<Option<String>>,
+    /// Recent blockhashes, oldest first, each with the block height at which
+    /// it became the latest (one per slot, as the bank registers them).
+    blockhashes: std::sync::Mutex<VecDeque<(Hash, u64)>>,
+    /// The programs run natively, whose logs are reshaped.
+    native: Vec<Pubkey>,
     /// Set by every RPC call; the ticker makes a slot only when it is set.
     active: std::sync::atomic::AtomicBool,
     events: broadcast::Sender<ChainEvent>,
+    /// Last: the bank's server runs until this is dropped.
+    _bank: BankRuntime,
 }
 
 /// Events a slow subscriber may fall behind by before it misses some.
@@ -124,7 +141,7 @@ impl Chain {
                 test.add_account(*address, account.clone());
             }
         }
-        let mut context = test.start_with_context().await;
+        let (mut context, bank) = start_on_own_runtime(test).await?;
         // Slots go on from where the kept ledger stopped: history is ordered
         // by slot, so a restart must never reuse one.
         if let Some(last) = restored.entries.iter().map(|e| e.record.slot).max() {
@@ -157,8 +174,12 @@ impl Chain {
             faucet,
             ledger: RwLock::new(ledger),
             folder: folder.map(std::sync::Mutex::new),
+            unwritable: std::sync::Mutex::new(None),
+            blockhashes: std::sync::Mutex::new(VecDeque::new()),
+            native: native_programs(),
             active: std::sync::atomic::AtomicBool::new(false),
             events: broadcast::channel(EVENT_BACKLOG).0,
+            _bank: bank,
         });
         chain.tick().await;
         Ok(chain)
@@ -195,32 +216,75 @@ impl Chain {
         &self.faucet
     }
 
-    /// Moves to the next slot (a new blockhash) and sets the clock to now.
+    /// Moves to the next slot — one block, one new blockhash, as a
+    /// validator's slot — and sets the clock to now.
     pub async fn tick(&self) {
         let mut context = self.context.lock().await;
-        // After a warp to slot n the root is n - 1 and the working bank is n.
-        let Ok(root) = self.banks.get_root_slot().await else {
+        let Ok(slot) = self.banks.get_root_slot().await else {
             return;
         };
-        if context.warp_to_slot(root.saturating_add(2)).is_err() {
+        if context.warp_to_slot(slot.saturating_add(1)).is_err() {
             return;
         }
         if let Ok(mut clock) = context.banks_client.get_sysvar::<Clock>().await {
             clock.unix_timestamp = clock.unix_timestamp.max(wall_clock());
             context.set_sysvar(&clock);
         }
+        if let (Ok(latest), Ok(height)) = (
+            self.banks.get_latest_blockhash().await,
+            self.banks.get_root_block_height().await,
+        ) {
+            let mut recent = self.blockhashes.lock().unwrap_or_else(|p| p.into_inner());
+            recent.push_back((latest, height));
+            // The bank keeps twice the processing age; so does this.
+            while recent.len() > 2 * MAX_PROCESSING_AGE as usize {
+                recent.pop_front();
+            }
+        }
         // Nobody listening is no error.
         let _ = self.events.send(ChainEvent::Slot {
-            slot: root.saturating_add(2),
+            slot: slot.saturating_add(1),
         });
     }
 
-    /// The working slot.
+    /// The slot of the bank transactions land in now.
     pub async fn slot(&self) -> u64 {
-        self.banks
-            .get_root_slot()
-            .await
-            .map_or(0, |root| root.saturating_add(1))
+        self.banks.get_root_slot().await.unwrap_or(0)
+    }
+
+    /// The block height of that bank.
+    pub async fn block_height(&self) -> Result<u64, BanksClientError> {
+        self.banks.get_root_block_height().await
+    }
+
+    /// The latest blockhash and the last block height at which a
+    /// transaction signed with it can land (the bank's own reckoning).
+    pub async fn latest_blockhash(&self) -> Result<(Hash, u64), BanksClientError> {
+        let (blockhash, last_valid) = self
+            .banks
+            .get_latest_blockhash_with_commitment(Default::default())
+            .await?
+            .ok_or(BanksClientError::ClientError(
+                "the bank has no latest blockhash",
+            ))?;
+        Ok((blockhash, last_valid))
+    }
+
+    /// Whether a transaction signed with `blockhash` can still land: it
+    /// became the latest at most [`MAX_PROCESSING_AGE`] blocks ago — the
+    /// rule the runtime applies, with one blockhash per block.
+    pub async fn is_blockhash_valid(&self, blockhash: &Hash) -> Result<bool, BanksClientError> {
+        let height = self.block_height().await?;
+        let recent = self.blockhashes.lock().unwrap_or_else(|p| p.into_inner());
+        Ok(recent
+            .iter()
+            .find(|(hash, _)| hash == blockhash)
+            .is_some_and(|(_, since)| height <= since.saturating_add(MAX_PROCESSING_AGE)))
+    }
+
+    /// `raw` logs of this runtime as a validator writes them.
+    fn validator_logs(&self, raw: &[String]) -> Vec<String> {
+        validator_logs(raw, &self.native)
     }
 
     pub async fn simulate(
@@ -237,7 +301,7 @@ impl Chain {
         };
         Ok(Simulated {
             err,
-            logs: details.logs,
+            logs: self.validator_logs(&details.logs),
             units_consumed: details.units_consumed,
             inner_instructions: details
                 .inner_instructions
@@ -259,209 +323,6 @@ impl Chain {
         })
     }
 
-    /// Simulates (the preflight, and the source of logs and inner
-    /// instructions), executes, and records the transaction.
-    pub async fn send(
-        &self,
-        transaction: VersionedTransaction,
-        preflight: bool,
-    ) -> Result<Signature, SendError> {
-        let signature = transaction.signatures.first().copied().unwrap_or_default();
-        // One transaction at a time, and never across a slot change.
-        let _context = self.context.lock().await;
-        if self.record(&signature).is_some() {
-            return Err(SendError::Rejected(TransactionError::AlreadyProcessed));
-        }
-        let simulated = self
-            .simulate(&transaction)
-            .await
-            .map_err(SendError::Banks)?;
-        if preflight && simulated.err.is_some() {
-            return Err(SendError::Preflight(simulated));
-        }
-        let loaded_addresses = self
-            .load_addresses(&transaction.message)
-            .await
-            .map_err(SendError::Rejected)?;
-        let keys: Vec<Pubkey> = transaction
-            .message
-            .static_account_keys()
-            .iter()
-            .chain(&loaded_addresses.writable)
-            .chain(&loaded_addresses.readonly)
-            .copied()
-            .collect();
-        let fee = self
-            .banks
-            .get_fee_for_message(legacy_message(&transaction.message))
-            .await
-            .map_err(SendError::Banks)?;
-        let pre_balances = self.balances(&keys).await.map_err(SendError::Banks)?;
-        let pre_token_balances = self.token_balances(&keys).await.map_err(SendError::Banks)?;
-        let slot = self.slot().await;
-        let block_time = self
-            .banks
-            .get_sysvar::<Clock>()
-            .await
-            .map_err(SendError::Banks)?
-            .unix_timestamp;
-        let result = self
-            .banks
-            .process_transaction_with_metadata(transaction.clone())
-            .await
-            .map_err(SendError::Banks)?;
-        let err = result.result.err();
-        // A transaction the runtime would not even charge for never lands.
-        if let Some(error) = &err {
-            if self
-                .banks
-                .get_transaction_status(signature)
-                .await
-                .map_err(SendError::Banks)?
-                .is_none()
-            {
-                return Err(SendError::Rejected(error.clone()));
-            }
-        }
-        let post_balances = self.balances(&keys).await.map_err(SendError::Banks)?;
-        let post_token_balances = self.token_balances(&keys).await.map_err(SendError::Banks)?;
-        let logs = result
-            .metadata
-            .as_ref()
-            .map_or(simulated.logs.clone(), |m| m.log_messages.clone());
-        let units_consumed = result
-            .metadata
-            .as_ref()
-            .map_or(simulated.units_consumed, |m| m.compute_units_consumed);
-        let record = Record {
-            signature,
-            slot,
-            block_time,
-            transaction,
-            err,
-            logs,
-            inner_instructions: simulated.inner_instructions,
-            units_consumed,
-            fee: fee.unwrap_or(0),
-            pre_balances,
-            post_balances,
-            extra: RecordExtra {
-                loaded_addresses,
-                pre_token_balances,
-                post_token_balances,
-            },
-        };
-        if let Some(folder) = &self.folder {
-            let mut written = Vec::new();
-            for key in record.writable_keys() {
-                let account = self
-                    .banks
-                    .get_account(key)
-                    .await
-                    .map_err(SendError::Banks)?;
-                if !account.as_ref().is_some_and(|a| a.executable) {
-                    written.push((key, account));
-                }
-            }
-            let entry = Entry {
-                record: record.clone(),
-                accounts: written,
-                extra: record.extra.clone(),
-            };
-            let mut folder = folder.lock().unwrap_or_else(|p| p.into_inner());
-            folder.append(&entry).map_err(SendError::Persist)?;
-        }
-        let event = ChainEvent::Landed(Arc::new(record.clone()));
-        {
-            let mut ledger = self.ledger.write().unwrap_or_else(|p| p.into_inner());
-            ledger.known.extend(record.account_keys().copied());
-            let index = ledger.records.len();
-            ledger.by_signature.insert(signature, index);
-            ledger.records.push(record);
-        }
-        // Nobody listening is no error.
-        let _ = self.events.send(event);
-        Ok(signature)
-    }
-
-    /// The addresses a v0 message loads from its lookup tables, as the
-    /// tables stand now (entries are only ever appended, so an index keeps
-    /// naming the same address). A table that is missing or too short makes
-    /// the transaction fail as a validator would refuse it.
-    async fn load_addresses(
-        &self,
-        message: &VersionedMessage,
-    ) -> Result<LoadedAddresses, TransactionError> {
-        let mut loaded = LoadedAddresses::default();
-        for lookup in message.address_table_lookups().unwrap_or_default() {
-            let account = self
-                .banks
-                .get_account(lookup.account_key)
-                .await
-                .ok()
-                .flatten()
-                .ok_or(TransactionError::AddressLookupTableNotFound)?;
-            let table = AddressLookupTable::deserialize(&account.data)
-                .map_err(|_| TransactionError::InvalidAddressLookupTableData)?;
-            let pick = |indexes: &[u8], into: &mut Vec<Pubkey>| {
-                for index in indexes {
-                    let address = table
-                        .addresses
-                        .get(usize::from(*index))
-                        .ok_or(TransactionError::InvalidAddressLookupTableIndex)?;
-                    into.push(*address);
-                }
-                Ok::<(), TransactionError>(())
-            };
-            pick(&lookup.writable_indexes, &mut loaded.writable)?;
-            pick(&lookup.readonly_indexes, &mut loaded.readonly)?;
-        }
-        Ok(loaded)
-    }
-
-    /// The token accounts among `keys`, with their balances now.
-    async fn token_balances(&self, keys: &[Pubkey]) -> Result<Vec<TokenBalance>, BanksClientError> {
-        let token_programs = [
-            usd1_client::TOKEN_PROGRAM_ID,
-            usd1_client::TOKEN_2022_PROGRAM_ID,
-        ];
-        let mut balances = Vec::new();
-        for (index, key) in keys.iter().enumerate() {
-            let Some(account) = self.banks.get_account(*key).await? else {
-                continue;
-            };
-            if !token_programs.contains(&account.owner) {
-                continue;
-            }
-            let Ok(token) = usd1_client::accounts::decode_token_account(key, &account.data) else {
-                continue;
-            };
-            let Some(mint) = self.banks.get_account(token.mint).await? else {
-                continue;
-            };
-            let Ok(mint_info) = usd1_client::accounts::decode_mint(&token.mint, &mint.data) else {
-                continue;
-            };
-            balances.push(TokenBalance {
-                account_index: u8::try_from(index).unwrap_or(u8::MAX),
-                mint: token.mint,
-                owner: token.owner,
-                program_id: account.owner,
-                amount: token.amount,
-                decimals: mint_info.decimals,
-            });
-        }
-        Ok(balances)
-    }
-
-    async fn balances(&self, keys: &[Pubkey]) -> Result<Vec<u64>, BanksClientError> {
-        let mut balances = Vec::with_capacity(keys.len());
-        for key in keys {
-            balances.push(self.banks.get_balance(*key).await?);
-        }
-        Ok(balances)
-    }
-
     /// Sets the faucet's balance (`--faucet-sol`).
     pub async fn set_faucet_lamports(&self, lamports: u64) -> Result<(), BanksClientError> {
         let mut context = self.context.lock().await;
@@ -476,7 +337,11 @@ impl Chain {
     }
 
     /// Sends `lamports` from the faucet.
-    pub async fn airdrop(&self, to: &Pubkey, lamports: u64) -> Result<Signature, SendError> {
+    pub async fn airdrop(
+        self: &Arc<Self>,
+        to: &Pubkey,
+        lamports: u64,
+    ) -> Result<Signature, SendError> {
         let blockhash = self
             .banks
             .get_latest_blockhash()

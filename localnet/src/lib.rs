@@ -15,6 +15,7 @@ use tokio_util::sync::CancellationToken;
 pub mod chain;
 pub mod encode;
 pub mod ledger_dir;
+pub mod logs;
 pub mod pubsub;
 pub mod record;
 pub mod rpc;
@@ -109,13 +110,16 @@ impl Localnet {
         let ticker = {
             let (chain, cancel) = (chain.clone(), cancel.clone());
             tokio::spawn(async move {
+                // Slots at a steady pace, however long one takes to make: a
+                // blockhash lives 150 of them, about a minute, as on a cluster.
+                let mut slots = tokio::time::interval(SLOT_TIME);
                 loop {
                     tokio::select! {
                         _ = cancel.cancelled() => return,
                         // An idle chain stands still: the bank keeps every
                         // slot's storage (nothing cleans it as a validator
                         // would), so slots are only made while someone calls.
-                        _ = tokio::time::sleep(SLOT_TIME) => if chain.take_activity() {
+                        _ = slots.tick() => if chain.take_activity() {
                             chain.tick().await
                         },
                     }

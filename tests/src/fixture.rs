@@ -128,7 +128,7 @@ impl Fixture {
             crate::vault::ID,
             solana_program_test::processor!(crate::vault::process),
         );
-        let context = runtime.start_with_context().await;
+        let context = usd1_localnet::runtime::start(runtime).await;
         let ledger = Arc::new(BanksLedger::new(context.banks_client.clone()));
         let admin = Arc::new(context.payer.insecure_clone());
         Self::initialized(context, ledger, admin, flavor, options).await

@@ -128,6 +128,12 @@ async fn a_two_of_three_multisig_signs_offline_against_a_durable_nonce() {
     )
     .await;
     let durable = nonce_hash(&client, &nonce.pubkey()).await;
+    // The stored value derives from the blockhash of the block that stored
+    // it: as on a cluster, the nonce can be used from the next block on.
+    let stored_in = client.get_latest_blockhash().await.unwrap();
+    while client.get_latest_blockhash().await.unwrap() == stored_in {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
 
     let files: Vec<PathBuf> = members
         .iter()

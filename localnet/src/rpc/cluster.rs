@@ -37,25 +37,21 @@ pub(super) async fn call(c: &Call<'_>, method: &str) -> RpcResult {
             }))
         }
         "getLatestBlockhash" => {
-            let blockhash = banks
-                .get_latest_blockhash()
-                .await
-                .map_err(RpcError::internal)?;
-            let height = block_height(chain).await?;
+            let (blockhash, last_valid_block_height) =
+                chain.latest_blockhash().await.map_err(RpcError::internal)?;
             Ok(c.context(json!(RpcBlockhash {
                 blockhash: blockhash.to_string(),
-                last_valid_block_height: height.saturating_add(MAX_PROCESSING_AGE),
+                last_valid_block_height,
             })))
         }
         "isBlockhashValid" => {
             let blockhash = Hash::from_str(str_param(params, 0)?)
                 .map_err(|_| RpcError::invalid_params("invalid blockhash"))?;
-            let probe = Message::new_with_blockhash(&[], Some(&Pubkey::new_unique()), &blockhash);
-            let fee = banks
-                .get_fee_for_message(probe)
+            let valid = chain
+                .is_blockhash_valid(&blockhash)
                 .await
                 .map_err(RpcError::internal)?;
-            Ok(c.context(json!(fee.is_some())))
+            Ok(c.context(json!(valid)))
         }
         "getFeeForMessage" => {
             let bytes = base64_param(params, 0)?;

@@ -25,7 +25,7 @@ use solana_rpc_client_api::response::{
 };
 use solana_sdk::account::Account;
 use solana_sdk::hash::Hash;
-use solana_sdk::message::{Message, VersionedMessage};
+use solana_sdk::message::VersionedMessage;
 use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::Signature;
 use solana_sdk::sysvar::{epoch_schedule::EpochSchedule, rent::Rent};
@@ -39,9 +39,6 @@ use spl_token_2022_interface::state::Mint;
 
 use crate::chain::{legacy_message, Chain, SendError, Simulated};
 use crate::encode;
-
-/// How many blocks a blockhash stays usable for, as on a validator.
-const MAX_PROCESSING_AGE: u64 = 150;
 
 /// A JSON-RPC error: code, message, optional data.
 #[derive(Debug)]
@@ -104,7 +101,7 @@ async fn handle(State(chain): State<Arc<Chain>>, Json(body): Json<Value>) -> Jso
     }
 }
 
-async fn answer(chain: &Chain, request: Value) -> Value {
+async fn answer(chain: &Arc<Chain>, request: Value) -> Value {
     let id = request.get("id").cloned().unwrap_or(Value::Null);
     let Some(method) = request.get("method").and_then(Value::as_str) else {
         return json!({"jsonrpc": "2.0", "error": {"code": -32600, "message": "Invalid request"}, "id": id});
@@ -138,7 +135,7 @@ pub const METHODS: [&[&str]; 4] = [
 
 /// One request: the chain, its params, and the slot it is answered at.
 struct Call<'a> {
-    chain: &'a Chain,
+    chain: &'a Arc<Chain>,
     params: &'a [Value],
     slot: u64,
 }
@@ -156,7 +153,7 @@ impl Call<'_> {
     }
 }
 
-async fn call(chain: &Chain, method: &str, params: &[Value]) -> RpcResult {
+async fn call(chain: &Arc<Chain>, method: &str, params: &[Value]) -> RpcResult {
     chain.touch();
     let c = Call {
         chain,
@@ -177,12 +174,7 @@ async fn call(chain: &Chain, method: &str, params: &[Value]) -> RpcResult {
 }
 
 async fn block_height(chain: &Chain) -> Result<u64, RpcError> {
-    chain
-        .banks()
-        .get_root_block_height()
-        .await
-        .map(|h| h.saturating_add(1))
-        .map_err(RpcError::internal)
+    chain.block_height().await.map_err(RpcError::internal)
 }
 
 fn str_param(params: &[Value], index: usize) -> Result<&str, RpcError> {

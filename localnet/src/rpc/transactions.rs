@@ -11,7 +11,7 @@ pub(super) const METHODS: &[&str] = &[
 ];
 
 pub(super) async fn call(c: &Call<'_>, method: &str) -> RpcResult {
-    let (chain, params, banks) = (c.chain, c.params, c.chain.banks());
+    let (chain, params) = (c.chain, c.params);
     match method {
         "sendTransaction" => {
             let transaction = transaction_param(params)?;
@@ -43,9 +43,7 @@ pub(super) async fn call(c: &Call<'_>, method: &str) -> RpcResult {
                     }))),
                 }),
                 Err(SendError::Banks(error)) => Err(RpcError::internal(error)),
-                Err(SendError::Persist(error)) => Err(RpcError::internal(format!(
-                    "landed but not kept in the ledger folder: {error}"
-                ))),
+                Err(SendError::Persist(why)) => Err(RpcError::internal(why)),
             }
         }
         "simulateTransaction" => {
@@ -57,16 +55,12 @@ pub(super) async fn call(c: &Call<'_>, method: &str) -> RpcResult {
                 .and_then(Value::as_bool)
                 == Some(true)
             {
-                let blockhash = banks
-                    .get_latest_blockhash()
-                    .await
-                    .map_err(RpcError::internal)?;
+                let (blockhash, last_valid_block_height) =
+                    chain.latest_blockhash().await.map_err(RpcError::internal)?;
                 transaction.message.set_recent_blockhash(blockhash);
                 replacement = Some(RpcBlockhash {
                     blockhash: blockhash.to_string(),
-                    last_valid_block_height: block_height(chain)
-                        .await?
-                        .saturating_add(MAX_PROCESSING_AGE),
+                    last_valid_block_height,
                 });
             } else if config.get("sigVerify").and_then(Value::as_bool) == Some(true)
                 && !transaction.verify_with_results().iter().all(|ok| *ok)
