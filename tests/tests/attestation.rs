@@ -436,3 +436,26 @@ async fn seven_of_eight_fits_in_one_legacy_transaction_and_is_accepted() {
     )
     .await;
 }
+
+/// SECURITY.md item 7 (issue 22, item 9): the instructions sysvar names the
+/// top-level instruction, so inside a wrapper "the Ed25519 instruction
+/// before attest" is the one before the wrapper. Whoever saw a signature
+/// set could land it first that way, where the audit does not look.
+#[tokio::test]
+async fn fails_when_attest_is_reached_through_a_cpi() {
+    let f = Fixture::new(Flavor::Token2022).await;
+    let args = f.next_args(ONE).await;
+    let [ed25519, attest] = signed_by(&f, args, &[&f.attestors[0], &f.attestors[1]]);
+    refused(
+        &f,
+        &[
+            ed25519.clone(),
+            usd1_tests::vault::through_vault(attest.clone()),
+        ],
+        Usd1Error::AttestationViaCpi,
+    )
+    .await;
+    // The same signatures, top-level, land.
+    f.send(&[ed25519, attest], &[]).await.unwrap();
+    assert_eq!(f.usd1.config().await.unwrap().latest.seq, args.seq);
+}

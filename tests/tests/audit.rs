@@ -432,3 +432,23 @@ async fn within_an_unordered_slot_a_mint_must_still_cite_an_attestation_of_the_m
 }
 
 // --- issue 11, item 5: where the replay ends, against the chain now ---
+
+/// Issue 22, item 9: an attestation whose `attest` ran as a CPI (which the
+/// program now refuses) is named as such, not as a missing instruction.
+#[tokio::test]
+async fn fails_when_an_attestation_was_made_through_a_cpi() {
+    let f = busy_history().await;
+    let mut history = history(&f).await;
+    let position = attestation_positions(&history)[1];
+    let tx = &mut history[position];
+    let attest = tx
+        .instructions
+        .iter()
+        .position(|ix| ix.program_id == usd1::ID)
+        .unwrap();
+    let moved = tx.instructions.remove(attest);
+    tx.inner_instructions.insert(0, moved);
+    let found = kinds(&audit(&f.mint(), &history));
+    assert!(found.contains(&"AttestationViaCpi"), "{found:?}");
+    assert!(!found.contains(&"MissingInstruction"), "{found:?}");
+}

@@ -20,8 +20,13 @@ pub(super) fn check_signatures(
     out: &mut Vec<Violation>,
 ) {
     let (signature, seq) = (tx.signature, event.seq);
-    let Some((index, args)) = attest_instruction(tx, seq) else {
-        out.push(Violation::MissingInstruction { signature, seq });
+    // The program's rule: a top-level `attest`, its Ed25519 instruction right before it.
+    let Some((index, args)) = attest_instruction(&tx.instructions, seq) else {
+        if attest_instruction(&tx.inner_instructions, seq).is_some() {
+            out.push(Violation::AttestationViaCpi { signature, seq });
+        } else {
+            out.push(Violation::MissingInstruction { signature, seq });
+        }
         return;
     };
     if args.reserve_amount != event.reserve_amount
@@ -79,9 +84,12 @@ pub(super) fn check_signatures(
     }
 }
 
-/// The `attest` instruction for `seq` in `tx`, with its position.
-fn attest_instruction(tx: &RecordedTransaction, seq: u64) -> Option<(usize, AttestArgs)> {
-    tx.instructions.iter().enumerate().find_map(|(i, ix)| {
+/// The `attest` instruction for `seq` among `instructions`, with its position.
+fn attest_instruction(
+    instructions: &[RecordedInstruction],
+    seq: u64,
+) -> Option<(usize, AttestArgs)> {
+    instructions.iter().enumerate().find_map(|(i, ix)| {
         if ix.program_id != usd1::ID {
             return None;
         }

@@ -16,6 +16,13 @@ pub enum Violation {
         signature: Signature,
         seq: u64,
     },
+    /// The attestation's `attest` ran as a cross-program invocation, which
+    /// the program refuses (`AttestationViaCpi`): its Ed25519 instruction
+    /// cannot be told from the caller's neighbours.
+    AttestationViaCpi {
+        signature: Signature,
+        seq: u64,
+    },
     /// The event does not say what the signed instruction said.
     EventMismatch {
         signature: Signature,
@@ -177,6 +184,7 @@ impl Violation {
     pub fn kind(&self) -> &'static str {
         match self {
             Self::MissingInstruction { .. } => "MissingInstruction",
+            Self::AttestationViaCpi { .. } => "AttestationViaCpi",
             Self::EventMismatch { .. } => "EventMismatch",
             Self::OffsetOutsideInstruction { .. } => "OffsetOutsideInstruction",
             Self::MessageMismatch { .. } => "MessageMismatch",
@@ -221,6 +229,7 @@ impl fmt::Display for Violation {
         let kind = self.kind();
         match self {
             Self::MissingInstruction { signature, seq } => write!(f, "{kind}: attestation #{seq} in {signature} has no attest + Ed25519 instructions"),
+            Self::AttestationViaCpi { signature, seq } => write!(f, "{kind}: attestation #{seq} in {signature} was made through a cross-program invocation, not a top-level attest instruction"),
             Self::EventMismatch { signature, seq } => write!(f, "{kind}: attestation #{seq} in {signature} differs from its signed instruction"),
             Self::OffsetOutsideInstruction { signature, seq } => write!(f, "{kind}: attestation #{seq} in {signature} verifies bytes outside its Ed25519 instruction"),
             Self::MessageMismatch { signature, seq } => write!(f, "{kind}: attestation #{seq} in {signature} was signed over other bytes"),

@@ -160,6 +160,8 @@ pub enum Usd1Error {
     PendingExceedsRequested,
     #[msg("The config's pending redemptions and escrowed amount disagree")]
     EscrowBookMismatch,
+    #[msg("An attestation must be a top-level instruction of its transaction, not a cross-program invocation")]
+    AttestationViaCpi,
 }
 
 /// Every error, in code order (code = 6000 + index): what clients decode
@@ -239,4 +241,5 @@ pub const ALL_ERRORS: &[Usd1Error] = &[
     Usd1Error::NoPendingRedemptions,
     Usd1Error::PendingExceedsRequested,
     Usd1Error::EscrowBookMismatch,
+    Usd1Error::AttestationViaCpi,
 ];

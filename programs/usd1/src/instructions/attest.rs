@@ -10,11 +10,12 @@ use anchor_lang::compat::solana_instructions_sysvar::{
     load_current_index_checked, load_instruction_at_checked, ID as INSTRUCTIONS_SYSVAR_ID,
 };
 use anchor_lang::prelude::*;
+use anchor_lang::solana_program::instruction::{get_stack_height, TRANSACTION_LEVEL_STACK_HEIGHT};
 
 use crate::attestation;
 use crate::constants::{CONFIG_SEED, ED25519_PROGRAM_ID, HISTORY_SEED, MAX_FUTURE_SKEW_SECS};
 use crate::errors::Usd1Error;
-use crate::events::ReserveAttested;
+use crate::events::{publish, ReserveAttested};
 use crate::instructions::refuse_remaining_accounts;
 use crate::state::{AttestationHistory, AttestationRecord, Config};
 
@@ -77,6 +78,14 @@ impl Attest<'_> {
 
     /// The attestors that signed, as (bitmap over the current set, signer keys).
     fn verified_signers(&self, args: &AttestArgs) -> Result<(u8, Vec<Pubkey>)> {
+        // The instructions sysvar names the *top-level* instruction being
+        // executed: reached through a CPI, "the one before" would be the one
+        // before the caller. Anyone who saw the signatures could then land
+        // them first inside a wrapper, where the auditor does not look.
+        require!(
+            get_stack_height() == TRANSACTION_LEVEL_STACK_HEIGHT,
+            Usd1Error::AttestationViaCpi
+        );
         let sysvar = self.instructions.to_account_info();
         let current = load_current_index_checked(&sysvar)?;
         let own_index = current
@@ -143,14 +152,17 @@ pub fn handler(ctx: Context<Attest>, args: AttestArgs) -> Result<()> {
     drop(history);
 
     let (mint, attestor_epoch) = (config.mint, config.attestor_epoch);
-    emit_cpi!(ReserveAttested {
-        mint,
-        seq: args.seq,
-        reserve_amount: args.reserve_amount,
-        as_of: args.as_of,
-        report_sha256: args.report_sha256,
-        attestor_epoch,
-        signers,
-    });
+    publish!(
+        ctx,
+        ReserveAttested {
+            mint,
+            seq: args.seq,
+            reserve_amount: args.reserve_amount,
+            as_of: args.as_of,
+            report_sha256: args.report_sha256,
+            attestor_epoch,
+            signers,
+        }
+    );
     Ok(())
 }
