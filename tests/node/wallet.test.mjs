@@ -150,6 +150,36 @@ for (const flavor of fixture.flavors) {
   });
 }
 
+// A wallet whose user takes a few seconds to approve signs with a blockhash
+// fetched before: it must still land, as on a cluster (150 blocks, a minute).
+test('a transfer signed with a blockhash fetched 3 seconds earlier lands', async () => {
+  const flavor = fixture.flavors[0];
+  const mint = new PublicKey(flavor.mint);
+  const programId = new PublicKey(flavor.programId);
+  const holder = Keypair.fromSecretKey(Uint8Array.from(flavor.holder));
+  const { blockhash, lastValidBlockHeight } = await connection.getLatestBlockhash('confirmed');
+  // The user reads the request while the wallet keeps polling the node.
+  const until = Date.now() + 3_000;
+  while (Date.now() < until) {
+    await connection.getSlot('confirmed');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  assert.ok((await connection.getBlockHeight('confirmed')) <= lastValidBlockHeight);
+  assert.equal((await connection.isBlockhashValid(blockhash, { commitment: 'confirmed' })).value, true);
+  const recipient = Keypair.generate().publicKey;
+  const source = getAssociatedTokenAddressSync(mint, holder.publicKey, false, programId);
+  const destination = getAssociatedTokenAddressSync(mint, recipient, false, programId);
+  const payment = new Transaction({ feePayer: holder.publicKey, blockhash, lastValidBlockHeight }).add(
+    createAssociatedTokenAccountIdempotentInstruction(holder.publicKey, destination, recipient, mint, programId),
+    createTransferCheckedInstruction(source, mint, destination, holder.publicKey, 1_000_000n, flavor.decimals, [], programId),
+  );
+  payment.sign(holder);
+  const signature = await connection.sendRawTransaction(payment.serialize());
+  const confirmed = await connection.confirmTransaction({ signature, blockhash, lastValidBlockHeight }, 'confirmed');
+  assert.equal(confirmed.value.err, null);
+  assert.equal((await connection.getTokenAccountBalance(destination)).value.amount, '1000000');
+});
+
 // The websocket stays open while the connection lives; close it so node exits.
 test.after(() => {
   connection._rpcWebSocket.close();

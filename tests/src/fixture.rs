@@ -179,10 +179,20 @@ impl Fixture<OverRpc> {
         reserve: u64,
         held: u64,
     ) -> Self {
+        Self::on_localnet_for(localnet, flavor, MintOptions::default(), reserve, held).await
+    }
+
+    /// `on_localnet_with`, with Token-2022 compliance options.
+    pub async fn on_localnet_for(
+        localnet: &Localnet,
+        flavor: Flavor,
+        options: MintOptions,
+        reserve: u64,
+        held: u64,
+    ) -> Self {
         let url = localnet.url.clone();
         let ledger = Arc::new(RpcLedger::new(url.clone(), CommitmentConfig::confirmed()));
         let admin = crate::localnet::funded(localnet).await;
-        let options = MintOptions::default();
         let f = Self::initialized(OverRpc { url }, ledger, admin, flavor, options).await;
         let f = f.hand_out_roles(MINTER_ALLOWANCE.max(held)).await;
         f.attest(reserve).await.expect("attest");

@@ -8,6 +8,7 @@ pub mod fixture;
 pub mod ledgers;
 pub mod localnet;
 pub mod measure;
+pub mod node;
 pub mod oracle_harness;
 pub mod redemption;
 pub mod tour;

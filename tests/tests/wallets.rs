@@ -9,35 +9,12 @@
 //! programs. The JavaScript is `tests/node/wallet.test.mjs`; its packages
 //! come from `tests/node/package-lock.json` (`npm ci`, run here when
 //! `node_modules` is missing).
-use std::path::{Path, PathBuf};
-use std::process::Command;
-
 use serde_json::json;
 use solana_sdk::signature::{Keypair, Signer};
 use usd1_tests::localnet::localnet;
+use usd1_tests::node::{install_packages, node_test};
 use usd1_tests::*;
 use usd1_tests::{Fixture, Flavor};
-
-fn node_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("node")
-}
-
-/// `npm ci` from the committed lock file, once, when the packages are missing.
-fn install_packages() {
-    let dir = node_dir();
-    if dir
-        .join("node_modules/@solana/web3.js/package.json")
-        .exists()
-    {
-        return;
-    }
-    let status = Command::new("npm")
-        .args(["ci", "--no-audit", "--no-fund"])
-        .current_dir(&dir)
-        .status()
-        .expect("npm must be installed to run the wallet conformance test");
-    assert!(status.success(), "npm ci in {} failed", dir.display());
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stock_web3_wallets_read_pay_and_are_refused_on_both_token_programs() {
@@ -83,22 +60,10 @@ async fn stock_web3_wallets_read_pay_and_are_refused_on_both_token_programs() {
     let body = json!({ "rpc": localnet.url, "ws": localnet.ws_url, "flavors": flavors });
     std::fs::write(&fixture, body.to_string()).unwrap();
 
-    let output = tokio::task::spawn_blocking(move || {
-        Command::new("node")
-            .args(["--test", "--test-reporter=tap", "wallet.test.mjs"])
-            .current_dir(node_dir())
-            .env("USD1_WALLET_FIXTURE", &fixture)
-            .output()
-            .expect("node must be installed")
-    })
-    .await
-    .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    eprintln!("{stdout}{stderr}");
+    let (output, stdout) = node_test(&["wallet.test.mjs"], &fixture).await;
     assert!(output.status.success(), "the web3.js wallet test failed");
-    // Four tests (two per token program), all run and passed.
-    assert!(stdout.contains("# pass 4"), "{stdout}");
+    // Five tests (two per token program, and a blockhash 3 s old), all run and passed.
+    assert!(stdout.contains("# pass 5"), "{stdout}");
     assert!(stdout.contains("# fail 0"), "{stdout}");
     localnet.stop().await.unwrap();
 }

@@ -1,6 +1,32 @@
-//! One event per state change, emitted with `emit_cpi!` so it is recorded as an
-//! inner instruction that auditors can read back from any transaction.
+//! One event per state change, published with [`publish!`] two ways: as an
+//! `emit_cpi!` self-invocation, recorded as an inner instruction that
+//! auditors read back from any transaction and that no log truncation can
+//! lose, and as `emit!`'s `Program data:` log line, which log subscribers
+//! (Anchor's `addEventListener`, `EventParser`) read.
 use anchor_lang::prelude::*;
+
+/// Publishes an event (see the module docs). `$ctx` is the handler's
+/// `Context`, whose event authority signs the self-invocation.
+macro_rules! publish {
+    ($ctx:expr, $event:expr) => {{
+        let event = $event;
+        $crate::events::log_data(&anchor_lang::Event::data(&event));
+        let ctx = &$ctx;
+        emit_cpi!(event);
+    }};
+}
+
+/// `Program data: <base64>` in the transaction's logs, as `emit!` writes an
+/// event. On SBF that is the `sol_log_data` syscall; natively Anchor's own
+/// shim drops it, so the call goes to the syscall stubs, as solana-program's
+/// `sol_log_data` does (the test runtimes route it to the logs).
+pub fn log_data(data: &[u8]) {
+    #[cfg(target_os = "solana")]
+    anchor_lang::solana_program::log::sol_log_data(&[data]);
+    #[cfg(not(target_os = "solana"))]
+    anchor_lang::compat::solana_sysvar::program_stubs::sol_log_data(&[data]);
+}
+pub(crate) use publish;
 
 use crate::state::{MintOptions, Role};
 

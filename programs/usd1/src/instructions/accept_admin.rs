@@ -4,7 +4,7 @@ use anchor_lang::prelude::*;
 
 use crate::constants::CONFIG_SEED;
 use crate::errors::Usd1Error;
-use crate::events::{AdminAccepted, RoleChanged};
+use crate::events::{publish, AdminAccepted, RoleChanged};
 use crate::instructions::refuse_remaining_accounts;
 use crate::state::{Config, Role};
 
@@ -48,19 +48,25 @@ pub fn handler(ctx: Context<AcceptAdmin>) -> Result<()> {
     }
     config.invariant()?;
     let mint = config.mint;
-    emit_cpi!(AdminAccepted {
-        mint,
-        previous,
-        admin
-    });
-    for role in handed_over {
-        emit_cpi!(RoleChanged {
+    publish!(
+        ctx,
+        AdminAccepted {
             mint,
-            admin,
-            role,
             previous,
-            holder: admin
-        });
+            admin
+        }
+    );
+    for role in handed_over {
+        publish!(
+            ctx,
+            RoleChanged {
+                mint,
+                admin,
+                role,
+                previous,
+                holder: admin
+            }
+        );
     }
     Ok(())
 }

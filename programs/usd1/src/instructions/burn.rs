@@ -6,7 +6,7 @@ use anchor_spl::token_interface::{self, Mint, TokenAccount, TokenInterface};
 
 use crate::constants::{CONFIG_SEED, MINTER_SEED};
 use crate::errors::Usd1Error;
-use crate::events::Burned;
+use crate::events::{publish, Burned};
 use crate::instructions::refuse_remaining_accounts;
 use crate::state::{Config, MinterAllowance};
 
@@ -104,6 +104,6 @@ pub fn handler(ctx: Context<Burn>, args: BurnArgs) -> Result<()> {
         amount,
         supply,
     };
-    emit_cpi!(event);
+    publish!(ctx, event);
     Ok(())
 }

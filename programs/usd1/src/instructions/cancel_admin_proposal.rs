@@ -4,7 +4,7 @@ use anchor_lang::prelude::*;
 
 use crate::constants::CONFIG_SEED;
 use crate::errors::Usd1Error;
-use crate::events::AdminProposalCancelled;
+use crate::events::{publish, AdminProposalCancelled};
 use crate::instructions::refuse_remaining_accounts;
 use crate::state::Config;
 
@@ -39,10 +39,13 @@ pub fn handler(ctx: Context<CancelAdminProposal>) -> Result<()> {
     config.pending_admin = Pubkey::default();
     config.invariant()?;
     let (mint, admin) = (config.mint, config.admin);
-    emit_cpi!(AdminProposalCancelled {
-        mint,
-        admin,
-        cancelled
-    });
+    publish!(
+        ctx,
+        AdminProposalCancelled {
+            mint,
+            admin,
+            cancelled
+        }
+    );
     Ok(())
 }

@@ -6,7 +6,7 @@ use anchor_lang::prelude::*;
 
 use crate::constants::{CONFIG_SEED, MAX_RATE_WINDOW_SECS, MINTER_SEED};
 use crate::errors::Usd1Error;
-use crate::events::MinterConfigured;
+use crate::events::{publish, MinterConfigured};
 use crate::instructions::refuse_remaining_accounts;
 use crate::state::{Config, MinterAllowance};
 
@@ -93,14 +93,17 @@ pub fn handler(ctx: Context<ConfigureMinter>, args: ConfigureMinterArgs) -> Resu
     record.capacity_at = now;
     record.invariant()?;
     let (mint, admin) = (ctx.accounts.config.mint, ctx.accounts.config.admin);
-    emit_cpi!(MinterConfigured {
-        mint,
-        admin,
-        minter,
-        previous_allowance,
-        allowance: args.allowance,
-        window_secs: args.window_secs,
-        window_cap: args.window_cap,
-    });
+    publish!(
+        ctx,
+        MinterConfigured {
+            mint,
+            admin,
+            minter,
+            previous_allowance,
+            allowance: args.allowance,
+            window_secs: args.window_secs,
+            window_cap: args.window_cap,
+        }
+    );
     Ok(())
 }

@@ -6,7 +6,7 @@ use anchor_spl::token_interface::{self, Mint, TokenAccount, TokenInterface};
 
 use crate::constants::CONFIG_SEED;
 use crate::errors::Usd1Error;
-use crate::events::{Frozen, Thawed};
+use crate::events::{publish, Frozen, Thawed};
 use crate::instructions::refuse_remaining_accounts;
 use crate::state::Config;
 
@@ -88,17 +88,23 @@ fn set_frozen(ctx: Context<FreezeOrThaw>, frozen: bool) -> Result<()> {
         accounts.token_account.key(),
     );
     if frozen {
-        emit_cpi!(Frozen {
-            mint,
-            freezer,
-            token_account
-        });
+        publish!(
+            ctx,
+            Frozen {
+                mint,
+                freezer,
+                token_account
+            }
+        );
     } else {
-        emit_cpi!(Thawed {
-            mint,
-            freezer,
-            token_account
-        });
+        publish!(
+            ctx,
+            Thawed {
+                mint,
+                freezer,
+                token_account
+            }
+        );
     }
     Ok(())
 }

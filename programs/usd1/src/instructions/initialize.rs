@@ -24,7 +24,7 @@ use anchor_spl::token_interface::{
 
 use crate::constants::*;
 use crate::errors::Usd1Error;
-use crate::events::Initialized;
+use crate::events::{publish, Initialized};
 use crate::instructions::refuse_remaining_accounts;
 use crate::state::{AttestationHistory, AttestationRecord, Config, MintOptions};
 
@@ -396,17 +396,20 @@ pub fn handler(ctx: Context<Initialize>, args: InitializeArgs) -> Result<()> {
     ctx.accounts
         .create_escrow(&extensions, &args.options, &escrow_seeds, &config_seeds)?;
 
-    emit_cpi!(Initialized {
-        mint,
-        config: config_key,
-        admin,
-        token_program,
-        decimals: args.decimals,
-        name: args.name,
-        symbol: args.symbol,
-        uri: args.uri,
-        options: args.options,
-        escrow,
-    });
+    publish!(
+        ctx,
+        Initialized {
+            mint,
+            config: config_key,
+            admin,
+            token_program,
+            decimals: args.decimals,
+            name: args.name,
+            symbol: args.symbol,
+            uri: args.uri,
+            options: args.options,
+            escrow,
+        }
+    );
     Ok(())
 }

@@ -6,7 +6,7 @@ use anchor_spl::token_interface::{self, Mint, TokenAccount, TokenInterface};
 
 use crate::constants::{CONFIG_SEED, MINTER_SEED};
 use crate::errors::Usd1Error;
-use crate::events::Minted;
+use crate::events::{publish, Minted};
 use crate::instructions::refuse_remaining_accounts;
 use crate::state::{Config, MinterAllowance};
 
@@ -157,6 +157,6 @@ pub fn handler(ctx: Context<MintTo>, args: MintToArgs) -> Result<()> {
         margin_bps: config.margin_bps,
         capacity_remaining,
     };
-    emit_cpi!(event);
+    publish!(ctx, event);
     Ok(())
 }

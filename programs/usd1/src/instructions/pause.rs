@@ -6,7 +6,7 @@ use anchor_spl::token_interface::{self, Mint, TokenInterface};
 
 use crate::constants::CONFIG_SEED;
 use crate::errors::Usd1Error;
-use crate::events::{Paused, Unpaused};
+use crate::events::{publish, Paused, Unpaused};
 use crate::instructions::refuse_remaining_accounts;
 use crate::state::Config;
 
@@ -76,9 +76,9 @@ fn set_paused(ctx: Context<PauseOrUnpause>, paused: bool) -> Result<()> {
     config.invariant()?;
     let (mint, pauser) = (config.mint, config.pauser);
     if paused {
-        emit_cpi!(Paused { mint, pauser });
+        publish!(ctx, Paused { mint, pauser });
     } else {
-        emit_cpi!(Unpaused { mint, pauser });
+        publish!(ctx, Unpaused { mint, pauser });
     }
     Ok(())
 }

@@ -3,7 +3,7 @@ use anchor_lang::prelude::*;
 
 use crate::constants::CONFIG_SEED;
 use crate::errors::Usd1Error;
-use crate::events::AdminProposed;
+use crate::events::{publish, AdminProposed};
 use crate::instructions::refuse_remaining_accounts;
 use crate::state::Config;
 
@@ -46,10 +46,13 @@ pub fn handler(ctx: Context<ProposeAdmin>, args: ProposeAdminArgs) -> Result<()>
     config.pending_admin = proposed;
     config.invariant()?;
     let (mint, admin) = (config.mint, config.admin);
-    emit_cpi!(AdminProposed {
-        mint,
-        admin,
-        proposed
-    });
+    publish!(
+        ctx,
+        AdminProposed {
+            mint,
+            admin,
+            proposed
+        }
+    );
     Ok(())
 }

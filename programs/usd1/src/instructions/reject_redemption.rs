@@ -17,7 +17,7 @@ use anchor_spl::token_interface::{self, Mint, TokenAccount, TokenInterface};
 
 use crate::constants::{CONFIG_SEED, ESCROW_SEED, MEMO_PROGRAM_ID, REDEMPTION_SEED, REFUND_MEMO};
 use crate::errors::Usd1Error;
-use crate::events::RedemptionRejected;
+use crate::events::{publish, RedemptionRejected};
 use crate::instructions::{check_escrow_covers, refuse_remaining_accounts};
 use crate::state::{Config, Redemption, RedemptionStatus};
 
@@ -242,6 +242,6 @@ pub fn handler(ctx: Context<RejectRedemption>, args: RejectRedemptionArgs) -> Re
         rejected_at: redemption.resolved_at,
         escrowed: config.escrowed_amount,
     };
-    emit_cpi!(event);
+    publish!(ctx, event);
     Ok(())
 }

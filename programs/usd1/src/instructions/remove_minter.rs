@@ -4,7 +4,7 @@ use anchor_lang::prelude::*;
 
 use crate::constants::{CONFIG_SEED, MINTER_SEED};
 use crate::errors::Usd1Error;
-use crate::events::MinterRemoved;
+use crate::events::{publish, MinterRemoved};
 use crate::instructions::refuse_remaining_accounts;
 use crate::state::{Config, MinterAllowance};
 
@@ -43,11 +43,14 @@ pub fn handler(ctx: Context<RemoveMinter>) -> Result<()> {
     record.invariant()?;
     let minter = record.minter;
     let (mint, admin) = (ctx.accounts.config.mint, ctx.accounts.config.admin);
-    emit_cpi!(MinterRemoved {
-        mint,
-        admin,
-        minter,
-        forfeited_allowance
-    });
+    publish!(
+        ctx,
+        MinterRemoved {
+            mint,
+            admin,
+            minter,
+            forfeited_allowance
+        }
+    );
     Ok(())
 }

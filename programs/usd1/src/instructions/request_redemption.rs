@@ -10,7 +10,7 @@ use crate::constants::{
     BPS_DENOMINATOR, CONFIG_SEED, DISCLOSURE_SEED, ESCROW_SEED, REDEMPTION_SEED,
 };
 use crate::errors::Usd1Error;
-use crate::events::RedemptionRequested;
+use crate::events::{publish, RedemptionRequested};
 use crate::instructions::{check_escrow_covers, refuse_remaining_accounts};
 use crate::state::{Config, Disclosure, Redemption, RedemptionStatus};
 
@@ -158,6 +158,6 @@ pub fn handler(ctx: Context<RequestRedemption>, args: RequestRedemptionArgs) -> 
         requested_at,
         escrowed: config.escrowed_amount,
     };
-    emit_cpi!(event);
+    publish!(ctx, event);
     Ok(())
 }

@@ -6,7 +6,7 @@ use anchor_spl::token_interface::{self, Mint, TokenAccount, TokenInterface};
 
 use crate::constants::CONFIG_SEED;
 use crate::errors::Usd1Error;
-use crate::events::Seized;
+use crate::events::{publish, Seized};
 use crate::instructions::refuse_remaining_accounts;
 use crate::state::Config;
 
@@ -121,6 +121,6 @@ pub fn handler(ctx: Context<Seize>, args: SeizeArgs) -> Result<()> {
         reason_code,
         refrozen,
     };
-    emit_cpi!(event);
+    publish!(ctx, event);
     Ok(())
 }

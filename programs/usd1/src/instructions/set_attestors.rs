@@ -6,7 +6,7 @@ use anchor_lang::prelude::*;
 
 use crate::constants::{CONFIG_SEED, MAX_ATTESTORS};
 use crate::errors::Usd1Error;
-use crate::events::AttestorsChanged;
+use crate::events::{publish, AttestorsChanged};
 use crate::instructions::refuse_remaining_accounts;
 use crate::state::Config;
 
@@ -86,14 +86,17 @@ pub fn handler(ctx: Context<SetAttestors>, args: SetAttestorsArgs) -> Result<()>
         .ok_or(Usd1Error::Overflow)?;
     config.invariant()?;
     let (mint, admin, attestor_epoch) = (config.mint, config.admin, config.attestor_epoch);
-    emit_cpi!(AttestorsChanged {
-        mint,
-        admin,
-        attestors,
-        threshold,
-        attestor_epoch,
-        keep_latest,
-        retired_seq
-    });
+    publish!(
+        ctx,
+        AttestorsChanged {
+            mint,
+            admin,
+            attestors,
+            threshold,
+            attestor_epoch,
+            keep_latest,
+            retired_seq
+        }
+    );
     Ok(())
 }

@@ -6,7 +6,7 @@ use anchor_lang::prelude::*;
 
 use crate::constants::{pause_statement, CONFIG_SEED, DISCLOSURE_SEED, NOT_INSURED_STATEMENT};
 use crate::errors::Usd1Error;
-use crate::events::DisclosureSet;
+use crate::events::{publish, DisclosureSet};
 use crate::instructions::refuse_remaining_accounts;
 use crate::state::{Config, Disclosure};
 
@@ -89,6 +89,6 @@ pub fn handler(ctx: Context<SetDisclosure>, args: DisclosureArgs) -> Result<()> 
         settlement_target_secs: disclosure.settlement_target_secs,
         reserve_report_uri: disclosure.reserve_report_uri.clone(),
     };
-    emit_cpi!(event);
+    publish!(ctx, event);
     Ok(())
 }

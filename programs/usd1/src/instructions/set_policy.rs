@@ -7,7 +7,7 @@ use crate::constants::{
     BPS_DENOMINATOR, CONFIG_SEED, MAX_ATTESTATION_AGE_LIMIT, MAX_SUBMISSION_DELAY_LIMIT,
 };
 use crate::errors::Usd1Error;
-use crate::events::PolicyChanged;
+use crate::events::{publish, PolicyChanged};
 use crate::instructions::refuse_remaining_accounts;
 use crate::state::Config;
 
@@ -83,12 +83,15 @@ pub fn handler(ctx: Context<SetPolicy>, args: PolicyArgs) -> Result<()> {
     let (mint, admin) = (config.mint, config.admin);
     let (max_attestation_age, margin_bps) = (config.max_attestation_age, config.margin_bps);
     let max_submission_delay = config.max_submission_delay;
-    emit_cpi!(PolicyChanged {
-        mint,
-        admin,
-        max_attestation_age,
-        margin_bps,
-        max_submission_delay,
-    });
+    publish!(
+        ctx,
+        PolicyChanged {
+            mint,
+            admin,
+            max_attestation_age,
+            margin_bps,
+            max_submission_delay,
+        }
+    );
     Ok(())
 }

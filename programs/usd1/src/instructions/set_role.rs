@@ -3,7 +3,7 @@ use anchor_lang::prelude::*;
 
 use crate::constants::CONFIG_SEED;
 use crate::errors::Usd1Error;
-use crate::events::RoleChanged;
+use crate::events::{publish, RoleChanged};
 use crate::instructions::refuse_remaining_accounts;
 use crate::state::{Config, Role};
 
@@ -48,12 +48,15 @@ pub fn handler(ctx: Context<SetRole>, args: SetRoleArgs) -> Result<()> {
     config.set_role_holder(role, holder);
     config.invariant()?;
     let (mint, admin) = (config.mint, config.admin);
-    emit_cpi!(RoleChanged {
-        mint,
-        admin,
-        role,
-        previous,
-        holder
-    });
+    publish!(
+        ctx,
+        RoleChanged {
+            mint,
+            admin,
+            role,
+            previous,
+            holder
+        }
+    );
     Ok(())
 }

@@ -5,7 +5,7 @@ use anchor_spl::token_interface::{self, Mint, TokenAccount, TokenInterface};
 
 use crate::constants::{CONFIG_SEED, ESCROW_SEED, REDEMPTION_SEED};
 use crate::errors::Usd1Error;
-use crate::events::RedemptionSettled;
+use crate::events::{publish, RedemptionSettled};
 use crate::instructions::{check_escrow_covers, refuse_remaining_accounts};
 use crate::state::{Config, Redemption, RedemptionStatus};
 
@@ -112,6 +112,6 @@ pub fn handler(ctx: Context<SettleRedemption>, args: SettleRedemptionArgs) -> Re
         supply,
         escrowed: config.escrowed_amount,
     };
-    emit_cpi!(event);
+    publish!(ctx, event);
     Ok(())
 }

@@ -1,0 +1,65 @@
+//! Stock JavaScript clients nobody here wrote, run by Node from `tests/node`
+//! (its packages pinned by the committed `package-lock.json`).
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// `tests/node`.
+pub fn node_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("node")
+}
+
+/// The packages the tests import; `npm ci` runs when one is missing.
+const PACKAGES: &[&str] = &[
+    "@solana/web3.js",
+    "@solana/spl-token",
+    "@coral-xyz/anchor",
+    "@solana/kit",
+    "@solana-program/token-2022",
+];
+
+/// `npm ci` from the committed lock file, when a package is missing.
+pub fn install_packages() {
+    let dir = node_dir();
+    let installed = |package: &str| {
+        dir.join("node_modules")
+            .join(package)
+            .join("package.json")
+            .exists()
+    };
+    if PACKAGES.iter().all(|p| installed(p)) {
+        return;
+    }
+    let status = Command::new("npm")
+        .args(["ci", "--no-audit", "--no-fund"])
+        .current_dir(&dir)
+        .status()
+        .expect("npm must be installed to run the stock-client tests");
+    assert!(status.success(), "npm ci in {} failed", dir.display());
+}
+
+/// Runs `node --test` on `scripts` (in `tests/node`) with `USD1_NODE_FIXTURE`
+/// naming `fixture`, off the async runtime; prints and returns what it said.
+pub async fn node_test(scripts: &[&str], fixture: &Path) -> (Output, String) {
+    let mut args: Vec<String> = vec![
+        "--test".into(),
+        "--test-reporter=tap".into(),
+        // A test that hangs fails instead of holding the suite.
+        "--test-timeout=120000".into(),
+    ];
+    args.extend(scripts.iter().map(|s| s.to_string()));
+    let fixture = fixture.to_path_buf();
+    let output = tokio::task::spawn_blocking(move || {
+        Command::new("node")
+            .args(&args)
+            .current_dir(node_dir())
+            .env("USD1_NODE_FIXTURE", &fixture)
+            .env("USD1_WALLET_FIXTURE", &fixture)
+            .output()
+            .expect("node must be installed")
+    })
+    .await
+    .expect("node ran");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    eprintln!("{stdout}{}", String::from_utf8_lossy(&output.stderr));
+    (output, stdout)
+}
