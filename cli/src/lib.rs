@@ -14,6 +14,7 @@ use anyhow::{anyhow, bail, Result};
 use clap::{Parser, Subcommand};
 use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::{Keypair, Signer};
+use solana_signer::null_signer::NullSigner;
 use usd1_client::signing::{SharedSigner, Signing};
 use usd1_client::{parse_amount, ClientError, Ledger, Usd1};
 
@@ -102,6 +103,22 @@ pub enum Command {
     Bootstrap(commands::bootstrap::Args),
 }
 
+impl Command {
+    /// Whether the command needs `-k`: it signs, or (`balance` without an
+    /// owner) asks for the keypair's own address. The read-only ones — what
+    /// an auditor runs, with no key at all — do not.
+    pub fn needs_keypair(&self) -> bool {
+        match self {
+            Self::Status(_) | Self::Attestations(_) | Self::Audit(_) | Self::Transparency(_) => {
+                false
+            }
+            Self::Balance(args) => args.owner.is_none(),
+            Self::Redeem(args) => !matches!(args.action, commands::redeem::Action::List { .. }),
+            _ => true,
+        }
+    }
+}
+
 /// What every command works with: a ledger, the role key that signs, the
 /// account that pays, and how transactions are finished.
 #[derive(Clone)]
@@ -152,6 +169,11 @@ impl Context {
         command: &Command,
     ) -> Result<Self> {
         flags.check(matches!(command, Command::Attest(_)))?;
+        if !command.needs_keypair() {
+            // Nothing is signed: no key is loaded, so none need exist.
+            let nobody: SharedSigner = Arc::new(NullSigner::new(&Pubkey::default()));
+            return Ok(Self::new(ledger, nobody).with_flags(flags.clone()));
+        }
         let keypair = flags.signer(keypair_source, "keypair")?;
         let fee_payer = match &flags.fee_payer {
             Some(source) => flags.signer(source, "fee-payer")?,
