@@ -96,6 +96,24 @@ struct CosignerEntry {
     attestor: String,
     /// The environment variable holding the bearer token it expects.
     token_env: String,
+    /// Allow `http://` to a host that is not this machine: the bearer token
+    /// then crosses the network in clear. Off unless set.
+    #[serde(default)]
+    allow_insecure: bool,
+}
+
+/// Whether `url` keeps the bearer token off the network in clear: https,
+/// or plain http to this machine only.
+fn keeps_token_private(url: &reqwest::Url) -> bool {
+    if url.scheme() == "https" {
+        return true;
+    }
+    match url.host() {
+        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
 }
 
 /// A co-signer the proposer asks, token loaded.
@@ -377,6 +395,14 @@ impl Config {
                 .with_context(|| format!("bad co-signer url {}", entry.url))?;
             if !matches!(parsed.scheme(), "http" | "https") {
                 bail!("co-signer url {} must be http or https", entry.url);
+            }
+            if !keeps_token_private(&parsed) && !entry.allow_insecure {
+                bail!(
+                    "co-signer url {} is plain http to another machine: its bearer token would \
+                     cross the network in clear; use https, or set allow_insecure = true on this \
+                     [[cosigners]] entry if the network between is private",
+                    entry.url
+                );
             }
             let attestor = Pubkey::from_str(&entry.attestor).map_err(|_| {
                 anyhow!(

@@ -330,6 +330,42 @@ impl Oracle {
                     );
                 }
                 Resolution::StillPending { seq } => return Err(RoundError::Pending { seq }),
+                Resolution::Resend { args, signatures } => {
+                    let clock = (ledger.unix_timestamp().await?, config.max_submission_delay);
+                    let retry = self.retry();
+                    let metrics = &self.metrics;
+                    if let Some(signature) = submit::resend(
+                        usd1,
+                        &self.store,
+                        args,
+                        &signatures,
+                        clock,
+                        retry,
+                        metrics,
+                        cancel,
+                    )
+                    .await?
+                    {
+                        tracing::info!(seq = args.seq, %signature, "the attestation signed before landed on a second send");
+                        self.store.clear_pending()?;
+                        let report = self.store.load_report(args.seq)?;
+                        self.metrics
+                            .attested(args.seq, args.reserve_amount, args.as_of);
+                        if let Some(report) = report {
+                            return Ok(Outcome::Attested {
+                                report,
+                                signature,
+                                heartbeat: false,
+                            });
+                        }
+                    } else {
+                        tracing::info!(
+                            seq = args.seq,
+                            "the attestation signed before has expired unsent; building anew"
+                        );
+                    }
+                    config = usd1.config().await?;
+                }
             }
         }
 
@@ -464,16 +500,12 @@ impl Oracle {
                 refusals: problem.to_string(),
             },
         )?;
-        let retry = Retry {
-            max_attempts: self.round.max_attempts,
-            backoff: Duration::from_millis(self.round.retry_backoff_ms),
-        };
         let signature = submit::submit(
             usd1,
             &self.store,
             args,
             &signatures,
-            retry,
+            self.retry(),
             &self.metrics,
             cancel,
         )
@@ -485,6 +517,13 @@ impl Oracle {
             signature,
             heartbeat,
         })
+    }
+
+    fn retry(&self) -> Retry {
+        Retry {
+            max_attempts: self.round.max_attempts,
+            backoff: Duration::from_millis(self.round.retry_backoff_ms),
+        }
     }
 
     /// Reads every source at once; the first failure (in config order) fails the round.

@@ -66,6 +66,13 @@ enum Command {
         /// Check the config (and load the key and token) and exit.
         #[arg(long)]
         check_config: bool,
+        /// Clear a raised equivocation alarm (after looking into it) and exit;
+        /// the alarm file records who cleared it and when.
+        #[arg(long, requires = "operator")]
+        clear_alarm: bool,
+        /// Who clears the alarm (a name the operator's team knows).
+        #[arg(long, value_name = "NAME")]
+        operator: Option<String>,
         /// Log lines as text or JSON.
         #[arg(long, value_enum, default_value_t = LogFormat::Text)]
         log_format: LogFormat,
@@ -84,10 +91,15 @@ async fn main() -> ExitCode {
     if let Some(Command::Cosign {
         config,
         check_config,
+        clear_alarm,
+        operator,
         log_format,
     }) = args.command
     {
         init_logs(log_format);
+        if clear_alarm {
+            return clear(&config, operator.as_deref().unwrap_or_default());
+        }
         return cosign(&config, check_config).await;
     }
     init_logs(args.log_format);
@@ -167,6 +179,36 @@ async fn run(args: Args, config: Config) -> anyhow::Result<ExitCode> {
     cancel.cancel();
     server.await??;
     Ok(ExitCode::SUCCESS)
+}
+
+/// `usd1-oracle cosign --clear-alarm --operator NAME`: records who cleared
+/// the co-signer's equivocation alarm, and when.
+fn clear(path: &std::path::Path, operator: &str) -> ExitCode {
+    let cleared = CosignerConfig::journal_of(path)
+        .and_then(|journal| Ok(usd1_oracle::cosigner::alarm::Alarm::open(&journal)?))
+        .and_then(|alarm| Ok((alarm.clear(operator)?, alarm)));
+    match cleared {
+        Ok((usd1_oracle::cosigner::alarm::AlarmEvent::Raised { at, seq, .. }, alarm)) => {
+            println!(
+                "equivocation alarm (raised at {at} for seq {seq}) cleared by {} at {}; recorded in {}",
+                operator.trim(),
+                unix_now(),
+                alarm.path().display()
+            );
+            ExitCode::SUCCESS
+        }
+        Ok(_) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {}", one_line(&error));
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
 /// `usd1-oracle cosign`: serve until SIGTERM or SIGINT.

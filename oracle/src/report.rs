@@ -39,6 +39,22 @@ pub struct Pending {
     pub seq: u64,
     pub report_sha256: String,
     pub attempts: Vec<Attempt>,
+    /// What was signed, so that a restart can send the same attestation
+    /// again with a fresh blockhash instead of asking for a second digest
+    /// for the seq (which every co-signer refuses as equivocation).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attestation: Option<SignedAttestation>,
+}
+
+/// An attestation's arguments and its attestors' signatures over them.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct SignedAttestation {
+    /// Base units.
+    pub reserve_amount: u64,
+    /// Unix seconds.
+    pub as_of: i64,
+    /// `ATTESTOR=SIGNATURE`, base58 both.
+    pub signatures: Vec<String>,
 }
 
 /// The output folder: `report-SEQ.json` per attestation, and `pending.json`.

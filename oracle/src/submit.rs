@@ -15,7 +15,7 @@ use usd1_client::send_journal::{self, Outcome, SendJournal};
 use usd1_client::{hex, ClientError, Failure, Ledger, Usd1};
 
 use crate::metrics::Metrics;
-use crate::report::{Attempt, Pending, ReportStore};
+use crate::report::{Attempt, Pending, ReportStore, SignedAttestation};
 
 #[derive(Debug, Error)]
 pub enum SubmitError {
@@ -63,6 +63,14 @@ pub async fn submit(
             seq: args.seq,
             report_sha256: hex(&args.report_sha256),
             attempts: Vec::new(),
+            attestation: Some(SignedAttestation {
+                reserve_amount: args.reserve_amount,
+                as_of: args.as_of,
+                signatures: signatures
+                    .iter()
+                    .map(|s| format!("{}={}", s.attestor, s.signature))
+                    .collect(),
+            }),
         },
     };
     let mut last_transaction = None;
@@ -180,6 +188,13 @@ pub enum Resolution {
     /// It can no longer land (failed, or its blockhash expired, or another
     /// attestation took its seq): its report is set aside.
     Dropped { seq: u64 },
+    /// Its blockhash expired, but the seq is still the next one: the same
+    /// signed attestation may be sent again with a fresh blockhash
+    /// ([`resend`]) while the program's submission delay allows.
+    Resend {
+        args: AttestArgs,
+        signatures: Vec<AttestorSignature>,
+    },
     /// It could still land; waited `wait` without an answer.
     StillPending { seq: u64 },
 }
@@ -223,11 +238,76 @@ pub async fn resolve_pending(
             })
         }
         Outcome::CannotLand => {
+            if chain_seq.checked_add(1) == Some(pending.seq) {
+                if let Some((args, signatures)) = signed(&pending) {
+                    return Ok(Resolution::Resend { args, signatures });
+                }
+            }
             store.set_aside_report(pending.seq, "unsent")?;
             store.clear_pending()?;
             Ok(Resolution::Dropped { seq: pending.seq })
         }
         Outcome::MayStillLand => Ok(Resolution::StillPending { seq: pending.seq }),
+    }
+}
+
+/// The signed attestation `pending` carries, if it carries one whole.
+fn signed(pending: &Pending) -> Option<(AttestArgs, Vec<AttestorSignature>)> {
+    let attestation = pending.attestation.as_ref()?;
+    let mut report_sha256 = [0u8; 32];
+    let bytes = (0..32)
+        .map(|i| u8::from_str_radix(pending.report_sha256.get(2 * i..2 * i + 2)?, 16).ok())
+        .collect::<Option<Vec<u8>>>()?;
+    report_sha256.copy_from_slice(&bytes);
+    let signatures = attestation
+        .signatures
+        .iter()
+        .map(|pair| {
+            let (attestor, signature) = pair.split_once('=')?;
+            Some(AttestorSignature {
+                attestor: attestor.parse().ok()?,
+                signature: signature.parse().ok()?,
+            })
+        })
+        .collect::<Option<Vec<_>>>()?;
+    let args = AttestArgs {
+        seq: pending.seq,
+        reserve_amount: attestation.reserve_amount,
+        as_of: attestation.as_of,
+        report_sha256,
+    };
+    Some((args, signatures))
+}
+
+/// Sends an attestation signed earlier ([`Resolution::Resend`]) again with a
+/// fresh blockhash, if the program would still take it at `now` (its as_of
+/// within `max_submission_delay`): the signatures cover the digest, not the
+/// blockhash, so nobody is asked to sign anything again. `None`, with its
+/// report set aside, when the signatures have expired: only then is the seq
+/// built anew.
+#[allow(clippy::too_many_arguments)]
+pub async fn resend(
+    usd1: &Usd1<dyn Ledger>,
+    store: &ReportStore,
+    args: AttestArgs,
+    signatures: &[AttestorSignature],
+    (now, max_submission_delay): (i64, i64),
+    retry: Retry,
+    metrics: &Metrics,
+    cancel: &CancellationToken,
+) -> Result<Option<Signature>, SubmitError> {
+    if args.as_of < now.saturating_sub(max_submission_delay) {
+        store.set_aside_report(args.seq, "unsent")?;
+        store.clear_pending()?;
+        return Ok(None);
+    }
+    match submit(usd1, store, args, signatures, retry, metrics, cancel).await {
+        Ok(signature) => Ok(Some(signature)),
+        Err(SubmitError::Rejected { failure, logs }) => {
+            store.set_aside_report(args.seq, "unsent")?;
+            Err(SubmitError::Rejected { failure, logs })
+        }
+        Err(other) => Err(other),
     }
 }
 

@@ -196,6 +196,7 @@ async fn main() -> Result<()> {
                 token: format!("token-{n}"),
                 tolerance_bps: 0,
                 max_requests_per_minute: 10_000,
+                eligibility: None,
                 sources: vec![source("custodian", cosigned_export(n))],
             };
             let cosigner = Cosigner::new(&config, p.usd1.ledger().clone()).await?;

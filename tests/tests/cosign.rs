@@ -430,6 +430,7 @@ async fn fails_when_a_cosigner_is_bad_or_slow_naming_both_and_sending_nothing() 
                 token: "t".into(),
                 tolerance_bps: 0,
                 max_requests_per_minute: 100,
+                eligibility: None,
                 sources: vec![source],
             };
             let cosigner = Cosigner::new(&config, p.usd1.ledger().clone())

@@ -92,29 +92,64 @@ async fn a_restart_between_submit_and_confirm_leaves_no_duplicate_and_no_gap() {
     ));
     assert_eq!(h.f.usd1.config().await.unwrap().latest.seq, 1);
 
-    // Once its blockhash has expired it can never land: seq 2 is attested anew.
-    // Each warp to a new slot makes a blockhash; the in-process ledger calls a
-    // blockhash valid while the bank still prices it (300 newer ones, twice
-    // a validator's 150: it errs on the side of waiting).
+    // Once its blockhash has expired that transaction can never land — but
+    // the attestation it carried is still within the submission delay: the
+    // same signatures go again with a fresh blockhash (issue 22, item 7), so
+    // no second digest is ever signed for seq 2. Each warp to a new slot
+    // makes a blockhash; the in-process ledger calls a blockhash valid while
+    // the bank still prices it (300 newer ones, twice a validator's 150: it
+    // errs on the side of waiting).
     let slot = h.f.backend.banks_client.get_root_slot().await.unwrap();
     for next in 1..=310 {
         h.f.backend.warp_to_slot(slot + next).unwrap();
     }
-    h.write_reserve(RESERVE + ONE).await;
+    let signed = std::fs::read(restarted.store().report_path(2)).unwrap();
+    h.write_reserve(RESERVE + 2 * ONE).await;
     assert_eq!(attested(round(&restarted).await).0, 2);
     let config = h.f.usd1.config().await.unwrap();
     assert_eq!(
         (config.latest.seq, config.latest.reserve_amount),
-        (2, RESERVE + ONE)
+        (2, RESERVE + ONE),
+        "the attestation signed before the crash, not a new one"
     );
-    let stored = std::fs::read(restarted.store().report_path(2)).unwrap();
+    assert_eq!(usd1_client::sha256(&signed), config.latest.report_sha256);
+    assert_eq!(
+        report_files(&h.reports()),
+        ["report-0000000001.json", "report-0000000002.json"]
+    );
+    assert!(!h.reports().join("pending.json").exists());
+
+    // Seq 3 never leaves either, and this time its signatures expire before
+    // the restart (the chain's clock passes the submission delay): only then
+    // is the seq signed anew, and the unsent report is set aside.
+    h.write_reserve(RESERVE + 3 * ONE).await;
+    let crashed = h.oracle_with(
+        vec![h.file_source()],
+        Arc::new(FaultyLedger::failing_sends(h.ledger(), 1, false)),
+        RoundSettings {
+            max_attempts: 1,
+            ..quick_rounds()
+        },
+        Alarms::default(),
+    );
+    assert!(matches!(round(&crashed).await, Err(RoundError::Submit(_))));
+    let slot = h.f.backend.banks_client.get_root_slot().await.unwrap();
+    for next in 1..=310 {
+        h.f.backend.warp_to_slot(slot + next).unwrap();
+    }
+    h.f.advance_clock(config.max_submission_delay + 60).await;
+    h.write_reserve(RESERVE + 3 * ONE).await;
+    assert_eq!(attested(round(&restarted).await).0, 3);
+    let config = h.f.usd1.config().await.unwrap();
+    let stored = std::fs::read(restarted.store().report_path(3)).unwrap();
     assert_eq!(usd1_client::sha256(&stored), config.latest.report_sha256);
     assert_eq!(
         report_files(&h.reports()),
         [
             "report-0000000001.json",
             "report-0000000002.json",
-            "report-0000000002.unsent.json"
+            "report-0000000003.json",
+            "report-0000000003.unsent.json"
         ]
     );
 }

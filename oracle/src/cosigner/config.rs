@@ -33,6 +33,10 @@ struct FileConfig {
     tolerance_bps: u16,
     #[serde(default = "default_rate")]
     max_requests_per_minute: u32,
+    /// This operator's own rules for what counts toward the reserve (the
+    /// daemon's `[eligibility]`); a report under other rules is refused.
+    #[serde(default)]
+    eligibility: Option<EligibilityPolicy>,
     sources: Vec<SourceConfig>,
 }
 
@@ -47,6 +51,7 @@ pub struct CosignerConfig {
     pub token: String,
     pub tolerance_bps: u16,
     pub max_requests_per_minute: u32,
+    pub eligibility: Option<EligibilityPolicy>,
     pub sources: Vec<SourceConfig>,
 }
 
@@ -58,6 +63,19 @@ impl CosignerConfig {
         let base = path.parent().unwrap_or_else(|| Path::new("."));
         Self::parse(&text, base, env)
             .with_context(|| format!("co-signer config {}", path.display()))
+    }
+
+    /// The journal a co-signer config at `path` names (its alarm file lies
+    /// beside it), read without loading the key or the token.
+    pub fn journal_of(path: &Path) -> Result<PathBuf> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read co-signer config {}", path.display()))?;
+        let file: FileConfig = toml::from_str(&text)
+            .with_context(|| format!("co-signer config {}", path.display()))?;
+        Ok(resolve_path(
+            path.parent().unwrap_or_else(|| Path::new(".")),
+            &file.journal,
+        ))
     }
 
     pub fn parse(text: &str, base: &Path, env: impl Fn(&str) -> Option<String>) -> Result<Self> {
@@ -86,6 +104,11 @@ impl CosignerConfig {
         if file.sources.is_empty() {
             bail!("no [[sources]]: a co-signer signs only what its own sources show");
         }
+        if let Some(policy) = &file.eligibility {
+            policy
+                .check()
+                .map_err(|e| anyhow::anyhow!("[eligibility]: {e}"))?;
+        }
         let sources = checked_sources(file.sources, base)?;
         Ok(Self {
             rpc_urls: file.rpc_urls,
@@ -97,6 +120,7 @@ impl CosignerConfig {
             token,
             tolerance_bps: file.tolerance_bps,
             max_requests_per_minute: file.max_requests_per_minute,
+            eligibility: file.eligibility,
             sources,
         })
     }

@@ -3,7 +3,7 @@
 //! signature leaves the process, so no crash (not even `kill -9`) can make it
 //! forget a seq it signed and sign a second, different digest for it.
 use std::collections::HashMap;
-use std::fs::{File, OpenOptions};
+use std::fs::{File, OpenOptions, TryLockError};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -56,6 +56,22 @@ pub enum JournalError {
     /// is signed until an operator has looked.
     #[error("journal {path} is damaged at line {line}; the co-signer will not sign until it is repaired")]
     Damaged { path: PathBuf, line: usize },
+    /// Two co-signers on one journal could each sign a different digest
+    /// for one seq, each believing the journal said it was fresh.
+    #[error(
+        "journal {path} is in use by another co-signer; each co-signer needs a journal of its own"
+    )]
+    InUse { path: PathBuf },
+}
+
+/// Syncs the folder holding `path`, so that a file just created there
+/// survives a crash (its directory entry is on disk too).
+pub fn sync_parent(path: &Path) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    File::open(dir)?.sync_all()
 }
 
 impl Journal {
@@ -67,9 +83,27 @@ impl Journal {
             path: path.to_path_buf(),
             error,
         };
+        let existed = path.exists();
+        let mut file = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .read(true)
+            .open(path)
+            .map_err(io)?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(TryLockError::WouldBlock) => {
+                return Err(JournalError::InUse {
+                    path: path.to_path_buf(),
+                })
+            }
+            Err(TryLockError::Error(error)) => return Err(io(error)),
+        }
+        if !existed {
+            sync_parent(path).map_err(io)?;
+        }
         let text = match std::fs::read(path) {
             Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
             Err(e) => return Err(io(e)),
         };
         let lines: Vec<&str> = text.lines().collect();
@@ -93,14 +127,16 @@ impl Journal {
                 }
             }
         }
-        let file = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(path)
-            .map_err(io)?;
-        // Cut a torn tail, so the next entry starts on a line of its own.
-        if (file.metadata().map_err(io)?.len() as usize) > keep {
+        let len = file.metadata().map_err(io)?.len() as usize;
+        if len > keep {
+            // Cut a torn tail, so the next entry starts on a line of its own.
             file.set_len(keep as u64).map_err(io)?;
+            file.sync_data().map_err(io)?;
+        } else if len + 1 == keep {
+            // A whole last record whose newline was torn off: end its line,
+            // or the next record would run on after it and damage both.
+            file.write_all(b"\n").map_err(io)?;
+            file.sync_data().map_err(io)?;
         }
         Ok(Self {
             path: path.to_path_buf(),
@@ -155,6 +191,19 @@ impl Journal {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fails_when_a_second_co_signer_opens_the_same_journal() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.jsonl");
+        let first = Journal::open(&path).unwrap();
+        match Journal::open(&path) {
+            Err(JournalError::InUse { path: named }) => assert_eq!(named, path),
+            other => panic!("expected InUse, got {:?}", other.map(|j| j.len())),
+        }
+        drop(first);
+        Journal::open(&path).unwrap();
+    }
 
     fn entry(mint: &Pubkey, seq: u64, digest: &str) -> Signed {
         Signed {
@@ -213,6 +262,17 @@ mod tests {
         journal.record(entry(&mint, 2, "cc")).unwrap();
         drop(journal);
         assert_eq!(Journal::open(&path).unwrap().len(), 2);
+
+        // A whole record whose newline was torn off: its line is ended
+        // before the next record, so both survive the next start.
+        drop(Journal::open(&path).unwrap());
+        let text = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(&path, text.trim_end_matches('\n')).unwrap();
+        let mut journal = Journal::open(&path).unwrap();
+        assert_eq!(journal.len(), 2);
+        journal.record(entry(&mint, 3, "dd")).unwrap();
+        drop(journal);
+        assert_eq!(Journal::open(&path).unwrap().len(), 3);
 
         // A damaged line in the middle: what it held is unknown.
         let text = std::fs::read_to_string(&path).unwrap();

@@ -8,10 +8,12 @@
 //! - its own chain view agrees: seq is the latest + 1, its key is in the
 //!   registered set, the as_of is newer than the latest, not in the future,
 //!   and within the policy's max submission delay;
-//! - its own sources, read now and fresh, show at least the proposed reserve
-//!   (less `tolerance_bps`);
+//! - the report's eligibility policy is its own, and its own sources, read
+//!   now and fresh, with its own holdings under that policy, show at least
+//!   the proposed (eligible) reserve, less `tolerance_bps` ([`checks`]);
 //! - it never signed a different digest for that (mint, seq) ([`journal`]);
-//!   the same request again gets the same signature.
+//!   the same request again gets the same signature. Being asked to is an
+//!   alarm that stays raised until an operator clears it ([`alarm`]).
 //!
 //! Every refusal is named ([`Refusal`]). The caller must present the bearer
 //! token from the operator's environment; requests are size- and
@@ -19,12 +21,11 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context as _, Result};
-use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -36,22 +37,25 @@ use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::{Keypair, Signature, Signer};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
-use usd1::constants::MAX_FUTURE_SKEW_SECS;
+use usd1::constants::{MAX_FUTURE_SKEW_SECS, MAX_SUBMISSION_DELAY_LIMIT};
 use usd1::instructions::AttestArgs;
 use usd1_client::attestation::{self, AttestorSignature};
 use usd1_client::keypair::read_keypair_file;
 use usd1_client::{hex, Ledger, Usd1};
 
 use crate::config::{checked_chain, checked_sources, resolve_path, SourceConfig};
-use crate::report::Report;
+use crate::report::{EligibilityPolicy, Report};
 use crate::sources::Source;
 
+pub mod alarm;
+mod checks;
 mod config;
 mod http;
 pub mod journal;
 
+pub use checks::policy_difference;
 pub use config::CosignerConfig;
-pub use http::{ask, serve};
+pub use http::{ask, serve, Unsigned, MAX_ANSWER_BYTES};
 
 use journal::{Journal, Recall, Signed};
 
@@ -133,11 +137,37 @@ pub enum Refusal {
     SourceFailed { name: String, error: String },
     #[error("ReserveNotSeen: the proposal attests {proposed} base units, this co-signer's sources show {seen}")]
     ReserveNotSeen { proposed: u64, seen: u64 },
+    #[error("PolicyMismatch: {0}")]
+    PolicyMismatch(String),
+    #[error("EligibleNotSeen: the proposal attests {proposed} base units, this co-signer's sources show {eligible} eligible under its own policy")]
+    EligibleNotSeen { proposed: u64, eligible: u64 },
     #[error("JournalFailed: {0}; nothing signed")]
     JournalFailed(String),
 }
 
 impl Refusal {
+    /// Every refusal's name.
+    pub const NAMES: &'static [&'static str] = &[
+        "Unauthorized",
+        "RateLimited",
+        "BadRequest",
+        "WrongMint",
+        "ReportHashMismatch",
+        "ReportMismatch",
+        "Equivocation",
+        "ChainUnreadable",
+        "WrongSeq",
+        "NotRegistered",
+        "NotNewer",
+        "InFuture",
+        "Expired",
+        "SourceFailed",
+        "ReserveNotSeen",
+        "PolicyMismatch",
+        "EligibleNotSeen",
+        "JournalFailed",
+    ];
+
     /// The refusal's name (the metrics label, the answer's `error`).
     pub fn name(&self) -> &'static str {
         match self {
@@ -156,6 +186,8 @@ impl Refusal {
             Self::Expired { .. } => "Expired",
             Self::SourceFailed { .. } => "SourceFailed",
             Self::ReserveNotSeen { .. } => "ReserveNotSeen",
+            Self::PolicyMismatch(_) => "PolicyMismatch",
+            Self::EligibleNotSeen { .. } => "EligibleNotSeen",
             Self::JournalFailed(_) => "JournalFailed",
         }
     }
@@ -186,7 +218,6 @@ struct Counters {
     signed: AtomicU64,
     repeated: AtomicU64,
     refused: Mutex<Vec<(&'static str, u64)>>,
-    equivocation_alarm: AtomicBool,
 }
 
 impl Counters {
@@ -205,10 +236,13 @@ pub struct Cosigner {
     attestor: Arc<Keypair>,
     usd1: Usd1<dyn Ledger>,
     sources: Vec<Arc<dyn Source>>,
+    /// This operator's own eligibility rules (its `[eligibility]`).
+    eligibility: Option<EligibilityPolicy>,
     tolerance_bps: u16,
     token: String,
     max_requests_per_minute: u32,
     journal: tokio::sync::Mutex<Journal>,
+    alarm: alarm::Alarm,
     window: Mutex<(Instant, u32)>,
     counters: Counters,
 }
@@ -217,6 +251,13 @@ impl Cosigner {
     /// A co-signer over `ledger` (its own chain view), journal opened.
     pub async fn new(config: &CosignerConfig, ledger: Arc<dyn Ledger>) -> Result<Arc<Self>> {
         let journal = Journal::open(&config.journal)?;
+        let alarm = alarm::Alarm::open(&config.journal)?;
+        if alarm.is_raised() {
+            tracing::error!(
+                alarm = %alarm.path().display(),
+                "the equivocation alarm is raised; clear it with usd1-oracle cosign --clear-alarm --operator NAME once looked into"
+            );
+        }
         let usd1 = Usd1::connect(ledger, config.attestor.clone(), config.mint)
             .await
             .context("cannot read the mint from the chain")?;
@@ -230,10 +271,12 @@ impl Cosigner {
             attestor: config.attestor.clone(),
             usd1,
             sources,
+            eligibility: config.eligibility.clone(),
             tolerance_bps: config.tolerance_bps,
             token: config.token.clone(),
             max_requests_per_minute: config.max_requests_per_minute,
             journal: tokio::sync::Mutex::new(journal),
+            alarm,
             window: Mutex::new((Instant::now(), 0)),
             counters: Counters::default(),
         }))
@@ -299,13 +342,13 @@ impl Cosigner {
                 signed_digest,
                 signed_as_of,
             } => {
-                // The earlier signature is dead once the program's submission
-                // delay has passed its as_of: then, and only then, the seq may
-                // be signed again.
+                // The earlier signature is dead once no submission delay the
+                // program allows can reach back to its as_of: then, and only
+                // then, the seq may be signed again.
                 if !self.expired_on_chain(signed_as_of).await? {
-                    self.counters
-                        .equivocation_alarm
-                        .store(true, Ordering::Relaxed);
+                    if let Err(error) = self.alarm.raise(request.seq, &signed_digest, &digest_hex) {
+                        tracing::error!(%error, "the equivocation alarm could not be written down");
+                    }
                     tracing::error!(
                         seq = request.seq,
                         signed = %signed_digest,
@@ -358,99 +401,25 @@ impl Cosigner {
         Ok((config, now))
     }
 
-    /// Whether an attestation as of `as_of` can no longer land: the chain's
-    /// clock is past its submission delay.
+    /// Whether an attestation as of `as_of` can never land: the chain's
+    /// clock is past the longest submission delay the program allows. (The
+    /// delay in force now is not enough: the admin may raise it later, up
+    /// to that limit, and bring the old signature back to life.)
     async fn expired_on_chain(&self, as_of: i64) -> Result<bool, Refusal> {
-        let (config, now) = self.chain().await?;
-        Ok(as_of < now.saturating_sub(config.max_submission_delay))
+        let (_, now) = self.chain().await?;
+        Ok(as_of < now.saturating_sub(MAX_SUBMISSION_DELAY_LIMIT))
     }
 
-    fn check_report(&self, request: &SignRequest) -> Result<(), Refusal> {
-        let report: Report = serde_json::from_str(&request.report)
-            .map_err(|e| Refusal::ReportMismatch(format!("nothing readable ({e})")))?;
-        let says = |what: String| Err(Refusal::ReportMismatch(what));
-        if report.mint != request.mint {
-            return says(format!("mint {}", report.mint));
+    /// Whether the equivocation alarm is raised (re-read from its file: an
+    /// operator may have cleared it from another process).
+    pub fn alarm_raised(&self) -> bool {
+        match self.alarm.refresh() {
+            Ok(raised) => raised,
+            Err(error) => {
+                tracing::error!(%error, "the alarm file cannot be read; reporting the alarm raised");
+                true
+            }
         }
-        if report.seq != request.seq {
-            return says(format!("seq {}", report.seq));
-        }
-        if report.reserve_amount() != request.reserve_amount
-            || report.reserve_base_units != request.reserve_amount.to_string()
-        {
-            return says(format!("reserve {} base units", report.reserve_base_units));
-        }
-        if report.as_of != request.as_of {
-            return says(format!("as_of {}", report.as_of));
-        }
-        if !report.is_consistent() {
-            return says(
-                "eligible figures that do not follow from its components and eligibility policy"
-                    .into(),
-            );
-        }
-        Ok(())
-    }
-
-    /// Checks the proposal against the chain; returns the chain's clock.
-    async fn check_chain(&self, request: &SignRequest) -> Result<i64, Refusal> {
-        let (config, now) = self.chain().await?;
-        let expected = config.latest.seq.saturating_add(1);
-        if request.seq != expected {
-            return Err(Refusal::WrongSeq {
-                expected,
-                proposed: request.seq,
-            });
-        }
-        if !config.attestors().contains(&self.attestor()) {
-            return Err(Refusal::NotRegistered(self.attestor().to_string()));
-        }
-        if config.latest.seq > 0 && request.as_of <= config.latest.as_of {
-            return Err(Refusal::NotNewer {
-                as_of: request.as_of,
-                latest: config.latest.as_of,
-            });
-        }
-        if request.as_of > now.saturating_add(MAX_FUTURE_SKEW_SECS) {
-            return Err(Refusal::InFuture {
-                as_of: request.as_of,
-                now,
-            });
-        }
-        if request.as_of < now.saturating_sub(config.max_submission_delay) {
-            return Err(Refusal::Expired {
-                as_of: request.as_of,
-                now,
-                max_delay: config.max_submission_delay,
-            });
-        }
-        Ok(now)
-    }
-
-    /// Reads this co-signer's own sources now: the proposal may not exceed
-    /// what they show (plus the tolerance).
-    async fn check_reserve(&self, request: &SignRequest, now: i64) -> Result<(), Refusal> {
-        let decimals = self.usd1.decimals();
-        let reads = self.sources.iter().map(|s| s.read(decimals, now));
-        let results = futures::future::join_all(reads).await;
-        let mut seen: u64 = 0;
-        for (source, result) in self.sources.iter().zip(results) {
-            let reading = result.map_err(|error| Refusal::SourceFailed {
-                name: source.name().to_string(),
-                error: error.to_string(),
-            })?;
-            seen = seen.saturating_add(reading.amount);
-        }
-        let allowed = u128::from(seen)
-            .saturating_mul(10_000 + u128::from(self.tolerance_bps))
-            .div_euclid(10_000);
-        if u128::from(request.reserve_amount) > allowed {
-            return Err(Refusal::ReserveNotSeen {
-                proposed: request.reserve_amount,
-                seen,
-            });
-        }
-        Ok(())
     }
 
     fn render_metrics(&self) -> String {
@@ -472,11 +441,11 @@ impl Cosigner {
                 "usd1_cosigner_requests_total{{attestor=\"{attestor}\",outcome=\"{name}\"}} {count}\n"
             ));
         }
-        out.push_str("# HELP usd1_cosigner_equivocation_alarm 1 once asked to sign a second digest for a signed seq.\n");
+        out.push_str("# HELP usd1_cosigner_equivocation_alarm 1 from being asked to sign a second digest for a signed seq until an operator clears it.\n");
         out.push_str("# TYPE usd1_cosigner_equivocation_alarm gauge\n");
         out.push_str(&format!(
             "usd1_cosigner_equivocation_alarm{{attestor=\"{attestor}\"}} {}\n",
-            u8::from(c.equivocation_alarm.load(Ordering::Relaxed))
+            u8::from(self.alarm_raised())
         ));
         out
     }

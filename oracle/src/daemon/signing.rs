@@ -85,15 +85,16 @@ impl Oracle {
         while let Some((c, answer)) = asks.next().await {
             let attestor = c.attestor.to_string();
             let outcome = match answer {
-                Ok(signed) if signed.attestor != c.attestor => Err(format!(
-                    "WrongAttestor: answered for {} instead",
-                    signed.attestor
+                Ok(signed) if signed.attestor != c.attestor => Err((
+                    "WrongAttestor",
+                    format!("WrongAttestor: answered for {} instead", signed.attestor),
                 )),
-                Ok(signed) if !attestation::verify(&signed, digest) => {
-                    Err("BadSignature: its signature does not verify over the digest".to_string())
-                }
+                Ok(signed) if !attestation::verify(&signed, digest) => Err((
+                    "BadSignature",
+                    "BadSignature: its signature does not verify over the digest".to_string(),
+                )),
                 Ok(signed) => Ok(signed),
-                Err(reason) => Err(reason),
+                Err(unsigned) => Err((unsigned.label, unsigned.reason)),
             };
             match outcome {
                 Ok(signed) => {
@@ -103,9 +104,8 @@ impl Oracle {
                         break;
                     }
                 }
-                Err(reason) => {
-                    let name = reason.split(':').next().unwrap_or("Refused").to_string();
-                    self.metrics.cosigner_answer(&attestor, &name);
+                Err((label, reason)) => {
+                    self.metrics.cosigner_answer(&attestor, label);
                     tracing::warn!(attestor = %attestor, url = %c.url, reason = %reason, "co-signer did not sign");
                     out.refusals
                         .push(format!("{attestor} at {}: {reason}", c.url));
