@@ -146,12 +146,20 @@ pub trait Ledger: Send + Sync {
     async fn minimum_balance_for_rent_exemption(&self, data_len: usize)
         -> Result<u64, ClientError>;
 
-    /// Whether a sent transaction landed: `None` if the ledger has not seen
-    /// it, `Some(Err)` if it landed and failed.
+    /// Whether a sent transaction landed, at this ledger's commitment:
+    /// `None` if the ledger has not seen it there (not at all, or only at a
+    /// lower commitment, from which it may yet be rolled back), `Some(Err)`
+    /// if it landed and failed.
     async fn signature_status(
         &self,
         signature: &Signature,
     ) -> Result<Option<Result<(), TransactionError>>, ClientError>;
+
+    /// Whether the ledger has seen `signature` at any commitment: one seen
+    /// only below this ledger's commitment has not landed yet, but may.
+    async fn signature_seen(&self, signature: &Signature) -> Result<bool, ClientError> {
+        Ok(self.signature_status(signature).await?.is_some())
+    }
 
     /// Whether a transaction signed with `blockhash` could still land.
     async fn is_blockhash_valid(&self, blockhash: &Hash) -> Result<bool, ClientError>;

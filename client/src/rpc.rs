@@ -232,7 +232,19 @@ impl Ledger for RpcLedger {
             .into_iter()
             .next()
             .flatten()
+            // Processed is not landed: a fork can still drop it.
+            .filter(|s| s.satisfies_commitment(self.commitment))
             .map(|s| s.err.map_or(Ok(()), Err)))
+    }
+
+    async fn signature_seen(&self, signature: &Signature) -> Result<bool, ClientError> {
+        let statuses = self
+            .client
+            .get_signature_statuses_with_history(&[*signature])
+            .await
+            .map_err(|e| self.error(e))?
+            .value;
+        Ok(statuses.into_iter().next().flatten().is_some())
     }
 
     async fn is_blockhash_valid(&self, blockhash: &Hash) -> Result<bool, ClientError> {

@@ -88,7 +88,16 @@ pub async fn outcome(
         match ledger.signature_status(&attempt.signature).await? {
             Some(Ok(())) => return Ok(Outcome::Landed(attempt.signature)),
             Some(Err(_)) => {}
-            None => may_still_land |= ledger.is_blockhash_valid(&attempt.blockhash).await?,
+            None if ledger.is_blockhash_valid(&attempt.blockhash).await? => may_still_land = true,
+            // Expired: nothing new can land now — but it may have landed
+            // between the two questions, so ask once more. What is seen
+            // only below the commitment has landed in a block, and may
+            // still be confirmed.
+            None => match ledger.signature_status(&attempt.signature).await? {
+                Some(Ok(())) => return Ok(Outcome::Landed(attempt.signature)),
+                Some(Err(_)) => {}
+                None => may_still_land |= ledger.signature_seen(&attempt.signature).await?,
+            },
         }
     }
     Ok(if may_still_land {

@@ -96,6 +96,11 @@ impl Ledger for Failover {
             .await
     }
 
+    async fn signature_seen(&self, signature: &Signature) -> Result<bool, ClientError> {
+        self.call(|l| async move { l.signature_seen(signature).await })
+            .await
+    }
+
     async fn is_blockhash_valid(&self, blockhash: &Hash) -> Result<bool, ClientError> {
         self.call(|l| async move { l.is_blockhash_valid(blockhash).await })
             .await

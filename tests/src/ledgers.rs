@@ -21,6 +21,10 @@ pub struct FaultyLedger {
     /// Whether a failing send reaches the chain before it fails (a lost confirmation).
     sends_first: bool,
     forged_history: Option<Vec<RecordedTransaction>>,
+    /// Lands this transaction the first time a blockhash's validity is
+    /// asked, and answers "expired": a send landing between the two
+    /// questions a sender asks.
+    lands_when_asked: std::sync::Mutex<Option<Transaction>>,
     /// Every transaction simulated or sent: what reached the node.
     wire: std::sync::Mutex<Vec<Transaction>>,
 }
@@ -33,8 +37,20 @@ impl FaultyLedger {
             failing_sends: AtomicUsize::new(0),
             sends_first: false,
             forged_history: None,
+            lands_when_asked: std::sync::Mutex::default(),
             wire: std::sync::Mutex::default(),
         }
+    }
+
+    /// `inner`, on which `transaction` lands just as the first blockhash
+    /// validity is asked, which is answered "expired".
+    pub fn landing_when_asked(inner: Arc<dyn Ledger>, transaction: Transaction) -> Self {
+        let ledger = Self::recording(inner);
+        *ledger
+            .lands_when_asked
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = Some(transaction);
+        ledger
     }
 
     /// `inner`, except that the next `failures` sends fail — after reaching the
@@ -45,6 +61,7 @@ impl FaultyLedger {
             failing_sends: AtomicUsize::new(failures),
             sends_first,
             forged_history: None,
+            lands_when_asked: std::sync::Mutex::default(),
             wire: std::sync::Mutex::default(),
         }
     }
@@ -56,6 +73,7 @@ impl FaultyLedger {
             failing_sends: AtomicUsize::new(0),
             sends_first: false,
             forged_history: Some(history),
+            lands_when_asked: std::sync::Mutex::default(),
             wire: std::sync::Mutex::default(),
         }
     }
@@ -125,7 +143,19 @@ impl Ledger for FaultyLedger {
     ) -> Result<Option<Result<(), TransactionError>>, ClientError> {
         self.inner()?.signature_status(signature).await
     }
+    async fn signature_seen(&self, signature: &Signature) -> Result<bool, ClientError> {
+        self.inner()?.signature_seen(signature).await
+    }
     async fn is_blockhash_valid(&self, blockhash: &Hash) -> Result<bool, ClientError> {
+        let landing = self
+            .lands_when_asked
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        if let Some(transaction) = landing {
+            self.inner()?.send_and_confirm(&transaction).await?;
+            return Ok(false);
+        }
         self.inner()?.is_blockhash_valid(blockhash).await
     }
     async fn history(&self, address: &Pubkey) -> Result<Vec<RecordedTransaction>, ClientError> {

@@ -411,14 +411,19 @@ async fn reconcile_pays_only_the_rows_the_chain_does_not_show_when_the_journal_i
         text.lines().take(5).collect::<Vec<_>>().join("\n") + "\n",
     )
     .unwrap();
-    pay(&f, &payer, &first.to_string_lossy()).await.unwrap();
-    // The whole file, copied to another folder with no journal: the ids do
-    // not depend on the path, so rows 1-4 are found paid; rows 5-6 are paid.
+    let started = pay(&f, &payer, &first.to_string_lossy()).await.unwrap();
+    let batch = started.json["batch"].as_str().unwrap().to_string();
+    // The whole file (the payout grew), copied to another folder with no
+    // journal: reconciled as the batch the first run paid, whose id it
+    // printed. The ids do not depend on the path, so rows 1-4 are found
+    // paid; rows 5-6 are paid.
     let elsewhere = tempfile::tempdir().unwrap();
     let copy = elsewhere.path().join("payroll-copy.csv");
     std::fs::write(&copy, &text).unwrap();
     let copy = copy.to_string_lossy().into_owned();
-    let out = pay_with(&f, &payer, &copy, &["--reconcile"]).await.unwrap();
+    let out = pay_with(&f, &payer, &copy, &["--reconcile", "--batch", &batch])
+        .await
+        .unwrap();
     assert_eq!(
         (
             out.json["found_on_chain"].as_u64(),
@@ -437,9 +442,14 @@ async fn reconcile_pays_only_the_rows_the_chain_does_not_show_when_the_journal_i
     text = text.replace(",1.5,", ",1.75,");
     let changed = elsewhere.path().join("changed.csv");
     std::fs::write(&changed, &text).unwrap();
-    let out = pay_with(&f, &payer, &changed.to_string_lossy(), &["--reconcile"])
-        .await
-        .unwrap();
+    let out = pay_with(
+        &f,
+        &payer,
+        &changed.to_string_lossy(),
+        &["--reconcile", "--batch", &batch],
+    )
+    .await
+    .unwrap();
     assert_eq!(
         (
             out.json["found_on_chain"].as_u64(),
@@ -457,13 +467,15 @@ async fn reconcile_pays_only_the_rows_the_chain_does_not_show_when_the_journal_i
 async fn each_transfer_names_its_row_in_a_memo_the_payer_signed() {
     use usd1_cli::commands::pay::{parse_rows, ROW_MEMO_PREFIX};
     let (f, payer, _dir, file, _) = paid_file(2).await;
-    let rows = parse_rows(&std::fs::read_to_string(&file).unwrap(), DECIMALS).unwrap();
+    let text = std::fs::read_to_string(&file).unwrap();
+    let rows = parse_rows(&text, DECIMALS).unwrap();
+    let batch = usd1_cli::commands::pay::default_batch(&text);
     let history = f.ledger.history(&payer.pubkey()).await.unwrap();
     for row in &rows {
-        let id = row.id(&f.mint());
+        let id = row.id(&f.mint(), &batch);
         assert_eq!(id.len(), 16);
         let memo = format!(
-            "{ROW_MEMO_PREFIX}{id} payroll.csv:{} invoice {}",
+            "{ROW_MEMO_PREFIX}{id} batch:{batch} payroll.csv:{} invoice {}",
             row.line,
             row.line - 2
         );
@@ -476,5 +488,113 @@ async fn each_transfer_names_its_row_in_a_memo_the_payer_signed() {
             "{memo}"
         );
     }
-    assert_ne!(rows[0].id(&f.mint()), rows[1].id(&f.mint()));
+    assert_ne!(rows[0].id(&f.mint(), &batch), rows[1].id(&f.mint(), &batch));
+    assert_ne!(
+        rows[0].id(&f.mint(), &batch),
+        rows[0].id(&f.mint(), "another-batch")
+    );
+}
+
+/// Issue 22, item 11: a row identical to one of an earlier payout (same
+/// line, recipient, amount and memo) is another batch's row. Reconciling a
+/// second file whose journal is lost pays it, where it used to count the
+/// earlier payout's transfer as its own.
+#[tokio::test]
+async fn reconcile_never_counts_an_identical_row_of_another_batch_as_paid() {
+    let (f, payer, dir) = payer().await;
+    let shared = Pubkey::new_unique();
+    let november = dir.path().join("november.csv");
+    std::fs::write(
+        &november,
+        format!(
+            "recipient,amount,memo\n{shared},10,salary\n{},1,bonus\n",
+            Pubkey::new_unique()
+        ),
+    )
+    .unwrap();
+    pay(&f, &payer, &november.to_string_lossy()).await.unwrap();
+    assert_eq!(f.usd1.balance(&shared).await.unwrap(), 10 * ONE);
+
+    // December: the same first row, another second row; its journal lost.
+    let december = dir.path().join("december.csv");
+    std::fs::write(
+        &december,
+        format!(
+            "recipient,amount,memo\n{shared},10,salary\n{},2,bonus\n",
+            Pubkey::new_unique()
+        ),
+    )
+    .unwrap();
+    let december = december.to_string_lossy().into_owned();
+    let out = pay_with(&f, &payer, &december, &["--reconcile"])
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            out.json["found_on_chain"].as_u64(),
+            out.json["paid"].as_u64()
+        ),
+        (Some(0), Some(2)),
+        "{}",
+        out.text
+    );
+    assert_eq!(f.usd1.balance(&shared).await.unwrap(), 20 * ONE);
+    // Reconciled again, it finds its own two rows and pays nothing.
+    std::fs::remove_file(format!("{december}.journal")).unwrap();
+    let again = pay_with(&f, &payer, &december, &["--reconcile"])
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            again.json["found_on_chain"].as_u64(),
+            again.json["paid"].as_u64()
+        ),
+        (Some(2), Some(0))
+    );
+    assert_eq!(f.usd1.balance(&shared).await.unwrap(), 20 * ONE);
+
+    // The same file paid once more on purpose: a named batch.
+    let repeat = pay_with(&f, &payer, &december, &["--batch", "2026-12-extra"]).await;
+    let err = format!("{:#}", repeat.unwrap_err());
+    assert!(
+        err.contains("--batch"),
+        "its journal is another batch's: {err}"
+    );
+    std::fs::remove_file(format!("{december}.journal")).unwrap();
+    let repeat = pay_with(&f, &payer, &december, &["--batch", "2026-12-extra"])
+        .await
+        .unwrap();
+    assert_eq!(repeat.json["paid"].as_u64(), Some(2));
+    assert_eq!(f.usd1.balance(&shared).await.unwrap(), 30 * ONE);
+    // A batch id a memo cannot carry is refused before anything is read.
+    let bad = pay_with(&f, &payer, &december, &["--batch", "no spaces"]).await;
+    assert!(format!("{:#}", bad.unwrap_err()).contains("a batch id is 1 to 32 letters"));
+}
+
+/// Issue 22, item 12: a transfer that lands between the sender's two
+/// questions — "has it landed?" (no), "can it still land?" (no, the
+/// blockhash just expired) — is found landed, not paid again.
+#[tokio::test]
+async fn an_attempt_landing_between_the_status_and_the_expiry_is_found_landed() {
+    use usd1_client::send_journal::{outcome, Attempt, Outcome};
+    let (f, payer, _dir) = payer().await;
+    let recipient = Pubkey::new_unique();
+    let transfer = anchor_lang::solana_program::system_instruction::transfer(
+        &payer.pubkey(),
+        &recipient,
+        1_000_000,
+    );
+    let blockhash = f.ledger.latest_blockhash().await.unwrap();
+    let tx = solana_sdk::transaction::Transaction::new_signed_with_payer(
+        &[transfer],
+        Some(&payer.pubkey()),
+        &[&payer],
+        blockhash,
+    );
+    let racing =
+        usd1_tests::ledgers::FaultyLedger::landing_when_asked(f.ledger.clone(), tx.clone());
+    assert_eq!(
+        outcome(&racing, &[Attempt::of(&tx)]).await.unwrap(),
+        Outcome::Landed(tx.signatures[0])
+    );
 }

@@ -314,3 +314,67 @@ async fn a_node_slower_than_the_timeout_is_named_as_such() {
     );
     node.join().unwrap();
 }
+
+/// Issue 22, item 12: a transaction the node has seen only at `processed`
+/// has not landed for a sender at `confirmed` — a fork can still drop it —
+/// and, once its blockhash has expired, it may still be confirmed: the send
+/// journal waits rather than paying again. At `confirmed` it has landed.
+#[tokio::test]
+async fn a_signature_seen_only_below_the_commitment_has_not_landed_but_may() {
+    use solana_sdk::hash::Hash;
+    use solana_sdk::signature::Signature;
+    use usd1_client::send_journal::{outcome, Attempt, Outcome};
+    // The mock answers each request from its queue: enough of the same answer.
+    let ledger_seeing = |status: &str| {
+        let mut mocks = MocksMap::default();
+        let context = RpcResponseContext {
+            slot: 7,
+            api_version: None,
+        };
+        for _ in 0..8 {
+            mocks.insert(
+                RpcRequest::GetSignatureStatuses,
+                json!(Response {
+                    context: context.clone(),
+                    value: json!([{
+                        "slot": 7, "confirmations": 0, "err": null,
+                        "status": {"Ok": null}, "confirmationStatus": status,
+                    }]),
+                }),
+            );
+            mocks.insert(
+                RpcRequest::IsBlockhashValid,
+                json!(Response {
+                    context: context.clone(),
+                    value: false
+                }),
+            );
+        }
+        RpcLedger::with_client(
+            RpcClient::new_mock_with_mocks_map("succeeds", mocks),
+            CommitmentConfig::confirmed(),
+        )
+    };
+    let attempt = Attempt {
+        signature: Signature::new_unique(),
+        blockhash: Hash::new_unique(),
+    };
+    let processed = ledger_seeing("processed");
+    assert_eq!(
+        processed
+            .signature_status(&attempt.signature)
+            .await
+            .unwrap(),
+        None
+    );
+    assert!(processed.signature_seen(&attempt.signature).await.unwrap());
+    assert_eq!(
+        outcome(&processed, &[attempt]).await.unwrap(),
+        Outcome::MayStillLand
+    );
+    let confirmed = ledger_seeing("confirmed");
+    assert_eq!(
+        outcome(&confirmed, &[attempt]).await.unwrap(),
+        Outcome::Landed(attempt.signature)
+    );
+}

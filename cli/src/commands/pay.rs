@@ -6,31 +6,29 @@
 //!
 //! A lock beside the file keeps a second run of it from starting while one
 //! is under way; a damaged journal stops the run, naming the rows whose fate
-//! it hides. Every transfer's memo carries the row's id, so `--reconcile`
-//! can rebuild what was paid from the sender's on-chain history when the
-//! journal is lost or damaged.
-use std::collections::HashMap;
+//! it hides. Every transfer's memo carries the row's id — bound to the
+//! batch, so an identical row of another payout is another row — and
+//! `--reconcile` rebuilds what the batch paid from the sender's on-chain
+//! history when the journal is lost or damaged ([`reconcile`]).
 use std::fmt;
 use std::io::IsTerminal;
 use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
-use anchor_spl::token_2022::spl_token_2022::instruction::TokenInstruction;
 use anyhow::{bail, Context as _, Result};
 use futures::stream::{self, StreamExt};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
-use solana_sdk::hash::Hash;
 use solana_sdk::pubkey::Pubkey;
-use solana_sdk::signature::Signature;
-use usd1_client::instructions::MEMO_PROGRAM_ID;
-use usd1_client::send_journal::{self, Attempt, Outcome, SendRecordedError};
+use usd1_client::send_journal::{self, SendRecordedError};
 use usd1_client::{format_amount, instructions, parse_amount, ClientError, Ledger, Usd1};
 
 mod journal;
-use journal::{Entries, RowJournal};
+mod reconcile;
+use journal::RowJournal;
 pub use journal::{Journal, PayLock};
+use reconcile::{landed_earlier, reconcile};
 
 use crate::commands::MintArg;
 use crate::{Context, Output};
@@ -50,10 +48,38 @@ pub struct Args {
     #[arg(long, default_value_t = 8)]
     pub concurrency: usize,
     /// The journal is missing, damaged or of other file contents: find the
-    /// rows already paid in the sender's on-chain history (by the row id in
-    /// each transfer's memo), start a fresh journal, and pay only the rest.
+    /// rows this batch already paid in the sender's on-chain history (by the
+    /// row id in each transfer's memo), start a fresh journal, and pay only
+    /// the rest.
     #[arg(long)]
     pub reconcile: bool,
+    /// The payout's name, which every row id is bound to (letters, digits,
+    /// `.`, `-`, `_`; at most 32). Default: the file's own (16 hex digits of
+    /// its SHA-256, kept in the journal). Name a batch to pay the same rows
+    /// again as a new payout, or to reconcile a run of an earlier version of
+    /// the file (its id is in the summary and the journal).
+    #[arg(long, value_name = "ID", value_parser = parse_batch)]
+    pub batch: Option<String>,
+}
+
+/// A `--batch` id as a memo can carry it.
+fn parse_batch(text: &str) -> std::result::Result<String, String> {
+    let fits = (1..=32).contains(&text.len())
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'));
+    if fits {
+        Ok(text.to_string())
+    } else {
+        Err(format!(
+            "'{text}': a batch id is 1 to 32 letters, digits, '.', '-' or '_'"
+        ))
+    }
+}
+
+/// A payout file's own batch id: the first 8 bytes of its SHA-256, in hex.
+pub fn default_batch(text: &str) -> String {
+    usd1_client::hex(&usd1_client::sha256(text.as_bytes())[..8])
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -124,12 +150,13 @@ pub const ROW_MEMO_PREFIX: &str = "usd1-pay:";
 
 impl Row {
     /// The row's identifier on-chain: the first 8 bytes (16 hex digits) of
-    /// the SHA-256 of what the row pays — mint, line, recipient, amount in
-    /// base units, memo — and not of where the file lies, so that a copy of
-    /// the file on another machine names the same rows.
-    pub fn id(&self, mint: &Pubkey) -> String {
+    /// the SHA-256 of the batch and what the row pays — mint, line,
+    /// recipient, amount in base units, memo — and not of where the file
+    /// lies, so that a copy of the file on another machine names the same
+    /// rows, while an identical row of another batch is another row.
+    pub fn id(&self, mint: &Pubkey, batch: &str) -> String {
         let content = format!(
-            "usd1-pay-row:v1\n{mint}\n{}\n{}\n{}\n{}",
+            "usd1-pay-row:v2\n{batch}\n{mint}\n{}\n{}\n{}\n{}",
             self.line,
             self.recipient,
             self.amount,
@@ -148,6 +175,8 @@ pub struct RowFailure {
 
 #[derive(Debug, Serialize)]
 pub struct Payout {
+    /// The batch every row id is bound to (`--batch`).
+    pub batch: String,
     pub rows: usize,
     /// Rows the journal (or, with `--reconcile`, the chain) shows were paid by an earlier run.
     pub already_paid: usize,
@@ -169,9 +198,10 @@ impl fmt::Display for Payout {
         }
         write!(
             f,
-            "Paid {} of {} rows ({} in this run, {} earlier), {} sent in this run; journal {}",
+            "Paid {} of {} rows of batch {} ({} in this run, {} earlier), {} sent in this run; journal {}",
             self.paid + self.already_paid,
             self.rows,
+            self.batch,
             self.paid,
             self.already_paid,
             self.amount_paid,
@@ -188,63 +218,6 @@ impl fmt::Display for Payout {
     }
 }
 
-/// Whether any earlier attempt at a row landed, waiting for ones that still might.
-async fn landed_earlier(ledger: &dyn Ledger, attempts: &[Attempt]) -> Result<Option<Attempt>> {
-    let pending = std::future::pending();
-    match send_journal::wait_for_outcome(ledger, attempts, PENDING_WAIT, pending).await? {
-        Outcome::Landed(signature) => {
-            Ok(attempts.iter().find(|a| a.signature == signature).copied())
-        }
-        Outcome::CannotLand => Ok(None),
-        Outcome::MayStillLand => bail!(
-            "an earlier attempt is still pending after {}s; run again later",
-            PENDING_WAIT.as_secs()
-        ),
-    }
-}
-
-/// The rows of `rows` that the payer's on-chain history shows paid: a
-/// successful transaction whose memo, signed by the payer, names the row's id,
-/// and whose transfer moved the row's amount of the mint to the recipient.
-async fn paid_on_chain(usd1: &Usd1<dyn Ledger>, rows: &[Row]) -> Result<HashMap<usize, Signature>> {
-    let payer = usd1.payer().pubkey();
-    let mint = usd1.mint();
-    let by_id: HashMap<String, &Row> = rows.iter().map(|row| (row.id(&mint), row)).collect();
-    let history = usd1
-        .ledger()
-        .history(&payer)
-        .await
-        .context("cannot read the sender's history to reconcile")?;
-    let mut paid = HashMap::new();
-    for tx in &history {
-        let ids = tx.instructions.iter().filter_map(|ix| {
-            if ix.program_id != MEMO_PROGRAM_ID || !ix.accounts.contains(&payer) {
-                return None;
-            }
-            let text = std::str::from_utf8(&ix.data).ok()?;
-            text.strip_prefix(ROW_MEMO_PREFIX)?.get(..16)
-        });
-        for id in ids {
-            let Some(row) = by_id.get(id) else { continue };
-            let destination = usd1.token_account_of(&row.recipient);
-            let transferred = tx.instructions.iter().any(|ix| {
-                ix.program_id == usd1.token_program()
-                    && ix.accounts.get(1) == Some(&mint)
-                    && ix.accounts.get(2) == Some(&destination)
-                    && ix.accounts.get(3) == Some(&payer)
-                    && matches!(
-                        TokenInstruction::unpack(&ix.data),
-                        Ok(TokenInstruction::TransferChecked { amount, .. }) if amount == row.amount
-                    )
-            });
-            if transferred {
-                paid.insert(row.line, tx.signature);
-            }
-        }
-    }
-    Ok(paid)
-}
-
 async fn pay_row(
     usd1: &Usd1<dyn Ledger>,
     journal: &Journal,
@@ -253,10 +226,14 @@ async fn pay_row(
     decimals: u8,
 ) -> std::result::Result<(), String> {
     let payer = usd1.payer().pubkey();
-    let id = row.id(&usd1.mint());
+    let batch = &journal.batch;
+    let id = row.id(&usd1.mint(), batch);
     let memo = match &row.memo {
-        Some(memo) => format!("{ROW_MEMO_PREFIX}{id} {name}:{} {memo}", row.line),
-        None => format!("{ROW_MEMO_PREFIX}{id} {name}:{}", row.line),
+        Some(memo) => format!(
+            "{ROW_MEMO_PREFIX}{id} batch:{batch} {name}:{} {memo}",
+            row.line
+        ),
+        None => format!("{ROW_MEMO_PREFIX}{id} batch:{batch} {name}:{}", row.line),
     };
     let transfer = instructions::transfer(
         &payer,
@@ -303,36 +280,6 @@ async fn pay_row(
     }
 }
 
-/// With `--reconcile`: waits out whatever the old journal (damaged, foreign or
-/// whole) says may still land, reads the chain for rows already paid, and
-/// starts a fresh journal that records them (the old one is kept beside it).
-/// Returns the journal and how many rows the chain showed paid.
-async fn reconcile(
-    usd1: &Usd1<dyn Ledger>,
-    path: &Path,
-    digest: &str,
-    rows: &[Row],
-) -> Result<(Journal, usize)> {
-    let old = Entries::parse(&Journal::read(path)?);
-    for attempts in old.attempts.values() {
-        let attempts: Vec<Attempt> = attempts
-            .iter()
-            .filter(|a| !old.refused.contains(&a.signature))
-            .copied()
-            .collect();
-        landed_earlier(usd1.ledger().as_ref(), &attempts).await?;
-    }
-    let paid = paid_on_chain(usd1, rows).await?;
-    let mut journal = Journal::replace(path, digest)?;
-    let mut lines: Vec<_> = paid.iter().collect();
-    lines.sort();
-    for (line, signature) in lines {
-        journal.record(*line, "done", signature, &Hash::default())?;
-        journal.entries.done.insert(*line);
-    }
-    Ok((journal, paid.len()))
-}
-
 pub async fn run(ctx: &Context, args: Args) -> Result<Output> {
     ctx.one_transaction_only("pay")?;
     let text = std::fs::read_to_string(&args.file)
@@ -351,10 +298,19 @@ pub async fn run(ctx: &Context, args: Args) -> Result<Output> {
     let journal_path = Journal::path_for(&args.file);
     let digest = usd1_client::hex(&usd1_client::sha256(text.as_bytes()));
     let (journal, found_on_chain) = if args.reconcile {
-        let (journal, found) = reconcile(&usd1, &journal_path, &digest, &rows).await?;
+        let (journal, found) = reconcile(
+            &usd1,
+            &journal_path,
+            &digest,
+            args.batch.as_deref(),
+            &text,
+            &rows,
+        )
+        .await?;
         (journal, Some(found))
     } else {
-        let journal = Journal::open(&journal_path, &digest)?;
+        let batch = args.batch.clone().unwrap_or_else(|| default_batch(&text));
+        let journal = Journal::open(&journal_path, &digest, &batch)?;
         if !journal.entries.damaged.is_empty() {
             let entries: Vec<String> = journal
                 .entries
@@ -443,6 +399,7 @@ pub async fn run(ctx: &Context, args: Args) -> Result<Output> {
     }
     failed.sort_by_key(|f| f.line);
     let payout = Payout {
+        batch: journal.batch.clone(),
         rows: rows.len(),
         already_paid,
         found_on_chain,

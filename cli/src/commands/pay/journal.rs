@@ -89,6 +89,8 @@ pub(super) fn unix_now() -> i64 {
 pub struct Journal {
     pub(super) file: Mutex<File>,
     pub(super) entries: Entries,
+    /// The batch its rows' ids are bound to (from its header).
+    pub batch: String,
 }
 
 /// What a journal's text says.
@@ -107,33 +109,51 @@ impl Journal {
         PathBuf::from(format!("{file}.journal"))
     }
 
-    pub(super) fn header(file_sha256: &str) -> String {
-        format!("# usd1-pay sha256={file_sha256}")
+    pub(super) fn header(file_sha256: &str, batch: &str) -> String {
+        format!("# usd1-pay sha256={file_sha256} batch={batch}")
+    }
+
+    /// The batch a journal's `text` names in its header, if legible.
+    pub(super) fn batch_of(text: &str) -> Option<String> {
+        let header = text.lines().next()?.strip_prefix("# usd1-pay sha256=")?;
+        let (_, batch) = header.split_once(" batch=")?;
+        Some(batch.trim().to_string()).filter(|b| !b.is_empty())
     }
 
     /// Opens (or starts) the journal of a payout file whose contents hash to
-    /// `file_sha256`; a journal of other contents is refused, since its line
-    /// numbers would name other rows. Damaged entries are kept in `damaged`
-    /// for the caller to refuse on.
-    pub fn open(path: &Path, file_sha256: &str) -> Result<Self> {
-        let header = Self::header(file_sha256);
+    /// `file_sha256`, paid as `batch`; a journal of other contents is
+    /// refused, since its line numbers would name other rows, and so is one
+    /// of another batch, whose row ids differ. Damaged entries are kept in
+    /// `damaged` for the caller to refuse on.
+    pub fn open(path: &Path, file_sha256: &str, batch: &str) -> Result<Self> {
+        let header = Self::header(file_sha256, batch);
         let text = Self::read(path)?;
-        if !text.is_empty() && text.lines().next() != Some(header.as_str()) {
+        let first = text.lines().next();
+        if !text.is_empty() && first != Some(header.as_str()) {
+            if first.is_some_and(|h| h.starts_with(&format!("# usd1-pay sha256={file_sha256} "))) {
+                bail!(
+                    "journal {} is of batch {}, not {batch}; run with --batch {0} to go on with it, \
+                     or move it aside to pay this file as a new batch",
+                    path.display(),
+                    Self::batch_of(&text).unwrap_or_default()
+                );
+            }
             bail!(
                 "journal {} belongs to other file contents; the payout file changed since it was started \
-                 (to find what was paid from the chain instead, run again with --reconcile)",
+                 (to find what its batch paid from the chain instead, run again with --reconcile)",
                 path.display()
             );
         }
         Ok(Self {
             entries: Entries::parse(&text),
             file: Mutex::new(Self::append_to(path, &header, text.is_empty())?),
+            batch: batch.to_string(),
         })
     }
 
     /// Starts the journal afresh (after `--reconcile`), keeping the old one
     /// beside it as `<journal>.replaced-<unix time>`.
-    pub(super) fn replace(path: &Path, file_sha256: &str) -> Result<Self> {
+    pub(super) fn replace(path: &Path, file_sha256: &str, batch: &str) -> Result<Self> {
         if path.exists() {
             let now = unix_now();
             let kept = PathBuf::from(format!("{}.replaced-{now}", path.display()));
@@ -142,7 +162,12 @@ impl Journal {
         }
         Ok(Self {
             entries: Entries::default(),
-            file: Mutex::new(Self::append_to(path, &Self::header(file_sha256), true)?),
+            file: Mutex::new(Self::append_to(
+                path,
+                &Self::header(file_sha256, batch),
+                true,
+            )?),
+            batch: batch.to_string(),
         })
     }
 
