@@ -317,7 +317,9 @@ impl Report {
             })
             .collect();
         let eligible = policy.cloned().unwrap_or_default().apply(&lines, as_of);
-        let total: u64 = eligible.iter().map(|e| e.amount).sum();
+        let total = eligible
+            .iter()
+            .try_fold(0u64, |sum, e| sum.checked_add(e.amount))?;
         let components = readings
             .iter()
             .zip(&eligible)

@@ -118,9 +118,16 @@ impl Chain {
                 Restored {
                     faucet: None,
                     entries: Vec::new(),
+                    dropped_tail: None,
                 },
             ),
         };
+        if let Some((at, bytes)) = restored.dropped_tail {
+            eprintln!(
+                "usd1-localnet: dropped a torn last entry of the ledger folder ({bytes} bytes at byte {at}): \
+                 a write a crash cut short, of a transaction nobody was told had landed"
+            );
+        }
         // The latest state of every account the kept transactions wrote.
         let mut accounts: BTreeMap<Pubkey, Option<Account>> = BTreeMap::new();
         for entry in &restored.entries {

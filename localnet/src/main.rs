@@ -77,7 +77,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
             .context("cannot fund the faucet")?;
     }
     let faucet = serde_json::to_string(&localnet.chain.faucet().to_bytes().to_vec())?;
-    std::fs::write(&args.faucet, faucet)
+    usd1_localnet::ledger_dir::write_secret(&args.faucet, faucet.as_bytes())
         .with_context(|| format!("cannot write {}", args.faucet.display()))?;
     if !args.quiet {
         // solana-test-validator's lines, for scripts that read them.

@@ -63,6 +63,12 @@ fn serves_json_rpc_and_stops_cleanly_on_a_signal() {
         );
         let key: Vec<u8> = serde_json::from_slice(&std::fs::read(&faucet).unwrap()).unwrap();
         assert_eq!(key.len(), 64);
+        // A keypair file: readable by its owner only (issue 22, item 16).
+        use std::os::unix::fs::PermissionsExt;
+        for secret in [faucet.clone(), dir.path().join("ledger/faucet.json")] {
+            let mode = std::fs::metadata(&secret).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600, "{}", secret.display());
+        }
 
         let health = post(port, r#"{"jsonrpc":"2.0","id":1,"method":"getHealth"}"#);
         assert_eq!(health, r#"{"id":1,"jsonrpc":"2.0","result":"ok"}"#);

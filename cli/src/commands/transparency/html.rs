@@ -70,6 +70,26 @@ svg { width: 100%; height: auto; display: block; }
 .statement { border-left: 4px solid var(--ceiling); padding: 8px 12px; background: #fff8e5; }
 "#;
 
+/// Nothing runs, nothing loads from anywhere: only the page's own inline
+/// styles and SVG. A string on the page that slipped past escaping could
+/// still not fetch or execute anything.
+const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; \
+                   base-uri 'none'; form-action 'none'";
+
+/// `uri` as a link when it is a web address (`https:` or `http:`), else as
+/// plain text: a disclosure's URI is the issuer's to set, and a
+/// `javascript:` or `data:` one must never become a link.
+fn link(uri: &str) -> String {
+    let scheme = uri.split_once(':').map(|(s, _)| s.to_ascii_lowercase());
+    match scheme.as_deref() {
+        Some("https" | "http") => format!("<a href=\"{}\">{}</a>", esc(uri), esc(uri)),
+        _ => format!(
+            "<span class=\"mono\">{}</span> <span class=\"bad\">(not a web address: not linked)</span>",
+            esc(uri)
+        ),
+    }
+}
+
 pub fn render(page: &Page) -> String {
     let mut h = String::new();
     let mint = page.mint.to_string();
@@ -77,6 +97,7 @@ pub fn render(page: &Page) -> String {
         h,
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <meta http-equiv=\"Content-Security-Policy\" content=\"{CSP}\">\
          <title>USD1 transparency: {mint}</title><style>{STYLE}</style></head><body><main>"
     );
     let _ = write!(
@@ -247,7 +268,10 @@ fn chart(h: &mut String, page: &Page) {
 }
 
 fn bars(h: &mut String, page: &Page, title: &str, rows: &[super::Share]) {
-    let total: u128 = rows.iter().map(|r| r.1 + r.2).sum::<u128>().max(1);
+    let total: u128 = rows
+        .iter()
+        .fold(0u128, |sum, r| sum.saturating_add(r.1).saturating_add(r.2))
+        .max(1);
     let row_h = 34.0;
     let height = row_h * rows.len() as f64 + 8.0;
     let _ = write!(
@@ -317,9 +341,19 @@ fn composition(h: &mut String, page: &Page) {
             "<span class=\"bad\">Its eligible figures do NOT follow from its components and policy.</span>"
         }
     );
-    if let Some((classes, custodians)) = page.composition() {
-        bars(h, page, "By asset class", &classes);
-        bars(h, page, "By custodian", &custodians);
+    match page.composition() {
+        Ok(Some((classes, custodians))) => {
+            bars(h, page, "By asset class", &classes);
+            bars(h, page, "By custodian", &custodians);
+        }
+        Ok(None) => {}
+        Err(error) => {
+            let _ = write!(
+                h,
+                "<p class=\"bad\">{}: its composition is not shown.</p>",
+                esc(&error.to_string())
+            );
+        }
     }
     if let Some(policy) = &report.eligibility {
         let mut rules = Vec::new();
@@ -502,23 +536,21 @@ fn disclosure(h: &mut String, page: &Page) {
         h,
         "<p class=\"statement\"><b>{}</b></p><p>{}</p><div class=\"scroll\"><table>\
          <tr><th>Issuer</th><td>{}</td></tr>\
-         <tr><th>Terms</th><td><a href=\"{}\">{}</a><br><span class=\"mono\">SHA-256 {}</span><br>{terms}</td></tr>\
+         <tr><th>Terms</th><td>{}<br><span class=\"mono\">SHA-256 {}</span><br>{terms}</td></tr>\
          <tr><th>Smallest redemption</th><td>{}</td></tr>\
          <tr><th>Redemption fee</th><td>{}</td></tr>\
          <tr><th>Settlement target</th><td>{}</td></tr>\
-         <tr><th>Reserve reports</th><td><a href=\"{}\">{}</a></td></tr>\
+         <tr><th>Reserve reports</th><td>{}</td></tr>\
          <tr><th>Version</th><td>{} (published {})</td></tr></table></div></section>",
         esc(&d.not_insured_statement),
         esc(&d.pause_statement),
         esc(&d.legal_name),
-        esc(&d.terms_uri),
-        esc(&d.terms_uri),
+        link(&d.terms_uri),
         hex(&d.terms_sha256),
         esc(&page.amount(d.min_redemption.into())),
         percent(d.redemption_fee_bps.into()),
         duration(d.settlement_target_secs),
-        esc(&d.reserve_report_uri),
-        esc(&d.reserve_report_uri),
+        link(&d.reserve_report_uri),
         d.version,
         utc(d.updated_at)
     );
@@ -566,5 +598,27 @@ mod tests {
             esc("<a href=\"x\">&'"),
             "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
         );
+    }
+
+    /// Issue 22, item 14: only web addresses become links.
+    #[test]
+    fn only_https_and_http_uris_are_linked() {
+        assert_eq!(
+            link("https://example.com/terms?a=1&b=2"),
+            "<a href=\"https://example.com/terms?a=1&amp;b=2\">https://example.com/terms?a=1&amp;b=2</a>"
+        );
+        assert!(link("HTTP://example.com").starts_with("<a href="));
+        for hostile in [
+            "javascript:alert(document.domain)",
+            "JavaScript:alert(1)",
+            "data:text/html,<script>alert(1)</script>",
+            "vbscript:x",
+            "//evil.example/terms",
+            "terms.pdf",
+        ] {
+            let shown = link(hostile);
+            assert!(!shown.contains("<a "), "{hostile} became a link: {shown}");
+            assert!(shown.contains("not linked"), "{shown}");
+        }
     }
 }

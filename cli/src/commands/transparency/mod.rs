@@ -7,7 +7,7 @@
 //! `transparency.json` beside it holds the same figures.
 mod html;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -56,6 +56,9 @@ fn parse_label(text: &str) -> std::result::Result<(Pubkey, String), String> {
 /// One bar of a composition chart: (label, eligible, not counted), base units.
 pub type Share = (String, u128, u128);
 
+/// A report's shares by asset class and by custodian.
+pub type Composition = (Vec<Share>, Vec<Share>);
+
 /// Every figure on the page.
 pub struct Page {
     pub mint: Pubkey,
@@ -94,15 +97,20 @@ impl Page {
     }
 
     /// The latest report's eligible and ineligible amounts by class and by
-    /// custodian: (label, eligible, ineligible), largest first.
-    pub fn composition(&self) -> Option<(Vec<Share>, Vec<Share>)> {
-        let report = self.latest_report.as_ref()?;
+    /// custodian: (label, eligible, ineligible), largest first. Every sum is
+    /// checked: a report whose figures cannot be added up is named, never
+    /// a panic of the page build.
+    pub fn composition(&self) -> Result<Option<Composition>, CompositionError> {
+        let Some(report) = self.latest_report.as_ref() else {
+            return Ok(None);
+        };
         let mut by_class: BTreeMap<String, (u128, u128)> = BTreeMap::new();
         let mut by_custodian: BTreeMap<String, (u128, u128)> = BTreeMap::new();
+        let invalid = |name: &str| CompositionError::AmountInvalid(name.to_string());
         for c in &report.components {
-            let amount: u128 = c.amount_base_units.parse().unwrap_or(0);
-            let eligible: u128 = match &c.eligible_base_units {
-                Some(text) => text.parse().unwrap_or(0),
+            let amount: u64 = c.amount_base_units.parse().map_err(|_| invalid(&c.name))?;
+            let eligible: u64 = match &c.eligible_base_units {
+                Some(text) => text.parse().map_err(|_| invalid(&c.name))?,
                 None => amount,
             };
             let (class, custodian) = match &c.holding {
@@ -111,17 +119,34 @@ impl Page {
             };
             for (map, key) in [(&mut by_class, class), (&mut by_custodian, custodian)] {
                 let entry = map.entry(key).or_default();
-                entry.0 += eligible;
-                entry.1 += amount.saturating_sub(eligible);
+                let overflow = || CompositionError::Overflow(report.seq);
+                entry.0 = entry.0.checked_add(eligible.into()).ok_or_else(overflow)?;
+                entry.1 = entry
+                    .1
+                    .checked_add(amount.saturating_sub(eligible).into())
+                    .ok_or_else(overflow)?;
             }
         }
         let sorted = |map: BTreeMap<String, (u128, u128)>| {
             let mut rows: Vec<Share> = map.into_iter().map(|(k, (e, i))| (k, e, i)).collect();
-            rows.sort_by(|a, b| (b.1 + b.2).cmp(&(a.1 + a.2)).then(a.0.cmp(&b.0)));
+            rows.sort_by(|a, b| {
+                b.1.saturating_add(b.2)
+                    .cmp(&a.1.saturating_add(a.2))
+                    .then(a.0.cmp(&b.0))
+            });
             rows
         };
-        Some((sorted(by_class), sorted(by_custodian)))
+        Ok(Some((sorted(by_class), sorted(by_custodian))))
     }
+}
+
+/// Why a report's composition is not shown.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum CompositionError {
+    #[error("ComponentAmountInvalid: the amount of component {0} is not a number of base units")]
+    AmountInvalid(String),
+    #[error("CompositionOverflow: the components of report #{0} add up past 128 bits")]
+    Overflow(u64),
 }
 
 /// What the command prints.
@@ -170,8 +195,13 @@ pub async fn run(ctx: &Context, args: Args) -> Result<Output> {
 
     std::fs::create_dir_all(args.out.join("reports"))
         .with_context(|| format!("cannot create {}", args.out.display()))?;
+    let attested: BTreeSet<String> = computed
+        .attestations
+        .iter()
+        .map(|a| hex(&a.report_sha256))
+        .collect();
     let supplied = match &args.reports {
-        Some(dir) => copy_reports(dir, &args.out.join("reports"))?,
+        Some(dir) => copy_reports(dir, &args.out.join("reports"), &attested)?,
         None => BTreeMap::new(),
     };
     let latest_hash = hex(&config.latest.report_sha256);
@@ -238,25 +268,37 @@ pub async fn run(ctx: &Context, args: Args) -> Result<Output> {
     }))
 }
 
-/// Copies every readable file of `from` into `to` under its own name, and
-/// maps its SHA-256 (hex) to that name: a report is linked only by its hash.
-fn copy_reports(from: &Path, to: &Path) -> Result<BTreeMap<String, String>> {
+/// Copies into `to`, under its own name, each regular file of `from` whose
+/// SHA-256 is the report hash of an attestation on-chain (`attested`), and
+/// maps that hash (hex) to the name: a report is linked only by its hash.
+/// Nothing else in the folder is published — not a keypair left there, not
+/// a file a symbolic link points to (links are never followed).
+fn copy_reports(
+    from: &Path,
+    to: &Path,
+    attested: &BTreeSet<String>,
+) -> Result<BTreeMap<String, String>> {
     let mut found = BTreeMap::new();
     let entries = std::fs::read_dir(from)
         .with_context(|| format!("cannot read --reports {}", from.display()))?;
     for entry in entries {
         let entry = entry?;
-        let path = entry.path();
-        if !path.is_file() || path.extension().is_none_or(|e| e != "json") {
+        // The entry's own type: a symbolic link is a link, whatever it names.
+        if !entry.file_type()?.is_file() {
             continue;
         }
+        let path = entry.path();
         let Some(name) = path.file_name().and_then(|n| n.to_str()).map(String::from) else {
             continue;
         };
         let bytes =
             std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        let digest = hex(&sha256(&bytes));
+        if !attested.contains(&digest) {
+            continue;
+        }
         std::fs::write(to.join(&name), &bytes)?;
-        found.insert(hex(&sha256(&bytes)), name);
+        found.insert(digest, name);
     }
     Ok(found)
 }
@@ -265,20 +307,26 @@ fn copy_reports(from: &Path, to: &Path) -> Result<BTreeMap<String, String>> {
 /// unix seconds and UTC ISO-8601.
 fn figures(page: &Page) -> serde_json::Value {
     let r = &page.history.redemptions;
-    let composition = page.composition().map(|(classes, custodians)| {
-        let rows = |rows: Vec<Share>| {
-            rows.into_iter()
-                .map(|(name, eligible, ineligible)| {
-                    serde_json::json!({
-                        "name": name,
-                        "eligible": page.amount(eligible),
-                        "ineligible": page.amount(ineligible),
+    let composition = page.composition().map(|shares| {
+        shares.map(|(classes, custodians)| {
+            let rows = |rows: Vec<Share>| {
+                rows.into_iter()
+                    .map(|(name, eligible, ineligible)| {
+                        serde_json::json!({
+                            "name": name,
+                            "eligible": page.amount(eligible),
+                            "ineligible": page.amount(ineligible),
+                        })
                     })
-                })
-                .collect::<Vec<_>>()
-        };
-        serde_json::json!({ "by_class": rows(classes), "by_custodian": rows(custodians) })
+                    .collect::<Vec<_>>()
+            };
+            serde_json::json!({ "by_class": rows(classes), "by_custodian": rows(custodians) })
+        })
     });
+    let composition = match composition {
+        Ok(shares) => serde_json::json!(shares),
+        Err(error) => serde_json::json!({ "error": error.to_string() }),
+    };
     serde_json::json!({
         "mint": page.mint.to_string(),
         "built_slot": page.built_slot,
