@@ -17,7 +17,7 @@ fn prints_its_version_and_refuses_a_missing_keypair_in_one_line() {
             "http://127.0.0.1:1",
             "-k",
             "/no/such/key.json",
-            "status",
+            "pause",
             "--mint",
             "11111111111111111111111111111111",
         ])
@@ -31,16 +31,17 @@ fn prints_its_version_and_refuses_a_missing_keypair_in_one_line() {
     );
 }
 
-/// `usd1 status` with `keypair` as `-k`, against an RPC address nobody serves:
-/// the keypair is read first, so its refusal is what the shell sees.
-fn status_with_keypair(keypair: &str) -> (Option<i32>, String) {
+/// `usd1 pause` (a command that signs) with `keypair` as `-k`, against an
+/// RPC address nobody serves: the keypair is read first, so its refusal is
+/// what the shell sees. (Read-only commands load no keypair: `read_only.rs`.)
+fn pause_with_keypair(keypair: &str) -> (Option<i32>, String) {
     let output = Command::new(BIN)
         .args([
             "-u",
             "http://127.0.0.1:1",
             "-k",
             keypair,
-            "status",
+            "pause",
             "--mint",
             "11111111111111111111111111111111",
         ])
@@ -58,7 +59,7 @@ fn refuses_an_unreadable_or_misshapen_keypair_in_one_line() {
     let dir = std::env::temp_dir().join(format!("usd1-keypair-test-{}", std::process::id()));
     let unreadable = dir.join("id.json");
     std::fs::create_dir_all(&unreadable).unwrap();
-    let (code, stderr) = status_with_keypair(&unreadable.to_string_lossy());
+    let (code, stderr) = pause_with_keypair(&unreadable.to_string_lossy());
     assert_eq!(code, Some(1));
     assert_eq!(
         stderr,
@@ -71,7 +72,7 @@ fn refuses_an_unreadable_or_misshapen_keypair_in_one_line() {
     for (name, text) in [("short.json", "[1,2,3]"), ("words.json", "not json")] {
         let path = dir.join(name);
         std::fs::write(&path, text).unwrap();
-        let (code, stderr) = status_with_keypair(&path.to_string_lossy());
+        let (code, stderr) = pause_with_keypair(&path.to_string_lossy());
         assert_eq!(code, Some(1));
         assert_eq!(
             stderr,

@@ -2,11 +2,12 @@
 //! decode. The CLI, the oracle and the tests all act through it.
 use std::sync::Arc;
 
+use solana_sdk::hash::Hash;
 use solana_sdk::instruction::Instruction;
 use solana_sdk::message::Message;
 use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::{Keypair, Signer};
-use solana_sdk::transaction::Transaction;
+use solana_sdk::transaction::{Transaction, TransactionError};
 use usd1::instructions::{AttestArgs, ConfigureMinterArgs, InitializeArgs, PolicyArgs};
 use usd1::state::Role;
 
@@ -226,6 +227,13 @@ impl<L: Ledger + ?Sized> Usd1<L> {
 
     /// Signs with the payer and `signers`, sends and confirms; when signing
     /// only, ends with [`ClientError::SignedOnly`] and sends nothing.
+    ///
+    /// The same instructions sent again within one blockhash's slot make the
+    /// very bytes of the earlier transaction, which the runtime refuses as
+    /// already processed: that earlier one is not this request (it may long
+    /// have been undone — a role set back, an allowance used). So this waits
+    /// for the next blockhash and signs anew, once — unless the blockhash
+    /// is fixed (offline signing, a durable nonce), when the refusal stands.
     pub async fn send(
         &self,
         ixs: &[Instruction],
@@ -235,7 +243,32 @@ impl<L: Ledger + ?Sized> Usd1<L> {
         if self.signing.sign_only {
             return Err(ClientError::SignedOnly(Box::new(tx)));
         }
-        self.ledger.send_and_confirm(&tx).await
+        match self.ledger.send_and_confirm(&tx).await {
+            Err(ClientError::Failed { failure, .. })
+                if failure.error == TransactionError::AlreadyProcessed
+                    && self.signing.blockhash.is_none()
+                    && self.signing.nonce.is_none() =>
+            {
+                self.wait_for_blockhash_after(&tx.message.recent_blockhash)
+                    .await?;
+                let tx = self.prepare(ixs, signers).await?;
+                self.ledger.send_and_confirm(&tx).await
+            }
+            sent => sent,
+        }
+    }
+
+    /// Waits (a few slots at most) until the latest blockhash is not `used`.
+    async fn wait_for_blockhash_after(&self, used: &Hash) -> Result<(), ClientError> {
+        for _ in 0..40 {
+            if self.ledger.latest_blockhash().await? != *used {
+                return Ok(());
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        Err(ClientError::Ledger(format!(
+            "no new blockhash after {used} in 4 seconds; the node is not making blocks"
+        )))
     }
 
     /// Signs and simulates, sending nothing.

@@ -335,3 +335,29 @@ async fn serves_json_parsed_accounts_and_every_transaction_encoding() {
         .any(|(address, _)| *address == solana_sdk::sysvar::clock::ID));
     localnet.stop().await.unwrap();
 }
+
+/// Blockhashes now live a slot each (400 ms), as on a cluster, so a script
+/// that sets a role, changes it and sets it back within one slot makes, the
+/// third time, the very bytes of the first transaction — which the runtime
+/// refuses as already processed. The client signs it anew against the next
+/// blockhash instead: the request is a new one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_same_request_again_within_a_slot_is_signed_anew() {
+    use usd1_client::Role;
+    let (localnet, _client) = rpc_client_for().await;
+    let p = platform(&localnet).await;
+    let (first, other) = (Pubkey::new_unique(), Pubkey::new_unique());
+    let started = Instant::now();
+    for pauser in [first, other, first, other, first] {
+        p.usd1
+            .set_role(&p.admin, Role::Pauser, &pauser)
+            .await
+            .unwrap();
+    }
+    assert_eq!(p.usd1.config().await.unwrap().pauser, first);
+    eprintln!(
+        "five role changes, two of them repeats: {:?}",
+        started.elapsed()
+    );
+    localnet.stop().await.unwrap();
+}
