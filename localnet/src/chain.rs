@@ -86,6 +86,9 @@ pub struct Chain {
     /// Recent blockhashes, oldest first, each with the block height at which
     /// it became the latest (one per slot, as the bank registers them).
     blockhashes: std::sync::Mutex<VecDeque<(Hash, u64)>>,
+    /// The bank transactions land in now, as the last tick left it (only a
+    /// tick changes it): read without asking the bank.
+    tip: std::sync::RwLock<Tip>,
     /// The programs run natively, whose logs are reshaped.
     native: Vec<Pubkey>,
     /// Set by every RPC call; the ticker makes a slot only when it is set.
@@ -93,6 +96,16 @@ pub struct Chain {
     events: broadcast::Sender<ChainEvent>,
     /// Last: the bank's server runs until this is dropped.
     _bank: BankRuntime,
+}
+
+/// Where the chain stands between two ticks.
+#[derive(Clone, Copy, Debug, Default)]
+struct Tip {
+    slot: u64,
+    height: u64,
+    blockhash: Hash,
+    /// The Clock sysvar's unix seconds.
+    unix_timestamp: i64,
 }
 
 /// Events a slow subscriber may fall behind by before it misses some.
@@ -183,6 +196,7 @@ impl Chain {
             folder: folder.map(std::sync::Mutex::new),
             unwritable: std::sync::Mutex::new(None),
             blockhashes: std::sync::Mutex::new(VecDeque::new()),
+            tip: std::sync::RwLock::new(Tip::default()),
             native: native_programs(),
             active: std::sync::atomic::AtomicBool::new(false),
             events: broadcast::channel(EVENT_BACKLOG).0,
@@ -233,20 +247,30 @@ impl Chain {
         if context.warp_to_slot(slot.saturating_add(1)).is_err() {
             return;
         }
+        let mut unix_timestamp = wall_clock();
         if let Ok(mut clock) = context.banks_client.get_sysvar::<Clock>().await {
-            clock.unix_timestamp = clock.unix_timestamp.max(wall_clock());
+            clock.unix_timestamp = clock.unix_timestamp.max(unix_timestamp);
+            unix_timestamp = clock.unix_timestamp;
             context.set_sysvar(&clock);
         }
-        if let (Ok(latest), Ok(height)) = (
+        let read = (
+            self.banks.get_root_slot().await,
             self.banks.get_latest_blockhash().await,
             self.banks.get_root_block_height().await,
-        ) {
+        );
+        if let (Ok(slot), Ok(blockhash), Ok(height)) = read {
             let mut recent = self.blockhashes.lock().unwrap_or_else(|p| p.into_inner());
-            recent.push_back((latest, height));
+            recent.push_back((blockhash, height));
             // The bank keeps twice the processing age; so does this.
             while recent.len() > 2 * MAX_PROCESSING_AGE as usize {
                 recent.pop_front();
             }
+            *self.tip.write().unwrap_or_else(|p| p.into_inner()) = Tip {
+                slot,
+                height,
+                blockhash,
+                unix_timestamp,
+            };
         }
         // Nobody listening is no error.
         let _ = self.events.send(ChainEvent::Slot {
@@ -254,27 +278,31 @@ impl Chain {
         });
     }
 
+    fn tip(&self) -> Tip {
+        *self.tip.read().unwrap_or_else(|p| p.into_inner())
+    }
+
     /// The slot of the bank transactions land in now.
     pub async fn slot(&self) -> u64 {
-        self.banks.get_root_slot().await.unwrap_or(0)
+        self.tip().slot
     }
 
     /// The block height of that bank.
     pub async fn block_height(&self) -> Result<u64, BanksClientError> {
-        self.banks.get_root_block_height().await
+        Ok(self.tip().height)
+    }
+
+    /// The Clock sysvar's unix seconds in that bank (a block's time).
+    pub fn block_time(&self) -> i64 {
+        self.tip().unix_timestamp
     }
 
     /// The latest blockhash and the last block height at which a
-    /// transaction signed with it can land (the bank's own reckoning).
+    /// transaction signed with it can land: it became the latest at this
+    /// height, so the runtime takes it for [`MAX_PROCESSING_AGE`] more.
     pub async fn latest_blockhash(&self) -> Result<(Hash, u64), BanksClientError> {
-        let (blockhash, last_valid) = self
-            .banks
-            .get_latest_blockhash_with_commitment(Default::default())
-            .await?
-            .ok_or(BanksClientError::ClientError(
-                "the bank has no latest blockhash",
-            ))?;
-        Ok((blockhash, last_valid))
+        let tip = self.tip();
+        Ok((tip.blockhash, tip.height.saturating_add(MAX_PROCESSING_AGE)))
     }
 
     /// Whether a transaction signed with `blockhash` can still land: it

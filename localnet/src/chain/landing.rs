@@ -72,15 +72,15 @@ impl Chain {
             .get_fee_for_message(legacy_message(&transaction.message))
             .await
             .map_err(SendError::Banks)?;
-        let pre_balances = self.balances(&keys).await.map_err(SendError::Banks)?;
-        let pre_token_balances = self.token_balances(&keys).await.map_err(SendError::Banks)?;
-        let slot = self.slot().await;
-        let block_time = self
-            .banks
-            .get_sysvar::<Clock>()
+        let before = self.accounts(&keys).await.map_err(SendError::Banks)?;
+        let pre_balances = balances(&before);
+        let pre_token_balances = self
+            .token_balances(&keys, &before)
             .await
-            .map_err(SendError::Banks)?
-            .unix_timestamp;
+            .map_err(SendError::Banks)?;
+        // Under the context lock no tick moves the bank: these are its own.
+        let slot = self.slot().await;
+        let block_time = self.block_time();
         let executed = self
             .execute(&transaction, signature, &simulated)
             .await?
@@ -88,19 +88,25 @@ impl Chain {
 
         // From here on the transaction has landed: it is recorded whatever
         // else fails.
-        let post_balances = match self.balances(&keys).await {
-            Ok(balances) => balances,
+        let after = match self.accounts(&keys).await {
+            Ok(after) => Some(after),
             Err(error) => {
-                eprintln!("usd1-localnet: {signature}: post balances unreadable ({error}); recorded without them");
-                pre_balances.clone()
+                eprintln!("usd1-localnet: {signature}: accounts unreadable after it ({error}); recorded without their new state");
+                None
             }
         };
-        let post_token_balances = match self.token_balances(&keys).await {
-            Ok(balances) => balances,
-            Err(error) => {
-                eprintln!("usd1-localnet: {signature}: post token balances unreadable ({error}); recorded without them");
-                pre_token_balances.clone()
-            }
+        let post_balances = after
+            .as_deref()
+            .map_or_else(|| pre_balances.clone(), balances);
+        let post_token_balances = match &after {
+            Some(after) => match self.token_balances(&keys, after).await {
+                Ok(balances) => balances,
+                Err(error) => {
+                    eprintln!("usd1-localnet: {signature}: token balances unreadable after it ({error}); recorded without them");
+                    pre_token_balances.clone()
+                }
+            },
+            None => pre_token_balances.clone(),
         };
         let record = Record {
             signature,
@@ -120,7 +126,12 @@ impl Chain {
                 post_token_balances,
             },
         };
-        let kept = self.persist(&record).await;
+        let kept = match &after {
+            Some(after) => self.persist(&record, &keys, after),
+            None => Err(std::io::Error::other(
+                "the accounts it wrote could not be read back",
+            )),
+        };
         let event = ChainEvent::Landed(Arc::new(record.clone()));
         {
             let mut ledger = self.ledger.write().unwrap_or_else(|p| p.into_inner());
@@ -212,22 +223,29 @@ impl Chain {
             .is_some())
     }
 
-    /// Appends `record` and the accounts it wrote to the ledger folder, if any.
-    async fn persist(&self, record: &Record) -> std::io::Result<()> {
+    /// Appends `record` and the accounts it wrote (their state in `after`,
+    /// read for `keys`) to the ledger folder, if any.
+    fn persist(
+        &self,
+        record: &Record,
+        keys: &[Pubkey],
+        after: &[Option<Account>],
+    ) -> std::io::Result<()> {
         let Some(folder) = &self.folder else {
             return Ok(());
         };
-        let mut written = Vec::new();
-        for key in record.writable_keys() {
-            let account = self
-                .banks
-                .get_account(key)
-                .await
-                .map_err(std::io::Error::other)?;
-            if !account.as_ref().is_some_and(|a| a.executable) {
-                written.push((key, account));
-            }
-        }
+        let state = |key: &Pubkey| {
+            keys.iter()
+                .position(|k| k == key)
+                .and_then(|i| after.get(i).cloned())
+                .flatten()
+        };
+        let written = record
+            .writable_keys()
+            .into_iter()
+            .map(|key| (key, state(&key)))
+            .filter(|(_, account)| !account.as_ref().is_some_and(|a| a.executable))
+            .collect();
         let entry = Entry {
             record: record.clone(),
             accounts: written,
@@ -272,26 +290,42 @@ impl Chain {
         Ok(loaded)
     }
 
-    /// The token accounts among `keys`, with their balances now.
-    async fn token_balances(&self, keys: &[Pubkey]) -> Result<Vec<TokenBalance>, BanksClientError> {
+    /// Every account of `keys` now, in order, each read once.
+    async fn accounts(&self, keys: &[Pubkey]) -> Result<Vec<Option<Account>>, BanksClientError> {
+        let mut accounts = Vec::with_capacity(keys.len());
+        for key in keys {
+            accounts.push(self.banks.get_account(*key).await?);
+        }
+        Ok(accounts)
+    }
+
+    /// The token accounts among `keys` (whose state is `accounts`), with
+    /// their balances and their mints' decimals, as a validator reports
+    /// `preTokenBalances`/`postTokenBalances`.
+    async fn token_balances(
+        &self,
+        keys: &[Pubkey],
+        accounts: &[Option<Account>],
+    ) -> Result<Vec<TokenBalance>, BanksClientError> {
         let token_programs = [
             usd1_client::TOKEN_PROGRAM_ID,
             usd1_client::TOKEN_2022_PROGRAM_ID,
         ];
         let mut balances = Vec::new();
-        for (index, key) in keys.iter().enumerate() {
-            let Some(account) = self.banks.get_account(*key).await? else {
-                continue;
-            };
+        for (index, (key, account)) in keys.iter().zip(accounts).enumerate() {
+            let Some(account) = account else { continue };
             if !token_programs.contains(&account.owner) {
                 continue;
             }
             let Ok(token) = usd1_client::accounts::decode_token_account(key, &account.data) else {
                 continue;
             };
-            let Some(mint) = self.banks.get_account(token.mint).await? else {
-                continue;
+            // The mint as the same reads saw it, when the transaction named it.
+            let mint = match keys.iter().position(|k| *k == token.mint) {
+                Some(at) => accounts.get(at).cloned().flatten(),
+                None => self.banks.get_account(token.mint).await?,
             };
+            let Some(mint) = mint else { continue };
             let Ok(mint_info) = usd1_client::accounts::decode_mint(&token.mint, &mint.data) else {
                 continue;
             };
@@ -306,12 +340,12 @@ impl Chain {
         }
         Ok(balances)
     }
+}
 
-    async fn balances(&self, keys: &[Pubkey]) -> Result<Vec<u64>, BanksClientError> {
-        let mut balances = Vec::with_capacity(keys.len());
-        for key in keys {
-            balances.push(self.banks.get_balance(*key).await?);
-        }
-        Ok(balances)
-    }
+/// Lamports of each account (0 where there is none).
+fn balances(accounts: &[Option<Account>]) -> Vec<u64> {
+    accounts
+        .iter()
+        .map(|a| a.as_ref().map_or(0, |a| a.lamports))
+        .collect()
 }
