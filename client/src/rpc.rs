@@ -222,29 +222,16 @@ impl Ledger for RpcLedger {
         &self,
         signature: &Signature,
     ) -> Result<Option<Result<(), TransactionError>>, ClientError> {
-        let statuses = self
-            .client
-            .get_signature_statuses_with_history(&[*signature])
-            .await
-            .map_err(|e| self.error(e))?
-            .value;
-        Ok(statuses
-            .into_iter()
-            .next()
-            .flatten()
+        Ok(self
+            .status_of(signature)
+            .await?
             // Processed is not landed: a fork can still drop it.
             .filter(|s| s.satisfies_commitment(self.commitment))
             .map(|s| s.err.map_or(Ok(()), Err)))
     }
 
     async fn signature_seen(&self, signature: &Signature) -> Result<bool, ClientError> {
-        let statuses = self
-            .client
-            .get_signature_statuses_with_history(&[*signature])
-            .await
-            .map_err(|e| self.error(e))?
-            .value;
-        Ok(statuses.into_iter().next().flatten().is_some())
+        Ok(self.status_of(signature).await?.is_some())
     }
 
     async fn is_blockhash_valid(&self, blockhash: &Hash) -> Result<bool, ClientError> {
@@ -303,6 +290,21 @@ impl RpcLedger {
     /// Waits until `signature` reaches the commitment; a failed transaction is
     /// `ClientError::Failed` (with its logs, read back from the node), one
     /// that never lands is a ledger error.
+    /// What the node knows of `signature`, at any commitment, its whole history searched.
+    async fn status_of(
+        &self,
+        signature: &Signature,
+    ) -> Result<Option<solana_transaction_status_client_types::TransactionStatus>, ClientError>
+    {
+        let statuses = self
+            .client
+            .get_signature_statuses_with_history(&[*signature])
+            .await
+            .map_err(|e| self.error(e))?
+            .value;
+        Ok(statuses.into_iter().next().flatten())
+    }
+
     async fn confirm(&self, signature: &Signature) -> Result<(), ClientError> {
         let deadline = Instant::now() + CONFIRM_TIMEOUT;
         loop {

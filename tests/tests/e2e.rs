@@ -195,26 +195,7 @@ async fn usd1_pay_sends_a_thousand_rows_over_the_localnet() {
     let stage = tour::Stage::open(dir.path(), &|_| {}).await.unwrap();
     let (url, cast, mint) = (stage.url.clone(), &stage.cast, stage.mint.clone());
     let run = |keypair: &std::path::Path, args: &[&str]| stage.usd1(keypair, args).unwrap();
-    run(
-        &cast.admin,
-        &[
-            "minter",
-            "set",
-            &cast.pubkey(&cast.minter),
-            "--allowance",
-            "100000",
-            "--mint",
-            &mint,
-        ],
-    );
-    let config =
-        tour::oracle_files(cast, &url, &mint, "100000", tour::free_port().unwrap()).unwrap();
-    assert_eq!(tour::oracle_once(&config).unwrap(), 0);
-    let holder = cast.pubkey(&cast.holder);
-    run(
-        &cast.minter,
-        &["mint", "60000", "--to", &holder, "--mint", &mint],
-    );
+    stage.fund_holder("100000", "60000").unwrap();
 
     let mut csv = String::from("recipient,amount,memo\n");
     let recipients: Vec<String> = (0..1_000)

@@ -140,27 +140,7 @@ async fn usd1_pay_killed_at_random_moments_pays_every_row_exactly_once() {
     let stage = tour::Stage::open(dir.path(), &|_| {}).await.unwrap();
     let (url, cast, mint) = (stage.url.clone(), &stage.cast, stage.mint.clone());
     let run = |keypair: &Path, args: &[&str]| stage.usd1(keypair, args).unwrap();
-    let minter = cast.pubkey(&cast.minter);
-    run(
-        &cast.admin,
-        &[
-            "minter",
-            "set",
-            &minter,
-            "--allowance",
-            "100000",
-            "--mint",
-            &mint,
-        ],
-    );
-    let config =
-        tour::oracle_files(cast, &url, &mint, "100000", tour::free_port().unwrap()).unwrap();
-    assert_eq!(tour::oracle_once(&config).unwrap(), 0);
-    let holder = cast.pubkey(&cast.holder);
-    run(
-        &cast.minter,
-        &["mint", "5000", "--to", &holder, "--mint", &mint],
-    );
+    stage.fund_holder("100000", "5000").unwrap();
 
     let rows: Vec<(Pubkey, u64)> = (0..300u64)
         .map(|i| (Pubkey::new_unique(), i % 7 + 1))

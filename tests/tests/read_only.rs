@@ -25,30 +25,8 @@ async fn read_only_commands_need_no_keypair_and_signing_ones_name_it() {
         .await
         .unwrap();
     let (url, cast, mint) = (stage.url.clone(), &stage.cast, stage.mint.clone());
-    let minter = cast.pubkey(&cast.minter);
-    stage
-        .usd1(
-            &cast.admin,
-            &[
-                "minter",
-                "set",
-                &minter,
-                "--allowance",
-                "1000",
-                "--mint",
-                &mint,
-            ],
-        )
-        .unwrap();
-    let config = tour::oracle_files(cast, &url, &mint, "1000", tour::free_port().unwrap()).unwrap();
-    assert_eq!(tour::oracle_once(&config).unwrap(), 0);
+    stage.fund_holder("1000", "25").unwrap();
     let holder = cast.pubkey(&cast.holder);
-    stage
-        .usd1(
-            &cast.minter,
-            &["mint", "25", "--to", &holder, "--mint", &mint],
-        )
-        .unwrap();
 
     let home = dir.path().join("auditor");
     std::fs::create_dir_all(&home).unwrap();

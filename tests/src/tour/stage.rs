@@ -360,6 +360,34 @@ impl Stage {
         Ok(stage)
     }
 
+    /// The cast's minter allowed `reserve`, an oracle round attesting
+    /// `reserve` from the sample custodian file, and `held` minted to the
+    /// holder: a payer ready for `usd1 pay`.
+    pub fn fund_holder(&self, reserve: &str, held: &str) -> Result<()> {
+        let (cast, mint) = (&self.cast, self.mint.as_str());
+        let minter = cast.pubkey(&cast.minter);
+        self.usd1(
+            &cast.admin,
+            &[
+                "minter",
+                "set",
+                &minter,
+                "--allowance",
+                reserve,
+                "--mint",
+                mint,
+            ],
+        )?;
+        let config = oracle_files(cast, &self.url, mint, reserve, free_port()?)?;
+        ensure!(oracle_once(&config)? == 0, "the oracle round failed");
+        let holder = cast.pubkey(&cast.holder);
+        self.usd1(
+            &cast.minter,
+            &["mint", held, "--to", &holder, "--mint", mint],
+        )?;
+        Ok(())
+    }
+
     /// Runs `usd1` with `keypair` paying; its output, or why it failed.
     pub fn usd1(&self, keypair: &Path, args: &[&str]) -> Result<String> {
         let run = usd1(&self.url, keypair, args)?;
