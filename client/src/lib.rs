@@ -58,6 +58,18 @@ pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// A 32-byte hash back from its hex (either case); `None` if it is not one.
+pub fn hash_from_hex(text: &str) -> Option<[u8; 32]> {
+    if text.len() != 64 {
+        return None;
+    }
+    let mut out = [0u8; 32];
+    for (byte, pair) in out.iter_mut().zip(text.as_bytes().chunks_exact(2)) {
+        *byte = u8::from_str_radix(std::str::from_utf8(pair).ok()?, 16).ok()?;
+    }
+    Some(out)
+}
+
 /// An error and its causes on one line, each cause's own lines joined: how
 /// the binaries report a failure.
 pub fn one_line(error: &(dyn std::error::Error + 'static)) -> String {

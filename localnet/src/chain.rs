@@ -253,12 +253,12 @@ impl Chain {
             unix_timestamp = clock.unix_timestamp;
             context.set_sysvar(&clock);
         }
+        let slot = slot.saturating_add(1);
         let read = (
-            self.banks.get_root_slot().await,
             self.banks.get_latest_blockhash().await,
             self.banks.get_root_block_height().await,
         );
-        if let (Ok(slot), Ok(blockhash), Ok(height)) = read {
+        if let (Ok(blockhash), Ok(height)) = read {
             let mut recent = self.blockhashes.lock().unwrap_or_else(|p| p.into_inner());
             recent.push_back((blockhash, height));
             // The bank keeps twice the processing age; so does this.
@@ -273,9 +273,7 @@ impl Chain {
             };
         }
         // Nobody listening is no error.
-        let _ = self.events.send(ChainEvent::Slot {
-            slot: slot.saturating_add(1),
-        });
+        let _ = self.events.send(ChainEvent::Slot { slot });
     }
 
     fn tip(&self) -> Tip {
@@ -377,11 +375,7 @@ impl Chain {
         to: &Pubkey,
         lamports: u64,
     ) -> Result<Signature, SendError> {
-        let blockhash = self
-            .banks
-            .get_latest_blockhash()
-            .await
-            .map_err(SendError::Banks)?;
+        let (blockhash, _) = self.latest_blockhash().await.map_err(SendError::Banks)?;
         let ix = anchor_lang::solana_program::system_instruction::transfer(
             &self.faucet.pubkey(),
             to,

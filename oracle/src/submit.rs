@@ -254,11 +254,7 @@ pub async fn resolve_pending(
 /// The signed attestation `pending` carries, if it carries one whole.
 fn signed(pending: &Pending) -> Option<(AttestArgs, Vec<AttestorSignature>)> {
     let attestation = pending.attestation.as_ref()?;
-    let mut report_sha256 = [0u8; 32];
-    let bytes = (0..32)
-        .map(|i| u8::from_str_radix(pending.report_sha256.get(2 * i..2 * i + 2)?, 16).ok())
-        .collect::<Option<Vec<u8>>>()?;
-    report_sha256.copy_from_slice(&bytes);
+    let report_sha256 = usd1_client::hash_from_hex(&pending.report_sha256)?;
     let signatures = attestation
         .signatures
         .iter()

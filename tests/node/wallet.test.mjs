@@ -1,7 +1,7 @@
 // What a stock Solana wallet does first, with the unmodified @solana/web3.js
 // 1.x and @solana/spl-token 0.4, against usd1-localnet. Started by
 // tests/tests/wallets.rs, which sets up a USD1 mint on each token program and
-// passes it in the file named by USD1_WALLET_FIXTURE.
+// passes it in the file named by USD1_NODE_FIXTURE.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -22,7 +22,7 @@ import {
   unpackAccount,
 } from '@solana/spl-token';
 
-const fixture = JSON.parse(readFileSync(process.env.USD1_WALLET_FIXTURE, 'utf8'));
+const fixture = JSON.parse(readFileSync(process.env.USD1_NODE_FIXTURE, 'utf8'));
 // No wsEndpoint: web3.js derives it as the RPC port + 1, as for solana-test-validator.
 const connection = new Connection(fixture.rpc, 'confirmed');
 

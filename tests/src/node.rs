@@ -53,7 +53,6 @@ pub async fn node_test(scripts: &[&str], fixture: &Path) -> (Output, String) {
             .args(&args)
             .current_dir(node_dir())
             .env("USD1_NODE_FIXTURE", &fixture)
-            .env("USD1_WALLET_FIXTURE", &fixture)
             .output()
             .expect("node must be installed")
     })

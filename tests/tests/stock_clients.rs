@@ -187,6 +187,7 @@ async fn stock_anchor_and_kit_clients_read_every_usd1_transaction_as_a_validator
     // What emit_cpi! recorded in each transaction, as the auditor reads it;
     // and every instruction of the program is among them.
     let history = f.ledger.history(&usd1.config_address()).await.unwrap();
+    let instructions = idl_instructions();
     let mut seen = BTreeSet::new();
     let transactions: Vec<serde_json::Value> = history
         .iter()
@@ -196,9 +197,9 @@ async fn stock_anchor_and_kit_clients_read_every_usd1_transaction_as_a_validator
                 .iter()
                 .filter(|ix| ix.program_id == usd1::ID)
             {
-                for (name, disc) in idl_instructions() {
-                    if ix.data.starts_with(&disc) {
-                        seen.insert(name);
+                for (name, disc) in &instructions {
+                    if ix.data.starts_with(disc) {
+                        seen.insert(name.clone());
                     }
                 }
             }
@@ -206,10 +207,7 @@ async fn stock_anchor_and_kit_clients_read_every_usd1_transaction_as_a_validator
             json!({ "signature": tx.signature.to_string(), "events": events })
         })
         .collect();
-    let every: BTreeSet<String> = idl_instructions()
-        .into_iter()
-        .map(|(name, _)| name)
-        .collect();
+    let every: BTreeSet<String> = instructions.into_iter().map(|(name, _)| name).collect();
     assert_eq!(seen, every, "one transaction of every instruction");
 
     let dir = tempfile::tempdir().unwrap();

@@ -195,17 +195,16 @@ impl Chain {
             }
             // The bank's answer was lost: whether it executed is in its status cache.
             Err(error) => {
-                if !self.executed(signature).await? {
-                    return Err(SendError::Banks(error));
-                }
-                let status = self
+                let Some(status) = self
                     .banks
                     .get_transaction_status(signature)
                     .await
-                    .ok()
-                    .flatten();
+                    .map_err(SendError::Banks)?
+                else {
+                    return Err(SendError::Banks(error));
+                };
                 Ok(Ok(Executed {
-                    err: status.and_then(|s| s.err),
+                    err: status.err,
                     logs: simulated.logs.clone(),
                     units_consumed: simulated.units_consumed,
                 }))

@@ -47,7 +47,8 @@ pub struct Alarm {
     raised: AtomicBool,
 }
 
-fn now() -> i64 {
+/// The wall clock, unix seconds: when an alarm event happened.
+pub fn unix_now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
@@ -156,7 +157,7 @@ impl Alarm {
         asked_digest: &str,
     ) -> Result<(), AlarmError> {
         let raised = self.append(&AlarmEvent::Raised {
-            at: now(),
+            at: unix_now(),
             seq,
             signed_digest: signed_digest.to_string(),
             asked_digest: asked_digest.to_string(),
@@ -178,7 +179,7 @@ impl Alarm {
             return Err(AlarmError::NotRaised(self.path.clone()));
         };
         self.append(&AlarmEvent::Cleared {
-            at: now(),
+            at: unix_now(),
             by: by.to_string(),
         })?;
         self.raised.store(false, Ordering::Relaxed);

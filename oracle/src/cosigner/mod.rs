@@ -406,7 +406,12 @@ impl Cosigner {
     /// delay in force now is not enough: the admin may raise it later, up
     /// to that limit, and bring the old signature back to life.)
     async fn expired_on_chain(&self, as_of: i64) -> Result<bool, Refusal> {
-        let (_, now) = self.chain().await?;
+        let now = self
+            .usd1
+            .ledger()
+            .unix_timestamp()
+            .await
+            .map_err(|e| Refusal::ChainUnreadable(e.to_string()))?;
         Ok(as_of < now.saturating_sub(MAX_SUBMISSION_DELAY_LIMIT))
     }
 
