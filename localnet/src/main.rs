@@ -79,6 +79,11 @@ async fn run(args: Args) -> anyhow::Result<()> {
     let faucet = serde_json::to_string(&localnet.chain.faucet().to_bytes().to_vec())?;
     usd1_localnet::ledger_dir::write_secret(&args.faucet, faucet.as_bytes())
         .with_context(|| format!("cannot write {}", args.faucet.display()))?;
+    // Listening before the lines go out: a script that waits for them and
+    // then signals must find the handlers in place.
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut terminate = signal(SignalKind::terminate())?;
+    let mut interrupt = signal(SignalKind::interrupt())?;
     if !args.quiet {
         // solana-test-validator's lines, for scripts that read them.
         match &args.ledger {
@@ -90,10 +95,9 @@ async fn run(args: Args) -> anyhow::Result<()> {
         println!("Faucet keypair: {}", args.faucet.display());
         println!("USD1 program: {}", usd1::ID);
     }
-    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     tokio::select! {
         _ = terminate.recv() => if !args.quiet { eprintln!("SIGTERM: stopping") },
-        _ = tokio::signal::ctrl_c() => if !args.quiet { eprintln!("SIGINT: stopping") },
+        _ = interrupt.recv() => if !args.quiet { eprintln!("SIGINT: stopping") },
     }
     localnet.stop().await?;
     Ok(())

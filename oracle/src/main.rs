@@ -127,7 +127,7 @@ async fn run(args: Args, config: Config) -> anyhow::Result<ExitCode> {
     let ledger = ledger_for(&config.rpc_urls, config.commitment)?;
     let oracle = Oracle::from_config(&config, ledger)?;
     let cancel = CancellationToken::new();
-    tokio::spawn(stop_on_signal(cancel.clone()));
+    tokio::spawn(stop_on_signal(cancel.clone())?);
     let options = RoundOptions {
         dry_run: args.dry_run,
         allow_drop: args.allow_drop,
@@ -192,7 +192,7 @@ fn clear(path: &std::path::Path, operator: &str) -> ExitCode {
             println!(
                 "equivocation alarm (raised at {at} for seq {seq}) cleared by {} at {}; recorded in {}",
                 operator.trim(),
-                unix_now(),
+                usd1_oracle::cosigner::alarm::unix_now(),
                 alarm.path().display()
             );
             ExitCode::SUCCESS
@@ -203,12 +203,6 @@ fn clear(path: &std::path::Path, operator: &str) -> ExitCode {
             ExitCode::from(2)
         }
     }
-}
-
-fn unix_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
 /// `usd1-oracle cosign`: serve until SIGTERM or SIGINT.
@@ -243,10 +237,10 @@ async fn cosign(path: &std::path::Path, check_config: bool) -> ExitCode {
             mint = %config.mint,
             "usd1-oracle co-signer started"
         );
+        let cancel = CancellationToken::new();
+        tokio::spawn(stop_on_signal(cancel.clone())?);
         // The line scripts and tests wait for.
         println!("co-signer listening on http://{addr}");
-        let cancel = CancellationToken::new();
-        tokio::spawn(stop_on_signal(cancel.clone()));
         usd1_oracle::cosigner::serve(listener, cosigner, cancel).await?;
         anyhow::Ok(())
     };
@@ -259,20 +253,23 @@ async fn cosign(path: &std::path::Path, check_config: bool) -> ExitCode {
     }
 }
 
-/// Cancels `cancel` on the first SIGTERM or SIGINT.
-async fn stop_on_signal(cancel: CancellationToken) {
-    let signal = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-        Ok(mut terminate) => tokio::select! {
+/// Listens for SIGTERM and SIGINT from now on — before anything is
+/// announced, so a script that waits for a line and then signals finds the
+/// handlers in place — and returns what cancels `cancel` on the first.
+fn stop_on_signal(
+    cancel: CancellationToken,
+) -> std::io::Result<impl std::future::Future<Output = ()>> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut terminate = signal(SignalKind::terminate())?;
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    Ok(async move {
+        let signal = tokio::select! {
             _ = terminate.recv() => "SIGTERM",
-            _ = tokio::signal::ctrl_c() => "SIGINT",
-        },
-        Err(_) => {
-            let _ = tokio::signal::ctrl_c().await;
-            "SIGINT"
-        }
-    };
-    tracing::info!(signal, "shutting down");
-    cancel.cancel();
+            _ = interrupt.recv() => "SIGINT",
+        };
+        tracing::info!(signal, "shutting down");
+        cancel.cancel();
+    })
 }
 
 fn init_logs(format: LogFormat) {
