@@ -5,6 +5,7 @@
 pub mod commands;
 pub mod config;
 pub mod output;
+pub mod progress;
 pub mod signers;
 
 use std::str::FromStr;
@@ -45,6 +46,11 @@ pub struct Cli {
     pub commitment: Option<String>,
     #[arg(long, global = true, value_enum, default_value_t = OutputFormat::Display)]
     pub output: OutputFormat,
+    /// Send at most N JSON-RPC requests a second (for public RPC nodes).
+    /// Requests refused with 429 or a 5xx, or timed out, are tried again
+    /// after a doubling pause or the node's Retry-After, whatever this is.
+    #[arg(long = "rpc-rate", global = true, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub rpc_rate: Option<u32>,
     #[command(flatten)]
     pub signing: signers::SigningArgs,
     #[command(subcommand)]
@@ -131,6 +137,8 @@ pub struct Context {
     pub dump_message: bool,
     /// The flags other signer sources (multisig members) are loaded with.
     pub flags: signers::SigningArgs,
+    /// Show the progress of long reads on standard error (a terminal, not JSON).
+    pub progress: bool,
 }
 
 impl Context {
@@ -143,7 +151,14 @@ impl Context {
             signing: Signing::default(),
             dump_message: false,
             flags: signers::SigningArgs::default(),
+            progress: false,
         }
+    }
+
+    /// This context showing (or not) the progress of long reads.
+    pub fn with_progress(mut self, progress: bool) -> Self {
+        self.progress = progress;
+        self
     }
 
     /// This context with another account paying fees and rent.

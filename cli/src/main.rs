@@ -1,10 +1,11 @@
 //! `usd1`: parse the command line, connect over JSON-RPC, run, print.
+use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::Parser;
-use usd1_cli::{config, execute, Cli, Context};
-use usd1_client::rpc::RpcLedger;
+use usd1_cli::{config, execute, Cli, Context, OutputFormat};
+use usd1_client::rpc::{Limits, RpcLedger, DEFAULT_REQUEST_TIMEOUT};
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -28,9 +29,17 @@ async fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> anyhow::Result<usd1_cli::Output> {
     let settings = config::resolve(&cli)?;
-    let ledger = Arc::new(RpcLedger::new(settings.json_rpc_url, settings.commitment));
-    let ctx =
-        Context::from_flags(ledger, &settings.keypair_path, &cli.signing, &cli.command).await?;
+    let limits = Limits { rate: cli.rpc_rate };
+    let ledger = Arc::new(RpcLedger::with_limits(
+        settings.json_rpc_url,
+        settings.commitment,
+        DEFAULT_REQUEST_TIMEOUT,
+        limits,
+    ));
+    let progress = cli.output == OutputFormat::Display && std::io::stderr().is_terminal();
+    let ctx = Context::from_flags(ledger, &settings.keypair_path, &cli.signing, &cli.command)
+        .await?
+        .with_progress(progress);
     execute(&ctx, cli.command).await
 }
 

@@ -11,13 +11,20 @@
 //! order of one slot's transactions is unknown, a mint passes if it is valid
 //! under some order the slot allows.
 //!
+//! [`Replay`] holds the replay's state between slots, so that a replay may
+//! stop after any slot and go on later from a checkpoint of it
+//! ([`checkpoint`]): a full replay and any chain of incremental ones over the
+//! same history reach the same state.
+//!
 //! [`AuditReport::reconcile`] then compares where the replay ends with the
 //! chain now: attestor set, threshold, policy, latest attestation, supply
 //! (mints − burns − settled redemptions − holders' own burns) and the
 //! redemption escrow. [`audit_chain`] does all of it for one mint.
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
+use serde::{Deserialize, Serialize};
+use serde_with::{serde_as, DisplayFromStr};
 use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::Signature;
 use usd1::constants::{
@@ -28,7 +35,9 @@ use usd1::state::mintable_ceiling;
 use crate::events::Usd1Event;
 use crate::ledger::RecordedTransaction;
 
+pub mod checkpoint;
 mod end_state;
+pub mod incremental;
 mod signatures;
 mod violation;
 pub use end_state::{
@@ -39,7 +48,7 @@ pub use violation::Violation;
 /// The policy a mint is checked under: how old its attestation may be, and
 /// the margin kept below the reserve; and how long after its as_of an
 /// attestation may be submitted.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Policy {
     /// Seconds.
     pub max_attestation_age: i64,
@@ -81,29 +90,51 @@ impl fmt::Display for Policy {
 }
 
 /// One attestation as replayed.
-#[derive(Clone, Copy, Debug)]
+#[serde_as]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 struct Attested {
+    #[serde_as(as = "DisplayFromStr")]
     signature: Signature,
     seq: u64,
     reserve: u64,
     as_of: i64,
+    #[serde_as(as = "checkpoint::Hex32")]
     report: [u8; 32],
     slot: u64,
     position: Option<u64>,
 }
 
+/// An attestor set and its threshold.
+#[serde_as]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+struct Epoch {
+    #[serde_as(as = "Vec<DisplayFromStr>")]
+    attestors: Vec<Pubkey>,
+    threshold: u8,
+}
+
 /// The rules in force at a point of the replay. Where a slot's order is
 /// unknown, the candidates for what was in force within it.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 struct InForce {
     /// Attestor sets by epoch (epoch 0: none); epochs only ever grow.
-    epochs: HashMap<u32, (Vec<Pubkey>, u8)>,
+    epochs: BTreeMap<u32, Epoch>,
     epoch: u32,
     policies: Vec<Policy>,
     /// Seq of the latest attestation replayed (0: none).
     latest: u64,
     /// Attestations retired with their attestor set.
-    retired: HashSet<u64>,
+    retired: BTreeSet<u64>,
+}
+
+impl Epoch {
+    /// The set an `AttestorsChanged` event puts in force.
+    fn set_by(event: &usd1::events::AttestorsChanged) -> Self {
+        Self {
+            attestors: event.attestors.clone(),
+            threshold: event.threshold,
+        }
+    }
 }
 
 /// What may have been in force at some point of an unordered slot.
@@ -111,19 +142,24 @@ struct Candidates {
     latest: Vec<u64>,
     epochs: Vec<u32>,
     policies: Vec<Policy>,
-    retired: HashSet<u64>,
+    retired: BTreeSet<u64>,
 }
 
-struct Replay<'a> {
+/// The replay's state after some slots: the rules in force, every
+/// attestation so far (seq order is checked over all of them), and the
+/// report's counts and violations.
+#[serde_as]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Replay {
+    #[serde_as(as = "DisplayFromStr")]
     mint: Pubkey,
     report: AuditReport,
     in_force: InForce,
     attestations: BTreeMap<u64, Vec<Attested>>,
-    history: &'a [&'a RecordedTransaction],
 }
 
 /// Whether `tx` touched the program (an instruction or a CPI of it).
-fn touches_program(tx: &RecordedTransaction) -> bool {
+pub(crate) fn touches_program(tx: &RecordedTransaction) -> bool {
     tx.instructions
         .iter()
         .chain(&tx.inner_instructions)
@@ -136,46 +172,54 @@ pub fn audit(mint: &Pubkey, history: &[RecordedTransaction]) -> AuditReport {
         history.iter().filter(|tx| touches_program(tx)).collect();
     // Stable: a slot whose positions are unknown keeps the ledger's order.
     relevant.sort_by_key(|tx| (tx.slot, tx.position));
-    let mut replay = Replay {
-        mint: *mint,
-        report: AuditReport {
-            transactions: relevant.len(),
-            ..AuditReport::default()
-        },
-        in_force: InForce {
-            epochs: HashMap::from([(0, (Vec::new(), 0))]),
-            epoch: 0,
-            policies: vec![Policy::default()],
-            latest: 0,
-            retired: HashSet::new(),
-        },
-        attestations: BTreeMap::new(),
-        history: &relevant,
-    };
-    replay.run();
-    replay.finish()
+    let mut replay = Replay::new(mint);
+    for block in relevant.chunk_by(|a, b| a.slot == b.slot) {
+        replay.slot(block);
+    }
+    replay.report()
 }
 
-impl Replay<'_> {
-    fn run(&mut self) {
-        let history = self.history;
-        let mut start = 0;
-        while start < history.len() {
-            let slot = history[start].slot;
-            let end = history[start..]
-                .iter()
-                .position(|tx| tx.slot != slot)
-                .map_or(history.len(), |n| start + n);
-            let block = &history[start..end];
-            if block.len() == 1 || block.iter().all(|tx| tx.position.is_some()) {
-                for tx in block {
-                    self.step(tx, None);
-                }
-            } else {
-                self.unordered(block);
-            }
-            start = end;
+impl Replay {
+    /// The state before the mint's first transaction.
+    pub fn new(mint: &Pubkey) -> Self {
+        Self {
+            mint: *mint,
+            report: AuditReport::default(),
+            in_force: InForce {
+                epochs: BTreeMap::from([(0, Epoch::default())]),
+                epoch: 0,
+                policies: vec![Policy::default()],
+                latest: 0,
+                retired: BTreeSet::new(),
+            },
+            attestations: BTreeMap::new(),
         }
+    }
+
+    pub fn mint(&self) -> Pubkey {
+        self.mint
+    }
+
+    /// Replays one slot's transactions, all of them, in the order of its
+    /// block where the ledger knows it (those that did not touch the
+    /// program are skipped).
+    pub fn slot(&mut self, block: &[&RecordedTransaction]) {
+        let mut block: Vec<&RecordedTransaction> =
+            block.iter().copied().filter(|tx| touches_program(tx)).collect();
+        block.sort_by_key(|tx| tx.position);
+        self.report.transactions += block.len();
+        if block.len() == 1 || block.iter().all(|tx| tx.position.is_some()) {
+            for tx in block {
+                self.step(tx, None);
+            }
+        } else {
+            self.unordered(&block);
+        }
+    }
+
+    /// The report as of the slots replayed so far (before reconciling with the chain).
+    pub fn report(&self) -> AuditReport {
+        self.clone().finish()
     }
 
     /// One slot whose transactions' order is unknown: every rule a mint or
@@ -197,7 +241,7 @@ impl Replay<'_> {
                     candidates.epochs.push(e.attestor_epoch);
                     self.in_force
                         .epochs
-                        .insert(e.attestor_epoch, (e.attestors.clone(), e.threshold));
+                        .insert(e.attestor_epoch, Epoch::set_by(e));
                 }
                 Usd1Event::PolicyChanged(e) if e.mint == self.mint => {
                     let policy = Policy::set_by(e);
@@ -236,9 +280,7 @@ impl Replay<'_> {
             match event {
                 Usd1Event::AttestorsChanged(e) if e.mint == self.mint => {
                     let in_force = &mut self.in_force;
-                    in_force
-                        .epochs
-                        .insert(e.attestor_epoch, (e.attestors.clone(), e.threshold));
+                    in_force.epochs.insert(e.attestor_epoch, Epoch::set_by(e));
                     in_force.epoch = in_force.epoch.max(e.attestor_epoch);
                     if e.retired_seq > 0 {
                         in_force.retired.insert(e.retired_seq);
@@ -308,7 +350,10 @@ impl Replay<'_> {
         } else {
             in_force
         };
-        let (attestors, threshold) = self
+        let Epoch {
+            attestors,
+            threshold,
+        } = self
             .in_force
             .epochs
             .get(&epoch)
@@ -482,7 +527,10 @@ impl Replay<'_> {
             previous = Some(*attested);
         }
         let in_force = &self.in_force;
-        let (attestors, threshold) = in_force
+        let Epoch {
+            attestors,
+            threshold,
+        } = in_force
             .epochs
             .get(&in_force.epoch)
             .cloned()

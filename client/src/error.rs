@@ -48,6 +48,9 @@ pub enum ClientError {
     /// present, was not sent.
     #[error("signed only, not sent")]
     SignedOnly(Box<solana_sdk::transaction::Transaction>),
+    /// An audit checkpoint was refused or could not be written.
+    #[error(transparent)]
+    Checkpoint(#[from] crate::audit::checkpoint::CheckpointError),
 }
 
 impl ClientError {

@@ -118,6 +118,15 @@ impl RecordedTransaction {
     }
 }
 
+/// One transaction of an address's signature list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Listed {
+    pub signature: Signature,
+    pub slot: u64,
+    /// It landed and failed (its effects were rolled back).
+    pub failed: bool,
+}
+
 #[async_trait]
 pub trait Ledger: Send + Sync {
     async fn latest_blockhash(&self) -> Result<Hash, ClientError>;
@@ -166,6 +175,65 @@ pub trait Ledger: Send + Sync {
 
     /// Every successful transaction that mentions `address`, oldest first.
     async fn history(&self, address: &Pubkey) -> Result<Vec<RecordedTransaction>, ClientError>;
+
+    /// Up to `limit` of the transactions naming `address`, newest first:
+    /// older than `before` and newer than `until` (neither included), failed
+    /// ones too where the ledger lists them. A `before` not in the list
+    /// finds nothing; an `until` not in it is no bound. By default read
+    /// from [`Ledger::history`] (ledgers that keep no index of their own).
+    async fn signatures(
+        &self,
+        address: &Pubkey,
+        before: Option<&Signature>,
+        until: Option<&Signature>,
+        limit: usize,
+    ) -> Result<Vec<Listed>, ClientError> {
+        let history = self.history(address).await?;
+        let mut newest_first: Vec<Listed> = history
+            .iter()
+            .rev()
+            .map(|tx| Listed {
+                signature: tx.signature,
+                slot: tx.slot,
+                failed: false,
+            })
+            .collect();
+        if let Some(before) = before {
+            match newest_first.iter().position(|l| l.signature == *before) {
+                Some(at) => drop(newest_first.drain(..=at)),
+                None => return Ok(Vec::new()),
+            }
+        }
+        if let Some(at) = until.and_then(|u| newest_first.iter().position(|l| l.signature == *u)) {
+            newest_first.truncate(at);
+        }
+        newest_first.truncate(limit);
+        Ok(newest_first)
+    }
+
+    /// One successful transaction of `address`'s list, decoded for replay.
+    /// By default found in [`Ledger::history`].
+    async fn recorded(
+        &self,
+        address: &Pubkey,
+        signature: &Signature,
+    ) -> Result<RecordedTransaction, ClientError> {
+        self.history(address)
+            .await?
+            .into_iter()
+            .find(|tx| tx.signature == *signature)
+            .ok_or_else(|| {
+                ClientError::Ledger(format!(
+                    "transaction {signature} is not in the history of {address}"
+                ))
+            })
+    }
+
+    /// The signatures of `slot`'s block in execution order, where the
+    /// ledger can say (`None`: it cannot, beyond the positions it records).
+    async fn block_order(&self, _slot: u64) -> Result<Option<Vec<Signature>>, ClientError> {
+        Ok(None)
+    }
 
     /// The chain's clock, in unix seconds (the Clock sysvar).
     async fn unix_timestamp(&self) -> Result<i64, ClientError> {

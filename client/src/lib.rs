@@ -10,6 +10,7 @@ pub mod attestation;
 pub mod audit;
 pub mod error;
 pub mod events;
+pub mod history;
 pub mod instructions;
 pub mod issuer;
 pub mod keypair;

@@ -27,7 +27,10 @@ use solana_transaction_status_client_types::{
 };
 
 use crate::error::{ClientError, Failure};
-use crate::ledger::{Executed, Ledger, RecordedTransaction, Simulation};
+use crate::ledger::{Executed, Ledger, Listed, RecordedTransaction, Simulation};
+
+mod sender;
+pub use sender::{GentleSender, Limits};
 
 /// How long to wait for a sent transaction to reach the commitment.
 const CONFIRM_TIMEOUT: Duration = Duration::from_secs(90);
@@ -39,6 +42,28 @@ pub struct RpcLedger {
     client: RpcClient,
     commitment: CommitmentConfig,
     timeout: Duration,
+    /// The transport, when this ledger made it (to count its requests).
+    transport: Option<std::sync::Arc<GentleSender>>,
+}
+
+/// The RPC client's handle on a shared [`GentleSender`].
+struct Shared(std::sync::Arc<GentleSender>);
+
+#[async_trait]
+impl solana_rpc_client::rpc_sender::RpcSender for Shared {
+    async fn send(
+        &self,
+        request: solana_rpc_client_api::request::RpcRequest,
+        params: serde_json::Value,
+    ) -> solana_rpc_client_api::client_error::Result<serde_json::Value> {
+        self.0.send(request, params).await
+    }
+    fn get_transport_stats(&self) -> solana_rpc_client::rpc_sender::RpcTransportStats {
+        self.0.get_transport_stats()
+    }
+    fn url(&self) -> String {
+        self.0.url()
+    }
 }
 
 impl RpcLedger {
@@ -48,10 +73,23 @@ impl RpcLedger {
 
     /// A ledger whose every request gives up after `timeout`.
     pub fn with_timeout(url: String, commitment: CommitmentConfig, timeout: Duration) -> Self {
+        Self::with_limits(url, commitment, timeout, Limits::default())
+    }
+
+    /// A ledger whose requests give up after `timeout` and keep to `limits`.
+    pub fn with_limits(
+        url: String,
+        commitment: CommitmentConfig,
+        timeout: Duration,
+        limits: Limits,
+    ) -> Self {
+        let transport = std::sync::Arc::new(GentleSender::new(url, timeout, limits));
+        let config = solana_rpc_client::rpc_client::RpcClientConfig::with_commitment(commitment);
         Self {
-            client: RpcClient::new_with_timeout_and_commitment(url, timeout, commitment),
+            client: RpcClient::new_sender(Shared(transport.clone()), config),
             commitment,
             timeout,
+            transport: Some(transport),
         }
     }
 
@@ -61,7 +99,14 @@ impl RpcLedger {
             client,
             commitment,
             timeout: DEFAULT_REQUEST_TIMEOUT,
+            transport: None,
         }
+    }
+
+    /// HTTP requests sent so far (retries included) and how many were
+    /// retries; `None` over a client made elsewhere.
+    pub fn requests(&self) -> Option<(u64, u64)> {
+        self.transport.as_ref().map(|t| t.counts())
     }
 
     pub fn client(&self) -> &RpcClient {
@@ -242,37 +287,83 @@ impl Ledger for RpcLedger {
     }
 
     async fn history(&self, address: &Pubkey) -> Result<Vec<RecordedTransaction>, ClientError> {
-        // Newest first, a page at a time, until the address's first transaction.
-        let bad = |_| ClientError::Ledger("the node returned a malformed signature".into());
-        let mut signatures = Vec::new();
-        let mut before = None;
-        loop {
-            let config = GetConfirmedSignaturesForAddress2Config {
-                before,
-                until: None,
-                limit: Some(1_000),
-                commitment: Some(self.commitment),
-            };
-            let page = self
-                .client
-                .get_signatures_for_address_with_config(address, config)
-                .await
-                .map_err(|e| self.error(e))?;
-            let Some(last) = page.last() else { break };
-            before = Some(last.signature.parse::<Signature>().map_err(bad)?);
-            let full = page.len() == 1_000;
-            signatures.extend(page.into_iter().filter(|s| s.err.is_none()));
-            if !full {
-                break;
-            }
-        }
-        let mut out = Vec::with_capacity(signatures.len());
-        for status in signatures.into_iter().rev() {
-            let signature = status.signature.parse::<Signature>().map_err(bad)?;
-            out.push(self.recorded(&signature).await?);
+        let concurrency = crate::history::DEFAULT_CONCURRENCY;
+        let mut reader =
+            crate::history::HistoryReader::open(self, address, None, &[], concurrency, &mut |_| {})
+                .await?;
+        let mut out = Vec::new();
+        while let Some(tx) = reader.next().await? {
+            out.push(tx);
         }
         self.order_within_slots(&mut out).await;
         Ok(out)
+    }
+
+    async fn signatures(
+        &self,
+        address: &Pubkey,
+        before: Option<&Signature>,
+        until: Option<&Signature>,
+        limit: usize,
+    ) -> Result<Vec<Listed>, ClientError> {
+        let config = GetConfirmedSignaturesForAddress2Config {
+            before: before.copied(),
+            until: until.copied(),
+            limit: Some(limit),
+            commitment: Some(self.commitment),
+        };
+        let page = self
+            .client
+            .get_signatures_for_address_with_config(address, config)
+            .await
+            .map_err(|e| self.error(e))?;
+        page.into_iter()
+            .map(|status| {
+                let signature = status.signature.parse::<Signature>().map_err(|_| {
+                    ClientError::Ledger("the node returned a malformed signature".into())
+                })?;
+                Ok(Listed {
+                    signature,
+                    slot: status.slot,
+                    failed: status.err.is_some(),
+                })
+            })
+            .collect()
+    }
+
+    async fn recorded(
+        &self,
+        _address: &Pubkey,
+        signature: &Signature,
+    ) -> Result<RecordedTransaction, ClientError> {
+        self.fetch_recorded(signature).await
+    }
+
+    async fn block_order(&self, slot: u64) -> Result<Option<Vec<Signature>>, ClientError> {
+        let commitment = if self.commitment == CommitmentConfig::processed() {
+            CommitmentConfig::confirmed()
+        } else {
+            self.commitment
+        };
+        let config = RpcBlockConfig {
+            encoding: None,
+            transaction_details: Some(TransactionDetails::Signatures),
+            rewards: Some(false),
+            commitment: Some(commitment),
+            max_supported_transaction_version: Some(0),
+        };
+        // A node without the block (or without getBlock) cannot say.
+        let Ok(block) = self.client.get_block_with_config(slot, config).await else {
+            return Ok(None);
+        };
+        Ok(Some(
+            block
+                .signatures
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|s| s.parse().ok())
+                .collect(),
+        ))
     }
 
     async fn minimum_balance_for_rent_exemption(
@@ -361,7 +452,7 @@ impl RpcLedger {
     /// A confirmed transaction, legacy or v0, decoded for replay: a v0
     /// transaction's instructions are resolved against its static keys and
     /// the addresses it loaded from lookup tables, as the node reports them.
-    async fn recorded(&self, signature: &Signature) -> Result<RecordedTransaction, ClientError> {
+    async fn fetch_recorded(&self, signature: &Signature) -> Result<RecordedTransaction, ClientError> {
         let confirmed = self.transaction(signature).await?;
         let malformed =
             |what: &str| ClientError::Ledger(format!("transaction {signature}: {what}"));
@@ -408,33 +499,16 @@ impl RpcLedger {
         for tx in history.iter() {
             *per_slot.entry(tx.slot).or_default() += 1;
         }
-        let commitment = if self.commitment == CommitmentConfig::processed() {
-            CommitmentConfig::confirmed()
-        } else {
-            self.commitment
-        };
         for (slot, count) in per_slot {
             if count < 2 {
                 continue;
             }
-            let config = RpcBlockConfig {
-                encoding: None,
-                transaction_details: Some(TransactionDetails::Signatures),
-                rewards: Some(false),
-                commitment: Some(commitment),
-                max_supported_transaction_version: Some(0),
-            };
-            let Ok(block) = self.client.get_block_with_config(slot, config).await else {
+            let Ok(Some(order)) = self.block_order(slot).await else {
                 continue;
             };
-            let order: HashMap<String, u64> = block
-                .signatures
-                .unwrap_or_default()
-                .into_iter()
-                .zip(0u64..)
-                .collect();
+            let order: HashMap<Signature, u64> = order.into_iter().zip(0u64..).collect();
             for tx in history.iter_mut().filter(|tx| tx.slot == slot) {
-                tx.position = order.get(&tx.signature.to_string()).copied();
+                tx.position = order.get(&tx.signature).copied();
             }
         }
         // Stable: a slot whose order is unknown keeps the node's.

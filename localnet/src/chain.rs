@@ -70,9 +70,28 @@ pub enum SendError {
 struct Ledger {
     records: Vec<Record>,
     by_signature: HashMap<Signature, usize>,
+    /// For each address, the records naming it, oldest first (indices into
+    /// `records`): what getSignaturesForAddress pages through.
+    by_address: HashMap<Pubkey, Vec<usize>>,
     /// Every address a transaction has named: what getProgramAccounts and
     /// getTokenAccountsByOwner scan (BanksClient cannot list accounts).
     known: BTreeSet<Pubkey>,
+}
+
+impl Ledger {
+    /// Records a transaction: by signature, and under every address it named.
+    fn push(&mut self, record: Record) {
+        let index = self.records.len();
+        let mut named: Vec<Pubkey> = record.account_keys().copied().collect();
+        named.sort_unstable();
+        named.dedup();
+        for address in named {
+            self.known.insert(address);
+            self.by_address.entry(address).or_default().push(index);
+        }
+        self.by_signature.insert(record.signature, index);
+        self.records.push(record);
+    }
 }
 
 pub struct Chain {
@@ -182,11 +201,7 @@ impl Chain {
         for entry in restored.entries {
             let mut record = entry.record;
             record.extra = entry.extra;
-            ledger.known.extend(record.account_keys().copied());
-            ledger
-                .by_signature
-                .insert(record.signature, ledger.records.len());
-            ledger.records.push(record);
+            ledger.push(record);
         }
         let chain = Arc::new(Self {
             context: Mutex::new(context),
@@ -404,15 +419,39 @@ impl Chain {
             .map(|i| ledger.records[*i].clone())
     }
 
-    /// Transactions naming `address`, newest first.
-    pub fn records_for(&self, address: &Pubkey) -> Vec<Record> {
+    /// Up to `limit` transactions naming `address`, newest first: those
+    /// older than `before` (from the newest when `None`), and newer than
+    /// `until`. A `before` that does not name `address` finds nothing; an
+    /// `until` that does not is no bound.
+    pub fn records_for(
+        &self,
+        address: &Pubkey,
+        before: Option<&Signature>,
+        until: Option<&Signature>,
+        limit: usize,
+    ) -> Vec<Record> {
         let ledger = self.ledger.read().unwrap_or_else(|p| p.into_inner());
-        ledger
-            .records
+        let Some(indices) = ledger.by_address.get(address) else {
+            return Vec::new();
+        };
+        // Where a signature sits in this address's list.
+        let at = |signature: Option<&Signature>| {
+            let index = ledger.by_signature.get(signature?)?;
+            indices.binary_search(index).ok()
+        };
+        let end = match before {
+            Some(_) => match at(before) {
+                Some(end) => end,
+                None => return Vec::new(),
+            },
+            None => indices.len(),
+        };
+        let start = at(until).map_or(0, |i| i + 1).min(end);
+        indices[start..end]
             .iter()
             .rev()
-            .filter(|r| r.account_keys().any(|key| key == address))
-            .cloned()
+            .take(limit)
+            .map(|i| ledger.records[*i].clone())
             .collect()
     }
 

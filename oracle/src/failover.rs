@@ -11,7 +11,7 @@ use solana_sdk::hash::Hash;
 use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::Signature;
 use solana_sdk::transaction::{Transaction, TransactionError};
-use usd1_client::ledger::{Executed, RecordedTransaction, Simulation};
+use usd1_client::ledger::{Executed, Listed, RecordedTransaction, Simulation};
 use usd1_client::{ClientError, Ledger};
 
 pub struct Failover {
@@ -108,6 +108,31 @@ impl Ledger for Failover {
 
     async fn history(&self, address: &Pubkey) -> Result<Vec<RecordedTransaction>, ClientError> {
         self.call(|l| async move { l.history(address).await }).await
+    }
+
+    async fn signatures(
+        &self,
+        address: &Pubkey,
+        before: Option<&Signature>,
+        until: Option<&Signature>,
+        limit: usize,
+    ) -> Result<Vec<Listed>, ClientError> {
+        self.call(|l| async move { l.signatures(address, before, until, limit).await })
+            .await
+    }
+
+    async fn recorded(
+        &self,
+        address: &Pubkey,
+        signature: &Signature,
+    ) -> Result<RecordedTransaction, ClientError> {
+        self.call(|l| async move { l.recorded(address, signature).await })
+            .await
+    }
+
+    async fn block_order(&self, slot: u64) -> Result<Option<Vec<Signature>>, ClientError> {
+        self.call(|l| async move { l.block_order(slot).await })
+            .await
     }
 
     async fn unix_timestamp(&self) -> Result<i64, ClientError> {

@@ -3,20 +3,101 @@
 //! replay ends against the chain now (attestors, threshold, policy, supply,
 //! open redemptions and escrow). Exits non-zero, naming each violation, if
 //! any rule was ever broken.
+//!
+//! With `--checkpoint FILE`, the replay starts from FILE's state when it
+//! exists and reads only the history after it; FILE is rewritten at the end
+//! (see `usd1_client::audit::checkpoint`).
 use std::fmt;
+use std::path::{Path, PathBuf};
 
 use anyhow::Result;
+use serde::de::DeserializeOwned;
 use serde::Serialize;
-use usd1_client::audit::audit_chain;
+use solana_sdk::pubkey::Pubkey;
+use usd1_client::audit::checkpoint;
+use usd1_client::audit::incremental::{advance, report_of, AuditState, Cursor, FORMAT};
 use usd1_client::format_wide_amount;
 
 use crate::commands::MintArg;
+use crate::progress::Meter;
 use crate::{Context, Output};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
     #[command(flatten)]
     pub mint: MintArg,
+    #[command(flatten)]
+    pub replay: ReplayArgs,
+}
+
+/// How the history is replayed: from a checkpoint, and how fast it is read.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ReplayArgs {
+    /// Replay from this checkpoint if the file exists (only the history
+    /// after it is read), and write the new checkpoint to it at the end.
+    #[arg(long, value_name = "FILE")]
+    pub checkpoint: Option<PathBuf>,
+    /// Replay the whole history, ignoring what --checkpoint holds (then
+    /// rewriting it).
+    #[arg(long)]
+    pub from_scratch: bool,
+    /// Transactions fetched from the node at once.
+    #[arg(long = "rpc-concurrency", value_name = "N", default_value_t = 8,
+          value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub rpc_concurrency: u16,
+}
+
+/// The checkpoint a command read or wrote.
+#[derive(Debug, Serialize)]
+pub struct CheckpointView {
+    pub path: String,
+    pub sha256: String,
+    /// The newest transaction replayed (none before the first).
+    pub signature: Option<String>,
+    pub slot: Option<u64>,
+}
+
+impl ReplayArgs {
+    pub fn concurrency(&self) -> usize {
+        usize::from(self.rpc_concurrency)
+    }
+
+    /// The checkpoint's state, unless there is none or --from-scratch.
+    pub fn load<S: Serialize + DeserializeOwned>(
+        &self,
+        format: &'static str,
+        mint: &Pubkey,
+    ) -> Result<Option<(S, String)>> {
+        match &self.checkpoint {
+            Some(path) if !self.from_scratch => Ok(checkpoint::load(path, format, mint)?),
+            _ => Ok(None),
+        }
+    }
+
+    /// Writes `state` to the checkpoint, if one was named.
+    pub fn save<S: Serialize>(
+        &self,
+        format: &str,
+        mint: &Pubkey,
+        state: &S,
+        last: Option<Cursor>,
+    ) -> Result<Option<CheckpointView>> {
+        let Some(path) = &self.checkpoint else {
+            return Ok(None);
+        };
+        let (bytes, sha256) = checkpoint::encode(format, mint, state);
+        checkpoint::save(path, &bytes)?;
+        Ok(Some(view(path, sha256, last)))
+    }
+}
+
+fn view(path: &Path, sha256: String, last: Option<Cursor>) -> CheckpointView {
+    CheckpointView {
+        path: path.display().to_string(),
+        sha256,
+        signature: last.map(|c| c.signature.to_string()),
+        slot: last.map(|c| c.slot),
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -42,6 +123,13 @@ pub struct Report {
     pub escrow_surplus: String,
     pub clean: bool,
     pub violations: Vec<ViolationView>,
+    /// Transactions read from the node by this run (all of them without a
+    /// checkpoint, those after it with one).
+    pub read: u64,
+    /// The checkpoint this run started from, if any.
+    pub resumed_from: Option<CheckpointView>,
+    /// The checkpoint this run wrote, if any.
+    pub checkpoint: Option<CheckpointView>,
 }
 
 impl fmt::Display for Report {
@@ -56,6 +144,21 @@ impl fmt::Display for Report {
             "Replayed up to attestation #{} (config holds #{})",
             self.replayed_seq, self.on_chain_seq
         )?;
+        match &self.resumed_from {
+            Some(from) => writeln!(
+                f,
+                "Resumed from checkpoint {} (sha256 {}); read {} new transactions",
+                from.path, from.sha256, self.read
+            )?,
+            None => writeln!(f, "Read {} transactions", self.read)?,
+        }
+        if let Some(written) = &self.checkpoint {
+            writeln!(
+                f,
+                "Wrote checkpoint {} (sha256 {})",
+                written.path, written.sha256
+            )?;
+        }
         if self.escrow_surplus != "0" {
             writeln!(
                 f,
@@ -76,7 +179,26 @@ impl fmt::Display for Report {
 
 pub async fn run(ctx: &Context, args: Args) -> Result<Output> {
     let usd1 = ctx.usd1(&args.mint.mint).await?;
-    let found = audit_chain(&usd1).await?;
+    let replay = &args.replay;
+    let loaded = replay.load::<AuditState>(FORMAT, &usd1.mint())?;
+    let resumed_from = match (&loaded, &replay.checkpoint) {
+        (Some((state, sha256)), Some(path)) => Some(view(path, sha256.clone(), state.last)),
+        _ => None,
+    };
+    let mut meter = Meter::new(ctx.progress);
+    let advanced = advance(
+        &usd1,
+        loaded.map(|(state, _)| state),
+        replay.concurrency(),
+        &mut |p| meter.show(p),
+        &mut |_| {},
+    )
+    .await;
+    meter.done();
+    let advanced = advanced?;
+    let mut state = advanced.state;
+    let found = report_of(&usd1, &mut state, &advanced.pending, replay.concurrency()).await?;
+    let checkpoint = replay.save(FORMAT, &usd1.mint(), &state, state.last)?;
     let on_chain_seq = usd1.config().await?.latest.seq;
     let decimals = usd1.decimals();
     let amount = |units: u128| format_wide_amount(units, decimals);
@@ -99,6 +221,9 @@ pub async fn run(ctx: &Context, args: Args) -> Result<Output> {
         escrow_surplus: amount(found.escrow_surplus),
         clean: violations.is_empty(),
         violations,
+        read: advanced.read,
+        resumed_from,
+        checkpoint,
     };
     let failed = !report.clean;
     Ok(Output::new(&report).failing(failed))

@@ -1,6 +1,8 @@
 //! Where an audit's replay ends, compared with the chain now: the report,
 //! its reconciliation, and auditing a mint from its ledger.
 use anchor_spl::token_2022::spl_token_2022::instruction::TokenInstruction;
+use serde::{Deserialize, Serialize};
+use serde_with::{serde_as, DisplayFromStr};
 use solana_sdk::pubkey::Pubkey;
 
 use super::{audit, Policy, Violation};
@@ -10,20 +12,27 @@ use crate::issuer::Usd1;
 use crate::ledger::{Ledger, RecordedTransaction};
 
 /// Where the replay ends: what the config, the mint and the escrow should say.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[serde_as]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Replayed {
+    #[serde_as(as = "Vec<DisplayFromStr>")]
     pub attestors: Vec<Pubkey>,
     pub threshold: u8,
     /// The policy in force; several when one slot of unknown order changed it more than once.
     pub policies: Vec<Policy>,
     /// (seq, reserve_amount, as_of, report_sha256) of the latest attestation.
+    #[serde_as(as = "Option<(_, _, _, super::checkpoint::Hex32)>")]
     pub latest: Option<(u64, u64, i64, [u8; 32])>,
     pub latest_retired: bool,
     /// Base units (u128: a replay of a forged history must not overflow).
+    #[serde_as(as = "DisplayFromStr")]
     pub minted: u128,
+    #[serde_as(as = "DisplayFromStr")]
     pub burned: u128,
+    #[serde_as(as = "DisplayFromStr")]
     pub redeemed: u128,
     pub open_requests: u64,
+    #[serde_as(as = "DisplayFromStr")]
     pub open_amount: u128,
 }
 
@@ -38,7 +47,8 @@ pub struct OnChain {
 }
 
 /// What the audit found.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[serde_as]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditReport {
     /// Transactions that touched the program (others naming its accounts are ignored).
     pub transactions: usize,
@@ -48,6 +58,7 @@ pub struct AuditReport {
     pub replayed: Replayed,
     /// Tokens in the escrow beyond the open requests (anyone may send some
     /// there; a surplus is reported, not a violation).
+    #[serde_as(as = "DisplayFromStr")]
     pub escrow_surplus: u128,
     pub violations: Vec<Violation>,
 }
@@ -184,8 +195,9 @@ pub fn burns_outside_usd1(mint: &Pubkey, history: &[RecordedTransaction]) -> u12
 /// the chain now, and — only when supply is below what USD1 minted, burned
 /// and redeemed — reads the mint's history for holders' own burns.
 pub async fn audit_chain<L: Ledger + ?Sized>(usd1: &Usd1<L>) -> Result<AuditReport, ClientError> {
-    let history = usd1.ledger().history(&usd1.config_address()).await?;
-    audit_history(usd1, &history).await
+    let concurrency = crate::history::DEFAULT_CONCURRENCY;
+    let (report, _) = super::incremental::audit_from(usd1, None, concurrency, &mut |_| {}).await?;
+    Ok(report)
 }
 
 /// [`audit_chain`] over the Config's `history`, already read.

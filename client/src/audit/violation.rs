@@ -1,6 +1,8 @@
 //! The rules an audit finds broken, each its own named violation.
 use std::fmt;
 
+use serde::{Deserialize, Serialize};
+use serde_with::{serde_as, DisplayFromStr};
 use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::Signature;
 
@@ -9,10 +11,14 @@ use usd1::constants::MAX_FUTURE_SKEW_SECS;
 use super::Policy;
 
 /// A broken rule, with the transaction that broke it where there is one.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// Serialized (in a checkpoint) with keys and signatures in base58 and
+/// 128-bit amounts as decimal strings.
+#[serde_as]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Violation {
     /// A `ReserveAttested` event without its attest + Ed25519 instructions.
     MissingInstruction {
+        #[serde_as(as = "DisplayFromStr")]
         signature: Signature,
         seq: u64,
     },
@@ -20,40 +26,51 @@ pub enum Violation {
     /// the program refuses (`AttestationViaCpi`): its Ed25519 instruction
     /// cannot be told from the caller's neighbours.
     AttestationViaCpi {
+        #[serde_as(as = "DisplayFromStr")]
         signature: Signature,
         seq: u64,
     },
     /// The event does not say what the signed instruction said.
     EventMismatch {
+        #[serde_as(as = "DisplayFromStr")]
         signature: Signature,
         seq: u64,
     },
     /// A signature's offsets point outside its own Ed25519 instruction.
     OffsetOutsideInstruction {
+        #[serde_as(as = "DisplayFromStr")]
         signature: Signature,
         seq: u64,
     },
     /// Signed bytes other than this attestation's digest.
     MessageMismatch {
+        #[serde_as(as = "DisplayFromStr")]
         signature: Signature,
         seq: u64,
     },
     BadSignature {
+        #[serde_as(as = "DisplayFromStr")]
         signature: Signature,
         seq: u64,
+        #[serde_as(as = "DisplayFromStr")]
         signer: Pubkey,
     },
     NotAnAttestor {
+        #[serde_as(as = "DisplayFromStr")]
         signature: Signature,
         seq: u64,
+        #[serde_as(as = "DisplayFromStr")]
         signer: Pubkey,
     },
     DuplicateSigner {
+        #[serde_as(as = "DisplayFromStr")]
         signature: Signature,
         seq: u64,
+        #[serde_as(as = "DisplayFromStr")]
         signer: Pubkey,
     },
     ThresholdNotMet {
+        #[serde_as(as = "DisplayFromStr")]
         signature: Signature,
         seq: u64,
         signers: usize,
@@ -61,6 +78,7 @@ pub enum Violation {
     },
     /// The attestation names an attestor set that was not the one in force.
     AttestorEpochMismatch {
+        #[serde_as(as = "DisplayFromStr")]
         signature: Signature,
         seq: u64,
         claimed: u32,
@@ -68,11 +86,13 @@ pub enum Violation {
     },
     /// Attestations sorted by seq skip or repeat one.
     SeqGap {
+        #[serde_as(as = "DisplayFromStr")]
         signature: Signature,
         expected: u64,
         found: u64,
     },
     AsOfNotIncreasing {
+        #[serde_as(as = "DisplayFromStr")]
         signature: Signature,
         seq: u64,
         as_of: i64,
@@ -81,6 +101,7 @@ pub enum Violation {
     /// A later seq landed before an earlier one (an earlier slot, or earlier
     /// in the same block).
     AttestationOutOfOrder {
+        #[serde_as(as = "DisplayFromStr")]
         signature: Signature,
         seq: u64,
         slot: u64,
@@ -89,6 +110,7 @@ pub enum Violation {
     },
     /// The as_of lay further ahead of the chain's clock than the program allows.
     AttestationInFuture {
+        #[serde_as(as = "DisplayFromStr")]
         signature: Signature,
         seq: u64,
         as_of: i64,
@@ -96,6 +118,7 @@ pub enum Violation {
     },
     /// The attestation landed later after its as_of than the policy's max submission delay.
     AttestationExpired {
+        #[serde_as(as = "DisplayFromStr")]
         signature: Signature,
         seq: u64,
         as_of: i64,
@@ -103,27 +126,32 @@ pub enum Violation {
         max_delay: i64,
     },
     MintWithoutAttestation {
+        #[serde_as(as = "DisplayFromStr")]
         signature: Signature,
     },
     /// The mint names an attestation other than the latest one replayed.
     MintAttestationMismatch {
+        #[serde_as(as = "DisplayFromStr")]
         signature: Signature,
         claimed_seq: u64,
         latest_seq: u64,
     },
     /// The mint rode on an attestation its attestor set's replacement retired.
     MintOnRetiredAttestation {
+        #[serde_as(as = "DisplayFromStr")]
         signature: Signature,
         seq: u64,
     },
     /// The mint rode on an attestation older than the policy's max age.
     MintOnStaleAttestation {
+        #[serde_as(as = "DisplayFromStr")]
         signature: Signature,
         seq: u64,
         age: i64,
         max_age: i64,
     },
     MintAboveReserve {
+        #[serde_as(as = "DisplayFromStr")]
         signature: Signature,
         supply: u64,
         ceiling: u64,
@@ -131,6 +159,7 @@ pub enum Violation {
     },
     /// The ledger does not say when the mint happened, so its freshness cannot be checked.
     MintTimeUnknown {
+        #[serde_as(as = "DisplayFromStr")]
         signature: Signature,
     },
     // --- where the replay ends, against the chain now ---
@@ -144,7 +173,9 @@ pub enum Violation {
         seq: u64,
     },
     AttestorSetMismatch {
+        #[serde_as(as = "Vec<DisplayFromStr>")]
         replayed: Vec<Pubkey>,
+        #[serde_as(as = "Vec<DisplayFromStr>")]
         on_chain: Vec<Pubkey>,
     },
     ThresholdMismatch {
@@ -162,18 +193,21 @@ pub enum Violation {
     },
     /// Mints − burns − settled redemptions − holders' own burns ≠ the mint's supply.
     SupplyMismatch {
+        #[serde_as(as = "DisplayFromStr")]
         replayed: u128,
         on_chain: u64,
     },
     /// The open requests replayed are not the ones the config books.
     OpenRedemptionsMismatch {
         replayed_count: u64,
+        #[serde_as(as = "DisplayFromStr")]
         replayed_amount: u128,
         on_chain_count: u64,
         on_chain_amount: u64,
     },
     /// The escrow holds less than the open requests.
     EscrowShortfall {
+        #[serde_as(as = "DisplayFromStr")]
         open: u128,
         escrow: u64,
     },

@@ -135,10 +135,7 @@ impl Chain {
         let event = ChainEvent::Landed(Arc::new(record.clone()));
         {
             let mut ledger = self.ledger.write().unwrap_or_else(|p| p.into_inner());
-            ledger.known.extend(record.account_keys().copied());
-            let index = ledger.records.len();
-            ledger.by_signature.insert(signature, index);
-            ledger.records.push(record);
+            ledger.push(record);
         }
         // Nobody listening is no error.
         let _ = self.events.send(event);

@@ -116,13 +116,10 @@ pub(super) async fn call(c: &Call<'_>, method: &str) -> RpcResult {
                 .and_then(Value::as_str)
                 .map(parse_signature)
                 .transpose()?;
-            let mut records = chain.records_for(&address).into_iter();
-            if let Some(before) = before {
-                records.by_ref().find(|r| r.signature == before);
-            }
-            let page: Vec<RpcConfirmedTransactionStatusWithSignature> = records
-                .take_while(|r| Some(r.signature) != until)
-                .take(usize::try_from(limit).unwrap_or(usize::MAX))
+            let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+            let page: Vec<RpcConfirmedTransactionStatusWithSignature> = chain
+                .records_for(&address, before.as_ref(), until.as_ref(), limit)
+                .into_iter()
                 .map(|r| RpcConfirmedTransactionStatusWithSignature {
                     signature: r.signature.to_string(),
                     slot: r.slot,

@@ -15,12 +15,14 @@ use std::str::FromStr;
 use anyhow::{bail, Context as _, Result};
 use serde::Serialize;
 use solana_sdk::pubkey::Pubkey;
-use usd1_client::audit::audit_history;
+use usd1_client::audit::incremental::{advance, report_of};
 use usd1_client::reserve_report::Report;
-use usd1_client::transparency::{self, coverage_bps, Transparency};
+use usd1_client::transparency::{self, coverage_bps, PageState, Series, Transparency};
 use usd1_client::{format_wide_amount, hex, sha256, ClientError, Disclosure};
 
+use crate::commands::audit::{CheckpointView, ReplayArgs};
 use crate::commands::MintArg;
+use crate::progress::Meter;
 use crate::{Context, Output};
 
 #[derive(Debug, clap::Args)]
@@ -40,6 +42,10 @@ pub struct Args {
     /// A name for an attestor key, shown beside it (repeatable).
     #[arg(long = "attestor-name", value_name = "PUBKEY=NAME", value_parser = parse_label)]
     pub attestor_names: Vec<(Pubkey, String)>,
+    /// A transparency checkpoint (the audit's state and the page's series):
+    /// not the same file as `usd1 audit --checkpoint`'s.
+    #[command(flatten)]
+    pub replay: ReplayArgs,
 }
 
 fn parse_label(text: &str) -> std::result::Result<(Pubkey, String), String> {
@@ -158,6 +164,9 @@ pub struct Written {
     pub attestations: usize,
     pub reports_linked: usize,
     pub audit_clean: bool,
+    /// Transactions read from the node by this run.
+    pub read: u64,
+    pub checkpoint: Option<CheckpointView>,
 }
 
 impl fmt::Display for Written {
@@ -174,7 +183,15 @@ impl fmt::Display for Written {
                 "NOT clean"
             }
         )?;
-        write!(f, "Wrote {} and {}", self.index, self.json)
+        write!(f, "Wrote {} and {}", self.index, self.json)?;
+        if let Some(c) = &self.checkpoint {
+            write!(
+                f,
+                "\nRead {} transactions; wrote checkpoint {} (sha256 {})",
+                self.read, c.path, c.sha256
+            )?;
+        }
+        Ok(())
     }
 }
 
@@ -188,10 +205,37 @@ pub async fn run(ctx: &Context, args: Args) -> Result<Output> {
         Err(ClientError::AccountNotFound(_)) => None,
         Err(e) => return Err(e.into()),
     };
-    let history = usd1.ledger().history(&usd1.config_address()).await?;
-    let audit = audit_history(&usd1, &history).await?;
+    let replay = &args.replay;
+    let loaded = replay.load::<PageState>(transparency::FORMAT, &usd1.mint())?;
+    let (state, mut series) = match loaded {
+        Some((page, _)) => (Some(page.audit), page.series),
+        None => (None, Series::default()),
+    };
+    let mut meter = Meter::new(ctx.progress);
+    let advanced = advance(
+        &usd1,
+        state,
+        replay.concurrency(),
+        &mut |p| meter.show(p),
+        &mut |block| block.iter().for_each(|tx| series.push(tx)),
+    )
+    .await;
+    meter.done();
+    let advanced = advanced?;
+    let mut state = advanced.state;
+    let audit = report_of(&usd1, &mut state, &advanced.pending, replay.concurrency()).await?;
     let target = disclosure.as_ref().map(|d| d.settlement_target_secs);
-    let computed = transparency::compute(&history, built_at, target);
+    let mut with_newest_slot = series.clone();
+    let mut pending: Vec<_> = advanced.pending.iter().collect();
+    pending.sort_by_key(|tx| tx.position);
+    pending.iter().for_each(|tx| with_newest_slot.push(tx));
+    let computed = with_newest_slot.view(built_at, target);
+    let last = state.last;
+    let page_state = PageState {
+        audit: state,
+        series,
+    };
+    let checkpoint = replay.save(transparency::FORMAT, &usd1.mint(), &page_state, last)?;
 
     std::fs::create_dir_all(args.out.join("reports"))
         .with_context(|| format!("cannot create {}", args.out.display()))?;
@@ -265,6 +309,8 @@ pub async fn run(ctx: &Context, args: Args) -> Result<Output> {
         attestations: page.history.attestations.len(),
         reports_linked: linked,
         audit_clean: page.audit_clean,
+        read: advanced.read,
+        checkpoint,
     }))
 }
 
