@@ -10,7 +10,7 @@ use solana_sdk::signature::Keypair;
 use usd1_cli::{execute, Cli, Context, Output};
 use usd1_client::Ledger;
 
-use crate::Fixture;
+use crate::{Backend, Fixture};
 
 /// Keypair files in a temporary folder, as solana-keygen writes them.
 #[derive(Default)]
@@ -50,7 +50,11 @@ impl Keys {
 }
 
 /// Runs `usd1 ARGS…` with `signer` as the -k keypair.
-pub async fn usd1(f: &Fixture, signer: &Keypair, args: &[&str]) -> anyhow::Result<Output> {
+pub async fn usd1<B: Backend>(
+    f: &Fixture<B>,
+    signer: &Keypair,
+    args: &[&str],
+) -> anyhow::Result<Output> {
     let cli = Cli::try_parse_from(std::iter::once("usd1").chain(args.iter().copied()))?;
     let ledger: Arc<dyn Ledger> = f.ledger.clone();
     cli.signing

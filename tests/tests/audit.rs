@@ -9,13 +9,12 @@ use solana_sdk::signature::{Keypair, Signer};
 use usd1::constants::ED25519_PROGRAM_ID;
 use usd1::instructions::PolicyArgs;
 use usd1_cli::{execute, Cli, Context};
-use usd1_client::audit::audit;
 use usd1_client::ledger::RecordedTransaction;
 use usd1_client::{Ledger, Usd1Event};
 use usd1_tests::ledgers::FaultyLedger;
 use usd1_tests::*;
 
-use usd1_tests::audit_harness::{history, kinds};
+use usd1_tests::audit_harness::{audit_both_ways, history, kinds};
 /// A history with policy and attestor changes, four attestations and mints.
 async fn busy_history() -> Fixture {
     let f = Fixture::with_reserve(Flavor::Token2022, 1_000 * ONE).await;
@@ -80,7 +79,7 @@ fn attestation_positions(history: &[RecordedTransaction]) -> Vec<usize> {
 async fn a_clean_history_passes() {
     let f = busy_history().await;
     let history = history(&f).await;
-    let report = audit(&f.mint(), &history);
+    let report = audit_both_ways(&f, &history).await;
     assert_eq!(report.violations, vec![]);
     assert_eq!(
         (report.attestations, report.mints, report.latest_seq),
@@ -94,7 +93,7 @@ async fn fails_when_an_attestation_is_dropped_with_a_seq_gap() {
     let f = busy_history().await;
     let mut history = history(&f).await;
     history.remove(attestation_positions(&history)[1]);
-    assert!(kinds(&audit(&f.mint(), &history)).contains(&"SeqGap"));
+    assert!(kinds(&audit_both_ways(&f, &history).await).contains(&"SeqGap"));
 }
 
 /// Makes the transactions at `a` and `b` trade places in the order the audit
@@ -113,7 +112,7 @@ async fn fails_when_attestations_are_reordered() {
     let mut history = history(&f).await;
     let at = attestation_positions(&history);
     swap_order(&mut history, at[2], at[3]);
-    let found = kinds(&audit(&f.mint(), &history));
+    let found = kinds(&audit_both_ways(&f, &history).await);
     assert!(found.contains(&"AttestationOutOfOrder"), "{found:?}");
     // The mint between them now cites #3 while #4 is the latest.
     assert!(found.contains(&"MintAttestationMismatch"), "{found:?}");
@@ -132,7 +131,7 @@ async fn fails_when_a_signature_is_tampered_with() {
         .unwrap();
     let last = ed25519.data.len() - 1;
     ed25519.data[last] ^= 0x01;
-    let found = kinds(&audit(&f.mint(), &history));
+    let found = kinds(&audit_both_ways(&f, &history).await);
     assert!(
         found.contains(&"BadSignature") && found.contains(&"ThresholdNotMet"),
         "{found:?}"
@@ -158,7 +157,7 @@ async fn fails_when_a_stranger_signed() {
     let key_at = 2 + 2 * 14 + 32;
     ed25519.data[key_at..key_at + 32].copy_from_slice(stranger.pubkey().as_ref());
     ed25519.data[key_at + 32..key_at + 96].copy_from_slice(stranger.sign_message(&digest).as_ref());
-    let found = kinds(&audit(&f.mint(), &history));
+    let found = kinds(&audit_both_ways(&f, &history).await);
     assert!(
         found.contains(&"NotAnAttestor") && found.contains(&"ThresholdNotMet"),
         "{found:?}"
@@ -178,7 +177,7 @@ async fn fails_when_a_reserve_is_altered() {
         .unwrap();
     // reserve_amount follows the 8-byte discriminator and the 8-byte seq.
     attest.data[16..24].copy_from_slice(&(9_999_999 * ONE).to_le_bytes());
-    let found = kinds(&audit(&f.mint(), &history));
+    let found = kinds(&audit_both_ways(&f, &history).await);
     assert!(
         found.contains(&"EventMismatch") && found.contains(&"MessageMismatch"),
         "{found:?}"
@@ -198,7 +197,7 @@ async fn fails_when_a_mint_is_above_the_reserve() {
         })
         .unwrap();
     minted.supply = 1_000 * ONE + 1;
-    assert_eq!(kinds(&audit(&f.mint(), &history)), vec!["MintAboveReserve"]);
+    assert_eq!(kinds(&audit_both_ways(&f, &history).await), vec!["MintAboveReserve"]);
 }
 
 #[tokio::test]
@@ -273,11 +272,11 @@ async fn fails_when_a_mint_cites_an_attestation_older_than_the_max_age() {
     let first = mint_positions(&history)[0];
     history[first].block_time = Some(as_of(&history, 1) + 86_400 + 1);
     assert_eq!(
-        kinds(&audit(&f.mint(), &history)),
+        kinds(&audit_both_ways(&f, &history).await),
         vec!["MintOnStaleAttestation"]
     );
     history[first].block_time = Some(as_of(&history, 1) + 86_400);
-    assert_eq!(kinds(&audit(&f.mint(), &history)), Vec::<&str>::new());
+    assert_eq!(kinds(&audit_both_ways(&f, &history).await), Vec::<&str>::new());
 }
 
 #[tokio::test]
@@ -295,11 +294,11 @@ async fn the_max_age_is_the_one_in_force_when_the_mint_happened() {
         .await
         .unwrap();
     let mut history = history(&f).await;
-    assert_eq!(kinds(&audit(&f.mint(), &history)), Vec::<&str>::new());
+    assert_eq!(kinds(&audit_both_ways(&f, &history).await), Vec::<&str>::new());
     // 150 s is well inside the default day, but past the 100 s then in force.
     let mint = mint_positions(&history)[0];
     history[mint].block_time = Some(as_of(&history, 2) + 150);
-    let report = audit(&f.mint(), &history);
+    let report = audit_both_ways(&f, &history).await;
     assert_eq!(
         report.violations,
         vec![usd1_client::audit::Violation::MintOnStaleAttestation {
@@ -317,7 +316,7 @@ async fn fails_when_an_attestation_is_as_of_the_future() {
     let mut history = history(&f).await;
     let first = attestation_positions(&history)[0];
     history[first].block_time = Some(as_of(&history, 1) - 61);
-    let found = kinds(&audit(&f.mint(), &history));
+    let found = kinds(&audit_both_ways(&f, &history).await);
     assert!(found.contains(&"AttestationInFuture"), "{found:?}");
 }
 
@@ -328,9 +327,9 @@ async fn fails_when_an_attestation_landed_after_the_submission_delay() {
     let first = attestation_positions(&history)[0];
     let delay = usd1::constants::DEFAULT_MAX_SUBMISSION_DELAY;
     history[first].block_time = Some(as_of(&history, 1) + delay);
-    assert_eq!(kinds(&audit(&f.mint(), &history)), Vec::<&str>::new());
+    assert_eq!(kinds(&audit_both_ways(&f, &history).await), Vec::<&str>::new());
     history[first].block_time = Some(as_of(&history, 1) + delay + 1);
-    let report = audit(&f.mint(), &history);
+    let report = audit_both_ways(&f, &history).await;
     assert_eq!(
         report.violations,
         vec![usd1_client::audit::Violation::AttestationExpired {
@@ -358,7 +357,7 @@ async fn fails_when_a_mint_cites_a_retired_attestation() {
         .unwrap();
     let mint_on_2 = mint_positions(&history)[1];
     swap_order(&mut history, change, mint_on_2);
-    let found = kinds(&audit(&f.mint(), &history));
+    let found = kinds(&audit_both_ways(&f, &history).await);
     assert!(found.contains(&"MintOnRetiredAttestation"), "{found:?}");
 }
 
@@ -388,7 +387,7 @@ async fn one_slot_in_any_order_is_clean_but_known_order_is_checked() {
     // Attestation #3, the mint on it, and attestation #4.
     let mut unordered = history(&f).await;
     one_slot_reversed(&mut unordered, at[2], at[3], false);
-    let report = audit(&f.mint(), &unordered);
+    let report = audit_both_ways(&f, &unordered).await;
     assert_eq!(kinds(&report), Vec::<&str>::new());
     assert_eq!(
         (report.attestations, report.mints, report.latest_seq),
@@ -398,7 +397,7 @@ async fn one_slot_in_any_order_is_clean_but_known_order_is_checked() {
     // The same slot with its order known: #4 before #3, the mint on #3 after #4.
     let mut ordered = history(&f).await;
     one_slot_reversed(&mut ordered, at[2], at[3], true);
-    let found = kinds(&audit(&f.mint(), &ordered));
+    let found = kinds(&audit_both_ways(&f, &ordered).await);
     assert!(
         found.contains(&"AttestationOutOfOrder") && found.contains(&"MintAttestationMismatch"),
         "{found:?}"
@@ -422,7 +421,7 @@ async fn within_an_unordered_slot_a_mint_must_still_cite_an_attestation_of_the_m
             m.attestation_seq = 1;
         }
     }
-    let report = audit(&f.mint(), &history);
+    let report = audit_both_ways(&f, &history).await;
     assert_eq!(
         kinds(&report),
         vec!["MintAttestationMismatch"],
@@ -448,7 +447,7 @@ async fn fails_when_an_attestation_was_made_through_a_cpi() {
         .unwrap();
     let moved = tx.instructions.remove(attest);
     tx.inner_instructions.insert(0, moved);
-    let found = kinds(&audit(&f.mint(), &history));
+    let found = kinds(&audit_both_ways(&f, &history).await);
     assert!(found.contains(&"AttestationViaCpi"), "{found:?}");
     assert!(!found.contains(&"MissingInstruction"), "{found:?}");
 }

@@ -129,6 +129,18 @@ pub fn load<S: Serialize + DeserializeOwned>(
             })
         }
     };
+    decode(&bytes, &shown, format, mint).map(Some)
+}
+
+/// The state of checkpoint `bytes` (read from `shown`) for `mint`, refused
+/// as [`load`] says.
+pub fn decode<S: Serialize + DeserializeOwned>(
+    bytes: &[u8],
+    shown: &str,
+    format: &'static str,
+    mint: &Pubkey,
+) -> Result<(S, String), CheckpointError> {
+    let shown = shown.to_string();
     let malformed = |reason: String| CheckpointError::Malformed {
         path: shown.clone(),
         reason,
@@ -139,7 +151,7 @@ pub fn load<S: Serialize + DeserializeOwned>(
         format: String,
         version: u32,
     }
-    let head: Head = serde_json::from_slice(&bytes).map_err(|e| malformed(e.to_string()))?;
+    let head: Head = serde_json::from_slice(bytes).map_err(|e| malformed(e.to_string()))?;
     if head.format != format {
         return Err(CheckpointError::WrongKind {
             path: shown,
@@ -154,7 +166,7 @@ pub fn load<S: Serialize + DeserializeOwned>(
         });
     }
     let envelope: Envelope<S> =
-        serde_json::from_slice(&bytes).map_err(|e| malformed(e.to_string()))?;
+        serde_json::from_slice(bytes).map_err(|e| malformed(e.to_string()))?;
     let computed = digest(format, &envelope.mint, &envelope.state);
     if computed != envelope.sha256 {
         return Err(CheckpointError::HashMismatch {
@@ -170,7 +182,7 @@ pub fn load<S: Serialize + DeserializeOwned>(
             mint: *mint,
         });
     }
-    Ok(Some((envelope.state, computed)))
+    Ok((envelope.state, computed))
 }
 
 /// Writes `bytes` to `path` whole or not at all: a temporary file beside it,
