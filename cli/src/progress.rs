@@ -30,7 +30,10 @@ impl Meter {
         }
         self.last = Some(Instant::now());
         let line = if progress.listing {
-            format!("listing the history: {} transactions so far", progress.total)
+            format!(
+                "listing the history: {} transactions so far",
+                progress.total
+            )
         } else {
             let secs = self.started.elapsed().as_secs_f64().max(0.001);
             let rate = progress.read as f64 / secs;

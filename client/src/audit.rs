@@ -204,8 +204,11 @@ impl Replay {
     /// block where the ledger knows it (those that did not touch the
     /// program are skipped).
     pub fn slot(&mut self, block: &[&RecordedTransaction]) {
-        let mut block: Vec<&RecordedTransaction> =
-            block.iter().copied().filter(|tx| touches_program(tx)).collect();
+        let mut block: Vec<&RecordedTransaction> = block
+            .iter()
+            .copied()
+            .filter(|tx| touches_program(tx))
+            .collect();
         block.sort_by_key(|tx| tx.position);
         self.report.transactions += block.len();
         if block.len() == 1 || block.iter().all(|tx| tx.position.is_some()) {

@@ -50,7 +50,7 @@ pub struct HistoryReader<'a, L: Ledger + ?Sized> {
     address: Pubkey,
     until: Option<Signature>,
     concurrency: usize,
-    /// Pages still to read, the oldest last.
+    /// Pages still to read, in the order listed: the oldest last.
     pages: Vec<Page>,
     /// Signatures to fetch, oldest first.
     queue: VecDeque<Signature>,
@@ -107,7 +107,6 @@ impl<'a, L: Ledger + ?Sized> HistoryReader<'a, L> {
                 break;
             }
         }
-        pages.reverse();
         Ok(Self {
             ledger,
             address: *address,
@@ -146,10 +145,9 @@ impl<'a, L: Ledger + ?Sized> HistoryReader<'a, L> {
                 break;
             };
             let (ledger, address) = (self.ledger, self.address);
-            self.in_flight
-                .push_back(Box::pin(
-                    async move { ledger.recorded(&address, &signature).await },
-                ));
+            self.in_flight.push_back(Box::pin(async move {
+                ledger.recorded(&address, &signature).await
+            }));
         }
         match self.in_flight.next().await {
             Some(fetched) => {
@@ -171,7 +169,12 @@ impl<'a, L: Ledger + ?Sized> HistoryReader<'a, L> {
             None => {
                 let listed = self
                     .ledger
-                    .signatures(&self.address, page.before.as_ref(), self.until.as_ref(), PAGE)
+                    .signatures(
+                        &self.address,
+                        page.before.as_ref(),
+                        self.until.as_ref(),
+                        PAGE,
+                    )
                     .await?;
                 if listed.len() != page.len {
                     return Err(ClientError::Ledger(format!(

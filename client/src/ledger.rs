@@ -229,6 +229,11 @@ pub trait Ledger: Send + Sync {
             })
     }
 
+    /// Requests sent to the node so far, where the ledger counts them.
+    fn requests_sent(&self) -> Option<u64> {
+        None
+    }
+
     /// The signatures of `slot`'s block in execution order, where the
     /// ledger can say (`None`: it cannot, beyond the positions it records).
     async fn block_order(&self, _slot: u64) -> Result<Option<Vec<Signature>>, ClientError> {

@@ -339,6 +339,10 @@ impl Ledger for RpcLedger {
         self.fetch_recorded(signature).await
     }
 
+    fn requests_sent(&self) -> Option<u64> {
+        self.requests().map(|(sent, _)| sent)
+    }
+
     async fn block_order(&self, slot: u64) -> Result<Option<Vec<Signature>>, ClientError> {
         let commitment = if self.commitment == CommitmentConfig::processed() {
             CommitmentConfig::confirmed()
@@ -452,7 +456,10 @@ impl RpcLedger {
     /// A confirmed transaction, legacy or v0, decoded for replay: a v0
     /// transaction's instructions are resolved against its static keys and
     /// the addresses it loaded from lookup tables, as the node reports them.
-    async fn fetch_recorded(&self, signature: &Signature) -> Result<RecordedTransaction, ClientError> {
+    async fn fetch_recorded(
+        &self,
+        signature: &Signature,
+    ) -> Result<RecordedTransaction, ClientError> {
         let confirmed = self.transaction(signature).await?;
         let malformed =
             |what: &str| ClientError::Ledger(format!("transaction {signature}: {what}"));

@@ -96,6 +96,8 @@ impl Ledger {
 
 pub struct Chain {
     context: Mutex<ProgramTestContext>,
+    /// Seconds the clock runs ahead of the wall ([`Chain::run_clock_ahead`]).
+    clock_ahead: std::sync::atomic::AtomicI64,
     banks: BanksClient,
     faucet: Keypair,
     ledger: RwLock<Ledger>,
@@ -205,6 +207,7 @@ impl Chain {
         }
         let chain = Arc::new(Self {
             context: Mutex::new(context),
+            clock_ahead: std::sync::atomic::AtomicI64::new(0),
             banks,
             faucet,
             ledger: RwLock::new(ledger),
@@ -252,6 +255,13 @@ impl Chain {
         &self.faucet
     }
 
+    /// Runs the clock `seconds` ahead of the wall from the next slot on (a
+    /// benchmark's year in minutes); it never runs back.
+    pub fn run_clock_ahead(&self, seconds: i64) {
+        self.clock_ahead
+            .fetch_add(seconds.max(0), std::sync::atomic::Ordering::Relaxed);
+    }
+
     /// Moves to the next slot — one block, one new blockhash, as a
     /// validator's slot — and sets the clock to now.
     pub async fn tick(&self) {
@@ -262,7 +272,8 @@ impl Chain {
         if context.warp_to_slot(slot.saturating_add(1)).is_err() {
             return;
         }
-        let mut unix_timestamp = wall_clock();
+        let ahead = self.clock_ahead.load(std::sync::atomic::Ordering::Relaxed);
+        let mut unix_timestamp = wall_clock().saturating_add(ahead);
         if let Ok(mut clock) = context.banks_client.get_sysvar::<Clock>().await {
             clock.unix_timestamp = clock.unix_timestamp.max(unix_timestamp);
             unix_timestamp = clock.unix_timestamp;

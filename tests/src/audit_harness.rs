@@ -47,7 +47,10 @@ pub async fn audit_both_ways(f: &Fixture, history: &[RecordedTransaction]) -> Au
         }
     }
     let (whole, report) = drive(f, listed, None).await;
-    assert_eq!(report, full, "the driver and the pure replay report differently");
+    assert_eq!(
+        report, full,
+        "the driver and the pure replay report differently"
+    );
     assert_eq!(
         bytes.unwrap(),
         checkpoint::encode(FORMAT, &mint, &whole).0,
@@ -64,7 +67,9 @@ async fn drive(
     state: Option<AuditState>,
 ) -> (AuditState, AuditReport) {
     let ledger = Arc::new(FaultyLedger::forging_history(f.ledger.clone(), shown));
-    let usd1 = Usd1::connect(ledger, f.admin.clone(), f.mint()).await.unwrap();
+    let usd1 = Usd1::connect(ledger, f.admin.clone(), f.mint())
+        .await
+        .unwrap();
     let advanced = advance(&usd1, state, 3, &mut |_| {}, &mut |_| {})
         .await
         .unwrap();

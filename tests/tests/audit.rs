@@ -197,7 +197,10 @@ async fn fails_when_a_mint_is_above_the_reserve() {
         })
         .unwrap();
     minted.supply = 1_000 * ONE + 1;
-    assert_eq!(kinds(&audit_both_ways(&f, &history).await), vec!["MintAboveReserve"]);
+    assert_eq!(
+        kinds(&audit_both_ways(&f, &history).await),
+        vec!["MintAboveReserve"]
+    );
 }
 
 #[tokio::test]
@@ -276,7 +279,10 @@ async fn fails_when_a_mint_cites_an_attestation_older_than_the_max_age() {
         vec!["MintOnStaleAttestation"]
     );
     history[first].block_time = Some(as_of(&history, 1) + 86_400);
-    assert_eq!(kinds(&audit_both_ways(&f, &history).await), Vec::<&str>::new());
+    assert_eq!(
+        kinds(&audit_both_ways(&f, &history).await),
+        Vec::<&str>::new()
+    );
 }
 
 #[tokio::test]
@@ -294,7 +300,10 @@ async fn the_max_age_is_the_one_in_force_when_the_mint_happened() {
         .await
         .unwrap();
     let mut history = history(&f).await;
-    assert_eq!(kinds(&audit_both_ways(&f, &history).await), Vec::<&str>::new());
+    assert_eq!(
+        kinds(&audit_both_ways(&f, &history).await),
+        Vec::<&str>::new()
+    );
     // 150 s is well inside the default day, but past the 100 s then in force.
     let mint = mint_positions(&history)[0];
     history[mint].block_time = Some(as_of(&history, 2) + 150);
@@ -327,7 +336,10 @@ async fn fails_when_an_attestation_landed_after_the_submission_delay() {
     let first = attestation_positions(&history)[0];
     let delay = usd1::constants::DEFAULT_MAX_SUBMISSION_DELAY;
     history[first].block_time = Some(as_of(&history, 1) + delay);
-    assert_eq!(kinds(&audit_both_ways(&f, &history).await), Vec::<&str>::new());
+    assert_eq!(
+        kinds(&audit_both_ways(&f, &history).await),
+        Vec::<&str>::new()
+    );
     history[first].block_time = Some(as_of(&history, 1) + delay + 1);
     let report = audit_both_ways(&f, &history).await;
     assert_eq!(

@@ -130,6 +130,8 @@ pub struct Report {
     pub resumed_from: Option<CheckpointView>,
     /// The checkpoint this run wrote, if any.
     pub checkpoint: Option<CheckpointView>,
+    /// JSON-RPC requests this run sent (retries included), over RPC.
+    pub rpc_requests: Option<u64>,
 }
 
 impl fmt::Display for Report {
@@ -224,6 +226,7 @@ pub async fn run(ctx: &Context, args: Args) -> Result<Output> {
         read: advanced.read,
         resumed_from,
         checkpoint,
+        rpc_requests: usd1.ledger().requests_sent(),
     };
     let failed = !report.clean;
     Ok(Output::new(&report).failing(failed))

@@ -232,7 +232,8 @@ async fn read_holder_burns<L: Ledger + ?Sized>(
     let mint = usd1.mint();
     let ledger = usd1.ledger().as_ref();
     let until = burns.last.map(|c| c.signature);
-    let mut reader = HistoryReader::open(ledger, &mint, until, &[], concurrency, &mut |_| {}).await?;
+    let mut reader =
+        HistoryReader::open(ledger, &mint, until, &[], concurrency, &mut |_| {}).await?;
     while let Some(tx) = reader.next().await? {
         burns.amount += burns_outside_usd1(&mint, std::slice::from_ref(&tx));
     }

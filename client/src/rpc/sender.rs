@@ -153,9 +153,8 @@ fn answer(mut json: serde_json::Value) -> Result<serde_json::Value> {
         return Ok(json["result"].take());
     }
     let error = json["error"].take();
-    let object: RpcErrorObject = serde_json::from_value(error.clone()).map_err(|e| {
-        RpcError::RpcRequestError(format!("a malformed RPC error: {error} ({e})"))
-    })?;
+    let object: RpcErrorObject = serde_json::from_value(error.clone())
+        .map_err(|e| RpcError::RpcRequestError(format!("a malformed RPC error: {error} ({e})")))?;
     let data = match object.code {
         JSON_RPC_SERVER_ERROR_SEND_TRANSACTION_PREFLIGHT_FAILURE => {
             serde_json::from_value::<RpcSimulateTransactionResult>(error["data"].clone())
@@ -210,10 +209,7 @@ impl RpcSender for GentleSender {
     }
 
     fn get_transport_stats(&self) -> RpcTransportStats {
-        self.stats
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
+        self.stats.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
     fn url(&self) -> String {
