@@ -35,7 +35,6 @@ use usd1::state::mintable_ceiling;
 use crate::events::Usd1Event;
 use crate::ledger::RecordedTransaction;
 
-pub mod checkpoint;
 mod end_state;
 pub mod incremental;
 mod signatures;
@@ -98,7 +97,7 @@ struct Attested {
     seq: u64,
     reserve: u64,
     as_of: i64,
-    #[serde_as(as = "checkpoint::Hex32")]
+    #[serde_as(as = "crate::checkpoint::Hex32")]
     report: [u8; 32],
     slot: u64,
     position: Option<u64>,

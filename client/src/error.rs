@@ -50,7 +50,7 @@ pub enum ClientError {
     SignedOnly(Box<solana_sdk::transaction::Transaction>),
     /// An audit checkpoint was refused or could not be written.
     #[error(transparent)]
-    Checkpoint(#[from] crate::audit::checkpoint::CheckpointError),
+    Checkpoint(#[from] crate::checkpoint::CheckpointError),
 }
 
 impl ClientError {

@@ -11,7 +11,7 @@ use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::Signature;
 use usd1::state::mintable_ceiling;
 
-use crate::audit::checkpoint::Hex32;
+use crate::checkpoint::Hex32;
 
 use crate::events::Usd1Event;
 use crate::ledger::RecordedTransaction;

@@ -1,9 +1,9 @@
 //! The audit tests' helpers: the Config's history, and a report's violations by kind.
 use std::sync::Arc;
 
-use usd1_client::audit::checkpoint;
 use usd1_client::audit::incremental::{advance, AuditState, FORMAT};
 use usd1_client::audit::{audit, AuditReport};
+use usd1_client::checkpoint;
 use usd1_client::ledger::RecordedTransaction;
 use usd1_client::{Ledger, Usd1};
 

@@ -6,7 +6,7 @@
 //!
 //! With `--checkpoint FILE`, the replay starts from FILE's state when it
 //! exists and reads only the history after it; FILE is rewritten at the end
-//! (see `usd1_client::audit::checkpoint`).
+//! (see `usd1_client::checkpoint`).
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -14,8 +14,8 @@ use anyhow::Result;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use solana_sdk::pubkey::Pubkey;
-use usd1_client::audit::checkpoint;
 use usd1_client::audit::incremental::{advance, report_of, AuditState, Cursor, FORMAT};
+use usd1_client::checkpoint;
 use usd1_client::format_wide_amount;
 
 use crate::commands::MintArg;

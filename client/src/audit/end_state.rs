@@ -21,7 +21,7 @@ pub struct Replayed {
     /// The policy in force; several when one slot of unknown order changed it more than once.
     pub policies: Vec<Policy>,
     /// (seq, reserve_amount, as_of, report_sha256) of the latest attestation.
-    #[serde_as(as = "Option<(_, _, _, super::checkpoint::Hex32)>")]
+    #[serde_as(as = "Option<(_, _, _, crate::checkpoint::Hex32)>")]
     pub latest: Option<(u64, u64, i64, [u8; 32])>,
     pub latest_retired: bool,
     /// Base units (u128: a replay of a forged history must not overflow).

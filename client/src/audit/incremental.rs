@@ -16,8 +16,8 @@ use serde_with::{serde_as, DisplayFromStr};
 use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::Signature;
 
-use super::checkpoint::CheckpointError;
 use super::{burns_outside_usd1, touches_program, AuditReport, OnChain, Replay};
+use crate::checkpoint::CheckpointError;
 use crate::error::ClientError;
 use crate::events::Usd1Event;
 use crate::history::{HistoryReader, Progress};

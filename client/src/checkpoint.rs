@@ -1,4 +1,4 @@
-//! Checkpoints: a replay's state written to a file, so the next replay reads
+//! Checkpoints: an audit replay's state written to a file, so the next replay reads
 //! only the history after it.
 //!
 //! A checkpoint is JSON, canonical (fields in one order, no maps with an
