@@ -29,25 +29,7 @@ impl Meter {
             return;
         }
         self.last = Some(Instant::now());
-        let line = if progress.listing {
-            format!(
-                "listing the history: {} transactions so far",
-                progress.total
-            )
-        } else {
-            let secs = self.started.elapsed().as_secs_f64().max(0.001);
-            let rate = progress.read as f64 / secs;
-            let left = progress.total.saturating_sub(progress.read);
-            let eta = if rate > 0.0 {
-                format!("{:.0} s left", left as f64 / rate)
-            } else {
-                "time left unknown".into()
-            };
-            format!(
-                "read {} / {} transactions, {:.0}/s, {eta}",
-                progress.read, progress.total, rate
-            )
-        };
+        let line = line(progress, self.started.elapsed().as_secs_f64());
         let mut err = std::io::stderr().lock();
         let _ = write!(err, "\r\x1b[2K{line}");
         let _ = err.flush();
@@ -60,5 +42,63 @@ impl Meter {
             let _ = writeln!(err);
         }
         self.last = None;
+    }
+}
+
+/// What the meter shows for `progress`, `secs` into the read.
+fn line(progress: Progress, secs: f64) -> String {
+    if progress.listing {
+        return format!(
+            "listing the history: {} transactions so far",
+            progress.total
+        );
+    }
+    let rate = progress.read as f64 / secs.max(0.001);
+    let left = progress.total.saturating_sub(progress.read);
+    let eta = if rate > 0.0 {
+        format!("{:.0} s left", left as f64 / rate)
+    } else {
+        "time left unknown".into()
+    };
+    format!(
+        "read {} / {} transactions, {:.0}/s, {eta}",
+        progress.read, progress.total, rate
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_line_gives_read_of_total_rate_and_time_left() {
+        let at = |read, total, listing| Progress {
+            read,
+            total,
+            listing,
+        };
+        assert_eq!(
+            line(at(0, 4_000, true), 1.0),
+            "listing the history: 4000 transactions so far"
+        );
+        assert_eq!(
+            line(at(2_500, 10_000, false), 2.5),
+            "read 2500 / 10000 transactions, 1000/s, 8 s left"
+        );
+        assert_eq!(
+            line(at(0, 10, false), 0.0),
+            "read 0 / 10 transactions, 0/s, time left unknown"
+        );
+    }
+
+    #[test]
+    fn nothing_is_shown_off_a_terminal() {
+        let mut meter = Meter::new(false);
+        meter.show(Progress {
+            read: 1,
+            total: 2,
+            listing: false,
+        });
+        assert!(meter.last.is_none());
     }
 }

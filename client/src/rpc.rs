@@ -44,6 +44,8 @@ pub struct RpcLedger {
     timeout: Duration,
     /// The transport, when this ledger made it (to count its requests).
     transport: Option<std::sync::Arc<GentleSender>>,
+    /// The node said it has no `getBlock`: not asked again.
+    no_get_block: std::sync::atomic::AtomicBool,
 }
 
 /// The RPC client's handle on a shared [`GentleSender`].
@@ -90,6 +92,7 @@ impl RpcLedger {
             commitment,
             timeout,
             transport: Some(transport),
+            no_get_block: Default::default(),
         }
     }
 
@@ -100,6 +103,7 @@ impl RpcLedger {
             commitment,
             timeout: DEFAULT_REQUEST_TIMEOUT,
             transport: None,
+            no_get_block: Default::default(),
         }
     }
 
@@ -356,9 +360,23 @@ impl Ledger for RpcLedger {
             commitment: Some(commitment),
             max_supported_transaction_version: Some(0),
         };
-        // A node without the block (or without getBlock) cannot say.
-        let Ok(block) = self.client.get_block_with_config(slot, config).await else {
+        use std::sync::atomic::Ordering;
+        if self.no_get_block.load(Ordering::Relaxed) {
             return Ok(None);
+        }
+        // A node without the block (or without getBlock) cannot say.
+        let block = match self.client.get_block_with_config(slot, config).await {
+            Ok(block) => block,
+            Err(error) => {
+                let method_not_found = matches!(
+                    error.kind(),
+                    ErrorKind::RpcError(RpcError::RpcResponseError { code: -32601, .. })
+                );
+                if method_not_found {
+                    self.no_get_block.store(true, Ordering::Relaxed);
+                }
+                return Ok(None);
+            }
         };
         Ok(Some(
             block

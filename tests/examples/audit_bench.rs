@@ -5,8 +5,11 @@
 //!
 //! 1. a full replay writing a checkpoint;
 //! 2. one day's increment (24 attestations and 300 mints more) from it;
-//! 3. the full replay again with `--rpc-rate 50`, as on a public node
-//!    (only with `--public`: at 50 requests a second it takes a while).
+//! 3. the full replay again without a checkpoint;
+//! 4. the transparency page: a full build writing its checkpoint, then the
+//!    page again after one more day, from the checkpoint;
+//! 5. the full replay with `--rpc-rate 50`, as on a public node (only with
+//!    `--public`: at 50 requests a second it takes a while).
 //!
 //! For each: time, transactions read, transactions/s, the RPC requests it
 //! sent and the binary's peak RSS (`/usr/bin/time`). Figures are printed,
@@ -51,6 +54,11 @@ async fn main() -> Result<()> {
     let localnet = Localnet::start(SocketAddr::from(([127, 0, 0, 1], 0))).await?;
     let f = Fixture::on_localnet(&localnet, 1_000_000_000 * ONE, 100_000_000 * ONE).await;
     usd1_tests::redemption::open_to_redemption(&f).await;
+    // Fees, and the rent of every redemption request's account.
+    for payer in [f.admin.pubkey(), f.holder.pubkey()] {
+        let funded = localnet.chain.airdrop(&payer, 500_000_000_000).await;
+        funded.map_err(|e| anyhow::anyhow!("airdrop: {e:?}"))?;
+    }
     f.usd1
         .configure_minter(&*f.admin, &f.minter.pubkey(), 800_000_000 * ONE)
         .await?;
@@ -84,6 +92,31 @@ async fn main() -> Result<()> {
 
     let scratch = audit(&[])?;
     scratch.print("full replay, no checkpoint");
+
+    let page_state = dir.path().join("page.json");
+    let page_dir = dir.path().join("site");
+    let page = |extra: &[&str]| {
+        let mut all = vec![
+            "-u",
+            localnet.url.as_str(),
+            "--output",
+            "json",
+            "transparency",
+        ];
+        all.extend_from_slice(&[
+            "--mint",
+            &mint,
+            "--out",
+            page_dir.to_str().unwrap_or_default(),
+        ]);
+        all.extend_from_slice(extra);
+        run(&usd1, dir.path(), &all)
+    };
+    let built = page(&["--checkpoint", page_state.to_str().unwrap_or_default()])?;
+    built.print("transparency page, full build");
+    build(&localnet, &f, 24, 300, operations + 300).await?;
+    let rebuilt = page(&["--checkpoint", page_state.to_str().unwrap_or_default()])?;
+    rebuilt.print("transparency page after one more day, from its checkpoint");
     if public {
         let slow = audit(&["--rpc-rate", "50"])?;
         slow.print("full replay at --rpc-rate 50");
@@ -101,7 +134,6 @@ async fn build(
     operations: u64,
     offset: u64,
 ) -> Result<u64> {
-    let per = operations / attestations.max(1);
     let mut sent = 0u64;
     let started = Instant::now();
     let holder = f.holder.pubkey();
@@ -110,6 +142,8 @@ async fn build(
         localnet.chain.run_clock_ahead(3_600);
         localnet.chain.tick().await;
         f.attest(1_000_000_000 * ONE + offset + a).await?;
+        // Spread evenly: all `operations` in all, whatever the remainder.
+        let per = (a + 1) * operations / attestations.max(1) - a * operations / attestations.max(1);
         let ops: Vec<u64> = (0..per).map(|i| offset + sent + i).collect();
         for chunk in ops.chunks(IN_FLIGHT) {
             // Requests take the next id in turn; mints and burns go together.
@@ -146,6 +180,8 @@ struct Measured {
     read: u64,
     requests: u64,
     peak_rss_kib: u64,
+    /// CPU seconds the usd1 process used (user and system).
+    cpu: f64,
     clean: bool,
     /// The first few violations, when not clean.
     violations: Vec<String>,
@@ -154,8 +190,10 @@ struct Measured {
 impl Measured {
     fn print(&self, what: &str) {
         println!(
-            "{what}: {:.2} s, {} transactions read ({:.0}/s), {} RPC requests, peak RSS {:.1} MB, {}",
+            "{what}: {:.2} s ({:.2} s CPU in usd1), {} transactions read ({:.0}/s), {} RPC requests, \
+             peak RSS {:.1} MB, {}",
             self.secs,
+            self.cpu,
             self.read,
             self.read as f64 / self.secs.max(1e-9),
             self.requests,
@@ -174,7 +212,7 @@ fn run(usd1: &Path, dir: &Path, args: &[&str]) -> Result<Measured> {
     let started = Instant::now();
     let out = Command::new("/usr/bin/time")
         .arg("-f")
-        .arg("%M")
+        .arg("%U %S %M")
         .arg("-o")
         .arg(&times)
         .arg(usd1)
@@ -190,18 +228,27 @@ fn run(usd1: &Path, dir: &Path, args: &[&str]) -> Result<Measured> {
         )
     })?;
     let peak = std::fs::read_to_string(&times)?;
-    let peak_rss_kib = peak
+    // user seconds, system seconds, peak RSS (KiB) of the usd1 process.
+    let figures: Vec<f64> = peak
         .lines()
         .last()
-        .and_then(|l| l.trim().parse().ok())
-        .context("/usr/bin/time's peak RSS")?;
+        .unwrap_or_default()
+        .split_whitespace()
+        .filter_map(|f| f.parse().ok())
+        .collect();
+    ensure!(figures.len() == 3, "/usr/bin/time said {peak}");
+    let (cpu, peak_rss_kib) = (figures[0] + figures[1], figures[2] as u64);
     ensure!(report["read"].is_u64(), "no read count in {report}");
+    let clean = report["clean"]
+        .as_bool()
+        .or(report["audit_clean"].as_bool());
     Ok(Measured {
         secs,
         read: report["read"].as_u64().unwrap_or_default(),
         requests: report["rpc_requests"].as_u64().unwrap_or_default(),
         peak_rss_kib,
-        clean: report["clean"].as_bool().unwrap_or(false),
+        cpu,
+        clean: clean.unwrap_or(false),
         violations: report["violations"]
             .as_array()
             .into_iter()

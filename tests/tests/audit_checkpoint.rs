@@ -386,3 +386,14 @@ async fn the_reader_hands_out_a_long_history_oldest_first_across_pages() {
         assert_eq!(reader.progress().total, (2_500 - from) as u64);
     }
 }
+
+/// A node without `getBlock` (the localnet) is asked once, not for every
+/// slot whose order would matter.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_node_without_get_block_is_asked_once() {
+    let localnet = localnet().await;
+    let ledger = RpcLedger::new(localnet.url.clone(), CommitmentConfig::confirmed());
+    assert_eq!(ledger.block_order(1).await.unwrap(), None);
+    assert_eq!(ledger.block_order(2).await.unwrap(), None);
+    assert_eq!(ledger.requests(), Some((1, 0)));
+}

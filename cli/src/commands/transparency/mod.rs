@@ -167,6 +167,8 @@ pub struct Written {
     /// Transactions read from the node by this run.
     pub read: u64,
     pub checkpoint: Option<CheckpointView>,
+    /// JSON-RPC requests this run sent (retries included), over RPC.
+    pub rpc_requests: Option<u64>,
 }
 
 impl fmt::Display for Written {
@@ -311,6 +313,7 @@ pub async fn run(ctx: &Context, args: Args) -> Result<Output> {
         audit_clean: page.audit_clean,
         read: advanced.read,
         checkpoint,
+        rpc_requests: usd1.ledger().requests_sent(),
     }))
 }
 
