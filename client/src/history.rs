@@ -9,7 +9,6 @@
 //! order. Memory holds two pages of signatures and the transactions in
 //! flight, whatever the history's length.
 use std::collections::VecDeque;
-use std::time::Instant;
 
 use futures::future::BoxFuture;
 use futures::stream::{FuturesOrdered, StreamExt};
@@ -196,27 +195,5 @@ impl<'a, L: Ledger + ?Sized> HistoryReader<'a, L> {
                 .map(|l| l.signature),
         );
         Ok(true)
-    }
-}
-
-/// Calls `report` at most every half second with a read's progress.
-pub struct Throttled<F> {
-    report: F,
-    last: Option<Instant>,
-}
-
-impl<F: FnMut(Progress)> Throttled<F> {
-    pub fn new(report: F) -> Self {
-        Self { report, last: None }
-    }
-
-    pub fn offer(&mut self, progress: Progress) {
-        let due = self
-            .last
-            .is_none_or(|t| t.elapsed() >= std::time::Duration::from_millis(500));
-        if due {
-            self.last = Some(Instant::now());
-            (self.report)(progress);
-        }
     }
 }
