@@ -502,6 +502,16 @@ pub fn multisig_transfer(
     })
 }
 
+/// Appends Solana Pay references to a transfer: read-only, non-signing keys
+/// the token program ignores and `getSignaturesForAddress` indexes.
+pub fn add_references(transfer: &mut Instruction, references: &[Pubkey]) {
+    transfer.accounts.extend(
+        references
+            .iter()
+            .map(|r| solana_sdk::instruction::AccountMeta::new_readonly(*r, false)),
+    );
+}
+
 /// The SPL Memo program (v3).
 pub use usd1::constants::MEMO_PROGRAM_ID;
 

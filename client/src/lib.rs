@@ -21,6 +21,7 @@ pub mod reserve_report;
 pub mod send_journal;
 pub mod signing;
 pub mod size;
+pub mod solana_pay;
 pub mod transparency;
 
 #[cfg(feature = "banks")]

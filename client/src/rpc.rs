@@ -29,6 +29,7 @@ use solana_transaction_status_client_types::{
 use crate::error::{ClientError, Failure};
 use crate::ledger::{Executed, Ledger, Listed, RecordedTransaction, Simulation};
 
+mod movements;
 mod sender;
 pub use sender::{GentleSender, Limits};
 
@@ -487,20 +488,7 @@ impl RpcLedger {
             .decode()
             .ok_or_else(|| malformed("cannot decode the transaction"))?;
         let meta = confirmed.transaction.meta;
-        let mut keys = decoded.message.static_account_keys().to_vec();
-        if decoded.message.address_table_lookups().is_some() {
-            let loaded = match meta.as_ref().map(|m| &m.loaded_addresses) {
-                Some(OptionSerializer::Some(loaded)) => loaded,
-                _ => return Err(malformed("a v0 transaction without its loaded addresses")),
-            };
-            for address in loaded.writable.iter().chain(&loaded.readonly) {
-                keys.push(
-                    address
-                        .parse()
-                        .map_err(|_| malformed("a malformed loaded address"))?,
-                );
-            }
-        }
+        let keys = movements::account_keys(&decoded, meta.as_ref()).map_err(malformed)?;
         let inner = match meta.map(|meta| meta.inner_instructions) {
             Some(OptionSerializer::Some(inner)) => compiled_inner(inner),
             _ => vec![],

@@ -1,16 +1,17 @@
 //! The layering the tree keeps, read from its sources: within each crate no
 //! two modules import each other (directly or round a longer loop), and the
-//! front ends (`usd1`, `usd1-oracle`, `usd1-localnet`) build no USD1
+//! front ends (`usd1`, `usd1-oracle`, `usd1-localnet`, `usd1-gateway`) build no USD1
 //! instruction and derive no PDA themselves: `usd1-client` does.
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-const CRATES: [&str; 6] = [
+const CRATES: [&str; 7] = [
     "programs/usd1/src",
     "client/src",
     "cli/src",
     "oracle/src",
     "localnet/src",
+    "gateway/src",
     "tests/src",
 ];
 
@@ -154,7 +155,7 @@ fn the_cycle_check_sees_a_cycle() {
 
 #[test]
 fn only_the_client_builds_instructions_and_derives_addresses() {
-    for krate in ["cli/src", "oracle/src", "localnet/src"] {
+    for krate in ["cli/src", "oracle/src", "localnet/src", "gateway/src"] {
         let mut files = Vec::new();
         rust_files(&workspace().join(krate), &mut files);
         for file in files {

@@ -1,6 +1,6 @@
 //! `usd1 transfer AMOUNT RECIPIENT --mint MINT`: a holder's plain transfer,
 //! from the keypair's account or (`--owner`, `--multisig-signer`) an SPL
-//! Token multisig's.
+//! Token multisig's; `--reference` and `--memo` as a Solana Pay wallet adds them.
 use anyhow::Result;
 use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::Signer;
@@ -31,6 +31,13 @@ pub struct Args {
         requires = "owner"
     )]
     pub multisig_signer: Vec<String>,
+    /// A Solana Pay reference (repeatable): added to the transfer as a
+    /// read-only, non-signing key, so the payee finds the payment by it.
+    #[arg(long, value_name = "PUBKEY", value_parser = crate::parse_pubkey)]
+    pub reference: Vec<Pubkey>,
+    /// A memo on the transfer (an SPL Memo instruction signed by the sender).
+    #[arg(long, conflicts_with = "owner")]
+    pub memo: Option<String>,
 }
 
 pub async fn run(ctx: &Context, args: Args) -> Result<Output> {
@@ -38,7 +45,16 @@ pub async fn run(ctx: &Context, args: Args) -> Result<Output> {
     let decimals = usd1.decimals();
     let units = amount(&args.amount, decimals)?;
     let executed = match args.owner {
-        None => usd1.transfer(ctx.signer(), &args.recipient, units).await?,
+        None => {
+            usd1.pay_request(
+                ctx.signer(),
+                &args.recipient,
+                units,
+                &args.reference,
+                args.memo.as_deref(),
+            )
+            .await?
+        }
         Some(multisig) => {
             let members = args
                 .multisig_signer
@@ -47,7 +63,7 @@ pub async fn run(ctx: &Context, args: Args) -> Result<Output> {
                 .collect::<Result<Vec<_>>>()?;
             let members: Vec<&(dyn Signer + Sync)> =
                 members.iter().map(|m| m as &(dyn Signer + Sync)).collect();
-            usd1.multisig_transfer(&multisig, &members, &args.recipient, units)
+            usd1.multisig_transfer(&multisig, &members, &args.recipient, units, &args.reference)
                 .await?
         }
     };

@@ -17,18 +17,32 @@ impl<L: Ledger + ?Sized> Usd1<L> {
         recipient: &Pubkey,
         amount: u64,
     ) -> Result<Executed, ClientError> {
-        let decimals = self.decimals;
-        let ixs = [
-            self.create_token_account(recipient),
-            instructions::transfer(
-                &owner.pubkey(),
-                &self.mint,
-                recipient,
-                &self.token_program,
-                amount,
-                decimals,
-            )?,
-        ];
+        self.pay_request(owner, recipient, amount, &[], None).await
+    }
+
+    /// [`Self::transfer`] as a Solana Pay wallet makes it: each reference a
+    /// read-only, non-signing key of the transfer instruction, the memo (if
+    /// any) an SPL Memo instruction before it.
+    pub async fn pay_request(
+        &self,
+        owner: &(dyn Signer + Sync),
+        recipient: &Pubkey,
+        amount: u64,
+        references: &[Pubkey],
+        memo: Option<&str>,
+    ) -> Result<Executed, ClientError> {
+        let mut transfer = instructions::transfer(
+            &owner.pubkey(),
+            &self.mint,
+            recipient,
+            &self.token_program,
+            amount,
+            self.decimals,
+        )?;
+        instructions::add_references(&mut transfer, references);
+        let mut ixs = vec![self.create_token_account(recipient)];
+        ixs.extend(memo.map(|text| instructions::memo(text, &owner.pubkey())));
+        ixs.push(transfer);
         self.send(&ixs, &[owner]).await
     }
 
@@ -40,20 +54,20 @@ impl<L: Ledger + ?Sized> Usd1<L> {
         members: &[&(dyn Signer + Sync)],
         recipient: &Pubkey,
         amount: u64,
+        references: &[Pubkey],
     ) -> Result<Executed, ClientError> {
         let keys: Vec<Pubkey> = members.iter().map(|m| m.pubkey()).collect();
-        let ixs = [
-            self.create_token_account(recipient),
-            instructions::multisig_transfer(
-                multisig,
-                &keys,
-                &self.mint,
-                recipient,
-                &self.token_program,
-                amount,
-                self.decimals,
-            )?,
-        ];
+        let mut transfer = instructions::multisig_transfer(
+            multisig,
+            &keys,
+            &self.mint,
+            recipient,
+            &self.token_program,
+            amount,
+            self.decimals,
+        )?;
+        instructions::add_references(&mut transfer, references);
+        let ixs = [self.create_token_account(recipient), transfer];
         self.send(&ixs, members).await
     }
 }

@@ -1,0 +1,132 @@
+//! What a transaction did to one token account, read from the node's
+//! pre/post token balances: how the gateway finds payments and builds its
+//! ledger, the way Solana Pay's `validateTransfer` reads a transfer.
+use solana_sdk::pubkey::Pubkey;
+use solana_sdk::signature::Signature;
+use solana_sdk::transaction::VersionedTransaction;
+use solana_transaction_status_client_types::option_serializer::OptionSerializer;
+use solana_transaction_status_client_types::{UiTransactionStatusMeta, UiTransactionTokenBalance};
+
+use super::RpcLedger;
+use crate::error::ClientError;
+use crate::solana_pay::Movement;
+
+/// The SPL Memo program's first version, which older wallets still use.
+const MEMO_V1_PROGRAM_ID: Pubkey =
+    solana_sdk::pubkey!("Memo1UhkJRfHyvLMcVucJwxXeuD728EqVDDwQDxFMNo");
+
+/// A transaction's keys: its message's static keys followed, for a v0
+/// message, by the addresses it loaded from lookup tables (writable, then
+/// read-only), as the node reports them.
+pub(super) fn account_keys(
+    decoded: &VersionedTransaction,
+    meta: Option<&UiTransactionStatusMeta>,
+) -> Result<Vec<Pubkey>, &'static str> {
+    let mut keys = decoded.message.static_account_keys().to_vec();
+    if decoded.message.address_table_lookups().is_some() {
+        let loaded = match meta.map(|m| &m.loaded_addresses) {
+            Some(OptionSerializer::Some(loaded)) => loaded,
+            _ => return Err("a v0 transaction without its loaded addresses"),
+        };
+        for address in loaded.writable.iter().chain(&loaded.readonly) {
+            keys.push(address.parse().map_err(|_| "a malformed loaded address")?);
+        }
+    }
+    Ok(keys)
+}
+
+/// One account's balance (base units) and owner in a list of token balances.
+fn balance_of(
+    balances: &[UiTransactionTokenBalance],
+    index: usize,
+) -> Option<(u64, Option<Pubkey>, String)> {
+    let entry = balances
+        .iter()
+        .find(|b| usize::from(b.account_index) == index)?;
+    let owner = match &entry.owner {
+        OptionSerializer::Some(owner) => owner.parse().ok(),
+        _ => None,
+    };
+    Some((
+        entry.ui_token_amount.amount.parse().ok()?,
+        owner,
+        entry.mint.clone(),
+    ))
+}
+
+impl RpcLedger {
+    /// What `signature` did to the token account `account`: `None` if the
+    /// transaction failed on-chain (it moved nothing) or does not name the
+    /// account among its token balances.
+    pub async fn movement(
+        &self,
+        signature: &Signature,
+        account: &Pubkey,
+    ) -> Result<Option<Movement>, ClientError> {
+        let confirmed = self.transaction(signature).await?;
+        let malformed =
+            |what: &str| ClientError::Ledger(format!("transaction {signature}: {what}"));
+        let decoded = confirmed
+            .transaction
+            .transaction
+            .decode()
+            .ok_or_else(|| malformed("cannot decode the transaction"))?;
+        let Some(meta) = confirmed.transaction.meta else {
+            return Err(malformed("no status meta"));
+        };
+        if meta.err.is_some() {
+            return Ok(None);
+        }
+        let keys = account_keys(&decoded, Some(&meta)).map_err(malformed)?;
+        let Some(index) = keys.iter().position(|k| k == account) else {
+            return Ok(None);
+        };
+        let (pre, post) = match (&meta.pre_token_balances, &meta.post_token_balances) {
+            (OptionSerializer::Some(pre), OptionSerializer::Some(post)) => (pre, post),
+            _ => return Err(malformed("the node gave no token balances")),
+        };
+        let after = balance_of(post, index);
+        let before = balance_of(pre, index);
+        let Some(mint) = after.as_ref().or(before.as_ref()).map(|b| b.2.clone()) else {
+            return Ok(None);
+        };
+        // The senders: other accounts of the mint whose balance fell.
+        let mut senders: Vec<(u64, Pubkey)> = Vec::new();
+        for entry in post.iter().filter(|b| b.mint == mint) {
+            let at = usize::from(entry.account_index);
+            if at == index {
+                continue;
+            }
+            let (now, owner, _) = balance_of(post, at).unwrap_or_default();
+            let (was, _, _) = balance_of(pre, at).unwrap_or_default();
+            if let (Some(owner), true) = (owner, was > now) {
+                senders.push((was - now, owner));
+            }
+        }
+        senders.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        let memos = decoded
+            .message
+            .instructions()
+            .iter()
+            .filter(|ix| {
+                keys.get(usize::from(ix.program_id_index)).is_some_and(|p| {
+                    *p == crate::instructions::MEMO_PROGRAM_ID || *p == MEMO_V1_PROGRAM_ID
+                })
+            })
+            .map(|ix| String::from_utf8_lossy(&ix.data).into_owned())
+            .collect();
+        Ok(Some(Movement {
+            signature: *signature,
+            slot: confirmed.slot,
+            block_time: confirmed.block_time,
+            mint: mint.parse().map_err(|_| malformed("a malformed mint"))?,
+            pre: before.map_or(0, |b| b.0),
+            post: after.map_or(0, |b| b.0),
+            fee: meta.fee,
+            fee_payer: keys.first().copied().unwrap_or_default(),
+            counterparties: senders.into_iter().map(|(_, owner)| owner).collect(),
+            keys,
+            memos,
+        }))
+    }
+}

@@ -1,0 +1,216 @@
+//! The HTTP JSON API: bearer API keys with scopes, a per-key rate limit,
+//! bodies of at most 64 KiB read strictly (unknown fields refused), and
+//! every error a JSON body `{"error": {"code", "message"}}` with a stable code.
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use axum::body::Body;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use serde::de::DeserializeOwned;
+use serde_json::json;
+
+use crate::store::keys::{ApiKey, Scope};
+use crate::store::{Store, StoreError};
+use crate::Treasury;
+
+mod exports;
+mod invoices;
+mod webhooks;
+
+/// The largest request body read.
+pub const BODY_LIMIT: usize = 64 * 1024;
+
+/// Requests a key may make: a bucket of `burst`, refilled at `per_second`.
+#[derive(Clone, Copy, Debug)]
+pub struct RateLimit {
+    pub per_second: f64,
+    pub burst: f64,
+}
+
+impl Default for RateLimit {
+    fn default() -> Self {
+        RateLimit {
+            per_second: 50.0,
+            burst: 100.0,
+        }
+    }
+}
+
+pub struct AppState {
+    pub store: Store,
+    pub treasury: Treasury,
+    pub limit: RateLimit,
+    buckets: Mutex<HashMap<String, (f64, Instant)>>,
+}
+
+impl AppState {
+    pub fn new(store: Store, treasury: Treasury, limit: RateLimit) -> Arc<Self> {
+        Arc::new(AppState {
+            store,
+            treasury,
+            limit,
+            buckets: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// Takes one request from the key's bucket, or says how many seconds
+    /// until one is there.
+    fn take(&self, key: &str) -> Result<(), u64> {
+        let mut buckets = self.buckets.lock().expect("rate buckets");
+        let now = Instant::now();
+        let (tokens, at) = buckets
+            .entry(key.to_string())
+            .or_insert((self.limit.burst, now));
+        *tokens = (*tokens + now.duration_since(*at).as_secs_f64() * self.limit.per_second)
+            .min(self.limit.burst);
+        *at = now;
+        if *tokens >= 1.0 {
+            *tokens -= 1.0;
+            Ok(())
+        } else {
+            Err(((1.0 - *tokens) / self.limit.per_second).ceil().max(1.0) as u64)
+        }
+    }
+}
+
+pub type State = axum::extract::State<Arc<AppState>>;
+
+pub fn router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/v1/invoices", post(invoices::create).get(invoices::list))
+        .route("/v1/invoices/{id}", get(invoices::show))
+        .route("/v1/invoices/{id}/cancel", post(invoices::cancel))
+        .route("/v1/invoices/{id}/qr.svg", get(invoices::qr))
+        .route("/v1/webhooks", post(webhooks::create))
+        .route("/v1/webhooks/{id}/deliveries", get(webhooks::deliveries))
+        .route("/v1/webhooks/{id}/replay", post(webhooks::replay))
+        .route("/v1/webhooks/{id}/rotate-secret", post(webhooks::rotate))
+        .route("/v1/exports/ledger.csv", get(exports::csv))
+        .route("/v1/exports/ledger.json", get(exports::json))
+        .fallback(|| async {
+            ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint")
+        })
+        .layer(axum::extract::DefaultBodyLimit::disable())
+        .with_state(state)
+}
+
+/// A refusal: HTTP status, stable code, human message.
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+    pub retry_after: Option<u64>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+            retry_after: None,
+        }
+    }
+
+    pub fn bad(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, code, message)
+    }
+
+    pub fn not_found(what: &str) -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("no such {what}"),
+        )
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "storage_error",
+            error.to_string(),
+        )
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = json!({"error": {"code": self.code, "message": self.message}});
+        let mut response = (self.status, axum::Json(body)).into_response();
+        if let Some(seconds) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        response
+    }
+}
+
+/// The caller's key, if it may use `scope` (401 without a known key, 403
+/// without the scope, 429 over its rate).
+pub async fn authorize(
+    state: &AppState,
+    headers: &HeaderMap,
+    scope: Scope,
+) -> Result<ApiKey, ApiError> {
+    let unauthorized =
+        |message: &str| ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", message);
+    let value = headers
+        .get(header::AUTHORIZATION)
+        .ok_or_else(|| unauthorized("an API key is required: Authorization: Bearer <key>"))?;
+    let secret = value
+        .to_str()
+        .ok()
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .ok_or_else(|| unauthorized("the Authorization header is not 'Bearer <key>'"))?;
+    let key = state
+        .store
+        .key_by_secret(secret.trim())
+        .await?
+        .ok_or_else(|| unauthorized("unknown or revoked API key"))?;
+    if let Err(seconds) = state.take(&key.id) {
+        let mut error = ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            format!("too many requests for this key; retry in {seconds} s"),
+        );
+        error.retry_after = Some(seconds);
+        return Err(error);
+    }
+    if !key.allows(scope) {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "missing_scope",
+            format!("this key lacks the scope {scope}"),
+        ));
+    }
+    Ok(key)
+}
+
+/// A request body of at most [`BODY_LIMIT`] bytes as `T`, strictly.
+pub async fn read_json<T: DeserializeOwned>(body: Body) -> Result<T, ApiError> {
+    let bytes = axum::body::to_bytes(body, BODY_LIMIT).await.map_err(|_| {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body_too_large",
+            format!("the body is over {BODY_LIMIT} bytes"),
+        )
+    })?;
+    serde_json::from_slice(&bytes).map_err(|e| {
+        let text = e.to_string();
+        if text.starts_with("unknown field") {
+            ApiError::bad("unknown_field", text)
+        } else if e.is_syntax() || e.is_eof() {
+            ApiError::bad("malformed_json", text)
+        } else {
+            ApiError::bad("invalid_field", text)
+        }
+    })
+}

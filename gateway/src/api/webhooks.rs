@@ -1,0 +1,141 @@
+//! `/v1/webhooks`: subscribe (the signing secret shown once), the delivery
+//! log, replay from an event or a time, and secret rotation with overlap.
+use axum::body::Body;
+use axum::extract::Path;
+use axum::http::{HeaderMap, StatusCode};
+use axum::Json;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::{authorize, read_json, ApiError, State};
+use crate::store::keys::Scope;
+use crate::store::outbox::{Webhook, EVENT_KINDS};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateWebhook {
+    url: String,
+    events: Vec<String>,
+}
+
+fn with_secret(hook: &Webhook) -> Value {
+    let mut value = serde_json::to_value(hook).unwrap_or_default();
+    value["secret"] = Value::String(hook.secret.clone());
+    value
+}
+
+pub async fn create(
+    state: State,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let key = authorize(&state, &headers, Scope::WebhooksWrite).await?;
+    let request: CreateWebhook = read_json(body).await?;
+    let url = reqwest::Url::parse(&request.url)
+        .ok()
+        .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+        .ok_or_else(|| {
+            ApiError::bad(
+                "invalid_url",
+                format!("'{}' is not an http(s) URL", request.url),
+            )
+        })?;
+    if request.events.is_empty() {
+        return Err(ApiError::bad("invalid_field", "events is empty"));
+    }
+    if let Some(unknown) = request
+        .events
+        .iter()
+        .find(|e| !EVENT_KINDS.contains(&e.as_str()))
+    {
+        return Err(ApiError::bad(
+            "unknown_event",
+            format!("'{unknown}' is not one of {}", EVENT_KINDS.join(", ")),
+        ));
+    }
+    let mut events = request.events.clone();
+    events.sort();
+    events.dedup();
+    let hook = state
+        .store
+        .create_webhook(&key.id, url.as_str(), &events)
+        .await?;
+    Ok((StatusCode::CREATED, Json(with_secret(&hook))))
+}
+
+async fn own(state: &State, headers: &HeaderMap, id: &str) -> Result<(String, Webhook), ApiError> {
+    let key = authorize(state, headers, Scope::WebhooksWrite).await?;
+    let hook = state
+        .store
+        .webhook(&key.id, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("webhook"))?;
+    Ok((key.id, hook))
+}
+
+pub async fn deliveries(
+    state: State,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let (_, hook) = own(&state, &headers, &id).await?;
+    let data = state.store.deliveries(&hook.id).await?;
+    Ok(Json(json!({"object": "list", "data": data})))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Replay {
+    event_id: Option<String>,
+    since: Option<i64>,
+}
+
+pub async fn replay(
+    state: State,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Body,
+) -> Result<Json<Value>, ApiError> {
+    let (_, hook) = own(&state, &headers, &id).await?;
+    let request: Replay = read_json(body).await?;
+    if request.event_id.is_none() == request.since.is_none() {
+        return Err(ApiError::bad(
+            "invalid_field",
+            "give exactly one of event_id and since",
+        ));
+    }
+    let queued = state
+        .store
+        .replay(&hook.id, request.event_id.as_deref(), request.since)
+        .await?;
+    Ok(Json(json!({"queued": queued})))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rotate {
+    overlap_secs: Option<i64>,
+}
+
+pub async fn rotate(
+    state: State,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Body,
+) -> Result<Json<Value>, ApiError> {
+    let (key, hook) = own(&state, &headers, &id).await?;
+    let request: Rotate = read_json(body).await?;
+    let overlap = request.overlap_secs.unwrap_or(24 * 3600);
+    if !(0..=7 * 24 * 3600).contains(&overlap) {
+        return Err(ApiError::bad(
+            "invalid_field",
+            "overlap_secs is 0 to 604800",
+        ));
+    }
+    let hook = state
+        .store
+        .rotate_secret(&key, &hook.id, overlap)
+        .await?
+        .ok_or_else(|| ApiError::not_found("webhook"))?;
+    Ok(Json(with_secret(&hook)))
+}

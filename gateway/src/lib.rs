@@ -1,0 +1,126 @@
+//! `usd1-gateway`: the treasury's payments gateway. Invoices are Solana Pay
+//! transfer requests with a fresh reference key; a watcher finds payments on
+//! the treasury's token account and matches them; each state change writes
+//! its events to a transactional outbox in the same database transaction;
+//! deliverers send them as signed webhooks, at least once and in order per
+//! invoice; the ledger export reconciles with the chain.
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{bail, Context as _};
+use solana_commitment_config::CommitmentConfig;
+use solana_sdk::pubkey::Pubkey;
+use usd1_client::ledger::Ledger;
+use usd1_client::rpc::RpcLedger;
+
+pub mod api;
+pub mod delivery;
+pub mod export;
+pub mod signature;
+pub mod store;
+pub mod watcher;
+
+/// The wallet invoices are paid to, its token account and the mint.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Treasury {
+    pub wallet: Pubkey,
+    pub mint: Pubkey,
+    pub account: Pubkey,
+}
+
+impl Treasury {
+    /// The treasury of `wallet` for `mint`, its account derived with the
+    /// mint's own token program (read from the chain).
+    pub async fn resolve(ledger: &RpcLedger, wallet: Pubkey, mint: Pubkey) -> anyhow::Result<Self> {
+        let account = ledger
+            .get_account(&mint)
+            .await?
+            .with_context(|| format!("mint {mint} does not exist on this cluster"))?;
+        if account.owner != usd1_client::TOKEN_PROGRAM_ID
+            && account.owner != usd1_client::TOKEN_2022_PROGRAM_ID
+        {
+            bail!("{mint} is not a token mint (owned by {})", account.owner);
+        }
+        let decimals = account.data.get(44).copied();
+        if decimals != Some(store::payload::DECIMALS) {
+            bail!(
+                "mint {mint} has {decimals:?} decimals, the gateway serves USD1's {}",
+                store::payload::DECIMALS
+            );
+        }
+        Ok(Treasury {
+            wallet,
+            mint,
+            account: usd1_client::pda::associated_token_account(&wallet, &mint, &account.owner),
+        })
+    }
+}
+
+/// How a gateway instance runs.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub database: String,
+    pub rpc_url: String,
+    pub commitment: CommitmentConfig,
+    pub wallet: Pubkey,
+    pub mint: Pubkey,
+    pub listen: SocketAddr,
+    pub poll: Duration,
+    pub backoff: store::outbox::Backoff,
+    pub rate: api::RateLimit,
+}
+
+/// A running gateway: its API's address; dropping it stops every task.
+pub struct Running {
+    pub addr: SocketAddr,
+    pub store: store::Store,
+    pub treasury: Treasury,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        for task in &self.tasks {
+            task.abort();
+        }
+    }
+}
+
+/// Opens the database, resolves the treasury and starts the API, the
+/// watcher and a deliverer.
+pub async fn start(settings: &Settings) -> anyhow::Result<Running> {
+    let store = store::Store::open(&settings.database).await?;
+    let ledger = Arc::new(RpcLedger::new(
+        settings.rpc_url.clone(),
+        settings.commitment,
+    ));
+    let treasury = Treasury::resolve(&ledger, settings.wallet, settings.mint).await?;
+    let listener = tokio::net::TcpListener::bind(settings.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", settings.listen))?;
+    let addr = listener.local_addr()?;
+    let app = api::router(api::AppState::new(store.clone(), treasury, settings.rate));
+    let server = tokio::spawn(async move {
+        if let Err(error) = axum::serve(listener, app).await {
+            eprintln!("usd1-gateway: API: {error}");
+        }
+    });
+    let watcher = watcher::Watcher {
+        store: store.clone(),
+        ledger,
+        treasury,
+        poll: settings.poll,
+    };
+    let deliverer = delivery::Deliverer::new(store.clone(), settings.backoff, settings.poll);
+    Ok(Running {
+        addr,
+        store,
+        treasury,
+        tasks: vec![
+            server,
+            tokio::spawn(watcher.run()),
+            tokio::spawn(deliverer.run()),
+        ],
+    })
+}

@@ -1,0 +1,201 @@
+//! `usd1-gateway`: serve the API (with the watcher and the deliverer),
+//! manage API keys, export the ledger.
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+use solana_commitment_config::CommitmentConfig;
+use solana_sdk::pubkey::Pubkey;
+use usd1_gateway::store::keys::Scope;
+use usd1_gateway::store::Store;
+use usd1_gateway::{export, Settings};
+
+#[derive(Debug, Parser)]
+#[command(name = "usd1-gateway", version, about = "The USD1 payments gateway")]
+struct Cli {
+    /// The database: sqlite:PATH (embedded, created if missing) or postgres://…
+    #[arg(
+        long,
+        global = true,
+        env = "USD1_GATEWAY_DATABASE",
+        default_value = "sqlite:usd1-gateway.db"
+    )]
+    database: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the HTTP API, watch the treasury for payments, deliver webhooks.
+    Serve(Serve),
+    /// Create, list or revoke API keys.
+    #[command(subcommand, name = "api-key")]
+    ApiKey(ApiKey),
+    /// The treasury account's ledger (what the watcher has recorded).
+    Export(Export),
+}
+
+#[derive(Debug, clap::Args)]
+struct Serve {
+    /// The cluster's JSON-RPC URL.
+    #[arg(
+        long,
+        short = 'u',
+        env = "USD1_GATEWAY_RPC_URL",
+        default_value = "http://127.0.0.1:8899"
+    )]
+    url: String,
+    /// The USD1 mint.
+    #[arg(long, value_parser = parse_pubkey)]
+    mint: Pubkey,
+    /// The treasury wallet invoices are paid to (its token account receives).
+    #[arg(long, value_parser = parse_pubkey)]
+    treasury: Pubkey,
+    /// Where the API listens.
+    #[arg(long, default_value = "127.0.0.1:8787")]
+    listen: SocketAddr,
+    /// The commitment at which a payment counts: finalized or confirmed.
+    #[arg(long, default_value = "finalized", value_parser = parse_commitment)]
+    commitment: CommitmentConfig,
+    /// How often the chain is read and the outbox looked at, in milliseconds.
+    #[arg(long, default_value_t = 400)]
+    poll_ms: u64,
+    /// Requests per second per API key (bursts of twice that).
+    #[arg(long, default_value_t = 50.0)]
+    rate: f64,
+}
+
+#[derive(Debug, Subcommand)]
+enum ApiKey {
+    /// A new key (printed once; only its hash is stored).
+    Create {
+        #[arg(long, default_value = "default")]
+        name: String,
+        /// A scope (repeatable): invoices:read, invoices:write, webhooks:write, exports:read.
+        #[arg(long = "scope", required = true)]
+        scopes: Vec<Scope>,
+    },
+    /// Revoke a key by its id.
+    Revoke { id: String },
+    /// The keys (never their secrets).
+    List,
+}
+
+#[derive(Debug, clap::Args)]
+struct Export {
+    #[arg(long, value_parser = clap::builder::ValueParser::new(export::parse_time))]
+    from: Option<i64>,
+    #[arg(long, value_parser = clap::builder::ValueParser::new(export::parse_time))]
+    to: Option<i64>,
+    #[arg(long, default_value = "csv", value_parser = ["csv", "json"])]
+    format: String,
+    /// The treasury wallet (to tell the fees it paid).
+    #[arg(long, value_parser = parse_pubkey)]
+    treasury: Pubkey,
+}
+
+fn parse_pubkey(text: &str) -> Result<Pubkey, String> {
+    text.parse()
+        .map_err(|_| format!("'{text}' is not a public key"))
+}
+
+fn parse_commitment(text: &str) -> Result<CommitmentConfig, String> {
+    match text {
+        "finalized" => Ok(CommitmentConfig::finalized()),
+        "confirmed" => Ok(CommitmentConfig::confirmed()),
+        other => Err(format!(
+            "commitment '{other}' is not finalized or confirmed"
+        )),
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {}", usd1_client::one_line(error.as_ref()));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve(serve) => {
+            let settings = Settings {
+                database: cli.database,
+                rpc_url: serve.url,
+                commitment: serve.commitment,
+                wallet: serve.treasury,
+                mint: serve.mint,
+                listen: serve.listen,
+                poll: Duration::from_millis(serve.poll_ms.max(50)),
+                backoff: Default::default(),
+                rate: usd1_gateway::api::RateLimit {
+                    per_second: serve.rate,
+                    burst: serve.rate * 2.0,
+                },
+            };
+            let running = usd1_gateway::start(&settings).await?;
+            println!("usd1-gateway listening on http://{}", running.addr);
+            println!(
+                "treasury {} (token account {}), mint {}",
+                running.treasury.wallet, running.treasury.account, running.treasury.mint
+            );
+            tokio::signal::ctrl_c().await?;
+            Ok(())
+        }
+        Command::ApiKey(command) => {
+            let store = Store::open(&cli.database).await?;
+            match command {
+                ApiKey::Create { name, scopes } => {
+                    let (key, secret) = store.create_key(&name, &scopes).await?;
+                    let scopes: Vec<String> = key.scopes.iter().map(|s| s.to_string()).collect();
+                    println!("{secret}");
+                    eprintln!(
+                        "key {} ({}) with {}: shown once, store it now",
+                        key.id,
+                        key.name,
+                        scopes.join(", ")
+                    );
+                }
+                ApiKey::Revoke { id } => {
+                    if !store.revoke_key(&id).await? {
+                        anyhow::bail!("no live API key {id}");
+                    }
+                    println!("revoked {id}");
+                }
+                ApiKey::List => {
+                    for key in store.keys().await? {
+                        let scopes: Vec<String> =
+                            key.scopes.iter().map(|s| s.to_string()).collect();
+                        let state = match key.revoked_at {
+                            Some(at) => format!("revoked {}", export::iso8601(at)),
+                            None => "live".into(),
+                        };
+                        println!("{}  {}  {}  {}", key.id, key.name, scopes.join(","), state);
+                    }
+                }
+            }
+            Ok(())
+        }
+        Command::Export(args) => {
+            let store = Store::open(&cli.database).await?;
+            let treasury = usd1_gateway::Treasury {
+                wallet: args.treasury,
+                mint: Pubkey::default(),
+                account: Pubkey::default(),
+            };
+            let rows = export::ledger(&store, &treasury, args.from, args.to).await?;
+            match args.format.as_str() {
+                "json" => println!("{}", export::json(&rows)),
+                _ => print!("{}", export::csv(&rows)),
+            }
+            Ok(())
+        }
+    }
+}

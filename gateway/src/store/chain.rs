@@ -1,0 +1,309 @@
+//! What the watcher found on-chain: every movement of the treasury's token
+//! account, recorded once (its signature is the key), the invoice it paid
+//! and the events it caused, in one transaction; and how far each address's
+//! signature list has been read.
+use serde::Serialize;
+use sqlx::Row;
+use usd1_client::solana_pay::{self, Movement, Verdict};
+
+use super::invoices::{self, Invoice, Status};
+use super::{outbox, signed, units, Store, StoreError, Tx};
+
+/// What one movement was, once recorded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Recorded {
+    /// Seen before (by this gateway or another on the same database).
+    AlreadyKnown,
+    /// A payment of an invoice, and the invoice's status after it.
+    Payment {
+        invoice_id: String,
+        verdict: Verdict,
+        status: Status,
+    },
+    /// Money in without a known reference or memo.
+    Unmatched,
+    /// Money out, or only fees.
+    Other,
+}
+
+/// A stored movement, as the export shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct StoredMovement {
+    pub signature: String,
+    pub slot: u64,
+    pub block_time: Option<i64>,
+    pub delta: i64,
+    pub balance_after: u64,
+    pub fee: u64,
+    pub fee_payer: String,
+    pub counterparty: Option<String>,
+    pub memo: Option<String>,
+    pub kind: String,
+    pub invoice_id: Option<String>,
+    pub verdict: Option<String>,
+    pub difference: Option<i64>,
+}
+
+/// The invoice a payment names: by reference key, else by an
+/// `invoice:<id>` memo.
+async fn invoice_of(tx: &mut Tx<'_>, movement: &Movement) -> Result<Option<Invoice>, StoreError> {
+    if !movement.keys.is_empty() {
+        let marks: Vec<String> = (1..=movement.keys.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT * FROM invoices WHERE reference IN ({}) ORDER BY created_at LIMIT 1",
+            marks.join(", ")
+        );
+        let mut query = sqlx::query(&sql);
+        for key in &movement.keys {
+            query = query.bind(key.to_string());
+        }
+        if let Some(row) = query.fetch_optional(&mut **tx).await? {
+            return Ok(Some(invoices::from_row(&row)?));
+        }
+    }
+    for memo in &movement.memos {
+        if let Some(id) = memo.trim().strip_prefix("invoice:") {
+            if let Some(invoice) = invoices::invoice_in(tx, id.trim()).await? {
+                return Ok(Some(invoice));
+            }
+        }
+    }
+    Ok(None)
+}
+
+fn verdict_name(verdict: Verdict) -> (&'static str, i64) {
+    match verdict {
+        Verdict::Paid => ("paid", 0),
+        Verdict::Overpaid(by) => ("overpaid", signed(by)),
+        Verdict::Underpaid(by) => ("underpaid", -signed(by)),
+    }
+}
+
+impl Store {
+    /// Records a movement of the treasury account `account` of `mint`, with
+    /// the invoice change and events it causes, exactly once.
+    pub async fn record_movement(
+        &self,
+        mint: &solana_sdk::pubkey::Pubkey,
+        movement: &Movement,
+    ) -> Result<Recorded, StoreError> {
+        let mut tx = self.begin().await?;
+        let delta = movement.delta();
+        let memo = (!movement.memos.is_empty()).then(|| movement.memos.join("; "));
+        let inserted = sqlx::query(
+            "INSERT INTO movements (signature, slot, block_time, delta, balance_after, fee, fee_payer, \
+             counterparty, memo, kind) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending') \
+             ON CONFLICT (signature) DO NOTHING",
+        )
+        .bind(movement.signature.to_string())
+        .bind(signed(movement.slot))
+        .bind(movement.block_time)
+        .bind(i64::try_from(delta).unwrap_or(i64::MAX))
+        .bind(signed(movement.post))
+        .bind(signed(movement.fee))
+        .bind(movement.fee_payer.to_string())
+        .bind(movement.counterparties.first().map(|c| c.to_string()))
+        .bind(&memo)
+        .execute(&mut *tx)
+        .await?;
+        if inserted.rows_affected() == 0 {
+            tx.rollback().await?;
+            return Ok(Recorded::AlreadyKnown);
+        }
+        let invoice = if delta > 0 && movement.mint == *mint {
+            invoice_of(&mut tx, movement).await?
+        } else {
+            None
+        };
+        let outcome = match invoice {
+            Some(invoice) => {
+                let received = invoice
+                    .received
+                    .saturating_add(u64::try_from(delta).unwrap_or_default());
+                // The invoice's total so far against what it asks; the
+                // reference (or memo) already matched it.
+                let so_far = Movement {
+                    pre: 0,
+                    post: received,
+                    ..movement.clone()
+                };
+                let verdict = solana_pay::validate(&so_far, mint, None, invoice.amount)
+                    .unwrap_or(Verdict::Underpaid(invoice.amount));
+                let status = match verdict {
+                    Verdict::Paid => Status::Paid,
+                    Verdict::Overpaid(_) => Status::Overpaid,
+                    Verdict::Underpaid(_) => Status::Underpaid,
+                };
+                let row = sqlx::query(
+                    "UPDATE invoices SET status = $1, received = $2, event_seq = event_seq + 1, \
+                     updated_at = $3 WHERE id = $4 RETURNING *",
+                )
+                .bind(status.as_str())
+                .bind(signed(received))
+                .bind(super::now())
+                .bind(&invoice.id)
+                .fetch_one(&mut *tx)
+                .await?;
+                let updated = invoices::from_row(&row)?;
+                let (name, difference) = verdict_name(verdict);
+                sqlx::query(
+                    "UPDATE movements SET kind = 'payment', invoice_id = $1, verdict = $2, difference = $3 \
+                     WHERE signature = $4",
+                )
+                .bind(&invoice.id)
+                .bind(name)
+                .bind(difference)
+                .bind(movement.signature.to_string())
+                .execute(&mut *tx)
+                .await?;
+                let payload = super::payload::invoice_payload(&updated, Some(movement));
+                outbox::emit(&mut tx, &format!("invoice.{name}"), Some(&updated), payload).await?;
+                Recorded::Payment {
+                    invoice_id: invoice.id,
+                    verdict,
+                    status,
+                }
+            }
+            None if delta > 0 => {
+                sqlx::query("UPDATE movements SET kind = 'unmatched' WHERE signature = $1")
+                    .bind(movement.signature.to_string())
+                    .execute(&mut *tx)
+                    .await?;
+                let payload = super::payload::movement_payload(movement);
+                outbox::emit(&mut tx, "payment.unmatched", None, payload).await?;
+                Recorded::Unmatched
+            }
+            None => {
+                let kind = if delta < 0 {
+                    match movement
+                        .memos
+                        .iter()
+                        .find_map(|m| m.strip_prefix("usd1-pay:"))
+                    {
+                        Some(_) => "payout",
+                        None => "outgoing",
+                    }
+                } else {
+                    "fee"
+                };
+                sqlx::query("UPDATE movements SET kind = $1 WHERE signature = $2")
+                    .bind(kind)
+                    .bind(movement.signature.to_string())
+                    .execute(&mut *tx)
+                    .await?;
+                Recorded::Other
+            }
+        };
+        tx.commit().await?;
+        Ok(outcome)
+    }
+
+    pub async fn known_movement(&self, signature: &str) -> Result<bool, StoreError> {
+        let row = sqlx::query("SELECT 1 AS known FROM movements WHERE signature = $1")
+            .bind(signature)
+            .fetch_optional(self.pool())
+            .await?;
+        Ok(row.is_some())
+    }
+
+    /// Movements with a block time in `[from, to)` (all when unbounded), in
+    /// chain order.
+    pub async fn movements(
+        &self,
+        from: Option<i64>,
+        to: Option<i64>,
+    ) -> Result<Vec<StoredMovement>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT * FROM movements WHERE COALESCE(block_time, 0) >= $1 AND COALESCE(block_time, 0) < $2 \
+             ORDER BY slot, signature",
+        )
+        .bind(from.unwrap_or(i64::MIN))
+        .bind(to.unwrap_or(i64::MAX))
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(StoredMovement {
+                    signature: row.try_get("signature")?,
+                    slot: units(row, "slot")?,
+                    block_time: row.try_get("block_time")?,
+                    delta: row.try_get("delta")?,
+                    balance_after: units(row, "balance_after")?,
+                    fee: units(row, "fee")?,
+                    fee_payer: row.try_get("fee_payer")?,
+                    counterparty: row.try_get("counterparty")?,
+                    memo: row.try_get("memo")?,
+                    kind: row.try_get("kind")?,
+                    invoice_id: row.try_get("invoice_id")?,
+                    verdict: row.try_get("verdict")?,
+                    difference: row.try_get("difference")?,
+                })
+            })
+            .collect()
+    }
+
+    /// How far `address`'s signature list has been read (newest signature processed).
+    pub async fn cursor(&self, address: &str) -> Result<Option<String>, StoreError> {
+        let row = sqlx::query("SELECT signature FROM cursors WHERE address = $1")
+            .bind(address)
+            .fetch_optional(self.pool())
+            .await?;
+        Ok(row.map(|r| r.try_get("signature")).transpose()?)
+    }
+
+    pub async fn set_cursor(
+        &self,
+        address: &str,
+        signature: &str,
+        slot: u64,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO cursors (address, signature, slot) VALUES ($1, $2, $3) \
+             ON CONFLICT (address) DO UPDATE SET signature = excluded.signature, slot = excluded.slot",
+        )
+        .bind(address)
+        .bind(signature)
+        .bind(signed(slot))
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+}
+
+impl Store {
+    /// Records that the program transaction `signature` was read, with the
+    /// webhook events it causes (kind, data), exactly once: false if it
+    /// already was.
+    pub async fn record_program_transaction(
+        &self,
+        signature: &str,
+        slot: u64,
+        events: &[(&str, serde_json::Value)],
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.begin().await?;
+        let inserted = sqlx::query(
+            "INSERT INTO program_transactions (signature, slot) VALUES ($1, $2) ON CONFLICT (signature) DO NOTHING",
+        )
+        .bind(signature)
+        .bind(signed(slot))
+        .execute(&mut *tx)
+        .await?;
+        if inserted.rows_affected() == 0 {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        for (kind, data) in events {
+            outbox::emit(&mut tx, kind, None, data.clone()).await?;
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    pub async fn known_program_transaction(&self, signature: &str) -> Result<bool, StoreError> {
+        let row = sqlx::query("SELECT 1 AS known FROM program_transactions WHERE signature = $1")
+            .bind(signature)
+            .fetch_optional(self.pool())
+            .await?;
+        Ok(row.is_some())
+    }
+}

@@ -1,0 +1,151 @@
+//! API keys: shown once when created, stored only as their SHA-256, each
+//! with the scopes it was given.
+use std::fmt;
+use std::str::FromStr;
+
+use sqlx::Row;
+
+use super::{new_id, now, Store, StoreError};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Scope {
+    InvoicesRead,
+    InvoicesWrite,
+    WebhooksWrite,
+    ExportsRead,
+}
+
+impl Scope {
+    pub const ALL: [Scope; 4] = [
+        Scope::InvoicesRead,
+        Scope::InvoicesWrite,
+        Scope::WebhooksWrite,
+        Scope::ExportsRead,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::InvoicesRead => "invoices:read",
+            Scope::InvoicesWrite => "invoices:write",
+            Scope::WebhooksWrite => "webhooks:write",
+            Scope::ExportsRead => "exports:read",
+        }
+    }
+}
+
+impl fmt::Display for Scope {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Scope {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Self, String> {
+        Scope::ALL
+            .into_iter()
+            .find(|s| s.as_str() == text)
+            .ok_or_else(|| {
+                let known: Vec<&str> = Scope::ALL.iter().map(|s| s.as_str()).collect();
+                format!("unknown scope '{text}' (one of {})", known.join(", "))
+            })
+    }
+}
+
+/// A key as the database knows it (never the secret itself).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ApiKey {
+    pub id: String,
+    pub name: String,
+    pub scopes: Vec<Scope>,
+    pub created_at: i64,
+    pub revoked_at: Option<i64>,
+}
+
+impl ApiKey {
+    pub fn allows(&self, scope: Scope) -> bool {
+        self.scopes.contains(&scope)
+    }
+}
+
+fn digest(secret: &str) -> String {
+    usd1_client::hex(&usd1_client::sha256(secret.as_bytes()))
+}
+
+fn from_row(row: &sqlx::any::AnyRow) -> Result<ApiKey, StoreError> {
+    let scopes: String = row.try_get("scopes")?;
+    let scopes = scopes
+        .split(',')
+        .filter(|s| !s.is_empty())
+        .map(|s| s.parse().map_err(StoreError::Malformed))
+        .collect::<Result<_, _>>()?;
+    Ok(ApiKey {
+        id: row.try_get("id")?,
+        name: row.try_get("name")?,
+        scopes,
+        created_at: row.try_get("created_at")?,
+        revoked_at: row.try_get("revoked_at")?,
+    })
+}
+
+impl Store {
+    /// A new key: its record and the secret, which exists only in the answer.
+    pub async fn create_key(
+        &self,
+        name: &str,
+        scopes: &[Scope],
+    ) -> Result<(ApiKey, String), StoreError> {
+        let id = new_id("key");
+        let secret = format!("usd1_sk_{}", usd1_client::hex(&rand::random::<[u8; 32]>()));
+        let mut scopes = scopes.to_vec();
+        scopes.sort();
+        scopes.dedup();
+        let listed: Vec<&str> = scopes.iter().map(|s| s.as_str()).collect();
+        let created_at = now();
+        sqlx::query(
+            "INSERT INTO api_keys (id, name, key_hash, scopes, created_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(&id)
+        .bind(name)
+        .bind(digest(&secret))
+        .bind(listed.join(","))
+        .bind(created_at)
+        .execute(self.pool())
+        .await?;
+        let key = ApiKey {
+            id,
+            name: name.to_string(),
+            scopes,
+            created_at,
+            revoked_at: None,
+        };
+        Ok((key, secret))
+    }
+
+    /// The live key whose secret this is.
+    pub async fn key_by_secret(&self, secret: &str) -> Result<Option<ApiKey>, StoreError> {
+        let row = sqlx::query("SELECT * FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL")
+            .bind(digest(secret))
+            .fetch_optional(self.pool())
+            .await?;
+        row.as_ref().map(from_row).transpose()
+    }
+
+    /// Revokes a key; false if there is no live key of that id.
+    pub async fn revoke_key(&self, id: &str) -> Result<bool, StoreError> {
+        let done =
+            sqlx::query("UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+                .bind(now())
+                .bind(id)
+                .execute(self.pool())
+                .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    pub async fn keys(&self) -> Result<Vec<ApiKey>, StoreError> {
+        let rows = sqlx::query("SELECT * FROM api_keys ORDER BY created_at, id")
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter().map(from_row).collect()
+    }
+}

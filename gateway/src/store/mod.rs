@@ -1,0 +1,126 @@
+//! The gateway's one storage layer: SQLite (embedded, the default) or
+//! PostgreSQL (several gateway instances on one database), through sqlx's
+//! `Any` driver. Both speak the same SQL here but for the schema's one
+//! auto-numbered column and the outbox's row locks (`Dialect`). Every state
+//! change and the events it causes commit in one transaction.
+use std::time::Duration;
+
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::{AnyPool, Row};
+use thiserror::Error;
+
+pub mod chain;
+pub mod invoices;
+pub mod keys;
+pub mod outbox;
+pub mod payload;
+
+pub use sqlx::Any;
+pub type Tx<'a> = sqlx::Transaction<'a, Any>;
+
+static SQLITE: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+#[derive(Debug, Error)]
+pub enum StoreError {
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("database migration: {0}")]
+    Migration(#[from] sqlx::migrate::MigrateError),
+    #[error("'{0}' is neither sqlite:PATH nor postgres://…")]
+    UnknownDatabase(String),
+    #[error("stored row is malformed: {0}")]
+    Malformed(String),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: AnyPool,
+    dialect: Dialect,
+}
+
+impl Store {
+    /// Opens (creating a SQLite file if missing) and migrates the database.
+    pub async fn open(url: &str) -> Result<Self, StoreError> {
+        sqlx::any::install_default_drivers();
+        let (dialect, url) = if let Some(path) = url.strip_prefix("sqlite:") {
+            let path = path.trim_start_matches("//");
+            (Dialect::Sqlite, format!("sqlite://{path}?mode=rwc"))
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            (Dialect::Postgres, url.to_string())
+        } else {
+            return Err(StoreError::UnknownDatabase(url.to_string()));
+        };
+        // SQLite takes one writer at a time: one connection, never a
+        // `database is locked` between two of our own.
+        let connections = match dialect {
+            Dialect::Sqlite => 1,
+            Dialect::Postgres => 8,
+        };
+        let pool = AnyPoolOptions::new()
+            .max_connections(connections)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect(&url)
+            .await?;
+        if dialect == Dialect::Sqlite {
+            sqlx::query("PRAGMA journal_mode = WAL")
+                .execute(&pool)
+                .await?;
+            sqlx::query("PRAGMA foreign_keys = ON")
+                .execute(&pool)
+                .await?;
+        }
+        match dialect {
+            Dialect::Sqlite => SQLITE.run(&pool).await?,
+            Dialect::Postgres => POSTGRES.run(&pool).await?,
+        }
+        Ok(Self { pool, dialect })
+    }
+
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// A transaction; on SQLite it takes the write lock at once (`BEGIN
+    /// IMMEDIATE`), so two writers queue instead of one failing midway.
+    pub async fn begin(&self) -> Result<Tx<'static>, StoreError> {
+        Ok(match self.dialect {
+            Dialect::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Dialect::Postgres => self.pool.begin().await?,
+        })
+    }
+}
+
+/// The wall clock in unix seconds.
+pub fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or_default()
+}
+
+/// A fresh identifier: `prefix_` and 16 random bytes in hex.
+pub fn new_id(prefix: &str) -> String {
+    format!("{prefix}_{}", usd1_client::hex(&rand::random::<[u8; 16]>()))
+}
+
+/// A column as a non-negative amount.
+pub(crate) fn units(row: &AnyRow, column: &str) -> Result<u64, StoreError> {
+    let value: i64 = row.try_get(column)?;
+    u64::try_from(value).map_err(|_| StoreError::Malformed(format!("{column} = {value}")))
+}
+
+/// An amount for a BIGINT column (amounts above i64::MAX are refused at the API).
+pub(crate) fn signed(units: u64) -> i64 {
+    i64::try_from(units).unwrap_or(i64::MAX)
+}

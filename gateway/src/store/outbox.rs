@@ -1,0 +1,424 @@
+//! Webhook subscriptions, events and the transactional outbox: an event is
+//! written in the transaction of the state change that caused it, with one
+//! delivery row per subscription; deliverers lease due rows (PostgreSQL:
+//! `FOR UPDATE SKIP LOCKED`, so two gateways never send one at once), and a
+//! later event of an invoice waits until every earlier one was accepted.
+use serde::Serialize;
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+use super::invoices::Invoice;
+use super::{new_id, now, Dialect, Store, StoreError, Tx};
+
+/// The event kinds a subscription can ask for.
+pub const EVENT_KINDS: [&str; 9] = [
+    "invoice.paid",
+    "invoice.overpaid",
+    "invoice.underpaid",
+    "invoice.expired",
+    "payment.unmatched",
+    "redemption.requested",
+    "redemption.settled",
+    "redemption.rejected",
+    "attestation.published",
+];
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Webhook {
+    pub id: String,
+    #[serde(skip)]
+    pub api_key_id: String,
+    pub url: String,
+    pub events: Vec<String>,
+    #[serde(skip)]
+    pub secret: String,
+    /// The secret being rotated out, and until when it still signs.
+    #[serde(skip)]
+    pub previous_secret: Option<String>,
+    pub previous_until: Option<i64>,
+    pub created_at: i64,
+}
+
+impl Webhook {
+    /// The secrets that sign a request at `at` (two during a rotation's overlap).
+    pub fn signing_secrets(&self, at: i64) -> Vec<&str> {
+        let mut secrets = vec![self.secret.as_str()];
+        if let (Some(old), Some(until)) = (&self.previous_secret, self.previous_until) {
+            if at < until {
+                secrets.push(old);
+            }
+        }
+        secrets
+    }
+}
+
+fn webhook_from(row: &AnyRow) -> Result<Webhook, StoreError> {
+    let events: String = row.try_get("events")?;
+    Ok(Webhook {
+        id: row.try_get("id")?,
+        api_key_id: row.try_get("api_key_id")?,
+        url: row.try_get("url")?,
+        events: events.split(',').map(str::to_string).collect(),
+        secret: row.try_get("secret")?,
+        previous_secret: row.try_get("previous_secret")?,
+        previous_until: row.try_get("previous_until")?,
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+/// One leased delivery, with what to send.
+#[derive(Clone, Debug)]
+pub struct Due {
+    pub webhook: Webhook,
+    pub event_seq: i64,
+    pub event_id: String,
+    pub created_at: i64,
+    pub attempts: i64,
+    pub body: String,
+}
+
+/// A delivery as `GET /v1/webhooks/{id}/deliveries` shows it.
+#[derive(Clone, Debug, Serialize)]
+pub struct Delivery {
+    pub event_id: String,
+    pub event_type: String,
+    pub status: String,
+    pub attempts: i64,
+    pub next_at: i64,
+    pub last_error: Option<String>,
+    pub delivered_at: Option<i64>,
+}
+
+/// How deliveries are retried.
+#[derive(Clone, Copy, Debug)]
+pub struct Backoff {
+    /// The first retry's delay, doubled each time…
+    pub first_secs: i64,
+    /// …up to this…
+    pub cap_secs: i64,
+    /// …for this long after the event, then dead-lettered.
+    pub give_up_secs: i64,
+}
+
+impl Default for Backoff {
+    fn default() -> Self {
+        Backoff {
+            first_secs: 1,
+            cap_secs: 3600,
+            give_up_secs: 3 * 24 * 3600,
+        }
+    }
+}
+
+impl Backoff {
+    /// The delay after the `attempts`-th failed attempt (1-based).
+    pub fn delay(&self, attempts: i64) -> i64 {
+        let doublings = u32::try_from(attempts.saturating_sub(1).clamp(0, 40)).unwrap_or(40);
+        self.first_secs
+            .saturating_mul(1i64 << doublings)
+            .min(self.cap_secs)
+    }
+}
+
+/// Writes an event and its deliveries inside the caller's transaction. An
+/// invoice's event carries the invoice's (already advanced) `event_seq`.
+pub(crate) async fn emit(
+    tx: &mut Tx<'_>,
+    kind: &str,
+    invoice: Option<&Invoice>,
+    data: serde_json::Value,
+) -> Result<String, StoreError> {
+    let id = new_id("evt");
+    let created_at = now();
+    let sequence = invoice.map(|i| i.event_seq);
+    let body = serde_json::json!({
+        "id": id,
+        "type": kind,
+        "created": created_at,
+        "invoice_sequence": sequence,
+        "data": data,
+    });
+    let row = sqlx::query(
+        "INSERT INTO events (id, kind, invoice_id, invoice_seq, created_at, payload) \
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING seq",
+    )
+    .bind(&id)
+    .bind(kind)
+    .bind(invoice.map(|i| i.id.clone()))
+    .bind(sequence)
+    .bind(created_at)
+    .bind(body.to_string())
+    .fetch_one(&mut **tx)
+    .await?;
+    let seq: i64 = row.try_get("seq")?;
+    // Invoice events go to the invoice's own key's subscriptions; the
+    // treasury's (unmatched payments, redemptions, attestations) to all.
+    let hooks = sqlx::query("SELECT * FROM webhooks WHERE ($1 = '' OR api_key_id = $1)")
+        .bind(invoice.map_or(String::new(), |i| i.api_key_id.clone()))
+        .fetch_all(&mut **tx)
+        .await?;
+    for hook in hooks.iter().map(webhook_from) {
+        let hook = hook?;
+        if !hook.events.iter().any(|e| e == kind) {
+            continue;
+        }
+        sqlx::query(
+            "INSERT INTO deliveries (webhook_id, event_seq, status, next_at) VALUES ($1, $2, 'pending', $3)",
+        )
+        .bind(&hook.id)
+        .bind(seq)
+        .bind(created_at)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(id)
+}
+
+impl Store {
+    /// A new subscription and its signing secret (returned this once).
+    pub async fn create_webhook(
+        &self,
+        api_key_id: &str,
+        url: &str,
+        events: &[String],
+    ) -> Result<Webhook, StoreError> {
+        let hook = Webhook {
+            id: new_id("wh"),
+            api_key_id: api_key_id.to_string(),
+            url: url.to_string(),
+            events: events.to_vec(),
+            secret: format!("whsec_{}", usd1_client::hex(&rand::random::<[u8; 32]>())),
+            previous_secret: None,
+            previous_until: None,
+            created_at: now(),
+        };
+        sqlx::query(
+            "INSERT INTO webhooks (id, api_key_id, url, events, secret, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(&hook.id)
+        .bind(&hook.api_key_id)
+        .bind(&hook.url)
+        .bind(hook.events.join(","))
+        .bind(&hook.secret)
+        .bind(hook.created_at)
+        .execute(self.pool())
+        .await?;
+        Ok(hook)
+    }
+
+    pub async fn webhook(&self, api_key_id: &str, id: &str) -> Result<Option<Webhook>, StoreError> {
+        let row = sqlx::query("SELECT * FROM webhooks WHERE id = $1 AND api_key_id = $2")
+            .bind(id)
+            .bind(api_key_id)
+            .fetch_optional(self.pool())
+            .await?;
+        row.as_ref().map(webhook_from).transpose()
+    }
+
+    /// A new secret; the old one keeps signing (beside it) for `overlap_secs`.
+    pub async fn rotate_secret(
+        &self,
+        api_key_id: &str,
+        id: &str,
+        overlap_secs: i64,
+    ) -> Result<Option<Webhook>, StoreError> {
+        let secret = format!("whsec_{}", usd1_client::hex(&rand::random::<[u8; 32]>()));
+        sqlx::query(
+            "UPDATE webhooks SET previous_secret = secret, previous_until = $1, secret = $2 \
+             WHERE id = $3 AND api_key_id = $4",
+        )
+        .bind(now() + overlap_secs)
+        .bind(&secret)
+        .bind(id)
+        .bind(api_key_id)
+        .execute(self.pool())
+        .await?;
+        self.webhook(api_key_id, id).await
+    }
+
+    /// Leases up to `limit` due deliveries for `owner` until `lease_until`,
+    /// oldest event first, never one whose invoice has an earlier event not
+    /// yet accepted by the same subscription.
+    pub async fn lease_due(
+        &self,
+        owner: &str,
+        at: i64,
+        lease_until: i64,
+        limit: i64,
+    ) -> Result<Vec<Due>, StoreError> {
+        let locks = match self.dialect() {
+            Dialect::Postgres => " FOR UPDATE OF d SKIP LOCKED",
+            Dialect::Sqlite => "",
+        };
+        let mut tx = self.begin().await?;
+        let picked = sqlx::query(&format!(
+            "SELECT d.webhook_id, d.event_seq FROM deliveries d JOIN events e ON e.seq = d.event_seq \
+             WHERE d.status = 'pending' AND d.next_at <= $1 \
+             AND (d.lease_until IS NULL OR d.lease_until < $1) \
+             AND NOT EXISTS (SELECT 1 FROM deliveries d2 JOIN events e2 ON e2.seq = d2.event_seq \
+                 WHERE d2.webhook_id = d.webhook_id AND e.invoice_id IS NOT NULL \
+                 AND e2.invoice_id = e.invoice_id AND e2.invoice_seq < e.invoice_seq \
+                 AND d2.status <> 'delivered') \
+             ORDER BY d.event_seq LIMIT $2{locks}"
+        ))
+        .bind(at)
+        .bind(limit)
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut due = Vec::new();
+        for row in &picked {
+            let webhook_id: String = row.try_get("webhook_id")?;
+            let event_seq: i64 = row.try_get("event_seq")?;
+            let leased = sqlx::query(
+                "UPDATE deliveries SET lease_owner = $1, lease_until = $2 \
+                 WHERE webhook_id = $3 AND event_seq = $4 AND status = 'pending' \
+                 AND (lease_until IS NULL OR lease_until < $5)",
+            )
+            .bind(owner)
+            .bind(lease_until)
+            .bind(&webhook_id)
+            .bind(event_seq)
+            .bind(at)
+            .execute(&mut *tx)
+            .await?;
+            if leased.rows_affected() != 1 {
+                continue;
+            }
+            let row = sqlx::query(
+                "SELECT w.*, e.id AS event_id, e.created_at AS event_created, e.payload, d.attempts \
+                 FROM deliveries d JOIN webhooks w ON w.id = d.webhook_id JOIN events e ON e.seq = d.event_seq \
+                 WHERE d.webhook_id = $1 AND d.event_seq = $2",
+            )
+            .bind(&webhook_id)
+            .bind(event_seq)
+            .fetch_one(&mut *tx)
+            .await?;
+            due.push(Due {
+                webhook: webhook_from(&row)?,
+                event_seq,
+                event_id: row.try_get("event_id")?,
+                created_at: row.try_get("event_created")?,
+                attempts: row.try_get("attempts")?,
+                body: row.try_get("payload")?,
+            });
+        }
+        tx.commit().await?;
+        Ok(due)
+    }
+
+    /// Records one attempt: accepted, retried later, or dead-lettered (with
+    /// the invoice's later events for the same subscription, which may not
+    /// overtake it). Only the lease's owner may record it.
+    pub async fn record_attempt(
+        &self,
+        owner: &str,
+        due: &Due,
+        status_code: Option<u16>,
+        error: Option<&str>,
+        millis: i64,
+        backoff: &Backoff,
+    ) -> Result<(), StoreError> {
+        let at = now();
+        let mut tx = self.begin().await?;
+        sqlx::query(
+            "INSERT INTO attempts (webhook_id, event_seq, at, status_code, error, millis) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(&due.webhook.id)
+        .bind(due.event_seq)
+        .bind(at)
+        .bind(status_code.map(i64::from))
+        .bind(error)
+        .bind(millis)
+        .execute(&mut *tx)
+        .await?;
+        let attempts = due.attempts + 1;
+        let accepted = error.is_none() && status_code.is_some_and(|c| (200..300).contains(&c));
+        let (status, next_at) = if accepted {
+            ("delivered", at)
+        } else if at - due.created_at >= backoff.give_up_secs {
+            ("dead", at)
+        } else {
+            ("pending", at + backoff.delay(attempts))
+        };
+        let problem = error
+            .map(str::to_string)
+            .or_else(|| status_code.map(|c| format!("HTTP {c}")));
+        sqlx::query(
+            "UPDATE deliveries SET status = $1, attempts = $2, next_at = $3, last_error = $4, \
+             delivered_at = $5, lease_owner = NULL, lease_until = NULL \
+             WHERE webhook_id = $6 AND event_seq = $7 AND lease_owner = $8",
+        )
+        .bind(status)
+        .bind(attempts)
+        .bind(next_at)
+        .bind(if accepted { None } else { problem })
+        .bind(accepted.then_some(at))
+        .bind(&due.webhook.id)
+        .bind(due.event_seq)
+        .bind(owner)
+        .execute(&mut *tx)
+        .await?;
+        if status == "dead" {
+            sqlx::query(
+                "UPDATE deliveries SET status = 'dead', last_error = 'an earlier event of its invoice was dead-lettered' \
+                 WHERE webhook_id = $1 AND status = 'pending' AND event_seq IN \
+                 (SELECT e.seq FROM events e JOIN events first ON first.seq = $2 \
+                  WHERE e.invoice_id = first.invoice_id AND e.invoice_seq > first.invoice_seq)",
+            )
+            .bind(&due.webhook.id)
+            .bind(due.event_seq)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// A subscription's deliveries, oldest event first.
+    pub async fn deliveries(&self, webhook_id: &str) -> Result<Vec<Delivery>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT e.id AS event_id, e.kind, d.status, d.attempts, d.next_at, d.last_error, d.delivered_at \
+             FROM deliveries d JOIN events e ON e.seq = d.event_seq WHERE d.webhook_id = $1 ORDER BY d.event_seq",
+        )
+        .bind(webhook_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(Delivery {
+                    event_id: row.try_get("event_id")?,
+                    event_type: row.try_get("kind")?,
+                    status: row.try_get("status")?,
+                    attempts: row.try_get("attempts")?,
+                    next_at: row.try_get("next_at")?,
+                    last_error: row.try_get("last_error")?,
+                    delivered_at: row.try_get("delivered_at")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Sends again every event of the subscription from `event_id` (or from
+    /// the time `since`) on: each delivery back to pending, due now. How many.
+    pub async fn replay(
+        &self,
+        webhook_id: &str,
+        from_event: Option<&str>,
+        since: Option<i64>,
+    ) -> Result<u64, StoreError> {
+        let done = sqlx::query(
+            "UPDATE deliveries SET status = 'pending', next_at = $1, lease_owner = NULL, lease_until = NULL \
+             WHERE webhook_id = $2 AND event_seq >= COALESCE( \
+                 (SELECT seq FROM events WHERE id = $3), \
+                 (SELECT MIN(seq) FROM events WHERE created_at >= $4), \
+                 9223372036854775807)",
+        )
+        .bind(now())
+        .bind(webhook_id)
+        .bind(from_event.unwrap_or(""))
+        .bind(since.unwrap_or(i64::MAX))
+        .execute(self.pool())
+        .await?;
+        Ok(done.rows_affected())
+    }
+}

@@ -1,0 +1,150 @@
+//! Finding payments: the treasury's token account's signature list (and each
+//! payable invoice's reference's) is read from the last signature processed,
+//! oldest first, at the gateway's commitment; every movement is recorded
+//! once, so nothing is missed across a restart and nothing counted twice.
+use std::sync::Arc;
+use std::time::Duration;
+
+use solana_sdk::pubkey::Pubkey;
+use solana_sdk::signature::Signature;
+use usd1_client::ledger::{Ledger, Listed};
+use usd1_client::rpc::RpcLedger;
+
+use crate::store::Store;
+use crate::Treasury;
+
+/// Signatures asked for per page.
+const PAGE: usize = 1000;
+
+pub struct Watcher {
+    pub store: Store,
+    pub ledger: Arc<RpcLedger>,
+    pub treasury: Treasury,
+    pub poll: Duration,
+}
+
+/// What one pass found.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Pass {
+    pub recorded: usize,
+    /// Program transactions read for attestations and the treasury's redemptions.
+    pub program: usize,
+    pub expired: usize,
+}
+
+impl Watcher {
+    /// Passes until the task is dropped; a failing pass (node down) is
+    /// retried at the next poll, from the same cursor.
+    pub async fn run(self) {
+        loop {
+            if let Err(error) = self.pass().await {
+                eprintln!(
+                    "usd1-gateway: watcher: {}",
+                    usd1_client::one_line(error.as_ref())
+                );
+            }
+            tokio::time::sleep(self.poll).await;
+        }
+    }
+
+    /// One pass over the treasury account and the payable invoices'
+    /// references, then the expiry of open invoices past due.
+    pub async fn pass(&self) -> anyhow::Result<Pass> {
+        let mut pass = Pass::default();
+        pass.recorded += self.scan(&self.treasury.account).await?;
+        pass.program += self.scan_program().await?;
+        for invoice in self.store.payable_invoices().await? {
+            if let Ok(reference) = invoice.reference.parse::<Pubkey>() {
+                pass.recorded += self.scan(&reference).await?;
+            }
+        }
+        pass.expired = self.store.expire_invoices(crate::store::now()).await?;
+        Ok(pass)
+    }
+
+    /// `address`'s signatures newer than `until`, newest first, every page.
+    async fn newer(
+        &self,
+        address: &Pubkey,
+        until: Option<&Signature>,
+    ) -> anyhow::Result<Vec<Listed>> {
+        let mut newest_first: Vec<Listed> = Vec::new();
+        loop {
+            let before = newest_first.last().map(|l| l.signature);
+            let page = self
+                .ledger
+                .signatures(address, before.as_ref(), until, PAGE)
+                .await?;
+            let full = page.len() == PAGE;
+            newest_first.extend(page);
+            if !full {
+                return Ok(newest_first);
+            }
+        }
+    }
+
+    /// The program's transactions (its config account's list) since the
+    /// last read, turned into `attestation.published` and the treasury's
+    /// `redemption.*` events. A gateway's first pass starts from the newest:
+    /// it announces what happens after it began watching.
+    async fn scan_program(&self) -> anyhow::Result<usize> {
+        let config = usd1_client::pda::config(&self.treasury.mint);
+        let key = format!("program:{config}");
+        let Some(until) = self.store.cursor(&key).await? else {
+            let newest = self.ledger.signatures(&config, None, None, 1).await?;
+            if let Some(newest) = newest.first() {
+                let signature = newest.signature.to_string();
+                self.store.set_cursor(&key, &signature, newest.slot).await?;
+            }
+            return Ok(0);
+        };
+        let until: Option<Signature> = until.parse().ok();
+        let mut read = 0;
+        for listed in self.newer(&config, until.as_ref()).await?.iter().rev() {
+            let signature = listed.signature.to_string();
+            if !listed.failed && !self.store.known_program_transaction(&signature).await? {
+                let recorded = self.ledger.recorded(&config, &listed.signature).await?;
+                let events: Vec<(&str, serde_json::Value)> = recorded
+                    .events
+                    .iter()
+                    .filter_map(|e| {
+                        crate::store::payload::program_event(e, &self.treasury.wallet, &signature)
+                    })
+                    .collect();
+                self.store
+                    .record_program_transaction(&signature, listed.slot, &events)
+                    .await?;
+                read += 1;
+            }
+            self.store.set_cursor(&key, &signature, listed.slot).await?;
+        }
+        Ok(read)
+    }
+
+    /// Records the movements of the treasury account among `address`'s
+    /// transactions newer than its cursor, oldest first, moving the cursor
+    /// after each.
+    async fn scan(&self, address: &Pubkey) -> anyhow::Result<usize> {
+        let key = address.to_string();
+        let until: Option<Signature> = self.store.cursor(&key).await?.and_then(|s| s.parse().ok());
+        let newest_first = self.newer(address, until.as_ref()).await?;
+        let mut recorded = 0;
+        for listed in newest_first.iter().rev() {
+            let signature = listed.signature.to_string();
+            if !listed.failed && !self.store.known_movement(&signature).await? {
+                if let Some(movement) = self
+                    .ledger
+                    .movement(&listed.signature, &self.treasury.account)
+                    .await?
+                {
+                    self.store
+                        .record_movement(&self.treasury.mint, &movement)
+                        .await?;
+                    recorded += 1;
+                }
+            }
+            self.store.set_cursor(&key, &signature, listed.slot).await?;
+        }
+        Ok(recorded)
+    }
+}

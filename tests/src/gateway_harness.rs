@@ -1,0 +1,193 @@
+//! The gateway over a localnet mint, in-process, and a real HTTP receiver
+//! of its webhooks that verifies each signature and can be told to fail.
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::http::{HeaderMap, StatusCode};
+use serde_json::Value;
+use solana_commitment_config::CommitmentConfig;
+use solana_sdk::pubkey::Pubkey;
+use usd1_gateway::store::keys::Scope;
+use usd1_gateway::store::outbox::Backoff;
+use usd1_gateway::{Running, Settings};
+
+/// A gateway for `wallet`'s treasury of `mint` on the localnet at `rpc_url`,
+/// quick to poll and to retry (1 s, never longer).
+pub fn settings(database: &str, rpc_url: &str, wallet: Pubkey, mint: Pubkey) -> Settings {
+    Settings {
+        database: database.to_string(),
+        rpc_url: rpc_url.to_string(),
+        commitment: CommitmentConfig::finalized(),
+        wallet,
+        mint,
+        listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+        poll: Duration::from_millis(100),
+        backoff: Backoff {
+            first_secs: 1,
+            cap_secs: 1,
+            give_up_secs: 3600,
+        },
+        rate: usd1_gateway::api::RateLimit {
+            per_second: 1000.0,
+            burst: 1000.0,
+        },
+    }
+}
+
+/// The API of a running gateway, as one key.
+pub struct Api {
+    pub base: String,
+    pub key: String,
+    client: reqwest::Client,
+}
+
+impl Api {
+    /// A key with every scope on `running`'s database.
+    pub async fn with_all_scopes(running: &Running) -> Self {
+        Self::with_scopes(running, &Scope::ALL).await
+    }
+
+    pub async fn with_scopes(running: &Running, scopes: &[Scope]) -> Self {
+        let (_, key) = running.store.create_key("test", scopes).await.expect("key");
+        Api {
+            base: format!("http://{}", running.addr),
+            key,
+            client: reqwest::Client::new(),
+        }
+    }
+
+    /// The same API as another key (any text: an unknown one too).
+    pub fn with_key(&self, key: &str) -> Api {
+        Api {
+            base: self.base.clone(),
+            key: key.to_string(),
+            client: self.client.clone(),
+        }
+    }
+
+    /// `METHOD path` with an optional raw body: (status, JSON or text).
+    pub async fn call(&self, method: &str, path: &str, body: Option<&str>) -> (u16, Value) {
+        let url = format!("{}{path}", self.base);
+        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+        let mut request = self.client.request(method, url).bearer_auth(&self.key);
+        if let Some(body) = body {
+            request = request
+                .header("Content-Type", "application/json")
+                .body(body.to_string());
+        }
+        let response = request.send().await.expect("request");
+        let status = response.status().as_u16();
+        let text = response.text().await.expect("body");
+        let value = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        (status, value)
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> (u16, Value) {
+        self.call("POST", path, Some(&body.to_string())).await
+    }
+
+    pub async fn get(&self, path: &str) -> (u16, Value) {
+        self.call("GET", path, None).await
+    }
+}
+
+/// One request the receiver got.
+#[derive(Clone, Debug)]
+pub struct Received {
+    pub event_id: String,
+    pub body: Value,
+    pub verified: bool,
+}
+
+/// A webhook receiver on 127.0.0.1 that answers 500 to its first
+/// `fail_first` requests and 200 after, verifying each signature.
+pub struct Receiver {
+    pub url: String,
+    pub secret: Arc<Mutex<String>>,
+    pub accepted: Arc<Mutex<Vec<Received>>>,
+    pub requests: Arc<AtomicUsize>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Receiver {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl Receiver {
+    pub async fn start(fail_first: usize) -> Self {
+        let secret = Arc::new(Mutex::new(String::new()));
+        let accepted: Arc<Mutex<Vec<Received>>> = Arc::default();
+        let requests = Arc::new(AtomicUsize::new(0));
+        let (s, a, r) = (secret.clone(), accepted.clone(), requests.clone());
+        let handler = move |headers: HeaderMap, body: axum::body::Bytes| {
+            let (s, a, r) = (s.clone(), a.clone(), r.clone());
+            async move {
+                if r.fetch_add(1, Ordering::SeqCst) < fail_first {
+                    return StatusCode::INTERNAL_SERVER_ERROR;
+                }
+                let header = |name: &str| {
+                    headers
+                        .get(name)
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or_default()
+                        .to_string()
+                };
+                let signature = header(usd1_gateway::signature::SIGNATURE_HEADER);
+                let secret = s.lock().expect("secret").clone();
+                let now = usd1_gateway::store::now();
+                let verified =
+                    usd1_gateway::signature::verify(&signature, &secret, &body, now, 300).is_ok();
+                a.lock().expect("accepted").push(Received {
+                    event_id: header(usd1_gateway::signature::EVENT_ID_HEADER),
+                    body: serde_json::from_slice(&body).unwrap_or_default(),
+                    verified,
+                });
+                StatusCode::OK
+            }
+        };
+        let app = axum::Router::new().route("/hook", axum::routing::post(handler));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let url = format!("http://{}/hook", listener.local_addr().expect("addr"));
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Receiver {
+            url,
+            secret,
+            accepted,
+            requests,
+            task,
+        }
+    }
+
+    pub fn accepted(&self) -> Vec<Received> {
+        self.accepted.lock().expect("accepted").clone()
+    }
+
+    /// Waits (up to a minute) until `count` events were accepted.
+    pub async fn wait_for(&self, count: usize) -> Vec<Received> {
+        for _ in 0..600 {
+            let got = self.accepted();
+            if got.len() >= count {
+                return got;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!(
+            "the receiver got {} events, not {count}: {:?}",
+            self.accepted().len(),
+            self.accepted()
+        );
+    }
+}
+
+/// Starts a gateway, panicking with the reason if it cannot.
+pub async fn start(settings: &Settings) -> Running {
+    usd1_gateway::start(settings).await.expect("gateway")
+}

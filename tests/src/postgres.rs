@@ -1,0 +1,124 @@
+//! A real PostgreSQL server for one test: Debian's binaries, its own data
+//! folder and port on 127.0.0.1, stopped (immediately) when dropped. Run as
+//! root, the server runs as the `postgres` user, as PostgreSQL insists.
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+pub struct Postgres {
+    data: tempfile::TempDir,
+    bin: PathBuf,
+    pub port: u16,
+}
+
+/// The newest installed server's binaries.
+fn binaries() -> PathBuf {
+    let mut versions: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
+        .expect("PostgreSQL is not installed: apt-get install postgresql (.ci/run does)")
+        .filter_map(|e| e.ok().map(|e| e.path().join("bin")))
+        .filter(|bin| bin.join("initdb").exists())
+        .collect();
+    versions.sort();
+    versions
+        .pop()
+        .expect("no PostgreSQL server binaries under /usr/lib/postgresql")
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+}
+
+/// `program args…` as the `postgres` user when we are root.
+fn command(bin: &Path, program: &str) -> Command {
+    let path = bin.join(program);
+    if is_root() {
+        let mut command = Command::new("runuser");
+        command.args(["-u", "postgres", "--"]).arg(path);
+        command
+    } else {
+        Command::new(path)
+    }
+}
+
+fn run(mut command: Command, what: &str) {
+    let out = command.output().unwrap_or_else(|e| panic!("{what}: {e}"));
+    assert!(
+        out.status.success(),
+        "{what} failed: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+impl Postgres {
+    /// initdb in a fresh folder, then start the server on a free port.
+    pub fn start() -> Self {
+        let bin = binaries();
+        let data = tempfile::Builder::new()
+            .prefix("usd1-pg-")
+            .tempdir()
+            .expect("tempdir");
+        if is_root() {
+            run(
+                {
+                    let mut c = Command::new("chown");
+                    c.arg("postgres:postgres").arg(data.path());
+                    c
+                },
+                "chown",
+            );
+        }
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("free port")
+            .port();
+        let mut init = command(&bin, "initdb");
+        init.args(["-A", "trust", "-U", "usd1", "-E", "UTF8", "--no-sync", "-D"])
+            .arg(data.path().join("db"));
+        run(init, "initdb");
+        let mut start = command(&bin, "pg_ctl");
+        start
+            .arg("-D")
+            .arg(data.path().join("db"))
+            .arg("-l")
+            .arg(data.path().join("log"))
+            .arg("-o")
+            .arg(format!(
+                "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off",
+                data.path().display()
+            ))
+            .args(["-w", "start"]);
+        run(start, "pg_ctl start");
+        Postgres { data, bin, port }
+    }
+
+    /// A new, empty database on the server, as a URL.
+    pub fn database(&self, name: &str) -> String {
+        let mut create = command(&self.bin, "createdb");
+        create
+            .args([
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &self.port.to_string(),
+                "-U",
+                "usd1",
+            ])
+            .arg(name);
+        run(create, "createdb");
+        format!("postgres://usd1@127.0.0.1:{}/{name}", self.port)
+    }
+}
+
+impl Drop for Postgres {
+    fn drop(&mut self) {
+        let mut stop = command(&self.bin, "pg_ctl");
+        stop.arg("-D")
+            .arg(self.data.path().join("db"))
+            .args(["-m", "immediate", "stop"]);
+        let _ = stop.output();
+    }
+}
