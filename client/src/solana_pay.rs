@@ -169,6 +169,8 @@ pub struct Movement {
     pub keys: Vec<Pubkey>,
     /// The texts of its SPL Memo instructions, in order.
     pub memos: Vec<String>,
+    /// The USD1 program's events in it (a redemption's request or refund).
+    pub events: Vec<crate::events::Usd1Event>,
 }
 
 impl Movement {
@@ -288,6 +290,7 @@ mod tests {
             counterparties: vec![],
             keys: vec![reference],
             memos: vec![],
+            events: vec![],
         };
         assert_eq!(
             validate(&movement, &mint, Some(&reference), 100),

@@ -37,7 +37,8 @@ pub struct Row {
     pub slot: u64,
     /// UTC ISO 8601, empty where the node gave no block time.
     pub block_time: String,
-    /// `payment`, `unmatched`, `payout`, `outgoing` or `fee`.
+    /// `payment`, `unmatched`, `payout`, `outgoing`, `redemption_requested`,
+    /// `redemption_refund`, `seized`, `minted`, `burned` or `fee`.
     pub kind: String,
     /// The invoice paid, `unmatched` for money in without one, else empty.
     pub invoice_id: String,

@@ -191,3 +191,19 @@ impl Receiver {
 pub async fn start(settings: &Settings) -> Running {
     usd1_gateway::start(settings).await.expect("gateway")
 }
+
+/// Waits until the gateway's first pass has read the chain (its program
+/// cursor is set): what happens after this is announced.
+pub async fn watching(running: &Running) {
+    let key = format!(
+        "program:{}",
+        usd1_client::pda::config(&running.treasury.mint)
+    );
+    for _ in 0..300 {
+        if running.store.cursor(&key).await.expect("cursor").is_some() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the gateway never read the chain");
+}

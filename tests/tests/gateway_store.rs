@@ -51,6 +51,7 @@ fn payment(reference: &Pubkey, mint: &Pubkey, pre: u64, post: u64) -> Movement {
         counterparties: vec![Pubkey::new_unique()],
         keys: vec![Pubkey::new_unique(), *reference],
         memos: vec![],
+        events: vec![],
     }
 }
 

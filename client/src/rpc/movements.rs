@@ -115,6 +115,12 @@ impl RpcLedger {
             })
             .map(|ix| String::from_utf8_lossy(&ix.data).into_owned())
             .collect();
+        let inner = match meta.inner_instructions {
+            OptionSerializer::Some(inner) => super::decode_inner(inner, &keys),
+            _ => Vec::new(),
+        };
+        let events =
+            crate::events::from_inner_instructions(inner.iter().map(|(p, d)| (p, d.as_slice())));
         Ok(Some(Movement {
             signature: *signature,
             slot: confirmed.slot,
@@ -127,6 +133,7 @@ impl RpcLedger {
             counterparties: senders.into_iter().map(|(_, owner)| owner).collect(),
             keys,
             memos,
+            events,
         }))
     }
 }

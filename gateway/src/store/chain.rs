@@ -5,6 +5,7 @@
 use serde::Serialize;
 use sqlx::Row;
 use usd1_client::solana_pay::{self, Movement, Verdict};
+use usd1_client::Usd1Event;
 
 use super::invoices::{self, Invoice, Status};
 use super::{outbox, signed, units, Store, StoreError, Tx};
@@ -110,7 +111,16 @@ impl Store {
             tx.rollback().await?;
             return Ok(Recorded::AlreadyKnown);
         }
-        let invoice = if delta > 0 && movement.mint == *mint {
+        // The program's own movements of the account are not payments.
+        let program_kind = movement.events.iter().find_map(|event| match event {
+            Usd1Event::RedemptionRequested(_) => Some("redemption_requested"),
+            Usd1Event::RedemptionRejected(_) => Some("redemption_refund"),
+            Usd1Event::Seized(_) => Some("seized"),
+            Usd1Event::Minted(_) => Some("minted"),
+            Usd1Event::Burned(_) => Some("burned"),
+            _ => None,
+        });
+        let invoice = if delta > 0 && movement.mint == *mint && program_kind.is_none() {
             invoice_of(&mut tx, movement).await?
         } else {
             None
@@ -163,6 +173,14 @@ impl Store {
                     verdict,
                     status,
                 }
+            }
+            None if program_kind.is_some() => {
+                sqlx::query("UPDATE movements SET kind = $1 WHERE signature = $2")
+                    .bind(program_kind)
+                    .bind(movement.signature.to_string())
+                    .execute(&mut *tx)
+                    .await?;
+                Recorded::Other
             }
             None if delta > 0 => {
                 sqlx::query("UPDATE movements SET kind = 'unmatched' WHERE signature = $1")
