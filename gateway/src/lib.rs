@@ -19,6 +19,7 @@ pub mod delivery;
 pub mod export;
 pub mod signature;
 pub mod store;
+pub mod wake;
 pub mod watcher;
 
 /// The wallet invoices are paid to, its token account and the mint.
@@ -57,11 +58,16 @@ impl Treasury {
     }
 }
 
+/// How long an idle deliverer waits before looking at the outbox again.
+const DELIVERY_IDLE: Duration = Duration::from_millis(200);
+
 /// How a gateway instance runs.
 #[derive(Clone, Debug)]
 pub struct Settings {
     pub database: String,
     pub rpc_url: String,
+    /// The PubSub URL (default: beside the RPC URL, at its next port).
+    pub ws_url: Option<String>,
     pub commitment: CommitmentConfig,
     pub wallet: Pubkey,
     pub mint: Pubkey,
@@ -106,21 +112,35 @@ pub async fn start(settings: &Settings) -> anyhow::Result<Running> {
             eprintln!("usd1-gateway: API: {error}");
         }
     });
+    let wake = Arc::new(tokio::sync::Notify::new());
+    let mut tasks = vec![server];
+    if let Some(ws_url) = settings
+        .ws_url
+        .clone()
+        .or_else(|| wake::pubsub_url(&settings.rpc_url))
+    {
+        let commitment = settings.commitment.commitment.to_string();
+        tasks.push(tokio::spawn(wake::subscribe(
+            ws_url,
+            treasury.account,
+            commitment,
+            wake.clone(),
+        )));
+    }
     let watcher = watcher::Watcher {
         store: store.clone(),
         ledger,
         treasury,
         poll: settings.poll,
+        wake,
     };
-    let deliverer = delivery::Deliverer::new(store.clone(), settings.backoff, settings.poll);
+    let deliverer = delivery::Deliverer::new(store.clone(), settings.backoff, DELIVERY_IDLE);
+    tasks.push(tokio::spawn(watcher.run()));
+    tasks.push(tokio::spawn(deliverer.run()));
     Ok(Running {
         addr,
         store,
         treasury,
-        tasks: vec![
-            server,
-            tokio::spawn(watcher.run()),
-            tokio::spawn(deliverer.run()),
-        ],
+        tasks,
     })
 }

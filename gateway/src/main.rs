@@ -47,6 +47,9 @@ struct Serve {
         default_value = "http://127.0.0.1:8899"
     )]
     url: String,
+    /// The cluster's PubSub URL (default: the RPC URL's, at the next port).
+    #[arg(long)]
+    ws_url: Option<String>,
     /// The USD1 mint.
     #[arg(long, value_parser = parse_pubkey)]
     mint: Pubkey,
@@ -59,9 +62,19 @@ struct Serve {
     /// The commitment at which a payment counts: finalized or confirmed.
     #[arg(long, default_value = "finalized", value_parser = parse_commitment)]
     commitment: CommitmentConfig,
-    /// How often the chain is read and the outbox looked at, in milliseconds.
-    #[arg(long, default_value_t = 400)]
+    /// How often the chain's signature lists are read (PubSub wakes the
+    /// watcher sooner) and the outbox looked at, in milliseconds.
+    #[arg(long, default_value_t = 1000)]
     poll_ms: u64,
+    /// The first webhook retry's delay in seconds, doubled each time…
+    #[arg(long, default_value_t = 1)]
+    retry_first_secs: i64,
+    /// …up to this…
+    #[arg(long, default_value_t = 3600)]
+    retry_cap_secs: i64,
+    /// …for this long after the event, then dead-lettered.
+    #[arg(long, default_value_t = 3 * 24 * 3600)]
+    retry_for_secs: i64,
     /// Requests per second per API key (bursts of twice that).
     #[arg(long, default_value_t = 50.0)]
     rate: f64,
@@ -129,12 +142,17 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let settings = Settings {
                 database: cli.database,
                 rpc_url: serve.url,
+                ws_url: serve.ws_url,
                 commitment: serve.commitment,
                 wallet: serve.treasury,
                 mint: serve.mint,
                 listen: serve.listen,
                 poll: Duration::from_millis(serve.poll_ms.max(50)),
-                backoff: Default::default(),
+                backoff: usd1_gateway::store::outbox::Backoff {
+                    first_secs: serve.retry_first_secs.max(1),
+                    cap_secs: serve.retry_cap_secs.max(1),
+                    give_up_secs: serve.retry_for_secs.max(0),
+                },
                 rate: usd1_gateway::api::RateLimit {
                     per_second: serve.rate,
                     burst: serve.rate * 2.0,

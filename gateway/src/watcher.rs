@@ -21,6 +21,8 @@ pub struct Watcher {
     pub ledger: Arc<RpcLedger>,
     pub treasury: Treasury,
     pub poll: Duration,
+    /// Woken by the PubSub subscription: pass now rather than at the next poll.
+    pub wake: Arc<tokio::sync::Notify>,
 }
 
 /// What one pass found.
@@ -43,7 +45,10 @@ impl Watcher {
                     usd1_client::one_line(error.as_ref())
                 );
             }
-            tokio::time::sleep(self.poll).await;
+            tokio::select! {
+                _ = tokio::time::sleep(self.poll) => {}
+                _ = self.wake.notified() => {}
+            }
         }
     }
 

@@ -19,6 +19,7 @@ pub fn settings(database: &str, rpc_url: &str, wallet: Pubkey, mint: Pubkey) -> 
     Settings {
         database: database.to_string(),
         rpc_url: rpc_url.to_string(),
+        ws_url: None,
         commitment: CommitmentConfig::finalized(),
         wallet,
         mint,
@@ -54,6 +55,15 @@ impl Api {
         Api {
             base: format!("http://{}", running.addr),
             key,
+            client: reqwest::Client::new(),
+        }
+    }
+
+    /// The API at `base` (a gateway process) as `key`.
+    pub fn at(base: &str, key: &str) -> Api {
+        Api {
+            base: base.to_string(),
+            key: key.to_string(),
             client: reqwest::Client::new(),
         }
     }
@@ -102,30 +112,69 @@ pub struct Received {
 }
 
 /// A webhook receiver on 127.0.0.1 that answers 500 to its first
-/// `fail_first` requests and 200 after, verifying each signature.
+/// `fail_first` requests and 200 after, verifying each signature. While
+/// `down`, it refuses connections (and answers 503 on any left open).
 pub struct Receiver {
     pub url: String,
+    pub addr: SocketAddr,
+    pub down: Arc<std::sync::atomic::AtomicBool>,
+    /// How long it takes to answer.
+    pub delay: Duration,
+    fail_first: usize,
     pub secret: Arc<Mutex<String>>,
     pub accepted: Arc<Mutex<Vec<Received>>>,
     pub requests: Arc<AtomicUsize>,
-    task: tokio::task::JoinHandle<()>,
+    task: Mutex<Option<tokio::task::JoinHandle<()>>>,
 }
 
 impl Drop for Receiver {
     fn drop(&mut self) {
-        self.task.abort();
+        if let Some(task) = self.task.lock().expect("task").take() {
+            task.abort();
+        }
     }
 }
 
 impl Receiver {
     pub async fn start(fail_first: usize) -> Self {
-        let secret = Arc::new(Mutex::new(String::new()));
-        let accepted: Arc<Mutex<Vec<Received>>> = Arc::default();
-        let requests = Arc::new(AtomicUsize::new(0));
-        let (s, a, r) = (secret.clone(), accepted.clone(), requests.clone());
+        Self::start_with(fail_first, Duration::ZERO).await
+    }
+
+    pub async fn start_with(fail_first: usize, delay: Duration) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let receiver = Receiver {
+            url: format!("http://{addr}/hook"),
+            addr,
+            down: Arc::default(),
+            delay,
+            fail_first,
+            secret: Arc::new(Mutex::new(String::new())),
+            accepted: Arc::default(),
+            requests: Arc::new(AtomicUsize::new(0)),
+            task: Mutex::new(None),
+        };
+        receiver.serve(listener);
+        receiver
+    }
+
+    fn serve(&self, listener: tokio::net::TcpListener) {
+        let (s, a, r, down) = (
+            self.secret.clone(),
+            self.accepted.clone(),
+            self.requests.clone(),
+            self.down.clone(),
+        );
+        let (fail_first, delay) = (self.fail_first, self.delay);
         let handler = move |headers: HeaderMap, body: axum::body::Bytes| {
-            let (s, a, r) = (s.clone(), a.clone(), r.clone());
+            let (s, a, r, down) = (s.clone(), a.clone(), r.clone(), down.clone());
             async move {
+                tokio::time::sleep(delay).await;
+                if down.load(Ordering::SeqCst) {
+                    return StatusCode::SERVICE_UNAVAILABLE;
+                }
                 if r.fetch_add(1, Ordering::SeqCst) < fail_first {
                     return StatusCode::INTERNAL_SERVER_ERROR;
                 }
@@ -150,20 +199,36 @@ impl Receiver {
             }
         };
         let app = axum::Router::new().route("/hook", axum::routing::post(handler));
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let url = format!("http://{}/hook", listener.local_addr().expect("addr"));
         let task = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
-        Receiver {
-            url,
-            secret,
-            accepted,
-            requests,
-            task,
+        *self.task.lock().expect("task") = Some(task);
+    }
+
+    /// Stops listening: new connections are refused until [`Self::up`].
+    pub fn go_down(&self) {
+        self.down.store(true, Ordering::SeqCst);
+        if let Some(task) = self.task.lock().expect("task").take() {
+            task.abort();
         }
+    }
+
+    /// Listens again, on the same port.
+    pub async fn up(&self) {
+        let listener = tokio::net::TcpListener::bind(self.addr)
+            .await
+            .expect("the receiver's port again");
+        self.down.store(false, Ordering::SeqCst);
+        self.serve(listener);
+    }
+
+    /// The accepted events, each event id once (as a de-duplicating receiver keeps them).
+    pub fn unique(&self) -> Vec<Received> {
+        let mut seen = std::collections::HashSet::new();
+        self.accepted()
+            .into_iter()
+            .filter(|r| seen.insert(r.event_id.clone()))
+            .collect()
     }
 
     pub fn accepted(&self) -> Vec<Received> {
@@ -172,8 +237,24 @@ impl Receiver {
 
     /// Waits (up to a minute) until `count` events were accepted.
     pub async fn wait_for(&self, count: usize) -> Vec<Received> {
-        for _ in 0..600 {
-            let got = self.accepted();
+        self.wait(count, Duration::from_secs(60), Self::accepted)
+            .await
+    }
+
+    /// Waits up to `patience` until `count` distinct events were accepted.
+    pub async fn wait_for_unique(&self, count: usize, patience: Duration) -> Vec<Received> {
+        self.wait(count, patience, Self::unique).await
+    }
+
+    async fn wait(
+        &self,
+        count: usize,
+        patience: Duration,
+        got: fn(&Self) -> Vec<Received>,
+    ) -> Vec<Received> {
+        let deadline = std::time::Instant::now() + patience;
+        while std::time::Instant::now() < deadline {
+            let got = got(self);
             if got.len() >= count {
                 return got;
             }
@@ -181,8 +262,8 @@ impl Receiver {
         }
         panic!(
             "the receiver got {} events, not {count}: {:?}",
-            self.accepted().len(),
-            self.accepted()
+            got(self).len(),
+            got(self)
         );
     }
 }

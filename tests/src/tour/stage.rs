@@ -27,7 +27,7 @@ pub fn binary(name: &str) -> Result<PathBuf> {
     Ok(path)
 }
 
-/// Builds the three binaries (a no-op when they are current).
+/// Builds the four binaries (a no-op when they are current).
 pub fn build_binaries() -> Result<()> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let status = Command::new(cargo)
@@ -40,6 +40,8 @@ pub fn build_binaries() -> Result<()> {
             "usd1-cli",
             "-p",
             "usd1-oracle",
+            "-p",
+            "usd1-gateway",
             "--bins",
         ])
         .status()
