@@ -5,7 +5,7 @@
 use std::time::{Duration, Instant};
 
 use crate::signature::{sign, EVENT_ID_HEADER, SIGNATURE_HEADER};
-use crate::store::outbox::{Backoff, Due};
+use crate::store::outbox::{Attempt, Backoff, Due};
 use crate::store::{new_id, now, Store};
 
 /// How long a receiver may take to answer.
@@ -51,21 +51,33 @@ impl Deliverer {
         }
     }
 
-    /// Sends what is due now, concurrently; how many were attempted.
+    /// Sends what is due now, concurrently, and records the round's
+    /// attempts in one transaction; how many were attempted.
     pub async fn round(&self) -> Result<usize, crate::store::StoreError> {
         let at = now();
         let due = self
             .store
             .lease_due(&self.owner, at, at + LEASE_SECS, 32)
             .await?;
-        let results = futures::future::join_all(due.iter().map(|d| self.attempt(d))).await;
-        for result in results {
-            result?;
-        }
+        let outcomes = futures::future::join_all(due.iter().map(|d| self.send(d))).await;
+        let attempts: Vec<Attempt<'_>> = due
+            .iter()
+            .zip(&outcomes)
+            .map(|(due, (status_code, error, millis))| Attempt {
+                due,
+                status_code: *status_code,
+                error: error.as_deref(),
+                millis: *millis,
+            })
+            .collect();
+        self.store
+            .record_attempts(&self.owner, &attempts, &self.backoff)
+            .await?;
         Ok(due.len())
     }
 
-    async fn attempt(&self, due: &Due) -> Result<(), crate::store::StoreError> {
+    /// One signed POST: the status code, or why there was none, and its time.
+    async fn send(&self, due: &Due) -> (Option<u16>, Option<String>, i64) {
         let timestamp = now();
         let secrets = due.webhook.signing_secrets(timestamp);
         let started = Instant::now();
@@ -82,21 +94,11 @@ impl Deliverer {
             .send()
             .await;
         let millis = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
-        let (code, error) = match sent {
-            Ok(response) => (Some(response.status().as_u16()), None),
-            Err(e) if e.is_timeout() => (None, Some("timed out".to_string())),
-            Err(e) if e.is_connect() => (None, Some("connection refused".to_string())),
-            Err(e) => (None, Some(e.to_string())),
-        };
-        self.store
-            .record_attempt(
-                &self.owner,
-                due,
-                code,
-                error.as_deref(),
-                millis,
-                &self.backoff,
-            )
-            .await
+        match sent {
+            Ok(response) => (Some(response.status().as_u16()), None, millis),
+            Err(e) if e.is_timeout() => (None, Some("timed out".to_string()), millis),
+            Err(e) if e.is_connect() => (None, Some("connection refused".to_string()), millis),
+            Err(e) => (None, Some(e.to_string()), millis),
+        }
     }
 }

@@ -133,6 +133,7 @@ pub async fn start(settings: &Settings) -> anyhow::Result<Running> {
         treasury,
         poll: settings.poll,
         wake,
+        last_sweep: Default::default(),
     };
     let deliverer = delivery::Deliverer::new(store.clone(), settings.backoff, DELIVERY_IDLE);
     tasks.push(tokio::spawn(watcher.run()));

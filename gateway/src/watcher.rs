@@ -5,6 +5,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures::StreamExt;
+
 use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::Signature;
 use usd1_client::ledger::{Ledger, Listed};
@@ -15,6 +17,10 @@ use crate::Treasury;
 
 /// Signatures asked for per page.
 const PAGE: usize = 1000;
+/// Transactions fetched at once.
+const FETCH_CONCURRENCY: usize = 8;
+/// How often every payable invoice's reference is read too.
+const REFERENCE_SWEEP: Duration = Duration::from_secs(30);
 
 pub struct Watcher {
     pub store: Store,
@@ -23,6 +29,8 @@ pub struct Watcher {
     pub poll: Duration,
     /// Woken by the PubSub subscription: pass now rather than at the next poll.
     pub wake: Arc<tokio::sync::Notify>,
+    /// When the references were last read.
+    pub last_sweep: std::sync::Mutex<Option<std::time::Instant>>,
 }
 
 /// What one pass found.
@@ -58,9 +66,21 @@ impl Watcher {
         let mut pass = Pass::default();
         pass.recorded += self.scan(&self.treasury.account).await?;
         pass.program += self.scan_program().await?;
-        for invoice in self.store.payable_invoices().await? {
-            if let Ok(reference) = invoice.reference.parse::<Pubkey>() {
-                pass.recorded += self.scan(&reference).await?;
+        // The references: a second look, in case the treasury's list
+        // missed one (a node that pruned or lagged); not every pass.
+        let due = {
+            let mut last = self.last_sweep.lock().expect("sweep");
+            let due = last.is_none_or(|at| at.elapsed() >= REFERENCE_SWEEP);
+            if due {
+                *last = Some(std::time::Instant::now());
+            }
+            due
+        };
+        if due {
+            for invoice in self.store.payable_invoices().await? {
+                if let Ok(reference) = invoice.reference.parse::<Pubkey>() {
+                    pass.recorded += self.scan(&reference).await?;
+                }
             }
         }
         pass.expired = self.store.expire_invoices(crate::store::now()).await?;
@@ -134,20 +154,44 @@ impl Watcher {
         let until: Option<Signature> = self.store.cursor(&key).await?.and_then(|s| s.parse().ok());
         let newest_first = self.newer(address, until.as_ref()).await?;
         let mut recorded = 0;
+        let mut new: Vec<(Listed, bool)> = Vec::new();
         for listed in newest_first.iter().rev() {
-            let signature = listed.signature.to_string();
-            if !listed.failed && !self.store.known_movement(&signature).await? {
-                if let Some(movement) = self
-                    .ledger
-                    .movement(&listed.signature, &self.treasury.account)
-                    .await?
-                {
+            let known = self
+                .store
+                .known_movement(&listed.signature.to_string())
+                .await?;
+            new.push((*listed, listed.failed || known));
+        }
+        // Fetched a few at once, recorded in order, the cursor after each.
+        let account = self.treasury.account;
+        let fetches = new.into_iter().map(|(listed, skip)| {
+            let ledger = self.ledger.clone();
+            async move {
+                let movement = match skip {
+                    true => None,
+                    false => ledger.movement(&listed.signature, &account).await?,
+                };
+                anyhow::Ok((listed, movement))
+            }
+        });
+        let mut fetched = futures::stream::iter(fetches).buffered(FETCH_CONCURRENCY);
+        // A skipped signature's cursor waits for the next write (or the end).
+        let mut unsaved: Option<Listed> = None;
+        while let Some(next) = fetched.next().await {
+            let (listed, movement) = next?;
+            match movement {
+                Some(movement) => {
                     self.store
-                        .record_movement(&self.treasury.mint, &movement)
+                        .record_movement_at(&self.treasury.mint, &movement, Some(&key))
                         .await?;
                     recorded += 1;
+                    unsaved = None;
                 }
+                None => unsaved = Some(listed),
             }
+        }
+        if let Some(listed) = unsaved {
+            let signature = listed.signature.to_string();
             self.store.set_cursor(&key, &signature, listed.slot).await?;
         }
         Ok(recorded)

@@ -106,6 +106,8 @@ impl Api {
 /// One request the receiver got.
 #[derive(Clone, Debug)]
 pub struct Received {
+    /// When it arrived.
+    pub at: std::time::Instant,
     pub event_id: String,
     pub body: Value,
     pub verified: bool,
@@ -191,6 +193,7 @@ impl Receiver {
                 let verified =
                     usd1_gateway::signature::verify(&signature, &secret, &body, now, 300).is_ok();
                 a.lock().expect("accepted").push(Received {
+                    at: std::time::Instant::now(),
                     event_id: header(usd1_gateway::signature::EVENT_ID_HEADER),
                     body: serde_json::from_slice(&body).unwrap_or_default(),
                     verified,

@@ -88,7 +88,28 @@ impl Store {
         mint: &solana_sdk::pubkey::Pubkey,
         movement: &Movement,
     ) -> Result<Recorded, StoreError> {
+        self.record_movement_at(mint, movement, None).await
+    }
+
+    /// [`Self::record_movement`], moving the watcher's cursor of `listed`
+    /// (the address whose signature list it came from) to it in the same
+    /// transaction.
+    pub async fn record_movement_at(
+        &self,
+        mint: &solana_sdk::pubkey::Pubkey,
+        movement: &Movement,
+        listed: Option<&str>,
+    ) -> Result<Recorded, StoreError> {
         let mut tx = self.begin().await?;
+        if let Some(address) = listed {
+            set_cursor_in(
+                &mut tx,
+                address,
+                &movement.signature.to_string(),
+                movement.slot,
+            )
+            .await?;
+        }
         let delta = movement.delta();
         let memo = (!movement.memos.is_empty()).then(|| movement.memos.join("; "));
         let inserted = sqlx::query(
@@ -167,7 +188,15 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
                 let payload = super::payload::invoice_payload(&updated, Some(movement));
-                outbox::emit(&mut tx, &format!("invoice.{name}"), Some(&updated), payload).await?;
+                let cause = movement.signature.to_string();
+                outbox::emit(
+                    &mut tx,
+                    &format!("invoice.{name}"),
+                    &cause,
+                    Some(&updated),
+                    payload,
+                )
+                .await?;
                 Recorded::Payment {
                     invoice_id: invoice.id,
                     verdict,
@@ -188,7 +217,8 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
                 let payload = super::payload::movement_payload(movement);
-                outbox::emit(&mut tx, "payment.unmatched", None, payload).await?;
+                let cause = movement.signature.to_string();
+                outbox::emit(&mut tx, "payment.unmatched", &cause, None, payload).await?;
                 Recorded::Unmatched
             }
             None => {
@@ -275,15 +305,9 @@ impl Store {
         signature: &str,
         slot: u64,
     ) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO cursors (address, signature, slot) VALUES ($1, $2, $3) \
-             ON CONFLICT (address) DO UPDATE SET signature = excluded.signature, slot = excluded.slot",
-        )
-        .bind(address)
-        .bind(signature)
-        .bind(signed(slot))
-        .execute(self.pool())
-        .await?;
+        let mut tx = self.begin().await?;
+        set_cursor_in(&mut tx, address, signature, slot).await?;
+        tx.commit().await?;
         Ok(())
     }
 }
@@ -310,8 +334,9 @@ impl Store {
             tx.rollback().await?;
             return Ok(false);
         }
-        for (kind, data) in events {
-            outbox::emit(&mut tx, kind, None, data.clone()).await?;
+        for (at, (kind, data)) in events.iter().enumerate() {
+            let cause = format!("{signature}/{at}");
+            outbox::emit(&mut tx, kind, &cause, None, data.clone()).await?;
         }
         tx.commit().await?;
         Ok(true)
@@ -324,4 +349,22 @@ impl Store {
             .await?;
         Ok(row.is_some())
     }
+}
+
+async fn set_cursor_in(
+    tx: &mut Tx<'_>,
+    address: &str,
+    signature: &str,
+    slot: u64,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO cursors (address, signature, slot) VALUES ($1, $2, $3) \
+         ON CONFLICT (address) DO UPDATE SET signature = excluded.signature, slot = excluded.slot",
+    )
+    .bind(address)
+    .bind(signature)
+    .bind(signed(slot))
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }

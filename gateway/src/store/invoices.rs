@@ -233,7 +233,14 @@ impl Store {
         for row in &rows {
             let invoice = from_row(row)?;
             let payload = super::payload::invoice_payload(&invoice, None);
-            super::outbox::emit(&mut tx, "invoice.expired", Some(&invoice), payload).await?;
+            super::outbox::emit(
+                &mut tx,
+                "invoice.expired",
+                &invoice.id,
+                Some(&invoice),
+                payload,
+            )
+            .await?;
         }
         tx.commit().await?;
         Ok(rows.len())

@@ -66,16 +66,27 @@ impl Store {
         let pool = AnyPoolOptions::new()
             .max_connections(connections)
             .acquire_timeout(Duration::from_secs(30))
+            .after_connect(move |connection, _| {
+                Box::pin(async move {
+                    if dialect == Dialect::Sqlite {
+                        // WAL: readers never wait for the writer. NORMAL:
+                        // durable across a crash of the process; a power
+                        // loss may undo the last commits, which the watcher
+                        // then records again (the chain is the source of
+                        // truth, and an event's id follows its cause).
+                        for pragma in [
+                            "PRAGMA journal_mode = WAL",
+                            "PRAGMA synchronous = NORMAL",
+                            "PRAGMA foreign_keys = ON",
+                        ] {
+                            sqlx::query(pragma).execute(&mut *connection).await?;
+                        }
+                    }
+                    Ok(())
+                })
+            })
             .connect(&url)
             .await?;
-        if dialect == Dialect::Sqlite {
-            sqlx::query("PRAGMA journal_mode = WAL")
-                .execute(&pool)
-                .await?;
-            sqlx::query("PRAGMA foreign_keys = ON")
-                .execute(&pool)
-                .await?;
-        }
         match dialect {
             Dialect::Sqlite => SQLITE.run(&pool).await?,
             Dialect::Postgres => POSTGRES.run(&pool).await?,

@@ -120,15 +120,26 @@ impl Backoff {
     }
 }
 
+/// An event's id, from what caused it: the same cause is the same id, so a
+/// state change recorded again (after a crash lost its commit) emits the
+/// event a receiver may already have under the same `Usd1-Event-Id`.
+pub fn event_id(kind: &str, cause: &str, invoice: Option<&str>) -> String {
+    let text = format!("{kind}\0{cause}\0{}", invoice.unwrap_or_default());
+    let digest = usd1_client::sha256(text.as_bytes());
+    format!("evt_{}", usd1_client::hex(&digest[..16]))
+}
+
 /// Writes an event and its deliveries inside the caller's transaction. An
-/// invoice's event carries the invoice's (already advanced) `event_seq`.
+/// invoice's event carries the invoice's (already advanced) `event_seq`;
+/// `cause` (a transaction's signature, an invoice's id) names its id.
 pub(crate) async fn emit(
     tx: &mut Tx<'_>,
     kind: &str,
+    cause: &str,
     invoice: Option<&Invoice>,
     data: serde_json::Value,
 ) -> Result<String, StoreError> {
-    let id = new_id("evt");
+    let id = event_id(kind, cause, invoice.map(|i| i.id.as_str()));
     let created_at = now();
     let sequence = invoice.map(|i| i.event_seq);
     let body = serde_json::json!({
@@ -318,8 +329,54 @@ impl Store {
         millis: i64,
         backoff: &Backoff,
     ) -> Result<(), StoreError> {
-        let at = now();
+        let attempt = Attempt {
+            due,
+            status_code,
+            error,
+            millis,
+        };
+        self.record_attempts(owner, &[attempt], backoff).await
+    }
+
+    /// [`Self::record_attempt`] for a round of attempts, in one transaction.
+    pub async fn record_attempts(
+        &self,
+        owner: &str,
+        attempts: &[Attempt<'_>],
+        backoff: &Backoff,
+    ) -> Result<(), StoreError> {
         let mut tx = self.begin().await?;
+        for attempt in attempts {
+            record_in(&mut tx, owner, attempt, backoff).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+/// One attempt's outcome: the receiver's status code, or why there was none.
+#[derive(Clone, Copy, Debug)]
+pub struct Attempt<'a> {
+    pub due: &'a Due,
+    pub status_code: Option<u16>,
+    pub error: Option<&'a str>,
+    pub millis: i64,
+}
+
+async fn record_in(
+    tx: &mut Tx<'_>,
+    owner: &str,
+    attempt: &Attempt<'_>,
+    backoff: &Backoff,
+) -> Result<(), StoreError> {
+    let Attempt {
+        due,
+        status_code,
+        error,
+        millis,
+    } = *attempt;
+    {
+        let at = now();
         sqlx::query(
             "INSERT INTO attempts (webhook_id, event_seq, at, status_code, error, millis) VALUES ($1, $2, $3, $4, $5, $6)",
         )
@@ -329,7 +386,7 @@ impl Store {
         .bind(status_code.map(i64::from))
         .bind(error)
         .bind(millis)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
         let attempts = due.attempts + 1;
         let accepted = error.is_none() && status_code.is_some_and(|c| (200..300).contains(&c));
@@ -356,7 +413,7 @@ impl Store {
         .bind(&due.webhook.id)
         .bind(due.event_seq)
         .bind(owner)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
         if status == "dead" {
             sqlx::query(
@@ -367,13 +424,14 @@ impl Store {
             )
             .bind(&due.webhook.id)
             .bind(due.event_seq)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
         }
-        tx.commit().await?;
         Ok(())
     }
+}
 
+impl Store {
     /// A subscription's deliveries, oldest event first.
     pub async fn deliveries(&self, webhook_id: &str) -> Result<Vec<Delivery>, StoreError> {
         let rows = sqlx::query(
