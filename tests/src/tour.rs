@@ -1,11 +1,13 @@
 //! The platform tour through the real binaries: `usd1-localnet` as its own
 //! process, `usd1` and `usd1-oracle` run as a user would run them over
-//! JSON-RPC, and a wallet (the stock `RpcClient`) for airdrops. It prints
+//! JSON-RPC, `usd1-gateway` taking a payment, and a wallet (the stock
+//! `RpcClient`) for airdrops. It prints
 //! each step; the README's main command and the end-to-end test both run it.
 use std::path::Path;
 
 use anyhow::{ensure, Result};
 
+mod gateway;
 mod stage;
 pub use stage::*;
 
@@ -163,6 +165,8 @@ pub async fn run(dir: &Path, say: &dyn Fn(&str)) -> Result<()> {
         &["redeem", "reject", "1", "--reason", "7", "--mint", m],
     )?;
     say("usd1 redeem request 50, then usd1 redeem reject 1 --reason 7: the 50 go back to the holder, supply unchanged");
+
+    gateway::run(&stage, say).await?;
 
     let status = step(&cast.admin, &["status", "--mint", m, "--output", "json"])?;
     let status: serde_json::Value = serde_json::from_str(&status)?;
