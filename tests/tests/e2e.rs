@@ -6,7 +6,7 @@ use usd1_tests::tour;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_platform_tour_runs_through_the_real_binaries() {
-    // `cargo test --workspace` builds the three binaries (each package has
+    // `cargo test --workspace` builds the four binaries (each package has
     // tests of its own binary); `tour::binary` finds them.
     let dir = tempfile::tempdir().unwrap();
     let steps = std::sync::Mutex::new(Vec::new());
@@ -28,6 +28,16 @@ async fn the_platform_tour_runs_through_the_real_binaries() {
         "{text}"
     );
     assert!(text.contains("usd1 audit:"), "{text}");
+    assert!(
+        text.contains("the receiver got invoice.paid") && text.contains("Usd1-Signature verified"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "the ledger's last running balance 125.5 equals the treasury's balance on-chain"
+        ),
+        "{text}"
+    );
     assert!(text.contains("usd1 transparency: wrote"), "{text}");
     assert!(text.ends_with("usd1-localnet stopped on SIGTERM"), "{text}");
 
