@@ -87,7 +87,8 @@ pub async fn deliveries(
 #[serde(deny_unknown_fields)]
 pub struct Replay {
     event_id: Option<String>,
-    since: Option<i64>,
+    /// Unix seconds, an RFC 3339 time or a date.
+    since: Option<Value>,
 }
 
 pub async fn replay(
@@ -104,9 +105,22 @@ pub async fn replay(
             "give exactly one of event_id and since",
         ));
     }
+    let since = match &request.since {
+        None => None,
+        Some(Value::Number(n)) => n.as_i64(),
+        Some(Value::String(text)) => {
+            Some(crate::export::parse_time(text).map_err(|e| ApiError::bad("invalid_time", e))?)
+        }
+        Some(_) => {
+            return Err(ApiError::bad(
+                "invalid_time",
+                "since is a time or unix seconds",
+            ))
+        }
+    };
     let queued = state
         .store
-        .replay(&hook.id, request.event_id.as_deref(), request.since)
+        .replay(&hook.id, request.event_id.as_deref(), since)
         .await?;
     Ok(Json(json!({"queued": queued})))
 }
