@@ -73,13 +73,7 @@ async fn main() -> Result<()> {
     let running = gateway_harness::start(&settings).await;
     let api = Api::with_all_scopes(&running).await;
     let receiver = Receiver::start(0).await;
-    let (_, hook) = api
-        .post(
-            "/v1/webhooks",
-            json!({"url": receiver.url, "events": ["invoice.paid"]}),
-        )
-        .await;
-    *receiver.secret.lock().unwrap() = hook["secret"].as_str().context("secret")?.to_string();
+    api.subscribe(&receiver, &["invoice.paid"]).await;
 
     let started = Instant::now();
     let mut created = Vec::with_capacity(invoices);

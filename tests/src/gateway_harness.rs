@@ -291,3 +291,36 @@ pub async fn watching(running: &Running) {
     }
     panic!("the gateway never read the chain");
 }
+
+/// A fresh SQLite database in a folder of its own (removed with the folder).
+pub fn sqlite() -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().expect("dir");
+    let url = format!("sqlite:{}", dir.path().join("gateway.db").display());
+    (dir, url)
+}
+
+/// The localnet mint with 400 held by the holder, who pays its own fees as
+/// a wallet does, and a treasury wallet of its own.
+pub async fn funded_platform(localnet: &usd1_localnet::Localnet) -> (crate::Platform, Pubkey) {
+    use solana_sdk::signature::Signer;
+    let f = crate::Fixture::on_localnet(localnet, 10_000 * crate::ONE, 400 * crate::ONE).await;
+    localnet
+        .chain
+        .airdrop(&f.holder.pubkey(), 10_000_000_000)
+        .await
+        .expect("airdrop");
+    (f, solana_sdk::signature::Keypair::new().pubkey())
+}
+
+impl Api {
+    /// Subscribes `receiver` to `events`, handing it the signing secret;
+    /// the subscription as the API answered.
+    pub async fn subscribe(&self, receiver: &Receiver, events: &[&str]) -> Value {
+        let body = serde_json::json!({"url": receiver.url, "events": events});
+        let (status, hook) = self.post("/v1/webhooks", body).await;
+        assert_eq!(status, 201, "{hook}");
+        *receiver.secret.lock().expect("secret") =
+            hook["secret"].as_str().expect("secret").to_string();
+        hook
+    }
+}

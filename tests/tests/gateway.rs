@@ -5,27 +5,14 @@
 //! export's running balance closing at the chain's; on SQLite and on a real
 //! PostgreSQL. Also every refusal of the API, by its code, storing nothing.
 use serde_json::{json, Value};
-use solana_sdk::pubkey::Pubkey;
-use solana_sdk::signature::{Keypair, Signer};
+use solana_sdk::signature::Signer;
 use usd1_client::solana_pay::TransferRequest;
 use usd1_gateway::store::keys::Scope;
 use usd1_tests::cli_harness::usd1;
-use usd1_tests::gateway_harness::{self, Api, Receiver};
+use usd1_tests::gateway_harness::{self, funded_platform as platform, Api, Receiver};
 use usd1_tests::localnet::localnet;
 use usd1_tests::postgres::Postgres;
-use usd1_tests::{Fixture, Platform, ONE};
-
-/// A mint with 400 held by the holder, and a treasury wallet of its own.
-async fn platform(localnet: &usd1_localnet::Localnet) -> (Platform, Pubkey) {
-    let f = Fixture::on_localnet(localnet, 10_000 * ONE, 400 * ONE).await;
-    // The holder pays its own fees, as a wallet does.
-    localnet
-        .chain
-        .airdrop(&f.holder.pubkey(), 10_000_000_000)
-        .await
-        .expect("airdrop");
-    (f, Keypair::new().pubkey())
-}
+use usd1_tests::{Platform, ONE};
 
 /// The holder pays as a wallet reading the request's URL would.
 async fn pay(f: &Platform, url: &str, amount: Option<&str>) {
@@ -88,14 +75,16 @@ async fn paid_and_reconciled(database: &str) {
     .await;
     let api = Api::with_all_scopes(&running).await;
     let receiver = Receiver::start(0).await;
-    let (status, hook) = api
-        .post(
-            "/v1/webhooks",
-            json!({"url": receiver.url, "events": ["invoice.paid", "invoice.overpaid", "invoice.underpaid", "payment.unmatched"]}),
-        )
-        .await;
-    assert_eq!(status, 201, "{hook}");
-    *receiver.secret.lock().unwrap() = hook["secret"].as_str().expect("secret").to_string();
+    api.subscribe(
+        &receiver,
+        &[
+            "invoice.paid",
+            "invoice.overpaid",
+            "invoice.underpaid",
+            "payment.unmatched",
+        ],
+    )
+    .await;
 
     let exact = create(
         &api,
@@ -221,8 +210,7 @@ async fn payments_are_matched_webhooked_and_reconciled_on_postgres() {
 async fn a_receiver_failing_its_first_five_gets_every_event_in_order() {
     let localnet = localnet().await;
     let (f, wallet) = platform(&localnet).await;
-    let dir = tempfile::tempdir().unwrap();
-    let database = format!("sqlite:{}", dir.path().join("g.db").display());
+    let (_dir, database) = gateway_harness::sqlite();
     let running = gateway_harness::start(&gateway_harness::settings(
         &database,
         &localnet.url,
@@ -232,13 +220,9 @@ async fn a_receiver_failing_its_first_five_gets_every_event_in_order() {
     .await;
     let api = Api::with_all_scopes(&running).await;
     let receiver = Receiver::start(5).await;
-    let (_, hook) = api
-        .post(
-            "/v1/webhooks",
-            json!({"url": receiver.url, "events": ["invoice.paid", "invoice.underpaid"]}),
-        )
+    let hook = api
+        .subscribe(&receiver, &["invoice.paid", "invoice.underpaid"])
         .await;
-    *receiver.secret.lock().unwrap() = hook["secret"].as_str().unwrap().to_string();
     let invoice = create(&api, json!({"amount": "3"})).await;
     let url = invoice["url"].as_str().unwrap();
     for part in ["1", "1", "1"] {
@@ -281,8 +265,7 @@ async fn a_receiver_failing_its_first_five_gets_every_event_in_order() {
 async fn the_api_refuses_bad_input_by_code_and_stores_nothing() {
     let localnet = localnet().await;
     let (f, wallet) = platform(&localnet).await;
-    let dir = tempfile::tempdir().unwrap();
-    let database = format!("sqlite:{}", dir.path().join("g.db").display());
+    let (_dir, database) = gateway_harness::sqlite();
     let running = gateway_harness::start(&gateway_harness::settings(
         &database,
         &localnet.url,
@@ -466,8 +449,7 @@ async fn the_api_refuses_bad_input_by_code_and_stores_nothing() {
 async fn a_key_over_its_rate_gets_429_with_retry_after() {
     let localnet = localnet().await;
     let (f, wallet) = platform(&localnet).await;
-    let dir = tempfile::tempdir().unwrap();
-    let database = format!("sqlite:{}", dir.path().join("g.db").display());
+    let (_dir, database) = gateway_harness::sqlite();
     let mut settings = gateway_harness::settings(&database, &localnet.url, wallet, f.usd1.mint());
     settings.rate = usd1_gateway::api::RateLimit {
         per_second: 0.5,

@@ -2,7 +2,6 @@
 //! after the gateway began watching, and the treasury's own redemptions
 //! (requested, settled, rejected), each once; the treasury's redemption
 //! movements are in the ledger as what they are, not as unmatched payments.
-use serde_json::json;
 use solana_sdk::signature::Signer;
 use usd1_tests::gateway_harness::{self, Api, Receiver};
 use usd1_tests::localnet::localnet;
@@ -16,8 +15,7 @@ async fn attestations_and_the_treasurys_redemptions_are_announced() {
     open_to_redemption(&f).await;
     // The holder is the treasury here.
     let wallet = f.holder.pubkey();
-    let dir = tempfile::tempdir().unwrap();
-    let database = format!("sqlite:{}", dir.path().join("g.db").display());
+    let (_dir, database) = gateway_harness::sqlite();
     let running = gateway_harness::start(&gateway_harness::settings(
         &database,
         &localnet.url,
@@ -35,13 +33,7 @@ async fn attestations_and_the_treasurys_redemptions_are_announced() {
         "redemption.rejected",
         "payment.unmatched",
     ];
-    let (_, hook) = api
-        .post(
-            "/v1/webhooks",
-            json!({"url": receiver.url, "events": events}),
-        )
-        .await;
-    *receiver.secret.lock().unwrap() = hook["secret"].as_str().unwrap().to_string();
+    api.subscribe(&receiver, &events).await;
 
     f.attest(10_000 * ONE).await.expect("attest");
     let (settled, _) = f

@@ -12,12 +12,12 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 use solana_sdk::pubkey::Pubkey;
-use solana_sdk::signature::{Keypair, Signer};
+
 use usd1_tests::cli_harness::usd1;
-use usd1_tests::gateway_harness::{self, Api, Receiver};
+use usd1_tests::gateway_harness::{self, funded_platform as platform, Api, Receiver};
 use usd1_tests::localnet::localnet;
 use usd1_tests::tour::{binary, build_binaries};
-use usd1_tests::{Fixture, Platform, ONE};
+use usd1_tests::Platform;
 
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
@@ -51,13 +51,14 @@ impl Gateway {
             .stdout(Stdio::null())
             .spawn()
             .expect("spawn usd1-gateway");
+        let gateway = Gateway(child);
         // Ready when it answers.
         for _ in 0..200 {
             if tokio::net::TcpStream::connect(("127.0.0.1", port))
                 .await
                 .is_ok()
             {
-                return Gateway(child);
+                return gateway;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
@@ -92,16 +93,6 @@ fn api_key(database: &str) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8(out.stdout).unwrap().trim().to_string()
-}
-
-async fn platform(localnet: &usd1_localnet::Localnet) -> (Platform, Pubkey) {
-    let f = Fixture::on_localnet(localnet, 10_000 * ONE, 400 * ONE).await;
-    localnet
-        .chain
-        .airdrop(&f.holder.pubkey(), 10_000_000_000)
-        .await
-        .expect("airdrop");
-    (f, Keypair::new().pubkey())
 }
 
 async fn pay(f: &Platform, wallet: &Pubkey, reference: &str, amount: &str) {
@@ -160,20 +151,13 @@ async fn sigkill_while_detecting_and_delivering_misses_and_doubles_nothing() {
     build_binaries().expect("binaries");
     let localnet = localnet().await;
     let (f, wallet) = platform(&localnet).await;
-    let dir = tempfile::tempdir().unwrap();
-    let database = format!("sqlite:{}", dir.path().join("g.db").display());
+    let (_dir, database) = gateway_harness::sqlite();
     let port = free_port();
     let mut gateway = Gateway::spawn(&database, &localnet.url, &f.usd1.mint(), &wallet, port).await;
     let api = Api::at(&format!("http://127.0.0.1:{port}"), &api_key(&database));
     // A slow receiver, so that kills land in the middle of deliveries.
     let receiver = Receiver::start_with(0, Duration::from_millis(300)).await;
-    let (_, hook) = api
-        .post(
-            "/v1/webhooks",
-            json!({"url": receiver.url, "events": ["invoice.paid"]}),
-        )
-        .await;
-    *receiver.secret.lock().unwrap() = hook["secret"].as_str().unwrap().to_string();
+    api.subscribe(&receiver, &["invoice.paid"]).await;
     let invoices = make_invoices(&api, 9).await;
     for (i, invoice) in invoices.iter().enumerate() {
         let reference = invoice["reference"].as_str().unwrap();
@@ -220,20 +204,15 @@ async fn sigkill_while_detecting_and_delivering_misses_and_doubles_nothing() {
 async fn a_receiver_down_for_a_minute_gets_every_event_in_order() {
     let localnet = localnet().await;
     let (f, wallet) = platform(&localnet).await;
-    let dir = tempfile::tempdir().unwrap();
-    let database = format!("sqlite:{}", dir.path().join("g.db").display());
+    let (_dir, database) = gateway_harness::sqlite();
     let mut settings = gateway_harness::settings(&database, &localnet.url, wallet, f.usd1.mint());
     settings.backoff.cap_secs = 16;
     let running = gateway_harness::start(&settings).await;
     let api = Api::with_all_scopes(&running).await;
     let receiver = Receiver::start(0).await;
-    let (_, hook) = api
-        .post(
-            "/v1/webhooks",
-            json!({"url": receiver.url, "events": ["invoice.paid", "invoice.underpaid"]}),
-        )
+    let hook = api
+        .subscribe(&receiver, &["invoice.paid", "invoice.underpaid"])
         .await;
-    *receiver.secret.lock().unwrap() = hook["secret"].as_str().unwrap().to_string();
     receiver.go_down();
     let invoices = make_invoices(&api, 2).await;
     for (i, invoice) in invoices.iter().enumerate() {
@@ -291,21 +270,14 @@ async fn the_websocket_dropped_by_a_localnet_restart_loses_nothing() {
     let first = start(SocketAddr::from(([127, 0, 0, 1], 0)), ledger.path()).await;
     let addr = first.addr;
     let (f, wallet) = platform(&first).await;
-    let dir = tempfile::tempdir().unwrap();
-    let database = format!("sqlite:{}", dir.path().join("g.db").display());
+    let (_dir, database) = gateway_harness::sqlite();
     // Only PubSub wakes the watcher: its polls are a minute apart.
     let mut settings = gateway_harness::settings(&database, &first.url, wallet, f.usd1.mint());
     settings.poll = Duration::from_secs(60);
     let running = gateway_harness::start(&settings).await;
     let api = Api::with_all_scopes(&running).await;
     let receiver = Receiver::start(0).await;
-    let (_, hook) = api
-        .post(
-            "/v1/webhooks",
-            json!({"url": receiver.url, "events": ["invoice.paid"]}),
-        )
-        .await;
-    *receiver.secret.lock().unwrap() = hook["secret"].as_str().unwrap().to_string();
+    api.subscribe(&receiver, &["invoice.paid"]).await;
     let invoices = make_invoices(&api, 2).await;
     gateway_harness::watching(&running).await;
     pay(

@@ -187,26 +187,27 @@ pub async fn list(
     Query(query): Query<ListQuery>,
 ) -> Result<Json<Value>, ApiError> {
     let key = authorize(&state, &headers, Scope::InvoicesRead).await?;
-    let status = match query.status.as_deref() {
-        None => None,
-        Some(text) => Some(
-            [
-                Status::Open,
-                Status::Paid,
-                Status::Overpaid,
-                Status::Underpaid,
-                Status::Expired,
-                Status::Cancelled,
-            ]
-            .into_iter()
-            .find(|s| s.as_str() == text)
-            .ok_or_else(|| ApiError::bad("invalid_status", format!("unknown status '{text}'")))?,
-        ),
-    };
+    let status =
+        match query.status.as_deref() {
+            None => None,
+            Some(text) => Some(Status::named(text).ok_or_else(|| {
+                ApiError::bad("invalid_status", format!("unknown status '{text}'"))
+            })?),
+        };
     let limit = query.limit.unwrap_or(100).clamp(1, 1000);
     let invoices = state.store.invoices(&key.id, status, limit).await?;
     let data: Vec<Value> = invoices.iter().map(|i| shown(&state, i)).collect();
     Ok(Json(serde_json::json!({"object": "list", "data": data})))
+}
+
+/// The caller's invoice `id`, if its key may read invoices.
+async fn readable(state: &AppState, headers: &HeaderMap, id: &str) -> Result<Invoice, ApiError> {
+    let key = authorize(state, headers, Scope::InvoicesRead).await?;
+    state
+        .store
+        .invoice(&key.id, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("invoice"))
 }
 
 pub async fn show(
@@ -214,12 +215,7 @@ pub async fn show(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let key = authorize(&state, &headers, Scope::InvoicesRead).await?;
-    let invoice = state
-        .store
-        .invoice(&key.id, &id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("invoice"))?;
+    let invoice = readable(&state, &headers, &id).await?;
     Ok(Json(shown(&state, &invoice)))
 }
 
@@ -253,12 +249,7 @@ pub async fn qr(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let key = authorize(&state, &headers, Scope::InvoicesRead).await?;
-    let invoice = state
-        .store
-        .invoice(&key.id, &id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("invoice"))?;
+    let invoice = readable(&state, &headers, &id).await?;
     let url = request_of(&state, &invoice).url(DECIMALS);
     let code = qrcode::QrCode::new(url.as_bytes()).map_err(|e| {
         ApiError::new(

@@ -18,6 +18,20 @@ pub enum Status {
 }
 
 impl Status {
+    pub const ALL: [Status; 6] = [
+        Status::Open,
+        Status::Paid,
+        Status::Overpaid,
+        Status::Underpaid,
+        Status::Expired,
+        Status::Cancelled,
+    ];
+
+    /// The status of this name.
+    pub fn named(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Status::Open => "open",
@@ -30,17 +44,7 @@ impl Status {
     }
 
     fn parse(text: &str) -> Result<Self, StoreError> {
-        [
-            Status::Open,
-            Status::Paid,
-            Status::Overpaid,
-            Status::Underpaid,
-            Status::Expired,
-            Status::Cancelled,
-        ]
-        .into_iter()
-        .find(|s| s.as_str() == text)
-        .ok_or_else(|| StoreError::Malformed(format!("invoice status '{text}'")))
+        Self::named(text).ok_or_else(|| StoreError::Malformed(format!("invoice status '{text}'")))
     }
 }
 
