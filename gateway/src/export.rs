@@ -38,6 +38,7 @@ pub struct Row {
     /// UTC ISO 8601, empty where the node gave no block time.
     pub block_time: String,
     /// `payment`, `unmatched`, `payout`, `outgoing`, `redemption_requested`,
+    /// `redemption_settled` (amount 0: the tokens left at the request),
     /// `redemption_refund`, `seized`, `minted`, `burned` or `fee`.
     pub kind: String,
     /// The invoice paid, `unmatched` for money in without one, else empty.
@@ -132,7 +133,7 @@ pub async fn ledger(
 /// Movements in the order they executed. Slots order them; within a slot
 /// (whose transactions `getSignaturesForAddress` need not list in execution
 /// order) the balances do: each one starts from the balance the one before
-/// it left.
+/// it left; rows that move nothing come last in their slot.
 fn chain_order(mut movements: Vec<StoredMovement>) -> Vec<StoredMovement> {
     movements.sort_by(|a, b| {
         a.slot
@@ -159,12 +160,19 @@ fn chain_order(mut movements: Vec<StoredMovement>) -> Vec<StoredMovement> {
                     .unwrap_or_else(|| before(&slot[0]))
             }
         };
-        while !slot.is_empty() {
-            let next = slot.iter().position(|m| before(m) == balance).unwrap_or(0);
-            let movement = slot.remove(next);
+        // Rows that move nothing (a settled redemption) cannot be placed by
+        // balance: they close the slot.
+        let (still, mut moving): (Vec<_>, Vec<_>) = slot.into_iter().partition(|m| m.delta == 0);
+        while !moving.is_empty() {
+            let next = moving
+                .iter()
+                .position(|m| before(m) == balance)
+                .unwrap_or(0);
+            let movement = moving.remove(next);
             balance = i128::from(movement.balance_after);
             ordered.push(movement);
         }
+        ordered.extend(still);
     }
     ordered
 }

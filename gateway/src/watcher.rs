@@ -12,6 +12,7 @@ use solana_sdk::signature::Signature;
 use usd1_client::ledger::{Ledger, Listed};
 use usd1_client::rpc::RpcLedger;
 
+use crate::store::chain::Settlement;
 use crate::store::Store;
 use crate::Treasury;
 
@@ -136,8 +137,27 @@ impl Watcher {
                         crate::store::payload::program_event(e, &self.treasury.wallet, &signature)
                     })
                     .collect();
+                let settled = recorded.events.iter().find_map(|event| match event {
+                    usd1_client::Usd1Event::RedemptionSettled(e)
+                        if e.holder == self.treasury.wallet =>
+                    {
+                        Some(Settlement {
+                            treasurer: e.treasurer.to_string(),
+                            block_time: recorded.block_time,
+                            memo: format!(
+                                "redemption #{} settled: {} paid out",
+                                e.id,
+                                usd1_client::format_amount(
+                                    e.payout,
+                                    crate::store::payload::DECIMALS
+                                )
+                            ),
+                        })
+                    }
+                    _ => None,
+                });
                 self.store
-                    .record_program_transaction(&signature, listed.slot, &events)
+                    .record_program_transaction(&signature, listed.slot, &events, settled.as_ref())
                     .await?;
                 read += 1;
             }

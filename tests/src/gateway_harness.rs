@@ -109,6 +109,10 @@ pub struct Received {
     /// When it arrived.
     pub at: std::time::Instant,
     pub event_id: String,
+    /// The `Usd1-Signature` header as sent.
+    pub signature: String,
+    /// The body's bytes as sent (what the signature covers).
+    pub raw: Vec<u8>,
     pub body: Value,
     pub verified: bool,
 }
@@ -195,6 +199,8 @@ impl Receiver {
                 a.lock().expect("accepted").push(Received {
                     at: std::time::Instant::now(),
                     event_id: header(usd1_gateway::signature::EVENT_ID_HEADER),
+                    signature: signature.clone(),
+                    raw: body.to_vec(),
                     body: serde_json::from_slice(&body).unwrap_or_default(),
                     verified,
                 });

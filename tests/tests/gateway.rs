@@ -474,3 +474,65 @@ async fn a_key_over_its_rate_gets_429_with_retry_after() {
     let other = Api::with_all_scopes(&running).await;
     assert_eq!(other.get("/v1/invoices").await.0, 200);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rotated_secret_keeps_signing_beside_the_new_one_for_its_overlap() {
+    let localnet = localnet().await;
+    let (f, wallet) = platform(&localnet).await;
+    let (_dir, database) = gateway_harness::sqlite();
+    let running = gateway_harness::start(&gateway_harness::settings(
+        &database,
+        &localnet.url,
+        wallet,
+        f.usd1.mint(),
+    ))
+    .await;
+    let api = Api::with_all_scopes(&running).await;
+    let receiver = Receiver::start(0).await;
+    let hook = api.subscribe(&receiver, &["invoice.paid"]).await;
+    let old = hook["secret"].as_str().unwrap().to_string();
+    let rotate = format!(
+        "/v1/webhooks/{}/rotate-secret",
+        hook["id"].as_str().unwrap()
+    );
+    let (status, rotated) = api.post(&rotate, json!({"overlap_secs": 3600})).await;
+    assert_eq!(status, 200, "{rotated}");
+    let new = rotated["secret"].as_str().unwrap().to_string();
+    assert_ne!(new, old);
+    let first = create(&api, json!({"amount": "1"})).await;
+    pay(&f, first["url"].as_str().unwrap(), None).await;
+    let got = receiver.wait_for(1).await;
+    let verifies = |received: &usd1_tests::gateway_harness::Received, secret: &str| {
+        let now = usd1_gateway::store::now();
+        usd1_gateway::signature::verify(&received.signature, secret, &received.raw, now, 300)
+            .is_ok()
+    };
+    assert_eq!(
+        got[0].signature.matches("v1=").count(),
+        2,
+        "{}",
+        got[0].signature
+    );
+    assert!(
+        verifies(&got[0], &old),
+        "the old secret still signs during the overlap"
+    );
+    assert!(verifies(&got[0], &new), "the new secret signs");
+    // Rotated again without overlap: only the newest secret signs.
+    let (_, again) = api.post(&rotate, json!({"overlap_secs": 0})).await;
+    let newest = again["secret"].as_str().unwrap().to_string();
+    let second = create(&api, json!({"amount": "2"})).await;
+    pay(&f, second["url"].as_str().unwrap(), None).await;
+    let got = receiver.wait_for(2).await;
+    assert_eq!(
+        got[1].signature.matches("v1=").count(),
+        1,
+        "{}",
+        got[1].signature
+    );
+    assert!(verifies(&got[1], &newest));
+    assert!(
+        !verifies(&got[1], &new),
+        "a secret rotated out no longer signs"
+    );
+}

@@ -96,19 +96,34 @@ async fn attestations_and_the_treasurys_redemptions_are_announced() {
     assert_eq!(receiver.accepted().len(), 5, "{:?}", receiver.accepted());
     let (_, csv) = api.get("/v1/exports/ledger.csv").await;
     let csv = csv.as_str().unwrap();
-    let kinds: Vec<&str> = csv
+    let rows: Vec<Vec<&str>> = csv
         .lines()
         .skip(1)
-        .map(|l| l.split(',').nth(3).unwrap())
+        .map(|l| l.split(',').collect())
+        .collect();
+    let moving: Vec<&str> = rows
+        .iter()
+        .map(|r| r[3])
+        .filter(|k| *k != "redemption_settled")
         .collect();
     assert_eq!(
-        kinds,
+        moving,
         [
             "minted",
             "redemption_requested",
             "redemption_requested",
             "redemption_refund"
         ],
+        "{csv}"
+    );
+    let settled_rows: Vec<&Vec<&str>> = rows
+        .iter()
+        .filter(|r| r[3] == "redemption_settled")
+        .collect();
+    assert_eq!(settled_rows.len(), 1, "{csv}");
+    assert_eq!(settled_rows[0][6], "0", "a settlement moves nothing: {csv}");
+    assert!(
+        settled_rows[0][9].starts_with(&format!("redemption #{settled} settled:")),
         "{csv}"
     );
     let closing = csv.lines().last().unwrap().split(',').nth(8).unwrap();

@@ -27,6 +27,15 @@ pub enum Recorded {
     Other,
 }
 
+/// A redemption of the treasury's settled: a ledger row that moves nothing.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Settlement {
+    pub treasurer: String,
+    pub block_time: Option<i64>,
+    /// What the row says: the request's id and the payout.
+    pub memo: String,
+}
+
 /// A stored movement, as the export shows it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct StoredMovement {
@@ -321,6 +330,7 @@ impl Store {
         signature: &str,
         slot: u64,
         events: &[(&str, serde_json::Value)],
+        settled: Option<&Settlement>,
     ) -> Result<bool, StoreError> {
         let mut tx = self.begin().await?;
         let inserted = sqlx::query(
@@ -337,6 +347,32 @@ impl Store {
         for (at, (kind, data)) in events.iter().enumerate() {
             let cause = format!("{signature}/{at}");
             outbox::emit(&mut tx, kind, &cause, None, data.clone()).await?;
+        }
+        if let Some(settled) = settled {
+            // The ledger's row for it: nothing moves (the tokens left the
+            // account at the request), at the balance the account then had.
+            let balance = sqlx::query(
+                "SELECT balance_after FROM movements WHERE slot <= $1 ORDER BY slot DESC LIMIT 1",
+            )
+            .bind(signed(slot))
+            .fetch_optional(&mut *tx)
+            .await?
+            .map(|row| row.try_get::<i64, _>("balance_after"))
+            .transpose()?
+            .unwrap_or_default();
+            sqlx::query(
+                "INSERT INTO movements (signature, slot, block_time, delta, balance_after, fee, fee_payer, \
+                 counterparty, memo, kind) VALUES ($1, $2, $3, 0, $4, 0, $5, $5, $6, 'redemption_settled') \
+                 ON CONFLICT (signature) DO NOTHING",
+            )
+            .bind(signature)
+            .bind(signed(slot))
+            .bind(settled.block_time)
+            .bind(balance)
+            .bind(&settled.treasurer)
+            .bind(&settled.memo)
+            .execute(&mut *tx)
+            .await?;
         }
         tx.commit().await?;
         Ok(true)
