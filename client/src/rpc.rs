@@ -479,24 +479,21 @@ impl RpcLedger {
         &self,
         signature: &Signature,
     ) -> Result<RecordedTransaction, ClientError> {
-        let confirmed = self.transaction(signature).await?;
-        let malformed =
-            |what: &str| ClientError::Ledger(format!("transaction {signature}: {what}"));
-        let decoded = confirmed
-            .transaction
-            .transaction
-            .decode()
-            .ok_or_else(|| malformed("cannot decode the transaction"))?;
-        let meta = confirmed.transaction.meta;
-        let keys = movements::account_keys(&decoded, meta.as_ref()).map_err(malformed)?;
+        let movements::Fetched {
+            slot,
+            block_time,
+            decoded,
+            meta,
+            keys,
+        } = self.fetch_decoded(signature).await?;
         let inner = match meta.map(|meta| meta.inner_instructions) {
             Some(OptionSerializer::Some(inner)) => compiled_inner(inner),
             _ => vec![],
         };
         Ok(RecordedTransaction::resolve(
             *signature,
-            confirmed.slot,
-            confirmed.block_time,
+            slot,
+            block_time,
             &keys,
             decoded.message.instructions(),
             &inner,

@@ -222,11 +222,16 @@ pub fn validate(
         .ok()
         .filter(|r| *r > 0)
         .ok_or(NotAPayment::NothingReceived)?;
-    Ok(match received.cmp(&asked) {
+    Ok(compare(received, asked))
+}
+
+/// What `received` (all paid against a request so far) is to `asked`.
+pub fn compare(received: u64, asked: u64) -> Verdict {
+    match received.cmp(&asked) {
         std::cmp::Ordering::Equal => Verdict::Paid,
         std::cmp::Ordering::Greater => Verdict::Overpaid(received - asked),
         std::cmp::Ordering::Less => Verdict::Underpaid(asked - received),
-    })
+    }
 }
 
 #[cfg(test)]

@@ -7,7 +7,6 @@ use usd1_client::format_amount;
 use crate::store::chain::StoredMovement;
 use crate::store::payload::DECIMALS;
 use crate::store::{Store, StoreError};
-use crate::Treasury;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
@@ -91,7 +90,7 @@ pub fn parse_time(text: &str) -> Result<i64, String> {
 /// before the first row.
 pub async fn ledger(
     store: &Store,
-    treasury: &Treasury,
+    wallet: &solana_sdk::pubkey::Pubkey,
     from: Option<i64>,
     to: Option<i64>,
 ) -> Result<Vec<Row>, StoreError> {
@@ -99,7 +98,7 @@ pub async fn ledger(
     let mut balance: i128 = movements
         .first()
         .map_or(0, |m| i128::from(m.balance_after) - i128::from(m.delta));
-    let wallet = treasury.wallet.to_string();
+    let wallet = wallet.to_string();
     Ok(movements
         .into_iter()
         .map(|m| {

@@ -43,10 +43,10 @@ impl Treasury {
         {
             bail!("{mint} is not a token mint (owned by {})", account.owner);
         }
-        let decimals = account.data.get(44).copied();
-        if decimals != Some(store::payload::DECIMALS) {
+        let decimals = usd1_client::accounts::decode_mint(&mint, &account.data)?.decimals;
+        if decimals != store::payload::DECIMALS {
             bail!(
-                "mint {mint} has {decimals:?} decimals, the gateway serves USD1's {}",
+                "mint {mint} has {decimals} decimals, the gateway serves USD1's {}",
                 store::payload::DECIMALS
             );
         }

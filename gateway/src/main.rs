@@ -203,12 +203,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Export(args) => {
             let store = Store::open(&cli.database).await?;
-            let treasury = usd1_gateway::Treasury {
-                wallet: args.treasury,
-                mint: Pubkey::default(),
-                account: Pubkey::default(),
-            };
-            let rows = export::ledger(&store, &treasury, args.from, args.to).await?;
+            let rows = export::ledger(&store, &args.treasury, args.from, args.to).await?;
             match args.format.as_str() {
                 "json" => println!("{}", export::json(&rows)),
                 _ => print!("{}", export::csv(&rows)),

@@ -277,6 +277,17 @@ impl Receiver {
     }
 }
 
+/// A gateway on `database` for `wallet`'s treasury of the platform's mint
+/// on `localnet`, with the tests' [`settings`].
+pub async fn start_for(
+    database: &str,
+    localnet: &usd1_localnet::Localnet,
+    f: &crate::Platform,
+    wallet: Pubkey,
+) -> Running {
+    start(&settings(database, &localnet.url, wallet, f.usd1.mint())).await
+}
+
 /// Starts a gateway, panicking with the reason if it cannot.
 pub async fn start(settings: &Settings) -> Running {
     usd1_gateway::start(settings).await.expect("gateway")

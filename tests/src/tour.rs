@@ -9,6 +9,7 @@ use anyhow::{ensure, Result};
 
 mod gateway;
 mod stage;
+pub use gateway::api_key;
 pub use stage::*;
 
 /// Runs the whole tour against a fresh localnet; `say` prints each step.

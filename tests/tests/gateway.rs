@@ -66,13 +66,7 @@ fn kinds(received: &[usd1_tests::gateway_harness::Received]) -> Vec<(String, Str
 async fn paid_and_reconciled(database: &str) {
     let localnet = localnet().await;
     let (f, wallet) = platform(&localnet).await;
-    let running = gateway_harness::start(&gateway_harness::settings(
-        database,
-        &localnet.url,
-        wallet,
-        f.usd1.mint(),
-    ))
-    .await;
+    let running = gateway_harness::start_for(database, &localnet, &f, wallet).await;
     let api = Api::with_all_scopes(&running).await;
     let receiver = Receiver::start(0).await;
     api.subscribe(
@@ -211,13 +205,7 @@ async fn a_receiver_failing_its_first_five_gets_every_event_in_order() {
     let localnet = localnet().await;
     let (f, wallet) = platform(&localnet).await;
     let (_dir, database) = gateway_harness::sqlite();
-    let running = gateway_harness::start(&gateway_harness::settings(
-        &database,
-        &localnet.url,
-        wallet,
-        f.usd1.mint(),
-    ))
-    .await;
+    let running = gateway_harness::start_for(&database, &localnet, &f, wallet).await;
     let api = Api::with_all_scopes(&running).await;
     let receiver = Receiver::start(5).await;
     let hook = api
@@ -266,13 +254,7 @@ async fn the_api_refuses_bad_input_by_code_and_stores_nothing() {
     let localnet = localnet().await;
     let (f, wallet) = platform(&localnet).await;
     let (_dir, database) = gateway_harness::sqlite();
-    let running = gateway_harness::start(&gateway_harness::settings(
-        &database,
-        &localnet.url,
-        wallet,
-        f.usd1.mint(),
-    ))
-    .await;
+    let running = gateway_harness::start_for(&database, &localnet, &f, wallet).await;
     let api = Api::with_all_scopes(&running).await;
     let code = |reply: &(u16, Value)| {
         (
@@ -480,13 +462,7 @@ async fn a_rotated_secret_keeps_signing_beside_the_new_one_for_its_overlap() {
     let localnet = localnet().await;
     let (f, wallet) = platform(&localnet).await;
     let (_dir, database) = gateway_harness::sqlite();
-    let running = gateway_harness::start(&gateway_harness::settings(
-        &database,
-        &localnet.url,
-        wallet,
-        f.usd1.mint(),
-    ))
-    .await;
+    let running = gateway_harness::start_for(&database, &localnet, &f, wallet).await;
     let api = Api::with_all_scopes(&running).await;
     let receiver = Receiver::start(0).await;
     let hook = api.subscribe(&receiver, &["invoice.paid"]).await;

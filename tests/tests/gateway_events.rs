@@ -16,13 +16,7 @@ async fn attestations_and_the_treasurys_redemptions_are_announced() {
     // The holder is the treasury here.
     let wallet = f.holder.pubkey();
     let (_dir, database) = gateway_harness::sqlite();
-    let running = gateway_harness::start(&gateway_harness::settings(
-        &database,
-        &localnet.url,
-        wallet,
-        f.usd1.mint(),
-    ))
-    .await;
+    let running = gateway_harness::start_for(&database, &localnet, &f, wallet).await;
     gateway_harness::watching(&running).await;
     let api = Api::with_all_scopes(&running).await;
     let receiver = Receiver::start(0).await;

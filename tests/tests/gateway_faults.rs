@@ -16,7 +16,7 @@ use solana_sdk::pubkey::Pubkey;
 use usd1_tests::cli_harness::usd1;
 use usd1_tests::gateway_harness::{self, funded_platform as platform, Api, Receiver};
 use usd1_tests::localnet::localnet;
-use usd1_tests::tour::{binary, build_binaries};
+use usd1_tests::tour::{api_key, binary, build_binaries};
 use usd1_tests::Platform;
 
 fn free_port() -> u16 {
@@ -70,29 +70,6 @@ impl Gateway {
         self.0.kill().expect("SIGKILL");
         let _ = self.0.wait();
     }
-}
-
-/// A key with every scope, made by `usd1-gateway api-key create`.
-fn api_key(database: &str) -> String {
-    let out = Command::new(binary("usd1-gateway").expect("binary"))
-        .args([
-            "--database",
-            database,
-            "api-key",
-            "create",
-            "--name",
-            "faults",
-        ])
-        .args(["--scope", "invoices:read", "--scope", "invoices:write"])
-        .args(["--scope", "webhooks:write", "--scope", "exports:read"])
-        .output()
-        .expect("api-key create");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap().trim().to_string()
 }
 
 async fn pay(f: &Platform, wallet: &Pubkey, reference: &str, amount: &str) {
@@ -154,7 +131,10 @@ async fn sigkill_while_detecting_and_delivering_misses_and_doubles_nothing() {
     let (_dir, database) = gateway_harness::sqlite();
     let port = free_port();
     let mut gateway = Gateway::spawn(&database, &localnet.url, &f.usd1.mint(), &wallet, port).await;
-    let api = Api::at(&format!("http://127.0.0.1:{port}"), &api_key(&database));
+    let api = Api::at(
+        &format!("http://127.0.0.1:{port}"),
+        &api_key(&database, "faults").expect("api key"),
+    );
     // A slow receiver, so that kills land in the middle of deliveries.
     let receiver = Receiver::start_with(0, Duration::from_millis(300)).await;
     api.subscribe(&receiver, &["invoice.paid"]).await;

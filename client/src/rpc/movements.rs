@@ -54,7 +54,43 @@ fn balance_of(
     ))
 }
 
+/// A transaction as the node returned it, decoded, with its keys resolved.
+pub(super) struct Fetched {
+    pub slot: u64,
+    pub block_time: Option<i64>,
+    pub decoded: VersionedTransaction,
+    pub meta: Option<UiTransactionStatusMeta>,
+    pub keys: Vec<Pubkey>,
+}
+
+/// "transaction SIGNATURE: what": a transaction the node described oddly.
+pub(super) fn malformed(signature: &Signature, what: &str) -> ClientError {
+    ClientError::Ledger(format!("transaction {signature}: {what}"))
+}
+
 impl RpcLedger {
+    /// `getTransaction`, decoded and its keys resolved (legacy or v0).
+    pub(super) async fn fetch_decoded(
+        &self,
+        signature: &Signature,
+    ) -> Result<Fetched, ClientError> {
+        let confirmed = self.transaction(signature).await?;
+        let decoded = confirmed
+            .transaction
+            .transaction
+            .decode()
+            .ok_or_else(|| malformed(signature, "cannot decode the transaction"))?;
+        let meta = confirmed.transaction.meta;
+        let keys = account_keys(&decoded, meta.as_ref()).map_err(|e| malformed(signature, e))?;
+        Ok(Fetched {
+            slot: confirmed.slot,
+            block_time: confirmed.block_time,
+            decoded,
+            meta,
+            keys,
+        })
+    }
+
     /// What `signature` did to the token account `account`: `None` if the
     /// transaction failed on-chain (it moved nothing) or does not name the
     /// account among its token balances.
@@ -63,21 +99,20 @@ impl RpcLedger {
         signature: &Signature,
         account: &Pubkey,
     ) -> Result<Option<Movement>, ClientError> {
-        let confirmed = self.transaction(signature).await?;
-        let malformed =
-            |what: &str| ClientError::Ledger(format!("transaction {signature}: {what}"));
-        let decoded = confirmed
-            .transaction
-            .transaction
-            .decode()
-            .ok_or_else(|| malformed("cannot decode the transaction"))?;
-        let Some(meta) = confirmed.transaction.meta else {
+        let Fetched {
+            slot,
+            block_time,
+            decoded,
+            meta,
+            keys,
+        } = self.fetch_decoded(signature).await?;
+        let malformed = |what: &str| malformed(signature, what);
+        let Some(meta) = meta else {
             return Err(malformed("no status meta"));
         };
         if meta.err.is_some() {
             return Ok(None);
         }
-        let keys = account_keys(&decoded, Some(&meta)).map_err(malformed)?;
         let Some(index) = keys.iter().position(|k| k == account) else {
             return Ok(None);
         };
@@ -123,8 +158,8 @@ impl RpcLedger {
             crate::events::from_inner_instructions(inner.iter().map(|(p, d)| (p, d.as_slice())));
         Ok(Some(Movement {
             signature: *signature,
-            slot: confirmed.slot,
-            block_time: confirmed.block_time,
+            slot,
+            block_time,
             mint: mint.parse().map_err(|_| malformed("a malformed mint"))?,
             pre: before.map_or(0, |b| b.0),
             post: after.map_or(0, |b| b.0),

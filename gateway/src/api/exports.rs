@@ -30,7 +30,7 @@ async fn rendered(
             .map_err(|e| ApiError::bad("invalid_time", e))
     };
     let (from, to) = (bound(&range.from)?, bound(&range.to)?);
-    let rows = export::ledger(&state.store, &state.treasury, from, to).await?;
+    let rows = export::ledger(&state.store, &state.treasury.wallet, from, to).await?;
     let (kind, body) = match format {
         Format::Csv => ("text/csv; charset=utf-8", export::csv(&rows)),
         Format::Json => ("application/json", export::json(&rows)),

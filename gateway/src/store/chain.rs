@@ -162,13 +162,7 @@ impl Store {
                     .saturating_add(u64::try_from(delta).unwrap_or_default());
                 // The invoice's total so far against what it asks; the
                 // reference (or memo) already matched it.
-                let so_far = Movement {
-                    pre: 0,
-                    post: received,
-                    ..movement.clone()
-                };
-                let verdict = solana_pay::validate(&so_far, mint, None, invoice.amount)
-                    .unwrap_or(Verdict::Underpaid(invoice.amount));
+                let verdict = solana_pay::compare(received, invoice.amount);
                 let status = match verdict {
                     Verdict::Paid => Status::Paid,
                     Verdict::Overpaid(_) => Status::Overpaid,

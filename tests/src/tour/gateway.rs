@@ -22,18 +22,10 @@ impl Drop for Running {
     }
 }
 
-pub async fn run(stage: &Stage, say: &dyn Fn(&str)) -> Result<()> {
-    let gateway = binary("usd1-gateway")?;
-    let database = format!("sqlite:{}", stage.cast.dir.join("gateway.db").display());
-    let created = Command::new(&gateway)
-        .args([
-            "--database",
-            &database,
-            "api-key",
-            "create",
-            "--name",
-            "tour",
-        ])
+/// A key with every scope, made by `usd1-gateway api-key create` on `database`.
+pub fn api_key(database: &str, name: &str) -> Result<String> {
+    let created = Command::new(binary("usd1-gateway")?)
+        .args(["--database", database, "api-key", "create", "--name", name])
         .args(["--scope", "invoices:write", "--scope", "invoices:read"])
         .args(["--scope", "webhooks:write", "--scope", "exports:read"])
         .output()
@@ -43,7 +35,13 @@ pub async fn run(stage: &Stage, say: &dyn Fn(&str)) -> Result<()> {
         "api-key create: {}",
         String::from_utf8_lossy(&created.stderr)
     );
-    let key = String::from_utf8(created.stdout)?.trim().to_string();
+    Ok(String::from_utf8(created.stdout)?.trim().to_string())
+}
+
+pub async fn run(stage: &Stage, say: &dyn Fn(&str)) -> Result<()> {
+    let gateway = binary("usd1-gateway")?;
+    let database = format!("sqlite:{}", stage.cast.dir.join("gateway.db").display());
+    let key = api_key(&database, "tour")?;
     let treasury = Keypair::new().pubkey();
     let port = free_port()?;
     let _process = Running(
