@@ -18,6 +18,7 @@ pub mod keypair;
 pub mod ledger;
 pub mod pda;
 pub mod reserve_report;
+pub mod screening;
 pub mod send_journal;
 pub mod signing;
 pub mod size;

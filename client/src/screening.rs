@@ -1,0 +1,283 @@
+//! Sanctions screening: lists of Solana addresses and the one rule by which
+//! the CLI, the gateway and the oracle screen an address against them.
+//!
+//! Three list formats are read: OFAC's SDN Advanced XML (`SDN_ADVANCED.XML`,
+//! the feature type "Digital Currency Address - SOL"), OFAC's classic SDN XML
+//! (an `id` of type "Digital Currency Address - SOL") and the issuer's own
+//! CSV (`address,reason,source,added_at`). Addresses are base58 and
+//! case-sensitive: they are compared as the 32 bytes they decode to and are
+//! never case-folded. An entry whose address is not a Solana address is kept
+//! in [`List::rejected`] with where it is in the file, never dropped unseen.
+//! A list's version is its file's SHA-256 and its publish date, and
+//! [`List::changes_since`] says what a new version added and removed.
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::fmt;
+use std::path::Path;
+use std::str::FromStr;
+
+use serde::Serialize;
+use serde_with::{serde_as, DisplayFromStr};
+use solana_sdk::pubkey::Pubkey;
+use thiserror::Error;
+
+mod csv_list;
+mod ofac;
+
+/// The feature (Advanced XML) and id (classic XML) type OFAC gives Solana addresses.
+pub const OFAC_SOL_TYPE: &str = "Digital Currency Address - SOL";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Format {
+    /// OFAC's SDN Advanced XML.
+    SdnAdvanced,
+    /// OFAC's classic SDN XML.
+    Sdn,
+    /// The issuer's own list: `address,reason,source,added_at`.
+    Csv,
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::SdnAdvanced => "OFAC SDN Advanced XML",
+            Self::Sdn => "OFAC SDN XML",
+            Self::Csv => "issuer CSV",
+        })
+    }
+}
+
+/// One listed address.
+#[serde_as]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Entry {
+    #[serde_as(as = "DisplayFromStr")]
+    pub address: Pubkey,
+    /// Where the entry is in its file: `line 4` (CSV), `DistinctParty 36216
+    /// Feature 59213` (Advanced XML), `sdnEntry 36216 id 59213` (SDN XML).
+    pub entry: String,
+    /// Whom the address belongs to, where the list names someone.
+    pub subject: Option<String>,
+    /// Why it is listed: the sanctions programs, or the issuer's reason.
+    pub reason: String,
+    /// Who listed it: `OFAC SDN`, or the CSV's source column.
+    pub source: String,
+    /// When it was listed, where the list says (`YYYY-MM-DD` or as written).
+    pub added_at: Option<String>,
+}
+
+/// An entry that names something other than a Solana address.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Rejected {
+    pub entry: String,
+    pub text: String,
+    pub reason: String,
+}
+
+/// A list's version: its file's SHA-256, and the publish date it gives.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Version {
+    pub sha256: String,
+    /// `YYYY-MM-DD`: the list's date of issue; for a CSV its latest `added_at`.
+    pub published: Option<String>,
+}
+
+impl fmt::Display for Version {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.published {
+            Some(date) => write!(f, "{date} (sha256 {})", &self.sha256[..16]),
+            None => write!(f, "sha256 {}", &self.sha256[..16]),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct List {
+    /// The file's name, as hits cite it.
+    pub name: String,
+    pub format: Format,
+    pub version: Version,
+    pub entries: Vec<Entry>,
+    pub rejected: Vec<Rejected>,
+}
+
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+pub enum ScreeningError {
+    #[error("cannot read screening list {path}: {reason}")]
+    Unreadable { path: String, reason: String },
+    #[error("screening list {list} is not a list this platform reads: {reason}")]
+    UnknownFormat { list: String, reason: String },
+    #[error("screening list {list} is malformed: {reason}")]
+    Malformed { list: String, reason: String },
+}
+
+/// What a list's entries are before the version is attached.
+pub(crate) struct Parsed {
+    pub entries: Vec<Entry>,
+    pub rejected: Vec<Rejected>,
+    pub published: Option<String>,
+}
+
+impl List {
+    pub fn read(path: &Path) -> Result<Self, ScreeningError> {
+        let bytes = std::fs::read(path).map_err(|e| ScreeningError::Unreadable {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        })?;
+        let name = path.file_name().map_or_else(
+            || path.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+        Self::parse(&name, &bytes)
+    }
+
+    /// Reads a list of any of the three formats, told apart by content: an
+    /// XML document's root element (`Sanctions` or `sdnList`), else CSV.
+    pub fn parse(name: &str, bytes: &[u8]) -> Result<Self, ScreeningError> {
+        let text = std::str::from_utf8(bytes).map_err(|e| ScreeningError::Malformed {
+            list: name.to_string(),
+            reason: format!("not UTF-8 text: {e}"),
+        })?;
+        let text = text.trim_start_matches('\u{feff}');
+        let malformed = |reason: String| ScreeningError::Malformed {
+            list: name.to_string(),
+            reason,
+        };
+        let (format, parsed) = if text.trim_start().starts_with('<') {
+            match ofac::root_element(text).map_err(malformed)?.as_str() {
+                "Sanctions" => (
+                    Format::SdnAdvanced,
+                    ofac::advanced(text).map_err(malformed)?,
+                ),
+                "sdnList" => (Format::Sdn, ofac::classic(text).map_err(malformed)?),
+                other => {
+                    return Err(ScreeningError::UnknownFormat {
+                        list: name.to_string(),
+                        reason: format!(
+                            "an XML document of <{other}>, neither OFAC's <Sanctions> nor <sdnList>"
+                        ),
+                    })
+                }
+            }
+        } else {
+            (Format::Csv, csv_list::parse(text).map_err(malformed)?)
+        };
+        Ok(Self {
+            name: name.to_string(),
+            format,
+            version: Version {
+                sha256: crate::hex(&crate::sha256(bytes)),
+                published: parsed.published,
+            },
+            entries: parsed.entries,
+            rejected: parsed.rejected,
+        })
+    }
+
+    /// The addresses this version lists that `older` did not, and those it
+    /// no longer lists.
+    pub fn changes_since(&self, older: &List) -> Changes {
+        let addresses = |list: &List| -> BTreeMap<String, Entry> {
+            list.entries
+                .iter()
+                .map(|e| (e.address.to_string(), e.clone()))
+                .collect()
+        };
+        let (new, old) = (addresses(self), addresses(older));
+        let keys = |map: &BTreeMap<String, Entry>| map.keys().cloned().collect::<BTreeSet<_>>();
+        let (new_keys, old_keys) = (keys(&new), keys(&old));
+        Changes {
+            from: older.version.clone(),
+            to: self.version.clone(),
+            added: new_keys
+                .difference(&old_keys)
+                .map(|k| new[k].clone())
+                .collect(),
+            removed: old_keys
+                .difference(&new_keys)
+                .map(|k| old[k].clone())
+                .collect(),
+        }
+    }
+}
+
+/// What a new version of a list changed.
+#[derive(Clone, Debug, Serialize)]
+pub struct Changes {
+    pub from: Version,
+    pub to: Version,
+    pub added: Vec<Entry>,
+    pub removed: Vec<Entry>,
+}
+
+/// A screened address found on a list.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Hit {
+    /// The list's file name and version.
+    pub list: String,
+    pub version: Version,
+    pub entry: Entry,
+}
+
+/// Lists loaded together, indexed by address.
+#[derive(Clone, Debug, Default)]
+pub struct Screener {
+    lists: Vec<List>,
+    index: HashMap<Pubkey, Vec<(usize, usize)>>,
+}
+
+impl Screener {
+    pub fn new(lists: Vec<List>) -> Self {
+        let mut index: HashMap<Pubkey, Vec<(usize, usize)>> = HashMap::new();
+        for (l, list) in lists.iter().enumerate() {
+            for (e, entry) in list.entries.iter().enumerate() {
+                index.entry(entry.address).or_default().push((l, e));
+            }
+        }
+        Self { lists, index }
+    }
+
+    /// Reads every file (see [`List::read`]).
+    pub fn read(paths: &[impl AsRef<Path>]) -> Result<Self, ScreeningError> {
+        let lists = paths
+            .iter()
+            .map(|p| List::read(p.as_ref()))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Self::new(lists))
+    }
+
+    pub fn lists(&self) -> &[List] {
+        &self.lists
+    }
+
+    /// Every entry of every list that lists `address`.
+    pub fn hits(&self, address: &Pubkey) -> Vec<Hit> {
+        self.index
+            .get(address)
+            .into_iter()
+            .flatten()
+            .map(|&(l, e)| Hit {
+                list: self.lists[l].name.clone(),
+                version: self.lists[l].version.clone(),
+                entry: self.lists[l].entries[e].clone(),
+            })
+            .collect()
+    }
+
+    pub fn is_listed(&self, address: &Pubkey) -> bool {
+        self.index.contains_key(address)
+    }
+}
+
+/// A Solana address as a list writes it: base58 of 32 bytes, exactly as
+/// written (no case folding), surrounding spaces aside.
+pub(crate) fn address(text: &str) -> Result<Pubkey, String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err("no address".into());
+    }
+    Pubkey::from_str(text).map_err(|_| format!("'{text}' is not a base58 Solana address"))
+}
+
+#[cfg(test)]
+mod tests;
