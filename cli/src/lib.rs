@@ -105,6 +105,8 @@ pub enum Command {
     Pay(commands::pay::Args),
     /// Write the transparency page: supply, reserve, composition, attestations, redemptions, disclosure, audit.
     Transparency(commands::transparency::Args),
+    /// Screen addresses, or every holder of a mint, against sanctions lists.
+    Screen(commands::screen::Args),
     /// Bring a mint to a bootstrap plan (initialize, roles, attestors, policy, disclosure, minters); re-runnable.
     Bootstrap(commands::bootstrap::Args),
 }
@@ -119,6 +121,7 @@ impl Command {
                 false
             }
             Self::Balance(args) => args.owner.is_none(),
+            Self::Screen(_) => false,
             Self::Redeem(args) => !matches!(args.action, commands::redeem::Action::List { .. }),
             _ => true,
         }
@@ -292,6 +295,7 @@ async fn run(ctx: &Context, command: Command) -> Result<Output> {
         Command::Attestations(args) => attestations::run(ctx, args).await,
         Command::Audit(args) => audit::run(ctx, args).await,
         Command::Pay(args) => pay::run(ctx, args).await,
+        Command::Screen(args) => screen::run(ctx, args).await,
         Command::Bootstrap(args) => bootstrap::run(ctx, args).await,
         Command::Transparency(args) => transparency::run(ctx, args).await,
     }

@@ -127,6 +127,15 @@ pub struct Listed {
     pub failed: bool,
 }
 
+/// A token account of a mint, as a listing of the mint's accounts gives it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Holding {
+    pub account: Pubkey,
+    pub owner: Pubkey,
+    pub amount: u64,
+    pub frozen: bool,
+}
+
 #[async_trait]
 pub trait Ledger: Send + Sync {
     async fn latest_blockhash(&self) -> Result<Hash, ClientError>;
@@ -227,6 +236,18 @@ pub trait Ledger: Send + Sync {
                     "transaction {signature} is not in the history of {address}"
                 ))
             })
+    }
+
+    /// Every token account of `mint` (of `token_program`), where the
+    /// ledger can list accounts (over RPC, `getProgramAccounts`).
+    async fn holdings(
+        &self,
+        mint: &Pubkey,
+        _token_program: &Pubkey,
+    ) -> Result<Vec<Holding>, ClientError> {
+        Err(ClientError::Ledger(format!(
+            "this ledger cannot list the token accounts of {mint} (it has no getProgramAccounts)"
+        )))
     }
 
     /// Requests sent to the node so far, where the ledger counts them.

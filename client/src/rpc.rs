@@ -29,6 +29,7 @@ use solana_transaction_status_client_types::{
 use crate::error::{ClientError, Failure};
 use crate::ledger::{Executed, Ledger, Listed, RecordedTransaction, Simulation};
 
+mod holders;
 mod movements;
 mod sender;
 pub use sender::{GentleSender, Limits};
@@ -342,6 +343,14 @@ impl Ledger for RpcLedger {
         signature: &Signature,
     ) -> Result<RecordedTransaction, ClientError> {
         self.fetch_recorded(signature).await
+    }
+
+    async fn holdings(
+        &self,
+        mint: &Pubkey,
+        token_program: &Pubkey,
+    ) -> Result<Vec<crate::ledger::Holding>, ClientError> {
+        self.list_holdings(mint, token_program).await
     }
 
     fn requests_sent(&self) -> Option<u64> {

@@ -20,6 +20,8 @@ use serde_with::{serde_as, DisplayFromStr};
 use solana_sdk::pubkey::Pubkey;
 use thiserror::Error;
 
+use crate::ledger::Holding;
+
 mod csv_list;
 mod ofac;
 
@@ -267,6 +269,107 @@ impl Screener {
     pub fn is_listed(&self, address: &Pubkey) -> bool {
         self.index.contains_key(address)
     }
+
+    /// A wallet and its token account, both screened: a payee, a payer, a
+    /// redeemer or a holder is listed if either is.
+    pub fn screen_owner(&self, owner: &Pubkey, account: &Pubkey) -> Vec<Finding> {
+        let mut findings = self.findings(owner, Role::Owner);
+        if account != owner {
+            findings.extend(self.findings(account, Role::TokenAccount));
+        }
+        findings
+    }
+
+    /// Every listed holder of a mint (owner or account), with what it holds.
+    pub fn screen_holdings(&self, holdings: &[Holding]) -> Vec<HolderFinding> {
+        holdings
+            .iter()
+            .flat_map(|h| {
+                self.screen_owner(&h.owner, &h.account)
+                    .into_iter()
+                    .map(|finding| HolderFinding {
+                        account: h.account,
+                        owner: h.owner,
+                        amount: h.amount,
+                        frozen: h.frozen,
+                        finding,
+                    })
+            })
+            .collect()
+    }
+
+    pub fn findings(&self, address: &Pubkey, role: Role) -> Vec<Finding> {
+        self.hits(address)
+            .into_iter()
+            .map(|hit| Finding {
+                address: *address,
+                role,
+                hit,
+            })
+            .collect()
+    }
+}
+
+/// What a screened address was to the one screening it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Role {
+    /// An address given to screen.
+    Address,
+    /// A wallet: a token account's owner, a payee, a payer.
+    Owner,
+    /// A token account.
+    TokenAccount,
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Address => "address",
+            Self::Owner => "owner",
+            Self::TokenAccount => "token account",
+        })
+    }
+}
+
+/// A screened address and the list entry it matched.
+#[serde_as]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    #[serde_as(as = "DisplayFromStr")]
+    pub address: Pubkey,
+    pub role: Role,
+    pub hit: Hit,
+}
+
+impl fmt::Display for Finding {
+    /// `owner 5FMt…: SDN_ADVANCED.XML DistinctParty 90002 Feature 8203 (JANE Q EXAMPLE; SDGT; OFAC SDN)`
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let entry = &self.hit.entry;
+        write!(
+            f,
+            "{} {}: {} {} (",
+            self.role, self.address, self.hit.list, entry.entry
+        )?;
+        if let Some(subject) = &entry.subject {
+            write!(f, "{subject}; ")?;
+        }
+        write!(f, "{}; {})", entry.reason, entry.source)
+    }
+}
+
+/// A listed holder of a mint.
+#[serde_as]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct HolderFinding {
+    #[serde_as(as = "DisplayFromStr")]
+    pub account: Pubkey,
+    #[serde_as(as = "DisplayFromStr")]
+    pub owner: Pubkey,
+    /// Base units held.
+    pub amount: u64,
+    pub frozen: bool,
+    pub finding: Finding,
 }
 
 /// A Solana address as a list writes it: base58 of 32 bytes, exactly as

@@ -17,6 +17,7 @@ pub mod pay;
 pub mod policy;
 pub mod redeem;
 pub mod role;
+pub mod screen;
 pub mod seize;
 pub mod status;
 pub mod transfer;

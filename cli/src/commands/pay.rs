@@ -60,6 +60,33 @@ pub struct Args {
     /// the file (its id is in the summary and the journal).
     #[arg(long, value_name = "ID", value_parser = parse_batch)]
     pub batch: Option<String>,
+    /// Screen every recipient (the wallet and its token account) against
+    /// this sanctions list first; a listed one stops the payout before
+    /// anything is sent. Repeat for several lists.
+    #[arg(long = "list", value_name = "FILE")]
+    pub lists: Vec<std::path::PathBuf>,
+}
+
+/// The rows whose recipient (wallet or token account) a list names, one
+/// line each: what `--list` refuses a payout for.
+fn listed_rows(
+    usd1: &Usd1<dyn Ledger>,
+    rows: &[Row],
+    lists: &[std::path::PathBuf],
+) -> Result<Vec<String>> {
+    if lists.is_empty() {
+        return Ok(Vec::new());
+    }
+    let screener = usd1_client::screening::Screener::read(lists)?;
+    Ok(rows
+        .iter()
+        .flat_map(|row| {
+            screener
+                .screen_owner(&row.recipient, &usd1.token_account_of(&row.recipient))
+                .into_iter()
+                .map(move |finding| format!("line {}: {finding}", row.line))
+        })
+        .collect())
 }
 
 /// A `--batch` id as a memo can carry it.
@@ -294,6 +321,16 @@ pub async fn run(ctx: &Context, args: Args) -> Result<Output> {
             problems.join("; ")
         ),
     };
+    let listed = listed_rows(&usd1, &rows, &args.lists)?;
+    if !listed.is_empty() {
+        let lines: std::collections::BTreeSet<&str> =
+            listed.iter().filter_map(|l| l.split(':').next()).collect();
+        bail!(
+            "{} row(s) pay a listed recipient, nothing sent: {}",
+            lines.len(),
+            listed.join("; ")
+        );
+    }
     let _lock = PayLock::acquire(&PayLock::path_for(&args.file), &args.file)?;
     let journal_path = Journal::path_for(&args.file);
     let digest = usd1_client::hex(&usd1_client::sha256(text.as_bytes()));
