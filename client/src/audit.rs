@@ -36,12 +36,14 @@ use crate::events::Usd1Event;
 use crate::ledger::RecordedTransaction;
 
 mod end_state;
+mod freezes;
 pub mod incremental;
 mod signatures;
 mod violation;
 pub use end_state::{
     audit_chain, audit_history, burns_outside_usd1, AuditReport, OnChain, Replayed,
 };
+pub use freezes::Freezes;
 pub use violation::Violation;
 
 /// The policy a mint is checked under: how old its attestation may be, and
@@ -320,7 +322,7 @@ impl Replay {
                     r.open_requests = r.open_requests.saturating_sub(1);
                     r.open_amount = r.open_amount.saturating_sub(u128::from(e.amount));
                 }
-                _ => {}
+                other => self.report.replayed.freezes.record(&self.mint, other),
             }
         }
     }

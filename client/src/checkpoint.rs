@@ -6,7 +6,7 @@
 //! as strings) and versioned:
 //!
 //! ```text
-//! {"format": "usd1-audit-checkpoint", "version": 1, "mint": "…", "state": {…}, "sha256": "…"}
+//! {"format": "usd1-audit-checkpoint", "version": 2, "mint": "…", "state": {…}, "sha256": "…"}
 //! ```
 //!
 //! `sha256` is the SHA-256 of the compact JSON of `[format, version, mint,
@@ -24,7 +24,9 @@ use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::Signature;
 
 /// The checkpoint format this build writes and reads.
-pub const VERSION: u32 = 1;
+/// 2: the replay counts freezes, thaws and seizures (issue 25); a version-1
+/// checkpoint has not seen them, so it is refused rather than read short.
+pub const VERSION: u32 = 2;
 
 /// Why a checkpoint was refused.
 #[derive(Debug, thiserror::Error)]

@@ -4,9 +4,9 @@ use anchor_lang::{InstructionData, ToAccountMetas};
 use solana_sdk::instruction::Instruction;
 use solana_sdk::pubkey::Pubkey;
 use usd1::instructions::{
-    AttestArgs, BurnArgs, DisclosureArgs, InitializeArgs, MintToArgs, PolicyArgs, ProposeAdminArgs,
-    RejectRedemptionArgs, RequestRedemptionArgs, SeizeArgs, SetAttestorsArgs, SetRoleArgs,
-    SettleRedemptionArgs,
+    AttestArgs, BurnArgs, DisclosureArgs, InitializeArgs, LawfulBasis, MintToArgs, PolicyArgs,
+    ProposeAdminArgs, RejectRedemptionArgs, RequestRedemptionArgs, SeizeArgs, SetAttestorsArgs,
+    SetRoleArgs, SettleRedemptionArgs,
 };
 use usd1::state::Role;
 
@@ -254,6 +254,7 @@ pub fn freeze(
     mint: &Pubkey,
     token_account: &Pubkey,
     token_program: &Pubkey,
+    basis: LawfulBasis,
 ) -> Instruction {
     build(
         usd1::accounts::FreezeOrThaw {
@@ -265,7 +266,7 @@ pub fn freeze(
             event_authority: event_authority(),
             program: usd1::ID,
         },
-        usd1::instruction::Freeze {},
+        usd1::instruction::Freeze { args: basis },
     )
 }
 
@@ -274,6 +275,7 @@ pub fn thaw(
     mint: &Pubkey,
     token_account: &Pubkey,
     token_program: &Pubkey,
+    basis: LawfulBasis,
 ) -> Instruction {
     build(
         usd1::accounts::FreezeOrThaw {
@@ -285,7 +287,7 @@ pub fn thaw(
             event_authority: event_authority(),
             program: usd1::ID,
         },
-        usd1::instruction::Thaw {},
+        usd1::instruction::Thaw { args: basis },
     )
 }
 
@@ -438,7 +440,7 @@ pub fn seize(
     to: &Pubkey,
     token_program: &Pubkey,
     amount: u64,
-    reason_code: u16,
+    basis: LawfulBasis,
 ) -> Instruction {
     build(
         usd1::accounts::Seize {
@@ -454,7 +456,8 @@ pub fn seize(
         usd1::instruction::Seize {
             args: SeizeArgs {
                 amount,
-                reason_code,
+                reason_code: basis.reason_code,
+                order_sha256: basis.order_sha256,
             },
         },
     )

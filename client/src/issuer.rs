@@ -8,7 +8,9 @@ use solana_sdk::message::Message;
 use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::{Keypair, Signer};
 use solana_sdk::transaction::{Transaction, TransactionError};
-use usd1::instructions::{AttestArgs, ConfigureMinterArgs, InitializeArgs, PolicyArgs};
+use usd1::instructions::{
+    AttestArgs, ConfigureMinterArgs, InitializeArgs, LawfulBasis, PolicyArgs,
+};
 use usd1::state::Role;
 
 use crate::accounts::{
@@ -540,38 +542,47 @@ impl<L: Ledger + ?Sized> Usd1<L> {
 
     // ---- freeze and pause ----
 
+    /// Freezes `token_account`, citing no reason or order.
     pub async fn freeze(
         &self,
         freezer: &(dyn Signer + Sync),
         token_account: &Pubkey,
     ) -> Result<Executed, ClientError> {
-        self.send_one(
-            freezer,
-            instructions::freeze(
-                &freezer.pubkey(),
-                &self.mint,
-                token_account,
-                &self.token_program,
-            ),
-        )
-        .await
+        self.set_frozen(freezer, token_account, true, LawfulBasis::default())
+            .await
     }
 
+    /// Thaws `token_account`, citing no reason or order.
     pub async fn thaw(
         &self,
         freezer: &(dyn Signer + Sync),
         token_account: &Pubkey,
     ) -> Result<Executed, ClientError> {
-        self.send_one(
-            freezer,
-            instructions::thaw(
-                &freezer.pubkey(),
-                &self.mint,
-                token_account,
-                &self.token_program,
-            ),
-        )
-        .await
+        self.set_frozen(freezer, token_account, false, LawfulBasis::default())
+            .await
+    }
+
+    /// Freezes (or thaws) `token_account`, citing `basis` on the record.
+    pub async fn set_frozen(
+        &self,
+        freezer: &(dyn Signer + Sync),
+        token_account: &Pubkey,
+        frozen: bool,
+        basis: LawfulBasis,
+    ) -> Result<Executed, ClientError> {
+        let build = if frozen {
+            instructions::freeze
+        } else {
+            instructions::thaw
+        };
+        let ix = build(
+            &freezer.pubkey(),
+            &self.mint,
+            token_account,
+            &self.token_program,
+            basis,
+        );
+        self.send_one(freezer, ix).await
     }
 
     pub async fn pause(&self, pauser: &(dyn Signer + Sync)) -> Result<Executed, ClientError> {

@@ -351,6 +351,7 @@ async fn fails_when_given_a_token_account_of_another_mint() {
         &f.mint(),
         &holder_other,
         &f.flavor.program_id(),
+        0.into(),
     );
     refused_usd1(&f, &[freeze], &[&f.freezer], Usd1Error::WrongMint).await;
 }
@@ -380,7 +381,7 @@ async fn fails_when_one_mutable_account_fills_two_slots() {
         &holder_account,
         &f.flavor.program_id(),
         ONE,
-        0,
+        0.into(),
     );
     refused_anchor(
         &f,

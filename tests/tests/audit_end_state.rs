@@ -96,6 +96,7 @@ async fn on_chain(f: &Fixture) -> usd1_client::audit::OnChain {
             .unwrap()
             .amount,
         outside_burns: u128::from(7 * ONE),
+        frozen_amount: 0,
     }
 }
 

@@ -152,9 +152,15 @@ async fn seizes_from_a_frozen_account_and_refreezes_it() {
     let from = f.usd1.token_account_of(&f.holder.pubkey());
     let to = f.usd1.token_account_of(&treasury.pubkey());
     f.usd1.freeze(&f.freezer, &from).await.unwrap();
+    // The seizure cites the court order it carries out.
+    let order = usd1_client::sha256(b"court order 26-CV-0042");
+    let basis = usd1::instructions::LawfulBasis {
+        reason_code: 7,
+        order_sha256: order,
+    };
     let done = f
         .usd1
-        .seize(&f.admin, &from, &to, 60 * ONE, 7)
+        .seize(&f.admin, &from, &to, 60 * ONE, basis)
         .await
         .unwrap();
     assert_eq!(
@@ -166,6 +172,7 @@ async fn seizes_from_a_frozen_account_and_refreezes_it() {
             to,
             amount: 60 * ONE,
             reason_code: 7,
+            order_sha256: order,
             refrozen: true,
         })]
     );

@@ -98,15 +98,26 @@ async fn happy_path(flavor: Flavor) {
     );
     assert_eq!(f.supply().await, 750 * ONE);
 
-    // freeze and thaw the holder.
+    // freeze and thaw the holder, each citing its basis.
     let account = f.usd1.token_account_of(&holder);
-    let done = f.usd1.freeze(&f.freezer, &account).await.unwrap();
+    let order = usd1_client::sha256(b"order 26-CV-0042");
+    let basis = usd1::instructions::LawfulBasis {
+        reason_code: 3,
+        order_sha256: order,
+    };
+    let done = f
+        .usd1
+        .set_frozen(&f.freezer, &account, true, basis)
+        .await
+        .unwrap();
     assert_eq!(
         done.events,
         vec![Usd1Event::Frozen(events::Frozen {
             mint,
             freezer: f.freezer.pubkey(),
-            token_account: account
+            token_account: account,
+            reason_code: 3,
+            order_sha256: order,
         })]
     );
     assert!(f.usd1.token_account(&account).await.unwrap().frozen);
@@ -116,7 +127,9 @@ async fn happy_path(flavor: Flavor) {
         vec![Usd1Event::Thawed(events::Thawed {
             mint,
             freezer: f.freezer.pubkey(),
-            token_account: account
+            token_account: account,
+            reason_code: 0,
+            order_sha256: [0; 32],
         })]
     );
     assert!(!f.usd1.token_account(&account).await.unwrap().frozen);

@@ -80,7 +80,7 @@ fn privileged(f: &Fixture, signer: &Pubkey) -> Vec<(&'static str, Instruction, H
         ),
         (
             "seize",
-            ix::seize(signer, &mint, &account, &other, &tp, 1, 0),
+            ix::seize(signer, &mint, &account, &other, &tp, 1, 0.into()),
             Admin,
             Usd1Error::NotAdmin,
         ),
@@ -98,13 +98,13 @@ fn privileged(f: &Fixture, signer: &Pubkey) -> Vec<(&'static str, Instruction, H
         ),
         (
             "freeze",
-            ix::freeze(signer, &mint, &account, &tp),
+            ix::freeze(signer, &mint, &account, &tp, 0.into()),
             Freezer,
             Usd1Error::NotFreezer,
         ),
         (
             "thaw",
-            ix::thaw(signer, &mint, &account, &tp),
+            ix::thaw(signer, &mint, &account, &tp, 0.into()),
             Freezer,
             Usd1Error::NotFreezer,
         ),

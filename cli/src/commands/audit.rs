@@ -107,6 +107,33 @@ pub struct ViolationView {
 }
 
 #[derive(Debug, Serialize)]
+pub struct Compliance {
+    pub frozen_accounts: Vec<String>,
+    pub frozen_amount: String,
+    pub freezes: u64,
+    pub freezes_citing_order: u64,
+    pub thaws: u64,
+    pub seizures: u64,
+    pub seizures_citing_order: u64,
+}
+
+impl fmt::Display for Compliance {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "Frozen: {} account(s) holding {}; {} freeze(s) ({} citing an order), {} thaw(s), {} seizure(s) ({} citing an order)",
+            self.frozen_accounts.len(),
+            self.frozen_amount,
+            self.freezes,
+            self.freezes_citing_order,
+            self.thaws,
+            self.seizures,
+            self.seizures_citing_order
+        )
+    }
+}
+
+#[derive(Debug, Serialize)]
 pub struct Report {
     pub mint: String,
     /// Transactions that touched the program.
@@ -121,6 +148,8 @@ pub struct Report {
     pub replayed_supply: String,
     /// Tokens in the escrow beyond the open requests (sent there outside a request).
     pub escrow_surplus: String,
+    /// Freezes, thaws and seizures through the program; the frozen accounts and what they hold.
+    pub compliance: Compliance,
     pub clean: bool,
     pub violations: Vec<ViolationView>,
     /// Transactions read from the node by this run (all of them without a
@@ -161,6 +190,7 @@ impl fmt::Display for Report {
                 written.path, written.sha256
             )?;
         }
+        writeln!(f, "{}", self.compliance)?;
         if self.escrow_surplus != "0" {
             writeln!(
                 f,
@@ -221,6 +251,18 @@ pub async fn run(ctx: &Context, args: Args) -> Result<Output> {
         on_chain_seq,
         replayed_supply: amount(found.supply_before_holder_burns()),
         escrow_surplus: amount(found.escrow_surplus),
+        compliance: {
+            let z = &found.replayed.freezes;
+            Compliance {
+                frozen_accounts: z.frozen.iter().map(ToString::to_string).collect(),
+                frozen_amount: amount(z.frozen_amount),
+                freezes: z.freezes,
+                freezes_citing_order: z.freezes_citing_order,
+                thaws: z.thaws,
+                seizures: z.seizures,
+                seizures_citing_order: z.seizures_citing_order,
+            }
+        },
         clean: violations.is_empty(),
         violations,
         read: advanced.read,

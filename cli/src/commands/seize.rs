@@ -1,9 +1,11 @@
-//! `usd1 seize AMOUNT --from OWNER --to OWNER --reason CODE --mint MINT` (admin,
-//! permanent-delegate mints): thaw, move, refreeze.
+//! `usd1 seize AMOUNT --from OWNER --to OWNER --reason CODE [--order FILE]
+//! --mint MINT` (admin, permanent-delegate mints): thaw, move, refreeze,
+//! the reason code and the order's SHA-256 on the record.
 use anyhow::Result;
 use solana_sdk::pubkey::Pubkey;
 use usd1_client::format_amount;
 
+use crate::commands::freeze::{cited, BasisArgs};
 use crate::commands::{MintArg, Sent};
 use crate::{amount, Context, Output};
 
@@ -21,23 +23,29 @@ pub struct Args {
     /// Reason code (issuer-defined, e.g. a court order number).
     #[arg(long)]
     pub reason: u16,
+    /// The lawful order (or case file) carried out: its SHA-256 goes on-chain.
+    #[arg(long, value_name = "FILE")]
+    pub order: Option<std::path::PathBuf>,
     #[command(flatten)]
     pub mint: MintArg,
 }
 
 pub async fn run(ctx: &Context, args: Args) -> Result<Output> {
+    let basis = BasisArgs {
+        reason: args.reason,
+        order: args.order.clone(),
+    }
+    .basis()?;
     let usd1 = ctx.usd1(&args.mint.mint).await?;
     let decimals = usd1.decimals();
     let units = amount(&args.amount, decimals)?;
     let from = usd1.resolve_token_account(&args.from).await?;
     let to = usd1.resolve_token_account(&args.to).await?;
-    let executed = usd1
-        .seize(ctx.signer(), &from, &to, units, args.reason)
-        .await?;
+    let executed = usd1.seize(ctx.signer(), &from, &to, units, basis).await?;
     let text = format!(
-        "Seized {} from {from} to {to} (reason {})",
+        "Seized {} from {from} to {to} {}",
         format_amount(units, decimals),
-        args.reason
+        cited(&basis)
     );
     Ok(Sent::output(text, &executed))
 }

@@ -34,6 +34,8 @@ pub struct Replayed {
     pub open_requests: u64,
     #[serde_as(as = "DisplayFromStr")]
     pub open_amount: u128,
+    /// Freezes, thaws and seizures, and what the frozen accounts hold.
+    pub freezes: super::Freezes,
 }
 
 /// The chain now, for [`AuditReport::reconcile`].
@@ -44,6 +46,8 @@ pub struct OnChain {
     pub escrow_balance: u64,
     /// Base units holders burned through a token program outside USD1.
     pub outside_burns: u128,
+    /// Base units held now by the accounts the replay found frozen.
+    pub frozen_amount: u128,
 }
 
 /// What the audit found.
@@ -77,6 +81,7 @@ impl AuditReport {
     /// Compares where the replay ends with the chain now; each difference
     /// is its own violation.
     pub fn reconcile(&mut self, chain: &OnChain) {
+        self.replayed.freezes.frozen_amount = chain.frozen_amount;
         let config = &chain.config;
         let r = &self.replayed;
         let mut found = Vec::new();
@@ -215,11 +220,14 @@ pub async fn audit_history<L: Ledger + ?Sized>(
     } else {
         0
     };
+    let frozen_amount =
+        super::freezes::frozen_amount(usd1, &report.replayed.freezes.frozen).await?;
     report.reconcile(&OnChain {
         config,
         supply,
         escrow_balance,
         outside_burns,
+        frozen_amount,
     });
     Ok(report)
 }

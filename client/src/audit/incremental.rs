@@ -214,11 +214,14 @@ pub async fn report_of<L: Ledger + ?Sized>(
     if burns.read || u128::from(supply) < report.supply_before_holder_burns() {
         read_holder_burns(usd1, burns, concurrency).await?;
     }
+    let frozen_amount =
+        super::freezes::frozen_amount(usd1, &report.replayed.freezes.frozen).await?;
     report.reconcile(&OnChain {
         config,
         supply,
         escrow_balance,
         outside_burns: burns.amount,
+        frozen_amount,
     });
     Ok(report)
 }

@@ -31,6 +31,10 @@ fn every_instruction_with_arguments_keeps_its_wire_bytes() {
     let amount: u64 = 0x0102_0304_0506_0708;
     let reason: u16 = 0x0a0b;
     let reference = [7u8; 32];
+    let basis = LawfulBasis {
+        reason_code: reason,
+        order_sha256: reference,
+    };
     let cases: Vec<(&str, Instruction, Vec<u8>)> = vec![
         (
             "propose_admin",
@@ -77,8 +81,22 @@ fn every_instruction_with_arguments_keeps_its_wire_bytes() {
         ),
         (
             "seize",
-            seize(&a, &mint, &b, &c, &program, amount, reason),
-            expect("seize", &[&amount.to_le_bytes(), &reason.to_le_bytes()]),
+            seize(&a, &mint, &b, &c, &program, amount, basis),
+            expect(
+                "seize",
+                &[&amount.to_le_bytes(), &reason.to_le_bytes(), &reference],
+            ),
+        ),
+        // Since issue 25 a freeze and a thaw carry their lawful basis.
+        (
+            "freeze",
+            freeze(&a, &mint, &b, &program, basis),
+            expect("freeze", &[&reason.to_le_bytes(), &reference]),
+        ),
+        (
+            "thaw",
+            thaw(&a, &mint, &b, &program, basis),
+            expect("thaw", &[&reason.to_le_bytes(), &reference]),
         ),
     ];
     for (name, instruction, wanted) in cases {

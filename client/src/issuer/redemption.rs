@@ -1,7 +1,7 @@
 //! `Usd1<L>`'s disclosure, redemption and compliance operations.
 use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::Signer;
-use usd1::instructions::DisclosureArgs;
+use usd1::instructions::{DisclosureArgs, LawfulBasis};
 
 use super::Usd1;
 use crate::accounts::{self, Disclosure, Redemption, RedemptionStatus};
@@ -133,14 +133,15 @@ impl<L: Ledger + ?Sized> Usd1<L> {
 
     // ---- compliance ----
 
-    /// Moves `amount` base units from token account `from` to token account `to`.
+    /// Moves `amount` base units from token account `from` to token
+    /// account `to`, citing `basis` (a reason code, or a code and an order's hash).
     pub async fn seize(
         &self,
         admin: &(dyn Signer + Sync),
         from: &Pubkey,
         to: &Pubkey,
         amount: u64,
-        reason_code: u16,
+        basis: impl Into<LawfulBasis>,
     ) -> Result<Executed, ClientError> {
         let ix = instructions::seize(
             &admin.pubkey(),
@@ -149,7 +150,7 @@ impl<L: Ledger + ?Sized> Usd1<L> {
             to,
             &self.token_program,
             amount,
-            reason_code,
+            basis.into(),
         );
         self.send_one(admin, ix).await
     }

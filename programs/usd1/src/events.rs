@@ -180,6 +180,9 @@ pub struct Frozen {
     pub mint: Pubkey,
     pub freezer: Pubkey,
     pub token_account: Pubkey,
+    pub reason_code: u16,
+    /// SHA-256 of the order or case file the freeze carries out; zero for none.
+    pub order_sha256: [u8; 32],
 }
 
 #[event]
@@ -188,6 +191,9 @@ pub struct Thawed {
     pub mint: Pubkey,
     pub freezer: Pubkey,
     pub token_account: Pubkey,
+    pub reason_code: u16,
+    /// SHA-256 of the order or case file the thaw carries out; zero for none.
+    pub order_sha256: [u8; 32],
 }
 
 #[event]
@@ -284,6 +290,8 @@ pub struct Seized {
     pub to: Pubkey,
     pub amount: u64,
     pub reason_code: u16,
+    /// SHA-256 of the order or case file the seizure carries out; zero for none.
+    pub order_sha256: [u8; 32],
     /// The source was frozen before, and is frozen again after.
     pub refrozen: bool,
 }

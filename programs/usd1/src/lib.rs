@@ -96,16 +96,17 @@ pub mod usd1 {
         instructions::burn::handler(ctx, args)
     }
 
-    /// Freezes a token account of this mint.
+    /// Freezes a token account of this mint, citing a reason code and the
+    /// hash of the order it carries out.
     #[access_control(FreezeOrThaw::validate_freeze(&ctx))]
-    pub fn freeze(ctx: Context<FreezeOrThaw>) -> Result<()> {
-        instructions::freeze::freeze(ctx)
+    pub fn freeze(ctx: Context<FreezeOrThaw>, args: LawfulBasis) -> Result<()> {
+        instructions::freeze::freeze(ctx, args)
     }
 
-    /// Thaws a token account of this mint.
+    /// Thaws a token account of this mint, citing why.
     #[access_control(FreezeOrThaw::validate_thaw(&ctx))]
-    pub fn thaw(ctx: Context<FreezeOrThaw>) -> Result<()> {
-        instructions::freeze::thaw(ctx)
+    pub fn thaw(ctx: Context<FreezeOrThaw>, args: LawfulBasis) -> Result<()> {
+        instructions::freeze::thaw(ctx, args)
     }
 
     /// Pauses minting and settlement (and transfers, on a pausable mint).

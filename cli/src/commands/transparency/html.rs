@@ -578,6 +578,19 @@ fn audit(h: &mut String, page: &Page) {
         }
         h.push_str("</ul>");
     }
+    let z = &page.freezes;
+    let _ = write!(
+        h,
+        "<p id=\"freezes\">Frozen through the program: {} token account(s) holding {}. \
+         {} freeze(s), {} citing a lawful order by its hash; {} thaw(s); {} seizure(s), {} citing an order.</p>",
+        z.frozen.len(),
+        esc(&page.amount(z.frozen_amount)),
+        z.freezes,
+        z.freezes_citing_order,
+        z.thaws,
+        z.seizures,
+        z.seizures_citing_order
+    );
     h.push_str("</section>");
 }
 

@@ -91,6 +91,8 @@ pub struct Page {
     pub audit_clean: bool,
     pub violations: Vec<String>,
     pub audited_transactions: usize,
+    /// Freezes, thaws and seizures through the program (counts only are published).
+    pub freezes: usd1_client::audit::Freezes,
 }
 
 impl Page {
@@ -291,6 +293,7 @@ pub async fn run(ctx: &Context, args: Args) -> Result<Output> {
         audit_clean: audit.is_clean(),
         violations: audit.violations.iter().map(ToString::to_string).collect(),
         audited_transactions: audit.transactions,
+        freezes: audit.replayed.freezes.clone(),
     };
     let index = args.out.join("index.html");
     std::fs::write(&index, html::render(&page))
@@ -412,5 +415,14 @@ fn figures(page: &Page) -> serde_json::Value {
         },
         "terms_match": page.terms_match,
         "audit": { "clean": page.audit_clean, "violations": page.violations },
+        "compliance": {
+            "frozen_accounts": page.freezes.frozen.len(),
+            "frozen_amount": page.amount(page.freezes.frozen_amount),
+            "freezes": page.freezes.freezes,
+            "freezes_citing_order": page.freezes.freezes_citing_order,
+            "thaws": page.freezes.thaws,
+            "seizures": page.freezes.seizures,
+            "seizures_citing_order": page.freezes.seizures_citing_order,
+        },
     })
 }

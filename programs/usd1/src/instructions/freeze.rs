@@ -1,6 +1,7 @@
 //! `freeze` and `thaw`: the freezer freezes a token account of this mint
-//! (compliance), never the redemption escrow, and thaws it again. One
-//! accounts struct serves both.
+//! (compliance), never the redemption escrow, and thaws it again, each
+//! citing its lawful basis (a reason code and the SHA-256 of the order or
+//! case file) in its event. One accounts struct serves both.
 use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{self, Mint, TokenAccount, TokenInterface};
 
@@ -9,6 +10,25 @@ use crate::errors::Usd1Error;
 use crate::events::{publish, Frozen, Thawed};
 use crate::instructions::refuse_remaining_accounts;
 use crate::state::Config;
+
+/// Why a freeze, thaw or seizure is made: on the record, no personal data.
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LawfulBasis {
+    /// The issuer's reason code (its own published table).
+    pub reason_code: u16,
+    /// SHA-256 of the lawful order or case file carried out; zero for none.
+    pub order_sha256: [u8; 32],
+}
+
+impl From<u16> for LawfulBasis {
+    /// A reason code citing no order.
+    fn from(reason_code: u16) -> Self {
+        Self {
+            reason_code,
+            order_sha256: [0; 32],
+        }
+    }
+}
 
 #[event_cpi]
 #[derive(Accounts)]
@@ -50,15 +70,15 @@ impl FreezeOrThaw<'_> {
     }
 }
 
-pub fn freeze(ctx: Context<FreezeOrThaw>) -> Result<()> {
-    set_frozen(ctx, true)
+pub fn freeze(ctx: Context<FreezeOrThaw>, basis: LawfulBasis) -> Result<()> {
+    set_frozen(ctx, true, basis)
 }
 
-pub fn thaw(ctx: Context<FreezeOrThaw>) -> Result<()> {
-    set_frozen(ctx, false)
+pub fn thaw(ctx: Context<FreezeOrThaw>, basis: LawfulBasis) -> Result<()> {
+    set_frozen(ctx, false, basis)
 }
 
-fn set_frozen(ctx: Context<FreezeOrThaw>, frozen: bool) -> Result<()> {
+fn set_frozen(ctx: Context<FreezeOrThaw>, frozen: bool, basis: LawfulBasis) -> Result<()> {
     let accounts = &ctx.accounts;
     let seeds = accounts.config.signer_seeds();
     let (program, account, mint, authority) = (
@@ -87,13 +107,19 @@ fn set_frozen(ctx: Context<FreezeOrThaw>, frozen: bool) -> Result<()> {
         accounts.freezer.key(),
         accounts.token_account.key(),
     );
+    let LawfulBasis {
+        reason_code,
+        order_sha256,
+    } = basis;
     if frozen {
         publish!(
             ctx,
             Frozen {
                 mint,
                 freezer,
-                token_account
+                token_account,
+                reason_code,
+                order_sha256,
             }
         );
     } else {
@@ -102,7 +128,9 @@ fn set_frozen(ctx: Context<FreezeOrThaw>, frozen: bool) -> Result<()> {
             Thawed {
                 mint,
                 freezer,
-                token_account
+                token_account,
+                reason_code,
+                order_sha256,
             }
         );
     }

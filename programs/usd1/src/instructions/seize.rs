@@ -16,6 +16,8 @@ pub struct SeizeArgs {
     pub amount: u64,
     /// The issuer's reason, recorded in the event.
     pub reason_code: u16,
+    /// SHA-256 of the lawful order or case file carried out; zero for none.
+    pub order_sha256: [u8; 32],
 }
 
 #[event_cpi]
@@ -73,6 +75,7 @@ pub fn handler(ctx: Context<Seize>, args: SeizeArgs) -> Result<()> {
     let SeizeArgs {
         amount,
         reason_code,
+        order_sha256,
     } = args;
     let accounts = &ctx.accounts;
     let seeds = accounts.config.signer_seeds();
@@ -119,6 +122,7 @@ pub fn handler(ctx: Context<Seize>, args: SeizeArgs) -> Result<()> {
         to: accounts.to.key(),
         amount,
         reason_code,
+        order_sha256,
         refrozen,
     };
     publish!(ctx, event);
