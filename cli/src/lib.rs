@@ -105,6 +105,8 @@ pub enum Command {
     Pay(commands::pay::Args),
     /// Write the transparency page: supply, reserve, composition, attestations, redemptions, disclosure, audit.
     Transparency(commands::transparency::Args),
+    /// Officers certify a report; anyone verifies the certification.
+    Report(commands::report::Args),
     /// Screen addresses, or every holder of a mint, against sanctions lists.
     Screen(commands::screen::Args),
     /// Bring a mint to a bootstrap plan (initialize, roles, attestors, policy, disclosure, minters); re-runnable.
@@ -121,7 +123,7 @@ impl Command {
                 false
             }
             Self::Balance(args) => args.owner.is_none(),
-            Self::Screen(_) => false,
+            Self::Screen(_) | Self::Report(_) => false,
             Self::Redeem(args) => !matches!(args.action, commands::redeem::Action::List { .. }),
             _ => true,
         }
@@ -186,7 +188,7 @@ impl Context {
         flags: &signers::SigningArgs,
         command: &Command,
     ) -> Result<Self> {
-        flags.check(matches!(command, Command::Attest(_)))?;
+        flags.check(matches!(command, Command::Attest(_) | Command::Report(_)))?;
         if !command.needs_keypair() {
             // Nothing is signed: no key is loaded, so none need exist.
             let nobody: SharedSigner = Arc::new(NullSigner::new(&Pubkey::default()));
@@ -296,6 +298,7 @@ async fn run(ctx: &Context, command: Command) -> Result<Output> {
         Command::Audit(args) => audit::run(ctx, args).await,
         Command::Pay(args) => pay::run(ctx, args).await,
         Command::Screen(args) => screen::run(ctx, args).await,
+        Command::Report(args) => report::run(ctx, args).await,
         Command::Bootstrap(args) => bootstrap::run(ctx, args).await,
         Command::Transparency(args) => transparency::run(ctx, args).await,
     }

@@ -266,3 +266,71 @@ async fn pay_refuses_a_listed_recipient_before_anything_is_sent() {
     assert_eq!(f.usd1.balance(&recipients[1]).await.unwrap(), 0);
     assert_eq!(f.usd1.balance(&recipients[0]).await.unwrap(), ONE);
 }
+
+#[tokio::test]
+async fn settle_refuses_a_listed_holder_and_reject_still_refunds() {
+    let f = usd1_tests::redemption::funded_holder(Flavor::Token2022).await;
+    f.fund(&f.treasurer.pubkey()).await;
+    let (id, _) = f
+        .usd1
+        .request_redemption(&f.holder, 400 * ONE, [7; 32])
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let list = issuer_list(dir.path(), &[(f.holder.pubkey(), "fraud report 2026-117")]);
+    let (m, id_text) = (f.mint().to_string(), id.to_string());
+    let before = f.snapshot().await;
+    let argv = [
+        "redeem",
+        "settle",
+        &id_text,
+        "--reference",
+        "wire 0042",
+        "--list",
+        &list,
+        "--mint",
+        &m,
+    ];
+    let err = run(f.ledger.clone(), &f.treasurer, &argv)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.starts_with(&format!(
+            "HolderUnderReview: the holder of redemption #{id} is listed, nothing sent: owner {}: issuer.csv line 2 (fraud report 2026-117; issuer compliance)",
+            f.holder.pubkey()
+        )),
+        "{err}"
+    );
+    assert_eq!(f.snapshot().await, before, "nothing settled");
+
+    // Rejecting still works: the escrow goes back to the holder's account.
+    let argv = ["redeem", "reject", &id_text, "--reason", "4", "--mint", &m];
+    run(f.ledger.clone(), &f.treasurer, &argv).await.unwrap();
+    assert_eq!(
+        f.usd1.balance(&f.holder.pubkey()).await.unwrap(),
+        1_000 * ONE
+    );
+
+    // An unlisted holder's request settles with the same list given.
+    let clean = issuer_list(dir.path(), &[(Pubkey::new_unique(), "elsewhere")]);
+    let (id, _) = f
+        .usd1
+        .request_redemption(&f.holder, 100 * ONE, [8; 32])
+        .await
+        .unwrap();
+    let id_text = id.to_string();
+    let argv = [
+        "redeem",
+        "settle",
+        &id_text,
+        "--reference",
+        "wire 0043",
+        "--list",
+        &clean,
+        "--mint",
+        &m,
+    ];
+    run(f.ledger.clone(), &f.treasurer, &argv).await.unwrap();
+    assert_eq!(f.usd1.balance(&f.holder.pubkey()).await.unwrap(), 900 * ONE);
+}

@@ -16,6 +16,7 @@ pub mod pause;
 pub mod pay;
 pub mod policy;
 pub mod redeem;
+pub mod report;
 pub mod role;
 pub mod screen;
 pub mod seize;

@@ -47,6 +47,11 @@ pub enum Action {
         /// Settlement reference (wire id, …); only its SHA-256 goes on-chain.
         #[arg(long)]
         reference: String,
+        /// Screen the holder (wallet and source account) against this
+        /// sanctions list first: a listed holder's request is not settled
+        /// (`HolderUnderReview`). Repeat for several lists.
+        #[arg(long = "list", value_name = "FILE")]
+        lists: Vec<std::path::PathBuf>,
         #[command(flatten)]
         mint: MintArg,
     },
@@ -162,9 +167,23 @@ pub async fn run(ctx: &Context, args: Args) -> Result<Output> {
         Action::Settle {
             id,
             reference,
+            lists,
             mint,
         } => {
             let usd1 = ctx.usd1(&mint.mint).await?;
+            if !lists.is_empty() {
+                let screener = usd1_client::screening::Screener::read(&lists)?;
+                let request = usd1.redemption(id).await?;
+                let findings = screener.screen_owner(&request.holder, &request.source);
+                if !findings.is_empty() {
+                    let cited: Vec<String> = findings.iter().map(ToString::to_string).collect();
+                    anyhow::bail!(
+                        "HolderUnderReview: the holder of redemption #{id} is listed, nothing sent: {}. \
+                         It may be rejected (`usd1 redeem reject`), which refunds its source account as the program rules",
+                        cited.join("; ")
+                    );
+                }
+            }
             let executed = usd1
                 .settle_redemption(ctx.signer(), id, sha256(reference.as_bytes()))
                 .await?;
