@@ -114,6 +114,13 @@ pub enum Command {
 }
 
 impl Command {
+    /// Whether `--signer` may name keypair files: attestor keys for `usd1
+    /// attest`, an officer's key for `usd1 report certify`. Elsewhere it is
+    /// a `PUBKEY=SIGNATURE` collected offline.
+    pub fn takes_keypair_signers(&self) -> bool {
+        matches!(self, Self::Attest(_) | Self::Report(_))
+    }
+
     /// Whether the command needs `-k`: it signs, or (`balance` without an
     /// owner) asks for the keypair's own address. The read-only ones — what
     /// an auditor runs, with no key at all — do not.
@@ -188,7 +195,7 @@ impl Context {
         flags: &signers::SigningArgs,
         command: &Command,
     ) -> Result<Self> {
-        flags.check(matches!(command, Command::Attest(_) | Command::Report(_)))?;
+        flags.check(command.takes_keypair_signers())?;
         if !command.needs_keypair() {
             // Nothing is signed: no key is loaded, so none need exist.
             let nobody: SharedSigner = Arc::new(NullSigner::new(&Pubkey::default()));

@@ -17,6 +17,7 @@ pub mod instructions;
 pub mod issuer;
 pub mod keypair;
 pub mod ledger;
+pub mod monthly;
 pub mod pda;
 pub mod reserve_report;
 pub mod screening;

@@ -57,8 +57,7 @@ pub async fn usd1<B: Backend>(
 ) -> anyhow::Result<Output> {
     let cli = Cli::try_parse_from(std::iter::once("usd1").chain(args.iter().copied()))?;
     let ledger: Arc<dyn Ledger> = f.ledger.clone();
-    cli.signing
-        .check(matches!(cli.command, usd1_cli::Command::Attest(_)))?;
+    cli.signing.check(cli.command.takes_keypair_signers())?;
     execute(
         &Context::new(ledger, Arc::new(signer.insecure_clone())).with_flags(cli.signing),
         cli.command,

@@ -1,3 +1,6 @@
+//! `usd1 report monthly --mint MINT --month YYYY-MM --reports DIR [--out
+//! DIR]` writes the monthly reserve report (`report-YYYY-MM.json`, `.csv`,
+//! `.html`) from the chain and the attested report files;
 //! `usd1 report certify FILE --role ceo|cfo --signer KEYPAIR` and `usd1
 //! report verify FILE --officer ROLE=PUBKEY…`: officers sign the SHA-256 of
 //! a report's exact bytes (the signatures kept in `FILE.certifications.json`),
@@ -11,6 +14,7 @@ use serde::Serialize;
 use solana_sdk::pubkey::Pubkey;
 use usd1_client::certification::{self, Problem};
 
+use crate::commands::MintArg;
 use crate::{Context, Output};
 
 #[derive(Debug, clap::Args)]
@@ -36,6 +40,21 @@ impl Officer {
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Action {
+    /// The month's reserve report from the chain: outstanding, reserve and
+    /// composition, attestations and coverage, redemptions.
+    Monthly {
+        #[command(flatten)]
+        mint: MintArg,
+        /// The calendar month (UTC), `YYYY-MM`; it must be over.
+        #[arg(long, value_name = "YYYY-MM")]
+        month: String,
+        /// Folder of the attested reserve report files (found by the hash the chain holds).
+        #[arg(long, value_name = "DIR")]
+        reports: PathBuf,
+        /// Where to write report-YYYY-MM.json, .csv and .html.
+        #[arg(long, value_name = "DIR", default_value = ".")]
+        out: PathBuf,
+    },
     /// Sign the report as an officer (the signature goes to
     /// FILE.certifications.json); the officer's key is `--signer KEYPAIR`.
     Certify {
@@ -52,7 +71,7 @@ pub enum Action {
     },
 }
 
-fn parse_officer(text: &str) -> std::result::Result<(String, Pubkey), String> {
+pub fn parse_officer(text: &str) -> std::result::Result<(String, Pubkey), String> {
     let (role, key) = text
         .split_once('=')
         .ok_or_else(|| format!("'{text}': expected ROLE=PUBKEY"))?;
@@ -112,8 +131,102 @@ impl fmt::Display for Verified {
     }
 }
 
+#[derive(Debug, Serialize)]
+pub struct Written {
+    pub month: String,
+    pub outstanding: String,
+    pub reserve: String,
+    pub attestation_seq: u64,
+    pub coverage_bps: Option<u128>,
+    pub attestations: usize,
+    pub files: Vec<String>,
+    /// SHA-256 of the JSON report: what the officers certify.
+    pub json_sha256: String,
+}
+
+impl fmt::Display for Written {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "Monthly reserve report {}: {} outstanding, reserve {} (attestation #{}), {} attestation(s) in the month\nWrote {} (json sha256 {})",
+            self.month,
+            self.outstanding,
+            self.reserve,
+            self.attestation_seq,
+            self.attestations,
+            self.files.join(", "),
+            self.json_sha256
+        )
+    }
+}
+
+async fn monthly(
+    ctx: &Context,
+    mint: &Pubkey,
+    month: &str,
+    reports: &std::path::Path,
+    out: &std::path::Path,
+) -> Result<Output> {
+    use usd1_client::monthly::{self, Month, MonthlyError};
+    let month = Month::parse(month)
+        .ok_or_else(|| anyhow::anyhow!("--month '{month}': expected YYYY-MM"))?;
+    let usd1 = ctx.usd1(mint).await?;
+    let (_, now) = usd1.ledger().clock().await?;
+    if now < month.end {
+        return Err(MonthlyError::MonthNotOver {
+            month: month.label,
+            end: month.end,
+            now,
+        }
+        .into());
+    }
+    let files = monthly::files_by_hash(reports)
+        .map_err(|e| anyhow::anyhow!("cannot read --reports {}: {e}", reports.display()))?;
+    let history = usd1
+        .ledger()
+        .history(&usd1_client::pda::config(&usd1.mint()))
+        .await?;
+    let report = monthly::build(
+        &usd1.mint().to_string(),
+        usd1.decimals(),
+        &month,
+        &history,
+        &files,
+    )?;
+    std::fs::create_dir_all(out)
+        .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", out.display()))?;
+    let json = serde_json::to_vec_pretty(&report)?;
+    let mut written = Vec::new();
+    for (ext, bytes) in [
+        ("json", [json.as_slice(), b"\n"].concat()),
+        ("csv", monthly::csv(&report).into_bytes()),
+        ("html", monthly::html(&report).into_bytes()),
+    ] {
+        let path = out.join(format!("report-{}.{ext}", month.label));
+        usd1_client::checkpoint::save(&path, &bytes)?;
+        written.push(path.display().to_string());
+    }
+    let json_sha256 = usd1_client::hex(&usd1_client::sha256(&[json.as_slice(), b"\n"].concat()));
+    Ok(Output::new(&Written {
+        month: report.month.clone(),
+        outstanding: report.outstanding.figure.amount.clone(),
+        reserve: report.reserve.reserve.amount.clone(),
+        attestation_seq: report.reserve.seq,
+        coverage_bps: report.reserve.coverage_bps,
+        attestations: report.attestations.len(),
+        files: written,
+        json_sha256,
+    }))
+}
+
 pub async fn run(ctx: &Context, args: Args) -> Result<Output> {
     match args.action {
+        Action::Monthly {
+            mint,
+            month,
+            reports,
+            out,
+        } => monthly(ctx, &mint.mint, &month, &reports, &out).await,
         Action::Certify { file, role } => {
             // The global `--signer`, as `usd1 attest` takes attestor keys.
             let [signer] = ctx.flags.keypair_files().try_into().map_err(|given: Vec<String>| {

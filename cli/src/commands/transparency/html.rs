@@ -116,6 +116,7 @@ pub fn render(page: &Page) -> String {
     redemptions(&mut h, page);
     disclosure(&mut h, page);
     audit(&mut h, page);
+    sections::monthly(&mut h, page);
     h.push_str("</main></body></html>\n");
     h
 }
@@ -578,21 +579,10 @@ fn audit(h: &mut String, page: &Page) {
         }
         h.push_str("</ul>");
     }
-    let z = &page.freezes;
-    let _ = write!(
-        h,
-        "<p id=\"freezes\">Frozen through the program: {} token account(s) holding {}. \
-         {} freeze(s), {} citing a lawful order by its hash; {} thaw(s); {} seizure(s), {} citing an order.</p>",
-        z.frozen.len(),
-        esc(&page.amount(z.frozen_amount)),
-        z.freezes,
-        z.freezes_citing_order,
-        z.thaws,
-        z.seizures,
-        z.seizures_citing_order
-    );
+    sections::freezes(h, page);
     h.push_str("</section>");
 }
 
+mod sections;
 #[cfg(test)]
 mod tests;

@@ -39,6 +39,14 @@ pub struct Args {
     /// The terms document: its SHA-256 is checked against the disclosure's.
     #[arg(long, value_name = "FILE")]
     pub terms: Option<PathBuf>,
+    /// Folder of monthly reserve reports (`usd1 report monthly --out`): the
+    /// newest one every `--officer` certified is copied and linked.
+    #[arg(long, value_name = "DIR", requires = "officers")]
+    pub monthly: Option<PathBuf>,
+    /// An officer whose certification a linked monthly report needs:
+    /// `ceo=PUBKEY` (repeat for each).
+    #[arg(long = "officer", value_name = "ROLE=PUBKEY", value_parser = crate::commands::report::parse_officer)]
+    pub officers: Vec<(String, Pubkey)>,
     /// A name for an attestor key, shown beside it (repeatable).
     #[arg(long = "attestor-name", value_name = "PUBKEY=NAME", value_parser = parse_label)]
     pub attestor_names: Vec<(Pubkey, String)>,
@@ -93,6 +101,65 @@ pub struct Page {
     pub audited_transactions: usize,
     /// Freezes, thaws and seizures through the program (counts only are published).
     pub freezes: usd1_client::audit::Freezes,
+    /// The newest monthly reserve report the officers certified, as linked.
+    pub certified: Option<Certified>,
+}
+
+/// A certified monthly report copied beside the page.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Certified {
+    pub month: String,
+    /// Its file under `reports/`, and the certifications beside it.
+    pub file: String,
+    pub certifications: String,
+    pub sha256: String,
+    pub officers: Vec<String>,
+}
+
+/// The newest `report-YYYY-MM.json` of `dir` that every officer certified
+/// (newer ones not, or not yet, certified are passed over), copied with its
+/// certifications into `to`.
+fn certified_monthly(
+    dir: &Path,
+    officers: &[(String, Pubkey)],
+    to: &Path,
+) -> Result<Option<Certified>> {
+    let mut months: Vec<(String, PathBuf)> = std::fs::read_dir(dir)
+        .with_context(|| format!("cannot read --monthly {}", dir.display()))?
+        .filter_map(|entry| {
+            let entry = entry.ok()?;
+            let name = entry.file_name().into_string().ok()?;
+            let month = name
+                .strip_prefix("report-")?
+                .strip_suffix(".json")?
+                .to_string();
+            let is_file = entry.file_type().ok()?.is_file();
+            (is_file && usd1_client::monthly::Month::parse(&month).is_some())
+                .then(|| (month, entry.path()))
+        })
+        .collect();
+    months.sort();
+    for (month, path) in months.into_iter().rev() {
+        if !usd1_client::certification::verify(&path, officers)?.is_empty() {
+            continue;
+        }
+        let sidecar = usd1_client::certification::path_for(&path);
+        let (file, certifications) = (
+            format!("report-{month}.json"),
+            format!("report-{month}.json.certifications.json"),
+        );
+        let bytes = std::fs::read(&path)?;
+        std::fs::write(to.join(&file), &bytes)?;
+        std::fs::copy(&sidecar, to.join(&certifications))?;
+        return Ok(Some(Certified {
+            month,
+            file,
+            certifications,
+            sha256: hex(&sha256(&bytes)),
+            officers: officers.iter().map(|(role, _)| role.clone()).collect(),
+        }));
+    }
+    Ok(None)
 }
 
 impl Page {
@@ -294,6 +361,10 @@ pub async fn run(ctx: &Context, args: Args) -> Result<Output> {
         violations: audit.violations.iter().map(ToString::to_string).collect(),
         audited_transactions: audit.transactions,
         freezes: audit.replayed.freezes.clone(),
+        certified: match &args.monthly {
+            Some(dir) => certified_monthly(dir, &args.officers, &args.out.join("reports"))?,
+            None => None,
+        },
     };
     let index = args.out.join("index.html");
     std::fs::write(&index, html::render(&page))
@@ -331,21 +402,9 @@ fn copy_reports(
     attested: &BTreeSet<String>,
 ) -> Result<BTreeMap<String, String>> {
     let mut found = BTreeMap::new();
-    let entries = std::fs::read_dir(from)
+    let files = usd1_client::monthly::files_by_hash(from)
         .with_context(|| format!("cannot read --reports {}", from.display()))?;
-    for entry in entries {
-        let entry = entry?;
-        // The entry's own type: a symbolic link is a link, whatever it names.
-        if !entry.file_type()?.is_file() {
-            continue;
-        }
-        let path = entry.path();
-        let Some(name) = path.file_name().and_then(|n| n.to_str()).map(String::from) else {
-            continue;
-        };
-        let bytes =
-            std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
-        let digest = hex(&sha256(&bytes));
+    for (digest, (name, bytes)) in files {
         if !attested.contains(&digest) {
             continue;
         }
@@ -415,6 +474,7 @@ fn figures(page: &Page) -> serde_json::Value {
         },
         "terms_match": page.terms_match,
         "audit": { "clean": page.audit_clean, "violations": page.violations },
+        "monthly_report": page.certified,
         "compliance": {
             "frozen_accounts": page.freezes.frozen.len(),
             "frozen_amount": page.amount(page.freezes.frozen_amount),
