@@ -22,8 +22,11 @@ use thiserror::Error;
 
 use crate::ledger::Holding;
 
+mod cases;
 mod csv_list;
 mod ofac;
+
+pub use cases::OpenCases;
 
 /// The feature (Advanced XML) and id (classic XML) type OFAC gives Solana addresses.
 pub const OFAC_SOL_TYPE: &str = "Digital Currency Address - SOL";

@@ -304,6 +304,42 @@ async fn settle_refuses_a_listed_holder_and_reject_still_refunds() {
     );
     assert_eq!(f.snapshot().await, before, "nothing settled");
 
+    // A holder with an undecided case in the gateway is under review too.
+    let cases = |status: &str| {
+        let path = dir
+            .path()
+            .join(format!("cases-{}.json", status.replace(' ', "-")));
+        let body = serde_json::json!([
+            {"id": "case_0001", "subject": Pubkey::new_unique().to_string(), "status": "open"},
+            {"id": "case_0002", "subject": f.holder.pubkey().to_string(), "status": status},
+        ]);
+        std::fs::write(&path, body.to_string()).unwrap();
+        path.to_string_lossy().into_owned()
+    };
+    let under_review = cases("under review");
+    let argv = [
+        "redeem",
+        "settle",
+        &id_text,
+        "--reference",
+        "wire 0042",
+        "--cases",
+        &under_review,
+        "--mint",
+        &m,
+    ];
+    let err = run(f.ledger.clone(), &f.treasurer, &argv)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.starts_with(&format!(
+            "HolderUnderReview: the holder of redemption #{id} has the open case case_0002, nothing sent."
+        )),
+        "{err}"
+    );
+    assert_eq!(f.snapshot().await, before, "nothing settled");
+
     // Rejecting still works: the escrow goes back to the holder's account.
     let argv = ["redeem", "reject", &id_text, "--reason", "4", "--mint", &m];
     run(f.ledger.clone(), &f.treasurer, &argv).await.unwrap();
@@ -312,8 +348,10 @@ async fn settle_refuses_a_listed_holder_and_reject_still_refunds() {
         1_000 * ONE
     );
 
-    // An unlisted holder's request settles with the same list given.
+    // An unlisted holder's request settles with the same list given, and
+    // with a case of the holder's that was released.
     let clean = issuer_list(dir.path(), &[(Pubkey::new_unique(), "elsewhere")]);
+    let released = cases("released");
     let (id, _) = f
         .usd1
         .request_redemption(&f.holder, 100 * ONE, [8; 32])
@@ -328,6 +366,8 @@ async fn settle_refuses_a_listed_holder_and_reject_still_refunds() {
         "wire 0043",
         "--list",
         &clean,
+        "--cases",
+        &released,
         "--mint",
         &m,
     ];

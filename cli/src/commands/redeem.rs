@@ -52,6 +52,10 @@ pub enum Action {
         /// (`HolderUnderReview`). Repeat for several lists.
         #[arg(long = "list", value_name = "FILE")]
         lists: Vec<std::path::PathBuf>,
+        /// The gateway's cases (`usd1-gateway case list --output json`): a
+        /// holder with an undecided case is not settled (`HolderUnderReview`).
+        #[arg(long, value_name = "FILE")]
+        cases: Option<std::path::PathBuf>,
         #[command(flatten)]
         mint: MintArg,
     },
@@ -168,9 +172,20 @@ pub async fn run(ctx: &Context, args: Args) -> Result<Output> {
             id,
             reference,
             lists,
+            cases,
             mint,
         } => {
             let usd1 = ctx.usd1(&mint.mint).await?;
+            if let Some(path) = &cases {
+                let cases = usd1_client::screening::OpenCases::read(path)?;
+                let request = usd1.redemption(id).await?;
+                if let Some(case) = cases.of(&request.holder).or(cases.of(&request.source)) {
+                    anyhow::bail!(
+                        "HolderUnderReview: the holder of redemption #{id} has the open case {case}, nothing sent. \
+                         It may be rejected (`usd1 redeem reject`), which refunds its source account as the program rules"
+                    );
+                }
+            }
             if !lists.is_empty() {
                 let screener = usd1_client::screening::Screener::read(&lists)?;
                 let request = usd1.redemption(id).await?;
