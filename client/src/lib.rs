@@ -42,6 +42,7 @@ pub use events::Usd1Event;
 pub use issuer::Usd1;
 pub use ledger::{Ledger, Simulation};
 pub use usd1::errors::Usd1Error;
+pub use usd1::instructions::LawfulBasis;
 pub use usd1::state::{MintOptions, Role};
 pub use usd1::ID as PROGRAM_ID;
 

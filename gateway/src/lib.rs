@@ -17,6 +17,8 @@ use usd1_client::rpc::RpcLedger;
 pub mod api;
 pub mod delivery;
 pub mod export;
+pub mod freeze;
+pub mod rescreen;
 pub mod signature;
 pub mod store;
 pub mod wake;
@@ -28,6 +30,8 @@ pub struct Treasury {
     pub wallet: Pubkey,
     pub mint: Pubkey,
     pub account: Pubkey,
+    /// The mint's token program (SPL Token or Token-2022).
+    pub token_program: Pubkey,
 }
 
 impl Treasury {
@@ -54,6 +58,7 @@ impl Treasury {
             wallet,
             mint,
             account: usd1_client::pda::associated_token_account(&wallet, &mint, &account.owner),
+            token_program: account.owner,
         })
     }
 }
@@ -75,6 +80,9 @@ pub struct Settings {
     pub poll: Duration,
     pub backoff: store::outbox::Backoff,
     pub rate: api::RateLimit,
+    /// Sanctions lists (OFAC SDN Advanced XML, SDN XML, the issuer's CSV):
+    /// a listed sender's payment is held and opens a case.
+    pub lists: Vec<std::path::PathBuf>,
 }
 
 /// A running gateway: its API's address; dropping it stops every task.
@@ -96,6 +104,7 @@ impl Drop for Running {
 /// Opens the database, resolves the treasury and starts the API, the
 /// watcher and a deliverer.
 pub async fn start(settings: &Settings) -> anyhow::Result<Running> {
+    let lists = Arc::new(rescreen::Lists::load(&settings.lists)?);
     let store = store::Store::open(&settings.database).await?;
     let ledger = Arc::new(RpcLedger::new(
         settings.rpc_url.clone(),
@@ -106,7 +115,12 @@ pub async fn start(settings: &Settings) -> anyhow::Result<Running> {
         .await
         .with_context(|| format!("cannot listen on {}", settings.listen))?;
     let addr = listener.local_addr()?;
-    let app = api::router(api::AppState::new(store.clone(), treasury, settings.rate));
+    let app = api::router(api::AppState::new(
+        store.clone(),
+        treasury,
+        ledger.clone(),
+        settings.rate,
+    ));
     let server = tokio::spawn(async move {
         if let Err(error) = axum::serve(listener, app).await {
             eprintln!("usd1-gateway: API: {error}");
@@ -134,6 +148,7 @@ pub async fn start(settings: &Settings) -> anyhow::Result<Running> {
         poll: settings.poll,
         wake,
         last_sweep: Default::default(),
+        lists,
     };
     let deliverer = delivery::Deliverer::new(store.clone(), settings.backoff, DELIVERY_IDLE);
     tasks.push(tokio::spawn(watcher.run()));

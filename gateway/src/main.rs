@@ -11,6 +11,8 @@ use usd1_gateway::store::keys::Scope;
 use usd1_gateway::store::Store;
 use usd1_gateway::{export, Settings};
 
+mod case_cli;
+
 #[derive(Debug, Parser)]
 #[command(name = "usd1-gateway", version, about = "The USD1 payments gateway")]
 struct Cli {
@@ -35,6 +37,10 @@ enum Command {
     ApiKey(ApiKey),
     /// The treasury account's ledger (what the watcher has recorded).
     Export(Export),
+    /// Compliance cases: list, show, open, assign, note, decide, approve a
+    /// freeze, write a case file, verify the history chain.
+    #[command(subcommand)]
+    Case(case_cli::Case),
 }
 
 #[derive(Debug, clap::Args)]
@@ -78,6 +84,11 @@ struct Serve {
     /// Requests per second per API key (bursts of twice that).
     #[arg(long, default_value_t = 50.0)]
     rate: f64,
+    /// A sanctions list (repeatable): OFAC SDN_ADVANCED.XML, SDN.XML or the
+    /// issuer's CSV (address,reason,source,added_at). A listed sender's
+    /// payment is held (`payment.held`) and opens a case.
+    #[arg(long = "list", value_name = "FILE")]
+    lists: Vec<std::path::PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -86,7 +97,8 @@ enum ApiKey {
     Create {
         #[arg(long, default_value = "default")]
         name: String,
-        /// A scope (repeatable): invoices:read, invoices:write, webhooks:write, exports:read.
+        /// A scope (repeatable): invoices:read, invoices:write, webhooks:write,
+        /// exports:read, cases:read, cases:write.
         #[arg(long = "scope", required = true)]
         scopes: Vec<Scope>,
     },
@@ -157,6 +169,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     per_second: serve.rate,
                     burst: serve.rate * 2.0,
                 },
+                lists: serve.lists,
             };
             let running = usd1_gateway::start(&settings).await?;
             println!("usd1-gateway listening on http://{}", running.addr);
@@ -200,6 +213,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 }
             }
             Ok(())
+        }
+        Command::Case(command) => {
+            let store = Store::open(&cli.database).await?;
+            case_cli::run(&store, command).await
         }
         Command::Export(args) => {
             let store = Store::open(&cli.database).await?;

@@ -11,6 +11,7 @@ use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::Signature;
 use usd1_client::ledger::{Ledger, Listed};
 use usd1_client::rpc::RpcLedger;
+use usd1_client::screening::Role;
 
 use crate::store::chain::Settlement;
 use crate::store::Store;
@@ -32,6 +33,8 @@ pub struct Watcher {
     pub wake: Arc<tokio::sync::Notify>,
     /// When the references were last read.
     pub last_sweep: std::sync::Mutex<Option<std::time::Instant>>,
+    /// The sanctions lists every payment's sender is screened against.
+    pub lists: Arc<crate::rescreen::Lists>,
 }
 
 /// What one pass found.
@@ -65,6 +68,27 @@ impl Watcher {
     /// references, then the expiry of open invoices past due.
     pub async fn pass(&self) -> anyhow::Result<Pass> {
         let mut pass = Pass::default();
+        // A list that cannot be read (or holders that cannot be listed)
+        // never stops payments being found: it is retried next pass.
+        match self
+            .lists
+            .rescreen(&self.store, self.ledger.as_ref(), &self.treasury)
+            .await
+        {
+            Ok(rescreened) => {
+                for version in &rescreened.versions {
+                    eprintln!(
+                        "usd1-gateway: new list version {version}: {} holder(s) and payer(s) screened, {} case(s) opened",
+                        rescreened.screened,
+                        rescreened.opened.len()
+                    );
+                }
+            }
+            Err(error) => eprintln!(
+                "usd1-gateway: screening lists: {}",
+                usd1_client::one_line(error.as_ref())
+            ),
+        }
         pass.recorded += self.scan(&self.treasury.account).await?;
         pass.program += self.scan_program().await?;
         // The references: a second look, in case the treasury's list
@@ -130,6 +154,20 @@ impl Watcher {
             let signature = listed.signature.to_string();
             if !listed.failed && !self.store.known_program_transaction(&signature).await? {
                 let recorded = self.ledger.recorded(&config, &listed.signature).await?;
+                // A freeze citing an approved case's order closes the case.
+                for event in &recorded.events {
+                    if let usd1_client::Usd1Event::Frozen(e) = event {
+                        if e.order_sha256 != [0; 32] {
+                            self.store
+                                .record_frozen(
+                                    &usd1_client::hex(&e.order_sha256),
+                                    &e.token_account.to_string(),
+                                    &signature,
+                                )
+                                .await?;
+                        }
+                    }
+                }
                 let events: Vec<(&str, serde_json::Value)> = recorded
                     .events
                     .iter()
@@ -201,8 +239,14 @@ impl Watcher {
             let (listed, movement) = next?;
             match movement {
                 Some(movement) => {
+                    let screener = self.lists.screener();
+                    let hits: Vec<_> = movement
+                        .counterparties
+                        .iter()
+                        .flat_map(|sender| screener.findings(sender, Role::Owner))
+                        .collect();
                     self.store
-                        .record_movement_at(&self.treasury.mint, &movement, Some(&key))
+                        .record_movement_at(&self.treasury.mint, &movement, Some(&key), &hits)
                         .await?;
                     recorded += 1;
                     unsaved = None;

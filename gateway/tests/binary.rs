@@ -64,3 +64,116 @@ fn bad_input_is_refused_by_name() {
     assert!(!ok);
     assert!(err.contains("'x' is not a public key"), "{err}");
 }
+
+#[test]
+fn cases_are_worked_from_the_command_line_and_a_tampered_history_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = format!("sqlite:{}", dir.path().join("g.db").display());
+    let subject = "5FMtxLU8q6AJ6oXecMa59biheG194Fy7rfEivmCQ34sH";
+    let (ok, id, err) = gateway(
+        &database,
+        &[
+            "case",
+            "open",
+            subject,
+            "--reason",
+            "a court order",
+            "--operator",
+            "alice",
+        ],
+    );
+    assert!(ok, "{err}");
+    let id = id.trim().to_string();
+    assert!(id.starts_with("case_"), "{id}");
+    let (ok, said, err) = gateway(
+        &database,
+        &[
+            "case",
+            "assign",
+            &id,
+            "--to",
+            "bob",
+            "--operator",
+            "alice",
+            "--why",
+            "yours",
+        ],
+    );
+    assert!(ok, "{err}");
+    assert_eq!(
+        said.trim(),
+        format!("case {id} assigned to bob: under review")
+    );
+    let (ok, _, err) = gateway(
+        &database,
+        &["case", "decide", &id, "freeze", "--operator", "bob"],
+    );
+    assert!(!ok);
+    assert_eq!(err.trim(), "error: a freeze needs its reason_code");
+    let (ok, _, err) = gateway(
+        &database,
+        &[
+            "case",
+            "decide",
+            &id,
+            "freeze",
+            "--reason-code",
+            "7",
+            "--operator",
+            "bob",
+        ],
+    );
+    assert!(ok, "{err}");
+    let (ok, listed, _) = gateway(&database, &["case", "list", "--output", "json"]);
+    assert!(ok);
+    let listed: serde_json::Value = serde_json::from_str(&listed).unwrap();
+    assert_eq!(listed[0]["freeze"]["proposed_by"], "bob");
+    assert_eq!(listed[0]["status"], "under review");
+    let (ok, said, _) = gateway(&database, &["case", "verify"]);
+    assert!(ok);
+    assert!(
+        said.starts_with("intact: 3 entries over 1 case(s), head "),
+        "{said}"
+    );
+
+    // A report's case file, written where asked.
+    let file = dir.path().join("case.json");
+    let (ok, said, err) = gateway(
+        &database,
+        &[
+            "case",
+            "decide",
+            &id,
+            "report",
+            "--out",
+            file.to_str().unwrap(),
+            "--operator",
+            "carol",
+            "--why",
+            "SAR",
+        ],
+    );
+    assert!(ok, "{err}");
+    let body = std::fs::read(&file).unwrap();
+    let hash = usd1_client::hex(&usd1_client::sha256(&body));
+    assert_eq!(
+        said.trim(),
+        format!("case {id} reported: case file sha256 {hash}")
+    );
+
+    // Someone edits a row behind the gateway's back.
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let store = usd1_gateway::store::Store::open(&database).await.unwrap();
+        sqlx::query("UPDATE case_history SET why = 'nothing' WHERE seq = 2")
+            .execute(store.pool())
+            .await
+            .unwrap();
+    });
+    let (ok, _, err) = gateway(&database, &["case", "verify"]);
+    assert!(!ok);
+    assert_eq!(
+        err.trim(),
+        format!("error: the case history is broken at entry 2 (case {id}): its content does not match its hash (edited)")
+    );
+}

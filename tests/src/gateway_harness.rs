@@ -34,6 +34,7 @@ pub fn settings(database: &str, rpc_url: &str, wallet: Pubkey, mint: Pubkey) -> 
             per_second: 1000.0,
             burst: 1000.0,
         },
+        lists: Vec::new(),
     }
 }
 

@@ -17,6 +17,7 @@ use crate::store::keys::{ApiKey, Scope};
 use crate::store::{Store, StoreError};
 use crate::Treasury;
 
+pub mod cases;
 mod exports;
 mod invoices;
 mod webhooks;
@@ -43,15 +44,23 @@ impl Default for RateLimit {
 pub struct AppState {
     pub store: Store,
     pub treasury: Treasury,
+    /// The chain (the freezer's key, for a freeze to build).
+    pub ledger: Arc<usd1_client::rpc::RpcLedger>,
     pub limit: RateLimit,
     buckets: Mutex<HashMap<String, (f64, Instant)>>,
 }
 
 impl AppState {
-    pub fn new(store: Store, treasury: Treasury, limit: RateLimit) -> Arc<Self> {
+    pub fn new(
+        store: Store,
+        treasury: Treasury,
+        ledger: Arc<usd1_client::rpc::RpcLedger>,
+        limit: RateLimit,
+    ) -> Arc<Self> {
         Arc::new(AppState {
             store,
             treasury,
+            ledger,
             limit,
             buckets: Mutex::new(HashMap::new()),
         })
@@ -89,6 +98,14 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/webhooks/{id}/deliveries", get(webhooks::deliveries))
         .route("/v1/webhooks/{id}/replay", post(webhooks::replay))
         .route("/v1/webhooks/{id}/rotate-secret", post(webhooks::rotate))
+        .route("/v1/cases", get(cases::list))
+        .route("/v1/cases/verify", get(cases::verify))
+        .route("/v1/cases/{id}", get(cases::show))
+        .route("/v1/cases/{id}/assign", post(cases::assign))
+        .route("/v1/cases/{id}/notes", post(cases::note))
+        .route("/v1/cases/{id}/decisions", post(cases::decide))
+        .route("/v1/cases/{id}/approve", post(cases::approve))
+        .route("/v1/cases/{id}/files/{sha256}", get(cases::file))
         .route("/v1/exports/ledger.csv", get(exports::csv))
         .route("/v1/exports/ledger.json", get(exports::json))
         .fallback(|| async {

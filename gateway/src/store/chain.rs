@@ -4,6 +4,7 @@
 //! signature list has been read.
 use serde::Serialize;
 use sqlx::Row;
+use usd1_client::screening::Finding;
 use usd1_client::solana_pay::{self, Movement, Verdict};
 use usd1_client::Usd1Event;
 
@@ -23,6 +24,12 @@ pub enum Recorded {
     },
     /// Money in without a known reference or memo.
     Unmatched,
+    /// A listed sender's payment, held under its case (and the invoice it
+    /// names, if any) until the case is decided.
+    Held {
+        case_id: String,
+        invoice_id: Option<String>,
+    },
     /// Money out, or only fees.
     Other,
 }
@@ -97,17 +104,19 @@ impl Store {
         mint: &solana_sdk::pubkey::Pubkey,
         movement: &Movement,
     ) -> Result<Recorded, StoreError> {
-        self.record_movement_at(mint, movement, None).await
+        self.record_movement_at(mint, movement, None, &[]).await
     }
 
     /// [`Self::record_movement`], moving the watcher's cursor of `listed`
     /// (the address whose signature list it came from) to it in the same
-    /// transaction.
+    /// transaction. A payment whose sender the screening lists (`hits`) is
+    /// held, and its case opened, instead of applied.
     pub async fn record_movement_at(
         &self,
         mint: &solana_sdk::pubkey::Pubkey,
         movement: &Movement,
         listed: Option<&str>,
+        hits: &[Finding],
     ) -> Result<Recorded, StoreError> {
         let mut tx = self.begin().await?;
         if let Some(address) = listed {
@@ -155,57 +164,18 @@ impl Store {
         } else {
             None
         };
+        let payment = super::payload::movement_payload(movement);
+        let signature = movement.signature.to_string();
+        let amount = u64::try_from(delta).unwrap_or_default();
         let outcome = match invoice {
-            Some(invoice) => {
-                let received = invoice
-                    .received
-                    .saturating_add(u64::try_from(delta).unwrap_or_default());
-                // The invoice's total so far against what it asks; the
-                // reference (or memo) already matched it.
-                let verdict = solana_pay::compare(received, invoice.amount);
-                let status = match verdict {
-                    Verdict::Paid => Status::Paid,
-                    Verdict::Overpaid(_) => Status::Overpaid,
-                    Verdict::Underpaid(_) => Status::Underpaid,
-                };
-                let row = sqlx::query(
-                    "UPDATE invoices SET status = $1, received = $2, event_seq = event_seq + 1, \
-                     updated_at = $3 WHERE id = $4 RETURNING *",
-                )
-                .bind(status.as_str())
-                .bind(signed(received))
-                .bind(super::now())
-                .bind(&invoice.id)
-                .fetch_one(&mut *tx)
-                .await?;
-                let updated = invoices::from_row(&row)?;
-                let (name, difference) = verdict_name(verdict);
-                sqlx::query(
-                    "UPDATE movements SET kind = 'payment', invoice_id = $1, verdict = $2, difference = $3 \
-                     WHERE signature = $4",
-                )
-                .bind(&invoice.id)
-                .bind(name)
-                .bind(difference)
-                .bind(movement.signature.to_string())
-                .execute(&mut *tx)
-                .await?;
-                let payload = super::payload::invoice_payload(&updated, Some(movement));
-                let cause = movement.signature.to_string();
-                outbox::emit(
-                    &mut tx,
-                    &format!("invoice.{name}"),
-                    &cause,
-                    Some(&updated),
-                    payload,
-                )
-                .await?;
-                Recorded::Payment {
-                    invoice_id: invoice.id,
-                    verdict,
-                    status,
-                }
+            _ if !hits.is_empty()
+                && delta > 0
+                && movement.mint == *mint
+                && program_kind.is_none() =>
+            {
+                super::held::hold(&mut tx, invoice, &signature, amount, payment, hits).await?
             }
+            Some(invoice) => apply_payment(&mut tx, &invoice, &signature, amount, payment).await?,
             None if program_kind.is_some() => {
                 sqlx::query("UPDATE movements SET kind = $1 WHERE signature = $2")
                     .bind(program_kind)
@@ -214,16 +184,7 @@ impl Store {
                     .await?;
                 Recorded::Other
             }
-            None if delta > 0 => {
-                sqlx::query("UPDATE movements SET kind = 'unmatched' WHERE signature = $1")
-                    .bind(movement.signature.to_string())
-                    .execute(&mut *tx)
-                    .await?;
-                let payload = super::payload::movement_payload(movement);
-                let cause = movement.signature.to_string();
-                outbox::emit(&mut tx, "payment.unmatched", &cause, None, payload).await?;
-                Recorded::Unmatched
-            }
+            None if delta > 0 => unmatched(&mut tx, &signature, payment).await?,
             None => {
                 let kind = if delta < 0 {
                     match movement
@@ -397,4 +358,73 @@ async fn set_cursor_in(
     .execute(&mut **tx)
     .await?;
     Ok(())
+}
+
+/// Applies a payment of `amount` to `invoice` (its total so far against
+/// what it asks; the reference or memo already matched it), with the
+/// invoice's event, inside the caller's transaction.
+pub(super) async fn apply_payment(
+    tx: &mut Tx<'_>,
+    invoice: &Invoice,
+    signature: &str,
+    amount: u64,
+    payment: serde_json::Value,
+) -> Result<Recorded, StoreError> {
+    let received = invoice.received.saturating_add(amount);
+    let verdict = solana_pay::compare(received, invoice.amount);
+    let status = match verdict {
+        Verdict::Paid => Status::Paid,
+        Verdict::Overpaid(_) => Status::Overpaid,
+        Verdict::Underpaid(_) => Status::Underpaid,
+    };
+    let row = sqlx::query(
+        "UPDATE invoices SET status = $1, received = $2, event_seq = event_seq + 1, \
+         updated_at = $3 WHERE id = $4 RETURNING *",
+    )
+    .bind(status.as_str())
+    .bind(signed(received))
+    .bind(super::now())
+    .bind(&invoice.id)
+    .fetch_one(&mut **tx)
+    .await?;
+    let updated = invoices::from_row(&row)?;
+    let (name, difference) = verdict_name(verdict);
+    sqlx::query(
+        "UPDATE movements SET kind = 'payment', invoice_id = $1, verdict = $2, difference = $3 \
+         WHERE signature = $4",
+    )
+    .bind(&invoice.id)
+    .bind(name)
+    .bind(difference)
+    .bind(signature)
+    .execute(&mut **tx)
+    .await?;
+    let payload = super::payload::invoice_payload(&updated, Some(payment));
+    outbox::emit(
+        tx,
+        &format!("invoice.{name}"),
+        signature,
+        Some(&updated),
+        payload,
+    )
+    .await?;
+    Ok(Recorded::Payment {
+        invoice_id: invoice.id.clone(),
+        verdict,
+        status,
+    })
+}
+
+/// Money in that names no invoice: `payment.unmatched`.
+pub(super) async fn unmatched(
+    tx: &mut Tx<'_>,
+    signature: &str,
+    payment: serde_json::Value,
+) -> Result<Recorded, StoreError> {
+    sqlx::query("UPDATE movements SET kind = 'unmatched' WHERE signature = $1")
+        .bind(signature)
+        .execute(&mut **tx)
+        .await?;
+    outbox::emit(tx, "payment.unmatched", signature, None, payment).await?;
+    Ok(Recorded::Unmatched)
 }

@@ -13,14 +13,18 @@ pub enum Scope {
     InvoicesWrite,
     WebhooksWrite,
     ExportsRead,
+    CasesRead,
+    CasesWrite,
 }
 
 impl Scope {
-    pub const ALL: [Scope; 4] = [
+    pub const ALL: [Scope; 6] = [
         Scope::InvoicesRead,
         Scope::InvoicesWrite,
         Scope::WebhooksWrite,
         Scope::ExportsRead,
+        Scope::CasesRead,
+        Scope::CasesWrite,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -29,6 +33,8 @@ impl Scope {
             Scope::InvoicesWrite => "invoices:write",
             Scope::WebhooksWrite => "webhooks:write",
             Scope::ExportsRead => "exports:read",
+            Scope::CasesRead => "cases:read",
+            Scope::CasesWrite => "cases:write",
         }
     }
 }

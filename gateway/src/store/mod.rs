@@ -9,7 +9,9 @@ use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Row};
 use thiserror::Error;
 
+pub mod cases;
 pub mod chain;
+mod held;
 pub mod invoices;
 pub mod keys;
 pub mod outbox;

@@ -11,12 +11,13 @@ use super::invoices::Invoice;
 use super::{new_id, now, Dialect, Store, StoreError, Tx};
 
 /// The event kinds a subscription can ask for.
-pub const EVENT_KINDS: [&str; 9] = [
+pub const EVENT_KINDS: [&str; 10] = [
     "invoice.paid",
     "invoice.overpaid",
     "invoice.underpaid",
     "invoice.expired",
     "payment.unmatched",
+    "payment.held",
     "redemption.requested",
     "redemption.settled",
     "redemption.rejected",

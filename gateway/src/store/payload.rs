@@ -51,10 +51,10 @@ pub fn movement_payload(movement: &Movement) -> Value {
 }
 
 /// An invoice event's data: the invoice, and the payment that changed it.
-pub fn invoice_payload(invoice: &Invoice, payment: Option<&Movement>) -> Value {
+pub fn invoice_payload(invoice: &Invoice, payment: Option<Value>) -> Value {
     json!({
         "invoice": invoice_json(invoice),
-        "payment": payment.map(movement_payload),
+        "payment": payment,
     })
 }
 

@@ -1,0 +1,280 @@
+//! `/v1/cases`: list and show (`cases:read`), assign, note, decide and
+//! approve a freeze (`cases:write`), each action recorded with the operator
+//! the body names and the API key it came with; the case files; the
+//! history chain's verification.
+use axum::body::Body;
+use axum::extract::{Path, Query};
+use axum::http::{HeaderMap, StatusCode};
+use axum::Json;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::{authorize, read_json, ApiError, State};
+use crate::store::cases::{Actor, CaseError, CaseStatus, Decided, Decision};
+use crate::store::keys::Scope;
+
+impl From<CaseError> for ApiError {
+    fn from(error: CaseError) -> Self {
+        let message = error.to_string();
+        match error {
+            CaseError::NotFound(_) => ApiError::not_found("case"),
+            CaseError::Closed { .. } => ApiError::new(StatusCode::CONFLICT, "case_closed", message),
+            CaseError::FourEyes { .. } => {
+                ApiError::new(StatusCode::FORBIDDEN, "four_eyes", message)
+            }
+            CaseError::NoFreezeProposed(_) => {
+                ApiError::new(StatusCode::CONFLICT, "no_freeze_proposed", message)
+            }
+            CaseError::FreezeAlreadyProposed(_) | CaseError::FreezeAlreadyApproved(_) => {
+                ApiError::new(StatusCode::CONFLICT, "freeze_already_decided", message)
+            }
+            CaseError::NoOperator => ApiError::bad("operator_required", message),
+            CaseError::BadSubject(_) => ApiError::bad("invalid_subject", message),
+            CaseError::Store(error) => error.into(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ListQuery {
+    status: Option<String>,
+}
+
+pub async fn list(
+    state: State,
+    headers: HeaderMap,
+    Query(query): Query<ListQuery>,
+) -> Result<Json<Value>, ApiError> {
+    authorize(&state, &headers, Scope::CasesRead).await?;
+    let status = match &query.status {
+        Some(text) => Some(CaseStatus::named(text).ok_or_else(|| {
+            ApiError::bad("invalid_status", format!("'{text}' is not a case status"))
+        })?),
+        None => None,
+    };
+    let cases = state.store.cases(status).await?;
+    Ok(Json(json!({"object": "list", "data": cases})))
+}
+
+pub async fn show(
+    state: State,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    authorize(&state, &headers, Scope::CasesRead).await?;
+    let case = state
+        .store
+        .case(&id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("case"))?;
+    let history = state.store.case_history(&id).await?;
+    let files: Vec<Value> = state
+        .store
+        .case_files(&id)
+        .await?
+        .iter()
+        .map(|f| json!({"kind": f.kind, "sha256": f.sha256, "created_at": f.created_at}))
+        .collect();
+    let mut value = serde_json::to_value(&case).unwrap_or_default();
+    value["history"] = serde_json::to_value(history).unwrap_or_default();
+    value["files"] = Value::Array(files);
+    Ok(Json(value))
+}
+
+/// A case file's exact bytes (what a freeze's order hash covers).
+pub async fn file(
+    state: State,
+    headers: HeaderMap,
+    Path((id, sha256)): Path<(String, String)>,
+) -> Result<(HeaderMap, String), ApiError> {
+    authorize(&state, &headers, Scope::CasesRead).await?;
+    let file = state
+        .store
+        .case_files(&id)
+        .await?
+        .into_iter()
+        .find(|f| f.sha256 == sha256)
+        .ok_or_else(|| ApiError::not_found("case file"))?;
+    let mut out = HeaderMap::new();
+    out.insert(
+        axum::http::header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static("application/json"),
+    );
+    Ok((out, file.body))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Action {
+    operator: String,
+    #[serde(default)]
+    why: String,
+    assignee: Option<String>,
+    note: Option<String>,
+    decision: Option<String>,
+    reason_code: Option<u16>,
+}
+
+async fn acting(
+    state: &State,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<(Actor, Action), ApiError> {
+    let key = authorize(state, headers, Scope::CasesWrite).await?;
+    let action: Action = read_json(body).await?;
+    Ok((Actor::new(&action.operator, Some(&key.id)), action))
+}
+
+pub async fn assign(
+    state: State,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Body,
+) -> Result<Json<Value>, ApiError> {
+    let (actor, action) = acting(&state, &headers, body).await?;
+    let assignee = action
+        .assignee
+        .filter(|a| !a.trim().is_empty())
+        .ok_or_else(|| ApiError::bad("invalid_field", "assignee is required"))?;
+    let case = state
+        .store
+        .assign_case(&id, &assignee, &actor, &action.why)
+        .await?;
+    Ok(Json(serde_json::to_value(case).unwrap_or_default()))
+}
+
+pub async fn note(
+    state: State,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Body,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let (actor, action) = acting(&state, &headers, body).await?;
+    let note = action
+        .note
+        .filter(|n| !n.trim().is_empty())
+        .ok_or_else(|| ApiError::bad("invalid_field", "note is required"))?;
+    let entry = state.store.note_case(&id, &actor, &note).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(serde_json::to_value(entry).unwrap_or_default()),
+    ))
+}
+
+/// Parses a decision's name (`release`, `escalate`, `report`, `freeze`).
+pub fn decision(name: &str, reason_code: Option<u16>) -> Result<Decision, String> {
+    Ok(match name {
+        "release" => Decision::Release,
+        "escalate" => Decision::Escalate,
+        "report" => Decision::Report,
+        "freeze" => Decision::Freeze {
+            reason_code: reason_code.ok_or("a freeze needs its reason_code")?,
+        },
+        other => {
+            return Err(format!(
+                "'{other}' is not release, escalate, report or freeze"
+            ))
+        }
+    })
+}
+
+pub async fn decide(
+    state: State,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Body,
+) -> Result<Json<Value>, ApiError> {
+    let (actor, action) = acting(&state, &headers, body).await?;
+    let name = action
+        .decision
+        .ok_or_else(|| ApiError::bad("invalid_field", "decision is required"))?;
+    let decision =
+        decision(&name, action.reason_code).map_err(|e| ApiError::bad("invalid_decision", e))?;
+    let decided = state
+        .store
+        .decide_case(&id, decision, &actor, &action.why)
+        .await?;
+    let mut value = json!({"case": state.store.case(&id).await?});
+    match decided {
+        Decided::Released(outcomes) => value["released_payments"] = json!(outcomes.len()),
+        Decided::Reported(file) => {
+            value["case_file"] = json!({"sha256": file.sha256, "url": format!("/v1/cases/{id}/files/{}", file.sha256)})
+        }
+        Decided::Escalated | Decided::FreezeProposed => {}
+    }
+    Ok(Json(value))
+}
+
+/// The second operator's approval of a proposed freeze: the order file and
+/// the freeze for the freezer to sign.
+pub async fn approve(
+    state: State,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Body,
+) -> Result<Json<Value>, ApiError> {
+    let (actor, action) = acting(&state, &headers, body).await?;
+    // What the freeze needs from the chain is read first: a node that is
+    // down records no approval.
+    let freezer = crate::freeze::freezer(state.ledger.as_ref(), &state.treasury.mint)
+        .await
+        .map_err(chain_unavailable)?;
+    let on_chain = subject_on_chain(&state, &id).await?;
+    let (case, order) = state
+        .store
+        .approve_freeze_seen(&id, &actor, &action.why, Some(&on_chain))
+        .await?;
+    let mut plan = crate::freeze::plan(
+        &state.treasury.mint,
+        &state.treasury.token_program,
+        &freezer,
+        &case,
+        &order,
+    )
+    .map_err(|e| {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "freeze_plan",
+            e.to_string(),
+        )
+    })?;
+    plan["order_url"] = json!(format!("/v1/cases/{id}/files/{}", order.sha256));
+    Ok(Json(json!({"case": case, "freeze": plan})))
+}
+
+fn chain_unavailable(error: anyhow::Error) -> ApiError {
+    ApiError::new(
+        StatusCode::BAD_GATEWAY,
+        "chain_unavailable",
+        usd1_client::one_line(error.as_ref()),
+    )
+}
+
+/// The case's subject as the chain holds it.
+async fn subject_on_chain(state: &State, id: &str) -> Result<Value, ApiError> {
+    let case = state
+        .store
+        .case(id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("case"))?;
+    crate::freeze::on_chain(
+        state.ledger.as_ref(),
+        &state.treasury.mint,
+        &state.treasury.token_program,
+        &case.subject,
+    )
+    .await
+    .map_err(chain_unavailable)
+}
+
+pub async fn verify(state: State, headers: HeaderMap) -> Result<Json<Value>, ApiError> {
+    authorize(&state, &headers, Scope::CasesRead).await?;
+    Ok(Json(match state.store.verify_cases().await? {
+        Ok(verified) => {
+            json!({"intact": true, "entries": verified.entries, "cases": verified.cases, "head": verified.head})
+        }
+        Err(broken) => {
+            json!({"intact": false, "first_broken": broken, "message": broken.to_string()})
+        }
+    }))
+}

@@ -1,0 +1,332 @@
+//! `usd1-gateway case …`: the compliance operator's commands on the
+//! gateway's database (the same store the API's `/v1/cases` uses). Who acts
+//! is `--operator` (from the command line no API key is recorded: the
+//! database's credentials are the access control there).
+use std::path::PathBuf;
+
+use anyhow::{bail, Context as _};
+use clap::Subcommand;
+use solana_commitment_config::CommitmentConfig;
+use solana_sdk::pubkey::Pubkey;
+use usd1_client::ledger::Ledger;
+use usd1_client::rpc::RpcLedger;
+use usd1_gateway::store::cases::{Actor, CaseStatus, Decided, Decision};
+use usd1_gateway::store::Store;
+
+#[derive(Debug, clap::Args)]
+pub struct Who {
+    /// The operator acting (recorded in the case's history).
+    #[arg(long, env = "USD1_GATEWAY_OPERATOR")]
+    operator: String,
+    /// Why (recorded in the history).
+    #[arg(long, default_value = "")]
+    why: String,
+}
+
+impl Who {
+    fn actor(&self) -> Actor {
+        Actor::new(&self.operator, None)
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Case {
+    /// Every case, oldest first (one status with --status).
+    List {
+        #[arg(long)]
+        status: Option<String>,
+        #[arg(long, default_value = "text", value_parser = ["text", "json"])]
+        output: String,
+    },
+    /// A case with its history and files.
+    Show {
+        id: String,
+        #[arg(long, default_value = "text", value_parser = ["text", "json"])]
+        output: String,
+    },
+    /// Open a case on an address by hand.
+    Open {
+        subject: String,
+        #[arg(long)]
+        reason: String,
+        #[arg(long, env = "USD1_GATEWAY_OPERATOR")]
+        operator: String,
+    },
+    /// Assign a case (an open one is then under review).
+    Assign {
+        id: String,
+        #[arg(long = "to")]
+        assignee: String,
+        #[command(flatten)]
+        who: Who,
+    },
+    /// Add a note to a case's history.
+    Note {
+        id: String,
+        text: String,
+        #[arg(long, env = "USD1_GATEWAY_OPERATOR")]
+        operator: String,
+    },
+    /// Decide: release (the held payments are processed), escalate, report
+    /// (writes the case file) or freeze (a proposal another operator approves).
+    Decide {
+        id: String,
+        #[arg(value_parser = ["release", "escalate", "report", "freeze"])]
+        decision: String,
+        /// The freeze's reason code (the issuer's own table).
+        #[arg(long)]
+        reason_code: Option<u16>,
+        /// Where a report's case file is written.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// With --url: the report carries the subject's balance of this mint on-chain.
+        #[arg(long, value_parser = parse_pubkey, requires = "url")]
+        mint: Option<Pubkey>,
+        #[arg(long, short = 'u', requires = "mint")]
+        url: Option<String>,
+        #[command(flatten)]
+        who: Who,
+    },
+    /// Approve a proposed freeze (a different operator than the proposer):
+    /// writes the order file and prints the freeze for the freezer to sign.
+    Approve {
+        id: String,
+        /// The cluster (the mint's token program and freezer are read from it).
+        #[arg(long, short = 'u', default_value = "http://127.0.0.1:8899")]
+        url: String,
+        #[arg(long, value_parser = parse_pubkey)]
+        mint: Pubkey,
+        /// Where the order file is written (its SHA-256 goes on-chain).
+        #[arg(long)]
+        out: PathBuf,
+        #[command(flatten)]
+        who: Who,
+    },
+    /// Write a case file (the newest, or the one of this SHA-256).
+    File {
+        id: String,
+        #[arg(long)]
+        sha256: Option<String>,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Check the history chain: names the first broken entry.
+    Verify {
+        #[arg(long, default_value = "text", value_parser = ["text", "json"])]
+        output: String,
+    },
+}
+
+fn parse_pubkey(text: &str) -> Result<Pubkey, String> {
+    text.parse()
+        .map_err(|_| format!("'{text}' is not a public key"))
+}
+
+fn write(path: &PathBuf, body: &str) -> anyhow::Result<()> {
+    std::fs::write(path, body).with_context(|| format!("cannot write {}", path.display()))
+}
+
+async fn token_program(ledger: &RpcLedger, mint: &Pubkey) -> anyhow::Result<Pubkey> {
+    Ok(ledger
+        .get_account(mint)
+        .await?
+        .with_context(|| format!("mint {mint} does not exist on this cluster"))?
+        .owner)
+}
+
+/// The case's subject on-chain (its balance of `mint`), read before deciding.
+async fn subject_on_chain(
+    store: &Store,
+    id: &str,
+    url: &str,
+    mint: &Pubkey,
+) -> anyhow::Result<serde_json::Value> {
+    let case = store
+        .case(id)
+        .await?
+        .with_context(|| format!("no case {id}"))?;
+    let ledger = RpcLedger::new(url.to_string(), CommitmentConfig::confirmed());
+    let program = token_program(&ledger, mint).await?;
+    usd1_gateway::freeze::on_chain(&ledger, mint, &program, &case.subject).await
+}
+
+pub async fn run(store: &Store, command: Case) -> anyhow::Result<()> {
+    match command {
+        Case::List { status, output } => {
+            let status = match status {
+                Some(text) => Some(
+                    CaseStatus::named(&text)
+                        .with_context(|| format!("'{text}' is not a case status"))?,
+                ),
+                None => None,
+            };
+            let cases = store.cases(status).await?;
+            if output == "json" {
+                println!("{}", serde_json::to_string_pretty(&cases)?);
+            } else {
+                for case in &cases {
+                    println!(
+                        "{}  {}  {}  {}  {}",
+                        case.id,
+                        case.status,
+                        case.subject,
+                        case.assignee.as_deref().unwrap_or("-"),
+                        case.reason
+                    );
+                }
+                eprintln!("{} case(s)", cases.len());
+            }
+        }
+        Case::Show { id, output } => {
+            let case = store
+                .case(&id)
+                .await?
+                .with_context(|| format!("no case {id}"))?;
+            let history = store.case_history(&id).await?;
+            if output == "json" {
+                let mut value = serde_json::to_value(&case)?;
+                value["history"] = serde_json::to_value(&history)?;
+                println!("{}", serde_json::to_string_pretty(&value)?);
+            } else {
+                println!("case {}  {}", case.id, case.status);
+                println!("subject   {}", case.subject);
+                println!("reason    {}", case.reason);
+                println!("assignee  {}", case.assignee.as_deref().unwrap_or("-"));
+                if let Some(freeze) = &case.freeze {
+                    println!(
+                        "freeze    reason {} proposed by {}, order {}, signature {}",
+                        freeze.reason_code,
+                        freeze.proposed_by,
+                        freeze.order_sha256.as_deref().unwrap_or("not approved"),
+                        freeze.signature.as_deref().unwrap_or("not landed")
+                    );
+                }
+                for entry in &history {
+                    println!(
+                        "  #{} {} {} ({}): {} {}",
+                        entry.seq,
+                        usd1_gateway::export::iso8601(entry.at),
+                        entry.operator,
+                        entry.api_key_id.as_deref().unwrap_or("cli"),
+                        entry.action,
+                        entry.why
+                    );
+                }
+            }
+        }
+        Case::Open {
+            subject,
+            reason,
+            operator,
+        } => {
+            let case = store
+                .open_case(&subject, &reason, &Actor::new(&operator, None))
+                .await?;
+            println!("{}", case.id);
+        }
+        Case::Assign { id, assignee, who } => {
+            let case = store
+                .assign_case(&id, &assignee, &who.actor(), &who.why)
+                .await?;
+            println!("case {} assigned to {assignee}: {}", case.id, case.status);
+        }
+        Case::Note { id, text, operator } => {
+            let entry = store
+                .note_case(&id, &Actor::new(&operator, None), &text)
+                .await?;
+            println!("case {id}: note #{}", entry.seq);
+        }
+        Case::Decide {
+            id,
+            decision,
+            reason_code,
+            out,
+            mint,
+            url,
+            who,
+        } => {
+            let decision = usd1_gateway::api::cases::decision(&decision, reason_code)
+                .map_err(anyhow::Error::msg)?;
+            let on_chain = match (&url, &mint, decision) {
+                (Some(url), Some(mint), Decision::Report) => {
+                    Some(subject_on_chain(store, &id, url, mint).await?)
+                }
+                _ => None,
+            };
+            match store
+                .decide_case_seen(&id, decision, &who.actor(), &who.why, on_chain.as_ref())
+                .await?
+            {
+                Decided::Released(outcomes) => println!(
+                    "case {id} released: {} held payment(s) processed",
+                    outcomes.len()
+                ),
+                Decided::Escalated => println!("case {id} escalated"),
+                Decided::Reported(file) => {
+                    if let Some(out) = &out {
+                        write(out, &file.body)?;
+                    }
+                    println!("case {id} reported: case file sha256 {}", file.sha256);
+                }
+                Decided::FreezeProposed => println!(
+                    "case {id}: freeze proposed; another operator approves it (usd1-gateway case approve)"
+                ),
+            }
+        }
+        Case::Approve {
+            id,
+            url,
+            mint,
+            out,
+            who,
+        } => {
+            let ledger = RpcLedger::new(url.clone(), CommitmentConfig::confirmed());
+            let token_program = token_program(&ledger, &mint).await?;
+            let freezer = usd1_gateway::freeze::freezer(&ledger, &mint).await?;
+            let on_chain = subject_on_chain(store, &id, &url, &mint).await?;
+            let (case, order) = store
+                .approve_freeze_seen(&id, &who.actor(), &who.why, Some(&on_chain))
+                .await?;
+            write(&out, &order.body)?;
+            let plan = usd1_gateway::freeze::plan(&mint, &token_program, &freezer, &case, &order)?;
+            println!("{}", serde_json::to_string_pretty(&plan)?);
+            eprintln!(
+                "freeze approved; the freezer {freezer} runs: usd1 freeze {} --mint {mint} --reason {} --order {}",
+                case.subject,
+                plan["reason_code"],
+                out.display()
+            );
+        }
+        Case::File { id, sha256, out } => {
+            let files = store.case_files(&id).await?;
+            let file = match &sha256 {
+                Some(hash) => files.iter().find(|f| &f.sha256 == hash),
+                None => files.last(),
+            };
+            let Some(file) = file else {
+                bail!("case {id} has no such case file");
+            };
+            write(&out, &file.body)?;
+            println!("{} {} ({})", file.sha256, out.display(), file.kind);
+        }
+        Case::Verify { output } => match store.verify_cases().await? {
+            Ok(verified) => {
+                if output == "json" {
+                    println!("{}", serde_json::to_string_pretty(&verified)?);
+                } else {
+                    println!(
+                        "intact: {} entries over {} case(s), head {}",
+                        verified.entries, verified.cases, verified.head
+                    );
+                }
+            }
+            Err(broken) => {
+                if output == "json" {
+                    println!("{}", serde_json::to_string_pretty(&broken)?);
+                }
+                bail!("the case history is broken at {broken}");
+            }
+        },
+    }
+    Ok(())
+}

@@ -1,0 +1,248 @@
+//! What a case is: its status, who acts on it, its freeze, its history's
+//! entries and how each entry is hashed; rows decoded.
+use std::fmt;
+
+use serde::Serialize;
+use serde_json::{json, Value};
+use sqlx::any::AnyRow;
+use sqlx::Row;
+use thiserror::Error;
+
+use crate::store::StoreError;
+/// Where a case stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum CaseStatus {
+    #[serde(rename = "open")]
+    Open,
+    #[serde(rename = "under review")]
+    UnderReview,
+    #[serde(rename = "escalated")]
+    Escalated,
+    #[serde(rename = "frozen")]
+    Frozen,
+    #[serde(rename = "released")]
+    Released,
+    #[serde(rename = "reported")]
+    Reported,
+}
+
+impl CaseStatus {
+    pub const ALL: [CaseStatus; 6] = [
+        CaseStatus::Open,
+        CaseStatus::UnderReview,
+        CaseStatus::Escalated,
+        CaseStatus::Frozen,
+        CaseStatus::Released,
+        CaseStatus::Reported,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CaseStatus::Open => "open",
+            CaseStatus::UnderReview => "under review",
+            CaseStatus::Escalated => "escalated",
+            CaseStatus::Frozen => "frozen",
+            CaseStatus::Released => "released",
+            CaseStatus::Reported => "reported",
+        }
+    }
+
+    /// The status of this name (`under-review` as well as `under review`).
+    pub fn named(text: &str) -> Option<Self> {
+        let text = text.replace(['-', '_'], " ");
+        Self::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+
+    /// A decided case takes no more decisions.
+    pub fn is_closed(self) -> bool {
+        matches!(
+            self,
+            CaseStatus::Frozen | CaseStatus::Released | CaseStatus::Reported
+        )
+    }
+}
+
+impl fmt::Display for CaseStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Who acts: an operator's name, and the API key the request came with
+/// (none from the command line, which needs the database's credentials).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Actor {
+    pub operator: String,
+    pub api_key: Option<String>,
+}
+
+impl Actor {
+    pub fn new(operator: &str, api_key: Option<&str>) -> Self {
+        Actor {
+            operator: operator.trim().to_string(),
+            api_key: api_key.map(str::to_string),
+        }
+    }
+
+    /// What the screening itself does.
+    pub fn screening() -> Self {
+        Self::new("screening", None)
+    }
+
+    /// What the watcher reads from the chain.
+    pub fn chain() -> Self {
+        Self::new("chain", None)
+    }
+
+    /// The same person: one operator name, or one API key.
+    pub(crate) fn same_as(&self, operator: &str, api_key: Option<&str>) -> bool {
+        self.operator == operator || (self.api_key.is_some() && self.api_key.as_deref() == api_key)
+    }
+}
+
+/// A freeze proposed, approved, landed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Freeze {
+    pub reason_code: u16,
+    pub proposed_by: String,
+    /// The approved order's SHA-256 (hex): what the freeze must cite.
+    pub order_sha256: Option<String>,
+    /// The freeze transaction, once the chain shows it.
+    pub signature: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Case {
+    pub id: String,
+    pub subject: String,
+    pub reason: String,
+    pub hits: Value,
+    pub status: CaseStatus,
+    pub assignee: Option<String>,
+    pub freeze: Option<Freeze>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// One action in a case's history.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Entry {
+    pub seq: i64,
+    pub case_id: String,
+    pub at: i64,
+    pub operator: String,
+    pub api_key_id: Option<String>,
+    pub action: String,
+    pub detail: Value,
+    pub why: String,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+/// What an operator decides.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Decision {
+    /// A false positive: the held payments are processed.
+    Release,
+    /// To the compliance officer.
+    Escalate,
+    /// A case file for the officer to file.
+    Report,
+    /// Propose a freeze of the subject's account (a second operator approves).
+    Freeze { reason_code: u16 },
+}
+
+#[derive(Debug, Error)]
+pub enum CaseError {
+    #[error("no case {0}")]
+    NotFound(String),
+    #[error("case {id} is {status}: it takes no more decisions")]
+    Closed { id: String, status: CaseStatus },
+    #[error("four eyes: {operator} proposed this freeze, another operator (and another API key) must approve it")]
+    FourEyes { operator: String },
+    #[error("case {0} has no freeze proposed")]
+    NoFreezeProposed(String),
+    #[error("case {0} already has a freeze proposed")]
+    FreezeAlreadyProposed(String),
+    #[error("case {0}'s freeze is already approved")]
+    FreezeAlreadyApproved(String),
+    #[error("an operator name is required")]
+    NoOperator,
+    #[error("'{0}' is not a Solana address")]
+    BadSubject(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<sqlx::Error> for CaseError {
+    fn from(error: sqlx::Error) -> Self {
+        CaseError::Store(error.into())
+    }
+}
+
+/// The hash of no entry: the chain's start.
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// An entry's hash: SHA-256 of the previous hash (hex), a newline, and the
+/// entry's fields as JSON in this order.
+pub fn entry_hash(
+    prev_hash: &str,
+    seq: i64,
+    case_id: &str,
+    at: i64,
+    actor: (&str, Option<&str>),
+    action: &str,
+    detail: &str,
+    why: &str,
+) -> String {
+    let fields = json!([seq, case_id, at, actor.0, actor.1, action, detail, why]);
+    let mut bytes = prev_hash.as_bytes().to_vec();
+    bytes.push(b'\n');
+    bytes.extend_from_slice(fields.to_string().as_bytes());
+    usd1_client::hex(&usd1_client::sha256(&bytes))
+}
+
+pub(crate) fn case_from(row: &AnyRow) -> Result<Case, StoreError> {
+    let status: String = row.try_get("status")?;
+    let hits: String = row.try_get("hits")?;
+    let proposed_by: Option<String> = row.try_get("freeze_proposed_by")?;
+    let reason_code: Option<i64> = row.try_get("freeze_reason_code")?;
+    let freeze = match proposed_by {
+        Some(proposed_by) => Some(Freeze {
+            reason_code: u16::try_from(reason_code.unwrap_or_default())
+                .map_err(|_| StoreError::Malformed("freeze_reason_code".into()))?,
+            proposed_by,
+            order_sha256: row.try_get("freeze_order_sha256")?,
+            signature: row.try_get("freeze_signature")?,
+        }),
+        None => None,
+    };
+    Ok(Case {
+        id: row.try_get("id")?,
+        subject: row.try_get("subject")?,
+        reason: row.try_get("reason")?,
+        hits: serde_json::from_str(&hits).map_err(|e| StoreError::Malformed(e.to_string()))?,
+        status: CaseStatus::named(&status)
+            .ok_or_else(|| StoreError::Malformed(format!("case status '{status}'")))?,
+        assignee: row.try_get("assignee")?,
+        freeze,
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+    })
+}
+
+pub(crate) fn entry_from(row: &AnyRow) -> Result<Entry, StoreError> {
+    let detail: String = row.try_get("detail")?;
+    Ok(Entry {
+        seq: row.try_get("seq")?,
+        case_id: row.try_get("case_id")?,
+        at: row.try_get("at")?,
+        operator: row.try_get("operator")?,
+        api_key_id: row.try_get("api_key_id")?,
+        action: row.try_get("action")?,
+        detail: serde_json::from_str(&detail).map_err(|e| StoreError::Malformed(e.to_string()))?,
+        why: row.try_get("why")?,
+        prev_hash: row.try_get("prev_hash")?,
+        hash: row.try_get("hash")?,
+    })
+}

@@ -1,0 +1,384 @@
+//! The gateway's compliance layer end to end over the localnet (issue 25):
+//! a payer on the sanctions list pays an invoice; the payment is held
+//! (`payment.held`, no `invoice.paid`) and opens a case; released through
+//! `/v1/cases`, the invoice is paid. A second payment opens a new case; a
+//! freeze is proposed by one operator, refused to the same operator (by
+//! name and by API key) and approved by another; the freezer runs `usd1
+//! freeze --order` on the order file the gateway wrote, and the watcher
+//! closes the case with the freeze's signature when the chain shows it.
+use serde_json::{json, Value};
+use solana_sdk::pubkey::Pubkey;
+use solana_sdk::signature::{Keypair, Signer};
+use usd1_client::solana_pay::TransferRequest;
+use usd1_gateway::store::keys::Scope;
+use usd1_tests::cli_harness::{usd1, Keys};
+use usd1_tests::gateway_harness::{self, funded_platform, Api, Receiver};
+use usd1_tests::localnet::localnet;
+use usd1_tests::{Platform, ONE};
+
+/// The holder pays the request at `url` as a wallet would.
+async fn pay(f: &Platform, url: &str) {
+    pay_some(f, url, None).await
+}
+
+/// …or pays `amount` of it.
+async fn pay_some(f: &Platform, url: &str, amount: Option<&str>) {
+    let request = TransferRequest::parse(url, 6).expect("a Solana Pay URL");
+    let amount = amount.map_or_else(
+        || usd1_client::format_amount(request.amount.expect("amount"), 6),
+        str::to_string,
+    );
+    let (mint, recipient) = (f.usd1.mint().to_string(), request.recipient.to_string());
+    let reference = request.references[0].to_string();
+    usd1(
+        f,
+        &f.holder,
+        &[
+            "transfer",
+            &amount,
+            &recipient,
+            "--mint",
+            &mint,
+            "--reference",
+            &reference,
+        ],
+    )
+    .await
+    .expect("usd1 transfer");
+}
+
+async fn invoice(api: &Api, amount: &str) -> Value {
+    let (status, invoice) = api.post("/v1/invoices", json!({"amount": amount})).await;
+    assert_eq!(status, 201, "{invoice}");
+    invoice
+}
+
+async fn act(api: &Api, path: &str, body: Value) -> (u16, Value) {
+    api.post(path, body).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_listed_payer_is_held_released_and_then_frozen_through_the_program() {
+    let localnet = localnet().await;
+    let (f, wallet) = funded_platform(&localnet).await;
+    let holder = f.holder.pubkey().to_string();
+    let files = Keys::new();
+    let list = files.file(
+        "issuer.csv",
+        format!("address,reason,source,added_at\n{holder},court order 26-CV-0042,issuer compliance,2026-11-30\n")
+            .as_bytes(),
+    );
+    let database = format!("sqlite:{}", files.path().join("gateway.db").display());
+    let mut settings = gateway_harness::settings(&database, &localnet.url, wallet, f.usd1.mint());
+    settings.lists = vec![list.into()];
+    let running = gateway_harness::start(&settings).await;
+    gateway_harness::watching(&running).await;
+    let alice = Api::with_all_scopes(&running).await;
+    let bob = Api::with_all_scopes(&running).await;
+    let invoices_only = Api::with_scopes(&running, &[Scope::InvoicesRead]).await;
+    let receiver = Receiver::start(0).await;
+    alice
+        .subscribe(&receiver, &["invoice.paid", "payment.held"])
+        .await;
+
+    let first = invoice(&alice, "3").await;
+    let first_id = first["id"].as_str().unwrap().to_string();
+    pay(&f, first["url"].as_str().unwrap()).await;
+    let got = receiver.wait_for(1).await;
+    assert_eq!(got[0].body["type"], "payment.held", "{:?}", got[0].body);
+    assert_eq!(got[0].body["data"]["invoice"]["id"], first_id.as_str());
+    assert_eq!(got[0].body["data"]["payment"]["sender"], holder.as_str());
+    let case_id = got[0].body["data"]["case_id"].as_str().unwrap().to_string();
+    let (_, shown) = alice.get(&format!("/v1/invoices/{first_id}")).await;
+    assert_eq!(
+        (shown["status"].as_str(), shown["received"].as_str()),
+        (Some("open"), Some("0"))
+    );
+
+    // Scopes: cases are not an invoice key's business.
+    let (status, refused) = invoices_only.get("/v1/cases").await;
+    assert_eq!(
+        (status, refused["error"]["code"].as_str()),
+        (403, Some("missing_scope"))
+    );
+    let (status, cases) = alice.get("/v1/cases?status=open").await;
+    assert_eq!(status, 200, "{cases}");
+    let cases = cases["data"].as_array().unwrap().clone();
+    assert_eq!(cases.len(), 1, "{cases:?}");
+    assert_eq!(cases[0]["subject"], holder.as_str());
+    assert_eq!(
+        cases[0]["hits"][0]["hit"]["entry"]["reason"],
+        "court order 26-CV-0042"
+    );
+
+    let path = format!("/v1/cases/{case_id}");
+    let (status, _) = act(
+        &alice,
+        &format!("{path}/assign"),
+        json!({"operator": "alice", "assignee": "alice", "why": "mine"}),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (status, released) = act(
+        &alice,
+        &format!("{path}/decisions"),
+        json!({"operator": "alice", "decision": "release", "why": "a namesake: the list's identity differs"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{released}");
+    assert_eq!(released["released_payments"], 1);
+    assert_eq!(released["case"]["status"], "released");
+    let got = receiver.wait_for(2).await;
+    assert_eq!(got[1].body["type"], "invoice.paid");
+    assert_eq!(got[1].body["data"]["invoice"]["id"], first_id.as_str());
+    let (status, closed) = act(
+        &bob,
+        &format!("{path}/decisions"),
+        json!({"operator": "bob", "decision": "escalate"}),
+    )
+    .await;
+    assert_eq!(
+        (status, closed["error"]["code"].as_str()),
+        (409, Some("case_closed"))
+    );
+
+    // Again: a new case, and this time a freeze.
+    let second = invoice(&alice, "2").await;
+    pay(&f, second["url"].as_str().unwrap()).await;
+    let got = receiver.wait_for(3).await;
+    assert_eq!(got[2].body["type"], "payment.held");
+    let case_id = got[2].body["data"]["case_id"].as_str().unwrap().to_string();
+    let path = format!("/v1/cases/{case_id}");
+    let (status, body) = act(
+        &alice,
+        &format!("{path}/decisions"),
+        json!({"operator": "alice", "decision": "freeze", "why": "order 26-CV-0042"}),
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (400, Some("invalid_decision"))
+    );
+    let (status, body) = act(&alice, &format!("{path}/decisions"), json!({"operator": "alice", "decision": "freeze", "reason_code": 7, "why": "order 26-CV-0042"})).await;
+    assert_eq!(status, 200, "{body}");
+    for (api, operator) in [(&alice, "carol"), (&bob, "alice")] {
+        let (status, refused) = act(
+            api,
+            &format!("{path}/approve"),
+            json!({"operator": operator, "why": "me"}),
+        )
+        .await;
+        assert_eq!(
+            (status, refused["error"]["code"].as_str()),
+            (403, Some("four_eyes")),
+            "{refused}"
+        );
+    }
+    let (status, approved) = act(
+        &bob,
+        &format!("{path}/approve"),
+        json!({"operator": "bob", "why": "the order is genuine"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{approved}");
+    let plan = &approved["freeze"];
+    let token_account = usd1_client::pda::associated_token_account(
+        &f.holder.pubkey(),
+        &f.usd1.mint(),
+        &running.treasury.token_program,
+    );
+    assert_eq!(plan["token_account"], token_account.to_string());
+    assert_eq!(plan["freezer"], f.freezer.pubkey().to_string());
+    assert_eq!(plan["reason_code"], 7);
+    let (status, order) = alice.get(plan["order_url"].as_str().unwrap()).await;
+    assert_eq!(status, 200);
+    let order_text = serde_json::to_string_pretty(&order).unwrap() + "\n";
+    assert_eq!(
+        usd1_client::hex(&usd1_client::sha256(order_text.as_bytes())),
+        plan["order_sha256"].as_str().unwrap(),
+        "the order file served is the one hashed"
+    );
+    let order_file = files.file("order.json", order_text.as_bytes());
+    // The order carries what the chain held of the subject when approved.
+    let on_chain = &order["balances"]["on_chain"];
+    assert_eq!(on_chain["token_account"], token_account.to_string());
+    assert_eq!(
+        on_chain["balance_units"],
+        f.usd1
+            .balance(&f.holder.pubkey())
+            .await
+            .unwrap()
+            .to_string()
+    );
+    assert_eq!(on_chain["frozen"], false);
+    assert_eq!(order["balances"]["held_units"], "2000000");
+
+    // The freezer signs it with the CLI; the watcher sees it land.
+    f.fund(&f.freezer.pubkey()).await;
+    let mint = f.usd1.mint().to_string();
+    usd1(
+        &f,
+        &f.freezer,
+        &[
+            "freeze",
+            &holder,
+            "--mint",
+            &mint,
+            "--reason",
+            "7",
+            "--order",
+            &order_file,
+        ],
+    )
+    .await
+    .expect("usd1 freeze");
+    let mut shown = Value::Null;
+    for _ in 0..300 {
+        shown = alice.get(&path).await.1;
+        if shown["status"] == "frozen" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(shown["status"], "frozen", "{shown}");
+    assert!(shown["freeze"]["signature"].as_str().is_some(), "{shown}");
+    let actions: Vec<&str> = shown["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "opened",
+            "payment held",
+            "freeze proposed",
+            "freeze approved",
+            "frozen"
+        ]
+    );
+    let (_, verified) = alice.get("/v1/cases/verify").await;
+    assert_eq!(verified["intact"], true, "{verified}");
+    assert_eq!(verified["entries"], 4 + 5);
+    let (_, unpaid) = alice
+        .get(&format!("/v1/invoices/{}", second["id"].as_str().unwrap()))
+        .await;
+    assert_eq!(
+        unpaid["status"], "open",
+        "a frozen case's payment stays held"
+    );
+}
+
+/// Polls `path` until `done` holds of the answer (30 s at most).
+async fn until(api: &Api, path: &str, done: impl Fn(&Value) -> bool) -> Value {
+    let mut last = Value::Null;
+    for _ in 0..300 {
+        last = api.get(path).await.1;
+        if done(&last) {
+            return last;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("{path} never got there: {last}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_list_version_rescreens_holders_and_open_invoices_payers() {
+    let localnet = localnet().await;
+    let (f, wallet) = funded_platform(&localnet).await;
+    let (holder, other) = (f.holder.pubkey(), Keypair::new().pubkey());
+    // `other` holds USD1 and never pays anything.
+    f.usd1.mint_to(&f.minter, &other, 5 * ONE).await.unwrap();
+    let files = Keys::new();
+    let header = "address,reason,source,added_at";
+    let old = format!(
+        "{},old entry,issuer compliance,2026-11-01",
+        Pubkey::new_unique()
+    );
+    let list = files.file("issuer.csv", format!("{header}\n{old}\n").as_bytes());
+    let database = format!("sqlite:{}", files.path().join("gateway.db").display());
+    let mut settings = gateway_harness::settings(&database, &localnet.url, wallet, f.usd1.mint());
+    settings.lists = vec![list.clone().into()];
+    let running = gateway_harness::start(&settings).await;
+    gateway_harness::watching(&running).await;
+    let api = Api::with_all_scopes(&running).await;
+
+    // The holder pays part of an invoice while nobody lists it.
+    let open = invoice(&api, "10").await;
+    let path = format!("/v1/invoices/{}", open["id"].as_str().unwrap());
+    pay_some(&f, open["url"].as_str().unwrap(), Some("4")).await;
+    until(&api, &path, |i| i["status"] == "underpaid").await;
+    let (_, none) = api.get("/v1/cases").await;
+    assert_eq!(none["data"], json!([]));
+
+    // A new version lists the payer of the unsettled invoice and the holder.
+    std::fs::write(
+        &list,
+        format!(
+            "{header}\n{old}\n{holder},fraud report 2026-131,issuer compliance,2026-12-01\n\
+             {other},court order 26-CV-0077,issuer compliance,2026-12-01\n"
+        ),
+    )
+    .unwrap();
+    let cases = until(&api, "/v1/cases", |c| {
+        c["data"].as_array().is_some_and(|a| a.len() == 2)
+    })
+    .await;
+    let mut subjects: Vec<(String, String)> = cases["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["subject"].as_str().unwrap().to_string(),
+                c["reason"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    subjects.sort();
+    let mut expected = [holder.to_string(), other.to_string()];
+    expected.sort();
+    assert_eq!(
+        subjects.iter().map(|s| s.0.clone()).collect::<Vec<_>>(),
+        expected
+    );
+    for (_, reason) in &subjects {
+        assert!(
+            reason.starts_with("listed by a new version (issuer.csv: 2026-11-01 (sha256 ")
+                && reason.contains(") → 2026-12-01 (sha256 "),
+            "{reason}"
+        );
+    }
+    // From now on the new version screens payments: the rest is held.
+    pay_some(&f, open["url"].as_str().unwrap(), Some("6")).await;
+    let held = until(&api, "/v1/cases?status=open", |c| {
+        c["data"].as_array().is_some_and(|cases| {
+            cases
+                .iter()
+                .any(|case| case["subject"] == holder.to_string())
+        })
+    })
+    .await;
+    let case_id = held["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["subject"] == holder.to_string())
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let case = until(&api, &format!("/v1/cases/{case_id}"), |c| {
+        c["history"]
+            .as_array()
+            .is_some_and(|h| h.iter().any(|e| e["action"] == "payment held"))
+    })
+    .await;
+    assert_eq!(case["history"][0]["operator"], "screening");
+    let (_, still) = api.get(&path).await;
+    assert_eq!(
+        (still["status"].as_str(), still["received"].as_str()),
+        (Some("underpaid"), Some("4"))
+    );
+}
