@@ -410,16 +410,19 @@ async fn tamper_evident(url: &str) {
     // An edited entry whose own hash is recomputed: the next one's link breaks.
     let entries = store.case_history(&case.id).await.unwrap();
     let second = &entries[1];
-    let forged = usd1_gateway::store::cases::entry_hash(
-        &second.prev_hash,
-        second.seq,
-        &second.case_id,
-        second.at,
-        ("mallory", None),
-        &second.action,
-        &second.detail.to_string(),
-        &second.why,
-    );
+    let detail = second.detail.to_string();
+    let forged = usd1_gateway::store::cases::Hashed {
+        prev_hash: &second.prev_hash,
+        seq: second.seq,
+        case_id: &second.case_id,
+        at: second.at,
+        operator: "mallory",
+        api_key_id: None,
+        action: &second.action,
+        detail: &detail,
+        why: &second.why,
+    }
+    .hash();
     execute(
         &store,
         &format!("UPDATE case_history SET operator = 'mallory', hash = '{forged}' WHERE seq = 2"),

@@ -16,7 +16,7 @@ mod verify;
 
 pub use files::CaseFile;
 pub(crate) use model::{case_from, entry_from};
-pub use model::{entry_hash, Actor, Case, CaseError, CaseStatus, Decision, Entry, Freeze, GENESIS};
+pub use model::{Actor, Case, CaseError, CaseStatus, Decision, Entry, Freeze, Hashed, GENESIS};
 pub use verify::{Broken, Verified};
 
 /// Appends an entry to the chain inside the caller's transaction: the
@@ -36,16 +36,18 @@ pub(crate) async fn append(
     let prev_hash: String = row.try_get("head")?;
     let at = now();
     let detail_text = detail.to_string();
-    let hash = entry_hash(
-        &prev_hash,
+    let hash = Hashed {
+        prev_hash: &prev_hash,
         seq,
         case_id,
         at,
-        (&actor.operator, actor.api_key.as_deref()),
+        operator: &actor.operator,
+        api_key_id: actor.api_key.as_deref(),
         action,
-        &detail_text,
+        detail: &detail_text,
         why,
-    );
+    }
+    .hash();
     sqlx::query(
         "INSERT INTO case_history (seq, case_id, at, operator, api_key_id, action, detail, why, prev_hash, hash) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",

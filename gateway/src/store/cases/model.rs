@@ -183,23 +183,38 @@ impl From<sqlx::Error> for CaseError {
 /// The hash of no entry: the chain's start.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
-/// An entry's hash: SHA-256 of the previous hash (hex), a newline, and the
-/// entry's fields as JSON in this order.
-pub fn entry_hash(
-    prev_hash: &str,
-    seq: i64,
-    case_id: &str,
-    at: i64,
-    actor: (&str, Option<&str>),
-    action: &str,
-    detail: &str,
-    why: &str,
-) -> String {
-    let fields = json!([seq, case_id, at, actor.0, actor.1, action, detail, why]);
-    let mut bytes = prev_hash.as_bytes().to_vec();
-    bytes.push(b'\n');
-    bytes.extend_from_slice(fields.to_string().as_bytes());
-    usd1_client::hex(&usd1_client::sha256(&bytes))
+/// What an entry's hash covers, `detail` as the JSON text stored.
+pub struct Hashed<'a> {
+    pub prev_hash: &'a str,
+    pub seq: i64,
+    pub case_id: &'a str,
+    pub at: i64,
+    pub operator: &'a str,
+    pub api_key_id: Option<&'a str>,
+    pub action: &'a str,
+    pub detail: &'a str,
+    pub why: &'a str,
+}
+
+impl Hashed<'_> {
+    /// SHA-256 of the previous hash (hex), a newline, and the entry's
+    /// fields as a JSON array in this order.
+    pub fn hash(&self) -> String {
+        let fields = json!([
+            self.seq,
+            self.case_id,
+            self.at,
+            self.operator,
+            self.api_key_id,
+            self.action,
+            self.detail,
+            self.why
+        ]);
+        let mut bytes = self.prev_hash.as_bytes().to_vec();
+        bytes.push(b'\n');
+        bytes.extend_from_slice(fields.to_string().as_bytes());
+        usd1_client::hex(&usd1_client::sha256(&bytes))
+    }
 }
 
 pub(crate) fn case_from(row: &AnyRow) -> Result<Case, StoreError> {

@@ -4,7 +4,7 @@
 use serde::Serialize;
 use sqlx::Row;
 
-use super::{case_from, entry_from, entry_hash, CaseStatus, GENESIS};
+use super::{case_from, entry_from, CaseStatus, Hashed, GENESIS};
 use crate::store::{Store, StoreError};
 
 /// An intact chain.
@@ -80,16 +80,18 @@ impl Store {
                 )));
             }
             let detail: String = row.try_get("detail")?;
-            let hash = entry_hash(
-                &entry.prev_hash,
-                entry.seq,
-                &entry.case_id,
-                entry.at,
-                (&entry.operator, entry.api_key_id.as_deref()),
-                &entry.action,
-                &detail,
-                &entry.why,
-            );
+            let hash = Hashed {
+                prev_hash: &entry.prev_hash,
+                seq: entry.seq,
+                case_id: &entry.case_id,
+                at: entry.at,
+                operator: &entry.operator,
+                api_key_id: entry.api_key_id.as_deref(),
+                action: &entry.action,
+                detail: &detail,
+                why: &entry.why,
+            }
+            .hash();
             if hash != entry.hash {
                 return Ok(Err(broken(
                     Some(entry.seq),
