@@ -518,6 +518,35 @@ pub fn add_references(transfer: &mut Instruction, references: &[Pubkey]) {
 /// The SPL Memo program (v3).
 pub use usd1::constants::MEMO_PROGRAM_ID;
 
+/// The runtime's Compute Budget program.
+pub const COMPUTE_BUDGET_PROGRAM_ID: Pubkey =
+    solana_sdk::pubkey!("ComputeBudget111111111111111111111111111111");
+
+/// The most compute units a transaction may ask for.
+pub const MAX_COMPUTE_UNIT_LIMIT: u32 = 1_400_000;
+
+/// `SetComputeUnitLimit(units)`: the transaction's compute budget.
+pub fn compute_unit_limit(units: u32) -> Instruction {
+    let mut data = vec![2];
+    data.extend_from_slice(&units.to_le_bytes());
+    Instruction {
+        program_id: COMPUTE_BUDGET_PROGRAM_ID,
+        accounts: vec![],
+        data,
+    }
+}
+
+/// `SetComputeUnitPrice(micro_lamports)`: the priority fee per compute unit.
+pub fn compute_unit_price(micro_lamports: u64) -> Instruction {
+    let mut data = vec![3];
+    data.extend_from_slice(&micro_lamports.to_le_bytes());
+    Instruction {
+        program_id: COMPUTE_BUDGET_PROGRAM_ID,
+        accounts: vec![],
+        data,
+    }
+}
+
 /// A memo (UTF-8 text) on the transaction, signed by `signer`.
 pub fn memo(text: &str, signer: &Pubkey) -> Instruction {
     Instruction {

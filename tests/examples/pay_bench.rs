@@ -1,9 +1,17 @@
-//! Benchmark of `usd1 pay` over the in-process ledger: N rows (default 1,000)
-//! to distinct new recipients, run through the CLI's own command code.
-//! Prints transfers per second and the process's peak resident memory.
+//! Benchmark of `usd1 pay`, run through the CLI's own command code.
+//!
+//! In-process (default): N rows (default 1,000) to distinct new recipients
+//! on the in-process ledger; transfers per second and peak memory.
+//!
+//! `rpc`: over JSON-RPC to an in-process localnet, in one run and on the
+//! same chain: `usd1 pay` packed (rows to existing accounts, and rows that
+//! create their account), `usd1 pay --rows-per-tx 1` (one row per
+//! transaction, as before packing), a stock @solana/web3.js script sending
+//! one transfer per transaction with 32 in flight (`tests/node`), and the
+//! `spl-token` CLI (one process per transfer) where it is installed; rows/s,
+//! transactions, fees per row, and the ratios.
 //!
 //! Run: `cargo run -p usd1-tests --example pay_bench [-- ROWS [CONCURRENCY [rpc]]]`
-//! (`rpc`: over JSON-RPC to an in-process localnet instead of the in-process ledger).
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -14,6 +22,79 @@ use solana_sdk::signature::{Keypair, Signer};
 use usd1_cli::{execute, Cli, Context};
 use usd1_client::Ledger;
 use usd1_tests::{Fixture, Flavor, ONE};
+
+/// What one `usd1 pay` run did.
+struct Run {
+    rows: u64,
+    seconds: f64,
+    transactions: u64,
+    fees_lamports: u64,
+}
+
+impl Run {
+    fn rate(&self) -> f64 {
+        self.rows as f64 / self.seconds
+    }
+
+    fn fee_per_row(&self) -> f64 {
+        self.fees_lamports as f64 / self.rows.max(1) as f64
+    }
+
+    fn print(&self, what: &str) {
+        println!(
+            "  {what:<44} {:>8.1} rows/s  {:>5} tx  {:>5.1} rows/tx  {:>7.0} lamports/row in fees",
+            self.rate(),
+            self.transactions,
+            self.rows as f64 / self.transactions.max(1) as f64,
+            self.fee_per_row()
+        );
+    }
+}
+
+fn payout(dir: &std::path::Path, name: &str, recipients: &[Pubkey]) -> Result<String> {
+    let mut csv = String::from("recipient,amount\n");
+    for (i, r) in recipients.iter().enumerate() {
+        csv.push_str(&format!("{r},{}.25\n", i % 100 + 1));
+    }
+    let file = dir.join(name);
+    std::fs::write(&file, csv)?;
+    Ok(file.to_string_lossy().into_owned())
+}
+
+async fn pay(
+    ledger: Arc<dyn Ledger>,
+    payer: &Keypair,
+    mint: &Pubkey,
+    file: &str,
+    flags: &[&str],
+) -> Result<Run> {
+    let mint = mint.to_string();
+    let mut argv = vec!["usd1", "pay", file, "--mint", &mint];
+    argv.extend_from_slice(flags);
+    let cli = Cli::try_parse_from(argv)?;
+    let ctx = Context::new(ledger, Arc::new(payer.insecure_clone()));
+    let started = Instant::now();
+    let out = execute(&ctx, cli.command).await?;
+    let seconds = started.elapsed().as_secs_f64();
+    anyhow::ensure!(!out.failed, "payout failed: {}", out.text);
+    let fees = out.json["fees_sol"].as_str().unwrap_or("0");
+    Ok(Run {
+        rows: out.json["paid"].as_u64().unwrap_or_default(),
+        seconds,
+        transactions: out.json["transactions"].as_u64().unwrap_or_default(),
+        fees_lamports: usd1_client::parse_amount(fees, 9)?,
+    })
+}
+
+/// `n` recipients whose token accounts exist (created by the fixture's admin).
+async fn with_accounts(f: &usd1_tests::Platform, n: usize) -> Result<Vec<Pubkey>> {
+    let recipients: Vec<Pubkey> = (0..n).map(|_| Pubkey::new_unique()).collect();
+    for chunk in recipients.chunks(8) {
+        let ixs: Vec<_> = chunk.iter().map(|r| f.create_account_ix(r)).collect();
+        f.send(&ixs, &[]).await?;
+    }
+    Ok(recipients)
+}
 
 #[tokio::main]
 async fn main() -> Result<()> {
@@ -30,72 +111,29 @@ async fn main() -> Result<()> {
         .transpose()
         .context("CONCURRENCY")?
         .unwrap_or(8);
-
     let over_rpc = args.next().as_deref() == Some("rpc");
-
-    // The in-process ledger, or JSON-RPC to an in-process localnet.
-    let (ledger, payer, mint, _keep): (Arc<dyn Ledger>, Keypair, Pubkey, Box<dyn std::any::Any>) =
-        if over_rpc {
-            let localnet = usd1_tests::localnet::localnet().await;
-            let p = usd1_tests::Fixture::on_localnet(&localnet, 10_000_000 * ONE, 1_000_000 * ONE)
-                .await;
-            localnet
-                .chain
-                .airdrop(&p.holder.pubkey(), 100_000_000_000)
-                .await
-                .map_err(|e| anyhow::anyhow!("{e:?}"))?;
-            (
-                p.usd1.ledger().clone(),
-                p.holder.insecure_clone(),
-                p.usd1.mint(),
-                Box::new((localnet, p)),
-            )
-        } else {
-            let f = Fixture::with_reserve(Flavor::Token2022, 10_000_000 * ONE).await;
-            let payer = f.funded_keypair().await;
-            f.usd1
-                .mint_to(&f.minter, &payer.pubkey(), 1_000_000 * ONE)
-                .await?;
-            (f.ledger.clone(), payer, f.mint(), Box::new(f))
-        };
-    let dir = tempfile::tempdir()?;
-    let file = dir.path().join("payout.csv");
-    let mut csv = String::from("recipient,amount\n");
-    for i in 0..rows {
-        csv.push_str(&format!("{},{}.25\n", Pubkey::new_unique(), i % 100 + 1));
+    if over_rpc {
+        return over_rpc_bench(rows, concurrency).await;
     }
-    std::fs::write(&file, csv)?;
-    let file = file.to_string_lossy().into_owned();
-    let mint = mint.to_string();
-    let concurrency_arg = concurrency.to_string();
-    let cli = Cli::try_parse_from([
-        "usd1",
-        "pay",
+    let f = Fixture::with_reserve(Flavor::Token2022, 10_000_000 * ONE).await;
+    let payer = f.funded_keypair().await;
+    f.usd1
+        .mint_to(&f.minter, &payer.pubkey(), 1_000_000 * ONE)
+        .await?;
+    let dir = tempfile::tempdir()?;
+    let recipients: Vec<Pubkey> = (0..rows).map(|_| Pubkey::new_unique()).collect();
+    let file = payout(dir.path(), "payout.csv", &recipients)?;
+    let concurrency = concurrency.to_string();
+    let run = pay(
+        f.ledger.clone(),
+        &payer,
+        &f.mint(),
         &file,
-        "--mint",
-        &mint,
-        "--concurrency",
-        &concurrency_arg,
-    ])?;
-    let ctx = Context::new(ledger, Arc::new(payer.insecure_clone()));
-
-    let started = Instant::now();
-    let out = execute(&ctx, cli.command).await?;
-    let elapsed = started.elapsed();
-    anyhow::ensure!(!out.failed, "payout failed: {}", out.text);
-    let paid = out.json["paid"].as_u64().unwrap_or_default();
-    let via = if over_rpc {
-        "JSON-RPC to the localnet"
-    } else {
-        "in-process ledger"
-    };
-    println!("usd1 pay, {via}, {rows} rows, concurrency {concurrency}");
-    println!("  paid:        {paid} transfers (each: create-if-missing + transfer_checked + memo)");
-    println!("  elapsed:     {:.2} s", elapsed.as_secs_f64());
-    println!(
-        "  throughput:  {:.1} transfers/s",
-        paid as f64 / elapsed.as_secs_f64()
-    );
+        &["--concurrency", &concurrency],
+    )
+    .await?;
+    println!("usd1 pay, in-process ledger, {rows} rows to new accounts, concurrency {concurrency}");
+    run.print("usd1 pay (packed)");
     match usd1_tests::measure::memory_kib("self", "VmHWM") {
         Some(kib) => println!(
             "  peak memory: {:.1} MiB (whole process, runtime included)",
@@ -104,4 +142,160 @@ async fn main() -> Result<()> {
         None => println!("  peak memory: unavailable (no /proc/self/status)"),
     }
     Ok(())
+}
+
+async fn over_rpc_bench(rows: usize, concurrency: usize) -> Result<()> {
+    let localnet = usd1_tests::localnet::localnet().await;
+    let f = Fixture::on_localnet(&localnet, 10_000_000 * ONE, 1_000_000 * ONE).await;
+    localnet
+        .chain
+        .airdrop(&f.holder.pubkey(), 100_000_000_000)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let (ledger, payer, mint) = (
+        f.usd1.ledger().clone() as Arc<dyn Ledger>,
+        f.holder.insecure_clone(),
+        f.usd1.mint(),
+    );
+    let dir = tempfile::tempdir()?;
+    let concurrency_arg = concurrency.to_string();
+    let flags = ["--concurrency", concurrency_arg.as_str()];
+    println!(
+        "usd1 pay over JSON-RPC to the localnet, {rows} rows each, {concurrency} transactions in flight"
+    );
+
+    let existing = with_accounts(&f, rows).await?;
+    let file = payout(dir.path(), "existing.csv", &existing)?;
+    let packed = pay(ledger.clone(), &payer, &mint, &file, &flags).await?;
+    packed.print("usd1 pay, existing accounts (packed)");
+
+    let existing_single = with_accounts(&f, rows).await?;
+    let file = payout(dir.path(), "single.csv", &existing_single)?;
+    let mut single_flags = flags.to_vec();
+    single_flags.extend(["--rows-per-tx", "1"]);
+    let single = pay(ledger.clone(), &payer, &mint, &file, &single_flags).await?;
+    single.print("usd1 pay --rows-per-tx 1, existing accounts");
+
+    let fresh: Vec<Pubkey> = (0..rows).map(|_| Pubkey::new_unique()).collect();
+    let file = payout(dir.path(), "fresh.csv", &fresh)?;
+    let created = pay(ledger.clone(), &payer, &mint, &file, &flags).await?;
+    created.print("usd1 pay, new accounts (packed)");
+
+    // A stock web3.js script, one transfer per transaction, 32 in flight.
+    let web3_recipients = with_accounts(&f, rows).await?;
+    let web3 = web3_rate(&localnet.url, &payer, &f, &web3_recipients).await;
+    match &web3 {
+        Ok(rate) => println!(
+            "  {:<44} {rate:>8.1} rows/s  (one transfer per transaction, 32 in flight)",
+            "@solana/web3.js script"
+        ),
+        Err(e) => println!("  @solana/web3.js script: not run ({e:#})"),
+    }
+
+    // The spl-token CLI, one process per transfer, where it is installed.
+    let spl = spl_token_rate(&localnet.url, &payer, &f, dir.path(), rows.min(100)).await;
+    match &spl {
+        Ok(rate) => println!(
+            "  {:<44} {rate:>8.1} rows/s  (one process per transfer)",
+            "spl-token CLI"
+        ),
+        Err(e) => println!("  spl-token CLI: not run ({e:#})"),
+    }
+
+    println!("ratios:");
+    println!(
+        "  fees per row, packed against one row per transaction: 1/{:.1}",
+        single.fee_per_row() / packed.fee_per_row()
+    );
+    println!(
+        "  rows/s, packed against one row per transaction: {:.1}x",
+        packed.rate() / single.rate()
+    );
+    if let Ok(rate) = web3 {
+        println!(
+            "  rows/s, packed against the web3.js script: {:.1}x",
+            packed.rate() / rate
+        );
+    }
+    if let Ok(rate) = spl {
+        println!(
+            "  rows/s, packed against the spl-token CLI: {:.1}x",
+            packed.rate() / rate
+        );
+    }
+    Ok(())
+}
+
+async fn web3_rate(
+    url: &str,
+    payer: &Keypair,
+    f: &usd1_tests::Platform,
+    recipients: &[Pubkey],
+) -> Result<f64> {
+    usd1_tests::node::install_packages();
+    let dir = tempfile::tempdir()?;
+    let fixture = dir.path().join("bench.json");
+    let body = serde_json::json!({
+        "rpc": url,
+        "payer": payer.to_bytes().to_vec(),
+        "mint": f.usd1.mint().to_string(),
+        "programId": f.usd1.token_program().to_string(),
+        "decimals": usd1_tests::DECIMALS,
+        "amount": ONE,
+        "recipients": recipients.iter().map(|r| r.to_string()).collect::<Vec<_>>(),
+        "inFlight": 32,
+    });
+    std::fs::write(&fixture, body.to_string())?;
+    let output = tokio::task::spawn_blocking(move || {
+        std::process::Command::new("node")
+            .arg("transfer_bench.mjs")
+            .current_dir(usd1_tests::node::node_dir())
+            .env("USD1_NODE_FIXTURE", &fixture)
+            .output()
+    })
+    .await??;
+    anyhow::ensure!(
+        output.status.success(),
+        "node: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let said: serde_json::Value = serde_json::from_slice(&output.stdout)?;
+    Ok(said["sent"].as_f64().unwrap_or_default() / said["seconds"].as_f64().unwrap_or(1.0))
+}
+
+async fn spl_token_rate(
+    url: &str,
+    payer: &Keypair,
+    f: &usd1_tests::Platform,
+    dir: &std::path::Path,
+    transfers: usize,
+) -> Result<f64> {
+    let found = std::process::Command::new("spl-token")
+        .arg("--version")
+        .output();
+    if !found.is_ok_and(|o| o.status.success()) {
+        anyhow::bail!(
+            "spl-token is not installed here (cargo install spl-token-cli --version 5.5.0 --locked)"
+        );
+    }
+    let recipients = with_accounts(f, transfers).await?;
+    let key = dir.join("payer.json");
+    std::fs::write(&key, serde_json::to_string(&payer.to_bytes().to_vec())?)?;
+    let mint = f.usd1.mint().to_string();
+    let started = Instant::now();
+    for recipient in &recipients {
+        let status = std::process::Command::new("spl-token")
+            .args(["-u", url, "transfer", &mint, "1", &recipient.to_string()])
+            .arg("--owner")
+            .arg(&key)
+            .arg("--fee-payer")
+            .arg(&key)
+            .output()?;
+        anyhow::ensure!(
+            status.status.success(),
+            "spl-token transfer: {}",
+            String::from_utf8_lossy(&status.stderr)
+        );
+    }
+    Ok(recipients.len() as f64 / started.elapsed().as_secs_f64())
 }

@@ -21,13 +21,14 @@ use futures::stream::{self, StreamExt};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 use solana_sdk::pubkey::Pubkey;
-use usd1_client::send_journal::{self, SendRecordedError};
-use usd1_client::{format_amount, instructions, parse_amount, ClientError, Ledger, Usd1};
+use usd1_client::{format_amount, parse_amount, Ledger, Usd1};
 
 mod journal;
+mod pack;
 mod reconcile;
-use journal::RowJournal;
+mod send;
 pub use journal::{Journal, PayLock};
+pub use pack::memo_row_ids;
 use reconcile::{landed_earlier, reconcile};
 
 use crate::commands::MintArg;
@@ -44,9 +45,17 @@ pub struct Args {
     pub file: String,
     #[command(flatten)]
     pub mint: MintArg,
-    /// Transfers in flight at once.
+    /// Transactions in flight at once.
     #[arg(long, default_value_t = 8)]
     pub concurrency: usize,
+    /// At most this many rows per transaction (default: as many as fit one
+    /// packet and the compute budget; 1 sends one transfer per transaction).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub rows_per_tx: Option<u16>,
+    /// Priority fee in micro-lamports per compute unit, set with the
+    /// transaction's compute-unit limit through the Compute Budget program.
+    #[arg(long, value_name = "MICRO_LAMPORTS", default_value_t = 0)]
+    pub priority_fee: u64,
     /// The journal is missing, damaged or of other file contents: find the
     /// rows this batch already paid in the sender's on-chain history (by the
     /// row id in each transfer's memo), start a fresh journal, and pay only
@@ -213,6 +222,18 @@ pub struct Payout {
     pub amount_paid: String,
     pub failed: Vec<RowFailure>,
     pub journal: String,
+    /// Transactions sent in this run, and rows per transaction on average.
+    pub transactions: usize,
+    pub rows_per_transaction: f64,
+    /// Signature and priority fees of the transactions that landed (SOL).
+    pub fees_sol: String,
+    /// What the payer's SOL balance fell by in this run: fees, and the rent
+    /// of the recipients' accounts it created.
+    pub sol_spent: String,
+    pub rent_sol: String,
+    pub accounts_created: usize,
+    pub seconds: f64,
+    pub rows_per_second: f64,
 }
 
 impl fmt::Display for Payout {
@@ -234,6 +255,19 @@ impl fmt::Display for Payout {
             self.amount_paid,
             self.journal
         )?;
+        if self.transactions > 0 {
+            write!(
+                f,
+                "\n{} transaction(s), {:.1} rows each; {} SOL spent ({} in fees, {} rent for {} new account(s)); {:.1} rows/s",
+                self.transactions,
+                self.rows_per_transaction,
+                self.sol_spent,
+                self.fees_sol,
+                self.rent_sol,
+                self.accounts_created,
+                self.rows_per_second
+            )?;
+        }
         for failure in &self.failed {
             write!(
                 f,
@@ -245,66 +279,9 @@ impl fmt::Display for Payout {
     }
 }
 
-async fn pay_row(
-    usd1: &Usd1<dyn Ledger>,
-    journal: &Journal,
-    name: &str,
-    row: &Row,
-    decimals: u8,
-) -> std::result::Result<(), String> {
-    let payer = usd1.payer().pubkey();
-    let batch = &journal.batch;
-    let id = row.id(&usd1.mint(), batch);
-    let memo = match &row.memo {
-        Some(memo) => format!(
-            "{ROW_MEMO_PREFIX}{id} batch:{batch} {name}:{} {memo}",
-            row.line
-        ),
-        None => format!("{ROW_MEMO_PREFIX}{id} batch:{batch} {name}:{}", row.line),
-    };
-    let transfer = instructions::transfer(
-        &payer,
-        &usd1.mint(),
-        &row.recipient,
-        &usd1.token_program(),
-        row.amount,
-        decimals,
-    )
-    .map_err(|e| e.to_string())?;
-    let ixs = [
-        usd1.create_token_account(&row.recipient),
-        transfer,
-        // Names the row on-chain (what `--reconcile` finds) and makes every
-        // row's transaction distinct.
-        instructions::memo(&memo, &payer),
-    ];
-    let blockhash = usd1
-        .ledger()
-        .latest_blockhash()
-        .await
-        .map_err(|e| e.to_string())?;
-    let transaction = usd1
-        .transaction(&ixs, &[], blockhash)
-        .map_err(|e| e.to_string())?;
-    let signature = transaction.signatures[0];
-    let mut row_journal = RowJournal {
-        journal,
-        line: row.line,
-    };
-    let sent = send_journal::send_recorded(usd1.ledger().as_ref(), &mut row_journal, &transaction);
-    match sent.await {
-        Ok(_) => journal
-            .record(row.line, "done", &signature, &blockhash)
-            .map_err(|e| format!("{e:#}")),
-        Err(SendRecordedError::Journal(e)) => Err(e.to_string()),
-        Err(SendRecordedError::Send(ClientError::Failed { failure, .. })) => {
-            journal
-                .record(row.line, "failed", &signature, &blockhash)
-                .map_err(|e| format!("{e:#}"))?;
-            Err(failure.to_string())
-        }
-        Err(SendRecordedError::Send(other)) => Err(format!("{other} (re-run to check and retry)")),
-    }
+/// The payer's lamports.
+async fn sol_balance(ledger: &dyn Ledger, payer: &Pubkey) -> Result<u64> {
+    Ok(ledger.get_account(payer).await?.map_or(0, |a| a.lamports))
 }
 
 pub async fn run(ctx: &Context, args: Args) -> Result<Output> {
@@ -392,6 +369,29 @@ pub async fn run(ctx: &Context, args: Args) -> Result<Output> {
             None => to_pay.push(row.clone()),
         }
     }
+    let started = std::time::Instant::now();
+    let payer = usd1.payer().pubkey();
+    let lamports_before = sol_balance(ctx.ledger.as_ref(), &payer).await?;
+    let packing = pack::Packing {
+        rows_per_tx: args.rows_per_tx.map(usize::from),
+        priority_fee: args.priority_fee,
+    };
+    let missing = pack::missing_accounts(&usd1, &to_pay).await?;
+    let accounts_created = to_pay
+        .iter()
+        .map(|r| r.recipient)
+        .filter(|r| missing.contains(r))
+        .collect::<std::collections::HashSet<_>>()
+        .len();
+    let groups = pack::pack(
+        &usd1,
+        to_pay.clone(),
+        &missing,
+        &packing,
+        &journal.batch,
+        &name,
+    )
+    .map_err(anyhow::Error::msg)?;
     let progress = ProgressBar::with_draw_target(
         Some(to_pay.len() as u64),
         if std::io::stderr().is_terminal() {
@@ -404,36 +404,43 @@ pub async fn run(ctx: &Context, args: Args) -> Result<Output> {
         ProgressStyle::with_template("{bar:40} {pos}/{len} rows {per_sec} eta {eta}")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
-    let results: Vec<(Row, std::result::Result<(), String>)> = stream::iter(to_pay)
-        .map(|row| {
-            let (usd1, journal, name, progress) = (&usd1, &journal, name.as_str(), &progress);
+    let outcomes: Vec<send::GroupOutcome> = stream::iter(groups)
+        .map(|group| {
+            let (usd1, journal, name, progress, packing) =
+                (&usd1, &journal, name.as_str(), &progress, &packing);
             async move {
-                let result = pay_row(usd1, journal, name, &row, decimals).await;
-                progress.inc(1);
-                (row, result)
+                let rows = group.rows.len() as u64;
+                let outcome = send::pay_group(usd1, journal, name, group, packing).await;
+                progress.inc(rows);
+                outcome
             }
         })
         .buffer_unordered(args.concurrency.max(1))
         .collect()
         .await;
     progress.finish_and_clear();
+    let seconds = started.elapsed().as_secs_f64();
 
     let mut failed: Vec<RowFailure> = Vec::new();
     let mut paid = 0;
     let mut amount_paid = 0u64;
-    for (row, result) in results {
-        match result {
-            Ok(()) => {
-                paid += 1;
-                amount_paid = amount_paid.saturating_add(row.amount);
-            }
-            Err(error) => failed.push(RowFailure {
+    let (mut transactions, mut fees) = (0usize, 0u64);
+    for outcome in outcomes {
+        transactions += outcome.transactions;
+        fees = fees.saturating_add(outcome.fees);
+        for row in outcome.paid {
+            paid += 1;
+            amount_paid = amount_paid.saturating_add(row.amount);
+        }
+        for (row, error) in outcome.failed {
+            failed.push(RowFailure {
                 line: row.line,
                 recipient: row.recipient.to_string(),
                 error,
-            }),
+            });
         }
     }
+    let spent = lamports_before.saturating_sub(sol_balance(ctx.ledger.as_ref(), &payer).await?);
     failed.sort_by_key(|f| f.line);
     let payout = Payout {
         batch: journal.batch.clone(),
@@ -444,6 +451,22 @@ pub async fn run(ctx: &Context, args: Args) -> Result<Output> {
         amount_paid: format_amount(amount_paid, decimals),
         failed,
         journal: journal_path.display().to_string(),
+        transactions,
+        rows_per_transaction: if transactions == 0 {
+            0.0
+        } else {
+            paid as f64 / transactions as f64
+        },
+        fees_sol: format_amount(fees, 9),
+        sol_spent: format_amount(spent, 9),
+        rent_sol: format_amount(spent.saturating_sub(fees), 9),
+        accounts_created,
+        seconds,
+        rows_per_second: if seconds > 0.0 {
+            paid as f64 / seconds
+        } else {
+            0.0
+        },
     };
     let failing = !payout.failed.is_empty();
     Ok(Output::new(&payout).failing(failing))

@@ -213,6 +213,27 @@ impl Journal {
         file.sync_data().context("cannot sync the journal")?;
         Ok(())
     }
+
+    /// The same event for every row of one transaction: one write, one sync.
+    pub(super) fn record_all(
+        &self,
+        lines: &[usize],
+        state: &str,
+        signature: &Signature,
+        blockhash: &Hash,
+    ) -> Result<()> {
+        let mut file = self
+            .file
+            .lock()
+            .map_err(|_| anyhow::anyhow!("journal lock poisoned"))?;
+        let text: String = lines
+            .iter()
+            .map(|line| format!("{line}\t{state}\t{signature}\t{blockhash}\n"))
+            .collect();
+        file.write_all(text.as_bytes())?;
+        file.sync_data().context("cannot sync the journal")?;
+        Ok(())
+    }
 }
 
 impl Entries {
@@ -277,16 +298,17 @@ impl Entries {
     }
 }
 
-/// One row's share of the journal, as the send journal `usd1-client` records through.
-pub(super) struct RowJournal<'a> {
+/// The rows of one transaction's share of the journal, as the send journal
+/// `usd1-client` records through: one attempt, every row it pays.
+pub(super) struct GroupJournal<'a> {
     pub(super) journal: &'a Journal,
-    pub(super) line: usize,
+    pub(super) lines: &'a [usize],
 }
 
-impl SendJournal for RowJournal<'_> {
+impl SendJournal for GroupJournal<'_> {
     fn record_sent(&mut self, attempt: &Attempt) -> std::io::Result<()> {
         self.journal
-            .record(self.line, "sent", &attempt.signature, &attempt.blockhash)
+            .record_all(self.lines, "sent", &attempt.signature, &attempt.blockhash)
             .map_err(std::io::Error::other)
     }
 }

@@ -16,7 +16,7 @@ use usd1_client::send_journal::{self, Attempt, Outcome};
 use usd1_client::{Ledger, Usd1};
 
 use super::journal::{Entries, Journal};
-use super::{default_batch, Row, PENDING_WAIT, ROW_MEMO_PREFIX};
+use super::{default_batch, Row, PENDING_WAIT};
 
 /// Whether any earlier attempt at a row landed, waiting for ones that still might.
 pub(super) async fn landed_earlier(
@@ -55,12 +55,12 @@ async fn paid_on_chain(
         .context("cannot read the sender's history to reconcile")?;
     let mut paid = HashMap::new();
     for tx in &history {
-        let ids = tx.instructions.iter().filter_map(|ix| {
-            if ix.program_id != MEMO_PROGRAM_ID || !ix.accounts.contains(&payer) {
-                return None;
-            }
-            let text = std::str::from_utf8(&ix.data).ok()?;
-            text.strip_prefix(ROW_MEMO_PREFIX)?.get(..16)
+        // Every row id a memo the payer signed names (a packed
+        // transaction's shared memo names several).
+        let ids = tx.instructions.iter().flat_map(|ix| {
+            let signed = ix.program_id == MEMO_PROGRAM_ID && ix.accounts.contains(&payer);
+            let text = signed.then(|| std::str::from_utf8(&ix.data).ok()).flatten();
+            text.map(super::pack::memo_row_ids).unwrap_or_default()
         });
         for id in ids {
             let Some(row) = by_id.get(id) else { continue };
