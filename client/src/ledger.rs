@@ -161,6 +161,15 @@ pub trait Ledger: Send + Sync {
     /// transaction is `ClientError::Failed` with the runtime's reason.
     async fn send_and_confirm(&self, transaction: &Transaction) -> Result<Executed, ClientError>;
 
+    /// [`Ledger::send_and_confirm`] for a sender that needs no events back
+    /// (a payout): over RPC, no `getTransaction` after it lands.
+    async fn send_and_confirm_quiet(
+        &self,
+        transaction: &Transaction,
+    ) -> Result<Signature, ClientError> {
+        Ok(self.send_and_confirm(transaction).await?.signature)
+    }
+
     async fn minimum_balance_for_rent_exemption(&self, data_len: usize)
         -> Result<u64, ClientError>;
 

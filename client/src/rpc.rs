@@ -3,7 +3,7 @@
 //! failures, and read transactions back from the node — legacy and v0, with
 //! the addresses a v0 transaction loaded from lookup tables — for replay.
 use std::collections::HashMap;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use async_trait::async_trait;
 use solana_commitment_config::CommitmentConfig;
@@ -29,6 +29,7 @@ use solana_transaction_status_client_types::{
 use crate::error::{ClientError, Failure};
 use crate::ledger::{Executed, Ledger, Listed, RecordedTransaction, Simulation};
 
+mod confirm;
 mod holders;
 mod movements;
 mod sender;
@@ -36,7 +37,6 @@ pub use sender::{GentleSender, Limits};
 
 /// How long to wait for a sent transaction to reach the commitment.
 const CONFIRM_TIMEOUT: Duration = Duration::from_secs(90);
-const POLL_INTERVAL: Duration = Duration::from_millis(400);
 /// How long one JSON-RPC request may take before the node counts as unresponsive.
 pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -48,6 +48,8 @@ pub struct RpcLedger {
     transport: Option<std::sync::Arc<GentleSender>>,
     /// The node said it has no `getBlock`: not asked again.
     no_get_block: std::sync::atomic::AtomicBool,
+    /// The transactions being confirmed, whose statuses are asked together.
+    board: confirm::Board,
 }
 
 /// The RPC client's handle on a shared [`GentleSender`].
@@ -95,6 +97,7 @@ impl RpcLedger {
             timeout,
             transport: Some(transport),
             no_get_block: Default::default(),
+            board: Default::default(),
         }
     }
 
@@ -106,6 +109,7 @@ impl RpcLedger {
             timeout: DEFAULT_REQUEST_TIMEOUT,
             transport: None,
             no_get_block: Default::default(),
+            board: Default::default(),
         }
     }
 
@@ -262,11 +266,33 @@ impl Ledger for RpcLedger {
             .send_transaction_with_config(transaction, config)
             .await
             .map_err(|e| located(self.error(e)))?;
-        self.confirm(&signature).await.map_err(located)?;
+        self.confirm(&signature, Some(transaction))
+            .await
+            .map_err(located)?;
         let events = self
             .events_of(&signature, &transaction.message.account_keys)
             .await?;
         Ok(Executed { signature, events })
+    }
+
+    async fn send_and_confirm_quiet(
+        &self,
+        transaction: &Transaction,
+    ) -> Result<Signature, ClientError> {
+        let config = RpcSendTransactionConfig {
+            preflight_commitment: Some(self.commitment.commitment),
+            ..RpcSendTransactionConfig::default()
+        };
+        let located = |error: ClientError| error.located(&transaction.message);
+        let signature = self
+            .client
+            .send_transaction_with_config(transaction, config)
+            .await
+            .map_err(|e| located(self.error(e)))?;
+        self.confirm(&signature, Some(transaction))
+            .await
+            .map_err(located)?;
+        Ok(signature)
     }
 
     async fn signature_status(
@@ -410,9 +436,6 @@ impl Ledger for RpcLedger {
 }
 
 impl RpcLedger {
-    /// Waits until `signature` reaches the commitment; a failed transaction is
-    /// `ClientError::Failed` (with its logs, read back from the node), one
-    /// that never lands is a ledger error.
     /// What the node knows of `signature`, at any commitment, its whole history searched.
     async fn status_of(
         &self,
@@ -426,44 +449,6 @@ impl RpcLedger {
             .map_err(|e| self.error(e))?
             .value;
         Ok(statuses.into_iter().next().flatten())
-    }
-
-    async fn confirm(&self, signature: &Signature) -> Result<(), ClientError> {
-        let deadline = Instant::now() + CONFIRM_TIMEOUT;
-        loop {
-            let statuses = self
-                .client
-                .get_signature_statuses(&[*signature])
-                .await
-                .map_err(|e| self.error(e))?
-                .value;
-            if let Some(Some(status)) = statuses.into_iter().next() {
-                if let Some(err) = status.err {
-                    let logs = match self.transaction(signature).await {
-                        Ok(tx) => tx
-                            .transaction
-                            .meta
-                            .and_then(|meta| Option::from(meta.log_messages))
-                            .unwrap_or_default(),
-                        Err(_) => vec![],
-                    };
-                    return Err(ClientError::Failed {
-                        failure: Failure::new(err),
-                        logs,
-                    });
-                }
-                if status.satisfies_commitment(self.commitment) {
-                    return Ok(());
-                }
-            }
-            if Instant::now() > deadline {
-                return Err(ClientError::Ledger(format!(
-                    "transaction {signature} was not confirmed within {}s",
-                    CONFIRM_TIMEOUT.as_secs()
-                )));
-            }
-            tokio::time::sleep(POLL_INTERVAL).await;
-        }
     }
 
     async fn transaction(

@@ -67,6 +67,16 @@ pub async fn send_recorded(
     Ok(ledger.send_and_confirm(transaction).await?)
 }
 
+/// [`send_recorded`] for a sender that needs no events back (a payout).
+pub async fn send_recorded_quiet(
+    ledger: &(impl Ledger + ?Sized),
+    journal: &mut impl SendJournal,
+    transaction: &Transaction,
+) -> Result<Signature, SendRecordedError> {
+    journal.record_sent(&Attempt::of(transaction))?;
+    Ok(ledger.send_and_confirm_quiet(transaction).await?)
+}
+
 /// What became of the recorded attempts at one payload.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Outcome {

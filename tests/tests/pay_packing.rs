@@ -24,12 +24,12 @@ async fn payer() -> (Fixture, Keypair, tempfile::TempDir) {
     (f, payer, tempfile::tempdir().unwrap())
 }
 
-async fn pay(f: &Fixture, payer: &Keypair, file: &str, flags: &[&str]) -> Output {
+async fn pay<B: Backend>(f: &Fixture<B>, payer: &Keypair, file: &str, flags: &[&str]) -> Output {
     let m = f.mint().to_string();
     let mut argv = vec!["usd1", "pay", file, "--mint", m.as_str()];
     argv.extend_from_slice(flags);
     let cli = Cli::try_parse_from(argv).unwrap();
-    let ledger: Arc<dyn Ledger> = f.ledger.clone();
+    let ledger: Arc<dyn Ledger> = f.ledger.clone() as Arc<dyn Ledger>;
     execute(
         &Context::new(ledger, Arc::new(payer.insecure_clone())),
         cli.command,
@@ -39,7 +39,7 @@ async fn pay(f: &Fixture, payer: &Keypair, file: &str, flags: &[&str]) -> Output
 }
 
 /// `n` recipients whose token accounts exist.
-async fn with_accounts(f: &Fixture, n: usize) -> Vec<Pubkey> {
+async fn with_accounts<B: Backend>(f: &Fixture<B>, n: usize) -> Vec<Pubkey> {
     let recipients: Vec<Pubkey> = (0..n).map(|_| Pubkey::new_unique()).collect();
     for chunk in recipients.chunks(8) {
         let ixs: Vec<_> = chunk.iter().map(|r| f.create_account_ix(r)).collect();
@@ -147,15 +147,34 @@ async fn rows_are_packed_and_the_summary_gives_fees_rent_and_rate() {
 #[tokio::test]
 async fn a_row_that_fails_its_packed_transaction_fails_alone() {
     let (f, payer, dir) = payer().await;
-    let recipients = with_accounts(&f, 12).await;
+    one_row_fails_alone(&f, &payer, &dir).await;
+}
+
+/// The same over JSON-RPC: the node refuses the packed transaction at its
+/// preflight, naming the failing instruction.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn over_rpc_a_row_that_fails_its_packed_transaction_fails_alone() {
+    let localnet = usd1_tests::localnet::localnet().await;
+    let f = Fixture::on_localnet(&localnet, 1_000_000 * ONE, 100_000 * ONE).await;
+    f.fund(&f.holder.pubkey()).await;
+    one_row_fails_alone(
+        &f,
+        &f.holder.insecure_clone(),
+        &tempfile::tempdir().unwrap(),
+    )
+    .await;
+}
+
+async fn one_row_fails_alone<B: Backend>(f: &Fixture<B>, payer: &Keypair, dir: &tempfile::TempDir) {
+    let recipients = with_accounts(f, 12).await;
     for frozen in [3, 8] {
         f.usd1
             .freeze(&f.freezer, &f.usd1.token_account_of(&recipients[frozen]))
             .await
             .unwrap();
     }
-    let payout = file(&dir, "payout.csv", &recipients);
-    let out = pay(&f, &payer, &payout, &[]).await;
+    let payout = file(dir, "payout.csv", &recipients);
+    let out = pay(f, payer, &payout, &[]).await;
     assert!(out.failed);
     assert_eq!(out.json["paid"], 10, "{}", out.text);
     let failed: Vec<u64> = out.json["failed"]
@@ -199,7 +218,7 @@ async fn a_row_that_fails_its_packed_transaction_fails_alone() {
             .await
             .unwrap();
     }
-    let out = pay(&f, &payer, &payout, &[]).await;
+    let out = pay(f, payer, &payout, &[]).await;
     assert!(!out.failed, "{}", out.text);
     assert_eq!(
         (out.json["already_paid"].as_u64(), out.json["paid"].as_u64()),

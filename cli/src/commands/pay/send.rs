@@ -72,9 +72,12 @@ pub(super) async fn pay_group(
             journal,
             lines: &lines,
         };
-        let sent =
-            send_journal::send_recorded(usd1.ledger().as_ref(), &mut group_journal, &transaction)
-                .await;
+        let sent = send_journal::send_recorded_quiet(
+            usd1.ledger().as_ref(),
+            &mut group_journal,
+            &transaction,
+        )
+        .await;
         if !matches!(sent, Err(SendRecordedError::Journal(_))) {
             outcome.transactions += 1;
         }

@@ -1,0 +1,259 @@
+//! Confirmation in bulk: every transaction an [`RpcLedger`] waits for shares
+//! its status requests. Whichever waiter's turn it is asks the node for all
+//! of them, up to 256 signatures per `getSignatureStatuses`, one round at a
+//! time; the others read the answer. A transaction the node has not seen is
+//! sent again (the same bytes, so the same signature: it can land once at
+//! most), at most every 2 s, until it lands or the wait ends.
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use solana_rpc_client_api::config::RpcSendTransactionConfig;
+use solana_sdk::signature::Signature;
+use solana_sdk::transaction::Transaction;
+use solana_transaction_status_client_types::TransactionStatus;
+
+use super::{RpcLedger, CONFIRM_TIMEOUT};
+use crate::error::{ClientError, Failure};
+
+/// Signatures per `getSignatureStatuses` (the node's limit).
+const PER_REQUEST: usize = 256;
+/// The least time between two rounds of status requests, unless a
+/// signature joined since the last (it is asked about at once).
+const ROUND: Duration = Duration::from_millis(200);
+/// A transaction the node has not seen is sent again after this long.
+const RESEND: Duration = Duration::from_secs(2);
+
+/// The signatures being waited for and the newest status of each.
+#[derive(Default)]
+pub(super) struct Board {
+    waiting: Mutex<HashMap<Signature, Option<TransactionStatus>>>,
+    /// A signature joined since the last round.
+    fresh: std::sync::atomic::AtomicBool,
+    /// Held by the waiter asking this round.
+    asking: tokio::sync::Mutex<Option<Instant>>,
+    round: tokio::sync::Notify,
+}
+
+/// Takes a signature off the board when its waiter stops waiting.
+struct Leave<'a>(&'a Board, Signature);
+
+impl Drop for Leave<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut waiting) = self.0.waiting.lock() {
+            waiting.remove(&self.1);
+        }
+    }
+}
+
+impl RpcLedger {
+    /// Waits until `signature` reaches the commitment, sending `transaction`
+    /// again while the node has not seen it; a failed transaction is
+    /// `ClientError::Failed` (with its logs, read back from the node), one
+    /// that never lands is a ledger error.
+    pub(super) async fn confirm(
+        &self,
+        signature: &Signature,
+        transaction: Option<&Transaction>,
+    ) -> Result<(), ClientError> {
+        let board = &self.board;
+        board
+            .waiting
+            .lock()
+            .map_err(|_| ClientError::Ledger("confirmation board poisoned".into()))?
+            .insert(*signature, None);
+        board.fresh.store(true, std::sync::atomic::Ordering::SeqCst);
+        let _leave = Leave(board, *signature);
+        let deadline = Instant::now() + CONFIRM_TIMEOUT;
+        let mut sent_at = Instant::now();
+        loop {
+            let notified = board.round.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            match board.asking.try_lock() {
+                Ok(mut last) => {
+                    let fresh = board.fresh.swap(false, std::sync::atomic::Ordering::SeqCst);
+                    if let Some(at) = (*last).filter(|_| !fresh) {
+                        tokio::time::sleep(ROUND.saturating_sub(at.elapsed())).await;
+                    }
+                    let asked = self.ask_round().await;
+                    *last = Some(Instant::now());
+                    drop(last);
+                    board.round.notify_waiters();
+                    asked?;
+                }
+                // Another waiter is asking: its answer covers this one too
+                // (or, if it stopped waiting, the next round is ours).
+                Err(_) => {
+                    let _ = tokio::time::timeout(ROUND * 2, notified).await;
+                }
+            }
+            let status = board
+                .waiting
+                .lock()
+                .map_err(|_| ClientError::Ledger("confirmation board poisoned".into()))?
+                .get(signature)
+                .cloned()
+                .flatten();
+            match status {
+                Some(status) => {
+                    if let Some(err) = status.err {
+                        return Err(ClientError::Failed {
+                            failure: Failure::new(err),
+                            logs: self.logs_of(signature).await,
+                        });
+                    }
+                    if status.satisfies_commitment(self.commitment) {
+                        return Ok(());
+                    }
+                }
+                None => {
+                    if let Some(transaction) = transaction.filter(|_| sent_at.elapsed() >= RESEND) {
+                        // Refused (its blockhash expired, already processed):
+                        // the status rounds tell what became of it.
+                        let config = RpcSendTransactionConfig {
+                            skip_preflight: true,
+                            ..RpcSendTransactionConfig::default()
+                        };
+                        let _ = self
+                            .client
+                            .send_transaction_with_config(transaction, config)
+                            .await;
+                        sent_at = Instant::now();
+                    }
+                }
+            }
+            if Instant::now() > deadline {
+                return Err(ClientError::Ledger(format!(
+                    "transaction {signature} was not confirmed within {}s",
+                    CONFIRM_TIMEOUT.as_secs()
+                )));
+            }
+        }
+    }
+
+    /// One round: the status of every signature on the board.
+    async fn ask_round(&self) -> Result<(), ClientError> {
+        let signatures: Vec<Signature> = self
+            .board
+            .waiting
+            .lock()
+            .map_err(|_| ClientError::Ledger("confirmation board poisoned".into()))?
+            .keys()
+            .copied()
+            .collect();
+        for chunk in signatures.chunks(PER_REQUEST) {
+            let statuses = self
+                .client
+                .get_signature_statuses(chunk)
+                .await
+                .map_err(|e| self.error(e))?
+                .value;
+            let mut waiting = self
+                .board
+                .waiting
+                .lock()
+                .map_err(|_| ClientError::Ledger("confirmation board poisoned".into()))?;
+            for (signature, status) in chunk.iter().zip(statuses) {
+                if let Some(slot) = waiting.get_mut(signature) {
+                    *slot = status;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// A failed transaction's logs, read back from the node (none if it cannot say).
+    async fn logs_of(&self, signature: &Signature) -> Vec<String> {
+        match self.transaction(signature).await {
+            Ok(tx) => tx
+                .transaction
+                .meta
+                .and_then(|meta| Option::from(meta.log_messages))
+                .unwrap_or_default(),
+            Err(_) => vec![],
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use async_trait::async_trait;
+    use serde_json::{json, Value};
+    use solana_commitment_config::CommitmentConfig;
+    use solana_rpc_client::nonblocking::rpc_client::RpcClient;
+    use solana_rpc_client::rpc_client::RpcClientConfig;
+    use solana_rpc_client::rpc_sender::{RpcSender, RpcTransportStats};
+    use solana_rpc_client_api::client_error::Result;
+    use solana_rpc_client_api::request::RpcRequest;
+    use solana_sdk::signature::Signature;
+
+    use crate::rpc::RpcLedger;
+
+    /// A node that knows none of the signatures for its first rounds, then
+    /// every one as confirmed; it keeps how many each request asked about.
+    #[derive(Default)]
+    struct Node {
+        asked: std::sync::Arc<Mutex<Vec<usize>>>,
+    }
+
+    #[async_trait]
+    impl RpcSender for Node {
+        async fn send(&self, request: RpcRequest, params: Value) -> Result<Value> {
+            assert_eq!(
+                request,
+                RpcRequest::GetSignatureStatuses,
+                "only statuses asked"
+            );
+            let count = params[0].as_array().map_or(0, Vec::len);
+            let mut asked = self.asked.lock().unwrap();
+            asked.push(count);
+            let known = asked.len() > 3;
+            let status = json!({"slot": 7, "confirmations": null, "err": null,
+                                "status": {"Ok": null}, "confirmationStatus": "confirmed"});
+            let value: Vec<Value> = (0..count)
+                .map(|_| if known { status.clone() } else { Value::Null })
+                .collect();
+            Ok(json!({"context": {"slot": 7}, "value": value}))
+        }
+        fn get_transport_stats(&self) -> RpcTransportStats {
+            RpcTransportStats::default()
+        }
+        fn url(&self) -> String {
+            "mock".into()
+        }
+    }
+
+    #[tokio::test]
+    async fn many_waiters_share_status_requests_of_at_most_256() {
+        let node = Node::default();
+        let asked = node.asked.clone();
+        let config = RpcClientConfig::with_commitment(CommitmentConfig::confirmed());
+        let ledger = RpcLedger::with_client(
+            RpcClient::new_sender(node, config),
+            CommitmentConfig::confirmed(),
+        );
+        let signatures: Vec<Signature> = (0..600u32)
+            .map(|i| {
+                let mut bytes = [0u8; 64];
+                bytes[..4].copy_from_slice(&i.to_le_bytes());
+                Signature::from(bytes)
+            })
+            .collect();
+        let waits = signatures.iter().map(|s| ledger.confirm(s, None));
+        for result in futures::future::join_all(waits).await {
+            result.expect("confirmed");
+        }
+        let asked = asked.lock().unwrap().clone();
+        assert!(asked.iter().all(|&n| (1..=256).contains(&n)), "{asked:?}");
+        assert_eq!(asked.iter().max(), Some(&256), "{asked:?}");
+        // Each signature alone would have been 600 requests at least.
+        assert!(asked.len() <= 20, "{} requests: {asked:?}", asked.len());
+        assert!(
+            ledger.board.waiting.lock().unwrap().is_empty(),
+            "every waiter left"
+        );
+    }
+}
