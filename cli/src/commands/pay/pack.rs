@@ -7,8 +7,8 @@
 //! it does not exist yet and the transfer, then the memos. A row with its
 //! own memo keeps a memo instruction of its own
 //! (`usd1-pay:<id> batch:<batch> <file>:<line> <memo>`); the others share
-//! one: `usd1-pay:<id> usd1-pay:<id>… batch:<batch> <file>:<line>,<line>…`,
-//! which for a single row is the same text as before packing.
+//! one: `usd1-pay:<id>,<id>… batch:<batch> <file>:<lines>` (lines as runs,
+//! `3-14`), which for a single row is the same text as before packing.
 use std::collections::HashSet;
 
 use solana_sdk::instruction::Instruction;
@@ -99,20 +99,43 @@ pub(super) fn row_memo(row: &Row, id: &str, batch: &str, name: &str) -> Option<S
     })
 }
 
-/// The shared memo of rows without their own: (row id, line) each.
+/// The shared memo of rows without their own, (row id, line) each:
+/// `usd1-pay:<id>,<id>… batch:<batch> <file>:<lines>`, the lines as runs
+/// (`3-14,16`); for one row the same text as an unpacked transfer's.
 pub(super) fn shared_memo(rows: &[(String, usize)], batch: &str, name: &str) -> String {
-    let ids: Vec<String> = rows
-        .iter()
-        .map(|(id, _)| format!("{ROW_MEMO_PREFIX}{id}"))
-        .collect();
-    let lines: Vec<String> = rows.iter().map(|(_, line)| line.to_string()).collect();
-    format!("{} batch:{batch} {name}:{}", ids.join(" "), lines.join(","))
+    let ids: Vec<&str> = rows.iter().map(|(id, _)| id.as_str()).collect();
+    let mut lines: Vec<usize> = rows.iter().map(|(_, line)| *line).collect();
+    lines.sort_unstable();
+    let mut runs: Vec<String> = Vec::new();
+    let mut at = 0;
+    while at < lines.len() {
+        let start = lines[at];
+        let mut end = start;
+        while at + 1 < lines.len() && lines[at + 1] == end + 1 {
+            at += 1;
+            end = lines[at];
+        }
+        runs.push(if end == start {
+            start.to_string()
+        } else {
+            format!("{start}-{end}")
+        });
+        at += 1;
+    }
+    format!(
+        "{ROW_MEMO_PREFIX}{} batch:{batch} {name}:{}",
+        ids.join(","),
+        runs.join(",")
+    )
 }
 
-/// The row ids a memo names (every `usd1-pay:<16 hex>` word in it).
+/// The row ids a memo names: every 16-hex-digit id after `usd1-pay:`,
+/// comma-separated where a packed transaction's shared memo lists several.
 pub fn memo_row_ids(text: &str) -> Vec<&str> {
     text.split_whitespace()
-        .filter_map(|word| word.strip_prefix(ROW_MEMO_PREFIX)?.get(..16))
+        .filter_map(|word| word.strip_prefix(ROW_MEMO_PREFIX))
+        .flat_map(|ids| ids.split(','))
+        .filter(|id| id.len() == 16 && id.bytes().all(|b| b.is_ascii_hexdigit()))
         .collect()
 }
 
