@@ -243,3 +243,72 @@ async fn a_priority_fee_is_paid_on_the_transactions_compute_limit() {
     // What the summary computed is what the chain charged.
     assert_eq!(sol(&out.json["fees_sol"]), format_amount(spent, 9));
 }
+
+/// The wire size of a recorded transaction, rebuilt from its instructions
+/// (the same keys and bytes; one signature, the payer's).
+fn wire_size(tx: &usd1_client::ledger::RecordedTransaction, payer: &Pubkey) -> usize {
+    use solana_sdk::instruction::{AccountMeta, Instruction};
+    let ixs: Vec<Instruction> = tx
+        .instructions
+        .iter()
+        .map(|ix| Instruction {
+            program_id: ix.program_id,
+            accounts: ix
+                .accounts
+                .iter()
+                .map(|k| AccountMeta::new_readonly(*k, k == payer))
+                .collect(),
+            data: ix.data.clone(),
+        })
+        .collect();
+    let message = solana_sdk::message::Message::new(&ixs, Some(payer));
+    1 + 64 * usize::from(message.header.num_required_signatures) + message.serialize().len()
+}
+
+#[tokio::test]
+async fn packed_transactions_never_exceed_a_packet_whatever_the_rows() {
+    let (f, payer, dir) = payer().await;
+    let existing = with_accounts(&f, 20).await;
+    // Far down a long file (six-digit lines), new and existing recipients,
+    // some rows with long memos of their own.
+    let mut text = String::from("recipient,amount,memo\n");
+    text.push_str(&"\n".repeat(123_456));
+    for i in 0..40 {
+        let recipient = if i % 3 == 0 {
+            Pubkey::new_unique()
+        } else {
+            existing[i % 20]
+        };
+        let memo = if i % 7 == 0 {
+            "m".repeat(150 + i)
+        } else {
+            String::new()
+        };
+        text.push_str(&format!("{recipient},0.5,{memo}\n"));
+    }
+    let path = dir.path().join("long.csv");
+    std::fs::write(&path, text).unwrap();
+    let out = pay(&f, &payer, &path.to_string_lossy(), &[]).await;
+    assert!(!out.failed, "{}", out.text);
+    assert_eq!(out.json["paid"], 40);
+    let history = f.ledger.history(&payer.pubkey()).await.unwrap();
+    let sizes: Vec<usize> = history
+        .iter()
+        .filter(|t| {
+            t.instructions
+                .iter()
+                .any(|ix| ix.program_id == usd1_client::instructions::MEMO_PROGRAM_ID)
+        })
+        .map(|t| wire_size(t, &payer.pubkey()))
+        .collect();
+    assert_eq!(
+        sizes.len() as u64,
+        out.json["transactions"].as_u64().unwrap()
+    );
+    assert!(sizes.iter().all(|&s| s <= 1232), "{sizes:?}");
+    // Packed close to the limit, not one row at a time.
+    assert!(
+        sizes.iter().filter(|&&s| s > 1232 - 150).count() >= sizes.len() - 1,
+        "{sizes:?}"
+    );
+}

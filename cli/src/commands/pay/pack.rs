@@ -56,6 +56,10 @@ pub(super) struct Built {
     pub units: u32,
     /// What its parts need is within the most a transaction may ask.
     pub within_budget: bool,
+    /// What its parts need, uncapped.
+    raw_units: u64,
+    /// It has a shared memo (rows without their own).
+    shared: bool,
 }
 
 impl Built {
@@ -71,6 +75,23 @@ impl Built {
         let message = Message::new(&self.instructions, Some(payer));
         1 + 64 * usize::from(message.header.num_required_signatures) + message.serialize().len()
     }
+}
+
+/// The most a row without its own memo adds to a transaction that already
+/// has a shared memo: (bytes, compute units). Its recipient's account (and
+/// wallet, where it is created) as new keys, the instructions, its id and a
+/// run of lines in the memo, and a byte where a length grows.
+fn row_bound(row: &Row, create: bool) -> (usize, u64) {
+    let digits = row.line.to_string().len();
+    let memo = 1 + 16 + 2 + 2 * digits;
+    let transfer = 1 + 1 + 4 + 1 + 10;
+    let creation = 1 + 1 + 6 + 1 + 1;
+    let keys = if create { 64 } else { 32 };
+    let bytes = keys + transfer + memo + 2 + if create { creation } else { 0 };
+    let units = u64::from(TRANSFER_UNITS)
+        + if create { u64::from(CREATE_UNITS) } else { 0 }
+        + u64::from(MEMO_UNITS_PER_BYTE) * memo as u64;
+    (bytes, units)
 }
 
 /// Which recipients have no token account of the mint yet.
@@ -181,7 +202,8 @@ pub(super) fn build(
     }
     let mut memos: Vec<(Option<usize>, String)> =
         own.into_iter().map(|(at, memo)| (Some(at), memo)).collect();
-    if !shared.is_empty() {
+    let has_shared = !shared.is_empty();
+    if has_shared {
         memos.push((None, shared_memo(&shared, batch, name)));
     }
     for (at, memo) in memos {
@@ -191,7 +213,7 @@ pub(super) fn build(
         body.push(instructions::memo(&memo, &payer));
         row_of.push(at);
     }
-    let within_budget = units <= u64::from(MAX_COMPUTE_UNIT_LIMIT);
+    let (raw_units, within_budget) = (units, units <= u64::from(MAX_COMPUTE_UNIT_LIMIT));
     let units = u32::try_from(units)
         .unwrap_or(MAX_COMPUTE_UNIT_LIMIT)
         .min(MAX_COMPUTE_UNIT_LIMIT);
@@ -207,6 +229,8 @@ pub(super) fn build(
         row_of: all_row_of,
         units,
         within_budget,
+        raw_units,
+        shared: has_shared,
     })
 }
 
@@ -227,26 +251,52 @@ pub(super) fn pack(
         rows: Vec::new(),
         create: Vec::new(),
     };
+    // The last exact measure of `current` (or an upper bound of it): its
+    // size and compute units, and whether it has a shared memo yet.
+    let mut measured: Option<(usize, u64)> = None;
     for row in rows {
         // Transactions run concurrently: every row to a recipient that had
         // no account creates it (idempotently), whichever lands first.
         let create = missing.contains(&row.recipient);
         current.rows.push(row.clone());
         current.create.push(create);
-        let fits = current.rows.len() <= cap && {
-            let built = build(usd1, &current, packing, batch, name)?;
-            built.size(&payer) <= PACKET_DATA_SIZE && built.within_budget
-        };
+        // A row without a memo of its own, joining a shared memo, adds at
+        // most this much: building the message again is only needed near
+        // the limits.
+        let bound = measured
+            .filter(|_| row.memo.is_none())
+            .map(|(size, units)| {
+                let (bytes, more) = row_bound(&row, create);
+                (size + bytes, units + more)
+            });
+        let fits = current.rows.len() <= cap
+            && match bound {
+                Some((size, units))
+                    if size <= PACKET_DATA_SIZE && units <= u64::from(MAX_COMPUTE_UNIT_LIMIT) =>
+                {
+                    measured = Some((size, units));
+                    true
+                }
+                _ => {
+                    let built = build(usd1, &current, packing, batch, name)?;
+                    let size = built.size(&payer);
+                    let fits = size <= PACKET_DATA_SIZE && built.within_budget;
+                    measured = (fits && built.shared).then_some((size, built.raw_units));
+                    fits
+                }
+            };
         if !fits && current.rows.len() > 1 {
             current.rows.pop();
             current.create.pop();
-            groups.push(std::mem::replace(
-                &mut current,
-                Group {
-                    rows: vec![row.clone()],
-                    create: vec![create],
-                },
-            ));
+            let single = Group {
+                rows: vec![row.clone()],
+                create: vec![create],
+            };
+            groups.push(std::mem::replace(&mut current, single));
+            let built = build(usd1, &current, packing, batch, name)?;
+            measured = built
+                .shared
+                .then_some((built.size(&payer), built.raw_units));
         }
     }
     if !current.rows.is_empty() {
