@@ -192,16 +192,25 @@ mod tests {
 
     use crate::rpc::RpcLedger;
 
-    /// A node that knows none of the signatures for its first rounds, then
-    /// every one as confirmed; it keeps how many each request asked about.
+    /// A node that knows none of the signatures for its first rounds (or,
+    /// with `sends`, until a moment), then every one as confirmed; it keeps
+    /// how many each status request asked about, and the sends it got.
     #[derive(Default)]
     struct Node {
         asked: std::sync::Arc<Mutex<Vec<usize>>>,
+        sent: std::sync::Arc<Mutex<Vec<std::time::Instant>>>,
+        /// The signature a send answers with, and when the node first sees it.
+        sends: Option<(String, std::time::Instant)>,
     }
 
     #[async_trait]
     impl RpcSender for Node {
         async fn send(&self, request: RpcRequest, params: Value) -> Result<Value> {
+            if request == RpcRequest::SendTransaction {
+                self.sent.lock().unwrap().push(std::time::Instant::now());
+                let (signature, _) = self.sends.clone().expect("a send expected");
+                return Ok(Value::String(signature));
+            }
             assert_eq!(
                 request,
                 RpcRequest::GetSignatureStatuses,
@@ -210,7 +219,10 @@ mod tests {
             let count = params[0].as_array().map_or(0, Vec::len);
             let mut asked = self.asked.lock().unwrap();
             asked.push(count);
-            let known = asked.len() > 3;
+            let known = match &self.sends {
+                Some((_, seen_at)) => std::time::Instant::now() >= *seen_at,
+                None => asked.len() > 3,
+            };
             let status = json!({"slot": 7, "confirmations": null, "err": null,
                                 "status": {"Ok": null}, "confirmationStatus": "confirmed"});
             let value: Vec<Value> = (0..count)
@@ -224,6 +236,52 @@ mod tests {
         fn url(&self) -> String {
             "mock".into()
         }
+    }
+
+    /// A transaction the node has not seen is sent again, every 2 s, the
+    /// same bytes, until the node sees it.
+    #[tokio::test]
+    async fn an_unseen_transaction_is_sent_again_every_two_seconds() {
+        use solana_sdk::signature::{Keypair, Signer};
+        let payer = Keypair::new();
+        let ix = solana_system_interface::instruction::transfer(
+            &payer.pubkey(),
+            &solana_sdk::pubkey::Pubkey::new_unique(),
+            1,
+        );
+        let transaction = solana_sdk::transaction::Transaction::new_signed_with_payer(
+            &[ix],
+            Some(&payer.pubkey()),
+            &[&payer],
+            solana_sdk::hash::Hash::new_unique(),
+        );
+        let signature = transaction.signatures[0];
+        let started = std::time::Instant::now();
+        let node = Node {
+            sends: Some((
+                signature.to_string(),
+                started + std::time::Duration::from_millis(4_500),
+            )),
+            ..Node::default()
+        };
+        let sent = node.sent.clone();
+        let config = RpcClientConfig::with_commitment(CommitmentConfig::confirmed());
+        let ledger = RpcLedger::with_client(
+            RpcClient::new_sender(node, config),
+            CommitmentConfig::confirmed(),
+        );
+        ledger
+            .confirm(&signature, Some(&transaction))
+            .await
+            .expect("confirmed once the node sees it");
+        let sent = sent.lock().unwrap().clone();
+        let after: Vec<u128> = sent
+            .iter()
+            .map(|at| at.duration_since(started).as_millis())
+            .collect();
+        assert_eq!(after.len(), 2, "sent again at about 2 s and 4 s: {after:?}");
+        assert!(after.iter().all(|ms| *ms >= 2_000), "{after:?}");
+        assert!(after[1] - after[0] >= 2_000, "{after:?}");
     }
 
     #[tokio::test]
