@@ -382,3 +382,142 @@ async fn a_new_list_version_rescreens_holders_and_open_invoices_payers() {
         (Some("underpaid"), Some("4"))
     );
 }
+
+/// `usd1-gateway case …` from the command line, on the running gateway's
+/// database: a freeze proposed, refused to its proposer, approved by
+/// another operator against the chain (the freezer and the subject's token
+/// account read from it, the order file written); a report carrying the
+/// subject's balance on-chain.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_case_command_line_approves_a_freeze_against_the_chain() {
+    use usd1_tests::tour::{binary, build_binaries};
+    build_binaries().expect("binaries");
+    let localnet = localnet().await;
+    let (f, wallet) = funded_platform(&localnet).await;
+    let subject = Keypair::new().pubkey();
+    f.usd1.mint_to(&f.minter, &subject, 5 * ONE).await.unwrap();
+    let files = Keys::new();
+    let database = format!("sqlite:{}", files.path().join("gateway.db").display());
+    let settings = gateway_harness::settings(&database, &localnet.url, wallet, f.usd1.mint());
+    let _running = gateway_harness::start(&settings).await;
+    let gateway = |args: &[&str]| {
+        let out = std::process::Command::new(binary("usd1-gateway").expect("binary"))
+            .args(["--database", &database])
+            .args(args)
+            .output()
+            .expect("usd1-gateway");
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (mint, subject_text) = (f.usd1.mint().to_string(), subject.to_string());
+    let (ok, id, err) = gateway(&[
+        "case",
+        "open",
+        &subject_text,
+        "--reason",
+        "order 26-CV-0099",
+        "--operator",
+        "alice",
+    ]);
+    assert!(ok, "{err}");
+    let id = id.trim().to_string();
+    let (ok, _, err) = gateway(&[
+        "case",
+        "decide",
+        &id,
+        "freeze",
+        "--reason-code",
+        "9",
+        "--operator",
+        "alice",
+    ]);
+    assert!(ok, "{err}");
+    let order = files.path().join("order.json");
+    let order_path = order.to_string_lossy().into_owned();
+    let approve = |operator: &str| {
+        gateway(&[
+            "case",
+            "approve",
+            &id,
+            "-u",
+            &localnet.url,
+            "--mint",
+            &mint,
+            "--out",
+            &order_path,
+            "--operator",
+            operator,
+        ])
+    };
+    let (ok, _, err) = approve("alice");
+    assert!(!ok);
+    assert!(
+        err.contains("four eyes: alice proposed this freeze"),
+        "{err}"
+    );
+    assert!(!order.exists(), "nothing written");
+    let (ok, plan, err) = approve("bob");
+    assert!(ok, "{err}");
+    let plan: Value = serde_json::from_str(&plan).expect("the freeze as JSON");
+    let written = std::fs::read(&order).unwrap();
+    assert_eq!(
+        plan["order_sha256"],
+        usd1_client::hex(&usd1_client::sha256(&written))
+    );
+    assert_eq!(plan["freezer"], f.freezer.pubkey().to_string());
+    assert_eq!(
+        plan["token_account"],
+        f.usd1.token_account_of(&subject).to_string()
+    );
+    assert_eq!(plan["reason_code"], 9);
+    let body: Value = serde_json::from_slice(&written).unwrap();
+    assert_eq!(
+        body["balances"]["on_chain"]["balance_units"],
+        (5 * ONE).to_string()
+    );
+    assert!(
+        err.contains(&format!(
+            "usd1 freeze {subject_text} --mint {mint} --reason 9"
+        )),
+        "{err}"
+    );
+
+    // A report of another case carries the balance the chain holds.
+    let (_, other, _) = gateway(&[
+        "case",
+        "open",
+        &subject_text,
+        "--reason",
+        "a second look",
+        "--operator",
+        "carol",
+    ]);
+    let other = other.trim().to_string();
+    let report = files.path().join("report.json");
+    let (ok, said, err) = gateway(&[
+        "case",
+        "decide",
+        &other,
+        "report",
+        "-u",
+        &localnet.url,
+        "--mint",
+        &mint,
+        "--out",
+        &report.to_string_lossy(),
+        "--operator",
+        "carol",
+        "--why",
+        "SAR",
+    ]);
+    assert!(ok, "{err}");
+    assert!(said.contains("reported: case file sha256 "), "{said}");
+    let body: Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+    assert_eq!(body["kind"], "report");
+    assert_eq!(body["balances"]["on_chain"]["frozen"], false);
+    let (ok, said, _) = gateway(&["case", "verify"]);
+    assert!(ok && said.starts_with("intact: "), "{said}");
+}
