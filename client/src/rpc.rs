@@ -256,19 +256,7 @@ impl Ledger for RpcLedger {
     }
 
     async fn send_and_confirm(&self, transaction: &Transaction) -> Result<Executed, ClientError> {
-        let config = RpcSendTransactionConfig {
-            preflight_commitment: Some(self.commitment.commitment),
-            ..RpcSendTransactionConfig::default()
-        };
-        let located = |error: ClientError| error.located(&transaction.message);
-        let signature = self
-            .client
-            .send_transaction_with_config(transaction, config)
-            .await
-            .map_err(|e| located(self.error(e)))?;
-        self.confirm(&signature, Some(transaction))
-            .await
-            .map_err(located)?;
+        let signature = self.send_and_confirm_quiet(transaction).await?;
         let events = self
             .events_of(&signature, &transaction.message.account_keys)
             .await?;

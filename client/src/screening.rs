@@ -116,6 +116,14 @@ pub enum ScreeningError {
     Malformed { list: String, reason: String },
 }
 
+/// A screening file's bytes, or why they cannot be read.
+pub(crate) fn read_bytes(path: &Path) -> Result<Vec<u8>, ScreeningError> {
+    std::fs::read(path).map_err(|e| ScreeningError::Unreadable {
+        path: path.display().to_string(),
+        reason: e.to_string(),
+    })
+}
+
 /// What a list's entries are before the version is attached.
 pub(crate) struct Parsed {
     pub entries: Vec<Entry>,
@@ -125,10 +133,7 @@ pub(crate) struct Parsed {
 
 impl List {
     pub fn read(path: &Path) -> Result<Self, ScreeningError> {
-        let bytes = std::fs::read(path).map_err(|e| ScreeningError::Unreadable {
-            path: path.display().to_string(),
-            reason: e.to_string(),
-        })?;
+        let bytes = read_bytes(path)?;
         let name = path.file_name().map_or_else(
             || path.display().to_string(),
             |n| n.to_string_lossy().into_owned(),

@@ -80,7 +80,7 @@ pub enum Case {
         #[arg(long)]
         out: Option<PathBuf>,
         /// With --url: the report carries the subject's balance of this mint on-chain.
-        #[arg(long, value_parser = parse_pubkey, requires = "url")]
+        #[arg(long, value_parser = super::parse_pubkey, requires = "url")]
         mint: Option<Pubkey>,
         #[arg(long, short = 'u', requires = "mint")]
         url: Option<String>,
@@ -94,7 +94,7 @@ pub enum Case {
         /// The cluster (the mint's token program and freezer are read from it).
         #[arg(long, short = 'u', default_value = "http://127.0.0.1:8899")]
         url: String,
-        #[arg(long, value_parser = parse_pubkey)]
+        #[arg(long, value_parser = super::parse_pubkey)]
         mint: Pubkey,
         /// Where the order file is written (its SHA-256 goes on-chain).
         #[arg(long)]
@@ -117,11 +117,6 @@ pub enum Case {
     },
 }
 
-fn parse_pubkey(text: &str) -> Result<Pubkey, String> {
-    text.parse()
-        .map_err(|_| format!("'{text}' is not a public key"))
-}
-
 fn write(path: &PathBuf, body: &str) -> anyhow::Result<()> {
     std::fs::write(path, body).with_context(|| format!("cannot write {}", path.display()))
 }
@@ -138,16 +133,15 @@ async fn token_program(ledger: &RpcLedger, mint: &Pubkey) -> anyhow::Result<Pubk
 async fn subject_on_chain(
     store: &Store,
     id: &str,
-    url: &str,
+    ledger: &RpcLedger,
     mint: &Pubkey,
+    token_program: &Pubkey,
 ) -> anyhow::Result<serde_json::Value> {
     let case = store
         .case(id)
         .await?
         .with_context(|| format!("no case {id}"))?;
-    let ledger = RpcLedger::new(url.to_string(), CommitmentConfig::confirmed());
-    let program = token_program(&ledger, mint).await?;
-    usd1_gateway::freeze::on_chain(&ledger, mint, &program, &case.subject).await
+    usd1_gateway::freeze::on_chain(ledger, mint, token_program, &case.subject).await
 }
 
 pub async fn run(store: &Store, command: Case) -> anyhow::Result<()> {
@@ -245,11 +239,12 @@ pub async fn run(store: &Store, command: Case) -> anyhow::Result<()> {
             url,
             who,
         } => {
-            let decision = usd1_gateway::api::cases::decision(&decision, reason_code)
-                .map_err(anyhow::Error::msg)?;
+            let decision = Decision::named(&decision, reason_code).map_err(anyhow::Error::msg)?;
             let on_chain = match (&url, &mint, decision) {
                 (Some(url), Some(mint), Decision::Report) => {
-                    Some(subject_on_chain(store, &id, url, mint).await?)
+                    let ledger = RpcLedger::new(url.clone(), CommitmentConfig::confirmed());
+                    let program = token_program(&ledger, mint).await?;
+                    Some(subject_on_chain(store, &id, &ledger, mint, &program).await?)
                 }
                 _ => None,
             };
@@ -283,7 +278,7 @@ pub async fn run(store: &Store, command: Case) -> anyhow::Result<()> {
             let ledger = RpcLedger::new(url.clone(), CommitmentConfig::confirmed());
             let token_program = token_program(&ledger, &mint).await?;
             let freezer = usd1_gateway::freeze::freezer(&ledger, &mint).await?;
-            let on_chain = subject_on_chain(store, &id, &url, &mint).await?;
+            let on_chain = subject_on_chain(store, &id, &ledger, &mint, &token_program).await?;
             let (case, order) = store
                 .approve_freeze_seen(&id, &who.actor(), &who.why, Some(&on_chain))
                 .await?;

@@ -86,16 +86,6 @@ async fn pay(
     })
 }
 
-/// `n` recipients whose token accounts exist (created by the fixture's admin).
-async fn with_accounts(f: &usd1_tests::Platform, n: usize) -> Result<Vec<Pubkey>> {
-    let recipients: Vec<Pubkey> = (0..n).map(|_| Pubkey::new_unique()).collect();
-    for chunk in recipients.chunks(8) {
-        let ixs: Vec<_> = chunk.iter().map(|r| f.create_account_ix(r)).collect();
-        f.send(&ixs, &[]).await?;
-    }
-    Ok(recipients)
-}
-
 #[tokio::main]
 async fn main() -> Result<()> {
     let mut args = std::env::args().skip(1);
@@ -164,12 +154,12 @@ async fn over_rpc_bench(rows: usize, concurrency: usize) -> Result<()> {
         "usd1 pay over JSON-RPC to the localnet, {rows} rows each, {concurrency} transactions in flight"
     );
 
-    let existing = with_accounts(&f, rows).await?;
+    let existing = f.owners_with_accounts(rows).await;
     let file = payout(dir.path(), "existing.csv", &existing)?;
     let packed = pay(ledger.clone(), &payer, &mint, &file, &flags).await?;
     packed.print("usd1 pay, existing accounts (packed)");
 
-    let existing_single = with_accounts(&f, rows).await?;
+    let existing_single = f.owners_with_accounts(rows).await;
     let file = payout(dir.path(), "single.csv", &existing_single)?;
     let mut single_flags = flags.to_vec();
     single_flags.extend(["--rows-per-tx", "1"]);
@@ -182,7 +172,7 @@ async fn over_rpc_bench(rows: usize, concurrency: usize) -> Result<()> {
     created.print("usd1 pay, new accounts (packed)");
 
     // A stock web3.js script, one transfer per transaction, 32 in flight.
-    let web3_recipients = with_accounts(&f, rows).await?;
+    let web3_recipients = f.owners_with_accounts(rows).await;
     let web3 = web3_rate(&localnet.url, &payer, &f, &web3_recipients).await;
     match &web3 {
         Ok(rate) => println!(
@@ -278,7 +268,7 @@ async fn spl_token_rate(
             "spl-token is not installed here (cargo install spl-token-cli --version 5.5.0 --locked)"
         );
     }
-    let recipients = with_accounts(f, transfers).await?;
+    let recipients = f.owners_with_accounts(transfers).await;
     let key = dir.join("payer.json");
     std::fs::write(&key, serde_json::to_string(&payer.to_bytes().to_vec())?)?;
     let mint = f.usd1.mint().to_string();

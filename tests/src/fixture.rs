@@ -413,6 +413,17 @@ impl<B: Backend> Fixture<B> {
     pub fn create_account_ix(&self, owner: &Pubkey) -> Instruction {
         self.usd1.create_token_account(owner)
     }
+
+    /// `n` new owners whose token accounts of the mint exist (the admin
+    /// pays, eight accounts a transaction).
+    pub async fn owners_with_accounts(&self, n: usize) -> Vec<Pubkey> {
+        let owners: Vec<Pubkey> = (0..n).map(|_| Pubkey::new_unique()).collect();
+        for chunk in owners.chunks(8) {
+            let ixs: Vec<Instruction> = chunk.iter().map(|o| self.create_account_ix(o)).collect();
+            self.send(&ixs, &[]).await.expect("token accounts");
+        }
+        owners
+    }
 }
 
 /// The token program's refusal of instruction `index` with `error`.

@@ -122,3 +122,26 @@ impl Drop for Postgres {
         let _ = stop.output();
     }
 }
+
+/// Runs the test `$body(url)` on a SQLite file and on a PostgreSQL database
+/// of its own: `both_databases!(module_name, body)`.
+#[macro_export]
+macro_rules! both_databases {
+    ($name:ident, $body:ident) => {
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let dir = tempfile::tempdir().expect("dir");
+                let url = format!("sqlite:{}", dir.path().join("gateway.db").display());
+                super::$body(&url).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                let server = $crate::postgres::Postgres::start();
+                let url = server.database("gateway");
+                super::$body(&url).await;
+            }
+        }
+    };
+}

@@ -14,29 +14,9 @@ use usd1_gateway::store::chain::Recorded;
 use usd1_gateway::store::invoices::{Created, NewInvoice, Status};
 use usd1_gateway::store::keys::Scope;
 use usd1_gateway::store::Store;
-use usd1_tests::postgres::Postgres;
+use usd1_tests::both_databases;
 
 const ONE: u64 = 1_000_000;
-
-macro_rules! both_databases {
-    ($name:ident, $body:ident) => {
-        mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                let dir = tempfile::tempdir().expect("dir");
-                let url = format!("sqlite:{}", dir.path().join("gateway.db").display());
-                super::$body(&url).await;
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                let server = super::Postgres::start();
-                let url = server.database("gateway");
-                super::$body(&url).await;
-            }
-        }
-    };
-}
 
 /// What the issuer's own list says of `listed`.
 fn hits_of(listed: &Pubkey) -> Vec<Finding> {

@@ -12,31 +12,9 @@ use usd1_gateway::store::invoices::{Created, NewInvoice, Status};
 use usd1_gateway::store::keys::Scope;
 use usd1_gateway::store::outbox::Backoff;
 use usd1_gateway::store::Store;
-use usd1_tests::postgres::Postgres;
+use usd1_tests::both_databases;
 
 const ONE: u64 = 1_000_000;
-
-/// Runs `test` on a SQLite file and on a PostgreSQL database, each given
-/// a function that opens one more store on the same database.
-macro_rules! both_databases {
-    ($name:ident, $body:ident) => {
-        mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                let dir = tempfile::tempdir().expect("dir");
-                let url = format!("sqlite:{}", dir.path().join("gateway.db").display());
-                super::$body(&url).await;
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                let server = super::Postgres::start();
-                let url = server.database("gateway");
-                super::$body(&url).await;
-            }
-        }
-    };
-}
 
 fn payment(reference: &Pubkey, mint: &Pubkey, pre: u64, post: u64) -> Movement {
     Movement {

@@ -38,16 +38,6 @@ async fn pay<B: Backend>(f: &Fixture<B>, payer: &Keypair, file: &str, flags: &[&
     .unwrap()
 }
 
-/// `n` recipients whose token accounts exist.
-async fn with_accounts<B: Backend>(f: &Fixture<B>, n: usize) -> Vec<Pubkey> {
-    let recipients: Vec<Pubkey> = (0..n).map(|_| Pubkey::new_unique()).collect();
-    for chunk in recipients.chunks(8) {
-        let ixs: Vec<_> = chunk.iter().map(|r| f.create_account_ix(r)).collect();
-        f.send(&ixs, &[]).await.unwrap();
-    }
-    recipients
-}
-
 fn file(dir: &tempfile::TempDir, name: &str, recipients: &[Pubkey]) -> String {
     let mut text = String::from("recipient,amount\n");
     for r in recipients {
@@ -69,7 +59,7 @@ fn sol(json: &serde_json::Value) -> String {
 #[tokio::test]
 async fn rows_are_packed_and_the_summary_gives_fees_rent_and_rate() {
     let (f, payer, dir) = payer().await;
-    let existing = with_accounts(&f, 40).await;
+    let existing = f.owners_with_accounts(40).await;
     let payout = file(&dir, "payout.csv", &existing);
     let before = lamports(&f, &payer.pubkey()).await;
     let out = pay(&f, &payer, &payout, &[]).await;
@@ -138,7 +128,7 @@ async fn rows_are_packed_and_the_summary_gives_fees_rent_and_rate() {
     assert_eq!(spent, 12 * rent + transactions * 5_000);
 
     // Capped: one row per transaction, as before packing.
-    let single = with_accounts(&f, 5).await;
+    let single = f.owners_with_accounts(5).await;
     let payout = file(&dir, "single.csv", &single);
     let out = pay(&f, &payer, &payout, &["--rows-per-tx", "1"]).await;
     assert_eq!(out.json["transactions"], 5, "{}", out.text);
@@ -166,7 +156,7 @@ async fn over_rpc_a_row_that_fails_its_packed_transaction_fails_alone() {
 }
 
 async fn one_row_fails_alone<B: Backend>(f: &Fixture<B>, payer: &Keypair, dir: &tempfile::TempDir) {
-    let recipients = with_accounts(f, 12).await;
+    let recipients = f.owners_with_accounts(12).await;
     for frozen in [3, 8] {
         f.usd1
             .freeze(&f.freezer, &f.usd1.token_account_of(&recipients[frozen]))
@@ -232,7 +222,7 @@ async fn one_row_fails_alone<B: Backend>(f: &Fixture<B>, payer: &Keypair, dir: &
 #[tokio::test]
 async fn a_priority_fee_is_paid_on_the_transactions_compute_limit() {
     let (f, payer, dir) = payer().await;
-    let recipients = with_accounts(&f, 10).await;
+    let recipients = f.owners_with_accounts(10).await;
     let payout = file(&dir, "payout.csv", &recipients);
     let before = lamports(&f, &payer.pubkey()).await;
     let out = pay(&f, &payer, &payout, &["--priority-fee", "10000"]).await;
@@ -268,7 +258,7 @@ fn wire_size(tx: &usd1_client::ledger::RecordedTransaction, payer: &Pubkey) -> u
 #[tokio::test]
 async fn packed_transactions_never_exceed_a_packet_whatever_the_rows() {
     let (f, payer, dir) = payer().await;
-    let existing = with_accounts(&f, 20).await;
+    let existing = f.owners_with_accounts(20).await;
     // Far down a long file (six-digit lines), new and existing recipients,
     // some rows with long memos of their own.
     let mut text = String::from("recipient,amount,memo\n");

@@ -20,10 +20,7 @@ pub struct OpenCases {
 
 impl OpenCases {
     pub fn read(path: &Path) -> Result<Self, ScreeningError> {
-        let bytes = std::fs::read(path).map_err(|e| ScreeningError::Unreadable {
-            path: path.display().to_string(),
-            reason: e.to_string(),
-        })?;
+        let bytes = super::read_bytes(path)?;
         Self::parse(&path.display().to_string(), &bytes)
     }
 

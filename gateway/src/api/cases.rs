@@ -161,23 +161,6 @@ pub async fn note(
     ))
 }
 
-/// Parses a decision's name (`release`, `escalate`, `report`, `freeze`).
-pub fn decision(name: &str, reason_code: Option<u16>) -> Result<Decision, String> {
-    Ok(match name {
-        "release" => Decision::Release,
-        "escalate" => Decision::Escalate,
-        "report" => Decision::Report,
-        "freeze" => Decision::Freeze {
-            reason_code: reason_code.ok_or("a freeze needs its reason_code")?,
-        },
-        other => {
-            return Err(format!(
-                "'{other}' is not release, escalate, report or freeze"
-            ))
-        }
-    })
-}
-
 pub async fn decide(
     state: State,
     headers: HeaderMap,
@@ -188,8 +171,8 @@ pub async fn decide(
     let name = action
         .decision
         .ok_or_else(|| ApiError::bad("invalid_field", "decision is required"))?;
-    let decision =
-        decision(&name, action.reason_code).map_err(|e| ApiError::bad("invalid_decision", e))?;
+    let decision = Decision::named(&name, action.reason_code)
+        .map_err(|e| ApiError::bad("invalid_decision", e))?;
     let decided = state
         .store
         .decide_case(&id, decision, &actor, &action.why)

@@ -17,7 +17,7 @@ use crate::store::keys::{ApiKey, Scope};
 use crate::store::{Store, StoreError};
 use crate::Treasury;
 
-pub mod cases;
+mod cases;
 mod exports;
 mod invoices;
 mod webhooks;

@@ -495,16 +495,4 @@ impl Store {
         .await?;
         rows.iter().map(|row| Ok(row.try_get("payer")?)).collect()
     }
-
-    /// The undecided case of `subject`, if any.
-    pub async fn open_case_of(&self, subject: &str) -> Result<Option<Case>, StoreError> {
-        let row = sqlx::query(
-            "SELECT * FROM cases WHERE subject = $1 AND status IN ('open', 'under review', 'escalated') \
-             ORDER BY created_at LIMIT 1",
-        )
-        .bind(subject)
-        .fetch_optional(self.pool())
-        .await?;
-        row.as_ref().map(case_from).transpose()
-    }
 }

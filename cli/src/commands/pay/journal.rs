@@ -205,13 +205,7 @@ impl Journal {
         signature: &Signature,
         blockhash: &Hash,
     ) -> Result<()> {
-        let mut file = self
-            .file
-            .lock()
-            .map_err(|_| anyhow::anyhow!("journal lock poisoned"))?;
-        writeln!(file, "{line}\t{state}\t{signature}\t{blockhash}")?;
-        file.sync_data().context("cannot sync the journal")?;
-        Ok(())
+        self.record_all(&[line], state, signature, blockhash)
     }
 
     /// The same event for every row of one transaction: one write, one sync.

@@ -152,6 +152,26 @@ pub enum Decision {
     Freeze { reason_code: u16 },
 }
 
+impl Decision {
+    /// A decision by its name (`release`, `escalate`, `report`, `freeze`);
+    /// a freeze needs its reason code.
+    pub fn named(name: &str, reason_code: Option<u16>) -> Result<Self, String> {
+        Ok(match name {
+            "release" => Decision::Release,
+            "escalate" => Decision::Escalate,
+            "report" => Decision::Report,
+            "freeze" => Decision::Freeze {
+                reason_code: reason_code.ok_or("a freeze needs its reason_code")?,
+            },
+            other => {
+                return Err(format!(
+                    "'{other}' is not release, escalate, report or freeze"
+                ))
+            }
+        })
+    }
+}
+
 #[derive(Debug, Error)]
 pub enum CaseError {
     #[error("no case {0}")]
