@@ -51,6 +51,11 @@ pub struct Cli {
     /// after a doubling pause or the node's Retry-After, whatever this is.
     #[arg(long = "rpc-rate", global = true, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub rpc_rate: Option<u32>,
+    /// Seconds one JSON-RPC request may take before it counts as unanswered
+    /// (a transaction whose answer is lost is confirmed by its signature).
+    #[arg(long = "rpc-timeout", global = true, value_name = "SECONDS", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub rpc_timeout: u64,
     #[command(flatten)]
     pub signing: signers::SigningArgs,
     #[command(subcommand)]

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use clap::Parser;
 use usd1_cli::{config, execute, Cli, Context, OutputFormat};
-use usd1_client::rpc::{Limits, RpcLedger, DEFAULT_REQUEST_TIMEOUT};
+use usd1_client::rpc::{Limits, RpcLedger};
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -33,7 +33,7 @@ async fn run(cli: Cli) -> anyhow::Result<usd1_cli::Output> {
     let ledger = Arc::new(RpcLedger::with_limits(
         settings.json_rpc_url,
         settings.commitment,
-        DEFAULT_REQUEST_TIMEOUT,
+        std::time::Duration::from_secs(cli.rpc_timeout),
         limits,
     ));
     let progress = cli.output == OutputFormat::Display && std::io::stderr().is_terminal();

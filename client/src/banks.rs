@@ -88,6 +88,35 @@ impl BanksLedger {
     }
 }
 
+impl BanksLedger {
+    /// A transaction this ledger already processed, as it was recorded (a
+    /// failed one as its failure).
+    async fn landed(&self, transaction: &Transaction) -> Result<Executed, ClientError> {
+        let signature = transaction.signatures[0];
+        match self.signature_status(&signature).await? {
+            Some(Ok(())) => {}
+            Some(Err(error)) => {
+                return Err(ClientError::Failed {
+                    failure: Failure::located(error, &[], &transaction.message),
+                    logs: vec![],
+                })
+            }
+            None => {
+                return Err(ClientError::Ledger(format!(
+                    "transaction {signature} was refused as already processed, yet has no status"
+                )))
+            }
+        }
+        let recorded = self.recorded.lock().await;
+        let events = recorded
+            .iter()
+            .find(|tx| tx.signature == signature)
+            .map(|tx| tx.events.clone())
+            .unwrap_or_default();
+        Ok(Executed { signature, events })
+    }
+}
+
 fn ledger_error(err: BanksClientError) -> ClientError {
     match err {
         BanksClientError::TransactionError(err) => ClientError::Failed {
@@ -108,12 +137,12 @@ impl Ledger for BanksLedger {
         let mut last = self.last_blockhash.lock().await;
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
-            let blockhash = self
+            let latest = self
                 .client
-                .get_latest_blockhash()
+                .get_latest_blockhash_with_commitment(CommitmentLevel::default())
                 .await
                 .map_err(ledger_error)?;
-            if blockhash != *last {
+            if let Some((blockhash, _)) = latest.filter(|(blockhash, _)| *blockhash != *last) {
                 *last = blockhash;
                 return Ok(blockhash);
             }
@@ -142,11 +171,27 @@ impl Ledger for BanksLedger {
         // inner instructions from a simulation against the same state, then
         // process for real.
         let (simulation, inner) = self.simulate_compiled(transaction).await?;
-        if let Some(failure) = simulation.err.clone() {
-            return Err(ClientError::Failed {
-                failure,
-                logs: simulation.logs,
-            });
+        match simulation.err.clone() {
+            None => {}
+            // The same bytes again: that signature landed, and is the answer.
+            Some(failure) if failure.error == TransactionError::AlreadyProcessed => {
+                return self.landed(transaction).await;
+            }
+            Some(failure) if failure.error == TransactionError::BlockhashNotFound => {
+                return Err(ClientError::Expired {
+                    signature: transaction.signatures[0],
+                    why: format!(
+                        "its blockhash {} is no longer valid",
+                        transaction.message.recent_blockhash
+                    ),
+                });
+            }
+            Some(failure) => {
+                return Err(ClientError::Failed {
+                    failure,
+                    logs: simulation.logs,
+                })
+            }
         }
         let clock: Clock = self.client.get_sysvar().await.map_err(ledger_error)?;
         self.client
@@ -182,6 +227,16 @@ impl Ledger for BanksLedger {
             .await
             .map_err(ledger_error)?;
         Ok(status.map(|s| s.err.map_or(Ok(()), Err)))
+    }
+
+    /// The bank's own; it does not move with the runtime's blockhashes in
+    /// process, so this ledger gives no last valid block heights and a
+    /// blockhash's expiry is the bank's word on its validity.
+    async fn block_height(&self) -> Result<u64, ClientError> {
+        self.client
+            .get_root_block_height()
+            .await
+            .map_err(ledger_error)
     }
 
     async fn is_blockhash_valid(&self, blockhash: &Hash) -> Result<bool, ClientError> {

@@ -7,6 +7,7 @@ use anchor_spl::token_2022::spl_token_2022::error::TokenError;
 use solana_sdk::instruction::InstructionError;
 use solana_sdk::message::Message;
 use solana_sdk::pubkey::Pubkey;
+use solana_sdk::signature::Signature;
 use solana_sdk::transaction::TransactionError;
 use solana_system_interface::error::SystemError;
 use thiserror::Error;
@@ -22,6 +23,23 @@ pub enum ClientError {
     /// The ledger (RPC node or in-process bank) could not be reached or answered badly.
     #[error("ledger error: {0}")]
     Ledger(String),
+    /// A sent transaction that did not land and never can: no status at the
+    /// commitment, and its blockhash expired (by the node's block height) or
+    /// its durable nonce advanced. Only now may its intent be signed anew.
+    #[error(
+        "transaction {signature} did not land and can no longer land ({why}): nothing it would have done happened"
+    )]
+    Expired { signature: Signature, why: String },
+    /// A sent transaction whose fate is not known yet: it may still land, so
+    /// nothing was signed anew. (A send-time error is never the chain's verdict.)
+    #[error(
+        "transaction {signature} is not confirmed after {waited_secs}s and may still land; nothing was signed again \
+         (check it with `solana confirm {signature}` before sending anything new)"
+    )]
+    Unconfirmed {
+        signature: Signature,
+        waited_secs: u64,
+    },
     #[error("account {0} does not exist")]
     AccountNotFound(Pubkey),
     #[error("account {address} is not a valid {kind}: {reason}")]

@@ -7,7 +7,7 @@ use solana_sdk::instruction::Instruction;
 use solana_sdk::message::Message;
 use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::{Keypair, Signer};
-use solana_sdk::transaction::{Transaction, TransactionError};
+use solana_sdk::transaction::Transaction;
 use usd1::instructions::{
     AttestArgs, ConfigureMinterArgs, InitializeArgs, LawfulBasis, PolicyArgs,
 };
@@ -23,6 +23,10 @@ use crate::{attestation, instructions, pda};
 
 mod holder;
 mod redemption;
+
+/// How many times one request is signed anew after an earlier signature of
+/// it expired without landing.
+const MAX_SIGNED_ANEW: u32 = 2;
 
 /// Operations on one USD1 mint. `payer` pays fees and rent for every
 /// transaction; `signing` says how transactions are finished.
@@ -230,33 +234,51 @@ impl<L: Ledger + ?Sized> Usd1<L> {
     /// Signs with the payer and `signers`, sends and confirms; when signing
     /// only, ends with [`ClientError::SignedOnly`] and sends nothing.
     ///
-    /// The same instructions sent again within one blockhash's slot make the
-    /// very bytes of the earlier transaction, which the runtime refuses as
-    /// already processed: that earlier one is not this request (it may long
-    /// have been undone — a role set back, an allowance used). So this waits
-    /// for the next blockhash and signs anew, once — unless the blockhash
-    /// is fixed (offline signing, a durable nonce), when the refusal stands.
+    /// A transaction is its signature from the moment it is signed: the
+    /// ledger sends those bytes and confirms them, and whatever a send
+    /// answers (an answer lost to a proxy, "already processed", a node that
+    /// lags) the result is what that signature did at the commitment. So the
+    /// same intent is signed anew only when the first signature is known
+    /// never to land ([`ClientError::Expired`]), and only with a blockhash
+    /// of our choosing (not offline signing or a durable nonce).
+    ///
+    /// The same instructions signed again within one blockhash make the very
+    /// bytes of an earlier transaction (a role set, changed and set back in
+    /// one slot). That earlier one is not this request, so a signature the
+    /// ledger has already seen is signed again against the next blockhash
+    /// before anything is sent.
     pub async fn send(
         &self,
         ixs: &[Instruction],
         signers: &[&(dyn Signer + Sync)],
     ) -> Result<Executed, ClientError> {
-        let tx = self.prepare(ixs, signers).await?;
+        let mut tx = self.prepare(ixs, signers).await?;
         if self.signing.sign_only {
             return Err(ClientError::SignedOnly(Box::new(tx)));
         }
-        match self.ledger.send_and_confirm(&tx).await {
-            Err(ClientError::Failed { failure, .. })
-                if failure.error == TransactionError::AlreadyProcessed
-                    && self.signing.blockhash.is_none()
-                    && self.signing.nonce.is_none() =>
-            {
-                self.wait_for_blockhash_after(&tx.message.recent_blockhash)
-                    .await?;
-                let tx = self.prepare(ixs, signers).await?;
-                self.ledger.send_and_confirm(&tx).await
+        let ours = self.signing.blockhash.is_none() && self.signing.nonce.is_none();
+        if !ours {
+            return self.ledger.send_and_confirm(&tx).await;
+        }
+        for _ in 0..3 {
+            if !self.ledger.signature_seen(&tx.signatures[0]).await? {
+                break;
             }
-            sent => sent,
+            self.wait_for_blockhash_after(&tx.message.recent_blockhash)
+                .await?;
+            tx = self.prepare(ixs, signers).await?;
+        }
+        let mut signed_anew = 0;
+        loop {
+            match self.ledger.send_and_confirm(&tx).await {
+                Err(ClientError::Expired { .. }) if signed_anew < MAX_SIGNED_ANEW => {
+                    signed_anew += 1;
+                    self.wait_for_blockhash_after(&tx.message.recent_blockhash)
+                        .await?;
+                    tx = self.prepare(ixs, signers).await?;
+                }
+                sent => return sent,
+            }
         }
     }
 

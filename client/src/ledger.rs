@@ -188,8 +188,24 @@ pub trait Ledger: Send + Sync {
         Ok(self.signature_status(signature).await?.is_some())
     }
 
-    /// Whether a transaction signed with `blockhash` could still land.
+    /// Whether a transaction signed with `blockhash` could still land, as
+    /// the node sees it. A node that lags says "no" for a blockhash it has
+    /// not seen yet, so a sender that knows the blockhash's last valid block
+    /// height judges by [`Ledger::block_height`] instead
+    /// ([`crate::send_journal::can_no_longer_land`]).
     async fn is_blockhash_valid(&self, blockhash: &Hash) -> Result<bool, ClientError>;
+
+    /// The chain's block height at this ledger's commitment (confirmed at
+    /// least): a transaction whose blockhash's last valid block height is
+    /// below it can no longer land.
+    async fn block_height(&self) -> Result<u64, ClientError>;
+
+    /// The last block height a transaction signed with `blockhash` can land
+    /// in, when this ledger handed that blockhash out
+    /// ([`Ledger::latest_blockhash`]); `None` for one it did not.
+    fn last_valid_block_height(&self, _blockhash: &Hash) -> Option<u64> {
+        None
+    }
 
     /// Every successful transaction that mentions `address`, oldest first.
     async fn history(&self, address: &Pubkey) -> Result<Vec<RecordedTransaction>, ClientError>;
@@ -297,5 +313,34 @@ pub trait Ledger: Send + Sync {
             u64::from_le_bytes(field(0..8)?),
             i64::from_le_bytes(field(32..40)?),
         ))
+    }
+}
+
+/// The last valid block height of the blockhashes a ledger handed out (the
+/// newest few hundred): what the send path judges expiry by.
+#[derive(Default)]
+pub struct BlockhashLifetimes(std::sync::Mutex<std::collections::VecDeque<(Hash, u64)>>);
+
+impl BlockhashLifetimes {
+    /// Blockhashes remembered: far more than live at once (150 blocks).
+    const KEPT: usize = 512;
+
+    pub fn remember(&self, blockhash: Hash, last_valid_block_height: u64) {
+        let mut kept = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if kept.iter().any(|(hash, _)| *hash == blockhash) {
+            return;
+        }
+        if kept.len() == Self::KEPT {
+            kept.pop_front();
+        }
+        kept.push_back((blockhash, last_valid_block_height));
+    }
+
+    pub fn of(&self, blockhash: &Hash) -> Option<u64> {
+        let kept = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        kept.iter()
+            .rev()
+            .find(|(hash, _)| hash == blockhash)
+            .map(|(_, height)| *height)
     }
 }

@@ -11,7 +11,7 @@ use solana_rpc_client::nonblocking::rpc_client::RpcClient;
 use solana_rpc_client::rpc_client::GetConfirmedSignaturesForAddress2Config;
 use solana_rpc_client_api::client_error::{Error as RpcClientError, ErrorKind};
 use solana_rpc_client_api::config::{
-    RpcBlockConfig, RpcSendTransactionConfig, RpcSimulateTransactionConfig, RpcTransactionConfig,
+    RpcBlockConfig, RpcSimulateTransactionConfig, RpcTransactionConfig,
 };
 use solana_rpc_client_api::request::{RpcError, RpcResponseErrorData};
 use solana_sdk::account::Account;
@@ -32,6 +32,7 @@ use crate::ledger::{Executed, Ledger, Listed, RecordedTransaction, Simulation};
 mod confirm;
 mod holders;
 mod movements;
+mod send;
 mod sender;
 pub use sender::{GentleSender, Limits};
 
@@ -50,6 +51,8 @@ pub struct RpcLedger {
     no_get_block: std::sync::atomic::AtomicBool,
     /// The transactions being confirmed, whose statuses are asked together.
     board: confirm::Board,
+    /// The last valid block height of each blockhash handed out.
+    lifetimes: crate::ledger::BlockhashLifetimes,
 }
 
 /// The RPC client's handle on a shared [`GentleSender`].
@@ -98,6 +101,7 @@ impl RpcLedger {
             transport: Some(transport),
             no_get_block: Default::default(),
             board: Default::default(),
+            lifetimes: Default::default(),
         }
     }
 
@@ -110,6 +114,7 @@ impl RpcLedger {
             transport: None,
             no_get_block: Default::default(),
             board: Default::default(),
+            lifetimes: Default::default(),
         }
     }
 
@@ -187,12 +192,31 @@ fn decode_inner(inner: Vec<UiInnerInstructions>, keys: &[Pubkey]) -> Vec<(Pubkey
 #[async_trait]
 impl Ledger for RpcLedger {
     async fn latest_blockhash(&self) -> Result<Hash, ClientError> {
-        let (blockhash, _) = self
+        let (blockhash, last_valid_block_height) = self
             .client
             .get_latest_blockhash_with_commitment(self.commitment)
             .await
             .map_err(|e| self.error(e))?;
+        self.lifetimes.remember(blockhash, last_valid_block_height);
         Ok(blockhash)
+    }
+
+    async fn block_height(&self) -> Result<u64, ClientError> {
+        // Below confirmed, a fork that does not last could show a height
+        // its blocks never reach.
+        let commitment = if self.commitment == CommitmentConfig::processed() {
+            CommitmentConfig::confirmed()
+        } else {
+            self.commitment
+        };
+        self.client
+            .get_block_height_with_commitment(commitment)
+            .await
+            .map_err(|e| self.error(e))
+    }
+
+    fn last_valid_block_height(&self, blockhash: &Hash) -> Option<u64> {
+        self.lifetimes.of(blockhash)
     }
 
     async fn get_account(&self, address: &Pubkey) -> Result<Option<Account>, ClientError> {
@@ -267,19 +291,11 @@ impl Ledger for RpcLedger {
         &self,
         transaction: &Transaction,
     ) -> Result<Signature, ClientError> {
-        let config = RpcSendTransactionConfig {
-            preflight_commitment: Some(self.commitment.commitment),
-            ..RpcSendTransactionConfig::default()
-        };
-        let located = |error: ClientError| error.located(&transaction.message);
-        let signature = self
-            .client
-            .send_transaction_with_config(transaction, config)
-            .await
-            .map_err(|e| located(self.error(e)))?;
+        let signature = transaction.signatures.first().copied().unwrap_or_default();
+        self.send_first(transaction).await?;
         self.confirm(&signature, Some(transaction))
             .await
-            .map_err(located)?;
+            .map_err(|error| error.located(&transaction.message))?;
         Ok(signature)
     }
 

@@ -27,15 +27,45 @@ pub struct Attempt {
     pub signature: Signature,
     /// The blockhash it was signed against: once that expires, it cannot land.
     pub blockhash: Hash,
+    /// The last block height it can land in, when the sender knew it (the
+    /// node said so with the blockhash): judged against the node's block
+    /// height, which a lagging node cannot make look expired.
+    pub last_valid_block_height: Option<u64>,
 }
 
 impl Attempt {
-    /// The attempt `transaction` is (its first signature and its blockhash).
+    /// The attempt `transaction` is (its first signature and its blockhash),
+    /// its last valid block height unknown.
     pub fn of(transaction: &Transaction) -> Self {
         Self {
             signature: transaction.signatures.first().copied().unwrap_or_default(),
             blockhash: transaction.message.recent_blockhash,
+            last_valid_block_height: None,
         }
+    }
+
+    /// The attempt `transaction` is, with the last valid block height
+    /// `ledger` gave with its blockhash.
+    pub fn sent_through(ledger: &(impl Ledger + ?Sized), transaction: &Transaction) -> Self {
+        let attempt = Self::of(transaction);
+        Self {
+            last_valid_block_height: ledger.last_valid_block_height(&attempt.blockhash),
+            ..attempt
+        }
+    }
+}
+
+/// Whether `attempt`, not seen landed, can no longer land: the node's block
+/// height is past the attempt's last valid block height, or, where that is
+/// not known (an older journal, a blockhash from elsewhere), the node says
+/// its blockhash is no longer valid.
+pub async fn can_no_longer_land(
+    ledger: &(impl Ledger + ?Sized),
+    attempt: &Attempt,
+) -> Result<bool, ClientError> {
+    match attempt.last_valid_block_height {
+        Some(last) => Ok(ledger.block_height().await? > last),
+        None => Ok(!ledger.is_blockhash_valid(&attempt.blockhash).await?),
     }
 }
 
@@ -63,7 +93,7 @@ pub async fn send_recorded(
     journal: &mut impl SendJournal,
     transaction: &Transaction,
 ) -> Result<Executed, SendRecordedError> {
-    journal.record_sent(&Attempt::of(transaction))?;
+    journal.record_sent(&Attempt::sent_through(ledger, transaction))?;
     Ok(ledger.send_and_confirm(transaction).await?)
 }
 
@@ -73,7 +103,7 @@ pub async fn send_recorded_quiet(
     journal: &mut impl SendJournal,
     transaction: &Transaction,
 ) -> Result<Signature, SendRecordedError> {
-    journal.record_sent(&Attempt::of(transaction))?;
+    journal.record_sent(&Attempt::sent_through(ledger, transaction))?;
     Ok(ledger.send_and_confirm_quiet(transaction).await?)
 }
 
@@ -98,7 +128,7 @@ pub async fn outcome(
         match ledger.signature_status(&attempt.signature).await? {
             Some(Ok(())) => return Ok(Outcome::Landed(attempt.signature)),
             Some(Err(_)) => {}
-            None if ledger.is_blockhash_valid(&attempt.blockhash).await? => may_still_land = true,
+            None if !can_no_longer_land(ledger, attempt).await? => may_still_land = true,
             // Expired: nothing new can land now — but it may have landed
             // between the two questions, so ask once more. What is seen
             // only below the commitment has landed in a block, and may

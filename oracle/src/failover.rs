@@ -106,6 +106,17 @@ impl Ledger for Failover {
             .await
     }
 
+    async fn block_height(&self) -> Result<u64, ClientError> {
+        self.call(|l| async move { l.block_height().await }).await
+    }
+
+    /// What any of the nodes said when it handed `blockhash` out.
+    fn last_valid_block_height(&self, blockhash: &Hash) -> Option<u64> {
+        self.ledgers
+            .iter()
+            .find_map(|l| l.last_valid_block_height(blockhash))
+    }
+
     async fn history(&self, address: &Pubkey) -> Result<Vec<RecordedTransaction>, ClientError> {
         self.call(|l| async move { l.history(address).await }).await
     }

@@ -5,8 +5,6 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
-use solana_sdk::hash::Hash;
-use solana_sdk::signature::Signature;
 
 pub use usd1_client::reserve_report::{
     Component, EligibilityPolicy, Report, COMPOSITION_REPORT_VERSION, REPORT_VERSION,
@@ -17,18 +15,27 @@ pub use usd1_client::reserve_report::{
 pub struct Attempt {
     pub signature: String,
     pub blockhash: String,
+    /// The last block height it can land in, when the node said (older
+    /// files have none: the blockhash's validity is asked instead).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_valid_block_height: Option<u64>,
 }
 
 impl Attempt {
-    pub fn new(signature: &Signature, blockhash: &Hash) -> Self {
+    pub fn new(attempt: &usd1_client::send_journal::Attempt) -> Self {
         Self {
-            signature: signature.to_string(),
-            blockhash: blockhash.to_string(),
+            signature: attempt.signature.to_string(),
+            blockhash: attempt.blockhash.to_string(),
+            last_valid_block_height: attempt.last_valid_block_height,
         }
     }
 
-    pub fn parsed(&self) -> Option<(Signature, Hash)> {
-        Some((self.signature.parse().ok()?, self.blockhash.parse().ok()?))
+    pub fn parsed(&self) -> Option<usd1_client::send_journal::Attempt> {
+        Some(usd1_client::send_journal::Attempt {
+            signature: self.signature.parse().ok()?,
+            blockhash: self.blockhash.parse().ok()?,
+            last_valid_block_height: self.last_valid_block_height,
+        })
     }
 }
 

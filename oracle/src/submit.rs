@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use solana_sdk::signature::Signature;
-use solana_sdk::transaction::TransactionError;
+use solana_sdk::transaction::{Transaction, TransactionError};
 use thiserror::Error;
 use tokio_util::sync::CancellationToken;
 use usd1::instructions::AttestArgs;
@@ -73,7 +73,8 @@ pub async fn submit(
             }),
         },
     };
-    let mut last_transaction = None;
+    // The last transaction sent, while it may still land.
+    let mut last_transaction: Option<(send_journal::Attempt, Transaction)> = None;
     let mut last_error = String::new();
     let mut delay = retry.backoff;
     for attempt in 1..=retry.max_attempts {
@@ -85,9 +86,9 @@ pub async fn submit(
             delay = delay.saturating_mul(2);
         }
         // An earlier send may have landed while we could not hear about it.
-        if let Some((signature, blockhash, _)) = &last_transaction {
-            match ledger.signature_status(signature).await {
-                Ok(Some(Ok(()))) => return Ok(*signature),
+        if let Some((sent, _)) = &last_transaction {
+            match ledger.signature_status(&sent.signature).await {
+                Ok(Some(Ok(()))) => return Ok(sent.signature),
                 Ok(Some(Err(error))) => {
                     return Err(rejected(Failure::new(error), Vec::new(), store)?)
                 }
@@ -98,9 +99,9 @@ pub async fn submit(
                     continue;
                 }
             }
-            match ledger.is_blockhash_valid(blockhash).await {
-                Ok(true) => {}
-                Ok(false) => last_transaction = None,
+            match send_journal::can_no_longer_land(ledger, sent).await {
+                Ok(false) => {}
+                Ok(true) => last_transaction = None,
                 Err(error) => {
                     metrics.rpc_error();
                     last_error = error.to_string();
@@ -108,7 +109,7 @@ pub async fn submit(
                 }
             }
         }
-        let transaction = match last_transaction.take() {
+        let (sent, transaction) = match last_transaction.take() {
             Some(previous) => previous,
             None => {
                 let blockhash = match ledger.latest_blockhash().await {
@@ -122,29 +123,37 @@ pub async fn submit(
                 let transaction = usd1
                     .transaction(&ixs, &[], blockhash)
                     .map_err(SubmitError::Signing)?;
-                journal.record_sent(&send_journal::Attempt::of(&transaction))?;
-                (transaction.signatures[0], blockhash, transaction)
+                let sent = send_journal::Attempt::sent_through(ledger, &transaction);
+                journal.record_sent(&sent)?;
+                (sent, transaction)
             }
         };
-        let sent = tokio::select! {
+        let outcome = tokio::select! {
             _ = cancel.cancelled() => return Err(SubmitError::Abandoned),
-            sent = ledger.send_and_confirm(&transaction.2) => sent,
+            outcome = ledger.send_and_confirm(&transaction) => outcome,
         };
-        match sent {
+        match outcome {
             Ok(executed) => return Ok(executed.signature),
-            Err(ClientError::Failed { failure, logs }) => match failure.error {
-                // Preflight did not know the blockhash yet, or already has it: not a refusal.
-                TransactionError::BlockhashNotFound => last_error = failure.to_string(),
-                TransactionError::AlreadyProcessed => {
-                    last_error = failure.to_string();
-                    last_transaction = Some(transaction);
-                }
-                _ => return Err(rejected(failure, logs, store)?),
-            },
+            // Not verdicts on this transaction (a ledger that reports them
+            // as refusals): its status decides, on the next attempt.
+            Err(ClientError::Failed { failure, .. })
+                if matches!(
+                    failure.error,
+                    TransactionError::BlockhashNotFound | TransactionError::AlreadyProcessed
+                ) =>
+            {
+                last_error = failure.to_string();
+                last_transaction = Some((sent, transaction));
+            }
+            Err(ClientError::Failed { failure, logs }) => {
+                return Err(rejected(failure, logs, store)?)
+            }
+            // It can never land: the same signatures go in a new transaction.
+            Err(error @ ClientError::Expired { .. }) => last_error = error.to_string(),
             Err(error) => {
                 metrics.rpc_error();
                 last_error = error.to_string();
-                last_transaction = Some(transaction);
+                last_transaction = Some((sent, transaction));
             }
         }
     }
@@ -162,7 +171,7 @@ struct PendingFile<'a> {
 
 impl SendJournal for PendingFile<'_> {
     fn record_sent(&mut self, attempt: &send_journal::Attempt) -> std::io::Result<()> {
-        let attempt = Attempt::new(&attempt.signature, &attempt.blockhash);
+        let attempt = Attempt::new(attempt);
         self.pending.attempts.push(attempt);
         self.store.save_pending(&self.pending)
     }
@@ -215,10 +224,6 @@ pub async fn resolve_pending(
         .attempts
         .iter()
         .filter_map(Attempt::parsed)
-        .map(|(signature, blockhash)| send_journal::Attempt {
-            signature,
-            blockhash,
-        })
         .collect();
     let outcome = if chain_seq >= pending.seq {
         // Once another attestation holds its seq, it could only land as a failure.

@@ -42,8 +42,9 @@ impl FaultyLedger {
         }
     }
 
-    /// `inner`, on which `transaction` lands just as the first blockhash
-    /// validity is asked, which is answered "expired".
+    /// `inner`, on which `transaction` lands just as it is first asked
+    /// whether a blockhash expired (its validity, or the block height),
+    /// which is answered "expired".
     pub fn landing_when_asked(inner: Arc<dyn Ledger>, transaction: Transaction) -> Self {
         let ledger = Self::recording(inner);
         *ledger
@@ -93,6 +94,22 @@ impl FaultyLedger {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .push(transaction.clone());
+    }
+
+    /// Lands the transaction kept for the first expiry question, if any.
+    async fn land_when_asked(&self) -> Result<bool, ClientError> {
+        let landing = self
+            .lands_when_asked
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        match landing {
+            Some(transaction) => {
+                self.inner()?.send_and_confirm(&transaction).await?;
+                Ok(true)
+            }
+            None => Ok(false),
+        }
     }
 
     fn inner(&self) -> Result<&Arc<dyn Ledger>, ClientError> {
@@ -147,16 +164,20 @@ impl Ledger for FaultyLedger {
         self.inner()?.signature_seen(signature).await
     }
     async fn is_blockhash_valid(&self, blockhash: &Hash) -> Result<bool, ClientError> {
-        let landing = self
-            .lands_when_asked
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .take();
-        if let Some(transaction) = landing {
-            self.inner()?.send_and_confirm(&transaction).await?;
+        if self.land_when_asked().await? {
             return Ok(false);
         }
         self.inner()?.is_blockhash_valid(blockhash).await
+    }
+    async fn block_height(&self) -> Result<u64, ClientError> {
+        if self.land_when_asked().await? {
+            // Past any blockhash's last valid block height.
+            return Ok(u64::MAX);
+        }
+        self.inner()?.block_height().await
+    }
+    fn last_valid_block_height(&self, blockhash: &Hash) -> Option<u64> {
+        self.inner.as_ref()?.last_valid_block_height(blockhash)
     }
     async fn history(&self, address: &Pubkey) -> Result<Vec<RecordedTransaction>, ClientError> {
         match &self.forged_history {

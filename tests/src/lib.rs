@@ -3,6 +3,7 @@
 pub mod audit_harness;
 pub mod browser;
 pub mod cli_harness;
+pub mod cosign_harness;
 pub mod custodian;
 pub mod fixture;
 pub mod gateway_harness;
@@ -12,6 +13,7 @@ pub mod measure;
 pub mod node;
 pub mod oracle_harness;
 pub mod postgres;
+pub mod proxy;
 pub mod redemption;
 pub mod tour;
 pub mod vault;

@@ -372,6 +372,89 @@ async fn fails_when_given_a_fake_instructions_sysvar() {
     refused(&f, &[ed25519, attest], Usd1Error::WrongInstructionsSysvar).await;
 }
 
+/// The bridge lesson (Wormhole, February 2022: a signature check that read
+/// a look-alike of the instructions sysvar): `attest` handed an account
+/// whose data is a well-formed instructions sysvar carrying an Ed25519
+/// instruction "signed" by the registered attestors — bytes no runtime ever
+/// verified — and no Ed25519 instruction of its own is refused by name, and
+/// nothing changes.
+#[tokio::test]
+#[allow(deprecated)] // the runtime's own serializer of the sysvar, re-exported here
+async fn fails_when_given_a_forged_instructions_sysvar_carrying_ed25519_data() {
+    use anchor_lang::solana_program::sysvar::instructions::{
+        construct_instructions_data, BorrowedAccountMeta, BorrowedInstruction,
+    };
+    use solana_sdk::account::{Account, AccountSharedData};
+    use solana_sdk::signature::Signature;
+    use usd1_client::attestation::AttestorSignature;
+
+    let mut f = Fixture::new(Flavor::Token2022).await;
+    let args = f.next_args(ONE).await;
+    let digest = digest_of(&f.mint(), &args);
+    // The attestors' keys, with signatures nobody made.
+    let forged: Vec<AttestorSignature> = f
+        .signers(usize::from(THRESHOLD))
+        .iter()
+        .map(|k| AttestorSignature {
+            attestor: k.pubkey(),
+            signature: Signature::from([7u8; 64]),
+        })
+        .collect();
+    let ed25519 = attestation::ed25519_instruction(&digest, &forged);
+    let real_attest = instructions::attest(&f.mint(), args);
+    let borrow = |ix: &'static Instruction| BorrowedInstruction {
+        program_id: &ix.program_id,
+        accounts: ix
+            .accounts
+            .iter()
+            .map(|m| BorrowedAccountMeta {
+                pubkey: &m.pubkey,
+                is_signer: m.is_signer,
+                is_writable: m.is_writable,
+            })
+            .collect(),
+        data: &ix.data,
+    };
+    let (ed25519, real_attest): (&'static Instruction, &'static Instruction) = (
+        Box::leak(Box::new(ed25519)),
+        Box::leak(Box::new(real_attest)),
+    );
+    // What the real sysvar would hold, with `attest` as the current one.
+    let mut data = construct_instructions_data(&[borrow(ed25519), borrow(real_attest)]);
+    let at = data.len() - 2;
+    data[at..].copy_from_slice(&1u16.to_le_bytes());
+    let fake = Pubkey::new_unique();
+    f.backend.set_account(
+        &fake,
+        &AccountSharedData::from(Account {
+            lamports: 1_000_000_000,
+            data,
+            owner: solana_sdk::sysvar::ID,
+            executable: false,
+            rent_epoch: 0,
+        }),
+    );
+    let mut attest = real_attest.clone();
+    attest.accounts[2].pubkey = fake;
+    refused(&f, &[attest], Usd1Error::WrongInstructionsSysvar).await;
+    // With the real sysvar and the forged Ed25519 instruction in the
+    // transaction, the runtime itself refuses the signatures.
+    let before = f.snapshot().await;
+    let error = f
+        .send(&[ed25519.clone(), real_attest.clone()], &[])
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.failure().map(|failure| &failure.error),
+        Some(&TransactionError::InstructionError(
+            0,
+            InstructionError::Custom(2) // Ed25519's InvalidSignature
+        )),
+        "{error}"
+    );
+    assert_eq!(f.snapshot().await, before);
+}
+
 #[tokio::test]
 async fn attestors_of_a_replaced_set_can_no_longer_attest() {
     let f = Fixture::new(Flavor::Token2022).await;

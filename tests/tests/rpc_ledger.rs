@@ -358,6 +358,7 @@ async fn a_signature_seen_only_below_the_commitment_has_not_landed_but_may() {
     let attempt = Attempt {
         signature: Signature::new_unique(),
         blockhash: Hash::new_unique(),
+        last_valid_block_height: None,
     };
     let processed = ledger_seeing("processed");
     assert_eq!(

@@ -279,6 +279,36 @@ impl fmt::Display for Payout {
     }
 }
 
+/// A new journal knows nothing of what its batch paid: a copy of the file
+/// under another name, or a run on a machine without the journal, has the
+/// same batch and row ids. So the sender's on-chain history is read first,
+/// and a batch that already paid any row is refused, saying how many and
+/// which flags say what was meant.
+async fn refuse_if_paid_elsewhere(
+    usd1: &Usd1<dyn Ledger>,
+    batch: &str,
+    rows: &[Row],
+    journal: &Path,
+) -> Result<()> {
+    let paid = reconcile::paid_on_chain(usd1, batch, rows).await?;
+    if paid.is_empty() {
+        return Ok(());
+    }
+    let mut lines: Vec<usize> = paid.keys().copied().collect();
+    lines.sort_unstable();
+    let lines: Vec<String> = lines.iter().map(ToString::to_string).collect();
+    bail!(
+        "{} of the {} rows of batch {batch} are already paid on-chain (line(s) {}, found in the sender's history), \
+         but journal {} is new: a copy of a payout file already paid, or a run on another machine. Nothing sent. \
+         To pay only the rows not yet paid, run again with --reconcile; to pay every row again as a new payout, \
+         name a new batch with --batch ID",
+        paid.len(),
+        rows.len(),
+        lines.join(", "),
+        journal.display()
+    )
+}
+
 /// The payer's lamports.
 async fn sol_balance(ledger: &dyn Ledger, payer: &Pubkey) -> Result<u64> {
     Ok(ledger.get_account(payer).await?.map_or(0, |a| a.lamports))
@@ -324,6 +354,9 @@ pub async fn run(ctx: &Context, args: Args) -> Result<Output> {
         (journal, Some(found))
     } else {
         let batch = args.batch.clone().unwrap_or_else(|| default_batch(&text));
+        if Journal::read(&journal_path)?.is_empty() {
+            refuse_if_paid_elsewhere(&usd1, &batch, &rows, &journal_path).await?;
+        }
         let journal = Journal::open(&journal_path, &digest, &batch)?;
         if !journal.entries.damaged.is_empty() {
             let entries: Vec<String> = journal
@@ -363,7 +396,7 @@ pub async fn run(ctx: &Context, args: Args) -> Result<Output> {
         let attempts = journal.entries.open_attempts(row.line);
         match landed_earlier(ctx.ledger.as_ref(), &attempts).await? {
             Some(landed) => {
-                journal.record(row.line, "done", &landed.signature, &landed.blockhash)?;
+                journal.record(row.line, "done", &landed)?;
                 already_paid += 1;
             }
             None => to_pay.push(row.clone()),

@@ -48,9 +48,12 @@ impl Drop for Leave<'_> {
 
 impl RpcLedger {
     /// Waits until `signature` reaches the commitment, sending `transaction`
-    /// again while the node has not seen it; a failed transaction is
-    /// `ClientError::Failed` (with its logs, read back from the node), one
-    /// that never lands is a ledger error.
+    /// again (the same bytes) while the node has not seen it. A failure is
+    /// the chain's verdict only once its status reaches the commitment: one
+    /// seen below it is on a fork that may not last. A transaction the node
+    /// has not seen is given up ([`ClientError::Expired`]) only once it can
+    /// no longer land, asked once more after that; past the wait, its fate
+    /// is [`ClientError::Unconfirmed`].
     pub(super) async fn confirm(
         &self,
         signature: &Signature,
@@ -64,8 +67,11 @@ impl RpcLedger {
             .insert(*signature, None);
         board.fresh.store(true, std::sync::atomic::Ordering::SeqCst);
         let _leave = Leave(board, *signature);
-        let deadline = Instant::now() + CONFIRM_TIMEOUT;
+        let expiry = transaction.map(|t| self.expiry_of(t));
+        let started = Instant::now();
+        let deadline = started + CONFIRM_TIMEOUT;
         let mut sent_at = Instant::now();
+        let mut expiry_asked_at: Option<Instant> = None;
         loop {
             let notified = board.round.notified();
             tokio::pin!(notified);
@@ -96,20 +102,21 @@ impl RpcLedger {
                 .cloned()
                 .flatten();
             match status {
-                Some(status) => {
-                    if let Some(err) = status.err {
-                        return Err(ClientError::Failed {
+                Some(status) if status.satisfies_commitment(self.commitment) => {
+                    return match status.err {
+                        Some(err) => Err(ClientError::Failed {
                             failure: Failure::new(err),
                             logs: self.logs_of(signature).await,
-                        });
-                    }
-                    if status.satisfies_commitment(self.commitment) {
-                        return Ok(());
-                    }
+                        }),
+                        None => Ok(()),
+                    };
                 }
+                // Seen below the commitment, failed or not: a fork that may
+                // not last. Wait for the commitment.
+                Some(_) => {}
                 None => {
                     if let Some(transaction) = transaction.filter(|_| sent_at.elapsed() >= RESEND) {
-                        // Refused (its blockhash expired, already processed):
+                        // Whatever this answers (already processed, expired),
                         // the status rounds tell what became of it.
                         let config = RpcSendTransactionConfig {
                             skip_preflight: true,
@@ -121,13 +128,26 @@ impl RpcLedger {
                             .await;
                         sent_at = Instant::now();
                     }
+                    let due = expiry_asked_at.is_none_or(|at| at.elapsed() >= RESEND);
+                    if let Some(expiry) = expiry.as_ref().filter(|_| due) {
+                        expiry_asked_at = Some(Instant::now());
+                        if let Some(why) = self.expired(expiry).await? {
+                            // It may have landed between the two questions.
+                            if self.status_of(signature).await?.is_none() {
+                                return Err(ClientError::Expired {
+                                    signature: *signature,
+                                    why,
+                                });
+                            }
+                        }
+                    }
                 }
             }
             if Instant::now() > deadline {
-                return Err(ClientError::Ledger(format!(
-                    "transaction {signature} was not confirmed within {}s",
-                    CONFIRM_TIMEOUT.as_secs()
-                )));
+                return Err(ClientError::Unconfirmed {
+                    signature: *signature,
+                    waited_secs: started.elapsed().as_secs(),
+                });
             }
         }
     }
@@ -210,6 +230,9 @@ mod tests {
                 self.sent.lock().unwrap().push(std::time::Instant::now());
                 let (signature, _) = self.sends.clone().expect("a send expected");
                 return Ok(Value::String(signature));
+            }
+            if request == RpcRequest::IsBlockhashValid {
+                return Ok(json!({"context": {"slot": 7}, "value": true}));
             }
             assert_eq!(
                 request,
@@ -313,5 +336,140 @@ mod tests {
             ledger.board.waiting.lock().unwrap().is_empty(),
             "every waiter left"
         );
+    }
+
+    /// A node following a script: `answer(request, params, since start)`.
+    struct Scripted<F>(F, std::time::Instant);
+
+    #[async_trait]
+    impl<F> RpcSender for Scripted<F>
+    where
+        F: Fn(RpcRequest, &Value, std::time::Duration) -> Value + Send + Sync,
+    {
+        async fn send(&self, request: RpcRequest, params: Value) -> Result<Value> {
+            Ok((self.0)(request, &params, self.1.elapsed()))
+        }
+        fn get_transport_stats(&self) -> RpcTransportStats {
+            RpcTransportStats::default()
+        }
+        fn url(&self) -> String {
+            "scripted".into()
+        }
+    }
+
+    fn statuses(params: &Value, status: &Value) -> Value {
+        let count = params[0].as_array().map_or(0, Vec::len);
+        json!({"context": {"slot": 7}, "value": vec![status.clone(); count]})
+    }
+
+    fn transfer() -> solana_sdk::transaction::Transaction {
+        use solana_sdk::signature::{Keypair, Signer};
+        let payer = Keypair::new();
+        let ix = solana_system_interface::instruction::transfer(
+            &payer.pubkey(),
+            &solana_sdk::pubkey::Pubkey::new_unique(),
+            1,
+        );
+        solana_sdk::transaction::Transaction::new_signed_with_payer(
+            &[ix],
+            Some(&payer.pubkey()),
+            &[&payer],
+            solana_sdk::hash::Hash::new_unique(),
+        )
+    }
+
+    /// Issue 32: a failure seen at `processed` is on a fork that may not
+    /// last; the transaction then lands elsewhere and is confirmed. Taking
+    /// the first answer for final would have sent its rows again.
+    #[tokio::test]
+    async fn a_failure_seen_below_the_commitment_is_not_final() {
+        let failed = json!({"slot": 7, "confirmations": 0, "err": {"InstructionError": [0, {"Custom": 1}]},
+                            "status": {"Err": {"InstructionError": [0, {"Custom": 1}]}},
+                            "confirmationStatus": "processed"});
+        let landed = json!({"slot": 9, "confirmations": null, "err": null,
+                            "status": {"Ok": null}, "confirmationStatus": "confirmed"});
+        let node = Scripted(
+            move |request, params: &Value, since: std::time::Duration| match request {
+                RpcRequest::GetSignatureStatuses if since.as_millis() < 600 => {
+                    statuses(params, &failed)
+                }
+                RpcRequest::GetSignatureStatuses if since.as_millis() < 1_200 => {
+                    statuses(params, &Value::Null)
+                }
+                RpcRequest::GetSignatureStatuses => statuses(params, &landed),
+                RpcRequest::IsBlockhashValid => json!({"context": {"slot": 7}, "value": true}),
+                other => panic!("not expected: {other}"),
+            },
+            std::time::Instant::now(),
+        );
+        let config = RpcClientConfig::with_commitment(CommitmentConfig::confirmed());
+        let ledger = RpcLedger::with_client(
+            RpcClient::new_sender(node, config),
+            CommitmentConfig::confirmed(),
+        );
+        let transaction = transfer();
+        ledger
+            .confirm(&transaction.signatures[0], None)
+            .await
+            .expect("the fork's failure was not final: the transaction landed");
+    }
+
+    /// Issue 32: a transaction the node has not seen is given up only once
+    /// the node's block height passes its blockhash's last valid block
+    /// height, and its status is asked once more first (it may have landed
+    /// between the questions). A node that lags and calls a fresh blockhash
+    /// invalid is not believed.
+    #[tokio::test]
+    async fn an_unseen_transaction_is_given_up_only_past_its_last_valid_block_height() {
+        let history_asked = std::sync::Arc::new(Mutex::new(0u32));
+        let asked = history_asked.clone();
+        let node = Scripted(
+            move |request, params: &Value, since: std::time::Duration| match request {
+                RpcRequest::GetSignatureStatuses => {
+                    if params[1]["searchTransactionHistory"] == json!(true) {
+                        *asked.lock().unwrap() += 1;
+                    }
+                    statuses(params, &Value::Null)
+                }
+                // A lagging node: every blockhash is unknown to it.
+                RpcRequest::IsBlockhashValid => json!({"context": {"slot": 7}, "value": false}),
+                RpcRequest::GetBlockHeight => {
+                    json!(if since.as_millis() < 2_500 { 95 } else { 101 })
+                }
+                RpcRequest::SendTransaction => Value::Null,
+                other => panic!("not expected: {other}"),
+            },
+            std::time::Instant::now(),
+        );
+        let config = RpcClientConfig::with_commitment(CommitmentConfig::confirmed());
+        let ledger = RpcLedger::with_client(
+            RpcClient::new_sender(node, config),
+            CommitmentConfig::confirmed(),
+        );
+        let transaction = transfer();
+        ledger
+            .lifetimes
+            .remember(transaction.message.recent_blockhash, 100);
+        let started = std::time::Instant::now();
+        let error = ledger
+            .confirm(&transaction.signatures[0], Some(&transaction))
+            .await
+            .unwrap_err();
+        assert!(
+            started.elapsed() >= std::time::Duration::from_millis(2_500),
+            "given up at {:?}, before the block height passed",
+            started.elapsed()
+        );
+        match error {
+            crate::ClientError::Expired { signature, why } => {
+                assert_eq!(signature, transaction.signatures[0]);
+                assert_eq!(
+                    why,
+                    "its blockhash expired: block height 101 is past its last valid block height 100"
+                );
+            }
+            other => panic!("expected Expired, got {other}"),
+        }
+        assert_eq!(*history_asked.lock().unwrap(), 1, "asked once more");
     }
 }

@@ -2,9 +2,17 @@
 //! with public nodes. A request the node could not answer now — `429 Too
 //! Many Requests` or a 5xx — is tried again after a doubling pause (from
 //! 250 ms, at most 30 s, eight tries), or after the node's `Retry-After`
-//! when it gives one; a timeout or a refused connection is tried three times
-//! in all, so a node that is down is named soon; and with a rate, requests are
+//! when it gives one; a request that got no answer (a timeout, a refused or
+//! dropped connection) is tried three times in all, so a node that is down
+//! is named soon; and with a rate, requests are
 //! spaced to at most that many a second. Every HTTP request sent is counted.
+//!
+//! `sendTransaction` is the exception: it is tried again only when it cannot
+//! have reached the node (no connection, or `429`). After a 5xx, a timeout or
+//! a body cut short the node may have taken the transaction, and the answer
+//! to a second try (already processed, or a preflight run on a state the
+//! first one changed) would be read as if it were the first's; the send path
+//! confirms by signature instead (`super::send`).
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
@@ -104,10 +112,13 @@ impl GentleSender {
         let response = match sent {
             Ok(response) => response,
             Err(e) => {
-                let unanswered = e.is_timeout() || e.is_connect();
+                // No answer came (no connection, a timeout, a connection
+                // closed before the answer): worth a few more tries.
+                let unanswered = !e.is_builder();
                 return Err(Refused {
                     tries: if unanswered { UNANSWERED_TRIES } else { 1 },
                     pause: Duration::ZERO,
+                    reached: !e.is_connect(),
                     error: e,
                 });
             }
@@ -128,12 +139,15 @@ impl GentleSender {
             return Err(Refused {
                 tries: if again { TRIES } else { 1 },
                 pause: retry_after.unwrap_or(Duration::ZERO),
+                // Refused for load: turned away before anything was done.
+                reached: status != StatusCode::TOO_MANY_REQUESTS,
                 error,
             });
         }
         response.json().await.map_err(|e| Refused {
             tries: if e.is_timeout() { UNANSWERED_TRIES } else { 1 },
             pause: Duration::ZERO,
+            reached: true,
             error: e,
         })
     }
@@ -144,6 +158,8 @@ impl GentleSender {
 struct Refused {
     tries: u32,
     pause: Duration,
+    /// The request may have reached the node (and been acted on).
+    reached: bool,
     error: reqwest::Error,
 }
 
@@ -180,6 +196,8 @@ impl RpcSender for GentleSender {
     ) -> Result<serde_json::Value> {
         let started = Instant::now();
         let id = self.id.fetch_add(1, Ordering::Relaxed);
+        // A transaction that may have reached the node is not sent again here.
+        let once_reached = request == RpcRequest::SendTransaction;
         let body = request.build_request_json(id, params).to_string();
         let mut waited = Duration::ZERO;
         let mut pause = FIRST_PAUSE;
@@ -189,7 +207,7 @@ impl RpcSender for GentleSender {
             waited += self.turn().await;
             match self.exchange(&body).await {
                 Ok(json) => break Ok(json),
-                Err(refused) if tries < refused.tries => {
+                Err(refused) if tries < refused.tries && !(once_reached && refused.reached) => {
                     let wait = refused.pause.max(pause);
                     self.retried.fetch_add(1, Ordering::Relaxed);
                     tokio::time::sleep(wait).await;

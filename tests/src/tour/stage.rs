@@ -312,6 +312,12 @@ pub struct Stage {
 
 impl Stage {
     pub async fn open(dir: &Path, say: &dyn Fn(&str)) -> Result<Self> {
+        Self::open_with(dir, say, &[]).await
+    }
+
+    /// [`Stage::open`], the mint initialized with `init_flags` too (its
+    /// Token-2022 options, `--permanent-delegate` and the like).
+    pub async fn open_with(dir: &Path, say: &dyn Fn(&str), init_flags: &[&str]) -> Result<Self> {
         std::fs::create_dir_all(dir)?;
         let port = free_port()?;
         let localnet =
@@ -328,22 +334,21 @@ impl Stage {
             mint: String::new(),
         };
         let mint_file = stage.cast.mint.display().to_string();
-        let out = stage.usd1(
-            &stage.cast.admin,
-            &[
-                "init",
-                "--decimals",
-                "6",
-                "--name",
-                "USD1",
-                "--symbol",
-                "USD1",
-                "--uri",
-                "https://example.com/usd1.json",
-                "--mint-keypair",
-                &mint_file,
-            ],
-        )?;
+        let mut init = vec![
+            "init",
+            "--decimals",
+            "6",
+            "--name",
+            "USD1",
+            "--symbol",
+            "USD1",
+            "--uri",
+            "https://example.com/usd1.json",
+            "--mint-keypair",
+            &mint_file,
+        ];
+        init.extend_from_slice(init_flags);
+        let out = stage.usd1(&stage.cast.admin, &init)?;
         say(&format!(
             "usd1 init → {}",
             out.lines().next().unwrap_or_default()

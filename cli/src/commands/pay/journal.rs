@@ -83,9 +83,11 @@ pub(super) fn unix_now() -> i64 {
 }
 
 /// The journal beside the payout file: one line per event,
-/// `line<TAB>sent|done|failed<TAB>signature<TAB>blockhash`, synced before we
-/// go on. `sent` is written before the transaction leaves, so a crash can
-/// never hide a payment that landed.
+/// `line<TAB>sent|done|failed|expired<TAB>signature<TAB>blockhash[<TAB>last
+/// valid block height]`, synced before we go on. `sent` is written before
+/// the transaction leaves, so a crash can never hide a payment that landed;
+/// `failed` (the chain refused it) and `expired` (it can no longer land)
+/// only on what the chain says at the commitment.
 pub struct Journal {
     pub(super) file: Mutex<File>,
     pub(super) entries: Entries,
@@ -198,31 +200,27 @@ impl Journal {
         Ok(file)
     }
 
-    pub(super) fn record(
-        &self,
-        line: usize,
-        state: &str,
-        signature: &Signature,
-        blockhash: &Hash,
-    ) -> Result<()> {
-        self.record_all(&[line], state, signature, blockhash)
+    pub(super) fn record(&self, line: usize, state: &str, attempt: &Attempt) -> Result<()> {
+        self.record_all(&[line], state, attempt)
     }
 
     /// The same event for every row of one transaction: one write, one sync.
-    pub(super) fn record_all(
-        &self,
-        lines: &[usize],
-        state: &str,
-        signature: &Signature,
-        blockhash: &Hash,
-    ) -> Result<()> {
+    pub(super) fn record_all(&self, lines: &[usize], state: &str, attempt: &Attempt) -> Result<()> {
         let mut file = self
             .file
             .lock()
             .map_err(|_| anyhow::anyhow!("journal lock poisoned"))?;
+        let Attempt {
+            signature,
+            blockhash,
+            last_valid_block_height,
+        } = attempt;
+        // The last valid block height, when known, judges expiry (older
+        // journals have four fields).
+        let height = last_valid_block_height.map_or(String::new(), |h| format!("\t{h}"));
         let text: String = lines
             .iter()
-            .map(|line| format!("{line}\t{state}\t{signature}\t{blockhash}\n"))
+            .map(|line| format!("{line}\t{state}\t{signature}\t{blockhash}{height}\n"))
             .collect();
         file.write_all(text.as_bytes())?;
         file.sync_data().context("cannot sync the journal")?;
@@ -237,26 +235,32 @@ impl Entries {
         let entries: Vec<&str> = text.lines().skip(1).collect();
         for (n, entry) in entries.iter().enumerate() {
             let parts: Vec<&str> = entry.split('\t').collect();
-            let (line, state, signature, blockhash) = match parts.as_slice() {
-                [line, state, signature, blockhash] => (
+            let (line, state, signature, blockhash, height) = match parts.as_slice() {
+                [line, state, signature, blockhash, rest @ ..] if rest.len() <= 1 => (
                     line.parse::<usize>().ok(),
                     *state,
                     Signature::from_str(signature).ok(),
                     Hash::from_str(blockhash).ok(),
+                    match rest {
+                        [height] => height.parse::<u64>().ok().map(Some),
+                        _ => Some(None),
+                    },
                 ),
-                _ => (None, "", None, None),
+                _ => (None, "", None, None, None),
             };
-            match (line, state, signature, blockhash) {
-                (Some(line), "done", Some(_), _) => {
+            match (line, state, signature, blockhash, height) {
+                (Some(line), "done", Some(_), _, Some(_)) => {
                     journal.done.insert(line);
                 }
-                (Some(line), "sent", Some(signature), Some(blockhash)) => {
+                (Some(line), "sent", Some(signature), Some(blockhash), Some(height)) => {
                     journal.attempts.entry(line).or_default().push(Attempt {
                         signature,
                         blockhash,
+                        last_valid_block_height: height,
                     });
                 }
-                (Some(_), "failed", Some(signature), _) => {
+                // Refused by the chain, or expired unlanded: it never pays.
+                (Some(_), "failed" | "expired", Some(signature), _, Some(_)) => {
                     journal.refused.insert(signature);
                 }
                 // A torn last line (a crash mid-write) carries nothing that was sent.
@@ -302,7 +306,7 @@ pub(super) struct GroupJournal<'a> {
 impl SendJournal for GroupJournal<'_> {
     fn record_sent(&mut self, attempt: &Attempt) -> std::io::Result<()> {
         self.journal
-            .record_all(self.lines, "sent", &attempt.signature, &attempt.blockhash)
+            .record_all(self.lines, "sent", attempt)
             .map_err(std::io::Error::other)
     }
 }

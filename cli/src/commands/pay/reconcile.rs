@@ -40,7 +40,7 @@ pub(super) async fn landed_earlier(
 /// `batch`: a successful transaction whose memo, signed by the payer, names
 /// the row's id in this batch, and whose transfer moved the row's amount of
 /// the mint to the recipient.
-async fn paid_on_chain(
+pub(super) async fn paid_on_chain(
     usd1: &Usd1<dyn Ledger>,
     batch: &str,
     rows: &[Row],
@@ -116,7 +116,12 @@ pub(super) async fn reconcile(
     let mut lines: Vec<_> = paid.iter().collect();
     lines.sort();
     for (line, signature) in lines {
-        journal.record(*line, "done", signature, &Hash::default())?;
+        let found = Attempt {
+            signature: *signature,
+            blockhash: Hash::default(),
+            last_valid_block_height: None,
+        };
+        journal.record(*line, "done", &found)?;
         journal.entries.done.insert(*line);
     }
     Ok((journal, paid.len()))

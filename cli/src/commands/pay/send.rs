@@ -4,17 +4,24 @@
 //! account: the failing instruction is that row's), that row fails alone
 //! with the named error and the others go out again in a new transaction —
 //! the refused one cannot land, so no row is paid twice. A transaction over
-//! its compute budget is sent again one row per transaction.
+//! its compute budget is sent again one row per transaction. A transaction
+//! known never to land (expired, unlanded) is journaled `expired` and its
+//! rows go again; any other error leaves them `sent`, for the next run to
+//! find out (a send-time error is never taken for the chain's refusal).
 use std::collections::VecDeque;
 
 use solana_sdk::instruction::InstructionError;
 use solana_sdk::transaction::TransactionError;
-use usd1_client::send_journal::{self, SendRecordedError};
+use usd1_client::send_journal::{self, Attempt, SendRecordedError};
 use usd1_client::{ClientError, Ledger, Usd1};
 
 use super::journal::{GroupJournal, Journal};
 use super::pack::{self, Group, Packing};
 use super::Row;
+
+/// A group's transactions that may expire unlanded (a node that drops them)
+/// before its rows are reported failed.
+const MAX_EXPIRATIONS: u32 = 3;
 
 /// What paying one group came to.
 #[derive(Default)]
@@ -36,6 +43,7 @@ pub(super) async fn pay_group(
 ) -> GroupOutcome {
     let mut outcome = GroupOutcome::default();
     let mut queue = VecDeque::from([group]);
+    let mut expirations = 0;
     while let Some(mut group) = queue.pop_front() {
         if group.rows.is_empty() {
             continue;
@@ -66,7 +74,7 @@ pub(super) async fn pay_group(
                 continue;
             }
         };
-        let signature = transaction.signatures[0];
+        let attempt = Attempt::sent_through(usd1.ledger().as_ref(), &transaction);
         let lines: Vec<usize> = group.rows.iter().map(|r| r.line).collect();
         let mut group_journal = GroupJournal {
             journal,
@@ -82,7 +90,7 @@ pub(super) async fn pay_group(
             outcome.transactions += 1;
         }
         match sent {
-            Ok(_) => match journal.record_all(&lines, "done", &signature, &blockhash) {
+            Ok(_) => match journal.record_all(&lines, "done", &attempt) {
                 Ok(()) => {
                     outcome.fees = outcome.fees.saturating_add(built.fee(packing));
                     outcome.paid.extend(group.rows);
@@ -92,8 +100,25 @@ pub(super) async fn pay_group(
             Err(SendRecordedError::Journal(error)) => {
                 fail_all(&mut outcome, group, error.to_string())
             }
+            // Known never to land: its rows may go again, in a new transaction.
+            Err(SendRecordedError::Send(ClientError::Expired { signature, why })) => {
+                if let Err(error) = journal.record_all(&lines, "expired", &attempt) {
+                    fail_all(&mut outcome, group, format!("{error:#}"));
+                    continue;
+                }
+                expirations += 1;
+                if expirations > MAX_EXPIRATIONS {
+                    let error = format!(
+                        "transaction {signature} {why}, the {expirations}th to expire unlanded; nothing paid (re-run to retry)"
+                    );
+                    fail_all(&mut outcome, group, error);
+                } else {
+                    queue.push_front(group);
+                }
+            }
+            // The chain's verdict, at the commitment or in the preflight.
             Err(SendRecordedError::Send(ClientError::Failed { failure, .. })) => {
-                if let Err(error) = journal.record_all(&lines, "failed", &signature, &blockhash) {
+                if let Err(error) = journal.record_all(&lines, "failed", &attempt) {
                     fail_all(&mut outcome, group, format!("{error:#}"));
                     continue;
                 }
