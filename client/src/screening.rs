@@ -103,8 +103,22 @@ pub struct List {
     pub format: Format,
     pub version: Version,
     pub entries: Vec<Entry>,
+    /// Entries that name no Solana address, the first [`REJECTED_KEPT`].
     pub rejected: Vec<Rejected>,
+    /// Every such entry (more than `rejected` holds, for a list of many).
+    pub rejected_total: usize,
+    /// The document's records (CSV rows, `sdnEntry`, `DistinctParty`),
+    /// Solana addresses or not: a list must have one to be whole.
+    pub records: usize,
 }
+
+/// Rejected entries kept with their text: memory follows the entries kept,
+/// never the file (the count goes on).
+pub const REJECTED_KEPT: usize = 1_000;
+
+/// Element nesting a list is read to: OFAC's files nest about ten deep, so
+/// deeper is not a list (and never grows memory with the file).
+pub(crate) const MAX_DEPTH: usize = 32;
 
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
 pub enum ScreeningError {
@@ -114,6 +128,10 @@ pub enum ScreeningError {
     UnknownFormat { list: String, reason: String },
     #[error("screening list {list} is malformed: {reason}")]
     Malformed { list: String, reason: String },
+    /// Read to its end, but not a whole list: cut off, empty, undated. A
+    /// shorter list is never taken for a list.
+    #[error("screening list {list} is not whole: {reason}")]
+    Incomplete { list: String, reason: String },
 }
 
 /// A screening file's bytes, or why they cannot be read.
@@ -125,10 +143,40 @@ pub(crate) fn read_bytes(path: &Path) -> Result<Vec<u8>, ScreeningError> {
 }
 
 /// What a list's entries are before the version is attached.
+#[derive(Default)]
 pub(crate) struct Parsed {
     pub entries: Vec<Entry>,
     pub rejected: Vec<Rejected>,
+    pub rejected_total: usize,
+    pub records: usize,
     pub published: Option<String>,
+}
+
+/// Why a list's text is not a list.
+#[derive(Debug)]
+pub(crate) enum ParseError {
+    /// Broken where it stands (with where).
+    Malformed(String),
+    /// Ends before it is whole (a root never closed).
+    Incomplete(String),
+    /// Not a list of any known kind.
+    Unknown(String),
+}
+
+impl From<String> for ParseError {
+    fn from(reason: String) -> Self {
+        ParseError::Malformed(reason)
+    }
+}
+
+impl Parsed {
+    /// Keeps a rejected entry's text while fewer than [`REJECTED_KEPT`] are kept.
+    pub(crate) fn reject(&mut self, rejected: Rejected) {
+        self.rejected_total += 1;
+        if self.rejected.len() < REJECTED_KEPT {
+            self.rejected.push(rejected);
+        }
+    }
 }
 
 impl List {
@@ -142,16 +190,30 @@ impl List {
     }
 
     /// Reads a list of any of the three formats, told apart by content: an
-    /// XML document's root element (`Sanctions` or `sdnList`), else CSV.
+    /// XML document's root element (`Sanctions` or `sdnList`), else CSV with
+    /// the issuer's header. A list is taken whole or not at all: an XML
+    /// document whose root is not closed, a CSV without its header, a list of
+    /// no record and an OFAC file without its publish date are
+    /// [`ScreeningError::Incomplete`].
     pub fn parse(name: &str, bytes: &[u8]) -> Result<Self, ScreeningError> {
         let text = std::str::from_utf8(bytes).map_err(|e| ScreeningError::Malformed {
             list: name.to_string(),
             reason: format!("not UTF-8 text: {e}"),
         })?;
         let text = text.trim_start_matches('\u{feff}');
-        let malformed = |reason: String| ScreeningError::Malformed {
-            list: name.to_string(),
-            reason,
+        let malformed = |error: ParseError| match error {
+            ParseError::Malformed(reason) => ScreeningError::Malformed {
+                list: name.to_string(),
+                reason,
+            },
+            ParseError::Incomplete(reason) => ScreeningError::Incomplete {
+                list: name.to_string(),
+                reason,
+            },
+            ParseError::Unknown(reason) => ScreeningError::UnknownFormat {
+                list: name.to_string(),
+                reason,
+            },
         };
         let (format, parsed) = if text.trim_start().starts_with('<') {
             match ofac::root_element(text).map_err(malformed)?.as_str() {
@@ -172,6 +234,20 @@ impl List {
         } else {
             (Format::Csv, csv_list::parse(text).map_err(malformed)?)
         };
+        let incomplete = |reason: &str| ScreeningError::Incomplete {
+            list: name.to_string(),
+            reason: reason.to_string(),
+        };
+        if parsed.records == 0 {
+            return Err(incomplete(
+                "it holds no entry; an empty or cut-off list is never used",
+            ));
+        }
+        if format != Format::Csv && parsed.published.is_none() {
+            return Err(incomplete(
+                "it gives no publish date (OFAC's files always do)",
+            ));
+        }
         Ok(Self {
             name: name.to_string(),
             format,
@@ -181,7 +257,18 @@ impl List {
             },
             entries: parsed.entries,
             rejected: parsed.rejected,
+            rejected_total: parsed.rejected_total,
+            records: parsed.records,
         })
+    }
+
+    /// How many of `older`'s addresses this version no longer lists, in
+    /// basis points of `older`'s: a version that loses many at once (a
+    /// truncated download, a wrong file) is held until an operator confirms it.
+    pub fn loss_bps_since(&self, older: &List) -> u64 {
+        let lost = self.changes_since(older).removed.len() as u64;
+        let had = older.entries.len() as u64;
+        lost.saturating_mul(10_000).checked_div(had).unwrap_or(0)
     }
 
     /// The addresses this version lists that `older` did not, and those it

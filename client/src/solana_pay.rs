@@ -162,9 +162,15 @@ pub struct Movement {
     /// Lamports the fee payer paid.
     pub fee: u64,
     pub fee_payer: Pubkey,
+    /// The token account the movement is of (the treasury's).
+    pub account: Pubkey,
     /// The owners whose accounts of `mint` lost what this one gained: the
     /// sender(s), largest first.
     pub counterparties: Vec<Pubkey>,
+    /// Each account of `mint` whose balance fell, with its owner: read from
+    /// the balances before and after (an account closed in the transaction
+    /// has no balance after, which is 0), largest first.
+    pub senders: Vec<Sender>,
     /// Every key of the transaction (references among them).
     pub keys: Vec<Pubkey>,
     /// The texts of its SPL Memo instructions, in order.
@@ -173,10 +179,37 @@ pub struct Movement {
     pub events: Vec<crate::events::Usd1Event>,
 }
 
+/// An account that sent some of a movement.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Sender {
+    pub owner: Pubkey,
+    pub account: Pubkey,
+    /// Base units its balance fell by.
+    pub amount: u64,
+}
+
 impl Movement {
     /// Base units the account received (negative: sent).
     pub fn delta(&self) -> i128 {
         i128::from(self.post) - i128::from(self.pre)
+    }
+
+    /// What the program itself did to this movement's account, by the
+    /// events that name the account (a mint to it, a burn from it, a
+    /// redemption it requested or had refunded, a seizure from or to it).
+    /// Events about other accounts in the same transaction say nothing of
+    /// this one: a payment beside someone's own redemption is a payment.
+    pub fn program_kind(&self) -> Option<&'static str> {
+        use crate::events::Usd1Event as E;
+        let account = self.account;
+        self.events.iter().find_map(|event| match event {
+            E::RedemptionRequested(e) if e.source == account => Some("redemption_requested"),
+            E::RedemptionRejected(e) if e.refunded_to == account => Some("redemption_refund"),
+            E::Seized(e) if e.from == account || e.to == account => Some("seized"),
+            E::Minted(e) if e.destination == account => Some("minted"),
+            E::Burned(e) if e.source == account => Some("burned"),
+            _ => None,
+        })
     }
 }
 
@@ -292,7 +325,9 @@ mod tests {
             post: 105,
             fee: 5000,
             fee_payer: Pubkey::new_unique(),
+            account: Pubkey::default(),
             counterparties: vec![],
+            senders: vec![],
             keys: vec![reference],
             memos: vec![],
             events: vec![],

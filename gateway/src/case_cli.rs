@@ -1,7 +1,9 @@
 //! `usd1-gateway case …`: the compliance operator's commands on the
 //! gateway's database (the same store the API's `/v1/cases` uses). Who acts
-//! is `--operator` (from the command line no API key is recorded: the
-//! database's credentials are the access control there).
+//! is the person an operator key belongs to (`--operator-key`, the secret of
+//! one of their API keys with `cases:write`, from the environment): the
+//! command line and the API record the same identity, so one person cannot
+//! propose over one and approve over the other.
 use std::path::PathBuf;
 
 use anyhow::{bail, Context as _};
@@ -10,22 +12,33 @@ use solana_commitment_config::CommitmentConfig;
 use solana_sdk::pubkey::Pubkey;
 use usd1_client::ledger::Ledger;
 use usd1_client::rpc::RpcLedger;
-use usd1_gateway::store::cases::{Actor, CaseStatus, Decided, Decision};
+use usd1_gateway::store::cases::{Actor, Approved, CaseStatus, Decided, Decision, Proposal};
+use usd1_gateway::store::keys::Scope;
 use usd1_gateway::store::Store;
 
 #[derive(Debug, clap::Args)]
 pub struct Who {
-    /// The operator acting (recorded in the case's history).
-    #[arg(long, env = "USD1_GATEWAY_OPERATOR")]
-    operator: String,
+    /// The acting operator's credential: the secret of one of their API keys
+    /// with cases:write (made with `api-key create --operator NAME`). Give
+    /// it through the environment, not on the command line.
+    #[arg(long, env = "USD1_GATEWAY_OPERATOR_KEY", hide_env_values = true)]
+    operator_key: String,
     /// Why (recorded in the history).
     #[arg(long, default_value = "")]
     why: String,
 }
 
 impl Who {
-    fn actor(&self) -> Actor {
-        Actor::new(&self.operator, None)
+    /// The operator the key belongs to, if it is live and may write cases.
+    async fn actor(&self, store: &Store) -> anyhow::Result<Actor> {
+        let key = store
+            .key_by_secret(self.operator_key.trim())
+            .await?
+            .context("the operator key is unknown or revoked")?;
+        if !key.allows(Scope::CasesWrite) {
+            bail!("operator key {} lacks the scope cases:write", key.id);
+        }
+        Ok(Actor::of_key(&key)?)
     }
 }
 
@@ -49,8 +62,8 @@ pub enum Case {
         subject: String,
         #[arg(long)]
         reason: String,
-        #[arg(long, env = "USD1_GATEWAY_OPERATOR")]
-        operator: String,
+        #[command(flatten)]
+        who: Who,
     },
     /// Assign a case (an open one is then under review).
     Assign {
@@ -64,11 +77,12 @@ pub enum Case {
     Note {
         id: String,
         text: String,
-        #[arg(long, env = "USD1_GATEWAY_OPERATOR")]
-        operator: String,
+        #[command(flatten)]
+        who: Who,
     },
-    /// Decide: release (the held payments are processed), escalate, report
-    /// (writes the case file) or freeze (a proposal another operator approves).
+    /// Decide: release (with held payments, a proposal another operator
+    /// approves), escalate, report (writes the case file) or freeze (a
+    /// proposal another operator approves).
     Decide {
         id: String,
         #[arg(value_parser = ["release", "escalate", "report", "freeze"])]
@@ -87,18 +101,19 @@ pub enum Case {
         #[command(flatten)]
         who: Who,
     },
-    /// Approve a proposed freeze (a different operator than the proposer):
-    /// writes the order file and prints the freeze for the freezer to sign.
+    /// Approve what another operator proposed: a release (the held
+    /// payments are processed), or a freeze (writes the order file and
+    /// prints the freeze for the freezer to sign; needs --mint and --out).
     Approve {
         id: String,
         /// The cluster (the mint's token program and freezer are read from it).
         #[arg(long, short = 'u', default_value = "http://127.0.0.1:8899")]
         url: String,
         #[arg(long, value_parser = super::parse_pubkey)]
-        mint: Pubkey,
+        mint: Option<Pubkey>,
         /// Where the order file is written (its SHA-256 goes on-chain).
         #[arg(long)]
-        out: PathBuf,
+        out: Option<PathBuf>,
         #[command(flatten)]
         who: Who,
     },
@@ -211,22 +226,22 @@ pub async fn run(store: &Store, command: Case) -> anyhow::Result<()> {
         Case::Open {
             subject,
             reason,
-            operator,
+            who,
         } => {
             let case = store
-                .open_case(&subject, &reason, &Actor::new(&operator, None))
+                .open_case(&subject, &reason, &who.actor(store).await?)
                 .await?;
             println!("{}", case.id);
         }
         Case::Assign { id, assignee, who } => {
             let case = store
-                .assign_case(&id, &assignee, &who.actor(), &who.why)
+                .assign_case(&id, &assignee, &who.actor(store).await?, &who.why)
                 .await?;
             println!("case {} assigned to {assignee}: {}", case.id, case.status);
         }
-        Case::Note { id, text, operator } => {
+        Case::Note { id, text, who } => {
             let entry = store
-                .note_case(&id, &Actor::new(&operator, None), &text)
+                .note_case(&id, &who.actor(store).await?, &text)
                 .await?;
             println!("case {id}: note #{}", entry.seq);
         }
@@ -248,13 +263,17 @@ pub async fn run(store: &Store, command: Case) -> anyhow::Result<()> {
                 }
                 _ => None,
             };
+            let actor = who.actor(store).await?;
             match store
-                .decide_case_seen(&id, decision, &who.actor(), &who.why, on_chain.as_ref())
+                .decide_case_seen(&id, decision, &actor, &who.why, on_chain.as_ref())
                 .await?
             {
                 Decided::Released(outcomes) => println!(
                     "case {id} released: {} held payment(s) processed",
                     outcomes.len()
+                ),
+                Decided::ReleaseProposed => println!(
+                    "case {id}: release proposed; another operator approves it (usd1-gateway case approve)"
                 ),
                 Decided::Escalated => println!("case {id} escalated"),
                 Decided::Reported(file) => {
@@ -275,12 +294,34 @@ pub async fn run(store: &Store, command: Case) -> anyhow::Result<()> {
             out,
             who,
         } => {
+            let actor = who.actor(store).await?;
+            let pending = store
+                .case(&id)
+                .await?
+                .with_context(|| format!("no case {id}"))?;
+            // Four eyes before anything is read from the chain.
+            if pending.approvable_by(&actor)? == Proposal::Release {
+                if let Approved::Release(outcomes) =
+                    store.approve_case_seen(&id, &actor, &who.why, None).await?
+                {
+                    println!(
+                        "case {id} released: {} held payment(s) processed",
+                        outcomes.len()
+                    );
+                }
+                return Ok(());
+            }
+            let (Some(mint), Some(out)) = (mint, out) else {
+                bail!(
+                    "approving a freeze needs --mint and --out (where the order file is written)"
+                );
+            };
             let ledger = RpcLedger::new(url.clone(), CommitmentConfig::confirmed());
             let token_program = token_program(&ledger, &mint).await?;
             let freezer = usd1_gateway::freeze::freezer(&ledger, &mint).await?;
             let on_chain = subject_on_chain(store, &id, &ledger, &mint, &token_program).await?;
             let (case, order) = store
-                .approve_freeze_seen(&id, &who.actor(), &who.why, Some(&on_chain))
+                .approve_freeze_seen(&id, &actor, &who.why, Some(&on_chain))
                 .await?;
             write(&out, &order.body)?;
             let plan = usd1_gateway::freeze::plan(&mint, &token_program, &freezer, &case, &order)?;
@@ -309,8 +350,13 @@ pub async fn run(store: &Store, command: Case) -> anyhow::Result<()> {
                 if output == "json" {
                     println!("{}", serde_json::to_string_pretty(&verified)?);
                 } else {
+                    let sealed = match (verified.sealed, verified.anchored_seq) {
+                        (true, Some(seq)) => format!("; sealed, anchored at entry {seq}"),
+                        (true, None) => "; sealed, nothing anchored yet".to_string(),
+                        (false, _) => "; not sealed".to_string(),
+                    };
                     println!(
-                        "intact: {} entries over {} case(s), head {}",
+                        "intact: {} entries over {} case(s), head {}{sealed}",
                         verified.entries, verified.cases, verified.head
                     );
                 }

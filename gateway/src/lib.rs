@@ -83,6 +83,9 @@ pub struct Settings {
     /// Sanctions lists (OFAC SDN Advanced XML, SDN XML, the issuer's CSV):
     /// a listed sender's payment is held and opens a case.
     pub lists: Vec<std::path::PathBuf>,
+    /// The case history's key file (created if missing); without one the
+    /// history is hash-chained but not sealed (tests of the store alone).
+    pub case_key: Option<std::path::PathBuf>,
 }
 
 /// A running gateway: its API's address; dropping it stops every task.
@@ -105,7 +108,10 @@ impl Drop for Running {
 /// watcher and a deliverer.
 pub async fn start(settings: &Settings) -> anyhow::Result<Running> {
     let lists = Arc::new(rescreen::Lists::load(&settings.lists)?);
-    let store = store::Store::open(&settings.database).await?;
+    let mut store = store::Store::open(&settings.database).await?;
+    if let Some(path) = &settings.case_key {
+        store = store.sealed(store::cases::Seal::open_or_create(path)?);
+    }
     let ledger = Arc::new(RpcLedger::new(
         settings.rpc_url.clone(),
         settings.commitment,

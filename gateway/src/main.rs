@@ -24,6 +24,17 @@ struct Cli {
         default_value = "sqlite:usd1-gateway.db"
     )]
     database: String,
+    /// The case history's key (32 random bytes, hex), kept outside the
+    /// database: every history entry is MACed with it, and the chain's head
+    /// is anchored in FILE.anchor.jsonl beside it. `serve` creates it
+    /// (readable by its owner only) if missing.
+    #[arg(
+        long,
+        global = true,
+        env = "USD1_GATEWAY_CASE_KEY",
+        default_value = "usd1-gateway.case-key"
+    )]
+    case_key: std::path::PathBuf,
     #[command(subcommand)]
     command: Command,
 }
@@ -38,9 +49,20 @@ enum Command {
     /// The treasury account's ledger (what the watcher has recorded).
     Export(Export),
     /// Compliance cases: list, show, open, assign, note, decide, approve a
-    /// freeze, write a case file, verify the history chain.
+    /// release or a freeze, write a case file, verify the history chain.
     #[command(subcommand)]
     Case(case_cli::Case),
+    /// The case history's key (--case-key): `new` writes one (readable by
+    /// its owner only; an existing file is never overwritten). Every
+    /// instance on one database uses the same key.
+    #[command(name = "case-key", subcommand)]
+    CaseKey(CaseKey),
+}
+
+#[derive(Debug, Subcommand)]
+enum CaseKey {
+    /// Writes a new key to --case-key.
+    New,
 }
 
 #[derive(Debug, clap::Args)]
@@ -97,6 +119,10 @@ enum ApiKey {
     Create {
         #[arg(long, default_value = "default")]
         name: String,
+        /// The person the key belongs to: every case action made with it is
+        /// recorded under this name, and four eyes compare people, not keys.
+        #[arg(long)]
+        operator: String,
         /// A scope (repeatable): invoices:read, invoices:write, webhooks:write,
         /// exports:read, cases:read, cases:write.
         #[arg(long = "scope", required = true)]
@@ -170,6 +196,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     burst: serve.rate * 2.0,
                 },
                 lists: serve.lists,
+                case_key: Some(cli.case_key),
             };
             let running = usd1_gateway::start(&settings).await?;
             println!("usd1-gateway listening on http://{}", running.addr);
@@ -183,12 +210,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::ApiKey(command) => {
             let store = Store::open(&cli.database).await?;
             match command {
-                ApiKey::Create { name, scopes } => {
-                    let (key, secret) = store.create_key(&name, &scopes).await?;
+                ApiKey::Create {
+                    name,
+                    operator,
+                    scopes,
+                } => {
+                    let (key, secret) = store.create_key(&name, &operator, &scopes).await?;
                     let scopes: Vec<String> = key.scopes.iter().map(|s| s.to_string()).collect();
                     println!("{secret}");
                     eprintln!(
-                        "key {} ({}) with {}: shown once, store it now",
+                        "key {} ({}) of {operator} with {}: shown once, store it now",
                         key.id,
                         key.name,
                         scopes.join(", ")
@@ -208,14 +239,31 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                             Some(at) => format!("revoked {}", export::iso8601(at)),
                             None => "live".into(),
                         };
-                        println!("{}  {}  {}  {}", key.id, key.name, scopes.join(","), state);
+                        println!(
+                            "{}  {}  {}  {}  {}",
+                            key.id,
+                            key.name,
+                            key.operator.as_deref().unwrap_or("-"),
+                            scopes.join(","),
+                            state
+                        );
                     }
                 }
             }
             Ok(())
         }
+        Command::CaseKey(CaseKey::New) => {
+            let seal = usd1_gateway::store::cases::Seal::create(&cli.case_key)?;
+            println!(
+                "case key {} written; its anchor file will be {}",
+                cli.case_key.display(),
+                seal.anchor_path().display()
+            );
+            Ok(())
+        }
         Command::Case(command) => {
-            let store = Store::open(&cli.database).await?;
+            let seal = usd1_gateway::store::cases::Seal::open(&cli.case_key)?;
+            let store = Store::open(&cli.database).await?.sealed(seal);
             case_cli::run(&store, command).await
         }
         Command::Export(args) => {

@@ -11,7 +11,6 @@ use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::Signature;
 use usd1_client::ledger::{Ledger, Listed};
 use usd1_client::rpc::RpcLedger;
-use usd1_client::screening::Role;
 
 use crate::store::chain::Settlement;
 use crate::store::Store;
@@ -158,11 +157,21 @@ impl Watcher {
                 for event in &recorded.events {
                     if let usd1_client::Usd1Event::Frozen(e) = event {
                         if e.order_sha256 != [0; 32] {
+                            let (mint, program) = (self.treasury.mint, self.treasury.token_program);
                             self.store
                                 .record_frozen(
                                     &usd1_client::hex(&e.order_sha256),
                                     &e.token_account.to_string(),
                                     &signature,
+                                    |subject| {
+                                        let wallet = subject.parse().ok()?;
+                                        Some(
+                                            usd1_client::pda::associated_token_account(
+                                                &wallet, &mint, &program,
+                                            )
+                                            .to_string(),
+                                        )
+                                    },
                                 )
                                 .await?;
                         }
@@ -239,11 +248,13 @@ impl Watcher {
             let (listed, movement) = next?;
             match movement {
                 Some(movement) => {
+                    // Every sender is screened, its wallet and its token
+                    // account, whatever else the transaction did.
                     let screener = self.lists.screener();
                     let hits: Vec<_> = movement
-                        .counterparties
+                        .senders
                         .iter()
-                        .flat_map(|sender| screener.findings(sender, Role::Owner))
+                        .flat_map(|sender| screener.screen_owner(&sender.owner, &sender.account))
                         .collect();
                     self.store
                         .record_movement_at(&self.treasury.mint, &movement, Some(&key), &hits)

@@ -4,11 +4,21 @@
 use std::process::Command;
 
 fn gateway(database: &str, args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_usd1-gateway"))
-        .args(["--database", database])
-        .args(args)
-        .output()
-        .expect("run usd1-gateway");
+    gateway_as(database, None, args)
+}
+
+/// `usd1-gateway ARGS` with `operator_key` as the operator's credential (and
+/// the database's case key beside it).
+fn gateway_as(database: &str, operator_key: Option<&str>, args: &[&str]) -> (bool, String, String) {
+    let case_key = format!("{}.case-key", database.trim_start_matches("sqlite:"));
+    let mut command = Command::new(env!("CARGO_BIN_EXE_usd1-gateway"));
+    command
+        .args(["--database", database, "--case-key", &case_key])
+        .args(args);
+    if let Some(key) = operator_key {
+        command.env("USD1_GATEWAY_OPERATOR_KEY", key);
+    }
+    let out = command.output().expect("run usd1-gateway");
     (
         out.status.success(),
         String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -22,7 +32,14 @@ fn api_keys_are_shown_once_listed_without_secrets_and_revoked() {
     let database = format!("sqlite:{}", dir.path().join("g.db").display());
     let (ok, secret, told) = gateway(
         &database,
-        &["api-key", "create", "--scope", "invoices:read"],
+        &[
+            "api-key",
+            "create",
+            "--operator",
+            "alice",
+            "--scope",
+            "invoices:read",
+        ],
     );
     assert!(ok, "{told}");
     let secret = secret.trim();
@@ -34,7 +51,12 @@ fn api_keys_are_shown_once_listed_without_secrets_and_revoked() {
     assert!(told.contains("shown once"), "{told}");
     let (ok, listed, _) = gateway(&database, &["api-key", "list"]);
     assert!(ok);
-    assert!(listed.contains(&id) && listed.contains("invoices:read") && listed.contains("live"));
+    assert!(
+        listed.contains(&id)
+            && listed.contains("alice")
+            && listed.contains("invoices:read")
+            && listed.contains("live")
+    );
     assert!(!listed.contains(secret), "the list never shows a secret");
     assert!(gateway(&database, &["api-key", "revoke", &id]).0);
     let (ok, _, err) = gateway(&database, &["api-key", "revoke", &id]);
@@ -50,7 +72,14 @@ fn bad_input_is_refused_by_name() {
     let database = format!("sqlite:{}", dir.path().join("g.db").display());
     let (ok, _, err) = gateway(
         &database,
-        &["api-key", "create", "--scope", "invoices:delete"],
+        &[
+            "api-key",
+            "create",
+            "--operator",
+            "alice",
+            "--scope",
+            "invoices:delete",
+        ],
     );
     assert!(!ok);
     assert!(err.contains("unknown scope 'invoices:delete'"), "{err}");
@@ -65,65 +94,85 @@ fn bad_input_is_refused_by_name() {
     assert!(err.contains("'x' is not a public key"), "{err}");
 }
 
+/// A case operator's key (cases:read and cases:write), its secret.
+fn operator_key(database: &str, operator: &str) -> String {
+    let (ok, secret, err) = gateway(
+        database,
+        &[
+            "api-key",
+            "create",
+            "--operator",
+            operator,
+            "--scope",
+            "cases:read",
+            "--scope",
+            "cases:write",
+        ],
+    );
+    assert!(ok, "{err}");
+    secret.trim().to_string()
+}
+
 #[test]
 fn cases_are_worked_from_the_command_line_and_a_tampered_history_is_named() {
     let dir = tempfile::tempdir().unwrap();
     let database = format!("sqlite:{}", dir.path().join("g.db").display());
+    let (ok, said, err) = gateway(&database, &["case-key", "new"]);
+    assert!(ok && said.starts_with("case key "), "{err}");
+    let (ok, _, err) = gateway(&database, &["case-key", "new"]);
+    assert!(
+        !ok && err.contains("cannot write the case key"),
+        "never overwritten: {err}"
+    );
+    let (alice, bob, carol) = (
+        operator_key(&database, "alice"),
+        operator_key(&database, "bob"),
+        operator_key(&database, "carol"),
+    );
     let subject = "5FMtxLU8q6AJ6oXecMa59biheG194Fy7rfEivmCQ34sH";
-    let (ok, id, err) = gateway(
+    // No credential, or an unknown one: nothing recorded.
+    let (ok, _, err) = gateway(&database, &["case", "open", subject, "--reason", "x"]);
+    assert!(!ok && err.contains("--operator-key"), "{err}");
+    let (ok, _, err) = gateway_as(
         &database,
-        &[
-            "case",
-            "open",
-            subject,
-            "--reason",
-            "a court order",
-            "--operator",
-            "alice",
-        ],
+        Some("usd1_sk_nobody"),
+        &["case", "open", subject, "--reason", "x"],
+    );
+    assert!(
+        !ok && err.contains("the operator key is unknown or revoked"),
+        "{err}"
+    );
+    let (ok, id, err) = gateway_as(
+        &database,
+        Some(&alice),
+        &["case", "open", subject, "--reason", "a court order"],
     );
     assert!(ok, "{err}");
     let id = id.trim().to_string();
     assert!(id.starts_with("case_"), "{id}");
-    let (ok, said, err) = gateway(
+    let (ok, said, err) = gateway_as(
         &database,
-        &[
-            "case",
-            "assign",
-            &id,
-            "--to",
-            "bob",
-            "--operator",
-            "alice",
-            "--why",
-            "yours",
-        ],
+        Some(&alice),
+        &["case", "assign", &id, "--to", "bob", "--why", "yours"],
     );
     assert!(ok, "{err}");
     assert_eq!(
         said.trim(),
         format!("case {id} assigned to bob: under review")
     );
-    let (ok, _, err) = gateway(
-        &database,
-        &["case", "decide", &id, "freeze", "--operator", "bob"],
-    );
+    let (ok, _, err) = gateway_as(&database, Some(&bob), &["case", "decide", &id, "freeze"]);
     assert!(!ok);
     assert_eq!(err.trim(), "error: a freeze needs its reason_code");
-    let (ok, _, err) = gateway(
+    let (ok, _, err) = gateway_as(
         &database,
-        &[
-            "case",
-            "decide",
-            &id,
-            "freeze",
-            "--reason-code",
-            "7",
-            "--operator",
-            "bob",
-        ],
+        Some(&bob),
+        &["case", "decide", &id, "freeze", "--reason-code", "7"],
     );
     assert!(ok, "{err}");
+    // bob cannot approve his own freeze from here either.
+    let (ok, _, err) = gateway_as(&database, Some(&bob), &["case", "approve", &id]);
+    assert!(!ok);
+    assert!(err.contains("four eyes: bob proposed this freeze"), "{err}");
     let (ok, listed, _) = gateway(&database, &["case", "list", "--output", "json"]);
     assert!(ok);
     let listed: serde_json::Value = serde_json::from_str(&listed).unwrap();
@@ -135,11 +184,13 @@ fn cases_are_worked_from_the_command_line_and_a_tampered_history_is_named() {
         said.starts_with("intact: 3 entries over 1 case(s), head "),
         "{said}"
     );
+    assert!(said.contains("sealed, anchored at entry 3"), "{said}");
 
     // A report's case file, written where asked.
     let file = dir.path().join("case.json");
-    let (ok, said, err) = gateway(
+    let (ok, said, err) = gateway_as(
         &database,
+        Some(&carol),
         &[
             "case",
             "decide",
@@ -147,8 +198,6 @@ fn cases_are_worked_from_the_command_line_and_a_tampered_history_is_named() {
             "report",
             "--out",
             file.to_str().unwrap(),
-            "--operator",
-            "carol",
             "--why",
             "SAR",
         ],
@@ -176,4 +225,49 @@ fn cases_are_worked_from_the_command_line_and_a_tampered_history_is_named() {
         err.trim(),
         format!("error: the case history is broken at entry 2 (case {id}): its content does not match its hash (edited)")
     );
+}
+
+/// Issue 33, item 8: a revoked operator key acts no more, and a key made
+/// without cases:write decides nothing.
+#[test]
+fn a_revoked_or_read_only_operator_key_decides_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = format!("sqlite:{}", dir.path().join("g.db").display());
+    assert!(gateway(&database, &["case-key", "new"]).0);
+    let (ok, reader, err) = gateway(
+        &database,
+        &[
+            "api-key",
+            "create",
+            "--operator",
+            "dave",
+            "--scope",
+            "cases:read",
+        ],
+    );
+    assert!(ok, "{err}");
+    let subject = "5FMtxLU8q6AJ6oXecMa59biheG194Fy7rfEivmCQ34sH";
+    let (ok, _, err) = gateway_as(
+        &database,
+        Some(reader.trim()),
+        &["case", "open", subject, "--reason", "x"],
+    );
+    assert!(!ok && err.contains("lacks the scope cases:write"), "{err}");
+    let erin = operator_key(&database, "erin");
+    let (_, listed, _) = gateway(&database, &["api-key", "list"]);
+    let id = listed
+        .lines()
+        .find(|l| l.contains("erin"))
+        .and_then(|l| l.split_whitespace().next())
+        .unwrap()
+        .to_string();
+    assert!(gateway(&database, &["api-key", "revoke", &id]).0);
+    let (ok, _, err) = gateway_as(
+        &database,
+        Some(&erin),
+        &["case", "open", subject, "--reason", "x"],
+    );
+    assert!(!ok && err.contains("unknown or revoked"), "{err}");
+    let (_, listed, _) = gateway(&database, &["case", "list"]);
+    assert!(listed.trim().is_empty(), "nothing opened: {listed}");
 }

@@ -35,7 +35,25 @@ pub fn settings(database: &str, rpc_url: &str, wallet: Pubkey, mint: Pubkey) -> 
             burst: 1000.0,
         },
         lists: Vec::new(),
+        case_key: Some(case_key_for(database)),
     }
+}
+
+/// The case key of a database's gateways: one file per database (every
+/// instance on one database shares it), in the temporary folder.
+pub fn case_key_for(database: &str) -> std::path::PathBuf {
+    let digest = usd1_client::hex(&usd1_client::sha256(database.as_bytes())[..8]);
+    std::env::temp_dir().join(format!("usd1-gateway-{digest}.case-key"))
+}
+
+/// A new operator's name: each API key the harness makes is another person.
+pub fn new_operator() -> String {
+    static NEXT: AtomicUsize = AtomicUsize::new(1);
+    format!(
+        "operator-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
 }
 
 /// The API of a running gateway, as one key.
@@ -51,8 +69,26 @@ impl Api {
         Self::with_scopes(running, &Scope::ALL).await
     }
 
+    /// A key of the person `operator`, with every scope.
+    pub async fn as_operator(running: &Running, operator: &str) -> Self {
+        let (_, key) = running
+            .store
+            .create_key("test", operator, &Scope::ALL)
+            .await
+            .expect("key");
+        Api {
+            base: format!("http://{}", running.addr),
+            key,
+            client: reqwest::Client::new(),
+        }
+    }
+
     pub async fn with_scopes(running: &Running, scopes: &[Scope]) -> Self {
-        let (_, key) = running.store.create_key("test", scopes).await.expect("key");
+        let (_, key) = running
+            .store
+            .create_key("test", &new_operator(), scopes)
+            .await
+            .expect("key");
         Api {
             base: format!("http://{}", running.addr),
             key,

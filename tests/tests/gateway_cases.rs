@@ -1,15 +1,18 @@
-//! Compliance cases on the gateway's database (issue 25), on SQLite and a
-//! real PostgreSQL: a listed sender's payment held (no `invoice.paid`, a
-//! `payment.held` and a case, in one transaction) and processed only when
-//! released; four eyes on a freeze (the proposer, by name or by API key,
-//! cannot approve it), the approved order file the freeze cites; and the
-//! hash-chained history detecting an edited, deleted or cut-off entry and a
-//! case row that disagrees with its history.
+//! Compliance cases on the gateway's database (issues 25 and 33), on SQLite
+//! and a real PostgreSQL: a listed sender's payment held (no `invoice.paid`,
+//! a `payment.held` and a case, in one transaction) and processed only when
+//! a release one operator proposed another approved; four eyes on a freeze
+//! (the proposer, by name or by API key, cannot approve it), the approved
+//! order file the freeze cites, closed only by a freeze of the subject's
+//! account; and the hash-chained history detecting an edited, deleted or
+//! cut-off entry and a case row that disagrees with its history — and, with
+//! the seal kept outside the database, a rewrite with every hash recomputed
+//! and a tail cut off with the head rolled back.
 use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::Signature;
 use usd1_client::screening::{Finding, List, Role, Screener};
-use usd1_client::solana_pay::{Movement, Verdict};
-use usd1_gateway::store::cases::{Actor, CaseError, CaseStatus, Decided, Decision};
+use usd1_client::solana_pay::{Movement, Sender, Verdict};
+use usd1_gateway::store::cases::{Actor, Approved, CaseError, CaseStatus, Decided, Decision, Seal};
 use usd1_gateway::store::chain::Recorded;
 use usd1_gateway::store::invoices::{Created, NewInvoice, Status};
 use usd1_gateway::store::keys::Scope;
@@ -40,7 +43,13 @@ fn payment(sender: &Pubkey, reference: &Pubkey, mint: &Pubkey, pre: u64, post: u
         post,
         fee: 5000,
         fee_payer: *sender,
+        account: Pubkey::new_unique(),
         counterparties: vec![*sender],
+        senders: vec![Sender {
+            owner: *sender,
+            account: Pubkey::new_unique(),
+            amount: post - pre,
+        }],
         keys: vec![*sender, *reference],
         memos: vec![],
         events: vec![],
@@ -66,7 +75,14 @@ async fn execute(store: &Store, sql: &str) {
 async fn held_until_released(url: &str) {
     let store = Store::open(url).await.expect("open");
     let mint = Pubkey::new_unique();
-    let (key, _) = store.create_key("k", &Scope::ALL).await.expect("key");
+    let (key, _) = store
+        .create_key("k", "alice", &Scope::ALL)
+        .await
+        .expect("key");
+    let (bobs, _) = store
+        .create_key("b", "bob", &Scope::ALL)
+        .await
+        .expect("key");
     let reference = Pubkey::new_unique();
     let new = NewInvoice {
         amount: 10 * ONE,
@@ -124,7 +140,8 @@ async fn held_until_released(url: &str) {
         .collect();
     assert_eq!(kinds, ["held", "held"]);
 
-    let alice = Actor::new("alice", Some(&key.id));
+    let alice = Actor::of_key(&key).unwrap();
+    let bob = Actor::of_key(&bobs).unwrap();
     let assigned = store
         .assign_case(&case_id, "alice", &alice, "mine")
         .await
@@ -134,8 +151,38 @@ async fn held_until_released(url: &str) {
         .note_case(&case_id, &alice, "a namesake; the entry's identity differs")
         .await
         .unwrap();
-    let Decided::Released(outcomes) = store
-        .decide_case(&case_id, Decision::Release, &alice, "false positive")
+    // Releasing a listed sender's money takes two people: alice proposes…
+    assert_eq!(
+        store
+            .decide_case(&case_id, Decision::Release, &alice, "false positive")
+            .await
+            .unwrap(),
+        Decided::ReleaseProposed
+    );
+    assert_eq!(event_kinds(&store).await, ["payment.held", "payment.held"]);
+    // …no freeze is proposed beside it, and she cannot approve it herself,
+    // under this key or another of hers.
+    assert!(matches!(
+        store
+            .decide_case(&case_id, Decision::Freeze { reason_code: 1 }, &bob, "no")
+            .await,
+        Err(CaseError::DecisionPending {
+            pending: "release",
+            ..
+        })
+    ));
+    let (alices_other, _) = store.create_key("k2", "alice", &Scope::ALL).await.unwrap();
+    for me in [alice.clone(), Actor::of_key(&alices_other).unwrap()] {
+        assert!(matches!(
+            store.approve_case_seen(&case_id, &me, "me", None).await,
+            Err(CaseError::FourEyes {
+                what: "release",
+                ..
+            })
+        ));
+    }
+    let Approved::Release(outcomes) = store
+        .approve_case_seen(&case_id, &bob, "agreed: a namesake", None)
         .await
         .unwrap()
     else {
@@ -194,8 +241,13 @@ async fn held_until_released(url: &str) {
             "payment held",
             "assigned",
             "note",
+            "release proposed",
             "released"
         ]
+    );
+    assert_eq!(
+        (history[5].operator.as_str(), history[6].operator.as_str()),
+        ("alice", "bob")
     );
     assert!(store.verify_cases().await.unwrap().is_ok());
 }
@@ -206,8 +258,14 @@ both_databases!(
 
 async fn four_eyes(url: &str) {
     let store = Store::open(url).await.expect("open");
-    let (k1, _) = store.create_key("one", &Scope::ALL).await.expect("key");
-    let (k2, _) = store.create_key("two", &Scope::ALL).await.expect("key");
+    let (k1, _) = store
+        .create_key("one", "alice", &Scope::ALL)
+        .await
+        .expect("key");
+    let (k2, _) = store
+        .create_key("two", "bob", &Scope::ALL)
+        .await
+        .expect("key");
     let subject = Pubkey::new_unique().to_string();
     let alice = Actor::new("alice", Some(&k1.id));
     let case = store
@@ -248,7 +306,7 @@ async fn four_eyes(url: &str) {
     ] {
         let refused = store.approve_freeze(&case.id, &actor, "me again").await;
         assert!(
-            matches!(&refused, Err(CaseError::FourEyes { operator }) if operator == "alice"),
+            matches!(&refused, Err(CaseError::FourEyes { operator, what: "freeze" }) if operator == "alice"),
             "{actor:?}: {refused:?}"
         );
     }
@@ -288,16 +346,45 @@ async fn four_eyes(url: &str) {
     ));
     // Still the status it had until the chain shows the freeze.
     assert_eq!(approved.status, CaseStatus::Open);
+    let subjects_account = |_: &str| Some("acct".to_string());
     assert!(!store
-        .record_frozen(&"ab".repeat(32), "acct", "sig0")
+        .record_frozen(&"ab".repeat(32), "acct", "sig0", subjects_account)
         .await
         .unwrap());
+    // A release is not taken while the freeze stands.
+    assert!(matches!(
+        store
+            .decide_case(&case.id, Decision::Release, &bob, "changed my mind")
+            .await,
+        Err(CaseError::DecisionPending {
+            pending: "freeze",
+            ..
+        })
+    ));
+    // Issue 33, item 10: a freeze of some other account citing the order
+    // does not close the case; it is noted, once.
+    for _ in 0..2 {
+        assert!(!store
+            .record_frozen(&order.sha256, "someone-else", "sig9", subjects_account)
+            .await
+            .unwrap());
+    }
+    let case_now = store.case(&case.id).await.unwrap().unwrap();
+    assert_eq!(case_now.status, CaseStatus::Open);
+    let noted = store.case_history(&case.id).await.unwrap();
+    assert_eq!(
+        noted
+            .iter()
+            .filter(|e| e.action == "freeze of another account")
+            .count(),
+        1
+    );
     assert!(store
-        .record_frozen(&order.sha256, "acct", "sig1")
+        .record_frozen(&order.sha256, "acct", "sig1", subjects_account)
         .await
         .unwrap());
     assert!(!store
-        .record_frozen(&order.sha256, "acct", "sig1")
+        .record_frozen(&order.sha256, "acct", "sig1", subjects_account)
         .await
         .unwrap());
     let frozen = store.case(&case.id).await.unwrap().unwrap();
@@ -452,7 +539,10 @@ both_databases!(a_cut_off_last_entry_is_found, tail_cut);
 async fn payers(url: &str) {
     let store = Store::open(url).await.expect("open");
     let mint = Pubkey::new_unique();
-    let (key, _) = store.create_key("k", &Scope::ALL).await.expect("key");
+    let (key, _) = store
+        .create_key("k", "alice", &Scope::ALL)
+        .await
+        .expect("key");
     let reference = Pubkey::new_unique();
     let new = NewInvoice {
         amount: 10 * ONE,
@@ -479,3 +569,148 @@ async fn payers(url: &str) {
     assert!(store.unsettled_payers().await.unwrap().is_empty());
 }
 both_databases!(the_payers_of_unsettled_invoices_are_known, payers);
+
+/// Issue 33, item 9: with the seal (a key and an anchor file outside the
+/// database), what a database writer alone cannot hide: an entry rewritten
+/// with its hash and every later one recomputed (the MACs need the key), a
+/// tail deleted with the chain's head rolled back to match (the anchor
+/// names the lost entry), and rows four eyes rely on changed behind the
+/// history (who proposed a freeze, the order it cites, a case file's
+/// bytes, a held payment's amount).
+async fn sealed(url: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let seal = Seal::create(&dir.path().join("case.key")).unwrap();
+    let store = Store::open(url).await.expect("open").sealed(seal);
+    let (k1, _) = store.create_key("a", "alice", &Scope::ALL).await.unwrap();
+    let (k2, _) = store.create_key("b", "bob", &Scope::ALL).await.unwrap();
+    let (alice, bob) = (Actor::of_key(&k1).unwrap(), Actor::of_key(&k2).unwrap());
+    let case = store
+        .open_case(&Pubkey::new_unique().to_string(), "order 7", &alice)
+        .await
+        .unwrap();
+    store.note_case(&case.id, &alice, "one").await.unwrap();
+    store
+        .decide_case(
+            &case.id,
+            Decision::Freeze { reason_code: 3 },
+            &alice,
+            "order",
+        )
+        .await
+        .unwrap();
+    let (_, order) = store.approve_freeze(&case.id, &bob, "ok").await.unwrap();
+    store.note_case(&case.id, &bob, "two").await.unwrap();
+    let intact = store.verify_cases().await.unwrap().expect("intact");
+    assert_eq!(
+        (intact.entries, intact.sealed, intact.anchored_seq),
+        (5, true, Some(5))
+    );
+
+    let broken = |problem: &'static str| {
+        move |result: Result<_, usd1_gateway::store::cases::Broken>| {
+            let broken = result.expect_err("broken");
+            assert!(broken.problem.contains(problem), "{broken}");
+            broken
+        }
+    };
+    let entries = store.case_history(&case.id).await.unwrap();
+    // Rewrite entry 2 and recompute its hash and every later one's.
+    let mut prev = entries[0].hash.clone();
+    let mut forged = Vec::new();
+    for entry in &entries[1..] {
+        let why = if entry.seq == 2 {
+            "nothing to see"
+        } else {
+            entry.why.as_str()
+        };
+        let detail = entry.detail.to_string();
+        let hash = usd1_gateway::store::cases::Hashed {
+            prev_hash: &prev,
+            seq: entry.seq,
+            case_id: &entry.case_id,
+            at: entry.at,
+            operator: &entry.operator,
+            api_key_id: entry.api_key_id.as_deref(),
+            action: &entry.action,
+            detail: &detail,
+            why,
+        }
+        .hash();
+        forged.push((entry.seq, why.to_string(), prev.clone(), hash.clone()));
+        prev = hash;
+    }
+    for (seq, why, prev_hash, hash) in &forged {
+        sqlx::query("UPDATE case_history SET why = $1, prev_hash = $2, hash = $3 WHERE seq = $4")
+            .bind(why)
+            .bind(prev_hash)
+            .bind(hash)
+            .bind(seq)
+            .execute(store.pool())
+            .await
+            .unwrap();
+    }
+    sqlx::query("UPDATE case_chain SET head = $1 WHERE id = 1")
+        .bind(&prev)
+        .execute(store.pool())
+        .await
+        .unwrap();
+    let found = broken("MAC")(store.verify_cases().await.unwrap());
+    assert_eq!(found.seq, Some(2));
+    for (entry, (seq, ..)) in entries[1..].iter().zip(&forged) {
+        sqlx::query("UPDATE case_history SET why = $1, prev_hash = $2, hash = $3 WHERE seq = $4")
+            .bind(&entry.why)
+            .bind(&entry.prev_hash)
+            .bind(&entry.hash)
+            .bind(seq)
+            .execute(store.pool())
+            .await
+            .unwrap();
+    }
+    sqlx::query("UPDATE case_chain SET head = $1 WHERE id = 1")
+        .bind(&entries[4].hash)
+        .execute(store.pool())
+        .await
+        .unwrap();
+    assert!(store.verify_cases().await.unwrap().is_ok());
+
+    // Rows four eyes and the order rely on, changed behind the history.
+    for (change, undo, problem) in [
+        (
+            "UPDATE cases SET freeze_proposed_by = 'bob'",
+            "UPDATE cases SET freeze_proposed_by = 'alice'",
+            "who proposed its freeze",
+        ),
+        (
+            "UPDATE cases SET freeze_order_sha256 = 'ab'",
+            "UPDATE cases SET freeze_order_sha256 = 'ORDER'",
+            "the order its freeze cites",
+        ),
+        (
+            "UPDATE case_files SET body = body || ' '",
+            "UPDATE case_files SET body = substr(body, 1, length(body) - 1)",
+            "not the bytes of that hash",
+        ),
+    ] {
+        execute(&store, change).await;
+        broken(problem)(store.verify_cases().await.unwrap());
+        execute(&store, &undo.replace("ORDER", &order.sha256)).await;
+        assert!(store.verify_cases().await.unwrap().is_ok(), "{undo}");
+    }
+
+    // Cut the last two entries off and roll the head back to entry 3.
+    execute(&store, "DELETE FROM case_history WHERE seq > 3").await;
+    sqlx::query("UPDATE case_chain SET seq = 3, head = $1 WHERE id = 1")
+        .bind(&entries[2].hash)
+        .execute(store.pool())
+        .await
+        .unwrap();
+    execute(&store, "UPDATE cases SET freeze_order_sha256 = NULL").await;
+    execute(&store, "DELETE FROM case_files").await;
+    let found = broken("the anchor written at")(store.verify_cases().await.unwrap());
+    // The first anchored entry the database lost.
+    assert_eq!(found.seq, Some(4), "{found}");
+}
+both_databases!(
+    a_sealed_history_finds_a_rewrite_and_a_rollback_the_database_alone_hides,
+    sealed
+);

@@ -73,8 +73,10 @@ async fn a_listed_payer_is_held_released_and_then_frozen_through_the_program() {
     settings.lists = vec![list.into()];
     let running = gateway_harness::start(&settings).await;
     gateway_harness::watching(&running).await;
-    let alice = Api::with_all_scopes(&running).await;
-    let bob = Api::with_all_scopes(&running).await;
+    let alice = Api::as_operator(&running, "alice").await;
+    let bob = Api::as_operator(&running, "bob").await;
+    // A second key of alice's: the same person.
+    let alice_again = Api::as_operator(&running, "alice").await;
     let invoices_only = Api::with_scopes(&running, &[Scope::InvoicesRead]).await;
     let receiver = Receiver::start(0).await;
     alice
@@ -119,12 +121,30 @@ async fn a_listed_payer_is_held_released_and_then_frozen_through_the_program() {
     )
     .await;
     assert_eq!(status, 200);
-    let (status, released) = act(
+    let (status, proposed) = act(
         &alice,
         &format!("{path}/decisions"),
         json!({"operator": "alice", "decision": "release", "why": "a namesake: the list's identity differs"}),
     )
     .await;
+    assert_eq!(status, 200, "{proposed}");
+    assert_eq!(proposed["approval_needed"], true, "{proposed}");
+    // Issue 33, item 8: the same person cannot approve her own release,
+    // with her other key, nor by naming someone else.
+    for (api, body) in [
+        (&alice_again, json!({"why": "me"})),
+        (&alice, json!({"operator": "bob", "why": "me"})),
+    ] {
+        let (status, refused) = act(api, &format!("{path}/approve"), body).await;
+        assert!(
+            matches!(
+                (status, refused["error"]["code"].as_str()),
+                (403, Some("four_eyes" | "operator_mismatch"))
+            ),
+            "{refused}"
+        );
+    }
+    let (status, released) = act(&bob, &format!("{path}/approve"), json!({"why": "agreed"})).await;
     assert_eq!(status, 200, "{released}");
     assert_eq!(released["released_payments"], 1);
     assert_eq!(released["case"]["status"], "released");
@@ -161,16 +181,26 @@ async fn a_listed_payer_is_held_released_and_then_frozen_through_the_program() {
     );
     let (status, body) = act(&alice, &format!("{path}/decisions"), json!({"operator": "alice", "decision": "freeze", "reason_code": 7, "why": "order 26-CV-0042"})).await;
     assert_eq!(status, 200, "{body}");
-    for (api, operator) in [(&alice, "carol"), (&bob, "alice")] {
-        let (status, refused) = act(
-            api,
-            &format!("{path}/approve"),
-            json!({"operator": operator, "why": "me"}),
-        )
-        .await;
+    // The proposer under her own key or another of hers: four eyes; a
+    // key naming another person than its own: refused, never recorded.
+    for (api, body, code) in [
+        (&alice, json!({"why": "me"}), "four_eyes"),
+        (&alice_again, json!({"why": "me"}), "four_eyes"),
+        (
+            &alice,
+            json!({"operator": "carol", "why": "me"}),
+            "operator_mismatch",
+        ),
+        (
+            &bob,
+            json!({"operator": "alice", "why": "me"}),
+            "operator_mismatch",
+        ),
+    ] {
+        let (status, refused) = act(api, &format!("{path}/approve"), body).await;
         assert_eq!(
             (status, refused["error"]["code"].as_str()),
-            (403, Some("four_eyes")),
+            (403, Some(code)),
             "{refused}"
         );
     }
@@ -260,7 +290,7 @@ async fn a_listed_payer_is_held_released_and_then_frozen_through_the_program() {
     );
     let (_, verified) = alice.get("/v1/cases/verify").await;
     assert_eq!(verified["intact"], true, "{verified}");
-    assert_eq!(verified["entries"], 4 + 5);
+    assert_eq!(verified["entries"], 5 + 5);
     let (_, unpaid) = alice
         .get(&format!("/v1/invoices/{}", second["id"].as_str().unwrap()))
         .await;
@@ -399,11 +429,27 @@ async fn the_case_command_line_approves_a_freeze_against_the_chain() {
     let files = Keys::new();
     let database = format!("sqlite:{}", files.path().join("gateway.db").display());
     let settings = gateway_harness::settings(&database, &localnet.url, wallet, f.usd1.mint());
-    let _running = gateway_harness::start(&settings).await;
-    let gateway = |args: &[&str]| {
+    let running = gateway_harness::start(&settings).await;
+    let case_key = gateway_harness::case_key_for(&database);
+    let mut keys = std::collections::HashMap::new();
+    for operator in ["alice", "bob", "carol"] {
+        let (_, secret) = running
+            .store
+            .create_key("cli", operator, &[Scope::CasesRead, Scope::CasesWrite])
+            .await
+            .unwrap();
+        keys.insert(operator, secret);
+    }
+    // `usd1-gateway` as `operator` (the secret of one of their keys).
+    let gateway_as = |operator: &str, args: &[&str]| {
         let out = std::process::Command::new(binary("usd1-gateway").expect("binary"))
-            .args(["--database", &database])
+            .args(["--database", &database, "--case-key"])
+            .arg(&case_key)
             .args(args)
+            .env(
+                "USD1_GATEWAY_OPERATOR_KEY",
+                keys.get(operator).map_or("", String::as_str),
+            )
             .output()
             .expect("usd1-gateway");
         (
@@ -413,44 +459,40 @@ async fn the_case_command_line_approves_a_freeze_against_the_chain() {
         )
     };
     let (mint, subject_text) = (f.usd1.mint().to_string(), subject.to_string());
-    let (ok, id, err) = gateway(&[
-        "case",
-        "open",
-        &subject_text,
-        "--reason",
-        "order 26-CV-0099",
-        "--operator",
+    let (ok, id, err) = gateway_as(
         "alice",
-    ]);
+        &[
+            "case",
+            "open",
+            &subject_text,
+            "--reason",
+            "order 26-CV-0099",
+        ],
+    );
     assert!(ok, "{err}");
     let id = id.trim().to_string();
-    let (ok, _, err) = gateway(&[
-        "case",
-        "decide",
-        &id,
-        "freeze",
-        "--reason-code",
-        "9",
-        "--operator",
+    let (ok, _, err) = gateway_as(
         "alice",
-    ]);
+        &["case", "decide", &id, "freeze", "--reason-code", "9"],
+    );
     assert!(ok, "{err}");
     let order = files.path().join("order.json");
     let order_path = order.to_string_lossy().into_owned();
     let approve = |operator: &str| {
-        gateway(&[
-            "case",
-            "approve",
-            &id,
-            "-u",
-            &localnet.url,
-            "--mint",
-            &mint,
-            "--out",
-            &order_path,
-            "--operator",
+        gateway_as(
             operator,
-        ])
+            &[
+                "case",
+                "approve",
+                &id,
+                "-u",
+                &localnet.url,
+                "--mint",
+                &mint,
+                "--out",
+                &order_path,
+            ],
+        )
     };
     let (ok, _, err) = approve("alice");
     assert!(!ok);
@@ -486,38 +528,35 @@ async fn the_case_command_line_approves_a_freeze_against_the_chain() {
     );
 
     // A report of another case carries the balance the chain holds.
-    let (_, other, _) = gateway(&[
-        "case",
-        "open",
-        &subject_text,
-        "--reason",
-        "a second look",
-        "--operator",
+    let (_, other, _) = gateway_as(
         "carol",
-    ]);
+        &["case", "open", &subject_text, "--reason", "a second look"],
+    );
     let other = other.trim().to_string();
     let report = files.path().join("report.json");
-    let (ok, said, err) = gateway(&[
-        "case",
-        "decide",
-        &other,
-        "report",
-        "-u",
-        &localnet.url,
-        "--mint",
-        &mint,
-        "--out",
-        &report.to_string_lossy(),
-        "--operator",
+    let (ok, said, err) = gateway_as(
         "carol",
-        "--why",
-        "SAR",
-    ]);
+        &[
+            "case",
+            "decide",
+            &other,
+            "report",
+            "-u",
+            &localnet.url,
+            "--mint",
+            &mint,
+            "--out",
+            &report.to_string_lossy(),
+            "--why",
+            "SAR",
+        ],
+    );
     assert!(ok, "{err}");
     assert!(said.contains("reported: case file sha256 "), "{said}");
     let body: Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
     assert_eq!(body["kind"], "report");
     assert_eq!(body["balances"]["on_chain"]["frozen"], false);
-    let (ok, said, _) = gateway(&["case", "verify"]);
+    let (ok, said, _) = gateway_as("carol", &["case", "verify"]);
     assert!(ok && said.starts_with("intact: "), "{said}");
+    assert!(said.contains("; sealed, anchored at entry "), "{said}");
 }

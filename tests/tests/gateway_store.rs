@@ -26,7 +26,9 @@ fn payment(reference: &Pubkey, mint: &Pubkey, pre: u64, post: u64) -> Movement {
         post,
         fee: 5000,
         fee_payer: Pubkey::new_unique(),
+        account: Pubkey::new_unique(),
         counterparties: vec![Pubkey::new_unique()],
+        senders: vec![],
         keys: vec![Pubkey::new_unique(), *reference],
         memos: vec![],
         events: vec![],
@@ -48,7 +50,10 @@ fn rand_bytes() -> [u8; 64] {
 
 /// A key, a subscription to every event, and an invoice of `amount`.
 async fn invoice(store: &Store, amount: u64) -> (String, String, Pubkey) {
-    let (key, _) = store.create_key("k", &Scope::ALL).await.expect("key");
+    let (key, _) = store
+        .create_key("k", "operator", &Scope::ALL)
+        .await
+        .expect("key");
     let reference = Pubkey::new_unique();
     let new = NewInvoice {
         amount,
@@ -209,7 +214,10 @@ async fn never_leased_twice(url: &str) {
         Store::open(url).await.expect("open again"),
     ];
     let mint = Pubkey::new_unique();
-    let (key, _) = stores[0].create_key("k", &Scope::ALL).await.expect("key");
+    let (key, _) = stores[0]
+        .create_key("k", "operator", &Scope::ALL)
+        .await
+        .expect("key");
     stores[0]
         .create_webhook(
             &key.id,

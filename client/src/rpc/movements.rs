@@ -9,7 +9,7 @@ use solana_transaction_status_client_types::{UiTransactionStatusMeta, UiTransact
 
 use super::RpcLedger;
 use crate::error::ClientError;
-use crate::solana_pay::Movement;
+use crate::solana_pay::{Movement, Sender};
 
 /// The SPL Memo program's first version, which older wallets still use.
 const MEMO_V1_PROGRAM_ID: Pubkey =
@@ -125,20 +125,34 @@ impl RpcLedger {
         let Some(mint) = after.as_ref().or(before.as_ref()).map(|b| b.2.clone()) else {
             return Ok(None);
         };
-        // The senders: other accounts of the mint whose balance fell.
-        let mut senders: Vec<(u64, Pubkey)> = Vec::new();
-        for entry in post.iter().filter(|b| b.mint == mint) {
-            let at = usize::from(entry.account_index);
-            if at == index {
+        // The senders: other accounts of the mint whose balance fell, read
+        // from before and after alike (one closed in the transaction is in
+        // the balances before only: 0 after).
+        let mut indexes: Vec<usize> = pre
+            .iter()
+            .chain(post.iter())
+            .filter(|b| b.mint == mint)
+            .map(|b| usize::from(b.account_index))
+            .filter(|at| *at != index)
+            .collect();
+        indexes.sort_unstable();
+        indexes.dedup();
+        let mut senders: Vec<Sender> = Vec::new();
+        for at in indexes {
+            let (now, owner_after, _) = balance_of(post, at).unwrap_or_default();
+            let (was, owner_before, _) = balance_of(pre, at).unwrap_or_default();
+            let (Some(owner), Some(account)) = (owner_after.or(owner_before), keys.get(at)) else {
                 continue;
-            }
-            let (now, owner, _) = balance_of(post, at).unwrap_or_default();
-            let (was, _, _) = balance_of(pre, at).unwrap_or_default();
-            if let (Some(owner), true) = (owner, was > now) {
-                senders.push((was - now, owner));
+            };
+            if was > now {
+                senders.push(Sender {
+                    owner,
+                    account: *account,
+                    amount: was - now,
+                });
             }
         }
-        senders.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        senders.sort_by(|a, b| b.amount.cmp(&a.amount).then(a.owner.cmp(&b.owner)));
         let memos = decoded
             .message
             .instructions()
@@ -165,7 +179,9 @@ impl RpcLedger {
             post: after.map_or(0, |b| b.0),
             fee: meta.fee,
             fee_payer: keys.first().copied().unwrap_or_default(),
-            counterparties: senders.into_iter().map(|(_, owner)| owner).collect(),
+            account: *account,
+            counterparties: senders.iter().map(|s| s.owner).collect(),
+            senders,
             keys,
             memos,
             events,

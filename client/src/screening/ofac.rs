@@ -18,7 +18,7 @@ use std::collections::HashMap;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
 
-use super::{address, Entry, Parsed, Rejected, OFAC_SOL_TYPE};
+use super::{address, Entry, ParseError, Parsed, Rejected, MAX_DEPTH, OFAC_SOL_TYPE};
 
 const SOURCE: &str = "OFAC SDN";
 
@@ -46,31 +46,55 @@ fn at(reader: &Reader<&[u8]>, e: impl std::fmt::Display) -> String {
 }
 
 /// The document's root element.
-pub(crate) fn root_element(text: &str) -> Result<String, String> {
+pub(crate) fn root_element(text: &str) -> Result<String, ParseError> {
     let mut reader = reader(text);
     loop {
         match reader.read_event().map_err(|e| at(&reader, e))? {
             Event::Start(e) | Event::Empty(e) => return Ok(name(&e)),
-            Event::Eof => return Err("an XML document with no element".into()),
+            Event::Eof => {
+                return Err(ParseError::Incomplete(
+                    "an XML document with no element".into(),
+                ))
+            }
             _ => {}
         }
     }
 }
 
 /// Drives `on` with every element start (and self-closed element), text
-/// (with the path of elements around it) and end, in document order.
-fn walk(text: &str, mut on: impl FnMut(Node<'_>) -> Result<(), String>) -> Result<(), String> {
+/// (with the path of elements around it) and end, in document order. The
+/// document must end with its root closed (a file cut between two elements
+/// is not a shorter list) and nest at most [`MAX_DEPTH`] deep.
+fn walk(text: &str, mut on: impl FnMut(Node<'_>) -> Result<(), String>) -> Result<(), ParseError> {
     let mut reader = reader(text);
     let mut path: Vec<String> = Vec::new();
+    let mut root: Option<String> = None;
+    let mut closed = false;
     loop {
         match reader.read_event().map_err(|e| at(&reader, e))? {
             Event::Start(e) => {
+                if closed {
+                    return Err(at(&reader, "an element after the root was closed").into());
+                }
+                if path.len() >= MAX_DEPTH {
+                    return Err(at(
+                        &reader,
+                        format!("elements nested deeper than {MAX_DEPTH}: not an OFAC list"),
+                    )
+                    .into());
+                }
                 on(Node::Start(&name(&e), &e)).map_err(|e| at(&reader, e))?;
+                root.get_or_insert_with(|| name(&e));
                 path.push(name(&e));
             }
             Event::Empty(e) => {
+                if closed {
+                    return Err(at(&reader, "an element after the root was closed").into());
+                }
                 on(Node::Start(&name(&e), &e)).map_err(|e| at(&reader, e))?;
                 on(Node::End(&name(&e), &path)).map_err(|e| at(&reader, e))?;
+                root.get_or_insert_with(|| name(&e));
+                closed = path.is_empty();
             }
             Event::Text(t) => {
                 let value = t.unescape().map_err(|e| at(&reader, e))?;
@@ -83,8 +107,17 @@ fn walk(text: &str, mut on: impl FnMut(Node<'_>) -> Result<(), String>) -> Resul
             Event::End(_) => {
                 let element = path.pop().unwrap_or_default();
                 on(Node::End(&element, &path)).map_err(|e| at(&reader, e))?;
+                closed = path.is_empty();
             }
-            Event::Eof => return Ok(()),
+            Event::Eof if closed => return Ok(()),
+            Event::Eof => {
+                let root = root.unwrap_or_default();
+                return Err(ParseError::Incomplete(format!(
+                    "the document ends at byte {} inside <{}> without closing its root <{root}>: a cut-off file",
+                    reader.buffer_position(),
+                    path.last().map_or(root.as_str(), String::as_str)
+                )));
+            }
             _ => {}
         }
     }
@@ -127,7 +160,7 @@ struct Found {
     subject: Option<String>,
 }
 
-pub(crate) fn advanced(text: &str) -> Result<Parsed, String> {
+pub(crate) fn advanced(text: &str) -> Result<Parsed, ParseError> {
     let mut feature_types: HashMap<String, String> = HashMap::new();
     let mut feature_type_id: Option<String> = None;
     let mut date = [None, None, None];
@@ -141,6 +174,7 @@ pub(crate) fn advanced(text: &str) -> Result<Parsed, String> {
     let mut found: Vec<Found> = Vec::new();
     let mut programs: HashMap<String, Vec<String>> = HashMap::new();
     let mut entry_profile: Option<String> = None;
+    let mut records = 0;
 
     walk(text, |node| {
         match node {
@@ -209,7 +243,15 @@ pub(crate) fn advanced(text: &str) -> Result<Parsed, String> {
                     in_primary_alias = false;
                 }
                 "Feature" => profile_features.extend(feature.take()),
+                "DistinctParty" => records += 1,
                 "Profile" => {
+                    // Only Solana addresses are kept, once the types are known
+                    // (they come first), so memory follows what is kept.
+                    if !feature_types.is_empty() {
+                        profile_features.retain(|f| {
+                            feature_types.get(&f.type_id).map(String::as_str) == Some(OFAC_SOL_TYPE)
+                        });
+                    }
                     for feature in profile_features.drain(..) {
                         let subject = feature
                             .identity
@@ -237,12 +279,12 @@ pub(crate) fn advanced(text: &str) -> Result<Parsed, String> {
         .map(|(id, _)| id)
         .collect();
     let mut parsed = Parsed {
-        entries: Vec::new(),
-        rejected: Vec::new(),
+        records,
         published: match date {
             [Some(y), Some(m), Some(d)] => Some(format!("{y:04}-{m:02}-{d:02}")),
             _ => None,
         },
+        ..Parsed::default()
     };
     for f in found
         .into_iter()
@@ -261,7 +303,7 @@ pub(crate) fn advanced(text: &str) -> Result<Parsed, String> {
                 source: SOURCE.into(),
                 added_at: None,
             }),
-            Err(reason) => parsed.rejected.push(Rejected {
+            Err(reason) => parsed.reject(Rejected {
                 entry,
                 text,
                 reason,
@@ -281,12 +323,9 @@ struct SdnEntry {
     ids: Vec<(String, String, String)>,
 }
 
-pub(crate) fn classic(text: &str) -> Result<Parsed, String> {
-    let mut parsed = Parsed {
-        entries: Vec::new(),
-        rejected: Vec::new(),
-        published: None,
-    };
+pub(crate) fn classic(text: &str) -> Result<Parsed, ParseError> {
+    let mut parsed = Parsed::default();
+    let mut record_count: Option<usize> = None;
     let mut entry = SdnEntry::default();
     let mut id = (String::new(), String::new(), String::new());
     walk(text, |node| {
@@ -296,6 +335,9 @@ pub(crate) fn classic(text: &str) -> Result<Parsed, String> {
             Node::Start(..) => {}
             Node::Text(value, path) => match parent(path) {
                 "Publish_Date" => parsed.published = us_date(value),
+                "Record_Count" if grandparent(path) == "publshInformation" => {
+                    record_count = value.parse::<usize>().ok()
+                }
                 "uid" if grandparent(path) == "id" => id.0 = value.to_string(),
                 "uid" if grandparent(path) == "sdnEntry" => entry.uid = value.to_string(),
                 "firstName" if grandparent(path) == "sdnEntry" => entry.first = value.to_string(),
@@ -309,6 +351,7 @@ pub(crate) fn classic(text: &str) -> Result<Parsed, String> {
                 entry.ids.push(std::mem::take(&mut id));
             }
             Node::End("sdnEntry", _) => {
+                parsed.records += 1;
                 let subject = format!("{} {}", entry.first, entry.last).trim().to_string();
                 for (uid, kind, number) in entry.ids.drain(..) {
                     if kind != OFAC_SOL_TYPE {
@@ -328,7 +371,7 @@ pub(crate) fn classic(text: &str) -> Result<Parsed, String> {
                             source: SOURCE.into(),
                             added_at: None,
                         }),
-                        Err(reason) => parsed.rejected.push(Rejected {
+                        Err(reason) => parsed.reject(Rejected {
                             entry: at,
                             text: number,
                             reason,
@@ -340,6 +383,14 @@ pub(crate) fn classic(text: &str) -> Result<Parsed, String> {
         }
         Ok(())
     })?;
+    // The count OFAC publishes with the list: a file missing entries
+    // between two whole ones is not the list it says it is.
+    if let Some(count) = record_count.filter(|c| *c != parsed.records) {
+        return Err(ParseError::Incomplete(format!(
+            "it says it holds {count} records (Record_Count) and holds {}",
+            parsed.records
+        )));
+    }
     Ok(parsed)
 }
 

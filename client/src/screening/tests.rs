@@ -156,7 +156,106 @@ fn what_is_not_a_list_is_refused_by_name() {
         List::parse("x.csv", &[0xff, 0xfe, 0x00]),
         Err(ScreeningError::Malformed { .. })
     ));
-    let short = List::parse("x.csv", format!("{A4},no source\n").as_bytes()).unwrap();
+    let short = List::parse(
+        "x.csv",
+        format!("address,reason,source\n{A4},no source\n").as_bytes(),
+    )
+    .unwrap();
     assert!(short.entries.is_empty());
-    assert_eq!(short.rejected[0].entry, "line 1");
+    assert_eq!(short.rejected[0].entry, "line 2");
+}
+
+/// Issue 33, item 4: a list is used only whole. A classic SDN file cut
+/// between two entries, an Advanced file cut between two parties, a file
+/// missing entries its Record_Count counts, a 0-byte file, a header alone,
+/// an undated OFAC file: each refused by name, never read as a shorter list.
+#[test]
+fn a_list_cut_short_or_empty_is_not_whole() {
+    let incomplete = |name: &str, bytes: &[u8]| match List::parse(name, bytes) {
+        Err(ScreeningError::Incomplete { list, reason }) => {
+            assert_eq!(list, name);
+            reason
+        }
+        other => panic!("{name}: expected Incomplete, got {other:?}"),
+    };
+    let classic = std::str::from_utf8(CLASSIC).unwrap();
+    let cut = classic.find("  <sdnEntry>\n    <uid>90004").unwrap();
+    let reason = incomplete("sdn.xml", &classic.as_bytes()[..cut]);
+    assert!(
+        reason.contains("without closing its root <sdnList>"),
+        "{reason}"
+    );
+    // The same cut, the root closed by hand: Record_Count says 3.
+    let closed = format!("{}</sdnList>\n", &classic[..cut]);
+    let reason = incomplete("sdn.xml", closed.as_bytes());
+    assert_eq!(
+        reason,
+        "it says it holds 3 records (Record_Count) and holds 1"
+    );
+    let advanced = std::str::from_utf8(ADVANCED).unwrap();
+    let cut = advanced.rfind("<DistinctParty").unwrap();
+    incomplete("SDN_ADVANCED.XML", &advanced.as_bytes()[..cut]);
+    let undated = classic.replace("<Publish_Date>11/20/2026</Publish_Date>", "");
+    let reason = incomplete("sdn.xml", undated.as_bytes());
+    assert!(reason.contains("no publish date"), "{reason}");
+    let reason = incomplete("issuer.csv", b"");
+    assert!(reason.contains("empty"), "{reason}");
+    let reason = incomplete("issuer.csv", b"address,reason,source,added_at\n");
+    assert!(reason.contains("no entry"), "{reason}");
+    let reason = incomplete("sdn.xml", b"<sdnList><publshInformation><Publish_Date>11/20/2026</Publish_Date></publshInformation></sdnList>");
+    assert!(reason.contains("no entry"), "{reason}");
+}
+
+/// Issue 33, item 6: what is not a list is refused, and what a list keeps
+/// bounds its memory: base64 text is no issuer CSV; tags nested without end
+/// are no OFAC list; a list of many bad rows keeps a thousand with their
+/// text and counts the rest.
+#[test]
+fn junk_is_refused_and_a_list_keeps_only_so_much() {
+    let base64 = "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo=\n".repeat(50_000);
+    assert!(matches!(
+        List::parse("dump.csv", base64.as_bytes()),
+        Err(ScreeningError::UnknownFormat { .. })
+    ));
+    let nested = format!("<sdnList>{}", "<a>".repeat(200_000));
+    let Err(ScreeningError::Malformed { reason, .. }) = List::parse("deep.xml", nested.as_bytes())
+    else {
+        panic!("nested tags read as a list")
+    };
+    assert!(reason.contains("nested deeper than 32"), "{reason}");
+    let mut many = String::from("address,reason,source\n");
+    for i in 0..5_000 {
+        many.push_str(&format!("not-an-address-{i},r,s\n"));
+    }
+    many.push_str(&format!("{A4},r,s\n"));
+    let list = List::parse("many.csv", many.as_bytes()).unwrap();
+    assert_eq!(addresses(&list), [A4]);
+    assert_eq!(list.rejected.len(), REJECTED_KEPT);
+    assert_eq!(list.rejected_total, 5_000);
+    assert_eq!(list.records, 5_001);
+}
+
+/// Issue 33, item 7: a spreadsheet's CSV (CRLF line ends, a byte-order
+/// mark, a comment) numbers its lines as an editor does.
+#[test]
+fn csv_lines_are_numbered_as_editors_number_them_crlf_too() {
+    let text = format!(
+        "{}# exported 2026-12-01\r\naddress,reason,source,added_at\r\n{A4},fraud,ops,2026-11-02\r\n\r\nbad-one,x,y,2026-11-03\r\n{A5},\"court order,\r\ncase 7\",legal,2026-11-04\r\n",
+        '\u{feff}'
+    );
+    let list = List::parse("issuer.csv", text.as_bytes()).unwrap();
+    assert_eq!(list.entries[0].entry, "line 3");
+    assert_eq!(list.rejected[0].entry, "line 5");
+    assert_eq!(list.entries[1].entry, "line 6");
+    assert_eq!(list.entries[1].reason, "court order,\r\ncase 7");
+}
+
+/// Issue 33, item 4: how much of the previous version a new one drops.
+#[test]
+fn a_new_version_says_how_much_of_the_old_it_lost() {
+    let old = List::parse("SDN_ADVANCED.XML", ADVANCED).unwrap();
+    let new = List::parse("SDN_ADVANCED.XML", ADVANCED_NEXT).unwrap();
+    // One of two addresses removed.
+    assert_eq!(new.loss_bps_since(&old), 5_000);
+    assert_eq!(new.loss_bps_since(&new), 0);
 }

@@ -1,7 +1,7 @@
 //! `/v1/cases`: list and show (`cases:read`), assign, note, decide and
-//! approve a freeze (`cases:write`), each action recorded with the operator
-//! the body names and the API key it came with; the case files; the
-//! history chain's verification.
+//! approve a release or a freeze (`cases:write`), each action recorded
+//! under the operator the API key belongs to and the key itself; the case
+//! files; the history chain's verification.
 use axum::body::Body;
 use axum::extract::{Path, Query};
 use axum::http::{HeaderMap, StatusCode};
@@ -25,8 +25,20 @@ impl From<CaseError> for ApiError {
             CaseError::NoFreezeProposed(_) => {
                 ApiError::new(StatusCode::CONFLICT, "no_freeze_proposed", message)
             }
+            CaseError::NothingProposed(_) => {
+                ApiError::new(StatusCode::CONFLICT, "nothing_proposed", message)
+            }
             CaseError::FreezeAlreadyProposed(_) | CaseError::FreezeAlreadyApproved(_) => {
                 ApiError::new(StatusCode::CONFLICT, "freeze_already_decided", message)
+            }
+            CaseError::ReleaseAlreadyProposed(_) => {
+                ApiError::new(StatusCode::CONFLICT, "release_already_proposed", message)
+            }
+            CaseError::DecisionPending { .. } => {
+                ApiError::new(StatusCode::CONFLICT, "decision_pending", message)
+            }
+            CaseError::KeyNamesNoOperator(_) => {
+                ApiError::new(StatusCode::FORBIDDEN, "key_names_no_operator", message)
             }
             CaseError::NoOperator => ApiError::bad("operator_required", message),
             CaseError::BadSubject(_) => ApiError::bad("invalid_subject", message),
@@ -106,7 +118,9 @@ pub async fn file(
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Action {
-    operator: String,
+    /// The operator the key belongs to, if the caller says it: another
+    /// name is refused, never recorded.
+    operator: Option<String>,
     #[serde(default)]
     why: String,
     assignee: Option<String>,
@@ -122,7 +136,20 @@ async fn acting(
 ) -> Result<(Actor, Action), ApiError> {
     let key = authorize(state, headers, Scope::CasesWrite).await?;
     let action: Action = read_json(body).await?;
-    Ok((Actor::new(&action.operator, Some(&key.id)), action))
+    let actor = Actor::of_key(&key)?;
+    if let Some(named) = action.operator.as_deref().map(str::trim) {
+        if named != actor.operator {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "operator_mismatch",
+                format!(
+                    "this key belongs to {}; an action is recorded under its key's operator, not '{named}'",
+                    actor.operator
+                ),
+            ));
+        }
+    }
+    Ok((actor, action))
 }
 
 pub async fn assign(
@@ -180,6 +207,7 @@ pub async fn decide(
     let mut value = json!({"case": state.store.case(&id).await?});
     match decided {
         Decided::Released(outcomes) => value["released_payments"] = json!(outcomes.len()),
+        Decided::ReleaseProposed => value["approval_needed"] = json!(true),
         Decided::Reported(file) => {
             value["case_file"] = json!({"sha256": file.sha256, "url": format!("/v1/cases/{id}/files/{}", file.sha256)})
         }
@@ -188,8 +216,9 @@ pub async fn decide(
     Ok(Json(value))
 }
 
-/// The second operator's approval of a proposed freeze: the order file and
-/// the freeze for the freezer to sign.
+/// The second operator's approval of what is proposed: a release (the held
+/// payments applied), or a freeze (the order file and the freeze for the
+/// freezer to sign).
 pub async fn approve(
     state: State,
     headers: HeaderMap,
@@ -197,6 +226,25 @@ pub async fn approve(
     body: Body,
 ) -> Result<Json<Value>, ApiError> {
     let (actor, action) = acting(&state, &headers, body).await?;
+    let pending = state
+        .store
+        .case(&id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("case"))?;
+    // Four eyes before anything is read from the chain.
+    if pending.approvable_by(&actor)? == crate::store::cases::Proposal::Release {
+        let approved = state
+            .store
+            .approve_case_seen(&id, &actor, &action.why, None)
+            .await?;
+        let released = match approved {
+            crate::store::cases::Approved::Release(outcomes) => outcomes.len(),
+            crate::store::cases::Approved::Freeze(..) => 0,
+        };
+        return Ok(Json(
+            json!({"case": state.store.case(&id).await?, "released_payments": released}),
+        ));
+    }
     // What the freeze needs from the chain is read first: a node that is
     // down records no approval.
     let freezer = crate::freeze::freezer(state.ledger.as_ref(), &state.treasury.mint)

@@ -10,19 +10,26 @@ use sqlx::Row;
 
 use super::{new_id, now, Store, StoreError, Tx};
 
+mod decide;
 mod files;
 mod model;
+mod seal;
 mod verify;
 
+pub use decide::{Approved, Decided};
 pub use files::CaseFile;
 pub(crate) use model::{case_from, entry_from};
-pub use model::{Actor, Case, CaseError, CaseStatus, Decision, Entry, Freeze, Hashed, GENESIS};
+pub use model::{
+    Actor, Case, CaseError, CaseStatus, Decision, Entry, Freeze, Hashed, Proposal, Release, GENESIS,
+};
+pub use seal::{Anchored, Seal, SealError};
 pub use verify::{Broken, Verified};
 
 /// Appends an entry to the chain inside the caller's transaction: the
 /// chain's one row is locked by the update, so two writers queue.
 pub(crate) async fn append(
     tx: &mut Tx<'_>,
+    seal: Option<&Seal>,
     case_id: &str,
     actor: &Actor,
     action: &str,
@@ -48,9 +55,10 @@ pub(crate) async fn append(
         why,
     }
     .hash();
+    let mac = seal.map(|seal| seal.entry_mac(&hash));
     sqlx::query(
-        "INSERT INTO case_history (seq, case_id, at, operator, api_key_id, action, detail, why, prev_hash, hash) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        "INSERT INTO case_history (seq, case_id, at, operator, api_key_id, action, detail, why, prev_hash, hash, mac) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
     )
     .bind(seq)
     .bind(case_id)
@@ -62,6 +70,7 @@ pub(crate) async fn append(
     .bind(why)
     .bind(&prev_hash)
     .bind(&hash)
+    .bind(mac)
     .execute(&mut **tx)
     .await?;
     sqlx::query("UPDATE case_chain SET head = $1 WHERE id = 1")
@@ -86,6 +95,7 @@ pub(crate) async fn append(
 /// subject's case still undecided (a second hit joins it).
 pub(crate) async fn open_in(
     tx: &mut Tx<'_>,
+    seal: Option<&Seal>,
     subject: &str,
     reason: &str,
     hits: &Value,
@@ -116,6 +126,7 @@ pub(crate) async fn open_in(
     .await?;
     append(
         tx,
+        seal,
         &id,
         actor,
         "opened",
@@ -135,11 +146,17 @@ async fn case_in(tx: &mut Tx<'_>, id: &str) -> Result<Case, CaseError> {
     Ok(case_from(&row)?)
 }
 
-/// A case that still takes decisions, read in `tx`.
+/// A case that still takes decisions, read in `tx` after locking its row:
+/// on PostgreSQL two decisions on one case queue here, and the second reads
+/// what the first decided (SQLite's writers queue at `BEGIN IMMEDIATE`).
 async fn undecided(tx: &mut Tx<'_>, id: &str, actor: &Actor) -> Result<Case, CaseError> {
     if actor.operator.is_empty() {
         return Err(CaseError::NoOperator);
     }
+    sqlx::query("UPDATE cases SET updated_at = updated_at WHERE id = $1")
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
     let case = case_in(tx, id).await?;
     if case.status.is_closed() {
         return Err(CaseError::Closed {
@@ -160,17 +177,6 @@ async fn set_status(tx: &mut Tx<'_>, id: &str, status: CaseStatus) -> Result<(),
     Ok(())
 }
 
-/// What a decision did.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Decided {
-    /// Released, with what each held payment then became.
-    Released(Vec<super::chain::Recorded>),
-    Escalated,
-    /// The case file written, and its SHA-256 (hex).
-    Reported(CaseFile),
-    FreezeProposed,
-}
-
 impl Store {
     /// Opens a case by hand (an operator's own suspicion, a lawful order).
     pub async fn open_case(
@@ -186,8 +192,9 @@ impl Store {
             return Err(CaseError::BadSubject(subject.to_string()));
         }
         let mut tx = self.begin().await?;
-        let (case, _) = open_in(&mut tx, subject, reason, &json!([]), actor).await?;
+        let (case, _) = open_in(&mut tx, self.seal(), subject, reason, &json!([]), actor).await?;
         tx.commit().await?;
+        self.anchor_cases().await?;
         Ok(case)
     }
 
@@ -241,6 +248,7 @@ impl Store {
         set_status(&mut tx, id, status).await?;
         append(
             &mut tx,
+            self.seal(),
             id,
             actor,
             "assigned",
@@ -250,6 +258,7 @@ impl Store {
         .await?;
         let case = case_in(&mut tx, id).await?;
         tx.commit().await?;
+        self.anchor_cases().await?;
         Ok(case)
     }
 
@@ -260,174 +269,25 @@ impl Store {
         }
         let mut tx = self.begin().await?;
         case_in(&mut tx, id).await?;
-        let entry = append(&mut tx, id, actor, "note", json!({}), note).await?;
+        let entry = append(&mut tx, self.seal(), id, actor, "note", json!({}), note).await?;
         tx.commit().await?;
+        self.anchor_cases().await?;
         Ok(entry)
     }
 
-    /// Decides the case; each decision and what it causes commit together.
-    pub async fn decide_case(
-        &self,
-        id: &str,
-        decision: Decision,
-        actor: &Actor,
-        why: &str,
-    ) -> Result<Decided, CaseError> {
-        self.decide_case_seen(id, decision, actor, why, None).await
-    }
-
-    /// [`Self::decide_case`], a report's case file carrying what the chain
-    /// holds of the subject (`on_chain`, read just before).
-    pub async fn decide_case_seen(
-        &self,
-        id: &str,
-        decision: Decision,
-        actor: &Actor,
-        why: &str,
-        on_chain: Option<&Value>,
-    ) -> Result<Decided, CaseError> {
-        let mut tx = self.begin().await?;
-        let case = undecided(&mut tx, id, actor).await?;
-        let decided = match decision {
-            Decision::Release => {
-                set_status(&mut tx, id, CaseStatus::Released).await?;
-                let entry = append(
-                    &mut tx,
-                    id,
-                    actor,
-                    "released",
-                    json!({"status": CaseStatus::Released}),
-                    why,
-                )
-                .await?;
-                Decided::Released(super::held::release(&mut tx, &case, entry.seq).await?)
-            }
-            Decision::Escalate => {
-                set_status(&mut tx, id, CaseStatus::Escalated).await?;
-                append(
-                    &mut tx,
-                    id,
-                    actor,
-                    "escalated",
-                    json!({"status": CaseStatus::Escalated}),
-                    why,
-                )
-                .await?;
-                Decided::Escalated
-            }
-            Decision::Report => {
-                set_status(&mut tx, id, CaseStatus::Reported).await?;
-                let file = files::write(&mut tx, id, "report", actor, why, on_chain).await?;
-                append(
-                    &mut tx,
-                    id,
-                    actor,
-                    "reported",
-                    json!({"status": CaseStatus::Reported, "case_file_sha256": file.sha256}),
-                    why,
-                )
-                .await?;
-                Decided::Reported(file)
-            }
-            Decision::Freeze { reason_code } => {
-                if case.freeze.is_some() {
-                    return Err(CaseError::FreezeAlreadyProposed(case.id));
-                }
-                sqlx::query(
-                    "UPDATE cases SET freeze_reason_code = $1, freeze_proposed_by = $2, \
-                     freeze_proposed_key = $3, updated_at = $4 WHERE id = $5",
-                )
-                .bind(i64::from(reason_code))
-                .bind(&actor.operator)
-                .bind(&actor.api_key)
-                .bind(now())
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
-                append(
-                    &mut tx,
-                    id,
-                    actor,
-                    "freeze proposed",
-                    json!({"reason_code": reason_code}),
-                    why,
-                )
-                .await?;
-                Decided::FreezeProposed
-            }
-        };
-        tx.commit().await?;
-        Ok(decided)
-    }
-
-    /// A second operator approves the proposed freeze: the case file is
-    /// written as the order the freeze cites (its SHA-256 goes on-chain).
-    pub async fn approve_freeze(
-        &self,
-        id: &str,
-        actor: &Actor,
-        why: &str,
-    ) -> Result<(Case, CaseFile), CaseError> {
-        self.approve_freeze_seen(id, actor, why, None).await
-    }
-
-    /// [`Self::approve_freeze`], the order carrying what the chain holds of
-    /// the subject (`on_chain`, read just before).
-    pub async fn approve_freeze_seen(
-        &self,
-        id: &str,
-        actor: &Actor,
-        why: &str,
-        on_chain: Option<&Value>,
-    ) -> Result<(Case, CaseFile), CaseError> {
-        let mut tx = self.begin().await?;
-        let case = undecided(&mut tx, id, actor).await?;
-        let freeze = case
-            .freeze
-            .clone()
-            .ok_or_else(|| CaseError::NoFreezeProposed(case.id.clone()))?;
-        if freeze.order_sha256.is_some() {
-            return Err(CaseError::FreezeAlreadyApproved(case.id));
-        }
-        let row = sqlx::query("SELECT freeze_proposed_key FROM cases WHERE id = $1")
-            .bind(id)
-            .fetch_one(&mut *tx)
-            .await?;
-        let proposed_key: Option<String> = row.try_get("freeze_proposed_key")?;
-        if actor.same_as(&freeze.proposed_by, proposed_key.as_deref()) {
-            return Err(CaseError::FourEyes {
-                operator: freeze.proposed_by,
-            });
-        }
-        let file = files::write(&mut tx, id, "order", actor, why, on_chain).await?;
-        sqlx::query("UPDATE cases SET freeze_order_sha256 = $1, updated_at = $2 WHERE id = $3")
-            .bind(&file.sha256)
-            .bind(now())
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        append(
-            &mut tx,
-            id,
-            actor,
-            "freeze approved",
-            json!({"order_sha256": file.sha256, "reason_code": freeze.reason_code}),
-            why,
-        )
-        .await?;
-        let case = case_in(&mut tx, id).await?;
-        tx.commit().await?;
-        Ok((case, file))
-    }
-
-    /// The chain shows a freeze citing `order_sha256` (hex) in `signature`:
-    /// the approved case it carries out is frozen. Once: false if no
-    /// approved case awaits that order.
+    /// The chain shows a freeze of `token_account` citing `order_sha256`
+    /// (hex) in `signature`. The approved case it carries out is frozen
+    /// when the account frozen is the subject's: its associated account of
+    /// the mint (`subject_account` says which that is) or an account a held
+    /// payment came from. A freeze of another account citing the order is
+    /// noted on the case, which stays approved. Once: false if no approved
+    /// case awaits that order (or the account was not the subject's).
     pub async fn record_frozen(
         &self,
         order_sha256: &str,
         token_account: &str,
         signature: &str,
+        subject_account: impl Fn(&str) -> Option<String>,
     ) -> Result<bool, StoreError> {
         let mut tx = self.begin().await?;
         let row = sqlx::query(
@@ -441,6 +301,45 @@ impl Store {
             return Ok(false);
         };
         let case = case_from(&row)?;
+        let held: Vec<String> = sqlx::query(
+            "SELECT accounts FROM held_payments WHERE case_id = $1 AND accounts IS NOT NULL",
+        )
+        .bind(&case.id)
+        .fetch_all(&mut *tx)
+        .await?
+        .iter()
+        .map(|row| row.try_get::<String, _>("accounts"))
+        .collect::<Result<_, _>>()?;
+        let subjects: Vec<String> = subject_account(&case.subject)
+            .into_iter()
+            .chain(held.iter().flat_map(|a| a.split(',').map(str::to_string)))
+            .collect();
+        if !subjects.iter().any(|a| a == token_account) {
+            let noted = sqlx::query(
+                "SELECT 1 AS noted FROM case_history WHERE case_id = $1 AND action = 'freeze of another account' \
+                 AND detail LIKE $2",
+            )
+            .bind(&case.id)
+            .bind(format!("%{signature}%"))
+            .fetch_optional(&mut *tx)
+            .await?;
+            if noted.is_none() {
+                append(
+                    &mut tx,
+                    self.seal(),
+                    &case.id,
+                    &Actor::chain(),
+                    "freeze of another account",
+                    json!({"signature": signature, "token_account": token_account,
+                           "subject_accounts": subjects}),
+                    "a freeze citing this case's order froze an account that is not the subject's; the case stays open",
+                )
+                .await?;
+                tx.commit().await?;
+                self.anchor_cases().await?;
+            }
+            return Ok(false);
+        }
         sqlx::query("UPDATE cases SET freeze_signature = $1 WHERE id = $2")
             .bind(signature)
             .bind(&case.id)
@@ -449,6 +348,7 @@ impl Store {
         set_status(&mut tx, &case.id, CaseStatus::Frozen).await?;
         append(
             &mut tx,
+            self.seal(),
             &case.id,
             &Actor::chain(),
             "frozen",
@@ -457,7 +357,26 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
+        self.anchor_cases().await?;
         Ok(true)
+    }
+
+    /// Writes the chain's head to the seal's anchor file (outside the
+    /// database), if this store is sealed: after every decision, and at
+    /// each watcher pass.
+    pub async fn anchor_cases(&self) -> Result<(), StoreError> {
+        let Some(seal) = self.seal() else {
+            return Ok(());
+        };
+        let row = sqlx::query("SELECT seq, head FROM case_chain WHERE id = 1")
+            .fetch_one(self.pool())
+            .await?;
+        let (seq, head): (i64, String) = (row.try_get("seq")?, row.try_get("head")?);
+        if seq == 0 {
+            return Ok(());
+        }
+        seal.anchor(seq, &head)
+            .map_err(|e| StoreError::Seal(e.to_string()))
     }
 
     /// A case the screening opens on `subject` for `hits` (or the hit joined
@@ -469,10 +388,19 @@ impl Store {
         hits: &Value,
     ) -> Result<(Case, bool), StoreError> {
         let mut tx = self.begin().await?;
-        let (case, new) = open_in(&mut tx, subject, reason, hits, &Actor::screening()).await?;
+        let (case, new) = open_in(
+            &mut tx,
+            self.seal(),
+            subject,
+            reason,
+            hits,
+            &Actor::screening(),
+        )
+        .await?;
         if !new {
             append(
                 &mut tx,
+                self.seal(),
                 &case.id,
                 &Actor::screening(),
                 "hit",
@@ -482,6 +410,7 @@ impl Store {
             .await?;
         }
         tx.commit().await?;
+        self.anchor_cases().await?;
         Ok((case, new))
     }
 

@@ -6,7 +6,6 @@ use serde::Serialize;
 use sqlx::Row;
 use usd1_client::screening::Finding;
 use usd1_client::solana_pay::{self, Movement, Verdict};
-use usd1_client::Usd1Event;
 
 use super::invoices::{self, Invoice, Status};
 use super::{outbox, signed, units, Store, StoreError, Tx};
@@ -88,6 +87,33 @@ async fn invoice_of(tx: &mut Tx<'_>, movement: &Movement) -> Result<Option<Invoi
     Ok(None)
 }
 
+/// Whom a payment with `hits` is held from: the wallet of the first sender
+/// a hit names (by its wallet or its token account), and every token account
+/// the payment came from.
+fn held_from<'a>(movement: &Movement, hits: &'a [Finding]) -> super::held::HeldFrom<'a> {
+    let subject = hits
+        .iter()
+        .find_map(|hit| {
+            movement
+                .senders
+                .iter()
+                .find(|s| s.owner == hit.address || s.account == hit.address)
+                .map(|s| s.owner)
+        })
+        .or_else(|| hits.first().map(|h| h.address))
+        .map(|key| key.to_string())
+        .unwrap_or_default();
+    super::held::HeldFrom {
+        subject,
+        accounts: movement
+            .senders
+            .iter()
+            .map(|s| s.account.to_string())
+            .collect(),
+        hits,
+    }
+}
+
 fn verdict_name(verdict: Verdict) -> (&'static str, i64) {
     match verdict {
         Verdict::Paid => ("paid", 0),
@@ -150,16 +176,12 @@ impl Store {
             tx.rollback().await?;
             return Ok(Recorded::AlreadyKnown);
         }
-        // The program's own movements of the account are not payments.
-        let program_kind = movement.events.iter().find_map(|event| match event {
-            Usd1Event::RedemptionRequested(_) => Some("redemption_requested"),
-            Usd1Event::RedemptionRejected(_) => Some("redemption_refund"),
-            Usd1Event::Seized(_) => Some("seized"),
-            Usd1Event::Minted(_) => Some("minted"),
-            Usd1Event::Burned(_) => Some("burned"),
-            _ => None,
-        });
-        let invoice = if delta > 0 && movement.mint == *mint && program_kind.is_none() {
+        // The program's own movements of the account (by the events that
+        // name it) are not payments; money in from a listed sender is held
+        // whatever else the transaction did.
+        let program_kind = movement.program_kind();
+        let incoming = delta > 0 && movement.mint == *mint;
+        let invoice = if incoming && (program_kind.is_none() || !hits.is_empty()) {
             invoice_of(&mut tx, movement).await?
         } else {
             None
@@ -168,12 +190,18 @@ impl Store {
         let signature = movement.signature.to_string();
         let amount = u64::try_from(delta).unwrap_or_default();
         let outcome = match invoice {
-            _ if !hits.is_empty()
-                && delta > 0
-                && movement.mint == *mint
-                && program_kind.is_none() =>
-            {
-                super::held::hold(&mut tx, invoice, &signature, amount, payment, hits).await?
+            _ if incoming && !hits.is_empty() => {
+                let from = held_from(movement, hits);
+                super::held::hold(
+                    &mut tx,
+                    self.seal(),
+                    invoice,
+                    &signature,
+                    amount,
+                    payment,
+                    &from,
+                )
+                .await?
             }
             Some(invoice) => apply_payment(&mut tx, &invoice, &signature, amount, payment).await?,
             None if program_kind.is_some() => {
@@ -207,6 +235,9 @@ impl Store {
             }
         };
         tx.commit().await?;
+        if matches!(outcome, Recorded::Held { .. }) {
+            self.anchor_cases().await?;
+        }
         Ok(outcome)
     }
 

@@ -13,18 +13,24 @@ use super::{now, outbox, signed, StoreError, Tx};
 
 /// Holds the payment `signature` of `amount` (already inserted as a
 /// movement) from the senders `hits` name.
+/// What a held payment is held from: the subject (the listed sender's
+/// wallet) and the token accounts the payment came from.
+pub(crate) struct HeldFrom<'a> {
+    pub subject: String,
+    pub accounts: Vec<String>,
+    pub hits: &'a [Finding],
+}
+
 pub(super) async fn hold(
     tx: &mut Tx<'_>,
+    seal: Option<&cases::Seal>,
     invoice: Option<Invoice>,
     signature: &str,
     amount: u64,
     payment: Value,
-    hits: &[Finding],
+    from: &HeldFrom<'_>,
 ) -> Result<Recorded, StoreError> {
-    let subject = hits
-        .first()
-        .map(|h| h.address.to_string())
-        .unwrap_or_default();
+    let (subject, hits) = (from.subject.clone(), from.hits);
     let hits_json = serde_json::to_value(hits).unwrap_or(Value::Null);
     let reason = format!(
         "payment {signature} from a listed sender: {}",
@@ -33,14 +39,17 @@ pub(super) async fn hold(
             .collect::<Vec<_>>()
             .join("; ")
     );
-    let (case, _) = cases::open_in(tx, &subject, &reason, &hits_json, &Actor::screening()).await?;
+    let (case, _) =
+        cases::open_in(tx, seal, &subject, &reason, &hits_json, &Actor::screening()).await?;
     cases::append(
         tx,
+        seal,
         &case.id,
         &Actor::screening(),
         "payment held",
         json!({"signature": signature, "amount_units": amount.to_string(),
-               "invoice_id": invoice.as_ref().map(|i| i.id.clone())}),
+               "invoice_id": invoice.as_ref().map(|i| i.id.clone()),
+               "accounts": from.accounts}),
         "the sender is listed",
     )
     .await?;
@@ -50,14 +59,15 @@ pub(super) async fn hold(
         .execute(&mut **tx)
         .await?;
     sqlx::query(
-        "INSERT INTO held_payments (signature, case_id, invoice_id, amount, payment) \
-         VALUES ($1, $2, $3, $4, $5)",
+        "INSERT INTO held_payments (signature, case_id, invoice_id, amount, payment, accounts) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(signature)
     .bind(&case.id)
     .bind(invoice.as_ref().map(|i| i.id.clone()))
     .bind(signed(amount))
     .bind(payment.to_string())
+    .bind(from.accounts.join(","))
     .execute(&mut **tx)
     .await?;
     // The invoice's own subscribers hear of it, in its order.

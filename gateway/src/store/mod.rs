@@ -33,6 +33,9 @@ pub enum StoreError {
     UnknownDatabase(String),
     #[error("stored row is malformed: {0}")]
     Malformed(String),
+    /// The case history's key or anchor file (outside the database).
+    #[error("case seal: {0}")]
+    Seal(String),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -45,6 +48,8 @@ pub enum Dialect {
 pub struct Store {
     pool: AnyPool,
     dialect: Dialect,
+    /// The case history's seal (key and anchor), kept outside the database.
+    seal: Option<std::sync::Arc<cases::Seal>>,
 }
 
 impl Store {
@@ -93,7 +98,22 @@ impl Store {
             Dialect::Sqlite => SQLITE.run(&pool).await?,
             Dialect::Postgres => POSTGRES.run(&pool).await?,
         }
-        Ok(Self { pool, dialect })
+        Ok(Self {
+            pool,
+            dialect,
+            seal: None,
+        })
+    }
+
+    /// This store, sealing every case history entry with `seal` (and
+    /// anchoring the head in its file).
+    pub fn sealed(mut self, seal: cases::Seal) -> Self {
+        self.seal = Some(std::sync::Arc::new(seal));
+        self
+    }
+
+    pub fn seal(&self) -> Option<&cases::Seal> {
+        self.seal.as_deref()
     }
 
     pub fn dialect(&self) -> Dialect {

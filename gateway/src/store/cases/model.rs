@@ -68,8 +68,10 @@ impl fmt::Display for CaseStatus {
     }
 }
 
-/// Who acts: an operator's name, and the API key the request came with
-/// (none from the command line, which needs the database's credentials).
+/// Who acts: the operator (a person) and the API key that says so. An
+/// operator's actions come only from a key of theirs, over the API or the
+/// command line alike (`Actor::of_key`); the screening and the chain act as
+/// themselves.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Actor {
     pub operator: String,
@@ -84,6 +86,14 @@ impl Actor {
         }
     }
 
+    /// The person `key` belongs to, acting with it.
+    pub fn of_key(key: &crate::store::keys::ApiKey) -> Result<Self, CaseError> {
+        match key.operator.as_deref().map(str::trim) {
+            Some(operator) if !operator.is_empty() => Ok(Self::new(operator, Some(&key.id))),
+            _ => Err(CaseError::KeyNamesNoOperator(key.id.clone())),
+        }
+    }
+
     /// What the screening itself does.
     pub fn screening() -> Self {
         Self::new("screening", None)
@@ -94,10 +104,18 @@ impl Actor {
         Self::new("chain", None)
     }
 
-    /// The same person: one operator name, or one API key.
+    /// The same person: one operator, or one API key.
     pub(crate) fn same_as(&self, operator: &str, api_key: Option<&str>) -> bool {
         self.operator == operator || (self.api_key.is_some() && self.api_key.as_deref() == api_key)
     }
+}
+
+/// A release of held payments proposed, for another operator to approve.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Release {
+    pub proposed_by: String,
+    #[serde(skip)]
+    pub proposed_key: Option<String>,
 }
 
 /// A freeze proposed, approved, landed.
@@ -105,6 +123,8 @@ impl Actor {
 pub struct Freeze {
     pub reason_code: u16,
     pub proposed_by: String,
+    #[serde(skip)]
+    pub proposed_key: Option<String>,
     /// The approved order's SHA-256 (hex): what the freeze must cite.
     pub order_sha256: Option<String>,
     /// The freeze transaction, once the chain shows it.
@@ -120,8 +140,46 @@ pub struct Case {
     pub status: CaseStatus,
     pub assignee: Option<String>,
     pub freeze: Option<Freeze>,
+    pub release: Option<Release>,
     pub created_at: i64,
     pub updated_at: i64,
+}
+
+/// What an approval of a case would approve.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Proposal {
+    Release,
+    Freeze,
+}
+
+impl Case {
+    /// What `actor` would approve on this case, or why they may not: nothing
+    /// is proposed, the freeze is approved already, or `actor` is the
+    /// person who proposed it (four eyes).
+    pub fn approvable_by(&self, actor: &Actor) -> Result<Proposal, CaseError> {
+        let (proposal, by, key) = match (&self.release, &self.freeze) {
+            (Some(release), _) => (
+                Proposal::Release,
+                &release.proposed_by,
+                &release.proposed_key,
+            ),
+            (None, Some(freeze)) if freeze.order_sha256.is_some() => {
+                return Err(CaseError::FreezeAlreadyApproved(self.id.clone()))
+            }
+            (None, Some(freeze)) => (Proposal::Freeze, &freeze.proposed_by, &freeze.proposed_key),
+            (None, None) => return Err(CaseError::NothingProposed(self.id.clone())),
+        };
+        if actor.same_as(by, key.as_deref()) {
+            return Err(CaseError::FourEyes {
+                operator: by.clone(),
+                what: match proposal {
+                    Proposal::Release => "release",
+                    Proposal::Freeze => "freeze",
+                },
+            });
+        }
+        Ok(proposal)
+    }
 }
 
 /// One action in a case's history.
@@ -178,16 +236,29 @@ pub enum CaseError {
     NotFound(String),
     #[error("case {id} is {status}: it takes no more decisions")]
     Closed { id: String, status: CaseStatus },
-    #[error("four eyes: {operator} proposed this freeze, another operator (and another API key) must approve it")]
-    FourEyes { operator: String },
+    #[error("four eyes: {operator} proposed this {what}, another operator must approve it")]
+    FourEyes {
+        operator: String,
+        what: &'static str,
+    },
     #[error("case {0} has no freeze proposed")]
     NoFreezeProposed(String),
+    #[error("case {0} has nothing proposed to approve")]
+    NothingProposed(String),
     #[error("case {0} already has a freeze proposed")]
     FreezeAlreadyProposed(String),
     #[error("case {0}'s freeze is already approved")]
     FreezeAlreadyApproved(String),
+    #[error("case {0} already has a release proposed")]
+    ReleaseAlreadyProposed(String),
+    /// A release while a freeze is proposed or approved, or a freeze while
+    /// a release is proposed: one decision at a time.
+    #[error("case {id} has a {pending} proposed: decide on it first")]
+    DecisionPending { id: String, pending: &'static str },
     #[error("an operator name is required")]
     NoOperator,
+    #[error("API key {0} names no operator: case actions need a key made with --operator")]
+    KeyNamesNoOperator(String),
     #[error("'{0}' is not a Solana address")]
     BadSubject(String),
     #[error(transparent)]
@@ -247,11 +318,21 @@ pub(crate) fn case_from(row: &AnyRow) -> Result<Case, StoreError> {
             reason_code: u16::try_from(reason_code.unwrap_or_default())
                 .map_err(|_| StoreError::Malformed("freeze_reason_code".into()))?,
             proposed_by,
+            proposed_key: row.try_get("freeze_proposed_key")?,
             order_sha256: row.try_get("freeze_order_sha256")?,
             signature: row.try_get("freeze_signature")?,
         }),
         None => None,
     };
+    let release = row
+        .try_get::<Option<String>, _>("release_proposed_by")?
+        .map(|proposed_by| -> Result<Release, StoreError> {
+            Ok(Release {
+                proposed_by,
+                proposed_key: row.try_get("release_proposed_key")?,
+            })
+        })
+        .transpose()?;
     Ok(Case {
         id: row.try_get("id")?,
         subject: row.try_get("subject")?,
@@ -261,6 +342,7 @@ pub(crate) fn case_from(row: &AnyRow) -> Result<Case, StoreError> {
             .ok_or_else(|| StoreError::Malformed(format!("case status '{status}'")))?,
         assignee: row.try_get("assignee")?,
         freeze,
+        release,
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
     })

@@ -1,10 +1,20 @@
 //! Checking the case history: every entry's hash recomputed, each linked to
 //! the one before, none missing (the sequence has no gap and ends at the
-//! chain's head), and each case's row agreeing with what its history says.
+//! chain's head); with the seal, every entry's MAC checked (a rewrite with
+//! every later hash recomputed needs the key) and every anchor written
+//! outside the database found (a tail cut off with the head rolled back
+//! leaves an anchor naming an entry the database lost). Then every row four
+//! eyes and a freeze rely on is held against what the history says: each
+//! case's status, assignee and subject, who proposed a freeze or a release
+//! and with which key, the order approved and the freeze that carried it
+//! out, every case file's bytes, every held payment and its release.
+use std::collections::BTreeMap;
+
 use serde::Serialize;
+use serde_json::Value;
 use sqlx::Row;
 
-use super::{case_from, entry_from, CaseStatus, Hashed, GENESIS};
+use super::{case_from, entry_from, CaseStatus, Entry, Hashed, GENESIS};
 use crate::store::{Store, StoreError};
 
 /// An intact chain.
@@ -12,8 +22,12 @@ use crate::store::{Store, StoreError};
 pub struct Verified {
     pub entries: i64,
     pub cases: usize,
-    /// The last entry's hash: record it elsewhere to detect a cut-off tail.
+    /// The last entry's hash.
     pub head: String,
+    /// Whether every entry's MAC was checked (the store is sealed), and the
+    /// newest anchor found in the database.
+    pub sealed: bool,
+    pub anchored_seq: Option<i64>,
 }
 
 /// The first thing found wrong.
@@ -45,17 +59,81 @@ fn broken(seq: Option<i64>, case_id: Option<&str>, problem: impl Into<String>) -
     }
 }
 
+/// What a case's history says its row must hold.
+#[derive(Default, Debug, PartialEq, Eq)]
+struct Replayed {
+    subject: String,
+    status: Option<CaseStatus>,
+    assignee: Option<String>,
+    /// (operator, key) of the freeze proposal, its reason code, the order
+    /// approved and the freeze's signature.
+    freeze_proposed: Option<(String, Option<String>)>,
+    freeze_reason: Option<i64>,
+    order: Option<String>,
+    frozen_by: Option<String>,
+    release_proposed: Option<(String, Option<String>)>,
+    /// Held payments: signature → (amount in units, invoice, released by entry).
+    held: BTreeMap<String, (String, Option<String>, Option<i64>)>,
+    /// Case files the history names.
+    files: Vec<String>,
+}
+
+fn text(value: &Value, field: &str) -> Option<String> {
+    value[field].as_str().map(str::to_string)
+}
+
+/// Folds one entry into its case's replay.
+fn replay(state: &mut Replayed, entry: &Entry) {
+    let detail = &entry.detail;
+    if let Some(next) = detail["status"].as_str().and_then(CaseStatus::named) {
+        state.status = Some(next);
+    }
+    let by = || (entry.operator.clone(), entry.api_key_id.clone());
+    match entry.action.as_str() {
+        "assigned" => state.assignee = text(detail, "assignee"),
+        "freeze proposed" => {
+            state.freeze_proposed = Some(by());
+            state.freeze_reason = detail["reason_code"].as_i64();
+        }
+        "freeze approved" => {
+            state.order = text(detail, "order_sha256");
+            state.files.extend(text(detail, "order_sha256"));
+        }
+        "frozen" => state.frozen_by = text(detail, "signature"),
+        "release proposed" => state.release_proposed = Some(by()),
+        "released" => {
+            for held in state.held.values_mut().filter(|h| h.2.is_none()) {
+                held.2 = Some(entry.seq);
+            }
+        }
+        "reported" => state.files.extend(text(detail, "case_file_sha256")),
+        "payment held" => {
+            if let Some(signature) = text(detail, "signature") {
+                state.held.insert(
+                    signature,
+                    (
+                        text(detail, "amount_units").unwrap_or_default(),
+                        text(detail, "invoice_id"),
+                        None,
+                    ),
+                );
+            }
+        }
+        _ => {}
+    }
+}
+
 impl Store {
-    /// Walks the whole chain.
+    /// Walks the whole chain, then holds the rows against it.
     pub async fn verify_cases(&self) -> Result<Result<Verified, Broken>, StoreError> {
         let rows = sqlx::query("SELECT * FROM case_history ORDER BY seq")
             .fetch_all(self.pool())
             .await?;
+        let seal = self.seal();
         let mut prev = GENESIS.to_string();
         let mut expected_seq = 1;
-        // What each case's history says: its subject, status and assignee.
-        let mut replay: std::collections::BTreeMap<String, (String, CaseStatus, Option<String>)> =
-            Default::default();
+        let mut hashes: BTreeMap<i64, String> = BTreeMap::new();
+        let mut replays: BTreeMap<String, Replayed> = BTreeMap::new();
         for row in &rows {
             let entry = match entry_from(row) {
                 Ok(entry) => entry,
@@ -99,78 +177,232 @@ impl Store {
                     "its content does not match its hash (edited)",
                 )));
             }
-            match entry.action.as_str() {
-                "opened" => {
-                    let subject = entry.detail["subject"].as_str().unwrap_or_default();
-                    replay.insert(
-                        entry.case_id.clone(),
-                        (subject.to_string(), CaseStatus::Open, None),
-                    );
-                }
-                action => {
-                    let Some(state) = replay.get_mut(&entry.case_id) else {
-                        return Ok(Err(broken(
-                            Some(entry.seq),
-                            case,
-                            format!("'{action}' on a case never opened"),
-                        )));
-                    };
-                    if let Some(next) = entry.detail["status"].as_str().and_then(CaseStatus::named)
-                    {
-                        state.1 = next;
-                    }
-                    if action == "assigned" {
-                        state.2 = entry.detail["assignee"].as_str().map(str::to_string);
-                    }
+            if let Some(seal) = seal {
+                let mac: Option<String> = row.try_get("mac")?;
+                if mac.as_deref() != Some(seal.entry_mac(&entry.hash).as_str()) {
+                    return Ok(Err(broken(
+                        Some(entry.seq),
+                        case,
+                        "its MAC does not match: written or rewritten without the case key",
+                    )));
                 }
             }
+            if entry.action == "opened" {
+                replays.insert(
+                    entry.case_id.clone(),
+                    Replayed {
+                        subject: text(&entry.detail, "subject").unwrap_or_default(),
+                        status: Some(CaseStatus::Open),
+                        ..Replayed::default()
+                    },
+                );
+            } else {
+                let Some(state) = replays.get_mut(&entry.case_id) else {
+                    return Ok(Err(broken(
+                        Some(entry.seq),
+                        case,
+                        format!("'{}' on a case never opened", entry.action),
+                    )));
+                };
+                replay(state, &entry);
+            }
+            hashes.insert(entry.seq, entry.hash.clone());
             prev = entry.hash;
             expected_seq += 1;
         }
+        let last = expected_seq - 1;
         let chain = sqlx::query("SELECT seq, head FROM case_chain WHERE id = 1")
             .fetch_one(self.pool())
             .await?;
         let (seq, head): (i64, String) = (chain.try_get("seq")?, chain.try_get("head")?);
-        if seq != expected_seq - 1 || head != prev {
+        if seq != last || head != prev {
             return Ok(Err(broken(
                 Some(expected_seq),
                 None,
-                format!(
-                    "missing: the chain's head is entry {seq}, the history ends at {}",
-                    expected_seq - 1
-                ),
+                format!("missing: the chain's head is entry {seq}, the history ends at {last}"),
             )));
         }
+        let mut anchored_seq = None;
+        if let Some(seal) = seal {
+            let anchors = seal
+                .anchors()
+                .map_err(|e| StoreError::Seal(e.to_string()))?;
+            for anchor in &anchors {
+                match hashes.get(&anchor.seq) {
+                    Some(hash) if *hash == anchor.hash => anchored_seq = Some(anchor.seq),
+                    Some(_) => {
+                        return Ok(Err(broken(
+                            Some(anchor.seq),
+                            None,
+                            format!(
+                                "not the entry anchored at {} outside the database (rewritten)",
+                                crate::export::iso8601(anchor.at)
+                            ),
+                        )))
+                    }
+                    None => {
+                        return Ok(Err(broken(
+                            Some(anchor.seq),
+                            None,
+                            format!(
+                                "missing: the anchor written at {} outside the database records it, the history ends at {last}",
+                                crate::export::iso8601(anchor.at)
+                            ),
+                        )))
+                    }
+                }
+            }
+        }
+        if let Some(broken) = self.rows_against(&replays).await? {
+            return Ok(Err(broken));
+        }
+        Ok(Ok(Verified {
+            entries: last,
+            cases: replays.len(),
+            head: prev,
+            sealed: seal.is_some(),
+            anchored_seq,
+        }))
+    }
+
+    /// The first row (case, file, held payment) that disagrees with the history.
+    async fn rows_against(
+        &self,
+        replays: &BTreeMap<String, Replayed>,
+    ) -> Result<Option<Broken>, StoreError> {
         let cases = sqlx::query("SELECT * FROM cases ORDER BY id")
             .fetch_all(self.pool())
             .await?;
         for row in &cases {
             let case = case_from(row)?;
-            let Some((subject, status, assignee)) = replay.get(&case.id) else {
-                return Ok(Err(broken(None, Some(&case.id), "has no history")));
+            let id = Some(case.id.as_str());
+            let Some(state) = replays.get(&case.id) else {
+                return Ok(Some(broken(None, id, "has no history")));
             };
-            if *subject != case.subject || *status != case.status || *assignee != case.assignee {
-                return Ok(Err(broken(
+            if state.subject != case.subject
+                || state.status != Some(case.status)
+                || state.assignee != case.assignee
+            {
+                return Ok(Some(broken(
                     None,
-                    Some(&case.id),
+                    id,
                     format!(
-                        "its row says {} / {} / {:?}, its history {subject} / {status} / {assignee:?}",
-                        case.subject, case.status, case.assignee
+                        "its row says {} / {} / {:?}, its history {} / {:?} / {:?}",
+                        case.subject,
+                        case.status,
+                        case.assignee,
+                        state.subject,
+                        state.status,
+                        state.assignee
                     ),
                 )));
             }
+            let freeze_row = case
+                .freeze
+                .as_ref()
+                .map(|f| (f.proposed_by.clone(), f.proposed_key.clone()));
+            let reason_row: Option<i64> = row.try_get("freeze_reason_code")?;
+            let order_row = case.freeze.as_ref().and_then(|f| f.order_sha256.clone());
+            let frozen_row = case.freeze.as_ref().and_then(|f| f.signature.clone());
+            let release_row = case
+                .release
+                .as_ref()
+                .map(|r| (r.proposed_by.clone(), r.proposed_key.clone()));
+            let checks = [
+                (
+                    freeze_row != state.freeze_proposed,
+                    "who proposed its freeze, and with which key",
+                ),
+                (
+                    reason_row != state.freeze_reason,
+                    "its freeze's reason code",
+                ),
+                (order_row != state.order, "the order its freeze cites"),
+                (
+                    frozen_row != state.frozen_by,
+                    "the freeze that carried it out",
+                ),
+                (
+                    release_row != state.release_proposed,
+                    "who proposed its release, and with which key",
+                ),
+            ];
+            if let Some((_, what)) = checks.iter().find(|(differs, _)| *differs) {
+                return Ok(Some(broken(
+                    None,
+                    id,
+                    format!("its row and its history disagree on {what}"),
+                )));
+            }
         }
-        if replay.len() != cases.len() {
-            return Ok(Err(broken(
+        if replays.len() != cases.len() {
+            return Ok(Some(broken(
                 None,
                 None,
                 "a case with history has no row (deleted)",
             )));
         }
-        Ok(Ok(Verified {
-            entries: expected_seq - 1,
-            cases: cases.len(),
-            head: prev,
-        }))
+        let files = sqlx::query("SELECT sha256, case_id, body FROM case_files")
+            .fetch_all(self.pool())
+            .await?;
+        for row in &files {
+            let (sha256, case_id, body): (String, String, String) = (
+                row.try_get("sha256")?,
+                row.try_get("case_id")?,
+                row.try_get("body")?,
+            );
+            if usd1_client::hex(&usd1_client::sha256(body.as_bytes())) != sha256 {
+                return Ok(Some(broken(
+                    None,
+                    Some(&case_id),
+                    format!("its case file {sha256} is not the bytes of that hash (edited)"),
+                )));
+            }
+            if !replays
+                .get(&case_id)
+                .is_some_and(|state| state.files.contains(&sha256))
+            {
+                return Ok(Some(broken(
+                    None,
+                    Some(&case_id),
+                    format!("its case file {sha256} is named by no history entry"),
+                )));
+            }
+        }
+        let held = sqlx::query(
+            "SELECT signature, case_id, invoice_id, amount, released_by FROM held_payments ORDER BY signature",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        let mut rows_held = 0;
+        for row in &held {
+            let signature: String = row.try_get("signature")?;
+            let case_id: String = row.try_get("case_id")?;
+            let amount: i64 = row.try_get("amount")?;
+            let invoice: Option<String> = row.try_get("invoice_id")?;
+            let released: Option<i64> = row.try_get("released_by")?;
+            let recorded = replays
+                .get(&case_id)
+                .and_then(|state| state.held.get(&signature));
+            if recorded != Some(&(amount.to_string(), invoice, released)) {
+                return Ok(Some(broken(
+                    None,
+                    Some(&case_id),
+                    format!(
+                        "its held payment {signature} (amount, invoice or release) disagrees with its history"
+                    ),
+                )));
+            }
+            rows_held += 1;
+        }
+        let history_held: usize = replays.values().map(|s| s.held.len()).sum();
+        if history_held != rows_held {
+            return Ok(Some(broken(
+                None,
+                None,
+                "a held payment in the history has no row (deleted)",
+            )));
+        }
+        Ok(None)
     }
 }
