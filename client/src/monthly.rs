@@ -287,6 +287,20 @@ pub fn build(
             attested.reserve_amount
         )));
     }
+    // A report of another moment (or another mint) is not the reserve the
+    // attestation vouched for, whatever its hash.
+    if report.as_of != attested.as_of {
+        return Err(mismatch(format!(
+            "as_of {} (unix seconds); the chain attested as_of {}",
+            report.as_of, attested.as_of
+        )));
+    }
+    if report.mint != mint {
+        return Err(mismatch(format!(
+            "mint {}; the attestation is of {mint}",
+            report.mint
+        )));
+    }
     let (composition, tbill_wam_days) = composition(&report, decimals).map_err(mismatch)?;
     settle_times.sort_unstable();
     let units = |n: u128| n.to_string();

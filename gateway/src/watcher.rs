@@ -67,6 +67,10 @@ impl Watcher {
     /// references, then the expiry of open invoices past due.
     pub async fn pass(&self) -> anyhow::Result<Pass> {
         let mut pass = Pass::default();
+        // The chain's clock at our commitment, before the scan: every
+        // payment landed by it is read below, so an invoice whose deadline
+        // it passed can expire without losing an on-time payment.
+        let chain_now = self.ledger.unix_timestamp().await?;
         // A list that cannot be read (or holders that cannot be listed)
         // never stops payments being found: it is retried next pass.
         match self
@@ -107,7 +111,7 @@ impl Watcher {
                 }
             }
         }
-        pass.expired = self.store.expire_invoices(crate::store::now()).await?;
+        pass.expired = self.store.expire_invoices(chain_now).await?;
         Ok(pass)
     }
 

@@ -714,3 +714,119 @@ both_databases!(
     a_sealed_history_finds_a_rewrite_and_a_rollback_the_database_alone_hides,
     sealed
 );
+
+/// Issue 33, item 18: fifty rounds of two writers at once, on each
+/// database. A release applying a held payment and the watcher's next
+/// payment to the same invoice: both amounts counted, whichever goes first.
+/// Two operators deciding one case at once: one decision takes effect, the
+/// other is refused by name.
+async fn concurrent_rounds(url: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let seal = Seal::create(&dir.path().join("case.key")).unwrap();
+    let store = Store::open(url).await.expect("open").sealed(seal);
+    let mint = Pubkey::new_unique();
+    let key = |name: &'static str| {
+        let store = store.clone();
+        async move {
+            let (key, _) = store.create_key(name, name, &Scope::ALL).await.unwrap();
+            Actor::of_key(&key).unwrap()
+        }
+    };
+    let (alice, bob, carol) = (key("alice").await, key("bob").await, key("carol").await);
+    let (owner, _) = store.create_key("k", "owner", &Scope::ALL).await.unwrap();
+    for round in 0..50 {
+        let reference = Pubkey::new_unique();
+        let new = NewInvoice {
+            amount: 10 * ONE,
+            ..Default::default()
+        };
+        let Created::New(invoice) = store
+            .create_invoice(&owner.id, &new, &reference.to_string())
+            .await
+            .unwrap()
+        else {
+            panic!("new")
+        };
+        let listed = Pubkey::new_unique();
+        let held = payment(&listed, &reference, &mint, 0, 4 * ONE);
+        let Recorded::Held { case_id, .. } = store
+            .record_movement_at(&mint, &held, None, &hits_of(&listed))
+            .await
+            .unwrap()
+        else {
+            panic!("held")
+        };
+        store
+            .decide_case(&case_id, Decision::Release, &alice, "namesake")
+            .await
+            .unwrap();
+        let clean = payment(&Pubkey::new_unique(), &reference, &mint, 4 * ONE, 10 * ONE);
+        let (released, paid) = tokio::join!(
+            store.approve_case_seen(&case_id, &bob, "agreed", None),
+            store.record_movement(&mint, &clean),
+        );
+        assert!(
+            matches!(released.unwrap(), Approved::Release(_)),
+            "round {round}"
+        );
+        assert!(
+            matches!(paid.unwrap(), Recorded::Payment { .. }),
+            "round {round}"
+        );
+        let after = store
+            .invoice(&owner.id, &invoice.id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (after.received, after.status),
+            (10 * ONE, Status::Paid),
+            "round {round}: both amounts counted"
+        );
+        // Two operators on one case at once: one decision.
+        let case = store
+            .open_case(&Pubkey::new_unique().to_string(), "two at once", &alice)
+            .await
+            .unwrap();
+        let (first, second) = tokio::join!(
+            store.decide_case(&case.id, Decision::Escalate, &bob, "up"),
+            store.decide_case(&case.id, Decision::Report, &carol, "file"),
+        );
+        let decided = [first.is_ok(), second.is_ok()];
+        assert!(
+            decided.contains(&true),
+            "round {round}: {first:?} {second:?}"
+        );
+        if decided == [true, true] {
+            // Escalated is not closed: the report after it is a second
+            // decision in order, not a lost one. The other order closes it.
+            let history = store.case_history(&case.id).await.unwrap();
+            let actions: Vec<&str> = history.iter().map(|e| e.action.as_str()).collect();
+            assert_eq!(
+                actions,
+                ["opened", "escalated", "reported"],
+                "round {round}"
+            );
+        } else {
+            let refused = if first.is_ok() { second } else { first };
+            assert!(
+                matches!(refused, Err(CaseError::Closed { .. })),
+                "round {round}: {refused:?}"
+            );
+        }
+        let (one, two) = tokio::join!(
+            store.decide_case(&case_id, Decision::Escalate, &bob, "again"),
+            store.decide_case(&case_id, Decision::Report, &carol, "again"),
+        );
+        assert!(
+            matches!(one, Err(CaseError::Closed { .. }))
+                && matches!(two, Err(CaseError::Closed { .. })),
+            "round {round}: a released case takes no decision"
+        );
+    }
+    assert!(store.verify_cases().await.unwrap().is_ok());
+}
+both_databases!(
+    fifty_rounds_of_two_writers_at_once_lose_nothing_and_decide_once,
+    concurrent_rounds
+);

@@ -208,6 +208,89 @@ async fn ordered_per_invoice(url: &str) {
 }
 both_databases!(an_invoices_events_go_out_in_order, ordered_per_invoice);
 
+/// Issue 33, item 14: once an invoice's event is dead-lettered, its events
+/// written afterwards are dead-lettered too (never pending forever behind
+/// it); and a deliverer whose lease was taken over dead-letters nothing.
+async fn dead_letters_take_later_events(url: &str) {
+    let store = Store::open(url).await.expect("open");
+    let mint = Pubkey::new_unique();
+    let (key, _, reference) = invoice(&store, 10 * ONE).await;
+    let hook = store
+        .create_webhook(
+            &key,
+            "http://127.0.0.1:9/hook",
+            &[
+                "invoice.paid".into(),
+                "invoice.underpaid".into(),
+                "invoice.overpaid".into(),
+            ],
+        )
+        .await
+        .expect("hook");
+    store
+        .record_movement(&mint, &payment(&reference, &mint, 0, 4 * ONE))
+        .await
+        .expect("underpaid");
+    let now = usd1_gateway::store::now();
+    let give_up = Backoff {
+        first_secs: 0,
+        cap_secs: 0,
+        give_up_secs: 0,
+    };
+    let due = store
+        .lease_due("me", now + 5, now, 10)
+        .await
+        .expect("lease");
+    assert_eq!(due.len(), 1);
+    // Another deliverer took the lease over: its owner's attempt records
+    // nothing of the delivery's fate.
+    store
+        .record_attempt("not-me", &due[0], None, Some("refused"), 1, &give_up)
+        .await
+        .expect("attempt");
+    assert_eq!(
+        store.deliveries(&hook.id).await.unwrap()[0].status,
+        "pending"
+    );
+    store
+        .record_attempt("me", &due[0], None, Some("refused"), 1, &give_up)
+        .await
+        .expect("dead");
+    // Two more of the invoice's events, written after the dead letter.
+    store
+        .record_movement(&mint, &payment(&reference, &mint, 4 * ONE, 10 * ONE))
+        .await
+        .expect("paid");
+    store
+        .record_movement(&mint, &payment(&reference, &mint, 10 * ONE, 11 * ONE))
+        .await
+        .expect("overpaid");
+    assert!(store
+        .lease_due("me", now + 5, now, 10)
+        .await
+        .expect("lease")
+        .is_empty());
+    let log = store.deliveries(&hook.id).await.unwrap();
+    assert_eq!(
+        log.iter()
+            .map(|d| (d.event_type.as_str(), d.status.as_str()))
+            .collect::<Vec<_>>(),
+        [
+            ("invoice.underpaid", "dead"),
+            ("invoice.paid", "dead"),
+            ("invoice.overpaid", "dead")
+        ]
+    );
+    assert_eq!(
+        log[2].last_error.as_deref(),
+        Some("an earlier event of its invoice was dead-lettered")
+    );
+}
+both_databases!(
+    a_dead_lettered_event_takes_its_invoices_later_events_with_it,
+    dead_letters_take_later_events
+);
+
 async fn never_leased_twice(url: &str) {
     let stores = [
         Store::open(url).await.expect("open"),
@@ -277,3 +360,100 @@ async fn an_unknown_database_is_refused_by_name() {
         "'mysql://x' is neither sqlite:PATH nor postgres://…"
     );
 }
+
+/// Issue 33, item 19: a payment never moves a closed invoice. Paid to a
+/// cancelled invoice, or landed (by its block's time) after an open
+/// invoice's deadline, it is recorded and reported as
+/// `invoice.paid_after_close`, the invoice unchanged; an invoice expires
+/// only once the chain's clock passes its deadline, after the payments that
+/// landed by it were counted.
+async fn closed_invoices(url: &str) {
+    let store = Store::open(url).await.expect("open");
+    let mint = Pubkey::new_unique();
+    // Cancelled, then paid.
+    let (key, id, reference) = invoice(&store, 10 * ONE).await;
+    store.cancel_invoice(&key, &id).await.unwrap();
+    assert_eq!(
+        store
+            .record_movement(&mint, &payment(&reference, &mint, 0, 10 * ONE))
+            .await
+            .unwrap(),
+        Recorded::PaidAfterClose {
+            invoice_id: id.clone()
+        }
+    );
+    let cancelled = store.invoice(&key, &id).await.unwrap().unwrap();
+    assert_eq!(
+        (cancelled.status, cancelled.received),
+        (Status::Cancelled, 0)
+    );
+    // Open with a deadline: one payment landed by it, one after it.
+    let reference = Pubkey::new_unique();
+    let new = NewInvoice {
+        amount: 10 * ONE,
+        expires_at: Some(1_700_000_100),
+        ..Default::default()
+    };
+    let Created::New(due) = store
+        .create_invoice(&key, &new, &reference.to_string())
+        .await
+        .unwrap()
+    else {
+        panic!("new")
+    };
+    let mut on_time = payment(&reference, &mint, 0, 4 * ONE);
+    on_time.block_time = Some(1_700_000_100);
+    let mut late = payment(&reference, &mint, 4 * ONE, 10 * ONE);
+    late.block_time = Some(1_700_000_101);
+    assert!(matches!(
+        store.record_movement(&mint, &on_time).await.unwrap(),
+        Recorded::Payment { .. }
+    ));
+    assert_eq!(
+        store.record_movement(&mint, &late).await.unwrap(),
+        Recorded::PaidAfterClose {
+            invoice_id: due.id.clone()
+        }
+    );
+    let now = store.invoice(&key, &due.id).await.unwrap().unwrap();
+    assert_eq!((now.status, now.received), (Status::Underpaid, 4 * ONE));
+    // Not expired at its deadline's second; expired past it.
+    let open = NewInvoice {
+        amount: ONE,
+        expires_at: Some(1_700_000_100),
+        external_id: Some("x".into()),
+        ..Default::default()
+    };
+    store
+        .create_invoice(&key, &open, &Pubkey::new_unique().to_string())
+        .await
+        .unwrap();
+    assert_eq!(store.expire_invoices(1_700_000_100).await.unwrap(), 0);
+    assert_eq!(store.expire_invoices(1_700_000_101).await.unwrap(), 1);
+    use sqlx::Row;
+    let kinds: Vec<String> = sqlx::query("SELECT kind FROM events ORDER BY seq")
+        .fetch_all(store.pool())
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.try_get::<String, _>("kind").unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "invoice.paid_after_close",
+            "invoice.underpaid",
+            "invoice.paid_after_close",
+            "invoice.expired"
+        ]
+    );
+    let rows = store.movements(None, None).await.unwrap();
+    assert_eq!(
+        rows.iter().map(|m| m.kind.as_str()).collect::<Vec<_>>(),
+        ["paid_after_close", "payment", "paid_after_close"]
+    );
+}
+both_databases!(
+    a_payment_never_moves_a_closed_invoice_and_expiry_follows_the_chains_clock,
+    closed_invoices
+);

@@ -291,9 +291,19 @@ async fn the_months_figures_come_from_the_chain_and_the_attested_report() {
     assert_eq!(out.json["verified"], true);
 
     // The transparency page links the newest report the officers certified:
-    // a newer one nobody certified is passed over.
+    // a newer one nobody certified is passed over, and (issue 33, item 22)
+    // the certified report copied with its certificates under a later
+    // month's name is still the month it says it is.
     let next = Month::parse(&rfc3339(month.end)[..7]).unwrap();
     std::fs::write(format!("{out_dir}/report-{}.json", next.label), b"{}").unwrap();
+    let later = Month::parse(&rfc3339(next.end)[..7]).unwrap();
+    let renamed = format!("{out_dir}/report-{}.json", later.label);
+    std::fs::copy(&json_path, &renamed).unwrap();
+    std::fs::copy(
+        format!("{json_path}.certifications.json"),
+        format!("{renamed}.certifications.json"),
+    )
+    .unwrap();
     let site = files.path().join("site").to_string_lossy().into_owned();
     let (ceo_is, cfo_is) = (
         format!("ceo={}", ceo.pubkey()),
@@ -324,6 +334,7 @@ async fn the_months_figures_come_from_the_chain_and_the_attested_report() {
     let page = std::fs::read_to_string(format!("{site}/index.html")).unwrap();
     let link = format!("<a href=\"reports/report-{0}.json\">{0}</a>", month.label);
     assert!(page.contains(&link), "{page}");
+    assert!(!page.contains(&later.label), "{page}");
     assert_eq!(
         std::fs::read(format!("{site}/reports/report-{}.json", month.label)).unwrap(),
         bytes
@@ -362,4 +373,61 @@ async fn the_months_figures_come_from_the_chain_and_the_attested_report() {
     )
     .await;
     assert!(err.contains("expected YYYY-MM"), "{err}");
+}
+
+/// Issue 33, item 21: a report file that hashes to what the chain attested
+/// but says another moment (a day older than the attestation's as_of) is
+/// not that attestation's reserve: refused by name, nothing written.
+#[tokio::test]
+async fn fails_when_the_attested_report_is_of_another_moment() {
+    let f = Fixture::new(Flavor::Token2022).await;
+    let files = Keys::new();
+    let reports = files.path().join("reports");
+    std::fs::create_dir_all(&reports).unwrap();
+    let now = f.now().await;
+    let month = Month::parse(&rfc3339(Month::parse(&rfc3339(now)[..7]).unwrap().end)[..7]).unwrap();
+    f.advance_clock(month.start - now + 3_600).await;
+    let next = f.next_args(0).await;
+    // The report says a day before the attestation that carries its hash.
+    let r = report(&f, next.seq, next.as_of - 86_400, 500_000 * ONE);
+    let args = usd1::instructions::AttestArgs {
+        as_of: next.as_of,
+        ..r.attest_args()
+    };
+    f.usd1
+        .attest(args, &f.signers(usize::from(THRESHOLD)))
+        .await
+        .unwrap();
+    std::fs::write(reports.join("report.json"), r.to_bytes()).unwrap();
+    let now = f.now().await;
+    f.advance_clock(month.end - now + 3_600).await;
+    let (m, reports_dir) = (s(&f.mint()), reports.to_string_lossy().into_owned());
+    let out_dir = files.path().join("out");
+    let err = fails(
+        &f,
+        &f.admin,
+        &[
+            "report",
+            "monthly",
+            "--mint",
+            &m,
+            "--month",
+            &month.label,
+            "--reports",
+            &reports_dir,
+            "--out",
+            &out_dir.to_string_lossy(),
+        ],
+    )
+    .await;
+    assert!(err.contains("ReportMismatch"), "{err}");
+    assert!(
+        err.contains(&format!(
+            "as_of {} (unix seconds); the chain attested as_of {}",
+            next.as_of - 86_400,
+            next.as_of
+        )),
+        "{err}"
+    );
+    assert!(!out_dir.exists(), "nothing written");
 }

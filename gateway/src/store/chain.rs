@@ -5,7 +5,7 @@
 use serde::Serialize;
 use sqlx::Row;
 use usd1_client::screening::Finding;
-use usd1_client::solana_pay::{self, Movement, Verdict};
+use usd1_client::solana_pay::{Movement, Verdict};
 
 use super::invoices::{self, Invoice, Status};
 use super::{outbox, signed, units, Store, StoreError, Tx};
@@ -23,6 +23,9 @@ pub enum Recorded {
     },
     /// Money in without a known reference or memo.
     Unmatched,
+    /// A payment to an invoice already closed (cancelled or expired), or
+    /// landed after its deadline: recorded and reported, the invoice unchanged.
+    PaidAfterClose { invoice_id: String },
     /// A listed sender's payment, held under its case (and the invoice it
     /// names, if any) until the case is decided.
     Held {
@@ -114,14 +117,6 @@ fn held_from<'a>(movement: &Movement, hits: &'a [Finding]) -> super::held::HeldF
     }
 }
 
-fn verdict_name(verdict: Verdict) -> (&'static str, i64) {
-    match verdict {
-        Verdict::Paid => ("paid", 0),
-        Verdict::Overpaid(by) => ("overpaid", signed(by)),
-        Verdict::Underpaid(by) => ("underpaid", -signed(by)),
-    }
-}
-
 impl Store {
     /// Records a movement of the treasury account `account` of `mint`, with
     /// the invoice change and events it causes, exactly once.
@@ -203,7 +198,14 @@ impl Store {
                 )
                 .await?
             }
-            Some(invoice) => apply_payment(&mut tx, &invoice, &signature, amount, payment).await?,
+            Some(invoice) => {
+                let paid = super::apply::Paid {
+                    signature: &signature,
+                    amount,
+                    block_time: movement.block_time,
+                };
+                super::apply::apply_payment(&mut tx, &invoice.id, &paid, payment).await?
+            }
             None if program_kind.is_some() => {
                 sqlx::query("UPDATE movements SET kind = $1 WHERE signature = $2")
                     .bind(program_kind)
@@ -389,61 +391,6 @@ async fn set_cursor_in(
     .execute(&mut **tx)
     .await?;
     Ok(())
-}
-
-/// Applies a payment of `amount` to `invoice` (its total so far against
-/// what it asks; the reference or memo already matched it), with the
-/// invoice's event, inside the caller's transaction.
-pub(super) async fn apply_payment(
-    tx: &mut Tx<'_>,
-    invoice: &Invoice,
-    signature: &str,
-    amount: u64,
-    payment: serde_json::Value,
-) -> Result<Recorded, StoreError> {
-    let received = invoice.received.saturating_add(amount);
-    let verdict = solana_pay::compare(received, invoice.amount);
-    let status = match verdict {
-        Verdict::Paid => Status::Paid,
-        Verdict::Overpaid(_) => Status::Overpaid,
-        Verdict::Underpaid(_) => Status::Underpaid,
-    };
-    let row = sqlx::query(
-        "UPDATE invoices SET status = $1, received = $2, event_seq = event_seq + 1, \
-         updated_at = $3 WHERE id = $4 RETURNING *",
-    )
-    .bind(status.as_str())
-    .bind(signed(received))
-    .bind(super::now())
-    .bind(&invoice.id)
-    .fetch_one(&mut **tx)
-    .await?;
-    let updated = invoices::from_row(&row)?;
-    let (name, difference) = verdict_name(verdict);
-    sqlx::query(
-        "UPDATE movements SET kind = 'payment', invoice_id = $1, verdict = $2, difference = $3 \
-         WHERE signature = $4",
-    )
-    .bind(&invoice.id)
-    .bind(name)
-    .bind(difference)
-    .bind(signature)
-    .execute(&mut **tx)
-    .await?;
-    let payload = super::payload::invoice_payload(&updated, Some(payment));
-    outbox::emit(
-        tx,
-        &format!("invoice.{name}"),
-        signature,
-        Some(&updated),
-        payload,
-    )
-    .await?;
-    Ok(Recorded::Payment {
-        invoice_id: invoice.id.clone(),
-        verdict,
-        status,
-    })
 }
 
 /// Money in that names no invoice: `payment.unmatched`.

@@ -105,7 +105,7 @@ pub(super) async fn release(
     seq: i64,
 ) -> Result<Vec<Recorded>, StoreError> {
     let rows = sqlx::query(
-        "SELECT h.signature, h.invoice_id, h.amount, h.payment FROM held_payments h \
+        "SELECT h.signature, h.invoice_id, h.amount, h.payment, m.block_time FROM held_payments h \
          JOIN movements m ON m.signature = h.signature \
          WHERE h.case_id = $1 AND h.released_at IS NULL ORDER BY m.slot, m.signature",
     )
@@ -120,13 +120,15 @@ pub(super) async fn release(
         let payment: String = row.try_get("payment")?;
         let payment: Value =
             serde_json::from_str(&payment).map_err(|e| StoreError::Malformed(e.to_string()))?;
-        let invoice = match &invoice_id {
-            Some(id) => invoices::invoice_in(tx, id).await?,
-            None => None,
-        };
-        let outcome = match invoice {
-            Some(invoice) => {
-                chain::apply_payment(tx, &invoice, &signature, amount, payment).await?
+        let block_time: Option<i64> = row.try_get("block_time")?;
+        let outcome = match &invoice_id {
+            Some(id) => {
+                let paid = super::apply::Paid {
+                    signature: &signature,
+                    amount,
+                    block_time,
+                };
+                super::apply::apply_payment(tx, id, &paid, payment).await?
             }
             None => chain::unmatched(tx, &signature, payment).await?,
         };

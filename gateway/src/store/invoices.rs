@@ -223,13 +223,16 @@ impl Store {
         self.invoice(api_key_id, id).await
     }
 
-    /// Expires open invoices past their `expires_at`, each with its
-    /// `invoice.expired` event in the same transaction; how many.
+    /// Expires open invoices whose `expires_at` is before `at`, each with
+    /// its `invoice.expired` event in the same transaction; how many. `at`
+    /// is the chain's clock at the watcher's commitment, read before the
+    /// pass that recorded every payment up to it: a payment that landed by
+    /// the deadline is counted before its invoice can expire.
     pub async fn expire_invoices(&self, at: i64) -> Result<usize, StoreError> {
         let mut tx = self.begin().await?;
         let rows = sqlx::query(
             "UPDATE invoices SET status = 'expired', updated_at = $1, event_seq = event_seq + 1 \
-             WHERE status = 'open' AND expires_at IS NOT NULL AND expires_at <= $1 RETURNING *",
+             WHERE status = 'open' AND expires_at IS NOT NULL AND expires_at < $1 RETURNING *",
         )
         .bind(at)
         .fetch_all(&mut *tx)

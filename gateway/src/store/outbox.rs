@@ -11,11 +11,12 @@ use super::invoices::Invoice;
 use super::{new_id, now, Dialect, Store, StoreError, Tx};
 
 /// The event kinds a subscription can ask for.
-pub const EVENT_KINDS: [&str; 10] = [
+pub const EVENT_KINDS: [&str; 11] = [
     "invoice.paid",
     "invoice.overpaid",
     "invoice.underpaid",
     "invoice.expired",
+    "invoice.paid_after_close",
     "payment.unmatched",
     "payment.held",
     "redemption.requested",
@@ -263,6 +264,20 @@ impl Store {
             Dialect::Sqlite => "",
         };
         let mut tx = self.begin().await?;
+        // An invoice's event that can no longer go out in order (an earlier
+        // one was dead-lettered after it was written) is dead-lettered too,
+        // never left pending behind it forever.
+        sqlx::query(
+            "UPDATE deliveries SET status = 'dead', \
+             last_error = 'an earlier event of its invoice was dead-lettered' \
+             WHERE status = 'pending' AND EXISTS (SELECT 1 FROM events e JOIN deliveries d2 \
+                 ON d2.webhook_id = deliveries.webhook_id AND d2.status = 'dead' \
+                 JOIN events e2 ON e2.seq = d2.event_seq \
+                 WHERE e.seq = deliveries.event_seq AND e.invoice_id IS NOT NULL \
+                 AND e2.invoice_id = e.invoice_id AND e2.invoice_seq < e.invoice_seq)",
+        )
+        .execute(&mut *tx)
+        .await?;
         let picked = sqlx::query(&format!(
             "SELECT d.webhook_id, d.event_seq FROM deliveries d JOIN events e ON e.seq = d.event_seq \
              WHERE d.status = 'pending' AND d.next_at <= $1 \
@@ -401,7 +416,7 @@ async fn record_in(
         let problem = error
             .map(str::to_string)
             .or_else(|| status_code.map(|c| format!("HTTP {c}")));
-        sqlx::query(
+        let updated = sqlx::query(
             "UPDATE deliveries SET status = $1, attempts = $2, next_at = $3, last_error = $4, \
              delivered_at = $5, lease_owner = NULL, lease_until = NULL \
              WHERE webhook_id = $6 AND event_seq = $7 AND lease_owner = $8",
@@ -416,7 +431,8 @@ async fn record_in(
         .bind(owner)
         .execute(&mut **tx)
         .await?;
-        if status == "dead" {
+        // A lease another deliverer took over decides nothing here.
+        if status == "dead" && updated.rows_affected() == 1 {
             sqlx::query(
                 "UPDATE deliveries SET status = 'dead', last_error = 'an earlier event of its invoice was dead-lettered' \
                  WHERE webhook_id = $1 AND status = 'pending' AND event_seq IN \

@@ -116,30 +116,43 @@ pub struct Certified {
     pub officers: Vec<String>,
 }
 
-/// The newest `report-YYYY-MM.json` of `dir` that every officer certified
-/// (newer ones not, or not yet, certified are passed over), copied with its
-/// certifications into `to`.
+/// The newest monthly report in `dir` that every officer certified (newer
+/// ones not, or not yet, certified are passed over), copied with its
+/// certifications into `to`. Which month and mint a report is of is read
+/// from the report itself, never from its file's name: a January report
+/// renamed `report-2027-03.json` is January's; another mint's is not this
+/// page's.
 fn certified_monthly(
     dir: &Path,
+    mint: &Pubkey,
     officers: &[(String, Pubkey)],
     to: &Path,
 ) -> Result<Option<Certified>> {
-    let mut months: Vec<(String, PathBuf)> = std::fs::read_dir(dir)
+    let mut months: Vec<(String, PathBuf, Vec<u8>)> = Vec::new();
+    for entry in std::fs::read_dir(dir)
         .with_context(|| format!("cannot read --monthly {}", dir.display()))?
-        .filter_map(|entry| {
-            let entry = entry.ok()?;
-            let name = entry.file_name().into_string().ok()?;
-            let month = name
-                .strip_prefix("report-")?
-                .strip_suffix(".json")?
-                .to_string();
-            let is_file = entry.file_type().ok()?.is_file();
-            (is_file && usd1_client::monthly::Month::parse(&month).is_some())
-                .then(|| (month, entry.path()))
-        })
-        .collect();
-    months.sort();
-    for (month, path) in months.into_iter().rev() {
+    {
+        let Ok(entry) = entry else { continue };
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let is_file = entry.file_type().is_ok_and(|t| t.is_file());
+        if !is_file || !name.ends_with(".json") || name.ends_with(".certifications.json") {
+            continue;
+        }
+        let Ok(bytes) = std::fs::read(entry.path()) else {
+            continue;
+        };
+        let Ok(report) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
+            continue;
+        };
+        let month = report["month"].as_str().unwrap_or_default().to_string();
+        let of_this_mint = report["mint"].as_str() == Some(mint.to_string().as_str());
+        let monthly = report["format"].as_str() == Some(usd1_client::monthly::FORMAT);
+        if monthly && of_this_mint && usd1_client::monthly::Month::parse(&month).is_some() {
+            months.push((month, entry.path(), bytes));
+        }
+    }
+    months.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)));
+    for (month, path, bytes) in months.into_iter().rev() {
         if !usd1_client::certification::verify(&path, officers)?.is_empty() {
             continue;
         }
@@ -148,7 +161,6 @@ fn certified_monthly(
             format!("report-{month}.json"),
             format!("report-{month}.json.certifications.json"),
         );
-        let bytes = std::fs::read(&path)?;
         std::fs::write(to.join(&file), &bytes)?;
         std::fs::copy(&sidecar, to.join(&certifications))?;
         return Ok(Some(Certified {
@@ -362,7 +374,12 @@ pub async fn run(ctx: &Context, args: Args) -> Result<Output> {
         audited_transactions: audit.transactions,
         freezes: audit.replayed.freezes.clone(),
         certified: match &args.monthly {
-            Some(dir) => certified_monthly(dir, &args.officers, &args.out.join("reports"))?,
+            Some(dir) => certified_monthly(
+                dir,
+                &args.mint.mint,
+                &args.officers,
+                &args.out.join("reports"),
+            )?,
             None => None,
         },
     };
