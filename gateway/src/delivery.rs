@@ -1,17 +1,28 @@
-//! Webhook delivery from the outbox, at least once: lease due rows, POST
-//! each signed, record the attempt (accepted on 2xx; anything else, a
-//! timeout or a refused connection is retried with doubling backoff, then
-//! dead-lettered). Every request carries the event's id as its idempotency key.
+//! Webhook delivery from the outbox, at least once: lease due rows fairly
+//! between keys, POST each signed as a task of its own, and record each
+//! attempt the moment it ends (accepted on 2xx; anything else, a timeout or
+//! a refused connection is retried with doubling backoff, then
+//! dead-lettered). A receiver that hangs holds only its own key's share of
+//! what is in flight: one key's slow endpoints never delay another key's
+//! events. Every request carries the event's id as its idempotency key.
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::signature::{sign, EVENT_ID_HEADER, SIGNATURE_HEADER};
-use crate::store::outbox::{Attempt, Backoff, Due};
+use crate::store::outbox::{Backoff, Due};
 use crate::store::{new_id, now, Store};
 
 /// How long a receiver may take to answer.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long a lease holds: longer than a request may take.
 const LEASE_SECS: i64 = 30;
+/// Deliveries in flight at once, all keys together…
+const MAX_IN_FLIGHT: usize = 64;
+/// …and of one key.
+const PER_KEY_IN_FLIGHT: usize = 8;
+/// Rows one key may lease in one look at the outbox.
+const PER_KEY_PER_ROUND: i64 = 4;
 
 pub struct Deliverer {
     pub store: Store,
@@ -19,65 +30,117 @@ pub struct Deliverer {
     pub idle: Duration,
     /// This deliverer's name on its leases.
     pub owner: String,
+    allow_private: bool,
     client: reqwest::Client,
+    /// Deliveries in flight, per key.
+    in_flight: Arc<Mutex<HashMap<String, usize>>>,
 }
 
 impl Deliverer {
-    pub fn new(store: Store, backoff: Backoff, idle: Duration) -> Self {
-        let client = reqwest::Client::builder()
-            .timeout(REQUEST_TIMEOUT)
-            .user_agent(concat!("usd1-gateway/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .expect("an HTTP client");
+    /// A deliverer through [`crate::egress::client`] (no redirects; private
+    /// destinations refused unless `allow_private`).
+    pub fn new(store: Store, backoff: Backoff, idle: Duration, allow_private: bool) -> Self {
+        let client = crate::egress::client(REQUEST_TIMEOUT, allow_private).expect("an HTTP client");
         Deliverer {
             store,
             backoff,
             idle,
             owner: new_id("deliverer"),
+            allow_private,
             client,
+            in_flight: Arc::default(),
         }
     }
 
     pub async fn run(self) {
+        let this = Arc::new(self);
         loop {
-            match self.round().await {
-                Ok(0) => tokio::time::sleep(self.idle).await,
-                Ok(_) => {}
+            match this.clone().round().await {
+                Ok(0) => tokio::time::sleep(this.idle).await,
+                // More may be due: look again soon, without spinning.
+                Ok(_) => tokio::time::sleep(Duration::from_millis(20)).await,
                 Err(error) => {
                     eprintln!("usd1-gateway: delivery: {error}");
-                    tokio::time::sleep(self.idle).await;
+                    tokio::time::sleep(this.idle).await;
                 }
             }
         }
     }
 
-    /// Sends what is due now, concurrently, and records the round's
-    /// attempts in one transaction; how many were attempted.
-    pub async fn round(&self) -> Result<usize, crate::store::StoreError> {
+    /// Leases what is due now (fairly between keys, never beyond what a key
+    /// or the whole may have in flight) and starts sending each; how many
+    /// it started. Each records its own attempt when it ends.
+    pub async fn round(self: Arc<Self>) -> Result<usize, crate::store::StoreError> {
+        let (free, busy): (usize, Vec<String>) = {
+            let in_flight = self.in_flight.lock().unwrap_or_else(|p| p.into_inner());
+            let total: usize = in_flight.values().sum();
+            let busy = in_flight
+                .iter()
+                .filter(|(_, n)| **n >= PER_KEY_IN_FLIGHT)
+                .map(|(key, _)| key.clone())
+                .collect();
+            (MAX_IN_FLIGHT.saturating_sub(total), busy)
+        };
+        if free == 0 {
+            return Ok(0);
+        }
         let at = now();
         let due = self
             .store
-            .lease_due(&self.owner, at, at + LEASE_SECS, 32)
+            .lease_fair(
+                &self.owner,
+                at,
+                at + LEASE_SECS,
+                i64::try_from(free).unwrap_or(i64::MAX),
+                PER_KEY_PER_ROUND,
+                &busy,
+            )
             .await?;
-        let outcomes = futures::future::join_all(due.iter().map(|d| self.send(d))).await;
-        let attempts: Vec<Attempt<'_>> = due
-            .iter()
-            .zip(&outcomes)
-            .map(|(due, (status_code, error, millis))| Attempt {
-                due,
-                status_code: *status_code,
-                error: error.as_deref(),
-                millis: *millis,
-            })
-            .collect();
-        self.store
-            .record_attempts(&self.owner, &attempts, &self.backoff)
-            .await?;
-        Ok(due.len())
+        let started = due.len();
+        for due in due {
+            let key = due.webhook.api_key_id.clone();
+            *self
+                .in_flight
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .entry(key.clone())
+                .or_default() += 1;
+            let this = self.clone();
+            tokio::spawn(async move {
+                let (status_code, error, millis) = this.send(&due).await;
+                if let Err(e) = this
+                    .store
+                    .record_attempt(
+                        &this.owner,
+                        &due,
+                        status_code,
+                        error.as_deref(),
+                        millis,
+                        &this.backoff,
+                    )
+                    .await
+                {
+                    // The lease runs out and the delivery is tried again.
+                    eprintln!("usd1-gateway: delivery: recording an attempt: {e}");
+                }
+                let mut in_flight = this.in_flight.lock().unwrap_or_else(|p| p.into_inner());
+                if let Some(n) = in_flight.get_mut(&key) {
+                    *n = n.saturating_sub(1);
+                    if *n == 0 {
+                        in_flight.remove(&key);
+                    }
+                }
+            });
+        }
+        Ok(started)
     }
 
-    /// One signed POST: the status code, or why there was none, and its time.
+    /// One signed POST: the status code, or why there was none (coarsely:
+    /// a receiver learns nothing of the gateway's network from it), and its time.
     async fn send(&self, due: &Due) -> (Option<u16>, Option<String>, i64) {
+        if !crate::egress::may_deliver(&due.webhook.url, self.allow_private) {
+            return (None, Some("refused: not a public address".into()), 0);
+        }
         let timestamp = now();
         let secrets = due.webhook.signing_secrets(timestamp);
         let started = Instant::now();
@@ -97,8 +160,8 @@ impl Deliverer {
         match sent {
             Ok(response) => (Some(response.status().as_u16()), None, millis),
             Err(e) if e.is_timeout() => (None, Some("timed out".to_string()), millis),
-            Err(e) if e.is_connect() => (None, Some("connection refused".to_string()), millis),
-            Err(e) => (None, Some(e.to_string()), millis),
+            Err(e) if e.is_connect() => (None, Some("connection failed".to_string()), millis),
+            Err(_) => (None, Some("request failed".to_string()), millis),
         }
     }
 }

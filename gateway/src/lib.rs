@@ -16,6 +16,7 @@ use usd1_client::rpc::RpcLedger;
 
 pub mod api;
 pub mod delivery;
+pub mod egress;
 pub mod export;
 pub mod freeze;
 pub mod rescreen;
@@ -86,6 +87,10 @@ pub struct Settings {
     /// The case history's key file (created if missing); without one the
     /// history is hash-chained but not sealed (tests of the store alone).
     pub case_key: Option<std::path::PathBuf>,
+    /// Webhooks may go to loopback and private addresses (development).
+    pub allow_private_webhooks: bool,
+    /// Live webhooks a key may hold.
+    pub max_webhooks_per_key: usize,
 }
 
 /// A running gateway: its API's address; dropping it stops every task.
@@ -121,11 +126,11 @@ pub async fn start(settings: &Settings) -> anyhow::Result<Running> {
         .await
         .with_context(|| format!("cannot listen on {}", settings.listen))?;
     let addr = listener.local_addr()?;
-    let app = api::router(api::AppState::new(
-        store.clone(),
-        treasury,
-        ledger.clone(),
-        settings.rate,
+    let app = api::router(Arc::new(
+        api::AppState::new(store.clone(), treasury, ledger.clone(), settings.rate).with_webhooks(
+            settings.allow_private_webhooks,
+            settings.max_webhooks_per_key,
+        ),
     ));
     let server = tokio::spawn(async move {
         if let Err(error) = axum::serve(listener, app).await {
@@ -156,7 +161,12 @@ pub async fn start(settings: &Settings) -> anyhow::Result<Running> {
         last_sweep: Default::default(),
         lists,
     };
-    let deliverer = delivery::Deliverer::new(store.clone(), settings.backoff, DELIVERY_IDLE);
+    let deliverer = delivery::Deliverer::new(
+        store.clone(),
+        settings.backoff,
+        DELIVERY_IDLE,
+        settings.allow_private_webhooks,
+    );
     tasks.push(tokio::spawn(watcher.run()));
     tasks.push(tokio::spawn(deliverer.run()));
     Ok(Running {

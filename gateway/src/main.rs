@@ -111,6 +111,14 @@ struct Serve {
     /// payment is held (`payment.held`) and opens a case.
     #[arg(long = "list", value_name = "FILE")]
     lists: Vec<std::path::PathBuf>,
+    /// Let webhooks go to loopback and private addresses (a receiver on
+    /// this machine while developing). Without it such a URL is refused
+    /// when created and at every delivery.
+    #[arg(long)]
+    allow_private_webhooks: bool,
+    /// Live webhooks one API key may hold.
+    #[arg(long, default_value_t = usd1_gateway::store::webhooks::DEFAULT_MAX_PER_KEY)]
+    max_webhooks_per_key: usize,
 }
 
 #[derive(Debug, Subcommand)]
@@ -197,6 +205,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 },
                 lists: serve.lists,
                 case_key: Some(cli.case_key),
+                allow_private_webhooks: serve.allow_private_webhooks,
+                max_webhooks_per_key: serve.max_webhooks_per_key,
             };
             let running = usd1_gateway::start(&settings).await?;
             println!("usd1-gateway listening on http://{}", running.addr);

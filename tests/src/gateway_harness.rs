@@ -36,6 +36,9 @@ pub fn settings(database: &str, rpc_url: &str, wallet: Pubkey, mint: Pubkey) -> 
         },
         lists: Vec::new(),
         case_key: Some(case_key_for(database)),
+        // The tests' receivers listen on 127.0.0.1.
+        allow_private_webhooks: true,
+        max_webhooks_per_key: usd1_gateway::store::webhooks::DEFAULT_MAX_PER_KEY,
     }
 }
 

@@ -39,7 +39,9 @@ impl Drop for Gateway {
 impl Gateway {
     async fn spawn(database: &str, rpc: &str, mint: &Pubkey, wallet: &Pubkey, port: u16) -> Self {
         let child = Command::new(binary("usd1-gateway").expect("binary"))
-            .args(["--database", database, "serve", "--url", rpc])
+            .args(["--database", database, "--case-key"])
+            .arg(usd1_tests::gateway_harness::case_key_for(database))
+            .args(["serve", "--url", rpc, "--allow-private-webhooks"])
             .args([
                 "--mint",
                 &mint.to_string(),

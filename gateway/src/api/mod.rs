@@ -47,6 +47,10 @@ pub struct AppState {
     /// The chain (the freezer's key, for a freeze to build).
     pub ledger: Arc<usd1_client::rpc::RpcLedger>,
     pub limit: RateLimit,
+    /// Webhooks may be sent to private addresses (development only).
+    pub allow_private_webhooks: bool,
+    /// Live webhooks a key may hold.
+    pub max_webhooks_per_key: usize,
     buckets: Mutex<HashMap<String, (f64, Instant)>>,
 }
 
@@ -56,14 +60,24 @@ impl AppState {
         treasury: Treasury,
         ledger: Arc<usd1_client::rpc::RpcLedger>,
         limit: RateLimit,
-    ) -> Arc<Self> {
-        Arc::new(AppState {
+    ) -> Self {
+        AppState {
             store,
             treasury,
             ledger,
             limit,
+            allow_private_webhooks: false,
+            max_webhooks_per_key: crate::store::webhooks::DEFAULT_MAX_PER_KEY,
             buckets: Mutex::new(HashMap::new()),
-        })
+        }
+    }
+
+    /// This state with its webhook rules: private destinations allowed or
+    /// not, and how many live webhooks a key may hold.
+    pub fn with_webhooks(mut self, allow_private: bool, max_per_key: usize) -> Self {
+        self.allow_private_webhooks = allow_private;
+        self.max_webhooks_per_key = max_per_key;
+        self
     }
 
     /// Takes one request from the key's bucket, or says how many seconds
@@ -95,6 +109,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/invoices/{id}/cancel", post(invoices::cancel))
         .route("/v1/invoices/{id}/qr.svg", get(invoices::qr))
         .route("/v1/webhooks", post(webhooks::create))
+        .route("/v1/webhooks/{id}", axum::routing::delete(webhooks::delete))
         .route("/v1/webhooks/{id}/deliveries", get(webhooks::deliveries))
         .route("/v1/webhooks/{id}/replay", post(webhooks::replay))
         .route("/v1/webhooks/{id}/rotate-secret", post(webhooks::rotate))

@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 
 use super::{authorize, read_json, ApiError, State};
 use crate::store::keys::Scope;
-use crate::store::outbox::{Webhook, EVENT_KINDS};
+use crate::store::webhooks::{SubscribeError, Webhook, EVENT_KINDS};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -31,14 +31,11 @@ pub async fn create(
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let key = authorize(&state, &headers, Scope::WebhooksWrite).await?;
     let request: CreateWebhook = read_json(body).await?;
-    let url = reqwest::Url::parse(&request.url)
-        .ok()
-        .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
-        .ok_or_else(|| {
-            ApiError::bad(
-                "invalid_url",
-                format!("'{}' is not an http(s) URL", request.url),
-            )
+    let url = crate::egress::check_url(&request.url, state.allow_private_webhooks)
+        .await
+        .map_err(|refused| match refused {
+            crate::egress::Refused::NotHttp(_) => ApiError::bad("invalid_url", refused.to_string()),
+            _ => ApiError::bad("forbidden_destination", refused.to_string()),
         })?;
     if request.events.is_empty() {
         return Err(ApiError::bad("invalid_field", "events is empty"));
@@ -58,9 +55,33 @@ pub async fn create(
     events.dedup();
     let hook = state
         .store
-        .create_webhook(&key.id, url.as_str(), &events)
-        .await?;
+        .subscribe(&key, url.as_str(), &events, state.max_webhooks_per_key)
+        .await?
+        .map_err(|refused| match refused {
+            SubscribeError::MissingScope { .. } => {
+                ApiError::new(StatusCode::FORBIDDEN, "missing_scope", refused.to_string())
+            }
+            SubscribeError::TooMany { .. } => ApiError::new(
+                StatusCode::CONFLICT,
+                "too_many_webhooks",
+                refused.to_string(),
+            ),
+        })?;
     Ok((StatusCode::CREATED, Json(with_secret(&hook))))
+}
+
+/// `DELETE /v1/webhooks/{id}`: nothing more goes to it; what was pending
+/// is cancelled.
+pub async fn delete(
+    state: State,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let key = authorize(&state, &headers, Scope::WebhooksWrite).await?;
+    if !state.store.delete_webhook(&key.id, &id).await? {
+        return Err(ApiError::not_found("webhook"));
+    }
+    Ok(Json(json!({"id": id, "deleted": true})))
 }
 
 async fn own(state: &State, headers: &HeaderMap, id: &str) -> Result<(String, Webhook), ApiError> {

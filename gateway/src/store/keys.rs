@@ -158,15 +158,36 @@ impl Store {
         row.as_ref().map(from_row).transpose()
     }
 
-    /// Revokes a key; false if there is no live key of that id.
+    /// Revokes a key, and with it its webhooks (their pending deliveries
+    /// cancelled); false if there is no live key of that id.
     pub async fn revoke_key(&self, id: &str) -> Result<bool, StoreError> {
+        let mut tx = self.begin().await?;
+        let at = now();
         let done =
             sqlx::query("UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
-                .bind(now())
+                .bind(at)
                 .bind(id)
-                .execute(self.pool())
+                .execute(&mut *tx)
                 .await?;
+        super::webhooks::cancel_pending(&mut tx, "api_key_id = $1", id).await?;
+        sqlx::query(
+            "UPDATE webhooks SET deleted_at = $1 WHERE api_key_id = $2 AND deleted_at IS NULL",
+        )
+        .bind(at)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
         Ok(done.rows_affected() == 1)
+    }
+
+    /// The key of this id, live or revoked.
+    pub async fn key(&self, id: &str) -> Result<Option<ApiKey>, StoreError> {
+        let row = sqlx::query("SELECT * FROM api_keys WHERE id = $1")
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?;
+        row.as_ref().map(from_row).transpose()
     }
 
     pub async fn keys(&self) -> Result<Vec<ApiKey>, StoreError> {

@@ -17,6 +17,7 @@ pub mod invoices;
 pub mod keys;
 pub mod outbox;
 pub mod payload;
+pub mod webhooks;
 
 pub use sqlx::Any;
 pub type Tx<'a> = sqlx::Transaction<'a, Any>;

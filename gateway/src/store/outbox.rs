@@ -1,72 +1,15 @@
-//! Webhook subscriptions, events and the transactional outbox: an event is
-//! written in the transaction of the state change that caused it, with one
-//! delivery row per subscription; deliverers lease due rows (PostgreSQL:
-//! `FOR UPDATE SKIP LOCKED`, so two gateways never send one at once), and a
-//! later event of an invoice waits until every earlier one was accepted.
+//! Events and the transactional outbox: an event is written in the
+//! transaction of the state change that caused it, with one delivery row
+//! per subscription that may hear of it (`webhooks::may_hear`); deliverers
+//! lease due rows fairly between keys (a conditional update per row, so two
+//! gateways never send one at once), and a later event of an invoice waits
+//! until every earlier one was accepted.
 use serde::Serialize;
-use sqlx::any::AnyRow;
 use sqlx::Row;
 
 use super::invoices::Invoice;
-use super::{new_id, now, Dialect, Store, StoreError, Tx};
-
-/// The event kinds a subscription can ask for.
-pub const EVENT_KINDS: [&str; 11] = [
-    "invoice.paid",
-    "invoice.overpaid",
-    "invoice.underpaid",
-    "invoice.expired",
-    "invoice.paid_after_close",
-    "payment.unmatched",
-    "payment.held",
-    "redemption.requested",
-    "redemption.settled",
-    "redemption.rejected",
-    "attestation.published",
-];
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Webhook {
-    pub id: String,
-    #[serde(skip)]
-    pub api_key_id: String,
-    pub url: String,
-    pub events: Vec<String>,
-    #[serde(skip)]
-    pub secret: String,
-    /// The secret being rotated out, and until when it still signs.
-    #[serde(skip)]
-    pub previous_secret: Option<String>,
-    pub previous_until: Option<i64>,
-    pub created_at: i64,
-}
-
-impl Webhook {
-    /// The secrets that sign a request at `at` (two during a rotation's overlap).
-    pub fn signing_secrets(&self, at: i64) -> Vec<&str> {
-        let mut secrets = vec![self.secret.as_str()];
-        if let (Some(old), Some(until)) = (&self.previous_secret, self.previous_until) {
-            if at < until {
-                secrets.push(old);
-            }
-        }
-        secrets
-    }
-}
-
-fn webhook_from(row: &AnyRow) -> Result<Webhook, StoreError> {
-    let events: String = row.try_get("events")?;
-    Ok(Webhook {
-        id: row.try_get("id")?,
-        api_key_id: row.try_get("api_key_id")?,
-        url: row.try_get("url")?,
-        events: events.split(',').map(str::to_string).collect(),
-        secret: row.try_get("secret")?,
-        previous_secret: row.try_get("previous_secret")?,
-        previous_until: row.try_get("previous_until")?,
-        created_at: row.try_get("created_at")?,
-    })
-}
+use super::webhooks::{webhook_from, Webhook};
+use super::{now, Store, StoreError, Tx};
 
 /// One leased delivery, with what to send.
 #[derive(Clone, Debug)]
@@ -165,14 +108,32 @@ pub(crate) async fn emit(
     .await?;
     let seq: i64 = row.try_get("seq")?;
     // Invoice events go to the invoice's own key's subscriptions; the
-    // treasury's (unmatched payments, redemptions, attestations) to all.
-    let hooks = sqlx::query("SELECT * FROM webhooks WHERE ($1 = '' OR api_key_id = $1)")
-        .bind(invoice.map_or(String::new(), |i| i.api_key_id.clone()))
-        .fetch_all(&mut **tx)
-        .await?;
-    for hook in hooks.iter().map(webhook_from) {
-        let hook = hook?;
+    // treasury's (unmatched payments, redemptions, attestations) to keys
+    // that may read the treasury; a compliance event only to keys that may
+    // read cases. Deleted subscriptions and revoked keys hear nothing.
+    let hooks = sqlx::query(
+        "SELECT w.*, k.scopes AS key_scopes, k.revoked_at AS key_revoked FROM webhooks w \
+         JOIN api_keys k ON k.id = w.api_key_id \
+         WHERE w.deleted_at IS NULL AND ($1 = '' OR w.api_key_id = $1)",
+    )
+    .bind(invoice.map_or(String::new(), |i| i.api_key_id.clone()))
+    .fetch_all(&mut **tx)
+    .await?;
+    for row in &hooks {
+        let hook = webhook_from(row)?;
         if !hook.events.iter().any(|e| e == kind) {
+            continue;
+        }
+        let scopes: String = row.try_get("key_scopes")?;
+        let key = super::keys::ApiKey {
+            id: hook.api_key_id.clone(),
+            name: String::new(),
+            operator: None,
+            scopes: scopes.split(',').filter_map(|s| s.parse().ok()).collect(),
+            created_at: 0,
+            revoked_at: row.try_get("key_revoked")?,
+        };
+        if !super::webhooks::may_hear(&key, kind, invoice.is_some()) {
             continue;
         }
         sqlx::query(
@@ -188,67 +149,6 @@ pub(crate) async fn emit(
 }
 
 impl Store {
-    /// A new subscription and its signing secret (returned this once).
-    pub async fn create_webhook(
-        &self,
-        api_key_id: &str,
-        url: &str,
-        events: &[String],
-    ) -> Result<Webhook, StoreError> {
-        let hook = Webhook {
-            id: new_id("wh"),
-            api_key_id: api_key_id.to_string(),
-            url: url.to_string(),
-            events: events.to_vec(),
-            secret: format!("whsec_{}", usd1_client::hex(&rand::random::<[u8; 32]>())),
-            previous_secret: None,
-            previous_until: None,
-            created_at: now(),
-        };
-        sqlx::query(
-            "INSERT INTO webhooks (id, api_key_id, url, events, secret, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(&hook.id)
-        .bind(&hook.api_key_id)
-        .bind(&hook.url)
-        .bind(hook.events.join(","))
-        .bind(&hook.secret)
-        .bind(hook.created_at)
-        .execute(self.pool())
-        .await?;
-        Ok(hook)
-    }
-
-    pub async fn webhook(&self, api_key_id: &str, id: &str) -> Result<Option<Webhook>, StoreError> {
-        let row = sqlx::query("SELECT * FROM webhooks WHERE id = $1 AND api_key_id = $2")
-            .bind(id)
-            .bind(api_key_id)
-            .fetch_optional(self.pool())
-            .await?;
-        row.as_ref().map(webhook_from).transpose()
-    }
-
-    /// A new secret; the old one keeps signing (beside it) for `overlap_secs`.
-    pub async fn rotate_secret(
-        &self,
-        api_key_id: &str,
-        id: &str,
-        overlap_secs: i64,
-    ) -> Result<Option<Webhook>, StoreError> {
-        let secret = format!("whsec_{}", usd1_client::hex(&rand::random::<[u8; 32]>()));
-        sqlx::query(
-            "UPDATE webhooks SET previous_secret = secret, previous_until = $1, secret = $2 \
-             WHERE id = $3 AND api_key_id = $4",
-        )
-        .bind(now() + overlap_secs)
-        .bind(&secret)
-        .bind(id)
-        .bind(api_key_id)
-        .execute(self.pool())
-        .await?;
-        self.webhook(api_key_id, id).await
-    }
-
     /// Leases up to `limit` due deliveries for `owner` until `lease_until`,
     /// oldest event first, never one whose invoice has an earlier event not
     /// yet accepted by the same subscription.
@@ -259,11 +159,24 @@ impl Store {
         lease_until: i64,
         limit: i64,
     ) -> Result<Vec<Due>, StoreError> {
-        let locks = match self.dialect() {
-            Dialect::Postgres => " FOR UPDATE OF d SKIP LOCKED",
-            Dialect::Sqlite => "",
-        };
-        let mut tx = self.begin().await?;
+        self.lease_fair(owner, at, lease_until, limit, i64::MAX, &[])
+            .await
+    }
+
+    /// [`Self::lease_due`], fairly between keys: at most `per_key` of one
+    /// key's deliveries, none of the keys in `busy` (already at their share
+    /// of what is in flight), and then by age. Each row is leased by a
+    /// conditional update, so two deliverers (two gateways on one
+    /// PostgreSQL) never lease one row both.
+    pub async fn lease_fair(
+        &self,
+        owner: &str,
+        at: i64,
+        lease_until: i64,
+        limit: i64,
+        per_key: i64,
+        busy: &[String],
+    ) -> Result<Vec<Due>, StoreError> {
         // An invoice's event that can no longer go out in order (an earlier
         // one was dead-lettered after it was written) is dead-lettered too,
         // never left pending behind it forever.
@@ -276,26 +189,42 @@ impl Store {
                  WHERE e.seq = deliveries.event_seq AND e.invoice_id IS NOT NULL \
                  AND e2.invoice_id = e.invoice_id AND e2.invoice_seq < e.invoice_seq)",
         )
-        .execute(&mut *tx)
+        .execute(self.pool())
         .await?;
-        let picked = sqlx::query(&format!(
-            "SELECT d.webhook_id, d.event_seq FROM deliveries d JOIN events e ON e.seq = d.event_seq \
-             WHERE d.status = 'pending' AND d.next_at <= $1 \
-             AND (d.lease_until IS NULL OR d.lease_until < $1) \
+        let busy_marks: Vec<String> = (0..busy.len()).map(|i| format!("${}", i + 4)).collect();
+        let busy_clause = if busy.is_empty() {
+            String::new()
+        } else {
+            format!(" AND w.api_key_id NOT IN ({})", busy_marks.join(", "))
+        };
+        let sql = format!(
+            "SELECT webhook_id, event_seq FROM (SELECT d.webhook_id, d.event_seq, \
+                 ROW_NUMBER() OVER (PARTITION BY w.api_key_id ORDER BY d.event_seq, d.webhook_id) AS share \
+             FROM deliveries d JOIN events e ON e.seq = d.event_seq JOIN webhooks w ON w.id = d.webhook_id \
+             WHERE d.status = 'pending' AND d.next_at <= $1 AND w.deleted_at IS NULL \
+             AND (d.lease_until IS NULL OR d.lease_until < $1){busy_clause} \
              AND NOT EXISTS (SELECT 1 FROM deliveries d2 JOIN events e2 ON e2.seq = d2.event_seq \
                  WHERE d2.webhook_id = d.webhook_id AND e.invoice_id IS NOT NULL \
                  AND e2.invoice_id = e.invoice_id AND e2.invoice_seq < e.invoice_seq \
-                 AND d2.status <> 'delivered') \
-             ORDER BY d.event_seq LIMIT $2{locks}"
-        ))
-        .bind(at)
-        .bind(limit)
-        .fetch_all(&mut *tx)
-        .await?;
+                 AND d2.status <> 'delivered')) ranked \
+             WHERE share <= $2 ORDER BY share, event_seq, webhook_id LIMIT $3"
+        );
+        let mut select = sqlx::query(&sql).bind(at).bind(per_key).bind(limit);
+        for key in busy {
+            select = select.bind(key);
+        }
+        let mut picked: Vec<(String, i64)> = select
+            .fetch_all(self.pool())
+            .await?
+            .iter()
+            .map(|row| Ok((row.try_get("webhook_id")?, row.try_get("event_seq")?)))
+            .collect::<Result<_, StoreError>>()?;
+        // One order for every deliverer: two lease transactions never wait
+        // on each other's rows in opposite orders.
+        picked.sort();
+        let mut tx = self.begin().await?;
         let mut due = Vec::new();
-        for row in &picked {
-            let webhook_id: String = row.try_get("webhook_id")?;
-            let event_seq: i64 = row.try_get("event_seq")?;
+        for (webhook_id, event_seq) in picked {
             let leased = sqlx::query(
                 "UPDATE deliveries SET lease_owner = $1, lease_until = $2 \
                  WHERE webhook_id = $3 AND event_seq = $4 AND status = 'pending' \

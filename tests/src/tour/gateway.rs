@@ -26,6 +26,7 @@ impl Drop for Running {
 pub fn api_key(database: &str, name: &str) -> Result<String> {
     let created = Command::new(binary("usd1-gateway")?)
         .args(["--database", database, "api-key", "create", "--name", name])
+        .args(["--operator", "Tour Shop's integration"])
         .args(["--scope", "invoices:write", "--scope", "invoices:read"])
         .args(["--scope", "webhooks:write", "--scope", "exports:read"])
         .output()
@@ -46,15 +47,11 @@ pub async fn run(stage: &Stage, say: &dyn Fn(&str)) -> Result<()> {
     let port = free_port()?;
     let _process = Running(
         Command::new(&gateway)
-            .args([
-                "--database",
-                &database,
-                "serve",
-                "--url",
-                &stage.url,
-                "--mint",
-                &stage.mint,
-            ])
+            .args(["--database", &database, "--case-key"])
+            .arg(stage.cast.dir.join("gateway.case-key"))
+            .args(["serve", "--url", &stage.url, "--mint", &stage.mint])
+            // The tour's receiver listens on 127.0.0.1.
+            .arg("--allow-private-webhooks")
             .args([
                 "--treasury",
                 &treasury.to_string(),
