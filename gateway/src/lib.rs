@@ -20,6 +20,7 @@ pub mod egress;
 pub mod export;
 pub mod freeze;
 pub mod rescreen;
+pub mod server;
 pub mod signature;
 pub mod store;
 pub mod wake;
@@ -91,6 +92,8 @@ pub struct Settings {
     pub allow_private_webhooks: bool,
     /// Live webhooks a key may hold.
     pub max_webhooks_per_key: usize,
+    /// How long an API client may take to send headers (or idle) and a request.
+    pub timeouts: server::Timeouts,
 }
 
 /// A running gateway: its API's address; dropping it stops every task.
@@ -132,11 +135,7 @@ pub async fn start(settings: &Settings) -> anyhow::Result<Running> {
             settings.max_webhooks_per_key,
         ),
     ));
-    let server = tokio::spawn(async move {
-        if let Err(error) = axum::serve(listener, app).await {
-            eprintln!("usd1-gateway: API: {error}");
-        }
-    });
+    let server = tokio::spawn(server::serve(listener, app, settings.timeouts));
     let wake = Arc::new(tokio::sync::Notify::new());
     let mut tasks = vec![server];
     if let Some(ws_url) = settings

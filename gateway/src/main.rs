@@ -207,6 +207,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 case_key: Some(cli.case_key),
                 allow_private_webhooks: serve.allow_private_webhooks,
                 max_webhooks_per_key: serve.max_webhooks_per_key,
+                timeouts: usd1_gateway::server::Timeouts::default(),
             };
             let running = usd1_gateway::start(&settings).await?;
             println!("usd1-gateway listening on http://{}", running.addr);

@@ -39,6 +39,10 @@ pub fn settings(database: &str, rpc_url: &str, wallet: Pubkey, mint: Pubkey) -> 
         // The tests' receivers listen on 127.0.0.1.
         allow_private_webhooks: true,
         max_webhooks_per_key: usd1_gateway::store::webhooks::DEFAULT_MAX_PER_KEY,
+        timeouts: usd1_gateway::server::Timeouts {
+            headers: Duration::from_secs(2),
+            request: Duration::from_secs(3),
+        },
     }
 }
 

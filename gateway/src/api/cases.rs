@@ -3,13 +3,13 @@
 //! under the operator the API key belongs to and the key itself; the case
 //! files; the history chain's verification.
 use axum::body::Body;
-use axum::extract::{Path, Query};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::Path;
+use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::{authorize, read_json, ApiError, State};
+use super::{query, read_json, ApiError, Caller, State};
 use crate::store::cases::{Actor, CaseError, CaseStatus, Decided, Decision};
 use crate::store::keys::Scope;
 
@@ -48,16 +48,14 @@ impl From<CaseError> for ApiError {
 }
 
 #[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ListQuery {
     status: Option<String>,
 }
 
-pub async fn list(
-    state: State,
-    headers: HeaderMap,
-    Query(query): Query<ListQuery>,
-) -> Result<Json<Value>, ApiError> {
-    authorize(&state, &headers, Scope::CasesRead).await?;
+pub async fn list(state: State, caller: Caller, uri: Uri) -> Result<Json<Value>, ApiError> {
+    caller.may(Scope::CasesRead)?;
+    let query: ListQuery = query(&uri)?;
     let status = match &query.status {
         Some(text) => Some(CaseStatus::named(text).ok_or_else(|| {
             ApiError::bad("invalid_status", format!("'{text}' is not a case status"))
@@ -70,10 +68,10 @@ pub async fn list(
 
 pub async fn show(
     state: State,
-    headers: HeaderMap,
+    caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    authorize(&state, &headers, Scope::CasesRead).await?;
+    caller.may(Scope::CasesRead)?;
     let case = state
         .store
         .case(&id)
@@ -96,10 +94,10 @@ pub async fn show(
 /// A case file's exact bytes (what a freeze's order hash covers).
 pub async fn file(
     state: State,
-    headers: HeaderMap,
+    caller: Caller,
     Path((id, sha256)): Path<(String, String)>,
 ) -> Result<(HeaderMap, String), ApiError> {
-    authorize(&state, &headers, Scope::CasesRead).await?;
+    caller.may(Scope::CasesRead)?;
     let file = state
         .store
         .case_files(&id)
@@ -129,14 +127,10 @@ pub struct Action {
     reason_code: Option<u16>,
 }
 
-async fn acting(
-    state: &State,
-    headers: &HeaderMap,
-    body: Body,
-) -> Result<(Actor, Action), ApiError> {
-    let key = authorize(state, headers, Scope::CasesWrite).await?;
+async fn acting(caller: &Caller, body: Body) -> Result<(Actor, Action), ApiError> {
+    let key = caller.may(Scope::CasesWrite)?;
     let action: Action = read_json(body).await?;
-    let actor = Actor::of_key(&key)?;
+    let actor = Actor::of_key(key)?;
     if let Some(named) = action.operator.as_deref().map(str::trim) {
         if named != actor.operator {
             return Err(ApiError::new(
@@ -154,11 +148,11 @@ async fn acting(
 
 pub async fn assign(
     state: State,
-    headers: HeaderMap,
+    caller: Caller,
     Path(id): Path<String>,
     body: Body,
 ) -> Result<Json<Value>, ApiError> {
-    let (actor, action) = acting(&state, &headers, body).await?;
+    let (actor, action) = acting(&caller, body).await?;
     let assignee = action
         .assignee
         .filter(|a| !a.trim().is_empty())
@@ -172,11 +166,11 @@ pub async fn assign(
 
 pub async fn note(
     state: State,
-    headers: HeaderMap,
+    caller: Caller,
     Path(id): Path<String>,
     body: Body,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let (actor, action) = acting(&state, &headers, body).await?;
+    let (actor, action) = acting(&caller, body).await?;
     let note = action
         .note
         .filter(|n| !n.trim().is_empty())
@@ -190,11 +184,11 @@ pub async fn note(
 
 pub async fn decide(
     state: State,
-    headers: HeaderMap,
+    caller: Caller,
     Path(id): Path<String>,
     body: Body,
 ) -> Result<Json<Value>, ApiError> {
-    let (actor, action) = acting(&state, &headers, body).await?;
+    let (actor, action) = acting(&caller, body).await?;
     let name = action
         .decision
         .ok_or_else(|| ApiError::bad("invalid_field", "decision is required"))?;
@@ -221,11 +215,11 @@ pub async fn decide(
 /// freezer to sign).
 pub async fn approve(
     state: State,
-    headers: HeaderMap,
+    caller: Caller,
     Path(id): Path<String>,
     body: Body,
 ) -> Result<Json<Value>, ApiError> {
-    let (actor, action) = acting(&state, &headers, body).await?;
+    let (actor, action) = acting(&caller, body).await?;
     let pending = state
         .store
         .case(&id)
@@ -298,8 +292,9 @@ async fn subject_on_chain(state: &State, id: &str) -> Result<Value, ApiError> {
     .map_err(chain_unavailable)
 }
 
-pub async fn verify(state: State, headers: HeaderMap) -> Result<Json<Value>, ApiError> {
-    authorize(&state, &headers, Scope::CasesRead).await?;
+pub async fn verify(state: State, caller: Caller) -> Result<Json<Value>, ApiError> {
+    // The whole history at once.
+    state.heavy(caller.may(Scope::CasesRead)?)?;
     Ok(Json(match state.store.verify_cases().await? {
         Ok(verified) => {
             json!({"intact": true, "entries": verified.entries, "cases": verified.cases, "head": verified.head})

@@ -1,11 +1,10 @@
 //! `/v1/exports/ledger.csv` and `.json`: the treasury account's movements
 //! with a running balance, for accountants.
-use axum::extract::Query;
-use axum::http::{header, HeaderMap};
+use axum::http::{header, Uri};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
-use super::{authorize, ApiError, State};
+use super::{query, ApiError, Caller, State};
 use crate::export::{self, Format};
 use crate::store::keys::Scope;
 
@@ -18,11 +17,16 @@ pub struct Range {
 
 async fn rendered(
     state: State,
-    headers: HeaderMap,
-    range: Range,
+    caller: Caller,
+    uri: Uri,
     format: Format,
 ) -> Result<Response, ApiError> {
-    authorize(&state, &headers, Scope::ExportsRead).await?;
+    let key = caller.may(Scope::ExportsRead)?;
+    let range: Range = query(&uri)?;
+    // The whole ledger at once is a read of the whole table.
+    if range.from.is_none() && range.to.is_none() {
+        state.heavy(key)?;
+    }
     let bound = |text: &Option<String>| {
         text.as_deref()
             .map(export::parse_time)
@@ -38,18 +42,10 @@ async fn rendered(
     Ok(([(header::CONTENT_TYPE, kind)], body).into_response())
 }
 
-pub async fn csv(
-    state: State,
-    headers: HeaderMap,
-    Query(range): Query<Range>,
-) -> Result<Response, ApiError> {
-    rendered(state, headers, range, Format::Csv).await
+pub async fn csv(state: State, caller: Caller, uri: Uri) -> Result<Response, ApiError> {
+    rendered(state, caller, uri, Format::Csv).await
 }
 
-pub async fn json(
-    state: State,
-    headers: HeaderMap,
-    Query(range): Query<Range>,
-) -> Result<Response, ApiError> {
-    rendered(state, headers, range, Format::Json).await
+pub async fn json(state: State, caller: Caller, uri: Uri) -> Result<Response, ApiError> {
+    rendered(state, caller, uri, Format::Json).await
 }

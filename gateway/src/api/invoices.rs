@@ -1,8 +1,8 @@
 //! `/v1/invoices`: create (idempotent by `external_id`), list, get, cancel,
 //! and the Solana Pay request as a QR code.
 use axum::body::Body;
-use axum::extract::{Path, Query};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::extract::Path;
+use axum::http::{header, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
@@ -11,7 +11,7 @@ use solana_sdk::signature::{Keypair, Signer};
 use usd1_client::solana_pay::TransferRequest;
 use usd1_client::{parse_amount, AmountError};
 
-use super::{authorize, read_json, ApiError, AppState, State};
+use super::{query, read_json, ApiError, AppState, Caller, State};
 use crate::store::invoices::{Created, Invoice, NewInvoice, Status};
 use crate::store::keys::Scope;
 use crate::store::payload::{invoice_json, DECIMALS};
@@ -146,8 +146,8 @@ impl CreateInvoice {
     }
 }
 
-pub async fn create(state: State, headers: HeaderMap, body: Body) -> Result<Response, ApiError> {
-    let key = authorize(&state, &headers, Scope::InvoicesWrite).await?;
+pub async fn create(state: State, caller: Caller, body: Body) -> Result<Response, ApiError> {
+    let key = caller.may(Scope::InvoicesWrite)?;
     let request: CreateInvoice = read_json(body).await?;
     let new = request.validate(crate::store::now())?;
     let reference = Keypair::new().pubkey().to_string();
@@ -181,12 +181,9 @@ pub struct ListQuery {
     limit: Option<i64>,
 }
 
-pub async fn list(
-    state: State,
-    headers: HeaderMap,
-    Query(query): Query<ListQuery>,
-) -> Result<Json<Value>, ApiError> {
-    let key = authorize(&state, &headers, Scope::InvoicesRead).await?;
+pub async fn list(state: State, caller: Caller, uri: Uri) -> Result<Json<Value>, ApiError> {
+    let key = caller.may(Scope::InvoicesRead)?;
+    let query: ListQuery = query(&uri)?;
     let status =
         match query.status.as_deref() {
             None => None,
@@ -201,8 +198,8 @@ pub async fn list(
 }
 
 /// The caller's invoice `id`, if its key may read invoices.
-async fn readable(state: &AppState, headers: &HeaderMap, id: &str) -> Result<Invoice, ApiError> {
-    let key = authorize(state, headers, Scope::InvoicesRead).await?;
+async fn readable(state: &AppState, caller: &Caller, id: &str) -> Result<Invoice, ApiError> {
+    let key = caller.may(Scope::InvoicesRead)?;
     state
         .store
         .invoice(&key.id, id)
@@ -212,19 +209,19 @@ async fn readable(state: &AppState, headers: &HeaderMap, id: &str) -> Result<Inv
 
 pub async fn show(
     state: State,
-    headers: HeaderMap,
+    caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let invoice = readable(&state, &headers, &id).await?;
+    let invoice = readable(&state, &caller, &id).await?;
     Ok(Json(shown(&state, &invoice)))
 }
 
 pub async fn cancel(
     state: State,
-    headers: HeaderMap,
+    caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let key = authorize(&state, &headers, Scope::InvoicesWrite).await?;
+    let key = caller.may(Scope::InvoicesWrite)?;
     let invoice = state
         .store
         .cancel_invoice(&key.id, &id)
@@ -246,10 +243,10 @@ pub async fn cancel(
 
 pub async fn qr(
     state: State,
-    headers: HeaderMap,
+    caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let invoice = readable(&state, &headers, &id).await?;
+    let invoice = readable(&state, &caller, &id).await?;
     let url = request_of(&state, &invoice).url(DECIMALS);
     let code = qrcode::QrCode::new(url.as_bytes()).map_err(|e| {
         ApiError::new(

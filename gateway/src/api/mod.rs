@@ -1,26 +1,29 @@
 //! The HTTP JSON API: bearer API keys with scopes, a per-key rate limit,
-//! bodies of at most 64 KiB read strictly (unknown fields refused), and
-//! every error a JSON body `{"error": {"code", "message"}}` with a stable code.
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::Instant;
+//! bodies of at most 64 KiB read strictly (unknown fields refused), query
+//! strings read after the key is checked, and every error (a wrong method,
+//! an unknown path, a bad query, the database away) a JSON body
+//! `{"error": {"code", "message"}}` with a stable code — never a driver's
+//! words.
+use std::sync::Arc;
 
 use axum::body::Body;
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use serde::de::DeserializeOwned;
 use serde_json::json;
 
-use crate::store::keys::{ApiKey, Scope};
 use crate::store::{Store, StoreError};
 use crate::Treasury;
 
+mod auth;
 mod cases;
 mod exports;
 mod invoices;
 mod webhooks;
+
+pub use auth::Caller;
 
 /// The largest request body read.
 pub const BODY_LIMIT: usize = 64 * 1024;
@@ -51,7 +54,7 @@ pub struct AppState {
     pub allow_private_webhooks: bool,
     /// Live webhooks a key may hold.
     pub max_webhooks_per_key: usize,
-    buckets: Mutex<HashMap<String, (f64, Instant)>>,
+    buckets: auth::Buckets,
 }
 
 impl AppState {
@@ -68,7 +71,7 @@ impl AppState {
             limit,
             allow_private_webhooks: false,
             max_webhooks_per_key: crate::store::webhooks::DEFAULT_MAX_PER_KEY,
-            buckets: Mutex::new(HashMap::new()),
+            buckets: auth::Buckets::default(),
         }
     }
 
@@ -78,25 +81,6 @@ impl AppState {
         self.allow_private_webhooks = allow_private;
         self.max_webhooks_per_key = max_per_key;
         self
-    }
-
-    /// Takes one request from the key's bucket, or says how many seconds
-    /// until one is there.
-    fn take(&self, key: &str) -> Result<(), u64> {
-        let mut buckets = self.buckets.lock().expect("rate buckets");
-        let now = Instant::now();
-        let (tokens, at) = buckets
-            .entry(key.to_string())
-            .or_insert((self.limit.burst, now));
-        *tokens = (*tokens + now.duration_since(*at).as_secs_f64() * self.limit.per_second)
-            .min(self.limit.burst);
-        *at = now;
-        if *tokens >= 1.0 {
-            *tokens -= 1.0;
-            Ok(())
-        } else {
-            Err(((1.0 - *tokens) / self.limit.per_second).ceil().max(1.0) as u64)
-        }
     }
 }
 
@@ -125,6 +109,13 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/exports/ledger.json", get(exports::json))
         .fallback(|| async {
             ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint")
+        })
+        .method_not_allowed_fallback(|| async {
+            ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "this endpoint does not take that method",
+            )
         })
         .layer(axum::extract::DefaultBodyLimit::disable())
         .with_state(state)
@@ -163,13 +154,37 @@ impl ApiError {
 }
 
 impl From<StoreError> for ApiError {
+    /// The database away (its pool gave no connection in time, it is
+    /// locked, or a connection broke): 503 with Retry-After. Anything else:
+    /// 500 with a reference the operator's log carries beside the detail.
+    /// Neither says what the driver said.
     fn from(error: StoreError) -> Self {
+        if error.is_unavailable() {
+            let mut unavailable = ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "database_unavailable",
+                "the gateway's database is not answering; try again shortly",
+            );
+            unavailable.retry_after = Some(1);
+            return unavailable;
+        }
+        let reference = crate::store::new_id("err");
+        eprintln!("usd1-gateway: API: {reference}: {error}");
         ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
-            "storage_error",
-            error.to_string(),
+            "internal_error",
+            format!("the gateway could not do that (reference {reference}, in its log)"),
         )
     }
+}
+
+/// The request's query string as `T`, read strictly: an unknown parameter or
+/// a value of the wrong kind is `invalid_query`. Handlers read it after the
+/// caller is known.
+pub fn query<T: DeserializeOwned>(uri: &axum::http::Uri) -> Result<T, ApiError> {
+    axum::extract::Query::<T>::try_from_uri(uri)
+        .map(|q| q.0)
+        .map_err(|e| ApiError::bad("invalid_query", e.body_text()))
 }
 
 impl IntoResponse for ApiError {
@@ -183,47 +198,6 @@ impl IntoResponse for ApiError {
         }
         response
     }
-}
-
-/// The caller's key, if it may use `scope` (401 without a known key, 403
-/// without the scope, 429 over its rate).
-pub async fn authorize(
-    state: &AppState,
-    headers: &HeaderMap,
-    scope: Scope,
-) -> Result<ApiKey, ApiError> {
-    let unauthorized =
-        |message: &str| ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", message);
-    let value = headers
-        .get(header::AUTHORIZATION)
-        .ok_or_else(|| unauthorized("an API key is required: Authorization: Bearer <key>"))?;
-    let secret = value
-        .to_str()
-        .ok()
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .ok_or_else(|| unauthorized("the Authorization header is not 'Bearer <key>'"))?;
-    let key = state
-        .store
-        .key_by_secret(secret.trim())
-        .await?
-        .ok_or_else(|| unauthorized("unknown or revoked API key"))?;
-    if let Err(seconds) = state.take(&key.id) {
-        let mut error = ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "rate_limited",
-            format!("too many requests for this key; retry in {seconds} s"),
-        );
-        error.retry_after = Some(seconds);
-        return Err(error);
-    }
-    if !key.allows(scope) {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "missing_scope",
-            format!("this key lacks the scope {scope}"),
-        ));
-    }
-    Ok(key)
 }
 
 /// A request body of at most [`BODY_LIMIT`] bytes as `T`, strictly.

@@ -2,12 +2,12 @@
 //! log, replay from an event or a time, and secret rotation with overlap.
 use axum::body::Body;
 use axum::extract::Path;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::{authorize, read_json, ApiError, State};
+use super::{read_json, ApiError, Caller, State};
 use crate::store::keys::Scope;
 use crate::store::webhooks::{SubscribeError, Webhook, EVENT_KINDS};
 
@@ -26,10 +26,10 @@ fn with_secret(hook: &Webhook) -> Value {
 
 pub async fn create(
     state: State,
-    headers: HeaderMap,
+    caller: Caller,
     body: Body,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let key = authorize(&state, &headers, Scope::WebhooksWrite).await?;
+    let key = caller.may(Scope::WebhooksWrite)?;
     let request: CreateWebhook = read_json(body).await?;
     let url = crate::egress::check_url(&request.url, state.allow_private_webhooks)
         .await
@@ -55,7 +55,7 @@ pub async fn create(
     events.dedup();
     let hook = state
         .store
-        .subscribe(&key, url.as_str(), &events, state.max_webhooks_per_key)
+        .subscribe(key, url.as_str(), &events, state.max_webhooks_per_key)
         .await?
         .map_err(|refused| match refused {
             SubscribeError::MissingScope { .. } => {
@@ -74,32 +74,32 @@ pub async fn create(
 /// is cancelled.
 pub async fn delete(
     state: State,
-    headers: HeaderMap,
+    caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let key = authorize(&state, &headers, Scope::WebhooksWrite).await?;
+    let key = caller.may(Scope::WebhooksWrite)?;
     if !state.store.delete_webhook(&key.id, &id).await? {
         return Err(ApiError::not_found("webhook"));
     }
     Ok(Json(json!({"id": id, "deleted": true})))
 }
 
-async fn own(state: &State, headers: &HeaderMap, id: &str) -> Result<(String, Webhook), ApiError> {
-    let key = authorize(state, headers, Scope::WebhooksWrite).await?;
+async fn own(state: &State, caller: &Caller, id: &str) -> Result<(String, Webhook), ApiError> {
+    let key = caller.may(Scope::WebhooksWrite)?;
     let hook = state
         .store
         .webhook(&key.id, id)
         .await?
         .ok_or_else(|| ApiError::not_found("webhook"))?;
-    Ok((key.id, hook))
+    Ok((key.id.clone(), hook))
 }
 
 pub async fn deliveries(
     state: State,
-    headers: HeaderMap,
+    caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let (_, hook) = own(&state, &headers, &id).await?;
+    let (_, hook) = own(&state, &caller, &id).await?;
     let data = state.store.deliveries(&hook.id).await?;
     Ok(Json(json!({"object": "list", "data": data})))
 }
@@ -114,11 +114,11 @@ pub struct Replay {
 
 pub async fn replay(
     state: State,
-    headers: HeaderMap,
+    caller: Caller,
     Path(id): Path<String>,
     body: Body,
 ) -> Result<Json<Value>, ApiError> {
-    let (_, hook) = own(&state, &headers, &id).await?;
+    let (_, hook) = own(&state, &caller, &id).await?;
     let request: Replay = read_json(body).await?;
     if request.event_id.is_none() == request.since.is_none() {
         return Err(ApiError::bad(
@@ -154,11 +154,11 @@ pub struct Rotate {
 
 pub async fn rotate(
     state: State,
-    headers: HeaderMap,
+    caller: Caller,
     Path(id): Path<String>,
     body: Body,
 ) -> Result<Json<Value>, ApiError> {
-    let (key, hook) = own(&state, &headers, &id).await?;
+    let (key, hook) = own(&state, &caller, &id).await?;
     let request: Rotate = read_json(body).await?;
     let overlap = request.overlap_secs.unwrap_or(24 * 3600);
     if !(0..=7 * 24 * 3600).contains(&overlap) {

@@ -40,6 +40,30 @@ pub enum StoreError {
     Seal(String),
 }
 
+impl StoreError {
+    /// The database is away rather than wrong: no connection came in time,
+    /// the pool is closed, a connection broke, it is locked (SQLite) or
+    /// shutting down or unreachable (PostgreSQL's classes 08 and 57P).
+    pub fn is_unavailable(&self) -> bool {
+        let StoreError::Database(error) = self else {
+            return false;
+        };
+        match error {
+            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => true,
+            sqlx::Error::Tls(_) | sqlx::Error::WorkerCrashed => true,
+            sqlx::Error::Database(db) => {
+                let code = db.code().unwrap_or_default();
+                // SQLite: 5 SQLITE_BUSY, 6 SQLITE_LOCKED (and their extended codes).
+                matches!(code.as_ref(), "5" | "6" | "261" | "262" | "517")
+                    || code.starts_with("08")
+                    || code.starts_with("57P")
+                    || db.message().contains("database is locked")
+            }
+            _ => false,
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Dialect {
     Sqlite,
