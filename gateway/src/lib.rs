@@ -94,6 +94,8 @@ pub struct Settings {
     pub max_webhooks_per_key: usize,
     /// How long an API client may take to send headers (or idle) and a request.
     pub timeouts: server::Timeouts,
+    /// Invoices' default lifetime and how many a key may have open.
+    pub invoices: api::InvoiceLimits,
 }
 
 /// A running gateway: its API's address; dropping it stops every task.
@@ -130,10 +132,12 @@ pub async fn start(settings: &Settings) -> anyhow::Result<Running> {
         .with_context(|| format!("cannot listen on {}", settings.listen))?;
     let addr = listener.local_addr()?;
     let app = api::router(Arc::new(
-        api::AppState::new(store.clone(), treasury, ledger.clone(), settings.rate).with_webhooks(
-            settings.allow_private_webhooks,
-            settings.max_webhooks_per_key,
-        ),
+        api::AppState::new(store.clone(), treasury, ledger.clone(), settings.rate)
+            .with_webhooks(
+                settings.allow_private_webhooks,
+                settings.max_webhooks_per_key,
+            )
+            .with_invoices(settings.invoices),
     ));
     let server = tokio::spawn(server::serve(listener, app, settings.timeouts));
     let wake = Arc::new(tokio::sync::Notify::new());
@@ -157,7 +161,6 @@ pub async fn start(settings: &Settings) -> anyhow::Result<Running> {
         treasury,
         poll: settings.poll,
         wake,
-        last_sweep: Default::default(),
         lists,
     };
     let deliverer = delivery::Deliverer::new(
@@ -166,6 +169,8 @@ pub async fn start(settings: &Settings) -> anyhow::Result<Running> {
         DELIVERY_IDLE,
         settings.allow_private_webhooks,
     );
+    let watcher = Arc::new(watcher);
+    tasks.push(tokio::spawn(watcher.clone().sweep()));
     tasks.push(tokio::spawn(watcher.run()));
     tasks.push(tokio::spawn(deliverer.run()));
     Ok(Running {

@@ -119,6 +119,12 @@ struct Serve {
     /// Live webhooks one API key may hold.
     #[arg(long, default_value_t = usd1_gateway::store::webhooks::DEFAULT_MAX_PER_KEY)]
     max_webhooks_per_key: usize,
+    /// How long an invoice made without expires_at lives, in seconds.
+    #[arg(long, default_value_t = 24 * 3600)]
+    invoice_ttl_secs: i64,
+    /// Invoices one API key may have open (or underpaid) at once.
+    #[arg(long, default_value_t = 10_000)]
+    max_open_invoices_per_key: u64,
 }
 
 #[derive(Debug, Subcommand)]
@@ -208,6 +214,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 allow_private_webhooks: serve.allow_private_webhooks,
                 max_webhooks_per_key: serve.max_webhooks_per_key,
                 timeouts: usd1_gateway::server::Timeouts::default(),
+                invoices: usd1_gateway::api::InvoiceLimits {
+                    ttl_secs: serve.invoice_ttl_secs.max(1),
+                    max_open_per_key: serve.max_open_invoices_per_key,
+                },
             };
             let running = usd1_gateway::start(&settings).await?;
             println!("usd1-gateway listening on http://{}", running.addr);

@@ -20,8 +20,12 @@ use crate::Treasury;
 const PAGE: usize = 1000;
 /// Transactions fetched at once.
 const FETCH_CONCURRENCY: usize = 8;
-/// How often every payable invoice's reference is read too.
+/// How often every payable invoice's reference is read too…
 const REFERENCE_SWEEP: Duration = Duration::from_secs(30);
+/// …how many at once…
+const SWEEP_CONCURRENCY: usize = 8;
+/// …and of invoices made in the last week only.
+const SWEEP_AGE_SECS: i64 = 7 * 24 * 3600;
 
 pub struct Watcher {
     pub store: Store,
@@ -30,8 +34,6 @@ pub struct Watcher {
     pub poll: Duration,
     /// Woken by the PubSub subscription: pass now rather than at the next poll.
     pub wake: Arc<tokio::sync::Notify>,
-    /// When the references were last read.
-    pub last_sweep: std::sync::Mutex<Option<std::time::Instant>>,
     /// The sanctions lists every payment's sender is screened against.
     pub lists: Arc<crate::rescreen::Lists>,
 }
@@ -48,7 +50,7 @@ pub struct Pass {
 impl Watcher {
     /// Passes until the task is dropped; a failing pass (node down) is
     /// retried at the next poll, from the same cursor.
-    pub async fn run(self) {
+    pub async fn run(self: Arc<Self>) {
         loop {
             if let Err(error) = self.pass().await {
                 eprintln!(
@@ -94,25 +96,46 @@ impl Watcher {
         }
         pass.recorded += self.scan(&self.treasury.account).await?;
         pass.program += self.scan_program().await?;
-        // The references: a second look, in case the treasury's list
-        // missed one (a node that pruned or lagged); not every pass.
-        let due = {
-            let mut last = self.last_sweep.lock().expect("sweep");
-            let due = last.is_none_or(|at| at.elapsed() >= REFERENCE_SWEEP);
-            if due {
-                *last = Some(std::time::Instant::now());
-            }
-            due
-        };
-        if due {
-            for invoice in self.store.payable_invoices().await? {
-                if let Ok(reference) = invoice.reference.parse::<Pubkey>() {
-                    pass.recorded += self.scan(&reference).await?;
-                }
-            }
-        }
         pass.expired = self.store.expire_invoices(chain_now).await?;
         Ok(pass)
+    }
+
+    /// The references: a second look, in case the treasury's list missed a
+    /// payment (a node that pruned or lagged). Off the watcher's path, every
+    /// 30 s, a few references at once, and only invoices still payable and
+    /// younger than a week: a key's many invoices never delay the next
+    /// payment's detection.
+    pub async fn sweep(self: Arc<Self>) {
+        loop {
+            tokio::time::sleep(REFERENCE_SWEEP).await;
+            if let Err(error) = self.sweep_once().await {
+                eprintln!(
+                    "usd1-gateway: reference sweep: {}",
+                    usd1_client::one_line(error.as_ref())
+                );
+            }
+        }
+    }
+
+    /// One sweep: how many movements it recorded.
+    pub async fn sweep_once(&self) -> anyhow::Result<usize> {
+        let young = crate::store::now().saturating_sub(SWEEP_AGE_SECS);
+        let references: Vec<Pubkey> = self
+            .store
+            .payable_invoices_since(young)
+            .await?
+            .iter()
+            .filter_map(|invoice| invoice.reference.parse().ok())
+            .collect();
+        let scans = references
+            .into_iter()
+            .map(|reference| async move { self.scan(&reference).await });
+        let mut scans = futures::stream::iter(scans).buffer_unordered(SWEEP_CONCURRENCY);
+        let mut recorded = 0;
+        while let Some(scanned) = scans.next().await {
+            recorded += scanned?;
+        }
+        Ok(recorded)
     }
 
     /// `address`'s signatures newer than `until`, newest first, every page.

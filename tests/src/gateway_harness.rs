@@ -43,6 +43,7 @@ pub fn settings(database: &str, rpc_url: &str, wallet: Pubkey, mint: Pubkey) -> 
             headers: Duration::from_secs(2),
             request: Duration::from_secs(3),
         },
+        invoices: usd1_gateway::api::InvoiceLimits::default(),
     }
 }
 

@@ -149,7 +149,22 @@ impl CreateInvoice {
 pub async fn create(state: State, caller: Caller, body: Body) -> Result<Response, ApiError> {
     let key = caller.may(Scope::InvoicesWrite)?;
     let request: CreateInvoice = read_json(body).await?;
-    let new = request.validate(crate::store::now())?;
+    let now = crate::store::now();
+    let mut new = request.validate(now)?;
+    // Every invoice ends: one created without a deadline gets the gateway's.
+    if new.expires_at.is_none() {
+        new.expires_at = Some(now.saturating_add(state.invoices.ttl_secs));
+    }
+    if state.store.payable_invoices_of(&key.id).await? >= state.invoices.max_open_per_key {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "too_many_open_invoices",
+            format!(
+                "this key has {} invoices still open, the most it may; cancel some or let them expire",
+                state.invoices.max_open_per_key
+            ),
+        ));
+    }
     let reference = Keypair::new().pubkey().to_string();
     let created = state
         .store

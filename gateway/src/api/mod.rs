@@ -54,7 +54,26 @@ pub struct AppState {
     pub allow_private_webhooks: bool,
     /// Live webhooks a key may hold.
     pub max_webhooks_per_key: usize,
+    /// Invoices' default lifetime and how many a key may have open.
+    pub invoices: InvoiceLimits,
     buckets: auth::Buckets,
+}
+
+/// How long an invoice made without a deadline lives, and how many open
+/// (or underpaid) invoices one key may have.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct InvoiceLimits {
+    pub ttl_secs: i64,
+    pub max_open_per_key: u64,
+}
+
+impl Default for InvoiceLimits {
+    fn default() -> Self {
+        InvoiceLimits {
+            ttl_secs: 24 * 3600,
+            max_open_per_key: 10_000,
+        }
+    }
 }
 
 impl AppState {
@@ -71,6 +90,7 @@ impl AppState {
             limit,
             allow_private_webhooks: false,
             max_webhooks_per_key: crate::store::webhooks::DEFAULT_MAX_PER_KEY,
+            invoices: InvoiceLimits::default(),
             buckets: auth::Buckets::default(),
         }
     }
@@ -80,6 +100,12 @@ impl AppState {
     pub fn with_webhooks(mut self, allow_private: bool, max_per_key: usize) -> Self {
         self.allow_private_webhooks = allow_private;
         self.max_webhooks_per_key = max_per_key;
+        self
+    }
+
+    /// This state with its invoices' default lifetime and cap per key.
+    pub fn with_invoices(mut self, limits: InvoiceLimits) -> Self {
+        self.invoices = limits;
         self
     }
 }

@@ -196,12 +196,34 @@ impl Store {
 
     /// Invoices still waiting for (more) money: open or underpaid.
     pub async fn payable_invoices(&self) -> Result<Vec<Invoice>, StoreError> {
+        self.payable_invoices_since(i64::MIN).await
+    }
+
+    /// [`Self::payable_invoices`] created at or after `created_after`
+    /// (the reference sweep reads only invoices young enough to matter).
+    pub async fn payable_invoices_since(
+        &self,
+        created_after: i64,
+    ) -> Result<Vec<Invoice>, StoreError> {
         let rows = sqlx::query(
-            "SELECT * FROM invoices WHERE status IN ('open', 'underpaid') ORDER BY created_at, id",
+            "SELECT * FROM invoices WHERE status IN ('open', 'underpaid') AND created_at >= $1 \
+             ORDER BY created_at, id",
         )
+        .bind(created_after)
         .fetch_all(self.pool())
         .await?;
         rows.iter().map(from_row).collect()
+    }
+
+    /// How many of the key's invoices still wait for money.
+    pub async fn payable_invoices_of(&self, api_key_id: &str) -> Result<u64, StoreError> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS open FROM invoices WHERE api_key_id = $1 AND status IN ('open', 'underpaid')",
+        )
+        .bind(api_key_id)
+        .fetch_one(self.pool())
+        .await?;
+        Ok(u64::try_from(row.try_get::<i64, _>("open")?).unwrap_or(0))
     }
 
     /// Cancels an open invoice; the invoice as it now is (unchanged if it
