@@ -96,6 +96,9 @@ pub struct Settings {
     pub timeouts: server::Timeouts,
     /// Invoices' default lifetime and how many a key may have open.
     pub invoices: api::InvoiceLimits,
+    /// Below `finalized`: how long a recorded movement may be unknown to
+    /// the chain before it is reversed (longer than a blockhash lives).
+    pub vanish_after: Duration,
 }
 
 /// A running gateway: its API's address; dropping it stops every task.
@@ -162,6 +165,8 @@ pub async fn start(settings: &Settings) -> anyhow::Result<Running> {
         poll: settings.poll,
         wake,
         lists,
+        vanish_after: (settings.commitment != CommitmentConfig::finalized())
+            .then_some(settings.vanish_after),
     };
     let deliverer = delivery::Deliverer::new(
         store.clone(),

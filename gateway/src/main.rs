@@ -214,6 +214,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 allow_private_webhooks: serve.allow_private_webhooks,
                 max_webhooks_per_key: serve.max_webhooks_per_key,
                 timeouts: usd1_gateway::server::Timeouts::default(),
+                vanish_after: Duration::from_secs(90),
                 invoices: usd1_gateway::api::InvoiceLimits {
                     ttl_secs: serve.invoice_ttl_secs.max(1),
                     max_open_per_key: serve.max_open_invoices_per_key,

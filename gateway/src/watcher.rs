@@ -36,6 +36,10 @@ pub struct Watcher {
     pub wake: Arc<tokio::sync::Notify>,
     /// The sanctions lists every payment's sender is screened against.
     pub lists: Arc<crate::rescreen::Lists>,
+    /// Below `finalized`: how long a recorded movement may be unknown to
+    /// the chain before it counts as vanished and is reversed (longer than
+    /// a blockhash lives, so it can no longer land). `None` at `finalized`.
+    pub vanish_after: Option<Duration>,
 }
 
 /// What one pass found.
@@ -45,6 +49,8 @@ pub struct Pass {
     /// Program transactions read for attestations and the treasury's redemptions.
     pub program: usize,
     pub expired: usize,
+    /// Movements that vanished before they were finalized.
+    pub reversed: usize,
 }
 
 impl Watcher {
@@ -97,7 +103,49 @@ impl Watcher {
         pass.recorded += self.scan(&self.treasury.account).await?;
         pass.program += self.scan_program().await?;
         pass.expired = self.store.expire_invoices(chain_now).await?;
+        if let Some(vanish_after) = self.vanish_after {
+            pass.reversed = self.recheck(vanish_after).await?;
+        }
+        self.store.anchor_cases().await?;
         Ok(pass)
+    }
+
+    /// Asks the chain again about what was recorded below `finalized`:
+    /// finalized ones are marked so, and ones the chain has not known for
+    /// longer than `vanish_after` are reversed. How many were reversed.
+    async fn recheck(&self, vanish_after: Duration) -> anyhow::Result<usize> {
+        let pending = self.store.unfinalized().await?;
+        let mut finalized = Vec::new();
+        let mut reversed = 0;
+        let now = crate::store::now();
+        for chunk in pending.chunks(256) {
+            let signatures: Vec<Signature> =
+                chunk.iter().filter_map(|(s, _)| s.parse().ok()).collect();
+            let statuses = self
+                .ledger
+                .client()
+                .get_signature_statuses_with_history(&signatures)
+                .await?
+                .value;
+            for ((signature, recorded_at), status) in chunk.iter().zip(statuses) {
+                let unknown_for =
+                    Duration::from_secs(now.saturating_sub(*recorded_at).max(0) as u64);
+                match fate(status.as_ref(), unknown_for, vanish_after) {
+                    Fate::Finalized => finalized.push(signature.clone()),
+                    Fate::Waiting => {}
+                    Fate::Vanished => {
+                        if self.store.reverse_movement(signature).await?.is_some() {
+                            eprintln!(
+                                "usd1-gateway: movement {signature} vanished from the chain (a fork that did not last): reversed"
+                            );
+                            reversed += 1;
+                        }
+                    }
+                }
+            }
+        }
+        self.store.mark_finalized(&finalized).await?;
+        Ok(reversed)
     }
 
     /// The references: a second look, in case the treasury's list missed a
@@ -297,5 +345,72 @@ impl Watcher {
             self.store.set_cursor(&key, &signature, listed.slot).await?;
         }
         Ok(recorded)
+    }
+}
+
+/// What the chain's word on a recorded movement means.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fate {
+    /// Final: no fork can drop it.
+    Finalized,
+    /// Known below `finalized`, or unknown for too short a while to tell.
+    Waiting,
+    /// Unknown for longer than `vanish_after`: dropped with its fork, and it
+    /// can no longer land.
+    Vanished,
+}
+
+/// The fate of a movement with `status` (none: the node knows nothing of
+/// it), recorded `recorded_for` ago.
+pub fn fate(
+    status: Option<&solana_transaction_status_client_types::TransactionStatus>,
+    recorded_for: Duration,
+    vanish_after: Duration,
+) -> Fate {
+    match status {
+        Some(status)
+            if status
+                .satisfies_commitment(solana_commitment_config::CommitmentConfig::finalized()) =>
+        {
+            Fate::Finalized
+        }
+        Some(_) => Fate::Waiting,
+        None if recorded_for > vanish_after => Fate::Vanished,
+        None => Fate::Waiting,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use solana_transaction_status_client_types::{
+        TransactionConfirmationStatus, TransactionStatus,
+    };
+
+    fn status(confirmation: TransactionConfirmationStatus) -> TransactionStatus {
+        TransactionStatus {
+            slot: 7,
+            confirmations: (confirmation != TransactionConfirmationStatus::Finalized).then_some(3),
+            status: Ok(()),
+            err: None,
+            confirmation_status: Some(confirmation),
+        }
+    }
+
+    /// Issue 33, item 20: a movement is final only when finalized, and
+    /// vanished only once unknown for longer than the wait.
+    #[test]
+    fn a_movement_is_final_when_finalized_and_vanished_only_after_the_wait() {
+        let (short, long, wait) = (
+            Duration::from_secs(10),
+            Duration::from_secs(120),
+            Duration::from_secs(90),
+        );
+        let finalized = status(TransactionConfirmationStatus::Finalized);
+        let confirmed = status(TransactionConfirmationStatus::Confirmed);
+        assert_eq!(fate(Some(&finalized), long, wait), Fate::Finalized);
+        assert_eq!(fate(Some(&confirmed), long, wait), Fate::Waiting);
+        assert_eq!(fate(None, short, wait), Fate::Waiting);
+        assert_eq!(fate(None, long, wait), Fate::Vanished);
     }
 }

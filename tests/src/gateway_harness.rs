@@ -44,6 +44,7 @@ pub fn settings(database: &str, rpc_url: &str, wallet: Pubkey, mint: Pubkey) -> 
             request: Duration::from_secs(3),
         },
         invoices: usd1_gateway::api::InvoiceLimits::default(),
+        vanish_after: Duration::from_secs(90),
     }
 }
 

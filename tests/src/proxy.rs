@@ -61,6 +61,12 @@ impl Fault {
 
 #[derive(Default)]
 struct Plan {
+    /// Statuses said `confirmed` where the node says `finalized`: a cluster
+    /// that has not finalized them yet.
+    unfinalized: bool,
+    /// Signatures the node is made to forget (a fork dropped them): no
+    /// status, no transaction, not in any signature list.
+    forgotten: std::collections::HashSet<String>,
     /// Method → the fault and how many more requests meet it.
     faults: HashMap<String, (Fault, u32)>,
     /// Method → requests received.
@@ -101,6 +107,24 @@ impl Proxy {
     pub fn fail(&self, method: &str, fault: Fault, times: u32) {
         let mut plan = self.plan.lock().unwrap_or_else(|p| p.into_inner());
         plan.faults.insert(method.to_string(), (fault, times));
+    }
+
+    /// From now on nothing reads as finalized (`confirmed` instead).
+    pub fn hold_finality(&self) {
+        self.plan
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .unfinalized = true;
+    }
+
+    /// From now on the node knows nothing of `signature`, as if the fork
+    /// that held it did not last.
+    pub fn forget(&self, signature: &str) {
+        self.plan
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .forgotten
+            .insert(signature.to_string());
     }
 
     /// No more faults.
@@ -173,6 +197,7 @@ async fn serve(
     match fault {
         None => {
             let (status, bytes) = forward().await?;
+            let bytes = rewrite(plan, &method, &request, bytes);
             respond(&mut stream, status, &[], &bytes).await
         }
         Some(Fault::BadGatewayAfterForwarding) => {
@@ -203,6 +228,71 @@ async fn serve(
             }
         },
     }
+}
+
+/// An answer as the plan has the node say it: statuses held below
+/// `finalized`, forgotten signatures gone.
+fn rewrite(plan: &Mutex<Plan>, method: &str, request: &Value, bytes: Vec<u8>) -> Vec<u8> {
+    let (unfinalized, forgotten) = {
+        let plan = plan.lock().unwrap_or_else(|p| p.into_inner());
+        (plan.unfinalized, plan.forgotten.clone())
+    };
+    if !unfinalized && forgotten.is_empty() {
+        return bytes;
+    }
+    let Ok(mut answer) = serde_json::from_slice::<Value>(&bytes) else {
+        return bytes;
+    };
+    // Not finalized: a confirmation count (a node gives none once finalized).
+    let demote = |entry: &mut Value| {
+        if unfinalized && entry["confirmationStatus"] == json!("finalized") {
+            entry["confirmationStatus"] = json!("confirmed");
+            if entry.get("confirmations").is_some() {
+                entry["confirmations"] = json!(10);
+            }
+        }
+    };
+    match method {
+        "getSignatureStatuses" => {
+            let asked: Vec<String> = request["params"][0]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|s| s.as_str().map(String::from))
+                        .collect()
+                })
+                .unwrap_or_default();
+            if let Some(values) = answer["result"]["value"].as_array_mut() {
+                for (entry, signature) in values.iter_mut().zip(&asked) {
+                    if forgotten.contains(signature) {
+                        *entry = Value::Null;
+                    } else if entry.is_object() {
+                        demote(entry);
+                    }
+                }
+            }
+        }
+        "getSignaturesForAddress" => {
+            if let Some(list) = answer["result"].as_array_mut() {
+                list.retain(|e| {
+                    !e["signature"]
+                        .as_str()
+                        .is_some_and(|s| forgotten.contains(s))
+                });
+                list.iter_mut().for_each(demote);
+            }
+        }
+        "getTransaction" => {
+            if request["params"][0]
+                .as_str()
+                .is_some_and(|s| forgotten.contains(s))
+            {
+                answer["result"] = Value::Null;
+            }
+        }
+        _ => return bytes,
+    }
+    answer.to_string().into_bytes()
 }
 
 /// What a node that has not seen the latest blockhash answers itself.

@@ -126,9 +126,86 @@ async fn many_open_invoices_never_delay_a_payments_detection() {
         poll: Duration::from_secs(1),
         wake: Arc::default(),
         lists: Arc::new(usd1_gateway::rescreen::Lists::load(&[]).unwrap()),
+        vanish_after: None,
     };
     assert_eq!(watcher.sweep_once().await.unwrap(), 1);
     let found = store.invoice(&key.id, &copy.id).await.unwrap().unwrap();
     assert_eq!(found.received, 2_000_000);
     let _ = f.holder.pubkey();
+}
+
+/// Issue 33, item 20: a gateway run at `confirmed` checks what it recorded
+/// again until the chain finalizes it. A payment whose fork did not last
+/// (the node, through a proxy, stops knowing it before it was finalized) is
+/// reversed once it has been unknown for longer than a blockhash lives:
+/// the invoice gets its amount back and its subscribers
+/// `invoice.payment_reversed`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_payment_whose_fork_did_not_last_is_reversed() {
+    use usd1_tests::proxy::Proxy;
+    let localnet = localnet().await;
+    let (f, wallet) = funded_platform(&localnet).await;
+    let proxy = Proxy::start(&localnet.url).await.unwrap();
+    proxy.hold_finality();
+    let (_dir, database) = sqlite();
+    let mut settings = gateway_harness::settings(&database, &proxy.url, wallet, f.usd1.mint());
+    settings.ws_url = Some(localnet.ws_url.clone());
+    settings.commitment = solana_commitment_config::CommitmentConfig::confirmed();
+    settings.vanish_after = Duration::from_secs(1);
+    let running = gateway_harness::start(&settings).await;
+    gateway_harness::watching(&running).await;
+    let api = Api::with_all_scopes(&running).await;
+    let receiver = Receiver::start(0).await;
+    api.subscribe(&receiver, &["invoice.paid", "invoice.payment_reversed"])
+        .await;
+    let (status, invoice) = api.post("/v1/invoices", json!({"amount": "2"})).await;
+    assert_eq!(status, 201);
+    let request = TransferRequest::parse(invoice["url"].as_str().unwrap(), 6).unwrap();
+    let (mint, to) = (f.usd1.mint().to_string(), request.recipient.to_string());
+    let reference = request.references[0].to_string();
+    usd1(
+        &f,
+        &f.holder,
+        &[
+            "transfer",
+            "2",
+            &to,
+            "--mint",
+            &mint,
+            "--reference",
+            &reference,
+        ],
+    )
+    .await
+    .expect("usd1 transfer");
+    let got = receiver.wait_for(1).await;
+    assert_eq!(got[0].body["type"], "invoice.paid");
+    let signature = got[0].body["data"]["payment"]["signature"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // Seen at confirmed, never finalized: still being checked.
+    let id = invoice["id"].as_str().unwrap();
+    assert_eq!(
+        api.get(&format!("/v1/invoices/{id}")).await.1["status"],
+        "paid"
+    );
+    proxy.forget(&signature);
+    let got = receiver.wait_for(2).await;
+    assert_eq!(
+        got[1].body["type"], "invoice.payment_reversed",
+        "{}",
+        got[1].body
+    );
+    assert_eq!(
+        got[1].body["data"]["payment"]["signature"],
+        signature.as_str()
+    );
+    let (_, shown) = api.get(&format!("/v1/invoices/{id}")).await;
+    assert_eq!(
+        (shown["status"].as_str(), shown["received"].as_str()),
+        (Some("open"), Some("0"))
+    );
+    let ledger = running.store.movements(None, None).await.unwrap();
+    assert_eq!(ledger.len(), 1, "the row is kept");
 }

@@ -12,6 +12,7 @@ ALTER TABLE cases ADD COLUMN release_proposed_key TEXT;
 ALTER TABLE held_payments ADD COLUMN accounts TEXT;
 ALTER TABLE movements ADD COLUMN finalized_at BIGINT;
 ALTER TABLE movements ADD COLUMN reversed_at BIGINT;
+ALTER TABLE movements ADD COLUMN recorded_at BIGINT;
 
 CREATE TABLE list_versions (
     sha256      TEXT PRIMARY KEY,

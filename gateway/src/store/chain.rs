@@ -153,7 +153,7 @@ impl Store {
         let memo = (!movement.memos.is_empty()).then(|| movement.memos.join("; "));
         let inserted = sqlx::query(
             "INSERT INTO movements (signature, slot, block_time, delta, balance_after, fee, fee_payer, \
-             counterparty, memo, kind) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending') \
+             counterparty, memo, kind, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending', $10) \
              ON CONFLICT (signature) DO NOTHING",
         )
         .bind(movement.signature.to_string())
@@ -165,6 +165,7 @@ impl Store {
         .bind(movement.fee_payer.to_string())
         .bind(movement.counterparties.first().map(|c| c.to_string()))
         .bind(&memo)
+        .bind(super::now())
         .execute(&mut *tx)
         .await?;
         if inserted.rows_affected() == 0 {

@@ -107,7 +107,7 @@ pub(super) async fn release(
     let rows = sqlx::query(
         "SELECT h.signature, h.invoice_id, h.amount, h.payment, m.block_time FROM held_payments h \
          JOIN movements m ON m.signature = h.signature \
-         WHERE h.case_id = $1 AND h.released_at IS NULL ORDER BY m.slot, m.signature",
+         WHERE h.case_id = $1 AND h.released_at IS NULL AND m.reversed_at IS NULL ORDER BY m.slot, m.signature",
     )
     .bind(&case.id)
     .fetch_all(&mut **tx)

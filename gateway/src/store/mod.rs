@@ -12,6 +12,7 @@ use thiserror::Error;
 pub mod apply;
 pub mod cases;
 pub mod chain;
+pub mod finality;
 mod held;
 pub mod invoices;
 pub mod keys;

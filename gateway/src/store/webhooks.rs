@@ -16,14 +16,16 @@ use super::{new_id, now, Store, StoreError};
 pub const DEFAULT_MAX_PER_KEY: usize = 16;
 
 /// The event kinds a subscription can ask for.
-pub const EVENT_KINDS: [&str; 11] = [
+pub const EVENT_KINDS: [&str; 13] = [
     "invoice.paid",
     "invoice.overpaid",
     "invoice.underpaid",
     "invoice.expired",
     "invoice.paid_after_close",
+    "invoice.payment_reversed",
     "payment.unmatched",
     "payment.held",
+    "payment.reversed",
     "redemption.requested",
     "redemption.settled",
     "redemption.rejected",
@@ -185,6 +187,7 @@ pub fn scopes_for(kind: &str) -> &'static [Scope] {
     match kind {
         "payment.held" => &[Scope::CasesRead],
         "payment.unmatched"
+        | "payment.reversed"
         | "redemption.requested"
         | "redemption.settled"
         | "redemption.rejected"

@@ -35,7 +35,8 @@ pub enum Approved {
 /// Payments of the case still held.
 async fn holds_payments(tx: &mut Tx<'_>, id: &str) -> Result<bool, CaseError> {
     let row = sqlx::query(
-        "SELECT 1 AS held FROM held_payments WHERE case_id = $1 AND released_at IS NULL LIMIT 1",
+        "SELECT 1 AS held FROM held_payments h JOIN movements m ON m.signature = h.signature \
+         WHERE h.case_id = $1 AND h.released_at IS NULL AND m.reversed_at IS NULL LIMIT 1",
     )
     .bind(id)
     .fetch_optional(&mut **tx)
