@@ -30,7 +30,7 @@ pub struct Who {
 
 impl Who {
     /// The operator the key belongs to, if it is live and may write cases.
-    async fn actor(&self, store: &Store) -> anyhow::Result<Actor> {
+    pub async fn actor(&self, store: &Store) -> anyhow::Result<Actor> {
         let key = store
             .key_by_secret(self.operator_key.trim())
             .await?

@@ -34,6 +34,8 @@ pub struct Deliverer {
     client: reqwest::Client,
     /// Deliveries in flight, per key.
     in_flight: Arc<Mutex<HashMap<String, usize>>>,
+    /// Where rounds and outcomes are reported (`/ready`, `/metrics`).
+    pub health: Arc<crate::health::Health>,
 }
 
 impl Deliverer {
@@ -49,19 +51,39 @@ impl Deliverer {
             allow_private,
             client,
             in_flight: Arc::default(),
+            health: Arc::default(),
         }
     }
 
+    /// This deliverer reporting to `health`.
+    pub fn with_health(mut self, health: Arc<crate::health::Health>) -> Self {
+        self.health = health;
+        self
+    }
+
+    /// Rounds until the task is dropped. While the database is away the
+    /// rounds back off (doubling, to [`crate::health::MAX_BACKOFF`]); the
+    /// outage is logged when it starts and when it ends, once each.
     pub async fn run(self) {
         let this = Arc::new(self);
+        let mut backoff = this.idle;
         loop {
             match this.clone().round().await {
-                Ok(0) => tokio::time::sleep(this.idle).await,
-                // More may be due: look again soon, without spinning.
-                Ok(_) => tokio::time::sleep(Duration::from_millis(20)).await,
+                Ok(started) => {
+                    this.health.ok("deliverer");
+                    backoff = this.idle;
+                    if started == 0 {
+                        tokio::time::sleep(this.idle).await;
+                    } else {
+                        // More may be due: look again soon, without spinning.
+                        tokio::time::sleep(Duration::from_millis(20)).await;
+                    }
+                }
                 Err(error) => {
-                    eprintln!("usd1-gateway: delivery: {error}");
-                    tokio::time::sleep(this.idle).await;
+                    this.health
+                        .failed("deliverer", &error.to_string(), error.is_unavailable());
+                    tokio::time::sleep(backoff).await;
+                    backoff = (backoff * 2).min(crate::health::MAX_BACKOFF);
                 }
             }
         }
@@ -108,6 +130,11 @@ impl Deliverer {
             let this = self.clone();
             tokio::spawn(async move {
                 let (status_code, error, millis) = this.send(&due).await;
+                this.health.delivered(match status_code {
+                    Some(code) if (200..300).contains(&code) => "accepted",
+                    Some(_) => "refused",
+                    None => "no_answer",
+                });
                 if let Err(e) = this
                     .store
                     .record_attempt(
@@ -121,7 +148,8 @@ impl Deliverer {
                     .await
                 {
                     // The lease runs out and the delivery is tried again.
-                    eprintln!("usd1-gateway: delivery: recording an attempt: {e}");
+                    this.health
+                        .failed("deliverer", &e.to_string(), e.is_unavailable());
                 }
                 let mut in_flight = this.in_flight.lock().unwrap_or_else(|p| p.into_inner());
                 if let Some(n) = in_flight.get_mut(&key) {

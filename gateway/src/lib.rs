@@ -19,6 +19,7 @@ pub mod delivery;
 pub mod egress;
 pub mod export;
 pub mod freeze;
+pub mod health;
 pub mod rescreen;
 pub mod server;
 pub mod signature;
@@ -99,6 +100,9 @@ pub struct Settings {
     /// Below `finalized`: how long a recorded movement may be unknown to
     /// the chain before it is reversed (longer than a blockhash lives).
     pub vanish_after: Duration,
+    /// A new list version losing more of the previous one's addresses than
+    /// this (basis points) waits for an operator's confirmation.
+    pub max_list_loss_bps: u64,
 }
 
 /// A running gateway: its API's address; dropping it stops every task.
@@ -120,7 +124,10 @@ impl Drop for Running {
 /// Opens the database, resolves the treasury and starts the API, the
 /// watcher and a deliverer.
 pub async fn start(settings: &Settings) -> anyhow::Result<Running> {
-    let lists = Arc::new(rescreen::Lists::load(&settings.lists)?);
+    let lists = Arc::new(rescreen::Lists::load_with(
+        &settings.lists,
+        settings.max_list_loss_bps,
+    )?);
     let mut store = store::Store::open(&settings.database).await?;
     if let Some(path) = &settings.case_key {
         store = store.sealed(store::cases::Seal::open_or_create(path)?);
@@ -134,8 +141,10 @@ pub async fn start(settings: &Settings) -> anyhow::Result<Running> {
         .await
         .with_context(|| format!("cannot listen on {}", settings.listen))?;
     let addr = listener.local_addr()?;
+    let health = Arc::new(health::Health::default());
     let app = api::router(Arc::new(
         api::AppState::new(store.clone(), treasury, ledger.clone(), settings.rate)
+            .with_health(health.clone(), lists.clone())
             .with_webhooks(
                 settings.allow_private_webhooks,
                 settings.max_webhooks_per_key,
@@ -167,15 +176,18 @@ pub async fn start(settings: &Settings) -> anyhow::Result<Running> {
         lists,
         vanish_after: (settings.commitment != CommitmentConfig::finalized())
             .then_some(settings.vanish_after),
+        health: health.clone(),
     };
     let deliverer = delivery::Deliverer::new(
         store.clone(),
         settings.backoff,
         DELIVERY_IDLE,
         settings.allow_private_webhooks,
-    );
+    )
+    .with_health(health);
     let watcher = Arc::new(watcher);
     tasks.push(tokio::spawn(watcher.clone().sweep()));
+    tasks.push(tokio::spawn(watcher.clone().rescreen()));
     tasks.push(tokio::spawn(watcher.run()));
     tasks.push(tokio::spawn(deliverer.run()));
     Ok(Running {

@@ -57,6 +57,20 @@ enum Command {
     /// instance on one database uses the same key.
     #[command(name = "case-key", subcommand)]
     CaseKey(CaseKey),
+    /// Screening list versions: confirm one that drops more of the previous
+    /// version than the gateway takes unasked.
+    #[command(subcommand)]
+    List(ListCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum ListCommand {
+    /// Confirms the list version of this SHA-256 (as the refusal names it).
+    Confirm {
+        sha256: String,
+        #[command(flatten)]
+        who: case_cli::Who,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -125,6 +139,11 @@ struct Serve {
     /// Invoices one API key may have open (or underpaid) at once.
     #[arg(long, default_value_t = 10_000)]
     max_open_invoices_per_key: u64,
+    /// A new list version that drops more than this share (in basis points)
+    /// of the previous version's addresses is not used until an operator
+    /// confirms it (`usd1-gateway list confirm`).
+    #[arg(long, default_value_t = usd1_gateway::rescreen::DEFAULT_MAX_LOSS_BPS)]
+    max_list_loss_bps: u64,
 }
 
 #[derive(Debug, Subcommand)]
@@ -215,6 +234,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 max_webhooks_per_key: serve.max_webhooks_per_key,
                 timeouts: usd1_gateway::server::Timeouts::default(),
                 vanish_after: Duration::from_secs(90),
+                max_list_loss_bps: serve.max_list_loss_bps,
                 invoices: usd1_gateway::api::InvoiceLimits {
                     ttl_secs: serve.invoice_ttl_secs.max(1),
                     max_open_per_key: serve.max_open_invoices_per_key,
@@ -281,6 +301,19 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 cli.case_key.display(),
                 seal.anchor_path().display()
             );
+            Ok(())
+        }
+        Command::List(ListCommand::Confirm { sha256, who }) => {
+            let store = Store::open(&cli.database).await?;
+            let actor = who.actor(&store).await?;
+            if store.confirm_list_version(&sha256, &actor).await? {
+                println!(
+                    "list version {sha256} confirmed by {}: the gateway uses it at its next look",
+                    actor.operator
+                );
+            } else {
+                println!("list version {sha256} was confirmed already");
+            }
             Ok(())
         }
         Command::Case(command) => {

@@ -40,6 +40,8 @@ pub struct Watcher {
     /// the chain before it counts as vanished and is reversed (longer than
     /// a blockhash lives, so it can no longer land). `None` at `finalized`.
     pub vanish_after: Option<Duration>,
+    /// Where passes are reported (`/ready`, `/metrics`).
+    pub health: Arc<crate::health::Health>,
 }
 
 /// What one pass found.
@@ -54,15 +56,28 @@ pub struct Pass {
 }
 
 impl Watcher {
-    /// Passes until the task is dropped; a failing pass (node down) is
-    /// retried at the next poll, from the same cursor.
+    /// Passes until the task is dropped; a failing pass (node or database
+    /// away) is retried from the same cursor, backing off (doubling, to
+    /// [`crate::health::MAX_BACKOFF`]) while it lasts. The outage is logged
+    /// when it starts and when it ends, once each.
     pub async fn run(self: Arc<Self>) {
+        let mut wait = self.poll;
         loop {
-            if let Err(error) = self.pass().await {
-                eprintln!(
-                    "usd1-gateway: watcher: {}",
-                    usd1_client::one_line(error.as_ref())
-                );
+            match self.pass().await {
+                Ok(_) => {
+                    self.health.ok("watcher");
+                    wait = self.poll;
+                }
+                Err(error) => {
+                    let database = error
+                        .downcast_ref::<crate::store::StoreError>()
+                        .is_some_and(crate::store::StoreError::is_unavailable);
+                    self.health
+                        .failed("watcher", &usd1_client::one_line(error.as_ref()), database);
+                    tokio::time::sleep(wait).await;
+                    wait = (wait * 2).min(crate::health::MAX_BACKOFF.max(self.poll));
+                    continue;
+                }
             }
             tokio::select! {
                 _ = tokio::time::sleep(self.poll) => {}
@@ -78,27 +93,25 @@ impl Watcher {
         // The chain's clock at our commitment, before the scan: every
         // payment landed by it is read below, so an invoice whose deadline
         // it passed can expire without losing an on-time payment.
-        let chain_now = self.ledger.unix_timestamp().await?;
-        // A list that cannot be read (or holders that cannot be listed)
-        // never stops payments being found: it is retried next pass.
-        match self
-            .lists
-            .rescreen(&self.store, self.ledger.as_ref(), &self.treasury)
-            .await
-        {
-            Ok(rescreened) => {
-                for version in &rescreened.versions {
-                    eprintln!(
-                        "usd1-gateway: new list version {version}: {} holder(s) and payer(s) screened, {} case(s) opened",
-                        rescreened.screened,
-                        rescreened.opened.len()
-                    );
-                }
+        let (slot, chain_now) = match self.ledger.clock().await {
+            Ok(clock) => {
+                self.health.ok("node");
+                self.health.node_at(clock.0);
+                clock
             }
-            Err(error) => eprintln!(
-                "usd1-gateway: screening lists: {}",
-                usd1_client::one_line(error.as_ref())
-            ),
+            Err(error) => {
+                self.health.failed("node", &error.to_string(), false);
+                return Err(error.into());
+            }
+        };
+        // A new list version is in force at once; a file that cannot be
+        // read never stops payments being found: it is read again next pass.
+        match self.lists.check(&self.store).await {
+            Ok(_) => self.health.ok("lists"),
+            Err(error) => {
+                self.health
+                    .failed("lists", &usd1_client::one_line(error.as_ref()), false)
+            }
         }
         pass.recorded += self.scan(&self.treasury.account).await?;
         pass.program += self.scan_program().await?;
@@ -107,6 +120,7 @@ impl Watcher {
             pass.reversed = self.recheck(vanish_after).await?;
         }
         self.store.anchor_cases().await?;
+        self.health.watched(slot);
         Ok(pass)
     }
 
@@ -146,6 +160,28 @@ impl Watcher {
         }
         self.store.mark_finalized(&finalized).await?;
         Ok(reversed)
+    }
+
+    /// Screens what new list versions added against the mint's holders and
+    /// the unsettled payers, on a task of its own: it may fail (a node that
+    /// refuses `getProgramAccounts`) and is tried again, while the new
+    /// versions already screen payments.
+    pub async fn rescreen(self: Arc<Self>) {
+        loop {
+            if let Ok(Some(done)) = self
+                .lists
+                .rescreen(&self.store, self.ledger.as_ref(), &self.treasury)
+                .await
+            {
+                eprintln!(
+                    "usd1-gateway: re-screened for {}: {} holder(s) and payer(s), {} case(s) opened",
+                    done.versions.join("; "),
+                    done.screened,
+                    done.opened.len()
+                );
+            }
+            tokio::time::sleep(self.poll).await;
+        }
     }
 
     /// The references: a second look, in case the treasury's list missed a

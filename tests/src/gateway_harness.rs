@@ -45,12 +45,18 @@ pub fn settings(database: &str, rpc_url: &str, wallet: Pubkey, mint: Pubkey) -> 
         },
         invoices: usd1_gateway::api::InvoiceLimits::default(),
         vanish_after: Duration::from_secs(90),
+        max_list_loss_bps: usd1_gateway::rescreen::DEFAULT_MAX_LOSS_BPS,
     }
 }
 
 /// The case key of a database's gateways: one file per database (every
-/// instance on one database shares it), in the temporary folder.
+/// instance on one database shares it).
 pub fn case_key_for(database: &str) -> std::path::PathBuf {
+    // Beside a SQLite file (removed with its directory); PostgreSQL's in
+    // the temporary directory, by the URL's digest.
+    if let Some(path) = database.strip_prefix("sqlite:") {
+        return std::path::PathBuf::from(format!("{}.case-key", path.trim_start_matches("//")));
+    }
     let digest = usd1_client::hex(&usd1_client::sha256(database.as_bytes())[..8]);
     std::env::temp_dir().join(format!("usd1-gateway-{digest}.case-key"))
 }

@@ -127,6 +127,7 @@ async fn many_open_invoices_never_delay_a_payments_detection() {
         wake: Arc::default(),
         lists: Arc::new(usd1_gateway::rescreen::Lists::load(&[]).unwrap()),
         vanish_after: None,
+        health: Arc::default(),
     };
     assert_eq!(watcher.sweep_once().await.unwrap(), 1);
     let found = store.invoice(&key.id, &copy.id).await.unwrap().unwrap();

@@ -21,6 +21,7 @@ mod auth;
 mod cases;
 mod exports;
 mod invoices;
+mod probes;
 mod webhooks;
 
 pub use auth::Caller;
@@ -56,6 +57,10 @@ pub struct AppState {
     pub max_webhooks_per_key: usize,
     /// Invoices' default lifetime and how many a key may have open.
     pub invoices: InvoiceLimits,
+    /// What the components report, for `/ready` and `/metrics`.
+    pub health: Arc<crate::health::Health>,
+    /// The screening lists, whose state `/ready` and `/metrics` show.
+    pub lists: Option<Arc<crate::rescreen::Lists>>,
     buckets: auth::Buckets,
 }
 
@@ -91,6 +96,8 @@ impl AppState {
             allow_private_webhooks: false,
             max_webhooks_per_key: crate::store::webhooks::DEFAULT_MAX_PER_KEY,
             invoices: InvoiceLimits::default(),
+            health: Arc::default(),
+            lists: None,
             buckets: auth::Buckets::default(),
         }
     }
@@ -101,6 +108,24 @@ impl AppState {
         self.allow_private_webhooks = allow_private;
         self.max_webhooks_per_key = max_per_key;
         self
+    }
+
+    /// This state reporting to `health`, showing `lists`.
+    pub fn with_health(
+        mut self,
+        health: Arc<crate::health::Health>,
+        lists: Arc<crate::rescreen::Lists>,
+    ) -> Self {
+        self.health = health;
+        self.lists = Some(lists);
+        self
+    }
+
+    /// `/ready`'s answer now.
+    pub async fn readiness(&self) -> crate::health::Ready {
+        let database = self.store.ping(std::time::Duration::from_secs(1)).await;
+        let lists = self.lists.as_ref().map(|l| l.state()).unwrap_or_default();
+        self.health.ready(database, lists)
     }
 
     /// This state with its invoices' default lifetime and cap per key.
@@ -114,6 +139,9 @@ pub type State = axum::extract::State<Arc<AppState>>;
 
 pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
+        .route("/health", get(probes::health))
+        .route("/ready", get(probes::ready))
+        .route("/metrics", get(probes::metrics))
         .route("/v1/invoices", post(invoices::create).get(invoices::list))
         .route("/v1/invoices/{id}", get(invoices::show))
         .route("/v1/invoices/{id}/cancel", post(invoices::cancel))
@@ -143,6 +171,10 @@ pub fn router(state: Arc<AppState>) -> Router {
                 "this endpoint does not take that method",
             )
         })
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            probes::count,
+        ))
         .layer(axum::extract::DefaultBodyLimit::disable())
         .with_state(state)
 }

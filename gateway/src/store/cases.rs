@@ -201,7 +201,7 @@ impl Store {
     pub async fn case(&self, id: &str) -> Result<Option<Case>, StoreError> {
         let row = sqlx::query("SELECT * FROM cases WHERE id = $1")
             .bind(id)
-            .fetch_optional(self.pool())
+            .fetch_optional(self.reader())
             .await?;
         row.as_ref().map(case_from).transpose()
     }
@@ -212,7 +212,7 @@ impl Store {
             "SELECT * FROM cases WHERE ($1 = '' OR status = $1) ORDER BY created_at, id",
         )
         .bind(status.map_or("", CaseStatus::as_str))
-        .fetch_all(self.pool())
+        .fetch_all(self.reader())
         .await?;
         rows.iter().map(case_from).collect()
     }
@@ -221,7 +221,7 @@ impl Store {
     pub async fn case_history(&self, id: &str) -> Result<Vec<Entry>, StoreError> {
         let rows = sqlx::query("SELECT * FROM case_history WHERE case_id = $1 ORDER BY seq")
             .bind(id)
-            .fetch_all(self.pool())
+            .fetch_all(self.reader())
             .await?;
         rows.iter().map(entry_from).collect()
     }

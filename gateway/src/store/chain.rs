@@ -265,7 +265,7 @@ impl Store {
         )
         .bind(from.unwrap_or(i64::MIN))
         .bind(to.unwrap_or(i64::MAX))
-        .fetch_all(self.pool())
+        .fetch_all(self.reader())
         .await?;
         rows.iter()
             .map(|row| {

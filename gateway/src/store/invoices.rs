@@ -170,7 +170,7 @@ impl Store {
         let row = sqlx::query("SELECT * FROM invoices WHERE id = $1 AND api_key_id = $2")
             .bind(id)
             .bind(api_key_id)
-            .fetch_optional(self.pool())
+            .fetch_optional(self.reader())
             .await?;
         row.as_ref().map(from_row).transpose()
     }
@@ -189,7 +189,7 @@ impl Store {
         .bind(api_key_id)
         .bind(status.map_or("", Status::as_str))
         .bind(limit)
-        .fetch_all(self.pool())
+        .fetch_all(self.reader())
         .await?;
         rows.iter().map(from_row).collect()
     }
@@ -221,7 +221,7 @@ impl Store {
             "SELECT COUNT(*) AS open FROM invoices WHERE api_key_id = $1 AND status IN ('open', 'underpaid')",
         )
         .bind(api_key_id)
-        .fetch_one(self.pool())
+        .fetch_one(self.reader())
         .await?;
         Ok(u64::try_from(row.try_get::<i64, _>("open")?).unwrap_or(0))
     }

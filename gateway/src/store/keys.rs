@@ -153,7 +153,7 @@ impl Store {
     pub async fn key_by_secret(&self, secret: &str) -> Result<Option<ApiKey>, StoreError> {
         let row = sqlx::query("SELECT * FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL")
             .bind(digest(secret))
-            .fetch_optional(self.pool())
+            .fetch_optional(self.reader())
             .await?;
         row.as_ref().map(from_row).transpose()
     }
@@ -185,14 +185,14 @@ impl Store {
     pub async fn key(&self, id: &str) -> Result<Option<ApiKey>, StoreError> {
         let row = sqlx::query("SELECT * FROM api_keys WHERE id = $1")
             .bind(id)
-            .fetch_optional(self.pool())
+            .fetch_optional(self.reader())
             .await?;
         row.as_ref().map(from_row).transpose()
     }
 
     pub async fn keys(&self) -> Result<Vec<ApiKey>, StoreError> {
         let rows = sqlx::query("SELECT * FROM api_keys ORDER BY created_at, id")
-            .fetch_all(self.pool())
+            .fetch_all(self.reader())
             .await?;
         rows.iter().map(from_row).collect()
     }

@@ -16,6 +16,7 @@ pub mod finality;
 mod held;
 pub mod invoices;
 pub mod keys;
+mod lists;
 pub mod outbox;
 pub mod payload;
 pub mod webhooks;
@@ -74,14 +75,29 @@ pub enum Dialect {
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: AnyPool,
+    /// Reads that need no transaction: on SQLite a pool of its own, so a
+    /// reader never waits behind the one writer (WAL serves it); on
+    /// PostgreSQL the same pool.
+    reader: AnyPool,
     dialect: Dialect,
     /// The case history's seal (key and anchor), kept outside the database.
     seal: Option<std::sync::Arc<cases::Seal>>,
 }
 
+/// How long a caller waits for a connection (and, on SQLite, for the write
+/// lock) before the database counts as away: the API then answers 503
+/// within a couple of seconds rather than hanging.
+pub const DEFAULT_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(2);
+
 impl Store {
     /// Opens (creating a SQLite file if missing) and migrates the database.
     pub async fn open(url: &str) -> Result<Self, StoreError> {
+        Self::open_with(url, DEFAULT_ACQUIRE_TIMEOUT).await
+    }
+
+    /// [`Self::open`], waiting at most `acquire` for a connection (and on
+    /// SQLite for the write lock: its busy timeout).
+    pub async fn open_with(url: &str, acquire: Duration) -> Result<Self, StoreError> {
         sqlx::any::install_default_drivers();
         let (dialect, url) = if let Some(path) = url.strip_prefix("sqlite:") {
             let path = path.trim_start_matches("//");
@@ -97,21 +113,27 @@ impl Store {
             Dialect::Sqlite => 1,
             Dialect::Postgres => 8,
         };
+        let busy = format!("PRAGMA busy_timeout = {}", acquire.as_millis());
         let pool = AnyPoolOptions::new()
             .max_connections(connections)
-            .acquire_timeout(Duration::from_secs(30))
+            .acquire_timeout(acquire)
             .after_connect(move |connection, _| {
+                let busy = busy.clone();
                 Box::pin(async move {
                     if dialect == Dialect::Sqlite {
                         // WAL: readers never wait for the writer. NORMAL:
                         // durable across a crash of the process; a power
                         // loss may undo the last commits, which the watcher
                         // then records again (the chain is the source of
-                        // truth, and an event's id follows its cause).
+                        // truth, and an event's id follows its cause). The
+                        // busy timeout: how long the writer waits for
+                        // another process's lock before the database counts
+                        // as away.
                         for pragma in [
                             "PRAGMA journal_mode = WAL",
                             "PRAGMA synchronous = NORMAL",
                             "PRAGMA foreign_keys = ON",
+                            busy.as_str(),
                         ] {
                             sqlx::query(pragma).execute(&mut *connection).await?;
                         }
@@ -125,11 +147,71 @@ impl Store {
             Dialect::Sqlite => SQLITE.run(&pool).await?,
             Dialect::Postgres => POSTGRES.run(&pool).await?,
         }
+        let reader = match dialect {
+            Dialect::Postgres => pool.clone(),
+            Dialect::Sqlite => {
+                let busy = format!("PRAGMA busy_timeout = {}", acquire.as_millis());
+                AnyPoolOptions::new()
+                    .max_connections(4)
+                    .acquire_timeout(acquire)
+                    .after_connect(move |connection, _| {
+                        let busy = busy.clone();
+                        Box::pin(async move {
+                            sqlx::query(&busy).execute(&mut *connection).await?;
+                            Ok(())
+                        })
+                    })
+                    .connect(&url.replace("mode=rwc", "mode=ro"))
+                    .await?
+            }
+        };
         Ok(Self {
             pool,
+            reader,
             dialect,
             seal: None,
         })
+    }
+
+    /// The pool for reads outside a transaction.
+    pub fn reader(&self) -> &AnyPool {
+        &self.reader
+    }
+
+    /// Whether the database answers a read within `within`.
+    pub async fn ping(&self, within: Duration) -> Result<(), String> {
+        match tokio::time::timeout(within, sqlx::query("SELECT 1").execute(&self.reader)).await {
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(error)) => Err(if StoreError::from(error).is_unavailable() {
+                "not answering".to_string()
+            } else {
+                "answered with an error".to_string()
+            }),
+            Err(_) => Err(format!("no answer within {} ms", within.as_millis())),
+        }
+    }
+
+    /// The outbox: deliveries pending, the oldest pending's age (seconds)
+    /// and dead letters.
+    pub async fn outbox_stats(&self) -> Result<(i64, i64, i64), StoreError> {
+        let row = sqlx::query(
+            "SELECT \
+             (SELECT COUNT(*) FROM deliveries WHERE status = 'pending') AS pending, \
+             (SELECT COALESCE(MIN(e.created_at), 0) FROM deliveries d JOIN events e ON e.seq = d.event_seq \
+              WHERE d.status = 'pending') AS oldest, \
+             (SELECT COUNT(*) FROM deliveries WHERE status = 'dead') AS dead",
+        )
+        .fetch_one(&self.reader)
+        .await?;
+        let pending: i64 = row.try_get("pending")?;
+        let oldest: i64 = row.try_get("oldest")?;
+        let dead: i64 = row.try_get("dead")?;
+        let age = if pending == 0 {
+            0
+        } else {
+            now().saturating_sub(oldest)
+        };
+        Ok((pending, age, dead))
     }
 
     /// This store, sealing every case history entry with `seal` (and

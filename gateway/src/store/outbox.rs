@@ -385,7 +385,7 @@ impl Store {
              FROM deliveries d JOIN events e ON e.seq = d.event_seq WHERE d.webhook_id = $1 ORDER BY d.event_seq",
         )
         .bind(webhook_id)
-        .fetch_all(self.pool())
+        .fetch_all(self.reader())
         .await?;
         rows.iter()
             .map(|row| {

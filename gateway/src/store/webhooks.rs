@@ -155,7 +155,7 @@ impl Store {
         )
         .bind(id)
         .bind(api_key_id)
-        .fetch_optional(self.pool())
+        .fetch_optional(self.reader())
         .await?;
         row.as_ref().map(webhook_from).transpose()
     }

@@ -123,7 +123,7 @@ impl Store {
         let rows =
             sqlx::query("SELECT * FROM case_files WHERE case_id = $1 ORDER BY created_at, sha256")
                 .bind(id)
-                .fetch_all(self.pool())
+                .fetch_all(self.reader())
                 .await?;
         rows.iter()
             .map(|row| {
