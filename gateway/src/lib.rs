@@ -103,6 +103,9 @@ pub struct Settings {
     /// A new list version losing more of the previous one's addresses than
     /// this (basis points) waits for an operator's confirmation.
     pub max_list_loss_bps: u64,
+    /// How long a caller waits for a database connection (and SQLite's
+    /// write lock) before the database counts as unavailable.
+    pub database_timeout: Duration,
 }
 
 /// A running gateway: its API's address; dropping it stops every task.
@@ -128,7 +131,7 @@ pub async fn start(settings: &Settings) -> anyhow::Result<Running> {
         &settings.lists,
         settings.max_list_loss_bps,
     )?);
-    let mut store = store::Store::open(&settings.database).await?;
+    let mut store = store::Store::open_with(&settings.database, settings.database_timeout).await?;
     if let Some(path) = &settings.case_key {
         store = store.sealed(store::cases::Seal::open_or_create(path)?);
     }

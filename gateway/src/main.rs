@@ -144,6 +144,11 @@ struct Serve {
     /// confirms it (`usd1-gateway list confirm`).
     #[arg(long, default_value_t = usd1_gateway::rescreen::DEFAULT_MAX_LOSS_BPS)]
     max_list_loss_bps: u64,
+    /// How long a request waits for a database connection (and SQLite for
+    /// its write lock) before the API answers 503 database_unavailable, in
+    /// milliseconds.
+    #[arg(long, default_value_t = 2000)]
+    database_timeout_ms: u64,
 }
 
 #[derive(Debug, Subcommand)]
@@ -235,6 +240,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 timeouts: usd1_gateway::server::Timeouts::default(),
                 vanish_after: Duration::from_secs(90),
                 max_list_loss_bps: serve.max_list_loss_bps,
+                database_timeout: Duration::from_millis(serve.database_timeout_ms),
                 invoices: usd1_gateway::api::InvoiceLimits {
                     ttl_secs: serve.invoice_ttl_secs.max(1),
                     max_open_per_key: serve.max_open_invoices_per_key,

@@ -73,7 +73,8 @@ struct State {
     /// Versions read whole that lose too much: (list index, version),
     /// used once an operator confirms them.
     awaiting: Vec<(usize, List)>,
-    refusals: Vec<String>,
+    /// Why versions were refused, by list, until a newer one is in force.
+    refusals: Vec<(usize, String)>,
     queue: Vec<Rescreen>,
     rescreen_error: Option<String>,
     next_try: Option<Instant>,
@@ -152,7 +153,7 @@ impl Lists {
             refused: s
                 .refusals
                 .iter()
-                .cloned()
+                .map(|(_, why)| why.clone())
                 .chain(s.awaiting.iter().map(|(_, l)| {
                     format!(
                         "{} {}: loses too many addresses, waiting for an operator (usd1-gateway list confirm {})",
@@ -179,6 +180,7 @@ impl Lists {
         let (current, refused) = self.with(|s| (s.screener.lists().to_vec(), s.refused.clone()));
         let mut lists = current.clone();
         let mut adopted = Vec::new();
+        let mut replaced = Vec::new();
         let mut queue = Vec::new();
         let mut refusals = Vec::new();
         let mut still_awaiting = Vec::new();
@@ -188,6 +190,7 @@ impl Lists {
                 let (label, rescreen) = adopt(&lists[at], &new);
                 queue.extend(rescreen);
                 adopted.push(format!("{label} (confirmed by an operator)"));
+                replaced.push(at);
                 lists[at] = new;
             } else {
                 still_awaiting.push((at, new));
@@ -200,7 +203,13 @@ impl Lists {
             };
             let sha = sha256_hex(&bytes);
             let waiting = still_awaiting.iter().any(|(_, l)| l.version.sha256 == sha);
-            if sha == lists[at].version.sha256 || refused.contains(&sha) || waiting {
+            if waiting || refused.contains(&sha) {
+                continue;
+            }
+            // The file moved on from a version that waited (back to the one
+            // in force, or to another): that one no longer waits.
+            still_awaiting.retain(|(i, _)| *i != at);
+            if sha == lists[at].version.sha256 {
                 continue;
             }
             let name = current[at].name.clone();
@@ -211,7 +220,7 @@ impl Lists {
                         "{name} (sha256 {}): {error}; the version in force stays",
                         &sha[..16]
                     );
-                    refusals.push((sha, why));
+                    refusals.push((at, sha, why));
                     continue;
                 }
             };
@@ -238,9 +247,10 @@ impl Lists {
             let (label, rescreen) = adopt(&lists[at], &new);
             queue.extend(rescreen);
             adopted.push(label);
+            replaced.push(at);
             lists[at] = new;
         }
-        for (_, why) in &refusals {
+        for (_, _, why) in &refusals {
             eprintln!("usd1-gateway: screening list refused: {why}");
         }
         self.with(|s| {
@@ -249,9 +259,10 @@ impl Lists {
             if !adopted.is_empty() {
                 s.screener = Arc::new(Screener::new(lists));
             }
-            for (sha, why) in refusals {
+            s.refusals.retain(|(at, _)| !replaced.contains(at));
+            for (at, sha, why) in refusals {
                 s.refused.insert(sha);
-                s.refusals.push(why);
+                s.refusals.push((at, why));
             }
             if !queue.is_empty() {
                 s.queue.extend(queue);

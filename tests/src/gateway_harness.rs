@@ -46,6 +46,7 @@ pub fn settings(database: &str, rpc_url: &str, wallet: Pubkey, mint: Pubkey) -> 
         invoices: usd1_gateway::api::InvoiceLimits::default(),
         vanish_after: Duration::from_secs(90),
         max_list_loss_bps: usd1_gateway::rescreen::DEFAULT_MAX_LOSS_BPS,
+        database_timeout: usd1_gateway::store::DEFAULT_ACQUIRE_TIMEOUT,
     }
 }
 
@@ -392,4 +393,54 @@ impl Api {
             hook["secret"].as_str().expect("secret").to_string();
         hook
     }
+
+    /// A new invoice for `amount` (answered 201).
+    pub async fn invoice(&self, amount: &str) -> Value {
+        let (status, invoice) = self
+            .post("/v1/invoices", serde_json::json!({"amount": amount}))
+            .await;
+        assert_eq!(status, 201, "{invoice}");
+        invoice
+    }
+
+    /// Polls `GET path` every 100 ms until `done` holds of the answer (60 s at most).
+    pub async fn until(&self, path: &str, done: impl Fn(&Value) -> bool) -> Value {
+        let started = std::time::Instant::now();
+        loop {
+            let (_, last) = self.get(path).await;
+            if done(&last) {
+                return last;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "{path} never got there: {last}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+/// The holder pays the Solana Pay request at `url` as a wallet would
+/// (`usd1 transfer … --reference`): its amount, or `amount`.
+pub async fn pay_request(f: &crate::Platform, url: &str, amount: Option<&str>) {
+    let request =
+        usd1_client::solana_pay::TransferRequest::parse(url, 6).expect("a Solana Pay URL");
+    let amount = amount.map_or_else(
+        || usd1_client::format_amount(request.amount.expect("amount"), 6),
+        str::to_string,
+    );
+    let (mint, recipient) = (f.usd1.mint().to_string(), request.recipient.to_string());
+    let reference = request.references[0].to_string();
+    let args = [
+        "transfer",
+        amount.as_str(),
+        &recipient,
+        "--mint",
+        &mint,
+        "--reference",
+        &reference,
+    ];
+    crate::cli_harness::usd1(f, &f.holder, &args)
+        .await
+        .expect("usd1 transfer");
 }

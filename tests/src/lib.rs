@@ -7,6 +7,7 @@ pub mod cosign_harness;
 pub mod custodian;
 pub mod fixture;
 pub mod gateway_harness;
+pub mod gateway_process;
 pub mod ledgers;
 pub mod localnet;
 pub mod measure;

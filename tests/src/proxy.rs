@@ -31,6 +31,9 @@ pub enum Fault {
     /// `BlockhashNotFound` (not forwarded; without a preflight it is),
     /// `isBlockhashValid` says false; other methods are forwarded.
     Lagging,
+    /// Answers with a JSON-RPC error, without forwarding: a public node
+    /// that does not serve the method (as most refuse `getProgramAccounts`).
+    Refused,
 }
 
 impl Fault {
@@ -55,6 +58,7 @@ impl Fault {
             Fault::TooManyRequests { .. } => "429 with Retry-After",
             Fault::DropBeforeForwarding => "connection dropped before forwarding",
             Fault::Lagging => "a node that lags",
+            Fault::Refused => "method refused",
         }
     }
 }
@@ -220,6 +224,14 @@ async fn serve(
             .await
         }
         Some(Fault::DropBeforeForwarding) => Ok(()),
+        Some(Fault::Refused) => {
+            let answer = json!({
+                "jsonrpc": "2.0",
+                "id": request["id"].clone(),
+                "error": {"code": -32601, "message": format!("Method not found: {method} is not served here")},
+            });
+            respond(&mut stream, 200, &[], answer.to_string().as_bytes()).await
+        }
         Some(Fault::Lagging) => match lagging_answer(&method, &request) {
             Some(answer) => respond(&mut stream, 200, &[], answer.to_string().as_bytes()).await,
             None => {

@@ -9,48 +9,22 @@
 use serde_json::{json, Value};
 use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::{Keypair, Signer};
-use usd1_client::solana_pay::TransferRequest;
 use usd1_gateway::store::keys::Scope;
 use usd1_tests::cli_harness::{usd1, Keys};
 use usd1_tests::gateway_harness::{self, funded_platform, Api, Receiver};
 use usd1_tests::localnet::localnet;
 use usd1_tests::{Platform, ONE};
 
-/// The holder pays the request at `url` as a wallet would.
 async fn pay(f: &Platform, url: &str) {
-    pay_some(f, url, None).await
+    gateway_harness::pay_request(f, url, None).await
 }
 
-/// …or pays `amount` of it.
 async fn pay_some(f: &Platform, url: &str, amount: Option<&str>) {
-    let request = TransferRequest::parse(url, 6).expect("a Solana Pay URL");
-    let amount = amount.map_or_else(
-        || usd1_client::format_amount(request.amount.expect("amount"), 6),
-        str::to_string,
-    );
-    let (mint, recipient) = (f.usd1.mint().to_string(), request.recipient.to_string());
-    let reference = request.references[0].to_string();
-    usd1(
-        f,
-        &f.holder,
-        &[
-            "transfer",
-            &amount,
-            &recipient,
-            "--mint",
-            &mint,
-            "--reference",
-            &reference,
-        ],
-    )
-    .await
-    .expect("usd1 transfer");
+    gateway_harness::pay_request(f, url, amount).await
 }
 
 async fn invoice(api: &Api, amount: &str) -> Value {
-    let (status, invoice) = api.post("/v1/invoices", json!({"amount": amount})).await;
-    assert_eq!(status, 201, "{invoice}");
-    invoice
+    api.invoice(amount).await
 }
 
 async fn act(api: &Api, path: &str, body: Value) -> (u16, Value) {
@@ -300,17 +274,8 @@ async fn a_listed_payer_is_held_released_and_then_frozen_through_the_program() {
     );
 }
 
-/// Polls `path` until `done` holds of the answer (30 s at most).
 async fn until(api: &Api, path: &str, done: impl Fn(&Value) -> bool) -> Value {
-    let mut last = Value::Null;
-    for _ in 0..300 {
-        last = api.get(path).await.1;
-        if done(&last) {
-            return last;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    panic!("{path} never got there: {last}");
+    api.until(path, done).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

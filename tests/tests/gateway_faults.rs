@@ -5,9 +5,8 @@
 //! receiver that de-duplicates by `Usd1-Event-Id` sees every event once, in
 //! order per invoice.
 use std::collections::HashMap;
-use std::net::{SocketAddr, TcpListener};
+use std::net::SocketAddr;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use serde_json::{json, Value};
@@ -15,64 +14,10 @@ use solana_sdk::pubkey::Pubkey;
 
 use usd1_tests::cli_harness::usd1;
 use usd1_tests::gateway_harness::{self, funded_platform as platform, Api, Receiver};
+use usd1_tests::gateway_process::{GatewayProcess, Serve};
 use usd1_tests::localnet::localnet;
-use usd1_tests::tour::{api_key, binary, build_binaries};
+use usd1_tests::tour::{api_key, build_binaries};
 use usd1_tests::Platform;
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("port")
-}
-
-/// `usd1-gateway serve` as a process on `port`, killed when dropped.
-struct Gateway(Child);
-
-impl Drop for Gateway {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-impl Gateway {
-    async fn spawn(database: &str, rpc: &str, mint: &Pubkey, wallet: &Pubkey, port: u16) -> Self {
-        let child = Command::new(binary("usd1-gateway").expect("binary"))
-            .args(["--database", database, "--case-key"])
-            .arg(usd1_tests::gateway_harness::case_key_for(database))
-            .args(["serve", "--url", rpc, "--allow-private-webhooks"])
-            .args([
-                "--mint",
-                &mint.to_string(),
-                "--treasury",
-                &wallet.to_string(),
-            ])
-            .args(["--listen", &format!("127.0.0.1:{port}"), "--poll-ms", "100"])
-            .args(["--retry-cap-secs", "1"])
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("spawn usd1-gateway");
-        let gateway = Gateway(child);
-        // Ready when it answers.
-        for _ in 0..200 {
-            if tokio::net::TcpStream::connect(("127.0.0.1", port))
-                .await
-                .is_ok()
-            {
-                return gateway;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("usd1-gateway did not start");
-    }
-
-    /// SIGKILL: no shutdown, no flush.
-    fn kill(mut self) {
-        self.0.kill().expect("SIGKILL");
-        let _ = self.0.wait();
-    }
-}
 
 async fn pay(f: &Platform, wallet: &Pubkey, reference: &str, amount: &str) {
     let mint = f.usd1.mint().to_string();
@@ -131,10 +76,10 @@ async fn sigkill_while_detecting_and_delivering_misses_and_doubles_nothing() {
     let localnet = localnet().await;
     let (f, wallet) = platform(&localnet).await;
     let (_dir, database) = gateway_harness::sqlite();
-    let port = free_port();
-    let mut gateway = Gateway::spawn(&database, &localnet.url, &f.usd1.mint(), &wallet, port).await;
+    let serve = Serve::new(&database, &localnet.url, &f.usd1.mint(), &wallet);
+    let mut gateway = GatewayProcess::spawn(&serve).await;
     let api = Api::at(
-        &format!("http://127.0.0.1:{port}"),
+        &gateway.url(),
         &api_key(&database, "faults").expect("api key"),
     );
     // A slow receiver, so that kills land in the middle of deliveries.
@@ -148,7 +93,7 @@ async fn sigkill_while_detecting_and_delivering_misses_and_doubles_nothing() {
             // Killed right after the payment (detecting), or a moment later (delivering).
             tokio::time::sleep(Duration::from_millis(if i % 4 == 0 { 0 } else { 350 })).await;
             gateway.kill();
-            gateway = Gateway::spawn(&database, &localnet.url, &f.usd1.mint(), &wallet, port).await;
+            gateway = GatewayProcess::spawn(&serve).await;
         }
     }
     let events = receiver

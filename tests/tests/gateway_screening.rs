@@ -5,7 +5,7 @@
 //! pays an invoice and requests a redemption of its own in one transaction.
 //! Each payment is `payment.held` with a case on the sending wallet, never
 //! `invoice.paid`.
-use serde_json::{json, Value};
+use serde_json::Value;
 use solana_sdk::instruction::{AccountMeta, Instruction};
 use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::{Keypair, Signer};
@@ -43,9 +43,7 @@ fn pay_ixs(f: &Platform, payer: &Pubkey, url: &str) -> Vec<Instruction> {
 }
 
 async fn invoice(api: &Api, amount: &str) -> Value {
-    let (status, invoice) = api.post("/v1/invoices", json!({"amount": amount})).await;
-    assert_eq!(status, 201, "{invoice}");
-    invoice
+    api.invoice(amount).await
 }
 
 /// Sends `ixs` paid and signed by `payer`.
