@@ -78,20 +78,63 @@ pub fn hash_from_hex(text: &str) -> Option<[u8; 32]> {
 }
 
 /// An error and its causes on one line, each cause's own lines joined: how
-/// the binaries report a failure.
+/// the binaries report a failure. A cause its error's text already ends
+/// with (a wrapper that prints its source) is said once.
 pub fn one_line(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut parts = Vec::new();
+    let mut parts: Vec<String> = Vec::new();
     let mut next = Some(error);
     while let Some(e) = next {
-        let text = e.to_string();
-        parts.push(
-            text.lines()
-                .map(str::trim)
-                .filter(|l| !l.is_empty())
-                .collect::<Vec<_>>()
-                .join(" "),
-        );
+        let text = e
+            .to_string()
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ");
+        if !parts.last().is_some_and(|said| said.ends_with(&text)) {
+            parts.push(text);
+        }
         next = e.source();
     }
     parts.join(": ")
+}
+
+#[cfg(test)]
+mod one_line_tests {
+    #[derive(Debug)]
+    struct Wrapper(Option<Box<Wrapper>>, &'static str);
+
+    impl std::fmt::Display for Wrapper {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            match &self.0 {
+                // Prints its source, as `#[error("database: {0}")]` does.
+                Some(source) if self.1.is_empty() => write!(f, "database: {source}"),
+                _ => write!(f, "{}", self.1),
+            }
+        }
+    }
+
+    impl std::error::Error for Wrapper {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            self.0.as_deref().map(|e| e as _)
+        }
+    }
+
+    #[test]
+    fn a_cause_already_said_is_not_said_again() {
+        let locked = Wrapper(None, "(code: 5) database is locked");
+        let error = Wrapper(Some(Box::new(locked)), "");
+        assert_eq!(
+            super::one_line(&error),
+            "database: (code: 5) database is locked"
+        );
+        let outer = Wrapper(
+            Some(Box::new(Wrapper(None, "connection refused"))),
+            "cannot reach the node\nat http://x",
+        );
+        assert_eq!(
+            super::one_line(&outer),
+            "cannot reach the node at http://x: connection refused"
+        );
+    }
 }

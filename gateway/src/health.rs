@@ -58,7 +58,7 @@ pub struct Ready {
 pub const WATCHER_STALE: Duration = Duration::from_secs(30);
 pub const DELIVERER_STALE: Duration = Duration::from_secs(15);
 /// The longest a failing component waits before trying again.
-pub const MAX_BACKOFF: Duration = Duration::from_secs(5);
+pub const MAX_BACKOFF: Duration = Duration::from_secs(2);
 
 impl Default for Health {
     fn default() -> Self {

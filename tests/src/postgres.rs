@@ -79,20 +79,37 @@ impl Postgres {
         init.args(["-A", "trust", "-U", "usd1", "-E", "UTF8", "--no-sync", "-D"])
             .arg(data.path().join("db"));
         run(init, "initdb");
-        let mut start = command(&bin, "pg_ctl");
+        let server = Postgres { data, bin, port };
+        server.resume();
+        server
+    }
+
+    /// Starts the server again (after [`Self::stop`]), on the same port and data.
+    pub fn resume(&self) {
+        let mut start = command(&self.bin, "pg_ctl");
         start
             .arg("-D")
-            .arg(data.path().join("db"))
+            .arg(self.data.path().join("db"))
             .arg("-l")
-            .arg(data.path().join("log"))
+            .arg(self.data.path().join("log"))
             .arg("-o")
             .arg(format!(
-                "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off",
-                data.path().display()
+                "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off",
+                self.port,
+                self.data.path().display()
             ))
             .args(["-w", "start"]);
         run(start, "pg_ctl start");
-        Postgres { data, bin, port }
+    }
+
+    /// Stops the server as an operator's restart or a crash does: every
+    /// connection cut at once (`pg_ctl stop -m immediate`).
+    pub fn stop(&self) {
+        let mut stop = command(&self.bin, "pg_ctl");
+        stop.arg("-D")
+            .arg(self.data.path().join("db"))
+            .args(["-m", "immediate", "-w", "stop"]);
+        run(stop, "pg_ctl stop");
     }
 
     /// A new, empty database on the server, as a URL.

@@ -186,7 +186,13 @@ pub struct ApiError {
     pub code: &'static str,
     pub message: String,
     pub retry_after: Option<u64>,
+    /// It came from the database: counted in `/metrics`.
+    from_store: bool,
 }
+
+/// On a response whose error came from the database (for `/metrics`).
+#[derive(Clone, Copy, Debug)]
+pub struct StoreFailed;
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
@@ -195,6 +201,7 @@ impl ApiError {
             code,
             message: message.into(),
             retry_after: None,
+            from_store: false,
         }
     }
 
@@ -224,15 +231,18 @@ impl From<StoreError> for ApiError {
                 "the gateway's database is not answering; try again shortly",
             );
             unavailable.retry_after = Some(1);
+            unavailable.from_store = true;
             return unavailable;
         }
         let reference = crate::store::new_id("err");
         eprintln!("usd1-gateway: API: {reference}: {error}");
-        ApiError::new(
+        let mut internal = ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "internal_error",
             format!("the gateway could not do that (reference {reference}, in its log)"),
-        )
+        );
+        internal.from_store = true;
+        internal
     }
 }
 
@@ -253,6 +263,9 @@ impl IntoResponse for ApiError {
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        if self.from_store {
+            response.extensions_mut().insert(StoreFailed);
         }
         response
     }

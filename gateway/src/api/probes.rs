@@ -64,7 +64,7 @@ pub async fn count(state: State, request: Request, next: Next) -> Response {
         .map_or_else(|| "unmatched".to_string(), |m| m.as_str().to_string());
     let response = next.run(request).await;
     let status = response.status().as_u16();
-    if status == StatusCode::SERVICE_UNAVAILABLE.as_u16() {
+    if response.extensions().get::<super::StoreFailed>().is_some() {
         state.health.database_error();
     }
     state.health.request(&route, status);

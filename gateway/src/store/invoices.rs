@@ -210,7 +210,7 @@ impl Store {
              ORDER BY created_at, id",
         )
         .bind(created_after)
-        .fetch_all(self.pool())
+        .fetch_all(self.reader())
         .await?;
         rows.iter().map(from_row).collect()
     }

@@ -11,7 +11,7 @@ impl Store {
     pub async fn list_confirmed(&self, sha256: &str) -> Result<bool, StoreError> {
         let row = sqlx::query("SELECT 1 AS confirmed FROM list_versions WHERE sha256 = $1")
             .bind(sha256.to_ascii_lowercase())
-            .fetch_optional(self.pool())
+            .fetch_optional(self.reader())
             .await?;
         Ok(row.is_some())
     }
@@ -45,7 +45,7 @@ impl Store {
     /// Every confirmed version: (sha256, operator, when).
     pub async fn confirmed_lists(&self) -> Result<Vec<(String, String, i64)>, StoreError> {
         let rows = sqlx::query("SELECT * FROM list_versions ORDER BY confirmed_at, sha256")
-            .fetch_all(self.pool())
+            .fetch_all(self.reader())
             .await?;
         rows.iter()
             .map(|row| {

@@ -79,15 +79,25 @@ pub struct Store {
     /// reader never waits behind the one writer (WAL serves it); on
     /// PostgreSQL the same pool.
     reader: AnyPool,
+    /// SQLite: one connection `/ready` takes the write lock with for a
+    /// moment, to see the database is writable (another process may hold
+    /// it while reads go on). PostgreSQL: the pool.
+    probe: AnyPool,
     dialect: Dialect,
     /// The case history's seal (key and anchor), kept outside the database.
     seal: Option<std::sync::Arc<cases::Seal>>,
 }
 
-/// How long a caller waits for a connection (and, on SQLite, for the write
-/// lock) before the database counts as away: the API then answers 503
-/// within a couple of seconds rather than hanging.
+/// How long a caller waits for the database before it counts as away: the
+/// API then answers 503 within this bound rather than hanging. On SQLite
+/// half of it goes to the one writer connection and half to the write lock
+/// (the busy timeout), so a write waits at most the whole; on PostgreSQL it
+/// is the wait for a connection from the pool (connecting included).
 pub const DEFAULT_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// How long `/ready`'s look at the database may wait for SQLite's write
+/// lock: longer than any of our own transactions holds it.
+const PROBE_BUSY: Duration = Duration::from_millis(800);
 
 impl Store {
     /// Opens (creating a SQLite file if missing) and migrates the database.
@@ -113,10 +123,14 @@ impl Store {
             Dialect::Sqlite => 1,
             Dialect::Postgres => 8,
         };
-        let busy = format!("PRAGMA busy_timeout = {}", acquire.as_millis());
+        let (wait, busy) = match dialect {
+            Dialect::Sqlite => (acquire / 2, acquire / 2),
+            Dialect::Postgres => (acquire, acquire),
+        };
+        let busy = format!("PRAGMA busy_timeout = {}", busy.as_millis());
         let pool = AnyPoolOptions::new()
             .max_connections(connections)
-            .acquire_timeout(acquire)
+            .acquire_timeout(wait)
             .after_connect(move |connection, _| {
                 let busy = busy.clone();
                 Box::pin(async move {
@@ -147,27 +161,17 @@ impl Store {
             Dialect::Sqlite => SQLITE.run(&pool).await?,
             Dialect::Postgres => POSTGRES.run(&pool).await?,
         }
-        let reader = match dialect {
-            Dialect::Postgres => pool.clone(),
-            Dialect::Sqlite => {
-                let busy = format!("PRAGMA busy_timeout = {}", acquire.as_millis());
-                AnyPoolOptions::new()
-                    .max_connections(4)
-                    .acquire_timeout(acquire)
-                    .after_connect(move |connection, _| {
-                        let busy = busy.clone();
-                        Box::pin(async move {
-                            sqlx::query(&busy).execute(&mut *connection).await?;
-                            Ok(())
-                        })
-                    })
-                    .connect(&url.replace("mode=rwc", "mode=ro"))
-                    .await?
-            }
+        let (reader, probe) = match dialect {
+            Dialect::Postgres => (pool.clone(), pool.clone()),
+            Dialect::Sqlite => (
+                sqlite_side_pool(&url.replace("mode=rwc", "mode=ro"), 4, acquire, acquire).await?,
+                sqlite_side_pool(&url, 1, acquire, PROBE_BUSY).await?,
+            ),
         };
         Ok(Self {
             pool,
             reader,
+            probe,
             dialect,
             seal: None,
         })
@@ -178,14 +182,30 @@ impl Store {
         &self.reader
     }
 
-    /// Whether the database answers a read within `within`.
+    /// Whether the database answers within `within`: on PostgreSQL a
+    /// query; on SQLite the write lock taken and given back at once (reads
+    /// go on while another process holds it, payments could not be recorded).
     pub async fn ping(&self, within: Duration) -> Result<(), String> {
-        match tokio::time::timeout(within, sqlx::query("SELECT 1").execute(&self.reader)).await {
-            Ok(Ok(_)) => Ok(()),
-            Ok(Err(error)) => Err(if StoreError::from(error).is_unavailable() {
-                "not answering".to_string()
-            } else {
-                "answered with an error".to_string()
+        let look = async {
+            match self.dialect {
+                Dialect::Postgres => sqlx::query("SELECT 1")
+                    .execute(&self.probe)
+                    .await
+                    .map(|_| ()),
+                Dialect::Sqlite => {
+                    let tx = self.probe.begin_with("BEGIN IMMEDIATE").await?;
+                    tx.rollback().await
+                }
+            }
+        };
+        match tokio::time::timeout(within, look).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(error)) => Err(match StoreError::from(error).is_unavailable() {
+                true if self.dialect == Dialect::Sqlite => {
+                    "locked by another process (writes wait)".to_string()
+                }
+                true => "not answering".to_string(),
+                false => "answered with an error".to_string(),
             }),
             Err(_) => Err(format!("no answer within {} ms", within.as_millis())),
         }
@@ -265,4 +285,27 @@ pub(crate) fn units(row: &AnyRow, column: &str) -> Result<u64, StoreError> {
 /// An amount for a BIGINT column (amounts above i64::MAX are refused at the API).
 pub(crate) fn signed(units: u64) -> i64 {
     i64::try_from(units).unwrap_or(i64::MAX)
+}
+
+/// A SQLite pool beside the writer: `connections` at most, waiting
+/// `acquire` for one and `busy` for a lock.
+async fn sqlite_side_pool(
+    url: &str,
+    connections: u32,
+    acquire: Duration,
+    busy: Duration,
+) -> Result<AnyPool, StoreError> {
+    let busy = format!("PRAGMA busy_timeout = {}", busy.as_millis());
+    Ok(AnyPoolOptions::new()
+        .max_connections(connections)
+        .acquire_timeout(acquire)
+        .after_connect(move |connection, _| {
+            let busy = busy.clone();
+            Box::pin(async move {
+                sqlx::query(&busy).execute(&mut *connection).await?;
+                Ok(())
+            })
+        })
+        .connect(url)
+        .await?)
 }
