@@ -1,7 +1,7 @@
 //! The API's HTTP server: hyper's HTTP/1.1 with a timer, so a client that
 //! sends its headers too slowly, or keeps an idle connection open, is cut
 //! off (`Timeouts::headers`); a request, its body included, that takes
-//! longer than `Timeouts::request` is answered 408; and each request carries its
+//! longer than `Timeouts::request` is answered 408 `request_timeout`; and each request carries its
 //! peer's address (`ConnectInfo`), by which requests without a known key
 //! are throttled before the database is asked about them.
 use std::net::SocketAddr;
@@ -33,9 +33,18 @@ impl Default for Timeouts {
 
 /// Serves `app` on `listener` until the task is dropped.
 pub async fn serve(listener: TcpListener, app: Router, timeouts: Timeouts) {
-    let app = app.layer(tower_http::timeout::TimeoutLayer::with_status_code(
-        axum::http::StatusCode::REQUEST_TIMEOUT,
-        timeouts.request,
+    let limit = timeouts.request;
+    let app = app.layer(axum::middleware::from_fn(
+        move |request: axum::extract::Request, next: axum::middleware::Next| async move {
+            match tokio::time::timeout(limit, next.run(request)).await {
+                Ok(response) => response,
+                Err(_) => axum::response::IntoResponse::into_response(crate::api::ApiError::new(
+                    axum::http::StatusCode::REQUEST_TIMEOUT,
+                    "request_timeout",
+                    format!("the request took longer than {} s", limit.as_secs()),
+                )),
+            }
+        },
     ));
     loop {
         let (stream, peer) = match listener.accept().await {
