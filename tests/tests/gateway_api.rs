@@ -152,3 +152,42 @@ async fn every_error_is_a_json_body_with_a_code_and_no_driver_text() {
         "{answer}"
     );
 }
+
+/// Every code the API answers with, read from the gateway's sources, is in
+/// the README's list of error codes.
+#[test]
+fn the_readme_names_every_error_code_the_api_answers() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let mut files = vec![root.join("gateway/src")];
+    let mut codes = std::collections::BTreeSet::new();
+    while let Some(path) = files.pop() {
+        if path.is_dir() {
+            files.extend(std::fs::read_dir(&path).unwrap().map(|e| e.unwrap().path()));
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        for opening in ["ApiError::new(", "ApiError::bad("] {
+            for (at, _) in text.match_indices(opening) {
+                // The code: the call's first string literal.
+                let rest = &text[at + opening.len()..];
+                let Some(start) = rest.find('"') else { continue };
+                if rest[..start].contains(')') {
+                    continue;
+                }
+                let code = &rest[start + 1..];
+                let code = &code[..code.find('"').unwrap()];
+                if code.bytes().all(|b| b.is_ascii_lowercase() || b == b'_') {
+                    codes.insert(code.to_string());
+                }
+            }
+        }
+    }
+    codes.insert("not_found".into());
+    assert!(codes.len() > 40, "{codes:?}");
+    let missing: Vec<&String> = codes
+        .iter()
+        .filter(|c| !readme.contains(&format!("`{c}`")))
+        .collect();
+    assert!(missing.is_empty(), "not in the README: {missing:?}");
+}
