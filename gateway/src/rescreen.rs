@@ -228,18 +228,15 @@ impl Lists {
             if loss > self.max_loss_bps && !store.list_confirmed(&sha).await? {
                 let changes = new.changes_since(&current[at]);
                 eprintln!(
-                    "usd1-gateway: screening list refused: {}",
-                    format!(
-                        "{name}: the new version {} drops {} of the {} addresses in force ({}.{:02}%), more than {}.{:02}%; \
-                         it is not used until an operator confirms it (usd1-gateway list confirm {sha})",
-                        new.version,
-                        changes.removed.len(),
-                        current[at].entries.len(),
-                        loss / 100,
-                        loss % 100,
-                        self.max_loss_bps / 100,
-                        self.max_loss_bps % 100
-                    )
+                    "usd1-gateway: screening list refused: {name}: the new version {} drops {} of the {} addresses in force ({}.{:02}%), more than {}.{:02}%; \
+                     it is not used until an operator confirms it (usd1-gateway list confirm {sha})",
+                    new.version,
+                    changes.removed.len(),
+                    current[at].entries.len(),
+                    loss / 100,
+                    loss % 100,
+                    self.max_loss_bps / 100,
+                    self.max_loss_bps % 100
                 );
                 still_awaiting.push((at, new));
                 continue;

@@ -108,7 +108,10 @@ async fn every_error_is_a_json_body_with_a_code_and_no_driver_text() {
     }
     let refused = statuses.iter().position(|s| *s == 429).expect("a 429");
     assert!((20..=22).contains(&refused), "{statuses:?}");
-    assert!(statuses[..refused].iter().all(|s| *s == 401), "{statuses:?}");
+    assert!(
+        statuses[..refused].iter().all(|s| *s == 401),
+        "{statuses:?}"
+    );
     assert!(
         statuses[refused..].iter().filter(|s| **s == 429).count() >= 7,
         "{statuses:?}"
@@ -148,7 +151,9 @@ async fn every_error_is_a_json_body_with_a_code_and_no_driver_text() {
     let answer = String::from_utf8_lossy(&answer);
     assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
     assert!(
-        answer.ends_with(r#"{"error":{"code":"request_timeout","message":"the request took longer than 3 s"}}"#),
+        answer.ends_with(
+            r#"{"error":{"code":"request_timeout","message":"the request took longer than 3 s"}}"#
+        ),
         "{answer}"
     );
 }
@@ -157,7 +162,9 @@ async fn every_error_is_a_json_body_with_a_code_and_no_driver_text() {
 /// the README's list of error codes.
 #[test]
 fn the_readme_names_every_error_code_the_api_answers() {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap();
     let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
     let mut files = vec![root.join("gateway/src")];
     let mut codes = std::collections::BTreeSet::new();
@@ -171,7 +178,9 @@ fn the_readme_names_every_error_code_the_api_answers() {
             for (at, _) in text.match_indices(opening) {
                 // The code: the call's first string literal.
                 let rest = &text[at + opening.len()..];
-                let Some(start) = rest.find('"') else { continue };
+                let Some(start) = rest.find('"') else {
+                    continue;
+                };
                 if rest[..start].contains(')') {
                     continue;
                 }
