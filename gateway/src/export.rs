@@ -63,12 +63,7 @@ fn signed_amount(units: i128) -> String {
     }
 }
 
-/// UTC ISO 8601 of unix seconds.
-pub fn iso8601(unix: i64) -> String {
-    chrono::DateTime::from_timestamp(unix, 0)
-        .map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
-        .unwrap_or_default()
-}
+pub use crate::store::iso8601;
 
 /// Unix seconds from an RFC 3339 time, a date (`2026-11-01`, midnight UTC)
 /// or a number of seconds.

@@ -108,3 +108,26 @@ pub async fn fails(f: &Fixture, signer: &Keypair, args: &[&str]) -> String {
 pub fn s(key: &Pubkey) -> String {
     key.to_string()
 }
+
+/// The holder pays the Solana Pay request at `url` as a wallet would
+/// (`usd1 transfer … --reference`): its amount, or `amount`.
+pub async fn pay_request(f: &crate::Platform, url: &str, amount: Option<&str>) {
+    let request =
+        usd1_client::solana_pay::TransferRequest::parse(url, 6).expect("a Solana Pay URL");
+    let amount = amount.map_or_else(
+        || usd1_client::format_amount(request.amount.expect("amount"), 6),
+        str::to_string,
+    );
+    let (mint, recipient) = (f.usd1.mint().to_string(), request.recipient.to_string());
+    let reference = request.references[0].to_string();
+    let args = [
+        "transfer",
+        amount.as_str(),
+        &recipient,
+        "--mint",
+        &mint,
+        "--reference",
+        &reference,
+    ];
+    usd1(f, &f.holder, &args).await.expect("usd1 transfer");
+}

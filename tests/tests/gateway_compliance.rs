@@ -16,11 +16,11 @@ use usd1_tests::localnet::localnet;
 use usd1_tests::{Platform, ONE};
 
 async fn pay(f: &Platform, url: &str) {
-    gateway_harness::pay_request(f, url, None).await
+    usd1_tests::cli_harness::pay_request(f, url, None).await
 }
 
 async fn pay_some(f: &Platform, url: &str, amount: Option<&str>) {
-    gateway_harness::pay_request(f, url, amount).await
+    usd1_tests::cli_harness::pay_request(f, url, amount).await
 }
 
 async fn invoice(api: &Api, amount: &str) -> Value {

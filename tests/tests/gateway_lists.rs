@@ -14,8 +14,9 @@ use serde_json::Value;
 use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::{Keypair, Signer};
 
+use usd1_tests::cli_harness::pay_request;
 use usd1_tests::cli_harness::Keys;
-use usd1_tests::gateway_harness::{funded_platform, pay_request, Api};
+use usd1_tests::gateway_harness::{funded_platform, Api};
 use usd1_tests::gateway_process::{command_as, create_key, until_probe, GatewayProcess, Serve};
 use usd1_tests::localnet::localnet;
 use usd1_tests::proxy::{Fault, Proxy};

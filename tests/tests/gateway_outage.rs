@@ -13,7 +13,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use usd1_tests::gateway_harness::{funded_platform, pay_request, Api, Receiver};
+use usd1_tests::cli_harness::pay_request;
+use usd1_tests::gateway_harness::{funded_platform, Api, Receiver};
 use usd1_tests::gateway_process::{create_key, until_probe, GatewayProcess, Serve};
 use usd1_tests::localnet::localnet;
 use usd1_tests::postgres::Postgres;

@@ -187,6 +187,8 @@ async fn every_money_command_moves_money_once_under_every_fault() {
         )
         .unwrap();
 
+    // Each attestation newer than the last, however fast the loop goes.
+    let mut attested_at = 0;
     for fault in Fault::all() {
         let name = fault.name();
 
@@ -304,7 +306,11 @@ async fn every_money_command_moves_money_once_under_every_fault() {
         let seq = f.reader.config().await.unwrap().latest.seq;
         let report = dir.path().join(format!("report-{seq}.json"));
         std::fs::write(&report, format!("{{\"seq\": {seq}}}")).unwrap();
-        let as_of = tour::rfc3339(tour::unix_now());
+        while tour::unix_now() <= attested_at {
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        attested_at = tour::unix_now();
+        let as_of = tour::rfc3339(attested_at);
         let report_s = report.display().to_string();
         let (a1, a2) = (
             cast.attestors[0].display().to_string(),

@@ -271,6 +271,13 @@ pub fn now() -> i64 {
         .unwrap_or_default()
 }
 
+/// UTC ISO 8601 of unix seconds.
+pub fn iso8601(unix: i64) -> String {
+    chrono::DateTime::from_timestamp(unix, 0)
+        .map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+        .unwrap_or_default()
+}
+
 /// A fresh identifier: `prefix_` and 16 random bytes in hex.
 pub fn new_id(prefix: &str) -> String {
     format!("{prefix}_{}", usd1_client::hex(&rand::random::<[u8; 16]>()))

@@ -236,7 +236,7 @@ impl Store {
                             None,
                             format!(
                                 "not the entry anchored at {} outside the database (rewritten)",
-                                crate::export::iso8601(anchor.at)
+                                crate::store::iso8601(anchor.at)
                             ),
                         )))
                     }
@@ -246,7 +246,7 @@ impl Store {
                             None,
                             format!(
                                 "missing: the anchor written at {} outside the database records it, the history ends at {last}",
-                                crate::export::iso8601(anchor.at)
+                                crate::store::iso8601(anchor.at)
                             ),
                         )))
                     }
