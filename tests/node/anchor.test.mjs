@@ -1,7 +1,7 @@
 // Stock @coral-xyz/anchor 0.32 against usd1-localnet: its EventParser reads
 // the logs of every usd1 transaction as it reads a validator's, and
 // program.addEventListener hears an event over the websocket. Started by
-// tests/tests/stock_clients.rs, which makes one transaction of every usd1
+// tests/tests/localnet/stock_clients.rs, which makes one transaction of every usd1
 // instruction and passes them, with the events emit_cpi! recorded in each,
 // in the file named by USD1_NODE_FIXTURE.
 import { test } from 'node:test';

@@ -2,7 +2,7 @@
 // usd1-localnet: a wallet built on the new client sends a Token-2022
 // transferChecked with sendAndConfirmTransactionFactory (which watches slots
 // and block height over the websocket) and reads the account jsonParsed.
-// Started by tests/tests/stock_clients.rs (USD1_NODE_FIXTURE).
+// Started by tests/tests/localnet/stock_clients.rs (USD1_NODE_FIXTURE).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';

@@ -1,6 +1,6 @@
 // What a stock Solana wallet does first, with the unmodified @solana/web3.js
 // 1.x and @solana/spl-token 0.4, against usd1-localnet. Started by
-// tests/tests/wallets.rs, which sets up a USD1 mint on each token program and
+// tests/tests/localnet/wallets.rs, which sets up a USD1 mint on each token program and
 // passes it in the file named by USD1_NODE_FIXTURE.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

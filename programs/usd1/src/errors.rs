@@ -166,7 +166,7 @@ pub enum Usd1Error {
 
 /// Every error, in code order (code = 6000 + index): what clients decode
 /// codes with. A new variant goes at the end of the enum and of this list;
-/// `tests/tests/idl.rs` fails when the two drift from the IDL.
+/// `tests/tests/house/idl.rs` fails when the two drift from the IDL.
 pub const ALL_ERRORS: &[Usd1Error] = &[
     Usd1Error::NotAdmin,
     Usd1Error::NotPendingAdmin,

@@ -23,7 +23,7 @@ use usd1_tests::proxy::{Fault, Proxy};
 use usd1_tests::tour::build_binaries;
 use usd1_tests::ONE;
 
-const FIXTURE: &str = include_str!("../fixtures/screening/sdn.xml");
+const FIXTURE: &str = include_str!("../../fixtures/screening/sdn.xml");
 /// The fixture's entry 90004 names this SOL address; the tests put the
 /// paying holder in its place.
 const LISTED: &str = "HxfTHncW4DheCWB2ZKePTwp4n2NoUd2yGjPkV9Eeaegz";
