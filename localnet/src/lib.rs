@@ -37,6 +37,9 @@ pub struct Options<'a> {
     pub pubsub_port: Option<u16>,
     /// The ledger folder to keep and resume, and whether to empty it first.
     pub ledger: Option<(&'a std::path::Path, bool)>,
+    /// How often it moves to a new slot while in use ([`SLOT_TIME`], a
+    /// validator's; tests that wait out a blockhash's 150 blocks set less).
+    pub slot_time: Duration,
 }
 
 /// A running localnet: its URLs, its chain, and a way to stop it.
@@ -97,6 +100,7 @@ impl Localnet {
             rpc: addr,
             pubsub_port: None,
             ledger,
+            slot_time: SLOT_TIME,
         })
         .await
     }
@@ -108,11 +112,11 @@ impl Localnet {
         let pubsub_addr = pubsub_listener.local_addr()?;
         let cancel = CancellationToken::new();
         let ticker = {
-            let (chain, cancel) = (chain.clone(), cancel.clone());
+            let (chain, cancel, slot_time) = (chain.clone(), cancel.clone(), options.slot_time);
             tokio::spawn(async move {
                 // Slots at a steady pace, however long one takes to make: a
                 // blockhash lives 150 of them, about a minute, as on a cluster.
-                let mut slots = tokio::time::interval(SLOT_TIME);
+                let mut slots = tokio::time::interval(slot_time);
                 loop {
                     tokio::select! {
                         _ = cancel.cancelled() => return,

@@ -66,6 +66,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
         rpc,
         pubsub_port: args.pubsub_port,
         ledger: args.ledger.as_deref().map(|dir| (dir, args.reset)),
+        slot_time: usd1_localnet::SLOT_TIME,
     })
     .await
     .with_context(|| format!("cannot start on {rpc}"))?;

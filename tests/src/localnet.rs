@@ -14,6 +14,19 @@ pub async fn localnet() -> Localnet {
         .expect("localnet")
 }
 
+/// A localnet making a slot every `slot_time` while in use (a tenth of a
+/// validator's lets a test wait out a blockhash's 150 blocks in seconds).
+pub async fn localnet_with_slot_time(slot_time: std::time::Duration) -> Localnet {
+    Localnet::start_with_options(usd1_localnet::Options {
+        rpc: SocketAddr::from(([127, 0, 0, 1], 0)),
+        pubsub_port: None,
+        ledger: None,
+        slot_time,
+    })
+    .await
+    .expect("localnet")
+}
+
 /// A new key holding 100 SOL from the localnet's faucet.
 pub async fn funded(localnet: &Localnet) -> Arc<Keypair> {
     let key = Keypair::new();

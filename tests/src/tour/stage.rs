@@ -27,8 +27,72 @@ pub fn binary(name: &str) -> Result<PathBuf> {
     Ok(path)
 }
 
-/// Builds the four binaries (a no-op when they are current).
+/// Builds the four binaries (a no-op when they are current), once per
+/// test process.
 pub fn build_binaries() -> Result<()> {
+    static BUILT: std::sync::OnceLock<std::result::Result<(), String>> = std::sync::OnceLock::new();
+    BUILT
+        .get_or_init(|| build_them().map_err(|e| format!("{e:#}")))
+        .clone()
+        .map_err(|e| anyhow::anyhow!(e))
+}
+
+/// The four binaries, as `cargo build` names them.
+const BINARIES: [&str; 4] = ["usd1-localnet", "usd1", "usd1-oracle", "usd1-gateway"];
+
+/// The newest modification among what the binaries are built from.
+fn newest_source(root: &Path) -> Option<SystemTime> {
+    fn walk(path: &Path, newest: &mut Option<SystemTime>) {
+        let Ok(meta) = std::fs::metadata(path) else {
+            return;
+        };
+        if meta.is_dir() {
+            for entry in std::fs::read_dir(path).into_iter().flatten().flatten() {
+                walk(&entry.path(), newest);
+            }
+        } else if let Ok(at) = meta.modified() {
+            *newest = (*newest).max(Some(at));
+        }
+    }
+    let mut newest = None;
+    walk(&root.join("Cargo.lock"), &mut newest);
+    walk(&root.join("Cargo.toml"), &mut newest);
+    for member in [
+        "programs/usd1",
+        "client",
+        "cli",
+        "oracle",
+        "localnet",
+        "gateway",
+    ] {
+        for part in ["src", "Cargo.toml", "build.rs", "migrations"] {
+            walk(&root.join(member).join(part), &mut newest);
+        }
+    }
+    newest
+}
+
+/// Whether the four binaries are there and newer than every source they are
+/// built from (as after `cargo test --workspace --all-targets`, which builds
+/// them with the tests' own feature set: building them again with another
+/// would rebuild much of the runtime).
+fn binaries_current() -> bool {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let Some(source) = newest_source(&root) else {
+        return false;
+    };
+    BINARIES.iter().all(|name| {
+        binary(name)
+            .ok()
+            .and_then(|path| std::fs::metadata(path).ok()?.modified().ok())
+            .is_some_and(|built| built > source)
+    })
+}
+
+fn build_them() -> Result<()> {
+    if binaries_current() {
+        return Ok(());
+    }
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let status = Command::new(cargo)
         .args([
@@ -42,7 +106,14 @@ pub fn build_binaries() -> Result<()> {
             "usd1-oracle",
             "-p",
             "usd1-gateway",
+            "-p",
+            "usd1-tests",
             "--bins",
+            // An example needs the dev-dependencies, so the features are
+            // resolved as for `cargo test --workspace --all-targets` and the
+            // tour: one build of the runtime serves all three.
+            "--example",
+            "platform",
         ])
         .status()
         .context("cargo build")?;

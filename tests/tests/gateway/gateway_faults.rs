@@ -127,13 +127,18 @@ async fn sigkill_while_detecting_and_delivering_misses_and_doubles_nothing() {
     );
 }
 
+/// The receiver refuses connections while each invoice's first event is
+/// tried five times and fails (the backoff's cap lowered to 2 s, so that is
+/// what a minute of the default backoff's doublings is: waited for by
+/// counting attempts, not by the clock); up again, it gets every event, in
+/// order per invoice.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_receiver_down_for_a_minute_gets_every_event_in_order() {
     let localnet = localnet().await;
     let (f, wallet) = platform(&localnet).await;
     let (_dir, database) = gateway_harness::sqlite();
     let mut settings = gateway_harness::settings(&database, &localnet.url, wallet, f.usd1.mint());
-    settings.backoff.cap_secs = 16;
+    settings.backoff.cap_secs = 2;
     let running = gateway_harness::start(&settings).await;
     let api = Api::with_all_scopes(&running).await;
     let receiver = Receiver::start(0).await;
@@ -147,7 +152,25 @@ async fn a_receiver_down_for_a_minute_gets_every_event_in_order() {
         pay(&f, &wallet, reference, "1").await;
         pay(&f, &wallet, reference, &format!("{}.5", i)).await;
     }
-    tokio::time::sleep(Duration::from_secs(60)).await;
+    // Each invoice's first event (its later one waits behind it) tried and
+    // refused five times.
+    let started = std::time::Instant::now();
+    loop {
+        let failed: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM deliveries WHERE attempts >= 5 AND status = 'pending'",
+        )
+        .fetch_one(running.store.pool())
+        .await
+        .unwrap();
+        if failed == 2 {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "{failed} retried"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     assert!(receiver.accepted().is_empty());
     receiver.up().await;
     let events = receiver.wait_for_unique(4, Duration::from_secs(60)).await;

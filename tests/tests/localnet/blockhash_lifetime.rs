@@ -16,7 +16,15 @@ use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::{Keypair, Signer};
 use solana_sdk::transaction::{Transaction, TransactionError};
 use usd1_localnet::chain::{SendError, MAX_PROCESSING_AGE};
-use usd1_tests::localnet::{funded, localnet};
+use usd1_tests::localnet::{funded, localnet_with_slot_time};
+
+/// The localnets here make a slot every 40 ms, a tenth of a validator's
+/// 400 ms: a blockhash still lives 150 blocks, waited out in 6 s, not 60.
+const SLOT: Duration = Duration::from_millis(40);
+/// Wall-clock seconds of a validator's slot time, as this localnet's.
+fn scaled(validator_secs: f64) -> Duration {
+    SLOT.mul_f64(validator_secs / usd1_localnet::SLOT_TIME.as_secs_f64())
+}
 
 /// `lamports` from `payer` to a new address, signed with `blockhash`.
 fn transfer(payer: &Keypair, lamports: u64, blockhash: Hash) -> (Transaction, Pubkey) {
@@ -30,15 +38,16 @@ fn transfer(payer: &Keypair, lamports: u64, blockhash: Hash) -> (Transaction, Pu
 /// no RPC activity makes the localnet's ticker add blocks in between.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_blockhash_lands_up_to_its_last_valid_block_height_and_never_after() {
-    let localnet = localnet().await;
+    let localnet = localnet_with_slot_time(SLOT).await;
     let chain = &localnet.chain;
     let payer = funded(&localnet).await;
     let (blockhash, last_valid) = chain.latest_blockhash().await.unwrap();
     let height = chain.block_height().await.unwrap();
     assert_eq!(last_valid, height + MAX_PROCESSING_AGE);
 
-    // Seconds of wall clock change nothing: blocks, not time, age it.
-    tokio::time::sleep(Duration::from_secs(3)).await;
+    // Wall-clock time changes nothing: blocks, not time, age it (75 slot
+    // times pass idle; a validator's 3 s would be 7.5).
+    tokio::time::sleep(SLOT * 75).await;
     assert_eq!(chain.block_height().await.unwrap(), height);
     assert_eq!(chain.latest_blockhash().await.unwrap().0, blockhash);
 
@@ -107,9 +116,11 @@ async fn seen(client: &RpcClient, blockhash: &Hash) -> (bool, u64, u64) {
 /// Over JSON-RPC on the wall clock, with the stock `RpcClient`: a wallet
 /// that signs with a blockhash fetched 0, 3 and 30 seconds earlier lands;
 /// 70 seconds (about 175 blocks) later the three answers all say expired.
+/// Seconds of a validator's 400 ms slot: this localnet runs them ten times
+/// faster (0, 0.3, 3 and 7 s), the blocks the same.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn lifetime_answers_agree_at_0_3_30_and_70_seconds() {
-    let localnet = localnet().await;
+    let localnet = localnet_with_slot_time(SLOT).await;
     let client =
         RpcClient::new_with_commitment(localnet.url.clone(), CommitmentConfig::confirmed());
     let payer = funded(&localnet).await;
@@ -126,9 +137,9 @@ async fn lifetime_answers_agree_at_0_3_30_and_70_seconds() {
     ] {
         // Keep calling, as a wallet waiting for its user does: an idle
         // localnet makes no blocks.
-        while started.elapsed() < Duration::from_secs(at) {
+        while started.elapsed() < scaled(at as f64) {
             client.get_slot().await.unwrap();
-            tokio::time::sleep(Duration::from_millis(200)).await;
+            tokio::time::sleep(SLOT / 2).await;
         }
         let (valid, low, high) = seen(&client, &blockhash).await;
         let (tx, to) = transfer(&payer, lamports, blockhash);
