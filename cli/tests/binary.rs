@@ -84,3 +84,107 @@ fn refuses_an_unreadable_or_misshapen_keypair_in_one_line() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A server on 127.0.0.1 answering every connection with `answer` (raw
+/// HTTP), on a thread of its own: its port.
+fn serving(answer: &'static str) -> u16 {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut request = [0u8; 4096];
+            let _ = stream.read(&mut request);
+            let _ = stream.write_all(answer.as_bytes());
+        }
+    });
+    port
+}
+
+/// `usd1 ARGS` against `url`: exit code and stderr, whole.
+fn against(url: &str, args: &[&str]) -> (Option<i32>, String) {
+    let output = Command::new(BIN)
+        .args(["-u", url])
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// Issue 38: a node that cannot be reached is named as such (not "account
+/// not found"), with the URL and what failed, on one line ending the
+/// output, and the exit is non-zero: by every read-only command, and by
+/// one that signs.
+#[test]
+fn an_unreachable_node_is_named_with_what_failed() {
+    const MINT: &str = "11111111111111111111111111111111";
+    let closed = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let refused = format!("http://127.0.0.1:{closed}");
+    let dir = std::env::temp_dir().join(format!("usd1-unreachable-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let keypair = dir.join("id.json");
+    let bytes = solana_sdk::signature::Keypair::new().to_bytes().to_vec();
+    std::fs::write(&keypair, serde_json::to_string(&bytes).unwrap()).unwrap();
+    let keypair = keypair.display().to_string();
+    let commands: [&[&str]; 6] = [
+        &["balance", MINT, "--mint", MINT],
+        &["status", "--mint", MINT],
+        &["attestations", "--mint", MINT],
+        &["audit", "--mint", MINT],
+        &["redeem", "list", "--mint", MINT],
+        &["-k", &keypair, "transfer", "1", MINT, "--mint", MINT],
+    ];
+    for args in commands {
+        let (code, stderr) = against(&refused, args);
+        assert_eq!(code, Some(1), "{args:?}: {stderr}");
+        assert_eq!(
+            stderr,
+            format!("error: cannot reach the RPC node {refused}: connection refused\n"),
+            "{args:?}"
+        );
+    }
+    let status = ["status", "--mint", MINT];
+    let cases = [
+        (
+            format!(
+                "http://127.0.0.1:{}",
+                serving("HTTP/1.1 401 Unauthorized\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
+            ),
+            "it answered HTTP 401 Unauthorized",
+        ),
+        (
+            format!(
+                "http://127.0.0.1:{}",
+                serving("HTTP/1.1 200 OK\r\ncontent-type: text/html\r\ncontent-length: 13\r\nconnection: close\r\n\r\n<html></html>")
+            ),
+            "the answer is not JSON-RPC",
+        ),
+    ];
+    for (url, why) in &cases {
+        let (code, stderr) = against(url, &status);
+        assert_eq!(code, Some(1), "{stderr}");
+        assert_eq!(
+            stderr,
+            format!("error: cannot reach the RPC node {url}: {why}\n")
+        );
+    }
+    // TLS asked of a server that speaks plain HTTP.
+    let plain = serving("HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+    let url = format!("https://127.0.0.1:{plain}");
+    let (code, stderr) = against(&url, &status);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        stderr.starts_with(&format!(
+            "error: cannot reach the RPC node {url}: TLS failed ("
+        )) && stderr.ends_with(")\n"),
+        "{stderr}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

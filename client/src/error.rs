@@ -40,6 +40,10 @@ pub enum ClientError {
         signature: Signature,
         waited_secs: u64,
     },
+    /// The RPC node gave no JSON-RPC answer: which node, and what failed
+    /// (connection refused, a timeout, TLS, an HTTP status, not JSON-RPC).
+    #[error("cannot reach the RPC node {url}: {why}")]
+    Unreachable { url: String, why: String },
     #[error("account {0} does not exist")]
     AccountNotFound(Pubkey),
     #[error("account {address} is not a valid {kind}: {reason}")]

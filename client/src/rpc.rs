@@ -149,16 +149,24 @@ impl RpcLedger {
                 logs,
             };
         }
+        // No JSON-RPC answer: the node named, and what failed (said by the
+        // transport, perhaps inside the RPC client's own wording).
         if let ErrorKind::Reqwest(error) = err.kind() {
-            if error.is_timeout() {
-                return ClientError::Ledger(format!(
-                    "the RPC node {} did not answer within {}s",
-                    self.url(),
-                    self.timeout.as_secs_f64()
-                ));
+            return ClientError::Unreachable {
+                url: self.url(),
+                why: sender::what_failed(&self.url(), error, self.timeout),
+            };
+        }
+        let text = err.to_string();
+        if let Some((_, said)) = text.split_once(sender::UNREACHABLE) {
+            if let Some((url, why)) = said.split_once(": ") {
+                return ClientError::Unreachable {
+                    url: url.to_string(),
+                    why: why.to_string(),
+                };
             }
         }
-        ClientError::Ledger(err.to_string())
+        ClientError::Ledger(text)
     }
 }
 

@@ -26,6 +26,61 @@ use solana_rpc_client_api::error_object::RpcErrorObject;
 use solana_rpc_client_api::request::{RpcError, RpcRequest, RpcResponseErrorData};
 use solana_rpc_client_api::response::RpcSimulateTransactionResult;
 
+/// How a request that got no JSON-RPC answer is reported: this, the URL,
+/// `": "` and what failed. [`super::RpcLedger`] reads it back as
+/// [`crate::ClientError::Unreachable`] (the RPC client wraps some errors
+/// in text of its own, `AccountNotFound: pubkey=…: …`).
+pub(crate) const UNREACHABLE: &str = "cannot reach the RPC node ";
+
+/// What failed, in a few words, for a request that got no JSON-RPC answer.
+pub(crate) fn what_failed(url: &str, error: &reqwest::Error, timeout: Duration) -> String {
+    use std::error::Error as _;
+    if error.is_timeout() {
+        return format!("no answer within {} s", timeout.as_secs_f64());
+    }
+    if let Some(status) = error.status() {
+        return format!("it answered HTTP {status}");
+    }
+    let mut causes = Vec::new();
+    let mut next = error.source();
+    while let Some(cause) = next {
+        if let Some(io) = cause.downcast_ref::<std::io::Error>() {
+            match io.kind() {
+                std::io::ErrorKind::ConnectionRefused => return "connection refused".into(),
+                std::io::ErrorKind::ConnectionReset => return "connection reset".into(),
+                std::io::ErrorKind::TimedOut => return "connecting timed out".into(),
+                _ => {}
+            }
+        }
+        causes.push(cause.to_string());
+        next = cause.source();
+    }
+    let said = causes.join(": ");
+    // Connected, but no TLS session came of it (a plain HTTP server, a
+    // certificate refused): the TLS layer's own words.
+    if error.is_connect() && url.starts_with("https:") {
+        return format!("TLS failed ({})", causes.last().map_or("", String::as_str));
+    }
+    if error.is_connect() {
+        return if said.is_empty() {
+            "could not connect".into()
+        } else {
+            format!("could not connect ({said})")
+        };
+    }
+    if error.is_decode() || error.is_body() {
+        return "the answer is not JSON-RPC".into();
+    }
+    if error.is_builder() {
+        return format!("the request could not be made ({error})");
+    }
+    if said.is_empty() {
+        "the connection failed".into()
+    } else {
+        format!("the connection failed ({said})")
+    }
+}
+
 /// Tries of one request, the first included: refused for load, and unanswered.
 const TRIES: u32 = 8;
 const UNANSWERED_TRIES: u32 = 3;
@@ -44,6 +99,8 @@ pub struct Limits {
 pub struct GentleSender {
     client: reqwest::Client,
     url: String,
+    /// How long one request may take.
+    timeout: Duration,
     id: AtomicU64,
     /// The earliest the next request may leave, with a rate.
     interval: Option<Duration>,
@@ -63,6 +120,7 @@ impl GentleSender {
         Self {
             client,
             url,
+            timeout,
             id: AtomicU64::new(0),
             interval: limits
                 .rate
@@ -202,7 +260,7 @@ impl RpcSender for GentleSender {
         let mut waited = Duration::ZERO;
         let mut pause = FIRST_PAUSE;
         let mut tries = 0;
-        let outcome = loop {
+        let outcome: Result<serde_json::Value> = loop {
             tries += 1;
             waited += self.turn().await;
             match self.exchange(&body).await {
@@ -214,7 +272,14 @@ impl RpcSender for GentleSender {
                     waited += wait;
                     pause = (pause * 2).min(LONGEST_PAUSE);
                 }
-                Err(refused) => break Err(refused.error),
+                Err(refused) => {
+                    let why = what_failed(&self.url, &refused.error, self.timeout);
+                    break Err(RpcError::RpcRequestError(format!(
+                        "{UNREACHABLE}{}: {why}",
+                        self.url
+                    ))
+                    .into());
+                }
             }
         };
         {

@@ -310,7 +310,7 @@ async fn a_node_slower_than_the_timeout_is_named_as_such() {
     );
     assert_eq!(
         error.to_string(),
-        format!("ledger error: the RPC node {url} did not answer within 0.3s")
+        format!("cannot reach the RPC node {url}: no answer within 0.3 s")
     );
     node.join().unwrap();
 }
