@@ -69,6 +69,42 @@ pub fn format_wide_amount(base_units: u128, decimals: u8) -> String {
     }
 }
 
+/// An amount of dollars as a person reads it: grouped by thousands, with at
+/// least the cents and no more digits than it has (`$599,000.00`,
+/// `$1,234.50`, `$0.000001`). For pages and display output only: JSON and
+/// CSV keep [`format_amount`]'s plain decimals, which programs read.
+pub fn format_dollars(base_units: u128, decimals: u8) -> String {
+    let digits = base_units.to_string();
+    let decimals = usize::from(decimals);
+    let padded = format!("{digits:0>width$}", width = decimals + 1);
+    let (whole, fraction) = padded.split_at(padded.len() - decimals);
+    let mut grouped = String::new();
+    for (i, digit) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(digit);
+    }
+    let fraction = fraction.trim_end_matches('0');
+    format!("${grouped}.{fraction:0<2}")
+}
+
+/// [`format_dollars`] of an amount already written as a plain decimal (as
+/// the JSON outputs have it: `"599000.5"` → `$599,000.50`); text that is no
+/// such decimal is returned as it is.
+pub fn dollars(amount: &str) -> String {
+    let (whole, fraction) = amount.split_once('.').unwrap_or((amount, ""));
+    let plain = |t: &str| t.bytes().all(|b| b.is_ascii_digit());
+    if whole.is_empty() || !plain(whole) || !plain(fraction) {
+        return amount.to_string();
+    }
+    let units: u128 = match format!("{whole}{fraction}").parse() {
+        Ok(units) => units,
+        Err(_) => return amount.to_string(),
+    };
+    format_dollars(units, u8::try_from(fraction.len()).unwrap_or(u8::MAX))
+}
+
 pub fn format_amount(base_units: u64, decimals: u8) -> String {
     let digits = base_units.to_string();
     let decimals = usize::from(decimals);
@@ -88,6 +124,28 @@ pub fn format_amount(base_units: u64, decimals: u8) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dollars_read_as_a_person_reads_them() {
+        assert_eq!(format_dollars(599_000_000_000, 6), "$599,000.00");
+        assert_eq!(format_dollars(1_234_500_000, 6), "$1,234.50");
+        assert_eq!(format_dollars(1, 6), "$0.000001");
+        assert_eq!(format_dollars(0, 6), "$0.00");
+        assert_eq!(format_dollars(999_990_000, 6), "$999.99");
+        assert_eq!(
+            format_dollars(1_000_000_000_000_000, 6),
+            "$1,000,000,000.00"
+        );
+        assert_eq!(
+            format_dollars(u128::MAX, 6),
+            "$340,282,366,920,938,463,463,374,607,431,768.211455"
+        );
+        assert_eq!(format_dollars(12_345, 0), "$12,345.00");
+        assert_eq!(dollars("599000"), "$599,000.00");
+        assert_eq!(dollars("1234.5"), "$1,234.50");
+        assert_eq!(dollars("0.000001"), "$0.000001");
+        assert_eq!(dollars("12 base units"), "12 base units");
+    }
 
     #[test]
     fn parses_exactly() {

@@ -36,7 +36,9 @@ pub use accounts::{
     AttestationHistory, Config, Disclosure, MintInfo, MinterAllowance, Redemption,
     RedemptionStatus, TokenAccountInfo,
 };
-pub use amount::{format_amount, format_wide_amount, parse_amount, AmountError};
+pub use amount::{
+    dollars, format_amount, format_dollars, format_wide_amount, parse_amount, AmountError,
+};
 pub use error::{ClientError, Failure};
 pub use events::Usd1Event;
 pub use issuer::Usd1;

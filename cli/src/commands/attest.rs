@@ -15,7 +15,7 @@ use serde::Serialize;
 use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::{Keypair, Signature, Signer};
 use usd1_client::attestation::{self, AttestArgs, AttestorSignature};
-use usd1_client::{format_amount, hex, parse_amount, sha256};
+use usd1_client::{hex, parse_amount, sha256};
 
 use crate::commands::{MintArg, Sent};
 use crate::{read_keypair, Context, Output};
@@ -205,7 +205,7 @@ async fn direct(ctx: &Context, attestation: &Attestation, signers: &[String]) ->
     let text = format!(
         "Attestation #{}: reserve {} as of {} ({} signatures)",
         args.seq,
-        format_amount(args.reserve_amount, decimals),
+        usd1_client::format_dollars(args.reserve_amount.into(), decimals),
         attestation.as_of,
         signers.len()
     );
@@ -260,7 +260,7 @@ async fn submit(
     let executed = usd1.attest_with_signatures(args, &signatures).await?;
     let text = format!(
         "Attestation #{seq}: reserve {} as of {} ({} signatures collected offline)",
-        format_amount(args.reserve_amount, decimals),
+        usd1_client::format_dollars(args.reserve_amount.into(), decimals),
         attestation.as_of,
         signatures.len()
     );

@@ -51,7 +51,12 @@ impl fmt::Display for Attestations {
             write!(
                 f,
                 "\n{:>6}  {:>22}  {:>11}  {:>11}  {:>7}  {}",
-                e.seq, e.reserve, e.as_of, e.attested_at, e.signers, e.report_sha256
+                e.seq,
+                usd1_client::dollars(&e.reserve),
+                e.as_of,
+                e.attested_at,
+                e.signers,
+                e.report_sha256
             )?;
         }
         if self.total > self.attestations.len() as u64 {

@@ -123,7 +123,7 @@ impl fmt::Display for Compliance {
             f,
             "Frozen: {} account(s) holding {}; {} freeze(s) ({} citing an order), {} thaw(s), {} seizure(s) ({} citing an order)",
             self.frozen_accounts.len(),
-            self.frozen_amount,
+            usd1_client::dollars(&self.frozen_amount),
             self.freezes,
             self.freezes_citing_order,
             self.thaws,
@@ -195,7 +195,7 @@ impl fmt::Display for Report {
             writeln!(
                 f,
                 "The escrow holds {} more than the open requests (sent there outside a request)",
-                self.escrow_surplus
+                usd1_client::dollars(&self.escrow_surplus)
             )?;
         }
         if self.clean {

@@ -29,7 +29,7 @@ pub struct Balance {
 
 impl fmt::Display for Balance {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.amount)
+        write!(f, "{}", usd1_client::dollars(&self.amount))
     }
 }
 

@@ -1,6 +1,6 @@
 //! `usd1 burn AMOUNT --mint MINT`: this minter burns from its own token account.
 use anyhow::Result;
-use usd1_client::format_amount;
+use usd1_client::format_dollars;
 
 use crate::commands::{MintArg, Sent};
 use crate::{amount, Context, Output};
@@ -20,7 +20,7 @@ pub async fn run(ctx: &Context, args: Args) -> Result<Output> {
     let units = amount(&args.amount, decimals)?;
     let executed = usd1.burn(ctx.signer(), units).await?;
     Ok(Sent::output(
-        format!("Burned {}", format_amount(units, decimals)),
+        format!("Burned {}", format_dollars(units.into(), decimals)),
         &executed,
     ))
 }

@@ -1,7 +1,7 @@
 //! `usd1 mint AMOUNT --to OWNER --mint MINT` (this keypair is the minter).
 use anyhow::{bail, Result};
 use solana_sdk::pubkey::Pubkey;
-use usd1_client::{format_amount, Usd1Event};
+use usd1_client::{format_dollars, Usd1Event};
 
 use crate::commands::{MintArg, Sent};
 use crate::{amount, Context, Output};
@@ -35,9 +35,9 @@ pub async fn run(ctx: &Context, args: Args) -> Result<Output> {
     };
     let text = format!(
         "Minted {} to {}; supply {}",
-        format_amount(units, decimals),
+        format_dollars(units.into(), decimals),
         args.to,
-        format_amount(supply, decimals)
+        format_dollars(supply.into(), decimals)
     );
     Ok(Sent::output(text, &executed))
 }

@@ -252,7 +252,7 @@ impl fmt::Display for Payout {
             self.batch,
             self.paid,
             self.already_paid,
-            self.amount_paid,
+            usd1_client::dollars(&self.amount_paid),
             self.journal
         )?;
         if self.transactions > 0 {

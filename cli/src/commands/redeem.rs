@@ -3,7 +3,7 @@ use std::fmt;
 
 use anyhow::{bail, Result};
 use serde::Serialize;
-use usd1_client::{format_amount, sha256, Redemption, RedemptionStatus, Usd1Event};
+use usd1_client::{format_amount, format_dollars, sha256, Redemption, RedemptionStatus, Usd1Event};
 
 use crate::commands::{MintArg, Sent};
 use crate::{amount, Context, Output};
@@ -101,7 +101,12 @@ impl fmt::Display for List {
             write!(
                 f,
                 "\n{:>6}  {:<44}  {:>20}  {:>12}  {:<8}  {:>11}",
-                r.id, r.holder, r.amount, r.fee, r.status, r.requested_at
+                r.id,
+                r.holder,
+                usd1_client::dollars(&r.amount),
+                usd1_client::dollars(&r.fee),
+                r.status,
+                r.requested_at
             )?;
         }
         Ok(())
@@ -146,9 +151,9 @@ pub async fn run(ctx: &Context, args: Args) -> Result<Output> {
             };
             let text = format!(
                 "Redemption #{id}: {} escrowed; payout {} after a {} fee",
-                format_amount(units, decimals),
-                format_amount(payout, decimals),
-                format_amount(fee, decimals)
+                format_dollars(units.into(), decimals),
+                format_dollars(payout.into(), decimals),
+                format_dollars(fee.into(), decimals)
             );
             Ok(Sent::output(text, &executed))
         }

@@ -3,7 +3,7 @@
 //! the reason code and the order's SHA-256 on the record.
 use anyhow::Result;
 use solana_sdk::pubkey::Pubkey;
-use usd1_client::format_amount;
+use usd1_client::format_dollars;
 
 use crate::commands::freeze::{cited, BasisArgs};
 use crate::commands::{MintArg, Sent};
@@ -44,7 +44,7 @@ pub async fn run(ctx: &Context, args: Args) -> Result<Output> {
     let executed = usd1.seize(ctx.signer(), &from, &to, units, basis).await?;
     let text = format!(
         "Seized {} from {from} to {to} {}",
-        format_amount(units, decimals),
+        format_dollars(units.into(), decimals),
         cited(&basis)
     );
     Ok(Sent::output(text, &executed))

@@ -190,16 +190,17 @@ impl fmt::Display for Status {
             self.mint, self.decimals
         )?;
         writeln!(f, "Token program:     {}", self.token_program)?;
-        writeln!(f, "Supply:            {}", self.supply)?;
+        let dollars = |amount: &str| usd1_client::dollars(amount);
+        writeln!(f, "Supply:            {}", dollars(&self.supply))?;
         writeln!(
             f,
             "Reserve:           {}",
-            self.reserve.clone().unwrap_or_else(none)
+            self.reserve.as_deref().map_or_else(none, dollars)
         )?;
         writeln!(
             f,
             "Mintable up to:    {}",
-            self.mintable_ceiling.clone().unwrap_or_else(none)
+            self.mintable_ceiling.as_deref().map_or_else(none, dollars)
         )?;
         writeln!(
             f,
@@ -251,7 +252,9 @@ impl fmt::Display for Status {
         write!(
             f,
             "Redemptions:       {} pending ({} escrowed), {} redeemed",
-            self.pending_redemptions, self.escrowed, self.total_redeemed
+            self.pending_redemptions,
+            dollars(&self.escrowed),
+            dollars(&self.total_redeemed)
         )?;
         match &self.disclosure {
             Some(d) => write!(
@@ -260,7 +263,7 @@ impl fmt::Display for Status {
                 d.legal_name,
                 d.terms_uri,
                 d.terms_sha256,
-                d.min_redemption,
+                dollars(&d.min_redemption),
                 d.redemption_fee_bps,
                 d.settlement_target_secs,
                 d.reserve_report_uri,
@@ -271,8 +274,10 @@ impl fmt::Display for Status {
         if let Some(m) = &self.minter {
             let rate = match &m.capacity_now {
                 Some(now) => format!(
-                    "up to {} per {} s, {now} available now",
-                    m.window_cap, m.window_secs
+                    "up to {} per {} s, {} available now",
+                    dollars(&m.window_cap),
+                    m.window_secs,
+                    dollars(now)
                 ),
                 None => "no rate limit".to_string(),
             };
@@ -281,7 +286,7 @@ impl fmt::Display for Status {
                 "\nMinter:            {} ({}), allowance {}, {rate}",
                 m.minter,
                 if m.enabled { "enabled" } else { "removed" },
-                m.allowance
+                dollars(&m.allowance)
             )?;
         }
         Ok(())

@@ -119,8 +119,18 @@ fn esc(text: &str) -> String {
         .replace('\'', "&#39;")
 }
 
+/// A figure as a person reads it on the page: dollars, grouped.
+fn dollars(figure: &super::Figure, decimals: u8) -> String {
+    figure
+        .base_units
+        .parse::<u128>()
+        .map(|units| crate::format_dollars(units, decimals))
+        .unwrap_or_else(|_| figure.amount.clone())
+}
+
 pub fn html(r: &MonthlyReport) -> String {
     let mut h = String::new();
+    let d = r.decimals;
     let _ = write!(
         h,
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
@@ -130,7 +140,7 @@ pub fn html(r: &MonthlyReport) -> String {
          <p id=\"outstanding\">Tokens outstanding at the end of the month: <b>{out}</b> (slot {slot}).</p>",
         m = esc(&r.month),
         mint = esc(&r.mint),
-        out = esc(&r.outstanding.figure.amount),
+        out = esc(&dollars(&r.outstanding.figure, d)),
         slot = r.outstanding.slot
     );
     let v = &r.reserve;
@@ -139,7 +149,7 @@ pub fn html(r: &MonthlyReport) -> String {
         "<h2>Reserve</h2><p id=\"reserve\">{} from attestation #{}{} (report sha256 <code>{}</code>); coverage {}; \
          weighted average days to maturity of Treasury bills: {}.</p>\
          <table><tr><th>Category</th><th>Amount</th><th>Eligible</th><th>Share</th><th>Held at</th></tr>",
-        esc(&v.reserve.amount),
+        esc(&dollars(&v.reserve, d)),
         v.seq,
         if v.attested_in_month { "" } else { " (before the month: none landed in it)" },
         esc(&v.report_sha256),
@@ -151,8 +161,8 @@ pub fn html(r: &MonthlyReport) -> String {
             h,
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             esc(&c.category),
-            esc(&c.amount.amount),
-            esc(&c.eligible.amount),
+            esc(&dollars(&c.amount, d)),
+            esc(&dollars(&c.eligible, d)),
             percent(Some(c.share_bps)),
             esc(&c.custodians.join(", "))
         );
@@ -163,24 +173,24 @@ pub fn html(r: &MonthlyReport) -> String {
             h,
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             a.seq,
-            esc(&a.reserve.amount),
-            esc(&a.outstanding.amount),
+            esc(&dollars(&a.reserve, d)),
+            esc(&dollars(&a.outstanding, d)),
             percent(a.coverage_bps)
         );
     }
-    let d = &r.redemptions;
+    let redemptions = &r.redemptions;
     let _ = write!(
         h,
         "</table><p>Lowest coverage at an attestation: {}.</p><h2>Redemptions</h2>\
          <p id=\"redemptions\">{} requested, {} settled, {} rejected; time to settle: median {} s, 95th percentile {} s, longest {} s.</p>\
          </body></html>",
         percent(r.lowest_coverage_bps),
-        d.requested,
-        d.settled,
-        d.rejected,
-        opt(&d.settle_median_secs),
-        opt(&d.settle_p95_secs),
-        opt(&d.settle_max_secs)
+        redemptions.requested,
+        redemptions.settled,
+        redemptions.rejected,
+        opt(&redemptions.settle_median_secs),
+        opt(&redemptions.settle_p95_secs),
+        opt(&redemptions.settle_max_secs)
     );
     h.push('\n');
     h

@@ -245,8 +245,11 @@ async fn a_long_history_is_summarised_exactly_and_renders_in_a_browser() {
     let desktop = browser::render(&index, 1280).await.unwrap();
     assert!(desktop.errors.is_empty(), "{:?}", desktop.errors);
     for needle in [
-        format!("Supply\n{}", amount(supply)),
-        "Attested reserve\n950000".to_string(),
+        format!(
+            "Supply\n{}",
+            usd1_client::format_dollars(supply.into(), DECIMALS)
+        ),
+        "Attested reserve\n$950,000.00".to_string(),
         "First Bank holds more than 35.00% of the eligible reserve".to_string(),
         format!("Coverage\n{}.{:02}%", coverage / 100, coverage % 100),
         usd1::constants::NOT_INSURED_STATEMENT.to_string(),

@@ -273,7 +273,7 @@ async fn the_issuer_runs_the_platform_from_the_cli() {
     .await;
     assert_eq!(f.usd1.balance(&wallet.pubkey()).await.unwrap(), 100_250_000);
     let out = ok(&f, &f.holder, &["balance", "--mint", m]).await;
-    assert_eq!(out.text, "800.25");
+    assert_eq!(out.text, "$800.25");
 
     // Freeze and thaw by owner address and by token account address.
     ok(
@@ -339,7 +339,7 @@ async fn the_issuer_runs_the_platform_from_the_cli() {
     .await;
     assert!(
         out.text
-            .contains("Redemption #0: 200 escrowed; payout 199.8 after a 0.2 fee"),
+            .contains("Redemption #0: $200.00 escrowed; payout $199.80 after a $0.20 fee"),
         "{}",
         out.text
     );

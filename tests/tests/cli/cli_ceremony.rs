@@ -125,7 +125,7 @@ async fn attestors_sign_offline_and_one_submit_lands_the_attestation() {
     let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
     let out = ok(&f, &f.admin, &argv).await;
     assert!(
-        out.text.contains("Attestation #2: reserve 2000"),
+        out.text.contains("Attestation #2: reserve $2,000.00"),
         "{}",
         out.text
     );
@@ -173,7 +173,7 @@ async fn a_minter_rate_limit_is_set_and_shown_from_the_cli() {
     let out = ok(&f, &f.admin, &["status", "--mint", &m, "--minter", &minter]).await;
     assert!(
         out.text.contains(&format!(
-            "Minter:            {minter} (enabled), allowance 460, up to 100 per 3600 s, 60 available now"
+            "Minter:            {minter} (enabled), allowance $460.00, up to $100.00 per 3600 s, $60.00 available now"
         )),
         "{}",
         out.text

@@ -150,7 +150,7 @@ async fn freezes_and_seizures_carry_the_orders_hash_and_the_audit_counts_them() 
         [2, 1, 1, 1, 1]
     );
     assert!(
-        out.text.contains("Frozen: 1 account(s) holding 70; 2 freeze(s) (1 citing an order), 1 thaw(s), 1 seizure(s) (1 citing an order)"),
+        out.text.contains("Frozen: 1 account(s) holding $70.00; 2 freeze(s) (1 citing an order), 1 thaw(s), 1 seizure(s) (1 citing an order)"),
         "{}",
         out.text
     );
@@ -175,7 +175,7 @@ async fn freezes_and_seizures_carry_the_orders_hash_and_the_audit_counts_them() 
         })
     );
     let html = std::fs::read_to_string(format!("{out_dir}/index.html")).unwrap();
-    assert!(html.contains("Frozen through the program: 1 token account(s) holding 70. 2 freeze(s), 1 citing a lawful order by its hash; 1 thaw(s); 1 seizure(s), 1 citing an order."), "{html}");
+    assert!(html.contains("Frozen through the program: 1 token account(s) holding $70.00. 2 freeze(s), 1 citing a lawful order by its hash; 1 thaw(s); 1 seizure(s), 1 citing an order."), "{html}");
     assert!(
         !html.contains(&holder_account.to_string()),
         "no account is named"

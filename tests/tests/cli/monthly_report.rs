@@ -256,7 +256,7 @@ async fn the_months_figures_come_from_the_chain_and_the_attested_report() {
     );
     let html = std::fs::read_to_string(format!("{out_dir}/report-{}.html", month.label)).unwrap();
     assert!(
-        html.contains("Tokens outstanding at the end of the month: <b>1400</b>"),
+        html.contains("Tokens outstanding at the end of the month: <b>$1,400.00</b>"),
         "{html}"
     );
 

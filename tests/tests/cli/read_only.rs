@@ -50,7 +50,7 @@ async fn read_only_commands_need_no_keypair_and_signing_ones_name_it() {
         );
     }
     let balance = keyless(&home, &url, &["balance", &holder, "--mint", &mint]);
-    assert_eq!(String::from_utf8_lossy(&balance.stdout).trim(), "25");
+    assert_eq!(String::from_utf8_lossy(&balance.stdout).trim(), "$25.00");
     assert!(Path::new(&site).join("index.html").exists());
 
     // Without an owner, balance means "mine": that needs the keypair, as

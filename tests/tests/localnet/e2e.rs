@@ -47,8 +47,8 @@ async fn the_platform_tour_runs_through_the_real_binaries() {
     let seen = usd1_tests::browser::render(&index, 1100).await.unwrap();
     assert!(seen.errors.is_empty(), "{:?}", seen.errors);
     for needle in [
-        "Supply\n599000",
-        "Attested reserve\n1000000",
+        "Supply\n$599,000.00",
+        "Attested reserve\n$1,000,000.00",
         "Coverage\n166.94%",
         "US Treasury bills",
         "matures in 200 days, beyond the 93-day limit",
@@ -236,10 +236,10 @@ async fn usd1_pay_sends_a_thousand_rows_over_the_localnet() {
     assert_eq!(out["paid"], 1_000, "{out}");
     // Sum of (i % 50 + 1.5) over 1,000 rows = 20 × (1 + … + 50) + 500 = 26,000.
     let balance = run(&cast.holder, &["balance", "--mint", &mint]);
-    assert_eq!(balance, "34000");
+    assert_eq!(balance, "$34,000.00");
     for recipient in [&recipients[0], &recipients[999]] {
         let got = run(&cast.admin, &["balance", recipient, "--mint", &mint]);
-        assert!(got == "1.5" || got == "50.5", "{recipient}: {got}");
+        assert!(got == "$1.50" || got == "$50.50", "{recipient}: {got}");
     }
     // A re-run pays nothing twice.
     let again: serde_json::Value = serde_json::from_str(&run(
@@ -255,7 +255,10 @@ async fn usd1_pay_sends_a_thousand_rows_over_the_localnet() {
     ))
     .unwrap();
     assert_eq!(again["paid"], 0, "{again}");
-    assert_eq!(run(&cast.holder, &["balance", "--mint", &mint]), "34000");
+    assert_eq!(
+        run(&cast.holder, &["balance", "--mint", &mint]),
+        "$34,000.00"
+    );
 
     // Issue 11, item 1: the same 300-row file started twice at once (an
     // overlapping cron job): one run pays, the other stops at the lock.
@@ -303,11 +306,14 @@ async fn usd1_pay_sends_a_thousand_rows_over_the_localnet() {
         runs.iter().filter(|r| !r.success).count()
     );
     assert_eq!(paid, 300);
-    assert_eq!(run(&cast.holder, &["balance", "--mint", &mint]), "33700");
+    assert_eq!(
+        run(&cast.holder, &["balance", "--mint", &mint]),
+        "$33,700.00"
+    );
     for recipient in [&recipients[0], &recipients[299]] {
         assert_eq!(
             run(&cast.admin, &["balance", recipient, "--mint", &mint]),
-            "1"
+            "$1.00"
         );
     }
     assert!(stage.localnet.stop().unwrap().success());

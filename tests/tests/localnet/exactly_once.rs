@@ -247,7 +247,7 @@ async fn usd1_pay_killed_at_random_moments_pays_every_row_exactly_once() {
     let total: u64 = rows.iter().map(|(_, a)| a).sum();
     assert_eq!(
         run(&cast.holder, &["balance", "--mint", &mint]),
-        (5000 - total).to_string()
+        usd1_client::format_dollars(u128::from(5000 - total) * 1_000_000, 6)
     );
     assert!(stage.localnet.stop().unwrap().success());
 }

@@ -141,11 +141,11 @@ fn summary(h: &mut String, page: &Page) {
          <p class=\"muted\">The program refuses any mint that would put supply above the ceiling: \
          the latest attested reserve less the margin. Attestations need {} signatures of the \
          registered attestors.</p></section>",
-        page.amount(page.supply.into()),
-        page.amount(page.reserve.into()),
+        page.dollars(page.supply.into()),
+        page.dollars(page.reserve.into()),
         coverage,
         percent(page.margin_bps.into()),
-        page.amount(page.ceiling.into()),
+        page.dollars(page.ceiling.into()),
         esc(&latest),
         if page.latest_retired {
             "<span class=\"bad\">retired: the attestor set changed, mints wait for the new set</span>"
@@ -208,7 +208,7 @@ fn chart(h: &mut String, page: &Page) {
         ht - top - bottom
     );
     for (value, label) in [
-        (top_value as u64, page.amount(u128::from(top_value as u64))),
+        (top_value as u64, page.dollars(u128::from(top_value as u64))),
         (0, "0".to_string()),
     ] {
         let _ = write!(
@@ -296,9 +296,9 @@ fn bars(h: &mut String, page: &Page, title: &str, rows: &[super::Share]) {
             230.0 + we,
             236.0 + we + wi,
             y + 15.0,
-            esc(&page.amount(*eligible)),
+            esc(&page.dollars(*eligible)),
             if *ineligible > 0 {
-                format!(" + {} not counted", esc(&page.amount(*ineligible)))
+                format!(" + {} not counted", esc(&page.dollars(*ineligible)))
             } else {
                 String::new()
             }
@@ -334,8 +334,8 @@ fn composition(h: &mut String, page: &Page) {
          toward the attested reserve. {}</p>",
         report.seq,
         utc(report.as_of),
-        esc(&page.amount(gross)),
-        esc(&page.amount(report.reserve_amount().into())),
+        esc(&page.dollars(gross)),
+        esc(&page.dollars(report.reserve_amount().into())),
         if report.is_consistent() {
             "<span class=\"ok\">Its eligible figures were recomputed from its components and policy, and agree.</span>"
         } else {
@@ -413,8 +413,8 @@ fn composition(h: &mut String, page: &Page) {
             esc(&c.name),
             esc(&class),
             esc(&place),
-            esc(&page.amount(held)),
-            esc(&page.amount(counts)),
+            esc(&page.dollars(held)),
+            esc(&page.dollars(counts)),
             esc(c.ineligible_reason.as_deref().unwrap_or(""))
         );
     }
@@ -458,7 +458,7 @@ fn attestations(h: &mut String, page: &Page) {
             utc(a.as_of),
             a.landed_at.map_or_else(|| "time unknown".into(), utc),
             a.slot,
-            esc(&page.amount(a.reserve.into())),
+            esc(&page.dollars(a.reserve.into())),
             signers.join("<br>")
         );
     }
@@ -479,11 +479,11 @@ fn redemptions(h: &mut String, page: &Page) {
          <div class=\"card\">Time to settle, 95th percentile<b id=\"p95\">{}</b></div>\
          <div class=\"card\">Disclosed target<b>{}</b>{}</div></div>",
         r.pending,
-        esc(&page.amount(r.pending_amount)),
+        esc(&page.dollars(r.pending_amount)),
         r.settled,
-        esc(&page.amount(r.settled_amount)),
+        esc(&page.dollars(r.settled_amount)),
         r.rejected,
-        esc(&page.amount(r.rejected_amount)),
+        esc(&page.dollars(r.rejected_amount)),
         time(r.settle_median),
         time(r.settle_p95),
         time(target),
@@ -512,7 +512,7 @@ fn redemptions(h: &mut String, page: &Page) {
                 "<tr><td class=\"num\">{}</td><td class=\"mono\">{}</td><td class=\"num\">{}</td><td>{}</td><td>{}</td></tr>",
                 o.id,
                 o.holder,
-                esc(&page.amount(o.amount.into())),
+                esc(&page.dollars(o.amount.into())),
                 utc(o.requested_at),
                 duration(o.waited)
             );
@@ -548,7 +548,7 @@ fn disclosure(h: &mut String, page: &Page) {
         esc(&d.legal_name),
         link(&d.terms_uri),
         hex(&d.terms_sha256),
-        esc(&page.amount(d.min_redemption.into())),
+        esc(&page.dollars(d.min_redemption.into())),
         percent(d.redemption_fee_bps.into()),
         duration(d.settlement_target_secs),
         link(&d.reserve_report_uri),

@@ -175,8 +175,14 @@ fn certified_monthly(
 }
 
 impl Page {
+    /// An amount for the JSON: plain decimal, as every machine reader expects.
     pub fn amount(&self, units: u128) -> String {
         format_wide_amount(units, self.decimals)
+    }
+
+    /// An amount for a person: `$599,000.00`.
+    pub fn dollars(&self, units: u128) -> String {
+        usd1_client::format_dollars(units, self.decimals)
     }
 
     pub fn coverage_bps(&self) -> Option<u128> {

@@ -11,7 +11,7 @@ pub fn freezes(h: &mut String, page: &Page) {
         "<p id=\"freezes\">Frozen through the program: {} token account(s) holding {}. \
          {} freeze(s), {} citing a lawful order by its hash; {} thaw(s); {} seizure(s), {} citing an order.</p>",
         z.frozen.len(),
-        esc(&page.amount(z.frozen_amount)),
+        esc(&page.dollars(z.frozen_amount)),
         z.freezes,
         z.freezes_citing_order,
         z.thaws,
