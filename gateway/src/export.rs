@@ -14,7 +14,7 @@ pub enum Format {
     Json,
 }
 
-/// The export's columns, in order (README "Running the gateway" explains each).
+/// The export's columns, in order (docs/payments.md, "The ledger export", explains each).
 pub const COLUMNS: [&str; 12] = [
     "signature",
     "slot",

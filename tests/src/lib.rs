@@ -3,6 +3,7 @@
 pub mod audit_harness;
 pub mod browser;
 pub mod cli_harness;
+pub mod cli_reference;
 pub mod cosign_harness;
 pub mod custodian;
 pub mod fixture;
