@@ -94,7 +94,22 @@ fn build_them() -> Result<()> {
         return Ok(());
     }
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let status = Command::new(cargo)
+    let mut command = Command::new(cargo);
+    // What `cargo run` and `cargo test` tell the process about its own
+    // package is not the nested build's business: ring's build script reruns
+    // when CARGO_MANIFEST_DIR changes, and with it half the runtime.
+    for (name, _) in std::env::vars_os() {
+        let name = name.to_string_lossy().into_owned();
+        if name.starts_with("CARGO_MANIFEST_")
+            || name.starts_with("CARGO_PKG_")
+            || name.starts_with("CARGO_BIN_")
+            || name == "CARGO_CRATE_NAME"
+            || name == "CARGO_PRIMARY_PACKAGE"
+        {
+            command.env_remove(name);
+        }
+    }
+    let status = command
         .args([
             "build",
             "--locked",
