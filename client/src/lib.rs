@@ -8,6 +8,7 @@ pub mod accounts;
 pub mod amount;
 pub mod attestation;
 pub mod audit;
+pub mod bank;
 pub mod certification;
 pub mod checkpoint;
 pub mod error;
