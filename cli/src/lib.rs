@@ -114,6 +114,8 @@ pub enum Command {
     Report(commands::report::Args),
     /// Screen addresses, or every holder of a mint, against sanctions lists.
     Screen(commands::screen::Args),
+    /// Bank files: read statements and status reports, write a payment file.
+    Bank(commands::bank::Args),
     /// Bring a mint to a bootstrap plan (initialize, roles, attestors, policy, disclosure, minters); re-runnable.
     Bootstrap(commands::bootstrap::Args),
 }
@@ -135,7 +137,7 @@ impl Command {
                 false
             }
             Self::Balance(args) => args.owner.is_none(),
-            Self::Screen(_) | Self::Report(_) => false,
+            Self::Screen(_) | Self::Report(_) | Self::Bank(_) => false,
             Self::Redeem(args) => !matches!(args.action, commands::redeem::Action::List { .. }),
             _ => true,
         }
@@ -310,6 +312,7 @@ async fn run(ctx: &Context, command: Command) -> Result<Output> {
         Command::Audit(args) => audit::run(ctx, args).await,
         Command::Pay(args) => pay::run(ctx, args).await,
         Command::Screen(args) => screen::run(ctx, args).await,
+        Command::Bank(args) => bank::run(args).await,
         Command::Report(args) => report::run(ctx, args).await,
         Command::Bootstrap(args) => bootstrap::run(ctx, args).await,
         Command::Transparency(args) => transparency::run(ctx, args).await,

@@ -1,6 +1,7 @@
 //! Test support for the USD1 integration tests: the native runtime fixture and
 //! assertions on exact errors and unchanged state.
 pub mod audit_harness;
+pub mod bank;
 pub mod browser;
 pub mod cli_harness;
 pub mod cli_reference;

@@ -5,6 +5,7 @@ pub mod attestations;
 pub mod attestors;
 pub mod audit;
 pub mod balance;
+pub mod bank;
 pub mod bootstrap;
 pub mod burn;
 pub mod disclosure;

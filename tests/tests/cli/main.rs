@@ -2,6 +2,8 @@
 //! One test binary for the area (each file a module), so the runtime is
 //! linked once for all of them; run one file's tests with
 //! `cargo test -p usd1-tests --test cli MODULE::`.
+mod bank;
+mod bank_judges;
 mod certification;
 mod cli;
 mod cli_ceremony;
