@@ -15,6 +15,7 @@ use solana_sdk::signature::{Keypair, Signer};
 use usd1_client::keypair::read_keypair_file;
 use usd1_client::reserve_report::{AssetClass, EligibilityPolicy, Holding};
 
+use crate::sources::bank::{BankSource, BankSourceConfig};
 use crate::sources::file::{FileSource, FileSourceConfig};
 use crate::sources::http::{HttpSource, HttpSourceConfig};
 use crate::sources::Source;
@@ -188,6 +189,8 @@ impl Default for Alarms {
 pub enum SourceConfig {
     File(FileSourceConfig),
     Http(HttpSourceConfig),
+    #[serde(rename = "bank_statement")]
+    BankStatement(BankSourceConfig),
 }
 
 impl SourceConfig {
@@ -195,6 +198,7 @@ impl SourceConfig {
         match self {
             Self::File(c) => &c.name,
             Self::Http(c) => &c.name,
+            Self::BankStatement(c) => &c.name,
         }
     }
 
@@ -202,6 +206,7 @@ impl SourceConfig {
         match self {
             Self::File(c) => c.holding.as_ref(),
             Self::Http(c) => c.holding.as_ref(),
+            Self::BankStatement(c) => c.holding.as_ref(),
         }
     }
 
@@ -235,6 +240,7 @@ impl SourceConfig {
         Ok(match self {
             Self::File(c) => Arc::new(FileSource::new(c.clone()).map_err(|e| anyhow!(e))?),
             Self::Http(c) => Arc::new(HttpSource::new(c.clone()).map_err(|e| anyhow!(e))?),
+            Self::BankStatement(c) => Arc::new(BankSource::new(c.clone()).map_err(|e| anyhow!(e))?),
         })
     }
 }
@@ -252,6 +258,10 @@ pub fn checked_sources(sources: Vec<SourceConfig>, base: &Path) -> Result<Vec<So
             SourceConfig::File(mut c) => {
                 c.path = resolve_path(base, &c.path);
                 SourceConfig::File(c)
+            }
+            SourceConfig::BankStatement(mut c) => {
+                c.folder = resolve_path(base, &c.folder);
+                SourceConfig::BankStatement(c)
             }
             other => other,
         };
@@ -499,6 +509,12 @@ impl Config {
                     format!("file {} (max age {}s)", c.path.display(), c.max_age_secs)
                 }
                 SourceConfig::Http(c) => format!("http {} (max age {}s)", c.url, c.max_age_secs),
+                SourceConfig::BankStatement(c) => format!(
+                    "bank statements of {} in {} (max age {}s)",
+                    c.account,
+                    c.folder.display(),
+                    c.max_age_secs
+                ),
             };
             let holds = match source.holding() {
                 Some(h) => format!(

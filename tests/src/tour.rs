@@ -5,7 +5,7 @@
 //! each step; the README's main command and the end-to-end test both run it.
 use std::path::Path;
 
-use anyhow::{ensure, Result};
+use anyhow::{ensure, Context, Result};
 
 mod gateway;
 mod stage;
@@ -84,7 +84,7 @@ pub async fn run(dir: &Path, say: &dyn Fn(&str)) -> Result<()> {
     compose_reserve(cast, &config)?;
     let code = oracle_once(&config)?;
     ensure!(code == 0, "usd1-oracle --once exited {code}");
-    say("usd1-oracle --once read three custodian exports (cash 600,000; T-bills 400,000 within 93 days, 25,000 beyond) and attested the eligible 1,000,000 on-chain (seq 1)");
+    say("usd1-oracle --once read the bank's end-of-day statement (a camt.053 from the simulated bank: cash 600,000) and two custodian exports (T-bills 400,000 within 93 days, 25,000 beyond) and attested the eligible 1,000,000 on-chain (seq 1)");
 
     let holder = cast.pubkey(&cast.holder);
     step(
@@ -225,21 +225,38 @@ fn refusal(url: &str, keypair: &Path, args: &[&str], error: &str) -> Result<Stri
     Ok(run.stderr.trim().trim_start_matches("error: ").to_string())
 }
 
-/// Adds the tour's composition to the oracle config `oracle_files` wrote:
-/// custodian-a is cash at a bank, two more exports hold Treasury bills (one
-/// within the 93-day limit, one beyond it), and an eligibility policy.
+/// Recomposes the oracle config `oracle_files` wrote: the cash is read from
+/// the simulated bank's end-of-day statement (a camt.053 in the folder the
+/// bank delivers to) instead of custodian-a's export, two exports hold
+/// Treasury bills (one within the 93-day limit, one beyond it), and an
+/// eligibility policy.
 pub fn compose_reserve(cast: &Cast, config: &Path) -> Result<()> {
     let now = unix_now();
     let date = |days: i64| rfc3339(now + days * 86_400)[..10].to_string();
+    let mut bank = crate::bank::Bank::new(&cast.dir.join("bank"), &date(0))?;
+    bank.set_clock(now);
+    bank.open_account("000123456789", "USD1 Issuer LLC", "0.00");
+    bank.wire_in(
+        "000123456789",
+        "600000.00",
+        "USD1 reserve funding",
+        ("USD1 Holdings", "555000111"),
+    )?;
+    bank.write_statement("000123456789")?;
     for (name, balance) in [("custodian-b", "400000.00"), ("custodian-c", "25000.00")] {
         std::fs::write(
             cast.dir.join(format!("{name}.json")),
             format!(r#"{{"balance": "{balance}", "as_of": {now}}}"#),
         )?;
     }
-    let mut text = std::fs::read_to_string(config)?;
+    let text = std::fs::read_to_string(config)?;
+    let (mut text, _) = text
+        .split_once("[[sources]]")
+        .map(|(head, custodian_a)| (head.to_string(), custodian_a.to_string()))
+        .context("the oracle config's source")?;
     text.push_str(&format!(
-        "holding = {{ asset_class = \"cash\", custodian = \"First Example Bank\", account = \"USD1 reserve deposit\" }}\n\
+        "[[sources]]\nkind = \"bank_statement\"\nname = \"operating-account\"\nfolder = \"bank/outbox\"\naccount = \"000123456789\"\nmax_age_secs = 3600\n\
+         holding = {{ asset_class = \"cash\", custodian = \"First Example Bank\", account = \"000123456789\" }}\n\
          [[sources]]\nkind = \"file\"\nname = \"custodian-b\"\npath = \"custodian-b.json\"\namount = \"/balance\"\nmax_age_secs = 3600\n\
          holding = {{ asset_class = \"treasury_bill\", custodian = \"Example Prime Broker\", account = \"T-bill ladder\", maturity = \"{}\" }}\n\
          [[sources]]\nkind = \"file\"\nname = \"custodian-c\"\npath = \"custodian-c.json\"\namount = \"/balance\"\nmax_age_secs = 3600\n\

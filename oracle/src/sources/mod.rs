@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use thiserror::Error;
 use usd1_client::AmountError;
 
+pub mod bank;
 pub mod file;
 pub mod http;
 
@@ -51,6 +52,12 @@ pub enum SourceError {
     },
     #[error("as-of time {as_of} is {ahead_secs}s ahead of the chain's clock")]
     FromTheFuture { as_of: i64, ahead_secs: i64 },
+    #[error("bank file refused: {0}")]
+    BankFile(String),
+    #[error("no statement of account {expected}; the folder states {found}")]
+    WrongAccount { expected: String, found: String },
+    #[error("the account is in {0}, not USD")]
+    WrongCurrency(String),
 }
 
 impl SourceError {
@@ -67,6 +74,9 @@ impl SourceError {
             Self::TooPrecise(_) | Self::TooLarge(_) => "out_of_range",
             Self::Stale { .. } => "stale",
             Self::FromTheFuture { .. } => "from_the_future",
+            Self::BankFile(_) => "bank_file",
+            Self::WrongAccount { .. } => "wrong_account",
+            Self::WrongCurrency(_) => "wrong_currency",
         }
     }
 }

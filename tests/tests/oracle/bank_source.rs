@@ -1,0 +1,121 @@
+//! The oracle's `bank_statement` source (issue 34): the reserve read from
+//! the bank's own end-of-day statement, and every way that reading is
+//! refused by name.
+use usd1_oracle::config::SourceConfig;
+use usd1_oracle::sources::bank::BankSourceConfig;
+use usd1_oracle::sources::SourceError;
+use usd1_tests::bank::{fixture, Bank};
+use usd1_tests::oracle_harness::*;
+
+const ACCOUNT: &str = "000123456789";
+
+fn source(folder: &std::path::Path, account: &str, max_age_secs: u64) -> SourceConfig {
+    SourceConfig::BankStatement(BankSourceConfig {
+        name: "operating account".into(),
+        folder: folder.to_path_buf(),
+        account: account.into(),
+        max_age_secs,
+        max_file_bytes: None,
+        holding: None,
+    })
+}
+
+#[tokio::test]
+async fn attests_the_closing_balance_of_the_newest_statement() {
+    let h = Harness::new().await;
+    let now = h.f.now().await;
+    let mut bank = Bank::new(h.dir.path(), "2026-12-04").unwrap();
+    bank.open_account(ACCOUNT, "USD1 Issuer LLC", "400000.00");
+    bank.set_clock(now - 86_400);
+    bank.write_statement(ACCOUNT).unwrap();
+    bank.advance_day();
+    bank.set_clock(now - 60);
+    bank.wire_in(
+        ACCOUNT,
+        "100000.00",
+        "D1-ACME-7Q2K",
+        ("Acme Treasury Corp", "987654321"),
+    )
+    .unwrap();
+    bank.write_statement(ACCOUNT).unwrap();
+    // Intraday reports and status reports in the same folder are not statements.
+    bank.write_intraday(ACCOUNT).unwrap();
+
+    let oracle = h.oracle(vec![source(&bank.outbox, ACCOUNT, 3_600)], h.ledger());
+    let (seq, _) = attested(round(&oracle).await);
+    let config = h.f.usd1.config().await.unwrap();
+    assert_eq!((seq, config.latest.reserve_amount), (1, RESERVE));
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(oracle.store().report_path(1)).unwrap()).unwrap();
+    let line = &report["components"][0];
+    assert_eq!(line["kind"], "bank_statement");
+    assert_eq!(line["amount"], "500000");
+    // As of when the bank stated it: the newer statement, not the older one.
+    assert_eq!(line["as_of"], now - 60);
+    assert!(
+        line["location"]
+            .as_str()
+            .unwrap()
+            .contains("statement STMT-"),
+        "{line}"
+    );
+}
+
+#[tokio::test]
+async fn a_statement_that_cannot_be_the_reserve_fails_the_round_by_name() {
+    let h = Harness::new().await;
+    let now = h.f.now().await;
+    let mut bank = Bank::new(h.dir.path(), "2026-12-04").unwrap();
+    bank.open_account(ACCOUNT, "USD1 Issuer LLC", "500000.00");
+    bank.set_clock(now - 7_200);
+    bank.write_statement(ACCOUNT).unwrap();
+    let read = |config: SourceConfig| async move { config.build().unwrap().read(6, now).await };
+
+    assert!(matches!(
+        read(source(&bank.outbox, ACCOUNT, 3_600)).await,
+        Err(SourceError::Stale {
+            age_secs: 7_200,
+            ..
+        })
+    ));
+    assert_eq!(
+        read(source(&bank.outbox, "999", 86_400)).await.unwrap_err(),
+        SourceError::WrongAccount {
+            expected: "999".into(),
+            found: ACCOUNT.into()
+        }
+    );
+    let euro = h.dir.path().join("euro");
+    std::fs::create_dir_all(&euro).unwrap();
+    std::fs::write(
+        euro.join("stmt.xml"),
+        fixture("camt053_v08_two_accounts.xml"),
+    )
+    .unwrap();
+    let err = read(source(&euro, "DE89370400440532013000", u64::MAX / 4))
+        .await
+        .unwrap_err();
+    assert_eq!(err, SourceError::WrongCurrency("EUR".into()));
+    std::fs::write(
+        euro.join("cut.xml"),
+        "<Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:camt.053.001.08\"><BkToCstmrStmt>",
+    )
+    .unwrap();
+    let err = read(source(&euro, ACCOUNT, u64::MAX / 4))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), "bank_file");
+    assert!(err.to_string().contains("cut.xml"), "{err}");
+    let empty = h.dir.path().join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    assert!(matches!(
+        read(source(&empty, ACCOUNT, 60)).await,
+        Err(SourceError::Missing(_))
+    ));
+
+    // A round over a bad source submits nothing.
+    let before = h.f.usd1.config().await.unwrap().latest;
+    let oracle = h.oracle(vec![source(&bank.outbox, "999", 86_400)], h.ledger());
+    assert!(round(&oracle).await.is_err());
+    assert_eq!(h.f.usd1.config().await.unwrap().latest, before);
+}
