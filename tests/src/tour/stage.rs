@@ -180,6 +180,24 @@ impl LocalnetProcess {
         Ok(Self { url, port, child })
     }
 
+    /// A new localnet (`--reset`) on a port nobody holds. A free port found
+    /// here may be taken by another test before the process binds it (or its
+    /// PubSub port, the next one, may be): then it is tried again on another.
+    pub fn start_on_a_free_port(ledger: &Path, faucet: &Path) -> Result<Self> {
+        let mut tries = 0;
+        loop {
+            let started = Self::start(free_port()?, ledger, faucet, true);
+            let in_use = || {
+                std::fs::read_to_string(ledger.with_extension("log"))
+                    .is_ok_and(|log| log.contains("in use"))
+            };
+            match started {
+                Err(_) if tries < 5 && in_use() => tries += 1,
+                other => return other,
+            }
+        }
+    }
+
     /// SIGTERM, and the exit status.
     pub fn stop(mut self) -> Result<std::process::ExitStatus> {
         signal(self.child.id(), "TERM")?;
@@ -405,9 +423,8 @@ impl Stage {
     /// Token-2022 options, `--permanent-delegate` and the like).
     pub async fn open_with(dir: &Path, say: &dyn Fn(&str), init_flags: &[&str]) -> Result<Self> {
         std::fs::create_dir_all(dir)?;
-        let port = free_port()?;
         let localnet =
-            LocalnetProcess::start(port, &dir.join("ledger"), &dir.join("faucet.json"), true)?;
+            LocalnetProcess::start_on_a_free_port(&dir.join("ledger"), &dir.join("faucet.json"))?;
         let url = localnet.url.clone();
         say(&format!("usd1-localnet is serving JSON-RPC at {url}"));
         let cast = Cast::new(dir)?;
