@@ -2,10 +2,15 @@
 //! entries (default 100,000), each read whole by `usd1_client::bank` in a
 //! process of its own, so that its peak resident memory is the reading's
 //! alone. Prints entries per second, the file's size and the peak RSS.
-//! (The files are written here, in the simulated bank's shapes; the
-//! simulator's own files are judged by the XSDs in the tests.)
+//! The files are written here in the simulated bank's shapes, or given:
+//! the simulated bank's own (`usd1-tests`'s `bank_files` example writes
+//! them; the simulator is in the tests crate, whose release build would
+//! compile the whole runtime, so only the reader runs in release).
 //!
 //! Run: `cargo run --release -p usd1-client --example bank_bench [-- ENTRIES]`
+//! or, over the simulated bank's files:
+//! `cargo run -p usd1-tests --example bank_files -- DIR 100000 &&
+//!  cargo run --release -p usd1-client --example bank_bench -- files DIR/statement.xml DIR/statement.bai2`
 use std::fmt::Write as _;
 use std::path::Path;
 use std::process::Command;
@@ -96,13 +101,23 @@ fn main() -> Result<()> {
     if args.get(1).map(String::as_str) == Some("read") {
         return read(Path::new(args.get(2).ok_or("FILE")?));
     }
-    let n: usize = args.get(1).map_or(Ok(100_000), |n| n.parse())?;
     let dir = std::env::temp_dir().join(format!("usd1-bank-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&dir)?;
-    let (camt_path, bai2_path) = (dir.join("statement.xml"), dir.join("statement.bai2"));
-    std::fs::write(&camt_path, camt(n))?;
-    std::fs::write(&bai2_path, bai2(n))?;
-    println!("bank files of {n} entries, each read whole in a process of its own:");
+    let (camt_path, bai2_path, made) = if args.get(1).map(String::as_str) == Some("files") {
+        let file = |i: usize| {
+            args.get(i)
+                .map(std::path::PathBuf::from)
+                .ok_or("files CAMT BAI2")
+        };
+        (file(2)?, file(3)?, "the files given")
+    } else {
+        let n: usize = args.get(1).map_or(Ok(100_000), |n| n.parse())?;
+        std::fs::create_dir_all(&dir)?;
+        let (camt_path, bai2_path) = (dir.join("statement.xml"), dir.join("statement.bai2"));
+        std::fs::write(&camt_path, camt(n))?;
+        std::fs::write(&bai2_path, bai2(n))?;
+        (camt_path, bai2_path, "files written here")
+    };
+    println!("bank files ({made}), each read whole in a process of its own:");
     for (what, path) in [("camt.053.001.08", &camt_path), ("BAI2", &bai2_path)] {
         let out = Command::new(std::env::current_exe()?)
             .arg("read")
@@ -124,6 +139,6 @@ fn main() -> Result<()> {
             f[2] / 1024.0
         );
     }
-    std::fs::remove_dir_all(&dir)?;
+    let _ = std::fs::remove_dir_all(&dir);
     Ok(())
 }
