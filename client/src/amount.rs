@@ -74,6 +74,12 @@ pub fn format_wide_amount(base_units: u128, decimals: u8) -> String {
 /// `$1,234.50`, `$0.000001`). For pages and display output only: JSON and
 /// CSV keep [`format_amount`]'s plain decimals, which programs read.
 pub fn format_dollars(base_units: u128, decimals: u8) -> String {
+    format!("${}", format_grouped(base_units, decimals))
+}
+
+/// [`format_dollars`] without the dollar sign, for an amount in another
+/// currency or beside its currency code (`1,152,500.00 USD`).
+pub fn format_grouped(base_units: u128, decimals: u8) -> String {
     let digits = base_units.to_string();
     let decimals = usize::from(decimals);
     let padded = format!("{digits:0>width$}", width = decimals + 1);
@@ -86,7 +92,7 @@ pub fn format_dollars(base_units: u128, decimals: u8) -> String {
         grouped.push(digit);
     }
     let fraction = fraction.trim_end_matches('0');
-    format!("${grouped}.{fraction:0<2}")
+    format!("{grouped}.{fraction:0<2}")
 }
 
 /// [`format_dollars`] of an amount already written as a plain decimal (as

@@ -258,10 +258,9 @@ pub(crate) fn check_date(value: &str, element: &str) -> Result<String, Fault> {
 /// Seconds since the Unix epoch of an ISO date (midnight UTC) or date and
 /// time (its zone applied; none means UTC).
 pub fn unix_time(value: &str) -> Option<i64> {
-    use chrono::{DateTime, NaiveDate, NaiveDateTime};
+    use chrono::{DateTime, NaiveDateTime};
     if value.len() == 10 {
-        let day = NaiveDate::parse_from_str(value, "%Y-%m-%d").ok()?;
-        return Some(day.and_hms_opt(0, 0, 0)?.and_utc().timestamp());
+        return crate::reserve_report::unix_of_date(value);
     }
     if let Ok(at) = DateTime::parse_from_rfc3339(value) {
         return Some(at.timestamp());

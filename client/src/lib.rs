@@ -38,7 +38,8 @@ pub use accounts::{
     RedemptionStatus, TokenAccountInfo,
 };
 pub use amount::{
-    dollars, format_amount, format_dollars, format_wide_amount, parse_amount, AmountError,
+    dollars, format_amount, format_dollars, format_grouped, format_wide_amount, parse_amount,
+    AmountError,
 };
 pub use error::{ClientError, Failure};
 pub use events::Usd1Event;

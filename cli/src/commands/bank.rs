@@ -177,9 +177,7 @@ struct Files(Vec<Read>);
 
 /// `1,152,500.00`: grouped, the currency's own code beside it.
 fn grouped(amount: BankAmount) -> String {
-    usd1_client::format_dollars(amount.0, 5)
-        .trim_start_matches('$')
-        .to_string()
+    usd1_client::format_grouped(amount.0, bank::money::SCALE as u8)
 }
 
 fn balance(b: &Balance) -> String {

@@ -288,27 +288,38 @@ pub fn message_id(run: &Run) -> String {
     let mut payments: Vec<&Payment> = run.payments.iter().collect();
     payments.sort_by(|a, b| a.end_to_end_id.cmp(&b.end_to_end_id));
     let mut h = Sha256::new();
-    let mut put = |s: &str| {
-        h.update((s.len() as u64).to_le_bytes());
-        h.update(s.as_bytes());
-    };
-    put(&run.debtor.name);
-    put(&run.debtor.account);
-    put(&format!("{:?}", run.debtor.agent));
-    put(&run.currency);
-    put(&run.execution_date);
-    for p in payments {
-        for s in [
-            &p.end_to_end_id,
-            &p.amount.to_string(),
-            &p.creditor_name,
-            &p.creditor_account,
-            &format!("{:?}", p.creditor_agent),
-            &format!("{:?}", p.address),
-            &format!("{:?}", p.remittance),
-        ] {
-            put(s);
+    // Each field length-prefixed, an absent one marked as such: the bytes
+    // hashed are the instructions' own, not a rendering of Rust values.
+    let mut put = |field: Option<&str>| match field {
+        Some(s) => {
+            h.update((s.len() as u64).to_le_bytes());
+            h.update(s.as_bytes());
         }
+        None => h.update(u64::MAX.to_le_bytes()),
+    };
+    let agent = |a: &Agent| match a {
+        Agent::Bic(bic) => format!("BIC {bic}"),
+        Agent::Aba(aba) => format!("ABA {aba}"),
+    };
+    put(Some(&run.debtor.name));
+    put(Some(&run.debtor.account));
+    put(Some(&agent(&run.debtor.agent)));
+    put(Some(&run.currency));
+    put(Some(&run.execution_date));
+    for p in payments {
+        let a = &p.address;
+        put(Some(&p.end_to_end_id));
+        put(Some(&p.amount.to_string()));
+        put(Some(&p.creditor_name));
+        put(Some(&p.creditor_account));
+        put(Some(&agent(&p.creditor_agent)));
+        for field in [&a.street, &a.building_number, &a.post_code] {
+            put(field.as_deref());
+        }
+        put(Some(&a.town));
+        put(a.country_subdivision.as_deref());
+        put(Some(&a.country));
+        put(p.remittance.as_deref());
     }
     let digest = h.finalize();
     let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();

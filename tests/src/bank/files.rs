@@ -242,15 +242,19 @@ impl Bank {
             let end = s[start..].find(close)? + start;
             Some(s[start..end].to_string())
         };
+        // An account element's IBAN or other id.
+        let account_in = |s: &str, element: &str| {
+            between(s, &format!("<{element}>"), &format!("</{element}>"))
+                .and_then(|a| between(&a, "<Id>", "</Id>"))
+                .map(|id| {
+                    id.replace("<Othr><Id>", "")
+                        .replace("<IBAN>", "")
+                        .replace("</IBAN>", "")
+                })
+                .with_context(|| element.to_string())
+        };
         let message_id = between(text, "<MsgId>", "</MsgId>").context("MsgId")?;
-        let debtor = between(text, "<DbtrAcct>", "</DbtrAcct>").context("DbtrAcct")?;
-        let debtor = between(&debtor, "<Id>", "</Id>")
-            .map(|id| {
-                id.replace("<Othr><Id>", "")
-                    .replace("<IBAN>", "")
-                    .replace("</IBAN>", "")
-            })
-            .context("debtor account")?;
+        let debtor = account_in(text, "DbtrAcct")?;
         let mut statuses = Vec::new();
         let duplicate = !self.message_ids.insert(message_id.clone());
         if !duplicate {
@@ -260,14 +264,7 @@ impl Bank {
                     .and_then(|a| BankAmount::parse(&a))
                     .context("InstdAmt")?;
                 let name = between(tx, "<Nm>", "</Nm>").unwrap_or_default();
-                let account = between(tx, "<CdtrAcct>", "</CdtrAcct>")
-                    .and_then(|a| between(&a, "<Id>", "</Id>"))
-                    .map(|id| {
-                        id.replace("<Othr><Id>", "")
-                            .replace("<IBAN>", "")
-                            .replace("</IBAN>", "")
-                    })
-                    .context("CdtrAcct")?;
+                let account = account_in(tx, "CdtrAcct")?;
                 let reason = match self.accounts.get(&account) {
                     Some(a) if !a.open => Some("AC04"),
                     Some(_) => None,
