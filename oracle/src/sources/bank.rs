@@ -3,7 +3,10 @@
 //! ledger 015) of one account, among the files a bank delivers into a
 //! folder; its as-of time is when the bank stated it. Each co-signer can
 //! read its own copy from its own channel to the bank.
+use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::SystemTime;
 
 use async_trait::async_trait;
 use serde::Deserialize;
@@ -27,22 +30,33 @@ pub struct BankSourceConfig {
 
 pub struct BankSource {
     config: BankSourceConfig,
+    /// The files already read, by path, with the size and modification time
+    /// they were read at: a folder of a year's statements is not parsed again
+    /// every round. Only their balances are kept (entries dropped).
+    read: Arc<Mutex<Seen>>,
 }
+
+type Seen = HashMap<PathBuf, (u64, SystemTime, Option<bank::StatementFile>)>;
 
 impl BankSource {
     pub fn new(config: BankSourceConfig) -> Result<Self, String> {
         if config.account.trim().is_empty() {
             return Err(format!("source {}: account must not be empty", config.name));
         }
-        Ok(Self { config })
+        Ok(Self {
+            config,
+            read: Arc::default(),
+        })
     }
 }
 
 /// Every bank file in `folder` (dot-files and partial downloads aside),
-/// each read whole; the first that cannot be is the round's error.
+/// each read whole unless `seen` has it at its present size and time; the
+/// first that cannot be read is the round's error.
 fn read_folder(
     folder: &std::path::Path,
     max_bytes: u64,
+    seen: &mut Seen,
 ) -> Result<Vec<bank::StatementFile>, SourceError> {
     let entries = std::fs::read_dir(folder).map_err(|e| {
         SourceError::Unreachable(format!("cannot read the folder {}: {e}", folder.display()))
@@ -57,13 +71,30 @@ fn read_folder(
         })
         .collect();
     paths.sort();
+    seen.retain(|path, _| paths.contains(path));
     let mut files = Vec::new();
     for path in paths {
-        match bank::read_path(&path, max_bytes) {
-            Ok(bank::Document::Statements(f)) => files.push(f),
-            Ok(bank::Document::StatusReport(_)) => {}
-            Err(e) => return Err(SourceError::BankFile(e.to_string())),
+        let stamp = std::fs::metadata(&path)
+            .and_then(|m| Ok((m.len(), m.modified()?)))
+            .map_err(|e| SourceError::BankFile(format!("{}: {e}", path.display())))?;
+        if let Some((len, at, statements)) = seen.get(&path) {
+            if (*len, *at) == stamp {
+                files.extend(statements.clone());
+                continue;
+            }
         }
+        let statements = match bank::read_path(&path, max_bytes) {
+            Ok(bank::Document::Statements(mut f)) => {
+                for s in &mut f.statements {
+                    s.entries = Vec::new();
+                }
+                Some(f)
+            }
+            Ok(bank::Document::StatusReport(_)) => None,
+            Err(e) => return Err(SourceError::BankFile(e.to_string())),
+        };
+        files.extend(statements.clone());
+        seen.insert(path, (stamp.0, stamp.1, statements));
     }
     Ok(files)
 }
@@ -77,10 +108,13 @@ impl Source for BankSource {
     async fn read(&self, decimals: u8, now: i64) -> Result<Reading, SourceError> {
         let c = &self.config;
         let max = c.max_file_bytes.unwrap_or(bank::DEFAULT_MAX_BYTES);
-        let folder = c.folder.clone();
-        let files = tokio::task::spawn_blocking(move || read_folder(&folder, max))
-            .await
-            .map_err(|e| SourceError::Unreachable(e.to_string()))??;
+        let (folder, read) = (c.folder.clone(), self.read.clone());
+        let files = tokio::task::spawn_blocking(move || {
+            let mut seen = read.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            read_folder(&folder, max, &mut seen)
+        })
+        .await
+        .map_err(|e| SourceError::Unreachable(e.to_string()))??;
         let closing = newest_closing(&files, &c.account)
             .map_err(|found| SourceError::WrongAccount {
                 expected: c.account.clone(),

@@ -8,6 +8,7 @@ use usd1_tests::bank::{fixture, Bank};
 use usd1_tests::cosign_harness::{latest, propose, proposer, Operator};
 use usd1_tests::oracle_harness::*;
 use usd1_tests::tour;
+use usd1_tests::ONE;
 
 const ACCOUNT: &str = "000123456789";
 
@@ -210,4 +211,37 @@ async fn cosigners_read_the_reserve_from_their_own_copies_of_the_statement() {
     assert_eq!(code, 0, "{log}");
     assert_eq!(seq(), 2);
     assert_eq!(latest(&stage)["attestation"]["reserve"], "1500");
+}
+
+/// The source keeps what it read of each file between rounds, and reads a
+/// file again once the bank has replaced it.
+#[tokio::test]
+async fn a_statement_replaced_in_the_folder_is_read_again() {
+    let h = Harness::new().await;
+    let now = h.f.now().await;
+    let mut bank = Bank::new(h.dir.path(), "2026-12-04").unwrap();
+    bank.set_clock(now - 60);
+    bank.open_account(ACCOUNT, "USD1 Issuer LLC", "400000.00");
+    let statement = bank.write_statement(ACCOUNT).unwrap();
+    let reader = source(&bank.outbox, ACCOUNT, 3_600).build().unwrap();
+    assert_eq!(reader.read(6, now).await.unwrap().amount, 400_000 * ONE);
+    assert_eq!(reader.read(6, now).await.unwrap().amount, 400_000 * ONE);
+    // The bank corrects the day's statement under the same name.
+    bank.wire_in(
+        ACCOUNT,
+        "100000.00",
+        "D1-ACME-7Q2K",
+        ("Acme Treasury Corp", "987654321"),
+    )
+    .unwrap();
+    let corrected = bank.write_statement(ACCOUNT).unwrap();
+    std::fs::rename(&corrected, &statement).unwrap();
+    assert_eq!(reader.read(6, now).await.unwrap().amount, RESERVE);
+    // And a file that went bad is refused, not remembered.
+    std::fs::write(
+        &statement,
+        "<Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:camt.053.001.08\">",
+    )
+    .unwrap();
+    assert_eq!(reader.read(6, now).await.unwrap_err().kind(), "bank_file");
 }
