@@ -20,6 +20,7 @@ pub mod keypair;
 pub mod ledger;
 pub mod monthly;
 pub mod pda;
+pub mod reconciliation;
 pub mod reserve_report;
 pub mod screening;
 pub mod send_journal;

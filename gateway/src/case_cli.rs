@@ -31,14 +31,10 @@ pub struct Who {
 impl Who {
     /// The operator the key belongs to, if it is live and may write cases.
     pub async fn actor(&self, store: &Store) -> anyhow::Result<Actor> {
-        let key = store
-            .key_by_secret(self.operator_key.trim())
+        store
+            .operator_of(&self.operator_key, Scope::CasesWrite)
             .await?
-            .context("the operator key is unknown or revoked")?;
-        if !key.allows(Scope::CasesWrite) {
-            bail!("operator key {} lacks the scope cases:write", key.id);
-        }
-        Ok(Actor::of_key(&key)?)
+            .map_err(anyhow::Error::msg)
     }
 }
 

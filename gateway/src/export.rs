@@ -65,21 +65,7 @@ fn signed_amount(units: i128) -> String {
 
 pub use crate::store::iso8601;
 
-/// Unix seconds from an RFC 3339 time, a date (`2026-11-01`, midnight UTC)
-/// or a number of seconds.
-pub fn parse_time(text: &str) -> Result<i64, String> {
-    if let Ok(seconds) = text.parse::<i64>() {
-        return Ok(seconds);
-    }
-    if let Ok(time) = chrono::DateTime::parse_from_rfc3339(text) {
-        return Ok(time.timestamp());
-    }
-    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        .ok()
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .map(|t| t.and_utc().timestamp())
-        .ok_or_else(|| format!("'{text}' is not a date, an RFC 3339 time or unix seconds"))
-}
+pub use usd1_service::time::parse_time;
 
 /// The rows of `[from, to)`; the running balance starts from the balance
 /// before the first row.

@@ -58,7 +58,19 @@ pub struct Ready {
 pub const WATCHER_STALE: Duration = Duration::from_secs(30);
 pub const DELIVERER_STALE: Duration = Duration::from_secs(15);
 /// The longest a failing component waits before trying again.
-pub const MAX_BACKOFF: Duration = Duration::from_secs(2);
+pub use usd1_service::delivery::MAX_BACKOFF;
+
+impl usd1_service::delivery::Report for Health {
+    fn ok(&self, component: &'static str) {
+        Health::ok(self, component)
+    }
+    fn failed(&self, component: &'static str, error: &str, database: bool) {
+        Health::failed(self, component, error, database)
+    }
+    fn delivered(&self, outcome: &'static str) {
+        Health::delivered(self, outcome)
+    }
+}
 
 impl Default for Health {
     fn default() -> Self {

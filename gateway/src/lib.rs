@@ -15,17 +15,15 @@ use usd1_client::ledger::Ledger;
 use usd1_client::rpc::RpcLedger;
 
 pub mod api;
-pub mod delivery;
-pub mod egress;
 pub mod export;
 pub mod freeze;
 pub mod health;
 pub mod rescreen;
-pub mod server;
-pub mod signature;
 pub mod store;
 pub mod wake;
 pub mod watcher;
+
+pub use usd1_service::{delivery, egress, server, signature};
 
 /// The wallet invoices are paid to, its token account and the mint.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -182,10 +180,11 @@ pub async fn start(settings: &Settings) -> anyhow::Result<Running> {
         health: health.clone(),
     };
     let deliverer = delivery::Deliverer::new(
-        store.clone(),
+        store.kit().clone(),
         settings.backoff,
         DELIVERY_IDLE,
         settings.allow_private_webhooks,
+        concat!("usd1-gateway/", env!("CARGO_PKG_VERSION")),
     )
     .with_health(health);
     let watcher = Arc::new(watcher);

@@ -10,6 +10,7 @@ use solana_sdk::pubkey::Pubkey;
 use usd1_gateway::store::keys::Scope;
 use usd1_gateway::store::Store;
 use usd1_gateway::{export, Settings};
+use usd1_service::key_cli::ApiKeyCommand;
 
 mod case_cli;
 
@@ -45,7 +46,7 @@ enum Command {
     Serve(Serve),
     /// Create, list or revoke API keys.
     #[command(subcommand, name = "api-key")]
-    ApiKey(ApiKey),
+    ApiKey(ApiKeyCommand<Scope>),
     /// The treasury account's ledger (what the watcher has recorded).
     Export(Export),
     /// Compliance cases: list, show, open, assign, note, decide, approve a
@@ -151,27 +152,6 @@ struct Serve {
     database_timeout_ms: u64,
 }
 
-#[derive(Debug, Subcommand)]
-enum ApiKey {
-    /// A new key (printed once; only its hash is stored).
-    Create {
-        #[arg(long, default_value = "default")]
-        name: String,
-        /// The person the key belongs to: every case action made with it is
-        /// recorded under this name, and four eyes compare people, not keys.
-        #[arg(long)]
-        operator: String,
-        /// A scope (repeatable): invoices:read, invoices:write, webhooks:write,
-        /// exports:read, cases:read, cases:write.
-        #[arg(long = "scope", required = true)]
-        scopes: Vec<Scope>,
-    },
-    /// Revoke a key by its id.
-    Revoke { id: String },
-    /// The keys (never their secrets).
-    List,
-}
-
 #[derive(Debug, clap::Args)]
 struct Export {
     #[arg(long, value_parser = clap::builder::ValueParser::new(export::parse_time))]
@@ -257,46 +237,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::ApiKey(command) => {
             let store = Store::open(&cli.database).await?;
-            match command {
-                ApiKey::Create {
-                    name,
-                    operator,
-                    scopes,
-                } => {
-                    let (key, secret) = store.create_key(&name, &operator, &scopes).await?;
-                    let scopes: Vec<String> = key.scopes.iter().map(|s| s.to_string()).collect();
-                    println!("{secret}");
-                    eprintln!(
-                        "key {} ({}) of {operator} with {}: shown once, store it now",
-                        key.id,
-                        key.name,
-                        scopes.join(", ")
-                    );
-                }
-                ApiKey::Revoke { id } => {
-                    if !store.revoke_key(&id).await? {
-                        anyhow::bail!("no live API key {id}");
-                    }
-                    println!("revoked {id}");
-                }
-                ApiKey::List => {
-                    for key in store.keys().await? {
-                        let scopes: Vec<String> =
-                            key.scopes.iter().map(|s| s.to_string()).collect();
-                        let state = match key.revoked_at {
-                            Some(at) => format!("revoked {}", export::iso8601(at)),
-                            None => "live".into(),
-                        };
-                        println!(
-                            "{}  {}  {}  {}  {}",
-                            key.id,
-                            key.name,
-                            key.operator.as_deref().unwrap_or("-"),
-                            scopes.join(","),
-                            state
-                        );
-                    }
-                }
+            let printed = usd1_service::key_cli::run(&store, command)
+                .await?
+                .map_err(|e| anyhow::anyhow!(e))?;
+            if !printed.out.is_empty() {
+                println!("{}", printed.out);
+            }
+            if let Some(note) = printed.note {
+                eprintln!("{note}");
             }
             Ok(())
         }

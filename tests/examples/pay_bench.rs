@@ -16,75 +16,11 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{Context as _, Result};
-use clap::Parser;
 use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::{Keypair, Signer};
-use usd1_cli::{execute, Cli, Context};
 use usd1_client::Ledger;
+use usd1_tests::measure::{pay, payout};
 use usd1_tests::{Fixture, Flavor, ONE};
-
-/// What one `usd1 pay` run did.
-struct Run {
-    rows: u64,
-    seconds: f64,
-    transactions: u64,
-    fees_lamports: u64,
-}
-
-impl Run {
-    fn rate(&self) -> f64 {
-        self.rows as f64 / self.seconds
-    }
-
-    fn fee_per_row(&self) -> f64 {
-        self.fees_lamports as f64 / self.rows.max(1) as f64
-    }
-
-    fn print(&self, what: &str) {
-        println!(
-            "  {what:<44} {:>8.1} rows/s  {:>5} tx  {:>5.1} rows/tx  {:>7.0} lamports/row in fees",
-            self.rate(),
-            self.transactions,
-            self.rows as f64 / self.transactions.max(1) as f64,
-            self.fee_per_row()
-        );
-    }
-}
-
-fn payout(dir: &std::path::Path, name: &str, recipients: &[Pubkey]) -> Result<String> {
-    let mut csv = String::from("recipient,amount\n");
-    for (i, r) in recipients.iter().enumerate() {
-        csv.push_str(&format!("{r},{}.25\n", i % 100 + 1));
-    }
-    let file = dir.join(name);
-    std::fs::write(&file, csv)?;
-    Ok(file.to_string_lossy().into_owned())
-}
-
-async fn pay(
-    ledger: Arc<dyn Ledger>,
-    payer: &Keypair,
-    mint: &Pubkey,
-    file: &str,
-    flags: &[&str],
-) -> Result<Run> {
-    let mint = mint.to_string();
-    let mut argv = vec!["usd1", "pay", file, "--mint", &mint];
-    argv.extend_from_slice(flags);
-    let cli = Cli::try_parse_from(argv)?;
-    let ctx = Context::new(ledger, Arc::new(payer.insecure_clone()));
-    let started = Instant::now();
-    let out = execute(&ctx, cli.command).await?;
-    let seconds = started.elapsed().as_secs_f64();
-    anyhow::ensure!(!out.failed, "payout failed: {}", out.text);
-    let fees = out.json["fees_sol"].as_str().unwrap_or("0");
-    Ok(Run {
-        rows: out.json["paid"].as_u64().unwrap_or_default(),
-        seconds,
-        transactions: out.json["transactions"].as_u64().unwrap_or_default(),
-        fees_lamports: usd1_client::parse_amount(fees, 9)?,
-    })
-}
 
 #[tokio::main]
 async fn main() -> Result<()> {

@@ -8,7 +8,7 @@ use anyhow::Result;
 
 #[tokio::main]
 async fn main() -> Result<()> {
-    println!("building usd1-localnet, usd1, usd1-oracle and usd1-gateway…");
+    println!("building usd1-localnet, usd1, usd1-oracle, usd1-gateway and usd1-desk…");
     usd1_tests::tour::build_binaries()?;
     // Kept after the run: it holds the transparency page the tour writes.
     let dir = tempfile::Builder::new()

@@ -232,6 +232,31 @@ impl Bank {
         self.book(&account, booking)
     }
 
+    /// The bank takes back an incoming wire it booked today (a recall, a
+    /// fraud reversal): a booked debit marked as a reversal, naming the
+    /// wire's EndToEndId. Its bank reference.
+    pub fn reverse_wire_in(&mut self, account: &str, reference: &str) -> Result<String> {
+        let wire = self
+            .accounts
+            .get(account)
+            .context("no such account")?
+            .today
+            .iter()
+            .find(|b| b.reference == reference && b.direction == Direction::Credit)
+            .context("no such wire in today")?
+            .clone();
+        let booking = Booking {
+            reference: self.next("RVS"),
+            direction: Direction::Debit,
+            booked: true,
+            reversal: true,
+            remittance: format!("REVERSAL OF {reference}"),
+            type_code: 495,
+            ..wire
+        };
+        self.book(account, booking)
+    }
+
     /// The next business day: today's closing balance is tomorrow's opening.
     pub fn advance_day(&mut self) {
         self.day = self.day.checked_add_days(Days::new(1)).expect("a day");

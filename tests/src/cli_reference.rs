@@ -8,7 +8,7 @@ use std::process::Command;
 use anyhow::{ensure, Context as _, Result};
 
 /// The binaries the reference covers, with a line on what each is.
-pub const BINARIES: [(&str, &str); 4] = [
+pub const BINARIES: [(&str, &str); 5] = [
     (
         "usd1",
         "the issuer's, holder's and auditor's command line ([issuing](../issuing.md), [auditing](../auditing.md), [compliance](../compliance.md))",
@@ -20,6 +20,10 @@ pub const BINARIES: [(&str, &str); 4] = [
     (
         "usd1-gateway",
         "the payments gateway ([payments](../payments.md), [compliance](../compliance.md#cases-in-the-gateway))",
+    ),
+    (
+        "usd1-desk",
+        "the issuance desk: customers' wires in, USD1 minted ([desk](../desk.md))",
     ),
     (
         "usd1-localnet",

@@ -1,12 +1,14 @@
 //! The platform tour through the real binaries: `usd1-localnet` as its own
 //! process, `usd1` and `usd1-oracle` run as a user would run them over
-//! JSON-RPC, `usd1-gateway` taking a payment, and a wallet (the stock
+//! JSON-RPC, `usd1-gateway` taking a payment, `usd1-desk` taking a wire in
+//! and paying a redemption out, and a wallet (the stock
 //! `RpcClient`) for airdrops. It prints
 //! each step; the README's main command and the end-to-end test both run it.
 use std::path::Path;
 
 use anyhow::{ensure, Context, Result};
 
+mod desk;
 mod gateway;
 mod stage;
 pub use gateway::api_key;
@@ -86,6 +88,9 @@ pub async fn run(dir: &Path, say: &dyn Fn(&str)) -> Result<()> {
     ensure!(code == 0, "usd1-oracle --once exited {code}");
     say("usd1-oracle --once read the bank's end-of-day statement (a camt.053 from the simulated bank: cash 600,000) and two custodian exports (T-bills 400,000 within 93 days, 25,000 beyond) and attested the eligible 1,000,000 on-chain (seq 1)");
 
+    // The issuer's desk, first of all issuance: a customer's dollars in and out.
+    let reconciliation = desk::run(&stage, say).await?;
+
     let holder = cast.pubkey(&cast.holder);
     step(
         &cast.minter,
@@ -142,30 +147,41 @@ pub async fn run(dir: &Path, say: &dyn Fn(&str)) -> Result<()> {
         ];
         step(&cast.holder, &[&args[..], &["--mint", m]].concat())
     };
+    // The request's id, as `usd1 redeem request` prints it ("Redemption #N: …").
+    let id_of = |out: &str| -> Result<String> {
+        out.split('#')
+            .nth(1)
+            .and_then(|rest| rest.split(':').next())
+            .map(str::to_string)
+            .context("the request's id")
+    };
     let out = request("1000")?;
     say(&format!(
         "usd1 redeem request 1,000 → {}",
         out.lines().next().unwrap_or_default()
     ));
+    let settled = id_of(&out)?;
     step(
         &cast.treasurer,
         &[
             "redeem",
             "settle",
-            "0",
+            &settled,
             "--reference",
             "FED-WIRE-2026-0001",
             "--mint",
             m,
         ],
     )?;
-    say("usd1 redeem settle 0: the escrowed 1,000 burned, supply down to 599,000");
-    request("50")?;
+    say(&format!(
+        "usd1 redeem settle {settled}: the escrowed 1,000 burned, supply down to 599,000"
+    ));
+    let rejected = id_of(&request("50")?)?;
     step(
         &cast.treasurer,
-        &["redeem", "reject", "1", "--reason", "7", "--mint", m],
+        &["redeem", "reject", &rejected, "--reason", "7", "--mint", m],
     )?;
-    say("usd1 redeem request 50, then usd1 redeem reject 1 --reason 7: the 50 go back to the holder, supply unchanged");
+    say(&format!("usd1 redeem request 50, then usd1 redeem reject {rejected} --reason 7: the 50 go back to the holder, supply unchanged"));
 
     gateway::run(&stage, say).await?;
 
@@ -194,6 +210,8 @@ pub async fn run(dir: &Path, say: &dyn Fn(&str)) -> Result<()> {
         cast.dir.join("reports").display().to_string(),
         "--terms".into(),
         terms.display().to_string(),
+        "--reconciliation".into(),
+        reconciliation.display().to_string(),
     ];
     for (i, attestor) in cast.attestors.iter().enumerate() {
         page_args.push("--attestor-name".into());

@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::xml::{walk, Node};
 use super::{check_date, Fault};
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Default, Serialize)]
 pub struct StatusReport {
     pub version: String,
     pub message_id: String,

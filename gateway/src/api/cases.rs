@@ -10,42 +10,8 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::{query, read_json, ApiError, Caller, State};
-use crate::store::cases::{Actor, CaseError, CaseStatus, Decided, Decision};
+use crate::store::cases::{Actor, CaseStatus, Decided, Decision};
 use crate::store::keys::Scope;
-
-impl From<CaseError> for ApiError {
-    fn from(error: CaseError) -> Self {
-        let message = error.to_string();
-        match error {
-            CaseError::NotFound(_) => ApiError::not_found("case"),
-            CaseError::Closed { .. } => ApiError::new(StatusCode::CONFLICT, "case_closed", message),
-            CaseError::FourEyes { .. } => {
-                ApiError::new(StatusCode::FORBIDDEN, "four_eyes", message)
-            }
-            CaseError::NoFreezeProposed(_) => {
-                ApiError::new(StatusCode::CONFLICT, "no_freeze_proposed", message)
-            }
-            CaseError::NothingProposed(_) => {
-                ApiError::new(StatusCode::CONFLICT, "nothing_proposed", message)
-            }
-            CaseError::FreezeAlreadyProposed(_) | CaseError::FreezeAlreadyApproved(_) => {
-                ApiError::new(StatusCode::CONFLICT, "freeze_already_decided", message)
-            }
-            CaseError::ReleaseAlreadyProposed(_) => {
-                ApiError::new(StatusCode::CONFLICT, "release_already_proposed", message)
-            }
-            CaseError::DecisionPending { .. } => {
-                ApiError::new(StatusCode::CONFLICT, "decision_pending", message)
-            }
-            CaseError::KeyNamesNoOperator(_) => {
-                ApiError::new(StatusCode::FORBIDDEN, "key_names_no_operator", message)
-            }
-            CaseError::NoOperator => ApiError::bad("operator_required", message),
-            CaseError::BadSubject(_) => ApiError::bad("invalid_subject", message),
-            CaseError::Store(error) => error.into(),
-        }
-    }
-}
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -11,10 +11,10 @@ use solana_sdk::signature::{Keypair, Signer};
 use usd1_client::solana_pay::TransferRequest;
 use usd1_client::{parse_amount, AmountError};
 
-use super::{query, read_json, ApiError, AppState, Caller, State};
+use super::{query, ApiError, AppState, Caller, State};
 use crate::store::invoices::{Created, Invoice, NewInvoice, Status};
 use crate::store::keys::Scope;
-use crate::store::payload::{invoice_json, DECIMALS};
+use crate::store::payload::DECIMALS;
 
 /// The longest memo, label, message and external id accepted.
 const MAX_MEMO: usize = 256;
@@ -35,7 +35,7 @@ pub struct CreateInvoice {
 
 /// The invoice with its Solana Pay URL and QR code's address.
 fn shown(state: &AppState, invoice: &Invoice) -> Value {
-    let mut value = invoice_json(invoice);
+    let mut value = invoice.json();
     value["url"] = Value::String(request_of(state, invoice).url(DECIMALS));
     value["qr_url"] = Value::String(format!("/v1/invoices/{}/qr.svg", invoice.id));
     value
@@ -146,9 +146,17 @@ impl CreateInvoice {
     }
 }
 
-pub async fn create(state: State, caller: Caller, body: Body) -> Result<Response, ApiError> {
+/// `POST /v1/invoices`: once per `external_id`, and once per
+/// `Idempotency-Key` (the same request again gets the first answer).
+pub async fn create(
+    state: State,
+    caller: Caller,
+    headers: axum::http::HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
     let key = caller.may(Scope::InvoicesWrite)?;
-    let request: CreateInvoice = read_json(body).await?;
+    let raw = usd1_service::api::read_body(body, super::BODY_LIMIT).await?;
+    let request: CreateInvoice = usd1_service::api::parse_json(&raw)?;
     let now = crate::store::now();
     let mut new = request.validate(now)?;
     // Every invoice ends: one created without a deadline gets the gateway's.
@@ -165,28 +173,26 @@ pub async fn create(state: State, caller: Caller, body: Body) -> Result<Response
             ),
         ));
     }
-    let reference = Keypair::new().pubkey().to_string();
-    let created = state
-        .store
-        .create_invoice(&key.id, &new, &reference)
-        .await?;
-    Ok(match created {
-        Created::New(invoice) => {
-            (StatusCode::CREATED, Json(shown(&state, &invoice))).into_response()
+    usd1_service::api::once(state.store.kit(), &key.id, &headers, &raw, || async {
+        let reference = Keypair::new().pubkey().to_string();
+        match state
+            .store
+            .create_invoice(&key.id, &new, &reference)
+            .await?
+        {
+            Created::New(invoice) => Ok((StatusCode::CREATED, shown(&state, &invoice))),
+            Created::Existing(invoice) => Ok((StatusCode::OK, shown(&state, &invoice))),
+            Created::Conflict(invoice) => Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "idempotency_conflict",
+                format!(
+                    "external_id is already invoice {} for another amount",
+                    invoice.id
+                ),
+            )),
         }
-        Created::Existing(invoice) => {
-            (StatusCode::OK, Json(shown(&state, &invoice))).into_response()
-        }
-        Created::Conflict(invoice) => ApiError::new(
-            StatusCode::CONFLICT,
-            "idempotency_conflict",
-            format!(
-                "external_id is already invoice {} for another amount",
-                invoice.id
-            ),
-        )
-        .into_response(),
     })
+    .await
 }
 
 #[derive(Debug, Deserialize)]

@@ -8,9 +8,34 @@
 //! same invoice never lose one another's amount.
 use usd1_client::solana_pay::{self, Verdict};
 
-use super::chain::Recorded;
 use super::invoices::{self, Invoice, Status};
 use super::{outbox, signed, StoreError, Tx};
+
+/// What one movement was, once recorded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Recorded {
+    /// Seen before (by this gateway or another on the same database).
+    AlreadyKnown,
+    /// A payment of an invoice, and the invoice's status after it.
+    Payment {
+        invoice_id: String,
+        verdict: Verdict,
+        status: Status,
+    },
+    /// Money in without a known reference or memo.
+    Unmatched,
+    /// A payment to an invoice already closed (cancelled or expired), or
+    /// landed after its deadline: recorded and reported, the invoice unchanged.
+    PaidAfterClose { invoice_id: String },
+    /// A listed sender's payment, held under its case (and the invoice it
+    /// names, if any) until the case is decided.
+    Held {
+        case_id: String,
+        invoice_id: Option<String>,
+    },
+    /// Money out, or only fees.
+    Other,
+}
 
 /// A payment as the chain shows it.
 pub(crate) struct Paid<'a> {
@@ -112,12 +137,12 @@ pub(crate) async fn apply_payment(
     .bind(paid.signature)
     .execute(&mut **tx)
     .await?;
-    let payload = super::payload::invoice_payload(&updated, Some(payment));
+    let payload = updated.payload(Some(payment));
     outbox::emit(
         tx,
         &format!("invoice.{name}"),
         paid.signature,
-        Some(&updated),
+        Some(updated.stream()),
         payload,
     )
     .await?;
@@ -151,18 +176,32 @@ async fn after_close(
     .fetch_one(&mut **tx)
     .await?;
     let updated = invoices::from_row(&row)?;
-    let payload = super::payload::invoice_payload(&updated, Some(payment));
+    let payload = updated.payload(Some(payment));
     outbox::emit(
         tx,
         "invoice.paid_after_close",
         paid.signature,
-        Some(&updated),
+        Some(updated.stream()),
         payload,
     )
     .await?;
     Ok(Recorded::PaidAfterClose {
         invoice_id: invoice.id.clone(),
     })
+}
+
+/// Money in that names no invoice: `payment.unmatched`.
+pub(super) async fn unmatched(
+    tx: &mut Tx<'_>,
+    signature: &str,
+    payment: serde_json::Value,
+) -> Result<Recorded, StoreError> {
+    sqlx::query("UPDATE movements SET kind = 'unmatched' WHERE signature = $1")
+        .bind(signature)
+        .execute(&mut **tx)
+        .await?;
+    outbox::emit(tx, "payment.unmatched", signature, None, payment).await?;
+    Ok(Recorded::Unmatched)
 }
 
 #[cfg(test)]

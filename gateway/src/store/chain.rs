@@ -5,36 +5,11 @@
 use serde::Serialize;
 use sqlx::Row;
 use usd1_client::screening::Finding;
-use usd1_client::solana_pay::{Movement, Verdict};
+use usd1_client::solana_pay::Movement;
 
-use super::invoices::{self, Invoice, Status};
+pub use super::apply::Recorded;
+use super::invoices::{self, Invoice};
 use super::{outbox, signed, units, Store, StoreError, Tx};
-
-/// What one movement was, once recorded.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Recorded {
-    /// Seen before (by this gateway or another on the same database).
-    AlreadyKnown,
-    /// A payment of an invoice, and the invoice's status after it.
-    Payment {
-        invoice_id: String,
-        verdict: Verdict,
-        status: Status,
-    },
-    /// Money in without a known reference or memo.
-    Unmatched,
-    /// A payment to an invoice already closed (cancelled or expired), or
-    /// landed after its deadline: recorded and reported, the invoice unchanged.
-    PaidAfterClose { invoice_id: String },
-    /// A listed sender's payment, held under its case (and the invoice it
-    /// names, if any) until the case is decided.
-    Held {
-        case_id: String,
-        invoice_id: Option<String>,
-    },
-    /// Money out, or only fees.
-    Other,
-}
 
 /// A redemption of the treasury's settled: a ledger row that moves nothing.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -215,7 +190,7 @@ impl Store {
                     .await?;
                 Recorded::Other
             }
-            None if delta > 0 => unmatched(&mut tx, &signature, payment).await?,
+            None if delta > 0 => super::apply::unmatched(&mut tx, &signature, payment).await?,
             None => {
                 let kind = if delta < 0 {
                     match movement
@@ -392,18 +367,4 @@ async fn set_cursor_in(
     .execute(&mut **tx)
     .await?;
     Ok(())
-}
-
-/// Money in that names no invoice: `payment.unmatched`.
-pub(super) async fn unmatched(
-    tx: &mut Tx<'_>,
-    signature: &str,
-    payment: serde_json::Value,
-) -> Result<Recorded, StoreError> {
-    sqlx::query("UPDATE movements SET kind = 'unmatched' WHERE signature = $1")
-        .bind(signature)
-        .execute(&mut **tx)
-        .await?;
-    outbox::emit(tx, "payment.unmatched", signature, None, payment).await?;
-    Ok(Recorded::Unmatched)
 }

@@ -105,13 +105,13 @@ impl Store {
                 .fetch_one(&mut *tx)
                 .await?;
                 let updated = invoices::from_row(&row)?;
-                let payload = super::payload::invoice_payload(&updated, Some(detail));
+                let payload = updated.payload(Some(detail));
                 let cause = format!("{signature}/reversed");
                 outbox::emit(
                     &mut tx,
                     "invoice.payment_reversed",
                     &cause,
-                    Some(&updated),
+                    Some(updated.stream()),
                     payload,
                 )
                 .await?;

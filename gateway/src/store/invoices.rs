@@ -4,6 +4,7 @@ use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
+use super::payload::DECIMALS;
 use super::{new_id, now, signed, units, Store, StoreError, Tx};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -69,6 +70,52 @@ pub struct Invoice {
     pub created_at: i64,
     pub expires_at: Option<i64>,
     pub updated_at: i64,
+}
+
+impl Invoice {
+    /// Its events' stream in the outbox: in order, to its key's subscriptions.
+    pub fn stream(&self) -> super::outbox::Stream<'_> {
+        super::outbox::Stream {
+            id: &self.id,
+            seq: self.event_seq,
+            key_id: &self.api_key_id,
+        }
+    }
+
+    /// The invoice as the API and the events show it.
+    pub fn json(&self) -> serde_json::Value {
+        let invoice = self;
+        let metadata = invoice
+            .metadata
+            .as_deref()
+            .and_then(|m| serde_json::from_str::<serde_json::Value>(m).ok());
+        serde_json::json!({
+            "id": invoice.id,
+            "object": "invoice",
+            "status": invoice.status,
+            "amount": usd1_client::format_amount(invoice.amount, DECIMALS),
+            "amount_units": invoice.amount.to_string(),
+            "received": usd1_client::format_amount(invoice.received, DECIMALS),
+            "received_units": invoice.received.to_string(),
+            "reference": invoice.reference,
+            "memo": invoice.memo,
+            "label": invoice.label,
+            "message": invoice.message,
+            "external_id": invoice.external_id,
+            "metadata": metadata,
+            "created_at": invoice.created_at,
+            "expires_at": invoice.expires_at,
+            "updated_at": invoice.updated_at,
+        })
+    }
+
+    /// An invoice event's data: the invoice, and the payment that changed it.
+    pub fn payload(&self, payment: Option<serde_json::Value>) -> serde_json::Value {
+        serde_json::json!({
+            "invoice": self.json(),
+            "payment": payment,
+        })
+    }
 }
 
 /// What a client asks for.
@@ -261,12 +308,12 @@ impl Store {
         .await?;
         for row in &rows {
             let invoice = from_row(row)?;
-            let payload = super::payload::invoice_payload(&invoice, None);
+            let payload = invoice.payload(None);
             super::outbox::emit(
                 &mut tx,
                 "invoice.expired",
                 &invoice.id,
-                Some(&invoice),
+                Some(invoice.stream()),
                 payload,
             )
             .await?;

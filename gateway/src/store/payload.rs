@@ -4,36 +4,8 @@ use serde_json::{json, Value};
 use usd1_client::format_amount;
 use usd1_client::solana_pay::Movement;
 
-use super::invoices::Invoice;
-
 /// USD1's decimals (the gateway refuses a mint of other decimals at start).
 pub const DECIMALS: u8 = 6;
-
-/// An invoice as the API and the events show it.
-pub fn invoice_json(invoice: &Invoice) -> Value {
-    let metadata = invoice
-        .metadata
-        .as_deref()
-        .and_then(|m| serde_json::from_str::<Value>(m).ok());
-    json!({
-        "id": invoice.id,
-        "object": "invoice",
-        "status": invoice.status,
-        "amount": format_amount(invoice.amount, DECIMALS),
-        "amount_units": invoice.amount.to_string(),
-        "received": format_amount(invoice.received, DECIMALS),
-        "received_units": invoice.received.to_string(),
-        "reference": invoice.reference,
-        "memo": invoice.memo,
-        "label": invoice.label,
-        "message": invoice.message,
-        "external_id": invoice.external_id,
-        "metadata": metadata,
-        "created_at": invoice.created_at,
-        "expires_at": invoice.expires_at,
-        "updated_at": invoice.updated_at,
-    })
-}
 
 /// A movement as an event shows it.
 pub fn movement_payload(movement: &Movement) -> Value {
@@ -47,14 +19,6 @@ pub fn movement_payload(movement: &Movement) -> Value {
         "amount_units": amount.to_string(),
         "sender": movement.counterparties.first().map(|c| c.to_string()),
         "memos": movement.memos,
-    })
-}
-
-/// An invoice event's data: the invoice, and the payment that changed it.
-pub fn invoice_payload(invoice: &Invoice, payment: Option<Value>) -> Value {
-    json!({
-        "invoice": invoice_json(invoice),
-        "payment": payment,
     })
 }
 

@@ -1,19 +1,21 @@
-//! Webhook subscriptions: which events a key may hear of, how many
-//! subscriptions it may hold, and their end. A key hears of its own
+//! The gateway's events and who hears of them. A key hears of its own
 //! invoices; of the whole treasury (unmatched payments, its redemptions,
 //! attestations) only with `treasury:read`; of compliance (a held payment,
-//! its case and list entry) only with `cases:read`. A subscription deleted,
-//! or its key revoked, hears of nothing more: its pending deliveries are
-//! cancelled with it.
-use serde::Serialize;
-use sqlx::any::AnyRow;
-use sqlx::Row;
-
+//! its case and list entry) only with `cases:read`.
 use super::keys::{ApiKey, Scope};
-use super::{new_id, now, Store, StoreError};
 
-/// Subscriptions a key may hold unless the gateway is told otherwise.
-pub const DEFAULT_MAX_PER_KEY: usize = 16;
+pub use usd1_service::webhooks::{Webhook, DEFAULT_MAX_PER_KEY};
+
+/// Why a subscription is refused.
+pub type SubscribeError = usd1_service::events::SubscribeError<Scope>;
+
+/// The gateway's events: an invoice's in order, under `invoice_sequence`.
+pub const EVENTS: usd1_service::events::Events<Scope> = usd1_service::events::Events {
+    kinds: &EVENT_KINDS,
+    sequence_field: "invoice_sequence",
+    scopes_for,
+    may_hear,
+};
 
 /// The event kinds a subscription can ask for.
 pub const EVENT_KINDS: [&str; 13] = [
@@ -31,156 +33,6 @@ pub const EVENT_KINDS: [&str; 13] = [
     "redemption.rejected",
     "attestation.published",
 ];
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Webhook {
-    pub id: String,
-    #[serde(skip)]
-    pub api_key_id: String,
-    pub url: String,
-    pub events: Vec<String>,
-    #[serde(skip)]
-    pub secret: String,
-    /// The secret being rotated out, and until when it still signs.
-    #[serde(skip)]
-    pub previous_secret: Option<String>,
-    pub previous_until: Option<i64>,
-    pub created_at: i64,
-}
-
-impl Webhook {
-    /// The secrets that sign a request at `at` (two during a rotation's overlap).
-    pub fn signing_secrets(&self, at: i64) -> Vec<&str> {
-        let mut secrets = vec![self.secret.as_str()];
-        if let (Some(old), Some(until)) = (&self.previous_secret, self.previous_until) {
-            if at < until {
-                secrets.push(old);
-            }
-        }
-        secrets
-    }
-}
-
-pub(crate) fn webhook_from(row: &AnyRow) -> Result<Webhook, StoreError> {
-    let events: String = row.try_get("events")?;
-    Ok(Webhook {
-        id: row.try_get("id")?,
-        api_key_id: row.try_get("api_key_id")?,
-        url: row.try_get("url")?,
-        events: events.split(',').map(str::to_string).collect(),
-        secret: row.try_get("secret")?,
-        previous_secret: row.try_get("previous_secret")?,
-        previous_until: row.try_get("previous_until")?,
-        created_at: row.try_get("created_at")?,
-    })
-}
-
-impl Store {
-    /// A new subscription of `key` (at most `max` live per key) and its
-    /// signing secret (returned this once).
-    pub async fn subscribe(
-        &self,
-        key: &ApiKey,
-        url: &str,
-        events: &[String],
-        max: usize,
-    ) -> Result<Result<Webhook, SubscribeError>, StoreError> {
-        if let Err(refused) = check_subscription(key, events) {
-            return Ok(Err(refused));
-        }
-        let live = sqlx::query(
-            "SELECT COUNT(*) AS live FROM webhooks WHERE api_key_id = $1 AND deleted_at IS NULL",
-        )
-        .bind(&key.id)
-        .fetch_one(self.pool())
-        .await?
-        .try_get::<i64, _>("live")?;
-        if usize::try_from(live).unwrap_or(usize::MAX) >= max {
-            return Ok(Err(SubscribeError::TooMany { max }));
-        }
-        Ok(Ok(self.create_webhook(&key.id, url, events).await?))
-    }
-
-    /// Deletes the key's subscription `id`: no event goes to it any more, its
-    /// pending deliveries cancelled. False if the key has no such live one.
-    pub async fn delete_webhook(&self, api_key_id: &str, id: &str) -> Result<bool, StoreError> {
-        let mut tx = self.begin().await?;
-        let done = sqlx::query(
-            "UPDATE webhooks SET deleted_at = $1 WHERE id = $2 AND api_key_id = $3 AND deleted_at IS NULL",
-        )
-        .bind(now())
-        .bind(id)
-        .bind(api_key_id)
-        .execute(&mut *tx)
-        .await?;
-        cancel_pending(&mut tx, "webhook_id = $1", id).await?;
-        tx.commit().await?;
-        Ok(done.rows_affected() == 1)
-    }
-
-    /// A new subscription and its signing secret (returned this once).
-    pub async fn create_webhook(
-        &self,
-        api_key_id: &str,
-        url: &str,
-        events: &[String],
-    ) -> Result<Webhook, StoreError> {
-        let hook = Webhook {
-            id: new_id("wh"),
-            api_key_id: api_key_id.to_string(),
-            url: url.to_string(),
-            events: events.to_vec(),
-            secret: format!("whsec_{}", usd1_client::hex(&rand::random::<[u8; 32]>())),
-            previous_secret: None,
-            previous_until: None,
-            created_at: now(),
-        };
-        sqlx::query(
-            "INSERT INTO webhooks (id, api_key_id, url, events, secret, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(&hook.id)
-        .bind(&hook.api_key_id)
-        .bind(&hook.url)
-        .bind(hook.events.join(","))
-        .bind(&hook.secret)
-        .bind(hook.created_at)
-        .execute(self.pool())
-        .await?;
-        Ok(hook)
-    }
-
-    pub async fn webhook(&self, api_key_id: &str, id: &str) -> Result<Option<Webhook>, StoreError> {
-        let row = sqlx::query(
-            "SELECT * FROM webhooks WHERE id = $1 AND api_key_id = $2 AND deleted_at IS NULL",
-        )
-        .bind(id)
-        .bind(api_key_id)
-        .fetch_optional(self.reader())
-        .await?;
-        row.as_ref().map(webhook_from).transpose()
-    }
-
-    /// A new secret; the old one keeps signing (beside it) for `overlap_secs`.
-    pub async fn rotate_secret(
-        &self,
-        api_key_id: &str,
-        id: &str,
-        overlap_secs: i64,
-    ) -> Result<Option<Webhook>, StoreError> {
-        let secret = format!("whsec_{}", usd1_client::hex(&rand::random::<[u8; 32]>()));
-        sqlx::query(
-            "UPDATE webhooks SET previous_secret = secret, previous_until = $1, secret = $2 \
-             WHERE id = $3 AND api_key_id = $4",
-        )
-        .bind(now() + overlap_secs)
-        .bind(&secret)
-        .bind(id)
-        .bind(api_key_id)
-        .execute(self.pool())
-        .await?;
-        self.webhook(api_key_id, id).await
-    }
-}
 
 /// The scopes, beyond `webhooks:write`, a subscription to `kind` needs.
 pub fn scopes_for(kind: &str) -> &'static [Scope] {
@@ -207,41 +59,7 @@ pub fn may_hear(key: &ApiKey, kind: &str, of_own_invoice: bool) -> bool {
         && (!treasury_wide || key.allows(Scope::TreasuryRead))
 }
 
-/// Why a subscription is refused.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
-pub enum SubscribeError {
-    #[error("'{kind}' needs the scope {scope}")]
-    MissingScope { kind: String, scope: Scope },
-    #[error("this key already holds {max} webhooks, the most it may; delete one first")]
-    TooMany { max: usize },
-}
-
 /// Checks a subscription of `key` to `events` before it is made.
 pub fn check_subscription(key: &ApiKey, events: &[String]) -> Result<(), SubscribeError> {
-    for kind in events {
-        if let Some(scope) = scopes_for(kind).iter().find(|s| !key.allows(**s)) {
-            return Err(SubscribeError::MissingScope {
-                kind: kind.clone(),
-                scope: *scope,
-            });
-        }
-    }
-    Ok(())
-}
-
-/// Cancels the pending deliveries of the subscriptions `filter` names.
-pub(crate) async fn cancel_pending(
-    tx: &mut super::Tx<'_>,
-    filter: &str,
-    value: &str,
-) -> Result<(), StoreError> {
-    sqlx::query(&format!(
-        "UPDATE deliveries SET status = 'cancelled', lease_owner = NULL, lease_until = NULL, \
-         last_error = 'the subscription was deleted or its key revoked' \
-         WHERE status = 'pending' AND webhook_id IN (SELECT id FROM webhooks WHERE {filter})"
-    ))
-    .bind(value)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
+    EVENTS.check(key, events)
 }

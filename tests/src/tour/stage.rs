@@ -27,7 +27,7 @@ pub fn binary(name: &str) -> Result<PathBuf> {
     Ok(path)
 }
 
-/// Builds the four binaries (a no-op when they are current), once per
+/// Builds the five binaries (a no-op when they are current), once per
 /// test process.
 pub fn build_binaries() -> Result<()> {
     static BUILT: std::sync::OnceLock<std::result::Result<(), String>> = std::sync::OnceLock::new();
@@ -37,8 +37,14 @@ pub fn build_binaries() -> Result<()> {
         .map_err(|e| anyhow::anyhow!(e))
 }
 
-/// The four binaries, as `cargo build` names them.
-const BINARIES: [&str; 4] = ["usd1-localnet", "usd1", "usd1-oracle", "usd1-gateway"];
+/// The five binaries, as `cargo build` names them.
+const BINARIES: [&str; 5] = [
+    "usd1-localnet",
+    "usd1",
+    "usd1-oracle",
+    "usd1-gateway",
+    "usd1-desk",
+];
 
 /// The newest modification among what the binaries are built from.
 fn newest_source(root: &Path) -> Option<SystemTime> {
@@ -63,7 +69,9 @@ fn newest_source(root: &Path) -> Option<SystemTime> {
         "cli",
         "oracle",
         "localnet",
+        "service",
         "gateway",
+        "desk",
     ] {
         for part in ["src", "Cargo.toml", "build.rs", "migrations"] {
             walk(&root.join(member).join(part), &mut newest);
@@ -72,7 +80,7 @@ fn newest_source(root: &Path) -> Option<SystemTime> {
     newest
 }
 
-/// Whether the four binaries are there and newer than every source they are
+/// Whether the five binaries are there and newer than every source they are
 /// built from (as after `cargo test --workspace --all-targets`, which builds
 /// them with the tests' own feature set: building them again with another
 /// would rebuild much of the runtime).
@@ -121,6 +129,8 @@ fn build_them() -> Result<()> {
             "usd1-oracle",
             "-p",
             "usd1-gateway",
+            "-p",
+            "usd1-desk",
             "-p",
             "usd1-tests",
             "--bins",

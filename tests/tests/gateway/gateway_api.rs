@@ -158,15 +158,16 @@ async fn every_error_is_a_json_body_with_a_code_and_no_driver_text() {
     );
 }
 
-/// Every code the API answers with, read from the gateway's sources, is in
-/// the gateway guide's list of error codes (docs/payments.md).
+/// Every code the API answers with, read from the gateway's sources and the
+/// service kit's beneath it, is in the gateway guide's list of error codes
+/// (docs/payments.md).
 #[test]
 fn the_guide_names_every_error_code_the_api_answers() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .unwrap();
     let readme = std::fs::read_to_string(root.join("docs/payments.md")).unwrap();
-    let mut files = vec![root.join("gateway/src")];
+    let mut files = vec![root.join("gateway/src"), root.join("service/src")];
     let mut codes = std::collections::BTreeSet::new();
     while let Some(path) = files.pop() {
         if path.is_dir() {
@@ -199,4 +200,51 @@ fn the_guide_names_every_error_code_the_api_answers() {
         .filter(|c| !readme.contains(&format!("`{c}`")))
         .collect();
     assert!(missing.is_empty(), "not in docs/payments.md: {missing:?}");
+}
+
+/// `Idempotency-Key` on a create: the same request again gets the first
+/// answer (one invoice), another body under the key is a conflict, a key
+/// that is not 1–255 visible characters is refused by name.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_invoice_is_created_once_per_idempotency_key() {
+    let localnet = localnet().await;
+    let (f, wallet) = funded_platform(&localnet).await;
+    let (_dir, database) = sqlite();
+    let settings = gateway_harness::settings(&database, &localnet.url, wallet, f.usd1.mint());
+    let running = gateway_harness::start(&settings).await;
+    let api = Api::with_all_scopes(&running).await;
+    let client = reqwest::Client::new();
+    let send = |body: &'static str, idem: String| {
+        let request = client
+            .post(format!("{}/v1/invoices", api.base))
+            .bearer_auth(&api.key)
+            .header("Content-Type", "application/json")
+            .header("Idempotency-Key", idem)
+            .body(body);
+        async move {
+            let response = request.send().await.unwrap();
+            let replayed = response.headers().contains_key("idempotent-replayed");
+            (
+                response.status().as_u16(),
+                replayed,
+                response.json::<Value>().await.unwrap(),
+            )
+        }
+    };
+    let (status, replayed, first) = send(r#"{"amount": "5.00"}"#, "order-7".into()).await;
+    assert_eq!((status, replayed), (201, false), "{first}");
+    let (status, replayed, again) = send(r#"{"amount": "5.00"}"#, "order-7".into()).await;
+    assert_eq!((status, replayed, &again), (201, true, &first));
+    let (status, _, conflict) = send(r#"{"amount": "6.00"}"#, "order-7".into()).await;
+    assert_eq!(
+        (status, conflict["error"]["code"].as_str()),
+        (409, Some("idempotency_conflict"))
+    );
+    let (status, _, bad) = send(r#"{"amount": "5.00"}"#, "x".repeat(256)).await;
+    assert_eq!(
+        (status, bad["error"]["code"].as_str()),
+        (400, Some("invalid_idempotency_key"))
+    );
+    let (_, listed) = api.get("/v1/invoices").await;
+    assert_eq!(listed["data"].as_array().unwrap().len(), 1);
 }

@@ -22,7 +22,7 @@ async fn the_platform_tour_runs_through_the_real_binaries() {
         text.contains("usd1 pause: a mint is refused — Paused"),
         "{text}"
     );
-    assert!(text.contains("usd1 redeem reject 1"), "{text}");
+    assert!(text.contains("usd1 redeem reject 2"), "{text}");
     assert!(
         text.contains("usd1 status: supply 599000, reserve 1000000"),
         "{text}"
@@ -36,6 +36,13 @@ async fn the_platform_tour_runs_through_the_real_binaries() {
         text.contains(
             "the ledger's last running balance 125.5 equals the treasury's balance on-chain"
         ),
+        "{text}"
+    );
+    assert!(
+        text.contains("usd1-desk import + mint: the wire of 25,000")
+            && text.contains("valid against the official pain.001.001.09 XSD")
+            && text.contains("settled the redemption on-chain")
+            && text.contains("reconciled to the cent"),
         "{text}"
     );
     assert!(text.contains("usd1 transparency: wrote"), "{text}");
@@ -55,6 +62,8 @@ async fn the_platform_tour_runs_through_the_real_binaries() {
         "Attestor 1",
         "the terms file supplied has exactly this hash",
         "Audit clean: no violation.",
+        "The issuance desk's newest day",
+        "reconciled: every dollar of difference explained",
     ] {
         assert!(
             seen.text.contains(needle),

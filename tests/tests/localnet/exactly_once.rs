@@ -21,6 +21,7 @@ use tokio::io::AsyncWriteExt;
 use usd1_client::rpc::RpcLedger;
 use usd1_client::{Ledger, Usd1};
 use usd1_tests::localnet::{funded, localnet};
+use usd1_tests::moments::Moments;
 use usd1_tests::tour;
 
 /// Writes a whole `sendTransaction` request for `tx`, waits `linger`, and
@@ -103,28 +104,6 @@ async fn a_transaction_whose_sender_hung_up_is_recorded_if_and_only_if_it_landed
         "no hung-up send landed: the test exercised nothing"
     );
     localnet.stop().await.unwrap();
-}
-
-/// A small xorshift, seeded from the clock (or `USD1_KILL_SEED`) and
-/// printed, so a failing schedule can be replayed.
-struct Moments(u64);
-
-impl Moments {
-    fn new() -> Self {
-        let seed = std::env::var("USD1_KILL_SEED")
-            .ok()
-            .and_then(|s| s.parse().ok())
-            .unwrap_or_else(|| tour::unix_now().unsigned_abs() ^ u64::from(std::process::id()));
-        eprintln!("kill schedule seed: {seed} (USD1_KILL_SEED={seed} replays it)");
-        Self(seed.max(1))
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0 % n.max(1)
-    }
 }
 
 fn journal_lines(journal: &Path) -> usize {

@@ -117,6 +117,7 @@ pub fn render(page: &Page) -> String {
     disclosure(&mut h, page);
     audit(&mut h, page);
     sections::monthly(&mut h, page);
+    sections::reconciliation(&mut h, page);
     h.push_str("</main></body></html>\n");
     h
 }

@@ -47,6 +47,11 @@ pub struct Args {
     /// `ceo=PUBKEY` (repeat for each).
     #[arg(long = "officer", value_name = "ROLE=PUBKEY", value_parser = crate::commands::report::parse_officer)]
     pub officers: Vec<(String, Pubkey)>,
+    /// The issuance desk's newest reconciliation (`usd1-desk reconcile
+    /// --format json`): shown on the page, a balanced day or a break, and
+    /// copied beside it.
+    #[arg(long, value_name = "FILE")]
+    pub reconciliation: Option<PathBuf>,
     /// A name for an attestor key, shown beside it (repeatable).
     #[arg(long = "attestor-name", value_name = "PUBKEY=NAME", value_parser = parse_label)]
     pub attestor_names: Vec<(Pubkey, String)>,
@@ -103,6 +108,26 @@ pub struct Page {
     pub freezes: usd1_client::audit::Freezes,
     /// The newest monthly reserve report the officers certified, as linked.
     pub certified: Option<Certified>,
+    /// The desk's newest reconciliation, and the file it was copied to.
+    pub reconciliation: Option<(usd1_client::reconciliation::Report, String)>,
+}
+
+/// Reads the desk's reconciliation report and copies it beside the page.
+fn reconciliation(
+    file: &Path,
+    out: &Path,
+) -> Result<(usd1_client::reconciliation::Report, String)> {
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| anyhow::anyhow!("--reconciliation {}: {e}", file.display()))?;
+    let report: usd1_client::reconciliation::Report = serde_json::from_str(&text).map_err(|e| {
+        anyhow::anyhow!(
+            "--reconciliation {}: not a usd1-desk reconciliation report: {e}",
+            file.display()
+        )
+    })?;
+    let name = format!("reconciliation-{}.json", report.figures.date);
+    std::fs::write(out.join(&name), &text)?;
+    Ok((report, name))
 }
 
 /// A certified monthly report copied beside the page.
@@ -386,6 +411,10 @@ pub async fn run(ctx: &Context, args: Args) -> Result<Output> {
                 &args.officers,
                 &args.out.join("reports"),
             )?,
+            None => None,
+        },
+        reconciliation: match &args.reconciliation {
+            Some(file) => Some(reconciliation(file, &args.out)?),
             None => None,
         },
     };

@@ -1,0 +1,3 @@
+-- A wallet whose listing its case released as a false positive (SQLite):
+-- not listed again by the same screening.
+ALTER TABLE wallets ADD COLUMN cleared_case TEXT;

@@ -1,0 +1,199 @@
+//! What the reconciliation reads from the desk's books, and its record:
+//! each statement's booked balances kept by account and date; each day's
+//! report stored, a break opening a case and `reconciliation.break`.
+use serde_json::json;
+use sqlx::Row;
+use usd1_client::bank::Statement;
+use usd1_service::cases::{self, Actor};
+
+use super::{new_id, now, Store, StoreError, Tx};
+use crate::ledger::Account;
+use crate::scopes::EVENTS;
+use usd1_client::reconciliation::{Figures, Report};
+
+/// Keeps `statement`'s opening and closing booked balances (a later
+/// statement of the same date replaces them).
+pub(crate) async fn record_balances(
+    tx: &mut Tx<'_>,
+    file: &str,
+    statement: &Statement,
+) -> Result<(), StoreError> {
+    for balance in statement
+        .balances
+        .iter()
+        .filter(|b| b.kind == "CLBD" || b.kind == "OPBD")
+    {
+        let date = balance.date.get(..10).unwrap_or(&balance.date);
+        // Five decimals in the bank's amounts, six in base units.
+        let amount = i64::try_from(balance.amount.value() * 10)
+            .map_err(|_| StoreError::Malformed(format!("balance {}", balance.amount.value())))?;
+        sqlx::query(
+            "INSERT INTO statement_balances (account, date, kind, amount, file_sha256) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (account, date, kind) DO UPDATE SET amount = excluded.amount, file_sha256 = excluded.file_sha256",
+        )
+        .bind(statement.account.id())
+        .bind(date)
+        .bind(&balance.kind)
+        .bind(amount)
+        .bind(file)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Why a day cannot be reconciled.
+#[derive(Debug, thiserror::Error)]
+pub enum ReconcileError {
+    #[error("no statement gives the closing balance of {account} for {date}: import that day's camt.053 or BAI2 first")]
+    NoClosing { account: String, date: String },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl Store {
+    /// The desk's side of the day's figures (the chain's are the caller's).
+    pub async fn figures(&self, date: &str, account: &str) -> Result<Figures, ReconcileError> {
+        let closing = sqlx::query(
+            "SELECT amount FROM statement_balances WHERE account = $1 AND date = $2 AND kind = 'CLBD'",
+        )
+        .bind(account)
+        .bind(date)
+        .fetch_optional(self.pool())
+        .await
+        .map_err(StoreError::from)?
+        .ok_or_else(|| ReconcileError::NoClosing {
+            account: account.to_string(),
+            date: date.to_string(),
+        })?;
+        let books = self.books().await?;
+        let owed = |account: &Account| -books.balance(account);
+        let owed_to_customers: i128 = books
+            .balances
+            .iter()
+            .filter(|(a, _)| matches!(a, Account::Customer(_)))
+            .map(|(_, b)| -b)
+            .sum();
+        let sum = |sql: &'static str| async move {
+            let row = sqlx::query(sql).fetch_one(self.pool()).await?;
+            Ok::<i128, StoreError>(i128::from(row.try_get::<i64, _>("total")?))
+        };
+        let escrowed_taken = sum(
+            "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) AS total FROM redemptions \
+             WHERE state IN ('payment_due', 'payment_sent', 'settling', 'rejecting') \
+             OR (state = 'held' AND customer_id IS NOT NULL)",
+        )
+        .await?;
+        let paid_not_debited = sum(
+            "SELECT CAST(COALESCE(SUM(r.payout), 0) AS BIGINT) AS total FROM redemptions r \
+             WHERE r.state IN ('settling', 'paid', 'returned') AND NOT EXISTS (SELECT 1 FROM bank_entries e \
+             WHERE e.end_to_end_id = r.end_to_end_id AND e.direction = 'DBIT' AND e.status = 'BOOK' AND e.reversal = 0)",
+        )
+        .await?;
+        Ok(Figures {
+            date: date.to_string(),
+            account: account.to_string(),
+            bank_closing: i128::from(
+                closing
+                    .try_get::<i64, _>("amount")
+                    .map_err(StoreError::from)?,
+            ),
+            owed_to_customers,
+            suspense: owed(&Account::Suspense),
+            fees: owed(&Account::Fees),
+            payouts_in_transit: owed(&Account::PayoutsInTransit),
+            escrowed_taken,
+            paid_not_debited,
+            ..Figures::default()
+        })
+    }
+
+    /// Every reconciliation recorded, newest first: id, date, whether it
+    /// balanced, its case and its report.
+    pub async fn reconciliations(&self) -> Result<Vec<serde_json::Value>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, date, balanced, report, case_id FROM reconciliations ORDER BY created_at DESC, id",
+        )
+        .fetch_all(self.reader())
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let report: String = row.try_get("report")?;
+                Ok(json!({
+                    "id": row.try_get::<String, _>("id")?,
+                    "date": row.try_get::<String, _>("date")?,
+                    "balanced": row.try_get::<i64, _>("balanced")? == 1,
+                    "case_id": row.try_get::<Option<String>, _>("case_id")?,
+                    "report": serde_json::from_str::<serde_json::Value>(&report).unwrap_or_default(),
+                }))
+            })
+            .collect()
+    }
+
+    /// Days `account` has a closing balance for and no reconciliation yet, oldest first.
+    pub async fn unreconciled_days(&self, account: &str) -> Result<Vec<String>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT date FROM statement_balances b WHERE account = $1 AND kind = 'CLBD' \
+             AND NOT EXISTS (SELECT 1 FROM reconciliations r WHERE r.date = b.date) ORDER BY date",
+        )
+        .bind(account)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(|r| Ok(r.try_get("date")?)).collect()
+    }
+
+    /// Stores the day's report: balanced, `reconciliation.completed`; a
+    /// break opens a case on the day and emits `reconciliation.break`. Its id.
+    pub async fn record_reconciliation(&self, report: &Report) -> Result<String, StoreError> {
+        let id = new_id("rec");
+        let mut tx = self.begin().await?;
+        let body = serde_json::to_value(report).unwrap_or_default();
+        let case_id = if report.balanced {
+            None
+        } else {
+            let why = format!(
+                "the reconciliation of {} does not balance: {} base units unexplained",
+                report.figures.date, report.unexplained
+            );
+            let subject = format!("reconciliation:{}", report.figures.date);
+            let (case, _) = cases::open_in(
+                &mut tx,
+                self.seal(),
+                &subject,
+                &why,
+                &json!([]),
+                &Actor::screening(),
+            )
+            .await?;
+            Some(case.id)
+        };
+        sqlx::query(
+            "INSERT INTO reconciliations (id, date, balanced, report, case_id, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(&id)
+        .bind(&report.figures.date)
+        .bind(i64::from(report.balanced))
+        .bind(body.to_string())
+        .bind(&case_id)
+        .bind(now())
+        .execute(&mut *tx)
+        .await?;
+        let kind = if report.balanced {
+            "reconciliation.completed"
+        } else {
+            "reconciliation.break"
+        };
+        usd1_service::outbox::emit(
+            &mut tx,
+            &EVENTS,
+            kind,
+            &id,
+            None,
+            json!({"id": id, "report": body, "case_id": case_id}),
+        )
+        .await?;
+        tx.commit().await?;
+        self.anchor_cases().await?;
+        Ok(id)
+    }
+}
