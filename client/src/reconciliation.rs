@@ -7,6 +7,34 @@
 //! a break.
 use serde::{Deserialize, Serialize};
 
+/// The last second of the day `date` (`YYYY-MM-DD`, UTC) in unix seconds:
+/// where a day's figures are taken, on the books and on the chain.
+pub fn day_end(date: &str) -> Option<i64> {
+    let day = chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").ok()?;
+    Some(day.and_hms_opt(23, 59, 59)?.and_utc().timestamp())
+}
+
+/// The chain as it stood at `end` (unix seconds), from the Config's
+/// history (oldest first): the supply after the last change at or before
+/// it, and the newest attestation that had landed by then (its reserve and
+/// as-of time; zeros before the first).
+pub fn chain_at(history: &[crate::ledger::RecordedTransaction], end: i64) -> (u64, u64, i64) {
+    let seen = crate::transparency::compute(history, end, None);
+    let supply = seen
+        .points
+        .iter()
+        .take_while(|p| p.unix <= end)
+        .last()
+        .map_or(0, |p| p.supply);
+    let attested = seen
+        .attestations
+        .iter()
+        .filter(|a| a.landed_at.unwrap_or(a.as_of) <= end)
+        .max_by_key(|a| a.seq)
+        .map_or((0, 0), |a| (a.reserve, a.as_of));
+    (supply, attested.0, attested.1)
+}
+
 /// What the reconciliation is given (base units: a dollar is 10^6).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Figures {

@@ -1,14 +1,16 @@
-//! A day reconciled: the desk's figures from its books, the chain's (the
-//! newest attestation, the supply), the report decided by
+//! A day reconciled as it stood at its end: the desk's figures from its
+//! books, the chain's (the newest attestation then, the supply at the day's
+//! last slot) from the Config's history, the report decided by
 //! `usd1_client::reconciliation` and recorded.
 use usd1_client::issuer::Usd1;
 use usd1_client::ledger::Ledger;
 
 use crate::store::{Store, StoreError};
 
-/// Reconciles `date` for the issuer's `account`: the desk's figures, the
-/// chain's (the newest attestation, the supply now), the report recorded
-/// (a break opens a case). The report and its id.
+/// Reconciles `date` for the issuer's `account` as it stood at the day's
+/// last second (UTC): the desk's figures, the chain's (the newest
+/// attestation landed by then, the supply at the day's last slot), the
+/// report recorded (a break opens a case). The report and its id.
 pub async fn reconcile_day<L: Ledger + ?Sized>(
     store: &Store,
     usd1: &Usd1<L>,
@@ -16,10 +18,12 @@ pub async fn reconcile_day<L: Ledger + ?Sized>(
     account: &str,
 ) -> Result<(String, usd1_client::reconciliation::Report), ReconcileFailed> {
     let mut figures = store.figures(date, account).await?;
-    let config = usd1.config().await?;
-    figures.reserve = config.latest.reserve_amount;
-    figures.reserve_as_of = config.latest.as_of;
-    figures.supply = usd1.mint_info().await?.supply;
+    let end = usd1_client::reconciliation::day_end(date).unwrap_or(i64::MAX);
+    let history = usd1.ledger().history(&usd1.config_address()).await?;
+    let (supply, reserve, as_of) = usd1_client::reconciliation::chain_at(&history, end);
+    figures.supply = supply;
+    figures.reserve = reserve;
+    figures.reserve_as_of = as_of;
     let report = usd1_client::reconciliation::reconcile(figures);
     let id = store.record_reconciliation(&report).await?;
     Ok((id, report))

@@ -1,6 +1,6 @@
 //! `usd1-desk run`: the inbox watched, each bank file imported, a mint
-//! pass (and with `--treasurer …` a payout pass), each day reconciled as its
-//! closing balance arrives; with `--listen`, the HTTP API and its webhooks'
+//! pass (and with `--treasurer …` a payout pass), each day reconciled once
+//! it has ended and its closing balance has arrived; with `--listen`, the HTTP API and its webhooks'
 //! deliverer beside it.
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -166,7 +166,11 @@ pub async fn run(
             Err(error) => eprintln!("usd1-desk: pass failed: {error}"),
         }
         if let Some(account) = reconcile_account {
-            for day in store.unreconciled_days(account).await.unwrap_or_default() {
+            for day in store
+                .unreconciled_days(account, usd1_service::time::now())
+                .await
+                .unwrap_or_default()
+            {
                 match reconcile_day(store, &minter.usd1, &day, account).await {
                     Ok((_, report)) if report.balanced => {
                         eprintln!("usd1-desk: {day} reconciled")

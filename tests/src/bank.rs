@@ -279,6 +279,13 @@ mod files;
 pub use files::{agent, read_all};
 
 /// A fixture of `tests/fixtures/bank/`.
+/// Today's date (UTC) by the wall clock, which the in-process chain's clock
+/// and the desk's books follow: a bank on it dates its bookings the day the
+/// desk and the chain see them.
+pub fn today() -> String {
+    chrono::Utc::now().format("%Y-%m-%d").to_string()
+}
+
 pub fn fixture(name: &str) -> String {
     let path = format!("{}/fixtures/bank/{name}", env!("CARGO_MANIFEST_DIR"));
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))

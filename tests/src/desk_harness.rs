@@ -54,7 +54,7 @@ impl Desk {
         let dir = tempfile::tempdir().expect("tempdir");
         let url = url.unwrap_or_else(|| format!("sqlite:{}", dir.path().join("desk.db").display()));
         let store = Store::open(&url).await.expect("desk database");
-        let mut bank = Bank::new(&dir.path().join("bank"), "2026-12-07").expect("bank");
+        let mut bank = Bank::new(&dir.path().join("bank"), &crate::bank::today()).expect("bank");
         bank.open_account(ISSUER_ACCOUNT, "USD1 Issuer Ltd", "0");
         bank.external.insert(CUSTOMER_ACCOUNT.into());
         let minter = Minter {

@@ -9,8 +9,8 @@ use sqlx::Row;
 use usd1_client::bank::StatusReport;
 use usd1_service::cases::{self, Actor};
 
-use super::redemptions::{db, emit, redemption_in, set_stage, unsigned, Redemption};
-use super::{now, post, Store, StoreError, Tx};
+use super::redemptions::{db, emit, redemption_in, set_stage_at, unsigned, Redemption};
+use super::{now, post_at, Store, StoreError, Tx};
 use crate::decide::redeem::{self, Answer, Outcome, Stage};
 use crate::ledger;
 
@@ -87,8 +87,16 @@ pub(crate) async fn apply_report_in(
             continue;
         };
         let reference = format!("{}/{e2e}", report.message_id);
-        let (redemption, outcome) =
-            answer_in(tx, seal, &e2e, redeem::answer(status), reason, &reference).await?;
+        let (redemption, outcome) = answer_in(
+            tx,
+            seal,
+            &e2e,
+            redeem::answer(status),
+            reason,
+            &reference,
+            now(),
+        )
+        .await?;
         answered.push(Answered {
             end_to_end_id: e2e,
             status: status.to_string(),
@@ -105,7 +113,7 @@ pub(crate) async fn apply_report_in(
 }
 
 /// The bank's answer on the payment `e2e` (a status report's, or its
-/// statement's debit): the redemption it names and what it did.
+/// statement's debit), given at `at`: the redemption it names and what it did.
 pub(crate) async fn answer_in(
     tx: &mut Tx<'_>,
     seal: Option<&cases::Seal>,
@@ -113,6 +121,7 @@ pub(crate) async fn answer_in(
     answer: Answer,
     reason: Option<&str>,
     reference: &str,
+    at: i64,
 ) -> Result<(Option<u64>, Option<Outcome>), StoreError> {
     let row = sqlx::query("SELECT id FROM redemptions WHERE end_to_end_id = $1")
         .bind(e2e)
@@ -126,16 +135,16 @@ pub(crate) async fn answer_in(
     let customer = redemption.customer_id.clone().unwrap_or_default();
     match outcome {
         Outcome::Moves(Stage::Settling) => {
-            set_stage(tx, redemption.id, Stage::Settling, None).await?;
+            set_stage_at(tx, redemption.id, Stage::Settling, None, at).await?;
             sqlx::query("UPDATE redemptions SET bank_reference = $1 WHERE id = $2")
                 .bind(reference)
                 .bind(db(redemption.id))
                 .execute(&mut **tx)
                 .await?;
-            post(tx, &ledger::payout_debited(redemption.payout)).await?;
+            post_at(tx, &ledger::payout_debited(redemption.payout), at).await?;
         }
         Outcome::Moves(Stage::Rejecting) => {
-            set_stage(tx, redemption.id, Stage::Rejecting, reason).await?;
+            set_stage_at(tx, redemption.id, Stage::Rejecting, reason, at).await?;
             sqlx::query(
                 "UPDATE redemptions SET reason_code = $1, bank_reference = $2 WHERE id = $3",
             )
@@ -144,7 +153,12 @@ pub(crate) async fn answer_in(
             .bind(db(redemption.id))
             .execute(&mut **tx)
             .await?;
-            post(tx, &ledger::payout_refused(&customer, redemption.payout)).await?;
+            post_at(
+                tx,
+                &ledger::payout_refused(&customer, redemption.payout),
+                at,
+            )
+            .await?;
         }
         Outcome::Contradicts => {
             let why = format!(
@@ -191,12 +205,14 @@ async fn flag(
     Ok(())
 }
 
-/// A paid wire came back (a reversal credit naming its EndToEndId): the
-/// dollars are the customer's again, a case and `redemption.returned`.
+/// A paid wire came back (a reversal credit naming its EndToEndId, booked
+/// at `at`): the dollars are the customer's again, a case and
+/// `redemption.returned`.
 pub(crate) async fn returned_in(
     tx: &mut Tx<'_>,
     seal: Option<&cases::Seal>,
     e2e: &str,
+    at: i64,
 ) -> Result<Option<Redemption>, StoreError> {
     let row = sqlx::query(
         "SELECT id FROM redemptions WHERE end_to_end_id = $1 AND state IN ('settling', 'paid')",
@@ -212,9 +228,14 @@ pub(crate) async fn returned_in(
         "the payment of redemption {} came back: the customer is owed its dollars",
         redemption.id
     );
-    set_stage(tx, redemption.id, Stage::Returned, Some(&why)).await?;
+    set_stage_at(tx, redemption.id, Stage::Returned, Some(&why), at).await?;
     let customer = redemption.customer_id.clone().unwrap_or_default();
-    post(tx, &ledger::payout_returned(&customer, redemption.payout)).await?;
+    post_at(
+        tx,
+        &ledger::payout_returned(&customer, redemption.payout),
+        at,
+    )
+    .await?;
     flag(tx, seal, &redemption.holder, "payment returned", &why).await?;
     emit(tx, "redemption.returned", redemption.id, e2e).await?;
     Ok(Some(redemption_in(tx, redemption.id).await?))

@@ -64,8 +64,21 @@ impl Store {
 
     /// The dollar ledger's balances (kept beside the postings).
     pub async fn books(&self) -> Result<Books, StoreError> {
-        self.books_from("SELECT account, balance FROM ledger_balances")
+        self.books_from("SELECT account, balance FROM ledger_balances", None)
             .await
+    }
+
+    /// The balances as they stood at `at` (unix seconds): today's less every
+    /// posting dated after it, read in one statement.
+    pub async fn books_as_of(&self, at: i64) -> Result<Books, StoreError> {
+        self.books_from(
+            "SELECT account, CAST(SUM(balance) AS BIGINT) AS balance FROM \
+             (SELECT account, balance FROM ledger_balances \
+              UNION ALL SELECT account, -amount AS balance FROM postings WHERE at > $1) later \
+             GROUP BY account",
+            Some(at),
+        )
+        .await
     }
 
     /// The balances summed from every posting again: equal to
@@ -73,12 +86,18 @@ impl Store {
     pub async fn books_from_postings(&self) -> Result<Books, StoreError> {
         self.books_from(
             "SELECT account, CAST(SUM(amount) AS BIGINT) AS balance FROM postings GROUP BY account",
+            None,
         )
         .await
     }
 
-    async fn books_from(&self, sql: &str) -> Result<Books, StoreError> {
-        let rows = sqlx::query(sql).fetch_all(self.reader()).await?;
+    async fn books_from(&self, sql: &str, at: Option<i64>) -> Result<Books, StoreError> {
+        let query = sqlx::query(sql);
+        let query = match at {
+            Some(at) => query.bind(at),
+            None => query,
+        };
+        let rows = query.fetch_all(self.reader()).await?;
         let mut books = Books::default();
         for row in &rows {
             let name: String = row.try_get("account")?;
@@ -113,8 +132,26 @@ pub(crate) fn attempt_from(
     })
 }
 
-/// Writes a booking's postings inside the caller's transaction.
+/// Writes a booking's postings inside the caller's transaction, dated now.
 pub(crate) async fn post(tx: &mut Tx<'_>, booking: &Booking) -> Result<(), StoreError> {
+    post_at(tx, booking, now()).await
+}
+
+/// When the bank booked `entry` (unix seconds): its booking date or time,
+/// never later than now; now when the bank gives none. What the bank moved
+/// is dated by the bank, so the books as of a day agree with that day's
+/// statement however late the desk reads it.
+pub(crate) fn booked_at(entry: &usd1_client::bank::Entry) -> i64 {
+    entry
+        .booking_date
+        .as_deref()
+        .and_then(|date| usd1_service::time::parse_time(date).ok())
+        .map_or_else(now, |at| at.min(now()))
+}
+
+/// Writes a booking's postings inside the caller's transaction, dated `at`
+/// (unix seconds): the books as of a moment are the postings dated before it.
+pub(crate) async fn post_at(tx: &mut Tx<'_>, booking: &Booking, at: i64) -> Result<(), StoreError> {
     if !booking.is_balanced() {
         return Err(StoreError::Malformed(format!(
             "'{}' does not balance",
@@ -122,7 +159,6 @@ pub(crate) async fn post(tx: &mut Tx<'_>, booking: &Booking) -> Result<(), Store
         )));
     }
     let id = new_id("bkg");
-    let at = now();
     for posting in &booking.postings {
         let amount = i64::try_from(posting.amount)
             .map_err(|_| StoreError::Malformed(format!("posting of {}", posting.amount)))?;

@@ -45,6 +45,8 @@ pub(crate) async fn record_balances(
 /// Why a day cannot be reconciled.
 #[derive(Debug, thiserror::Error)]
 pub enum ReconcileError {
+    #[error("'{0}' is not a day: give it as YYYY-MM-DD")]
+    NotADay(String),
     #[error("no statement gives the closing balance of {account} for {date}: import that day's camt.053 or BAI2 first")]
     NoClosing { account: String, date: String },
     #[error(transparent)]
@@ -52,8 +54,14 @@ pub enum ReconcileError {
 }
 
 impl Store {
-    /// The desk's side of the day's figures (the chain's are the caller's).
+    /// The desk's side of the figures of `date` as they stood at its end
+    /// (the chain's are the caller's): the bank's closing balance, the books
+    /// as of the day's last second, the redemptions taken and not closed
+    /// then, and those the bank had paid whose debit no statement of the
+    /// day or before carries. What happened later does not change them.
     pub async fn figures(&self, date: &str, account: &str) -> Result<Figures, ReconcileError> {
+        let end = usd1_client::reconciliation::day_end(date)
+            .ok_or_else(|| ReconcileError::NotADay(date.to_string()))?;
         let closing = sqlx::query(
             "SELECT amount FROM statement_balances WHERE account = $1 AND date = $2 AND kind = 'CLBD'",
         )
@@ -66,7 +74,7 @@ impl Store {
             account: account.to_string(),
             date: date.to_string(),
         })?;
-        let books = self.books().await?;
+        let books = self.books_as_of(end).await?;
         let owed = |account: &Account| -books.balance(account);
         let owed_to_customers: i128 = books
             .balances
@@ -74,22 +82,33 @@ impl Store {
             .filter(|(a, _)| matches!(a, Account::Customer(_)))
             .map(|(_, b)| -b)
             .sum();
-        let sum = |sql: &'static str| async move {
-            let row = sqlx::query(sql).fetch_one(self.pool()).await?;
+        let total = |row: sqlx::any::AnyRow| {
             Ok::<i128, StoreError>(i128::from(row.try_get::<i64, _>("total")?))
         };
-        let escrowed_taken = sum(
-            "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) AS total FROM redemptions \
-             WHERE state IN ('payment_due', 'payment_sent', 'settling', 'rejecting') \
-             OR (state = 'held' AND customer_id IS NOT NULL)",
-        )
-        .await?;
-        let paid_not_debited = sum(
-            "SELECT CAST(COALESCE(SUM(r.payout), 0) AS BIGINT) AS total FROM redemptions r \
-             WHERE r.state IN ('settling', 'paid', 'returned') AND NOT EXISTS (SELECT 1 FROM bank_entries e \
-             WHERE e.end_to_end_id = r.end_to_end_id AND e.direction = 'DBIT' AND e.status = 'BOOK' AND e.reversal = 0)",
-        )
-        .await?;
+        // In the supply (escrowed) and off the books (owed to the customer).
+        let escrowed_taken = total(
+            sqlx::query(
+                "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) AS total FROM redemptions \
+                 WHERE taken_at <= $1 AND (closed_at IS NULL OR closed_at > $1)",
+            )
+            .bind(end)
+            .fetch_one(self.pool())
+            .await
+            .map_err(StoreError::from)?,
+        )?;
+        let paid_not_debited = total(
+            sqlx::query(
+                "SELECT CAST(COALESCE(SUM(r.payout), 0) AS BIGINT) AS total FROM redemptions r \
+                 WHERE r.paid_at <= $1 AND NOT EXISTS (SELECT 1 FROM bank_entries e \
+                 WHERE e.end_to_end_id = r.end_to_end_id AND e.direction = 'DBIT' AND e.status = 'BOOK' \
+                 AND e.reversal = 0 AND (e.booking_date IS NULL OR SUBSTR(e.booking_date, 1, 10) <= $2))",
+            )
+            .bind(end)
+            .bind(date)
+            .fetch_one(self.pool())
+            .await
+            .map_err(StoreError::from)?,
+        )?;
         Ok(Figures {
             date: date.to_string(),
             account: account.to_string(),
@@ -130,8 +149,14 @@ impl Store {
             .collect()
     }
 
-    /// Days `account` has a closing balance for and no reconciliation yet, oldest first.
-    pub async fn unreconciled_days(&self, account: &str) -> Result<Vec<String>, StoreError> {
+    /// Days `account` has a closing balance for and no reconciliation yet,
+    /// and which have ended by `now` (unix seconds), oldest first: what the
+    /// schedule reconciles.
+    pub async fn unreconciled_days(
+        &self,
+        account: &str,
+        now: i64,
+    ) -> Result<Vec<String>, StoreError> {
         let rows = sqlx::query(
             "SELECT date FROM statement_balances b WHERE account = $1 AND kind = 'CLBD' \
              AND NOT EXISTS (SELECT 1 FROM reconciliations r WHERE r.date = b.date) ORDER BY date",
@@ -139,7 +164,14 @@ impl Store {
         .bind(account)
         .fetch_all(self.pool())
         .await?;
-        rows.iter().map(|r| Ok(r.try_get("date")?)).collect()
+        let mut days = Vec::new();
+        for row in &rows {
+            let day: String = row.try_get("date")?;
+            if usd1_client::reconciliation::day_end(&day).is_some_and(|end| end < now) {
+                days.push(day);
+            }
+        }
+        Ok(days)
     }
 
     /// Stores the day's report: balanced, `reconciliation.completed`; a

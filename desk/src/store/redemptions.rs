@@ -97,13 +97,36 @@ pub(crate) async fn set_stage(
     stage: Stage,
     why: Option<&str>,
 ) -> Result<(), StoreError> {
-    sqlx::query("UPDATE redemptions SET state = $1, why = $2, updated_at = $3 WHERE id = $4")
-        .bind(stage.as_str())
-        .bind(why)
-        .bind(now())
-        .bind(db(id))
-        .execute(&mut **tx)
-        .await?;
+    set_stage_at(tx, id, stage, why, now()).await
+}
+
+/// Moves a redemption to `stage` at `at` (unix seconds), keeping when the
+/// bank paid it (`paid_at`) and when its escrow left the supply or came
+/// back (`closed_at`): what the reconciliation of a past day reads.
+pub(crate) async fn set_stage_at(
+    tx: &mut Tx<'_>,
+    id: u64,
+    stage: Stage,
+    why: Option<&str>,
+    at: i64,
+) -> Result<(), StoreError> {
+    let (paid, closed) = match stage {
+        Stage::Settling => (Some(at), None),
+        Stage::Paid | Stage::Rejected => (None, Some(at)),
+        _ => (None, None),
+    };
+    sqlx::query(
+        "UPDATE redemptions SET state = $1, why = $2, updated_at = $3, \
+         paid_at = COALESCE($5, paid_at), closed_at = COALESCE($6, closed_at) WHERE id = $4",
+    )
+    .bind(stage.as_str())
+    .bind(why)
+    .bind(now())
+    .bind(db(id))
+    .bind(paid)
+    .bind(closed)
+    .execute(&mut **tx)
+    .await?;
     Ok(())
 }
 
@@ -208,8 +231,8 @@ impl Store {
             let at = now();
             let inserted = sqlx::query(
                 "INSERT INTO redemptions (id, holder, amount, fee, payout, customer_id, bank_account_id, state, why, \
-                 end_to_end_id, requested_at, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) ON CONFLICT (id) DO NOTHING",
+                 end_to_end_id, requested_at, created_at, updated_at, taken_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13) ON CONFLICT (id) DO NOTHING",
             )
             .bind(db(request.id))
             .bind(&request.holder)
@@ -223,6 +246,7 @@ impl Store {
             .bind(redeem::end_to_end_id(request.id))
             .bind(request.requested_at)
             .bind(at)
+            .bind(known.as_ref().map(|_| at))
             .execute(&mut *tx)
             .await?;
             if inserted.rows_affected() != 1 {
@@ -371,11 +395,13 @@ impl Store {
                 .await?;
             }
             sqlx::query(
-                "UPDATE redemptions SET customer_id = $1, bank_account_id = $2 WHERE id = $3",
+                "UPDATE redemptions SET customer_id = $1, bank_account_id = $2, \
+                 taken_at = COALESCE(taken_at, $4) WHERE id = $3",
             )
             .bind(&customer)
             .bind(account)
             .bind(db(id))
+            .bind(now())
             .execute(&mut *tx)
             .await?;
             set_stage(&mut tx, id, Stage::PaymentDue, None).await?;

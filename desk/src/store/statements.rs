@@ -13,7 +13,7 @@ use usd1_service::cases::{self, Actor};
 
 use super::answers::{answer_in, apply_report_in, returned_in, Answered};
 use super::deposits::{deposit_in, Deposit};
-use super::{emit_deposit, new_id, now, post, Store, StoreError, Tx};
+use super::{booked_at, emit_deposit, new_id, now, post_at, Store, StoreError, Tx};
 use crate::decide::redeem::Answer;
 use crate::decide::{self, Facts, Matched, Reversal, State};
 use crate::ledger::{self, Account};
@@ -141,6 +141,7 @@ impl Store {
                                 Answer::Paid,
                                 None,
                                 &reference,
+                                booked_at(entry),
                             )
                             .await?;
                             if redemption.is_some() {
@@ -153,7 +154,9 @@ impl Store {
                             }
                         }
                         (Direction::Credit, true, Some(e2e)) => {
-                            if let Some(r) = returned_in(&mut tx, self.seal(), e2e).await? {
+                            if let Some(r) =
+                                returned_in(&mut tx, self.seal(), e2e, booked_at(entry)).await?
+                            {
                                 imported.returned.push(r.id);
                             }
                         }
@@ -356,7 +359,9 @@ async fn deposit(
         if deposit.state != State::Pending {
             return Ok(None);
         }
-        return Ok(Some(settle_booked(tx, seal, deposit, intake).await?));
+        return Ok(Some(
+            settle_booked(tx, seal, deposit, intake, booked_at(entry)).await?,
+        ));
     }
     let amount = decide::base_units(entry.amount);
     let (customer, state, why) = match (&matched, amount) {
@@ -397,7 +402,7 @@ async fn deposit(
     if state == State::Pending {
         return Ok(Some(deposit));
     }
-    Ok(Some(booked_now(tx, seal, deposit).await?))
+    Ok(Some(booked_now(tx, seal, deposit, booked_at(entry)).await?))
 }
 
 /// A pending deposit's entry booked: decided again with what is known now.
@@ -406,6 +411,7 @@ async fn settle_booked(
     seal: Option<&cases::Seal>,
     deposit: Deposit,
     intake: Intake,
+    at: i64,
 ) -> Result<Deposit, StoreError> {
     let state = match &deposit.customer_id {
         Some(customer) => {
@@ -416,21 +422,22 @@ async fn settle_booked(
     };
     super::deposits::set_state(tx, &deposit.id, state, None).await?;
     let deposit = deposit_in(tx, &deposit.id).await?;
-    booked_now(tx, seal, deposit).await
+    booked_now(tx, seal, deposit, at).await
 }
 
-/// The money of a deposit is in the bank: its postings, its case if it is
-/// held, its event.
+/// The money of a deposit is in the bank (since `at`, the bank's booking):
+/// its postings, its case if it is held, its event.
 async fn booked_now(
     tx: &mut Tx<'_>,
     seal: Option<&cases::Seal>,
     deposit: Deposit,
+    at: i64,
 ) -> Result<Deposit, StoreError> {
     let booking = match &deposit.customer_id {
         Some(customer) => ledger::deposit_received(customer, deposit.amount),
         None => ledger::deposit_in_suspense(deposit.amount),
     };
-    post(tx, &booking).await?;
+    post_at(tx, &booking, at).await?;
     let data = json!({"deposit": deposit});
     if matches!(deposit.state, State::Held | State::Suspense) {
         let subject = match &deposit.customer_id {
@@ -555,7 +562,12 @@ async fn reverse(
         }
     }
     if was_booked {
-        post(tx, &ledger::deposit_reversed(owner, deposit.amount)).await?;
+        post_at(
+            tx,
+            &ledger::deposit_reversed(owner, deposit.amount),
+            booked_at(entry),
+        )
+        .await?;
     }
     Ok(Some(deposit_in(tx, &id).await?))
 }

@@ -167,7 +167,7 @@ async fn a_desk_killed_after_its_mint_left_mints_nothing_twice() {
 
     // The bank's file arrives; the desk's sendTransaction is forwarded but
     // its answer never comes back.
-    let mut bank = Bank::new(&dir.path().join("bank"), "2026-12-07").unwrap();
+    let mut bank = Bank::new(&dir.path().join("bank"), &usd1_tests::bank::today()).unwrap();
     bank.open_account("4000123456", "USD1 Issuer Ltd", "0");
     bank.wire_in(
         "4000123456",
@@ -370,7 +370,7 @@ async fn a_desk_killed_at_random_moments_pays_each_redemption_once() {
     write_keypair(&treasurer, &f.treasurer).unwrap();
     let inbox = dir.path().join("inbox");
     std::fs::create_dir_all(&inbox).unwrap();
-    let mut bank = Bank::new(&dir.path().join("bank"), "2026-12-07").unwrap();
+    let mut bank = Bank::new(&dir.path().join("bank"), &usd1_tests::bank::today()).unwrap();
     bank.open_account("4000123456", "USD1 Issuer Ltd", "0");
     bank.external.insert("12345678".into());
 

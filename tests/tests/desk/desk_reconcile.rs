@@ -112,6 +112,85 @@ both_databases!(
     reconciled
 );
 
+/// A past day is reconciled as it stood at its end: its statement, the
+/// books as of its last second and the chain at its last slot. What the
+/// desk, the bank and the chain did afterwards does not change its report.
+async fn as_it_stood(url: &str) {
+    let mut desk = Desk::on(Some(url.into()), 1_000 * ONE, FOUR_EYES_ABOVE).await;
+    let now = usd1_tests::tour::unix_now();
+    desk.bank.set_clock(now - 86_400);
+    let yesterday = desk.bank.day();
+    // Acme's 250 booked by the bank yesterday, read and minted today.
+    let (_, wallet) = desk.redeeming_customer("Acme", "250.00").await;
+    let scheduled = desk.store.unreconciled_days(ISSUER_ACCOUNT, now).await;
+    assert_eq!(scheduled.unwrap(), vec![yesterday.clone()]);
+    let (_, first) = reconcile_day(&desk.store, &desk.f.usd1, &yesterday, ISSUER_ACCOUNT)
+        .await
+        .unwrap();
+    assert_eq!(first.figures.bank_closing, 250 * i128::from(ONE));
+    assert_eq!(first.figures.supply, 0, "nothing was minted by its end");
+    assert_eq!(
+        (first.figures.reserve, first.figures.reserve_as_of),
+        (0, 0),
+        "the reserve was first attested today"
+    );
+    let owed = |report: &usd1_client::reconciliation::Report| {
+        report
+            .items
+            .iter()
+            .find(|i| i.name.starts_with("owed to customers"))
+            .map(|i| i.amount)
+            .unwrap()
+    };
+    assert_eq!(owed(&first), 250 * i128::from(ONE), "{first:?}");
+    assert!(first.balanced, "{first:?}");
+
+    // Today: Acme redeems 100 and is paid, Beta's 40 arrives and is minted.
+    desk.bank.advance_day();
+    desk.bank.set_clock(now);
+    desk.redeem(&wallet, 100 * ONE).await;
+    desk.payout().await;
+    desk.bank_pays().await;
+    desk.payout().await;
+    let (beta, _) = desk.approved_customer("Beta").await;
+    desk.wire("40.00", &beta.reference);
+    desk.statement().await;
+    assert_eq!(desk.pass().await.minted.len(), 1);
+
+    let (_, again) = reconcile_day(&desk.store, &desk.f.usd1, &yesterday, ISSUER_ACCOUNT)
+        .await
+        .unwrap();
+    assert_eq!(again.figures, first.figures);
+    assert_eq!((&again.items, again.balanced), (&first.items, true));
+
+    let today = desk.bank.day();
+    assert_ne!(today, yesterday);
+    // The schedule waits for today to end.
+    let scheduled = desk.store.unreconciled_days(ISSUER_ACCOUNT, now).await;
+    assert!(scheduled.unwrap().is_empty());
+    let scheduled = desk
+        .store
+        .unreconciled_days(ISSUER_ACCOUNT, now + 86_400)
+        .await;
+    assert_eq!(scheduled.unwrap(), vec![today.clone()]);
+    let (_, report) = reconcile_day(&desk.store, &desk.f.usd1, &today, ISSUER_ACCOUNT)
+        .await
+        .unwrap();
+    assert_eq!(report.figures.bank_closing, 190_250_000);
+    assert_eq!(report.figures.supply, 190 * ONE);
+    assert_eq!(report.figures.reserve, 1_000 * ONE);
+    assert_eq!(owed(&report), 0, "{report:?}");
+    assert!(report.balanced, "{report:?}");
+
+    let refused = reconcile_day(&desk.store, &desk.f.usd1, "yesterday", ISSUER_ACCOUNT).await;
+    assert!(
+        matches!(&refused, Err(ReconcileFailed::Books(e)) if e.to_string() == "'yesterday' is not a day: give it as YYYY-MM-DD"),
+        "{refused:?}"
+    );
+}
+
+both_databases!(a_past_day_is_reconciled_as_it_stood_at_its_end, as_it_stood);
+
 /// The transparency page shows the desk's newest reconciliation and copies
 /// it beside itself; a file that is not one is refused by name.
 #[tokio::test]
