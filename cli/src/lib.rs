@@ -118,6 +118,8 @@ pub enum Command {
     Bank(commands::bank::Args),
     /// Bring a mint to a bootstrap plan (initialize, roles, attestors, policy, disclosure, minters); re-runnable.
     Bootstrap(commands::bootstrap::Args),
+    /// Keys in an HSM or a vault: make one, show a public key.
+    Key(commands::key::Args),
 }
 
 impl Command {
@@ -137,7 +139,7 @@ impl Command {
                 false
             }
             Self::Balance(args) => args.owner.is_none(),
-            Self::Screen(_) | Self::Report(_) | Self::Bank(_) => false,
+            Self::Screen(_) | Self::Report(_) | Self::Bank(_) | Self::Key(_) => false,
             Self::Redeem(args) => !matches!(args.action, commands::redeem::Action::List { .. }),
             _ => true,
         }
@@ -313,6 +315,7 @@ async fn run(ctx: &Context, command: Command) -> Result<Output> {
         Command::Pay(args) => pay::run(ctx, args).await,
         Command::Screen(args) => screen::run(ctx, args).await,
         Command::Bank(args) => bank::run(args).await,
+        Command::Key(args) => key::run(args),
         Command::Report(args) => report::run(ctx, args).await,
         Command::Bootstrap(args) => bootstrap::run(ctx, args).await,
         Command::Transparency(args) => transparency::run(ctx, args).await,

@@ -2,9 +2,10 @@
 //! `solana-clap-utils` (`--sign-only`, `--blockhash`, `--signer`,
 //! `--fee-payer`, `--nonce`, `--nonce-authority`,
 //! `--dump-transaction-message`), and signer sources — a keypair file,
-//! `prompt://` (a seed phrase), `stdin://` or `-`, `ASK`, or a bare public
-//! key whose signature comes with `--signer PUBKEY=SIGNATURE` (or is left
-//! absent when signing only).
+//! `prompt://` (a seed phrase), `stdin://` or `-`, `ASK`, a key in an HSM
+//! (`pkcs11:`) or a vault (`vault://`), or a bare public key whose signature
+//! comes with `--signer PUBKEY=SIGNATURE` (or is left absent when signing
+//! only).
 use std::fmt;
 use std::str::FromStr;
 use std::sync::Arc;
@@ -109,6 +110,10 @@ impl SigningArgs {
     /// A bare public key is a presigned signature from `--signer`, or, when
     /// signing only, a signer whose signature is left absent.
     pub fn signer(&self, source: &str, name: &str) -> Result<SharedSigner> {
+        if usd1_client::keystore::is_keystore(source) {
+            let signer = usd1_client::keystore::open(source).map_err(|e| anyhow!("{name} {e}"))?;
+            return Ok(signer);
+        }
         let scheme = source
             .split_once(':')
             .map(|(scheme, _)| scheme.to_ascii_lowercase());

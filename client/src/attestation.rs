@@ -28,6 +28,25 @@ pub struct AttestorSignature {
     pub signature: Signature,
 }
 
+/// Signs a digest with any signer (a key in an HSM or a vault); its
+/// refusal, or a signature that does not verify, is the signer's error.
+pub fn try_sign(
+    attestor: &dyn Signer,
+    digest: &[u8; 32],
+) -> Result<AttestorSignature, solana_sdk::signer::SignerError> {
+    let pubkey = attestor.try_pubkey()?;
+    let signature = attestor.try_sign_message(digest)?;
+    if !signature.verify(pubkey.as_ref(), digest) {
+        return Err(solana_sdk::signer::SignerError::Custom(format!(
+            "{pubkey}'s signature does not verify over the digest"
+        )));
+    }
+    Ok(AttestorSignature {
+        attestor: pubkey,
+        signature,
+    })
+}
+
 /// Signs a digest with an attestor key.
 pub fn sign(attestor: &Keypair, digest: &[u8; 32]) -> AttestorSignature {
     AttestorSignature {

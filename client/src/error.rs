@@ -66,6 +66,10 @@ pub enum ClientError {
          was it made for another command, blockhash, nonce or fee payer?"
     )]
     BadSignature { signer: Pubkey, reason: String },
+    /// A signer could not sign (a key in an HSM or a vault that is down,
+    /// slow, refusing or answering wrongly): nothing was sent.
+    #[error("{signer} did not sign: {reason}; nothing was sent")]
+    SignerFailed { signer: Pubkey, reason: String },
     /// Signing only was asked for: the transaction, signed by the signers
     /// present, was not sent.
     #[error("signed only, not sent")]

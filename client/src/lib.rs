@@ -17,6 +17,8 @@ pub mod history;
 pub mod instructions;
 pub mod issuer;
 pub mod keypair;
+#[cfg(feature = "keystore")]
+pub mod keystore;
 pub mod ledger;
 pub mod monthly;
 pub mod pda;

@@ -57,8 +57,9 @@ impl Signing {
 /// Signs `message` with `signers` (duplicates and signers it does not need
 /// are ignored) against `blockhash`. A required signer with no signer, or a
 /// signer with no signature (a bare public key), is
-/// [`ClientError::MissingSignature`] unless `partial`; a signature that does
-/// not sign this message is [`ClientError::BadSignature`], always.
+/// [`ClientError::MissingSignature`] unless `partial`; a signer that fails
+/// is [`ClientError::SignerFailed`]; a signature that does not sign this
+/// message is [`ClientError::BadSignature`], always.
 pub fn sign(
     mut message: Message,
     signers: &[&dyn Signer],
@@ -72,12 +73,18 @@ pub fn sign(
     for (slot, key) in signatures.iter_mut().zip(&message.account_keys) {
         let signature = match signers.iter().find(|s| s.pubkey() == *key) {
             Some(signer) => {
-                signer
-                    .try_sign_message(&data)
-                    .map_err(|e| ClientError::BadSignature {
+                signer.try_sign_message(&data).map_err(|e| match e {
+                    // A key held elsewhere that could not sign (its own words).
+                    solana_sdk::signer::SignerError::Custom(reason) => ClientError::SignerFailed {
                         signer: *key,
-                        reason: e.to_string(),
-                    })?
+                        reason,
+                    },
+                    // A presigned signature that is not this message's.
+                    other => ClientError::BadSignature {
+                        signer: *key,
+                        reason: other.to_string(),
+                    },
+                })?
             }
             None => Signature::default(),
         };

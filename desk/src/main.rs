@@ -502,9 +502,8 @@ async fn import(
 }
 
 pub(crate) async fn minter(store: &Store, chain: &Chain) -> anyhow::Result<Minter<RpcLedger>> {
-    let key = usd1_client::keypair::read_keypair_file(&chain.minter)
+    let key = usd1_client::keystore::signer_from(&chain.minter, Path::to_path_buf)
         .with_context(|| format!("the minter key {}", chain.minter.display()))?;
-    let key = Arc::new(key);
     let ledger = Arc::new(RpcLedger::new(
         chain.url.clone(),
         CommitmentConfig::confirmed(),
@@ -532,12 +531,11 @@ async fn payer(
     ) else {
         bail!("paying redemptions needs --treasurer, --debtor-name, --debtor-account, --debtor-agent and --bank-outbox");
     };
-    let key = usd1_client::keypair::read_keypair_file(treasurer)
+    let key = usd1_client::keystore::signer_from(treasurer, Path::to_path_buf)
         .with_context(|| format!("the treasurer key {}", treasurer.display()))?;
     let Some(agent) = Agent::parse(agent) else {
         bail!("--debtor-agent {agent:?} is neither an ABA routing number nor a BIC");
     };
-    let key = Arc::new(key);
     let ledger = Arc::new(RpcLedger::new(
         chain.url.clone(),
         CommitmentConfig::confirmed(),

@@ -7,12 +7,11 @@
 //! recorded before it is sent; a pass after a crash asks the chain what
 //! became of it before anything is signed again.
 use std::collections::HashSet;
-use std::sync::Arc;
 
 use serde::Serialize;
 use solana_sdk::instruction::Instruction;
 use solana_sdk::pubkey::Pubkey;
-use solana_sdk::signature::{Keypair, Signer};
+use solana_sdk::signature::Signer;
 use solana_sdk::transaction::Transaction;
 use usd1::errors::Usd1Error;
 use usd1_client::error::ClientError;
@@ -57,7 +56,8 @@ pub enum PassError {
 pub struct Minter<L: Ledger + ?Sized> {
     pub store: Store,
     pub usd1: Usd1<L>,
-    pub key: Arc<Keypair>,
+    /// A keypair file, or a key in an HSM or a vault.
+    pub key: usd1_client::signing::SharedSigner,
     /// Deposits above this (base units) wait for a second operator.
     pub four_eyes_above: u64,
 }

@@ -6,11 +6,10 @@
 //! second one; each settle or reject transaction is recorded before it is
 //! sent and resumed from the chain.
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use serde::Serialize;
 use solana_sdk::pubkey::Pubkey;
-use solana_sdk::signature::{Keypair, Signer};
+use solana_sdk::signature::Signer;
 use usd1::state::RedemptionStatus;
 use usd1_client::bank::pain001::{self, Debtor, Run};
 use usd1_client::instructions;
@@ -40,7 +39,8 @@ pub struct Payer<L: Ledger + ?Sized> {
     pub store: Store,
     pub usd1: Usd1<L>,
     /// The key the program knows as the treasurer (settles and rejects).
-    pub treasurer: Arc<Keypair>,
+    /// A keypair file, or a key in an HSM or a vault.
+    pub treasurer: usd1_client::signing::SharedSigner,
     /// The issuer's account the payments are made from.
     pub debtor: Debtor,
     /// Where the bank takes payment files from (its host-to-host inbox).

@@ -3,7 +3,7 @@
 //! last slot) from the Config's history, the report decided by
 //! `usd1_client::reconciliation` and recorded.
 use usd1_client::issuer::Usd1;
-use usd1_client::ledger::Ledger;
+use usd1_client::ledger::{Ledger, RecordedTransaction};
 
 use crate::store::{Store, StoreError};
 
@@ -17,10 +17,38 @@ pub async fn reconcile_day<L: Ledger + ?Sized>(
     date: &str,
     account: &str,
 ) -> Result<(String, usd1_client::reconciliation::Report), ReconcileFailed> {
+    let history = usd1.ledger().history(&usd1.config_address()).await?;
+    reconcile_on(store, &history, date, account).await
+}
+
+/// Reconciles each of `days` over one reading of the chain's history (how
+/// `run` catches up on days not yet reconciled): each day's answer, in order.
+pub async fn reconcile_days<L: Ledger + ?Sized>(
+    store: &Store,
+    usd1: &Usd1<L>,
+    days: &[String],
+    account: &str,
+) -> Result<Vec<DayReconciled>, ReconcileFailed> {
+    let history = usd1.ledger().history(&usd1.config_address()).await?;
+    let mut answers = Vec::with_capacity(days.len());
+    for day in days {
+        answers.push(reconcile_on(store, &history, day, account).await);
+    }
+    Ok(answers)
+}
+
+/// One day's answer: the report's id and the report.
+pub type DayReconciled = Result<(String, usd1_client::reconciliation::Report), ReconcileFailed>;
+
+async fn reconcile_on(
+    store: &Store,
+    history: &[RecordedTransaction],
+    date: &str,
+    account: &str,
+) -> DayReconciled {
     let mut figures = store.figures(date, account).await?;
     let end = usd1_client::reconciliation::day_end(date).unwrap_or(i64::MAX);
-    let history = usd1.ledger().history(&usd1.config_address()).await?;
-    let (supply, reserve, as_of) = usd1_client::reconciliation::chain_at(&history, end);
+    let (supply, reserve, as_of) = usd1_client::reconciliation::chain_at(history, end);
     figures.supply = supply;
     figures.reserve = reserve;
     figures.reserve_as_of = as_of;

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use usd1_client::screening::Screener;
-use usd1_desk::reconcile::reconcile_day;
+use usd1_desk::reconcile::reconcile_days;
 use usd1_desk::store::statements::{ImportError, Intake};
 use usd1_desk::store::Store;
 
@@ -166,20 +166,29 @@ pub async fn run(
             Err(error) => eprintln!("usd1-desk: pass failed: {error}"),
         }
         if let Some(account) = reconcile_account {
-            for day in store
+            let days = store
                 .unreconciled_days(account, usd1_service::time::now())
                 .await
-                .unwrap_or_default()
-            {
-                match reconcile_day(store, &minter.usd1, &day, account).await {
-                    Ok((_, report)) if report.balanced => {
-                        eprintln!("usd1-desk: {day} reconciled")
+                .unwrap_or_default();
+            if !days.is_empty() {
+                match reconcile_days(store, &minter.usd1, &days, account).await {
+                    Ok(answers) => {
+                        for (day, answer) in days.iter().zip(answers) {
+                            match answer {
+                                Ok((_, report)) if report.balanced => {
+                                    eprintln!("usd1-desk: {day} reconciled")
+                                }
+                                Ok((_, report)) => eprintln!(
+                                    "usd1-desk: {day} BREAK: {} unexplained",
+                                    signed_dollars(report.unexplained)
+                                ),
+                                Err(error) => {
+                                    eprintln!("usd1-desk: {day} not reconciled: {error}")
+                                }
+                            }
+                        }
                     }
-                    Ok((_, report)) => eprintln!(
-                        "usd1-desk: {day} BREAK: {} unexplained",
-                        signed_dollars(report.unexplained)
-                    ),
-                    Err(error) => eprintln!("usd1-desk: {day} not reconciled: {error}"),
+                    Err(error) => eprintln!("usd1-desk: days not reconciled: {error}"),
                 }
             }
         }

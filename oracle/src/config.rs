@@ -11,9 +11,10 @@ use anyhow::{anyhow, bail, Context, Result};
 use serde::Deserialize;
 use solana_commitment_config::CommitmentConfig;
 use solana_sdk::pubkey::Pubkey;
-use solana_sdk::signature::{Keypair, Signer};
-use usd1_client::keypair::read_keypair_file;
+use solana_sdk::signature::Signer;
+use usd1_client::keystore;
 use usd1_client::reserve_report::{AssetClass, EligibilityPolicy, Holding};
+use usd1_client::signing::SharedSigner;
 
 use crate::sources::bank::{BankSource, BankSourceConfig};
 use crate::sources::file::{FileSource, FileSourceConfig};
@@ -334,8 +335,8 @@ pub struct Config {
     pub rpc_urls: Vec<String>,
     pub commitment: CommitmentConfig,
     pub mint: Pubkey,
-    pub payer: Arc<Keypair>,
-    pub attestors: Vec<Arc<Keypair>>,
+    pub payer: SharedSigner,
+    pub attestors: Vec<SharedSigner>,
     pub cosigners: Vec<CosignerRef>,
     pub interval: Duration,
     pub output_dir: PathBuf,
@@ -381,17 +382,17 @@ impl Config {
         let file: FileConfig = table.try_into()?;
         let resolve = |p: &Path| resolve_path(base, p);
         let (commitment, mint) = checked_chain(&file.rpc_urls, &file.commitment, &file.mint)?;
-        let payer = Arc::new(read_keypair_file(&resolve(&file.payer_keypair))?);
+        let payer = keystore::signer_from(&file.payer_keypair, resolve)?;
         if file.attestor_keypairs.is_empty() && file.cosigners.is_empty() {
             bail!("attestor_keypairs and cosigners are both empty: the daemon has nothing to sign with");
         }
-        let mut attestors: Vec<Arc<Keypair>> = Vec::new();
+        let mut attestors: Vec<SharedSigner> = Vec::new();
         for path in &file.attestor_keypairs {
-            let keypair = read_keypair_file(&resolve(path))?;
+            let keypair = keystore::signer_from(path, resolve)?;
             if attestors.iter().any(|a| a.pubkey() == keypair.pubkey()) {
                 bail!("attestor key {} is listed twice", keypair.pubkey());
             }
-            attestors.push(Arc::new(keypair));
+            attestors.push(keypair);
         }
         if usd1::constants::MAX_ATTESTORS < attestors.len() {
             bail!(

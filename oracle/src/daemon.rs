@@ -6,10 +6,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use solana_sdk::pubkey::Pubkey;
-use solana_sdk::signature::{Keypair, Signature, Signer};
+use solana_sdk::signature::{Signature, Signer};
 use thiserror::Error;
 use tokio::sync::OnceCell;
 use tokio_util::sync::CancellationToken;
+use usd1_client::signing::SharedSigner;
 use usd1_client::{attestation, format_amount, hex, ClientError, Failure, Ledger, Usd1};
 
 use futures::stream::{FuturesUnordered, StreamExt};
@@ -110,6 +111,10 @@ pub enum RoundError {
         "attestation {seq} sent earlier may still land; waiting for it before building another"
     )]
     Pending { seq: u64 },
+    /// A held attestor key (in an HSM or a vault) did not sign: nothing was
+    /// sent, the round's seq is kept for the next round.
+    #[error("{0}")]
+    Signer(String),
     #[error(transparent)]
     Submit(SubmitError),
     #[error("output folder: {0}")]
@@ -124,6 +129,7 @@ impl RoundError {
             Self::DropRefused { .. } => "drop_refused",
             Self::NotEnoughSigners { .. } => "misconfigured",
             Self::NotEnoughSignatures { .. } => "not_enough_signatures",
+            Self::Signer(_) => "signer_error",
             Self::Rejected { .. } => "rejected",
             Self::Pending { .. } => "pending",
             Self::Submit(SubmitError::Abandoned) => "abandoned",
@@ -137,7 +143,7 @@ impl RoundError {
         match self {
             Self::Source { .. } | Self::Overflow => 3,
             Self::DropRefused { .. } => 4,
-            Self::Chain(_) | Self::Submit(_) | Self::Pending { .. } => 5,
+            Self::Chain(_) | Self::Submit(_) | Self::Pending { .. } | Self::Signer(_) => 5,
             Self::Rejected { .. } => 6,
             Self::NotEnoughSigners { .. } | Self::Io(_) => 2,
             // Like a failed source: the reserve could not be vouched for this round.
@@ -167,9 +173,10 @@ impl From<ResolveError> for RoundError {
 
 /// Everything an [`Oracle`] is made of besides its ledger.
 pub struct Setup {
-    pub payer: Arc<Keypair>,
+    pub payer: SharedSigner,
     pub mint: Pubkey,
-    pub attestors: Vec<Arc<Keypair>>,
+    /// Attestor keys held here: files, or keys in an HSM or a vault.
+    pub attestors: Vec<SharedSigner>,
     pub sources: Vec<Arc<dyn Source>>,
     pub store: ReportStore,
     pub round: RoundSettings,
@@ -179,12 +186,12 @@ pub struct Setup {
 /// The daemon: one mint, its keys, its sources and its output folder.
 pub struct Oracle {
     ledger: Arc<dyn Ledger>,
-    payer: Arc<Keypair>,
+    payer: SharedSigner,
     mint: Pubkey,
     /// Connected on the first round that reaches the chain, so the daemon can
     /// start (and report unhealthy) while the RPC node is down.
     usd1: OnceCell<Usd1<dyn Ledger>>,
-    attestors: Vec<Arc<Keypair>>,
+    attestors: Vec<SharedSigner>,
     /// Other operators' co-signers, asked when the held keys fall short.
     cosigners: Vec<CosignerRef>,
     http: reqwest::Client,
@@ -237,6 +244,11 @@ impl Oracle {
             },
         )
         .with_cosigners(config.cosigners.clone()))
+    }
+
+    /// Holds `attestors` instead of the keys it was made with.
+    pub fn hold(&mut self, attestors: Vec<SharedSigner>) {
+        self.attestors = attestors;
     }
 
     /// Asks `cosigners` for their signatures when the held keys are fewer than the threshold.
@@ -391,11 +403,11 @@ impl Oracle {
         // needs; ask co-signers of other registered attestors for the rest.
         let registered = config.attestors();
         let threshold = usize::from(config.threshold);
-        let signers: Vec<&Keypair> = self
+        let signers: Vec<SharedSigner> = self
             .attestors
             .iter()
-            .map(|k| k.as_ref())
             .filter(|k| registered.contains(&k.pubkey()))
+            .cloned()
             .take(threshold)
             .collect();
         let remote: Vec<&CosignerRef> = if signers.len() < threshold {
@@ -476,10 +488,7 @@ impl Oracle {
 
         self.store.save_report(&report)?;
         let digest = attestation::digest_of(&self.mint, &args);
-        let mut signatures: Vec<AttestorSignature> = signers
-            .iter()
-            .map(|k| attestation::sign(k, &digest))
-            .collect();
+        let mut signatures = self.sign_held(&signers, &digest).await?;
         if signatures.len() < threshold {
             let collected = self
                 .cosign(&report, &digest, &remote, threshold - signatures.len())

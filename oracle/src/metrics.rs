@@ -54,6 +54,10 @@ struct State_ {
     source_errors: BTreeMap<(String, &'static str), u64>,
     /// Co-signer answers, by attestor and outcome ("signed" or the refusal's name).
     cosigner_answers: BTreeMap<(String, String), u64>,
+    /// Held keys that did not sign, by attestor: how often, and the last
+    /// failure while it lasts (cleared by the key's next signature).
+    signer_errors: BTreeMap<String, u64>,
+    signers_down: BTreeMap<String, String>,
     drop_alarm: bool,
 }
 
@@ -129,6 +133,26 @@ impl Metrics {
         });
     }
 
+    /// A held key did not sign (`why` names its source).
+    pub fn signer_error(&self, attestor: &str, why: &str) {
+        self.with(|s| {
+            let count = s.signer_errors.entry(attestor.to_string()).or_default();
+            *count = count.saturating_add(1);
+            s.signers_down.insert(attestor.to_string(), why.to_string());
+        });
+    }
+
+    /// A held key signed: it is up again.
+    pub fn signer_ok(&self, attestor: &str) {
+        self.with(|s| {
+            s.signers_down.remove(attestor);
+        });
+    }
+
+    pub fn signer_errors(&self, attestor: &str) -> u64 {
+        self.with(|s| s.signer_errors.get(attestor).copied().unwrap_or(0))
+    }
+
     pub fn cosigner_answer(&self, attestor: &str, outcome: &str) {
         self.with(|s| {
             let count = s
@@ -175,6 +199,9 @@ impl Metrics {
                 problems.push(String::from(
                     "reserve drop alarm: an attestation was refused",
                 ));
+            }
+            for (attestor, why) in &s.signers_down {
+                problems.push(format!("attestor key {attestor} did not sign: {why}"));
             }
             let (mut age, mut lamports) = (None, None);
             match &s.observation {
@@ -302,6 +329,22 @@ impl Metrics {
                 "counter",
                 "Failed source reads, by source and error.",
                 source_errors,
+            );
+            let signer_errors = s
+                .signer_errors
+                .iter()
+                .map(|(attestor, v)| {
+                    (
+                        format!("{{attestor=\"{}\"}}", escape_label(attestor)),
+                        v.to_string(),
+                    )
+                })
+                .collect();
+            metric(
+                "usd1_oracle_signer_errors_total",
+                "counter",
+                "Held attestor keys (a file, an HSM, a vault) that did not sign, by attestor.",
+                signer_errors,
             );
             let answers = s
                 .cosigner_answers

@@ -65,6 +65,39 @@ pub async fn usd1<B: Backend>(
     .await
 }
 
+/// Runs `usd1 -k KEYPAIR ARGS…` with `keypair` a signer source (a file, a
+/// key in an HSM or a vault) loaded as the CLI loads it.
+pub async fn usd1_as<B: Backend>(
+    f: &Fixture<B>,
+    keypair: &str,
+    args: &[&str],
+) -> anyhow::Result<Output> {
+    let cli = Cli::try_parse_from(std::iter::once("usd1").chain(args.iter().copied()))?;
+    let ledger: Arc<dyn Ledger> = f.ledger.clone();
+    let ctx = Context::from_flags(ledger, keypair, &cli.signing, &cli.command).await?;
+    execute(&ctx, cli.command).await
+}
+
+/// Runs a command as `keypair` that must fail: its error in one line, once
+/// nothing on-chain is seen to have changed.
+pub async fn fails_as(f: &Fixture, keypair: &str, args: &[&str]) -> String {
+    let before = f.snapshot().await;
+    let err = usd1_as(f, keypair, args)
+        .await
+        .err()
+        .unwrap_or_else(|| panic!("usd1 {} succeeded", args.join(" ")));
+    assert_eq!(
+        f.snapshot().await,
+        before,
+        "usd1 {} changed state",
+        args.join(" ")
+    );
+    err.chain()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(": ")
+}
+
 pub async fn ok(f: &Fixture, signer: &Keypair, args: &[&str]) -> Output {
     match usd1(f, signer, args).await {
         Ok(output) => output,

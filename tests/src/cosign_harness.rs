@@ -141,6 +141,24 @@ pub fn proposer(dir: &Path, stage: &tour::Stage, operators: &[Operator]) -> Path
 
 /// [`proposer`], reaching the chain through `url` (a proxy).
 pub fn proposer_via(dir: &Path, stage: &tour::Stage, operators: &[Operator], url: &str) -> PathBuf {
+    let keys: Vec<String> = stage
+        .cast
+        .attestors
+        .iter()
+        .map(|a| stage.cast.pubkey(a))
+        .collect();
+    proposer_for(dir, stage, operators, &keys, url)
+}
+
+/// The proposer's config, each operator's co-signer vouching for the
+/// attestor key beside it in `keys`.
+pub fn proposer_for(
+    dir: &Path,
+    stage: &tour::Stage,
+    operators: &[Operator],
+    keys: &[String],
+    url: &str,
+) -> PathBuf {
     let config = dir.join("proposer.toml");
     let mut text = format!(
         "rpc_urls = [\"{}\"]\nmint = \"{}\"\npayer_keypair = {:?}\n\
@@ -152,12 +170,10 @@ pub fn proposer_via(dir: &Path, stage: &tour::Stage, operators: &[Operator], url
         stage.cast.oracle_payer.display().to_string(),
         tour::free_port().unwrap()
     );
-    for (operator, attestor) in operators.iter().zip(&stage.cast.attestors) {
+    for (operator, key) in operators.iter().zip(keys) {
         text.push_str(&format!(
-            "[[cosigners]]\nurl = \"{}\"\nattestor = \"{}\"\ntoken_env = \"{}\"\n",
-            operator.url,
-            stage.cast.pubkey(attestor),
-            operator.token_env
+            "[[cosigners]]\nurl = \"{}\"\nattestor = \"{key}\"\ntoken_env = \"{}\"\n",
+            operator.url, operator.token_env
         ));
     }
     std::fs::write(&config, text).unwrap();

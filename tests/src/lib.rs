@@ -11,6 +11,7 @@ pub mod desk_harness;
 pub mod fixture;
 pub mod gateway_harness;
 pub mod gateway_process;
+pub mod keystores;
 pub mod ledgers;
 pub mod localnet;
 pub mod measure;

@@ -3,6 +3,8 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use usd1_client::signing::SharedSigner;
+
 use crate::*;
 use tokio_util::sync::CancellationToken;
 use usd1_client::Ledger;
@@ -83,7 +85,7 @@ impl Harness {
                     .f
                     .attestors
                     .iter()
-                    .map(|k| Arc::new(k.insecure_clone()))
+                    .map(|k| Arc::new(k.insecure_clone()) as SharedSigner)
                     .collect(),
                 sources,
                 store: ReportStore::open(&self.reports()).expect("reports"),
@@ -91,6 +93,14 @@ impl Harness {
                 alarms,
             },
         )
+    }
+
+    /// An oracle over the file source holding `attestors` (keys in an HSM
+    /// or a vault among them).
+    pub fn oracle_holding(&self, attestors: Vec<SharedSigner>) -> Oracle {
+        let mut oracle = self.oracle(vec![self.file_source()], self.ledger());
+        oracle.hold(attestors);
+        oracle
     }
 
     pub fn ledger(&self) -> Arc<dyn Ledger> {

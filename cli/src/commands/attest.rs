@@ -10,7 +10,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use anyhow::{bail, Context as _, Result};
+use anyhow::{anyhow, bail, Context as _, Result};
 use serde::Serialize;
 use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::{Keypair, Signature, Signer};
@@ -190,18 +190,42 @@ pub async fn run(ctx: &Context, args: Args) -> Result<Output> {
 async fn direct(ctx: &Context, attestation: &Attestation, signers: &[String]) -> Result<Output> {
     // The flags first, then the key files, then the chain.
     parse_as_of(&attestation.as_of)?;
-    let signers = signers
+    let (files, held): (Vec<&String>, Vec<&String>) = signers
         .iter()
+        .partition(|source| !usd1_client::keystore::is_keystore(source));
+    let files = files
+        .into_iter()
         .map(|path| read_keypair(path))
         .collect::<Result<Vec<Keypair>>>()?;
+    let held = held
+        .into_iter()
+        .map(|source| usd1_client::keystore::open(source).map_err(|e| anyhow!("--signer {e}")))
+        .collect::<Result<Vec<_>>>()?;
     let usd1 = ctx.usd1(&attestation.mint.mint).await?;
     let decimals = usd1.decimals();
     let wanted = attest_args(attestation, 0, decimals)?;
     let args = usd1
         .next_attestation(wanted.reserve_amount, wanted.as_of, wanted.report_sha256)
         .await?;
-    let refs: Vec<&Keypair> = signers.iter().collect();
-    let executed = usd1.attest(args, &refs).await?;
+    let executed = if held.is_empty() {
+        let refs: Vec<&Keypair> = files.iter().collect();
+        usd1.attest(args, &refs).await?
+    } else {
+        // Keys in an HSM or a vault sign the digest here; every signature is
+        // checked against the attestor set before anything is sent.
+        let digest = attestation::digest_of(&attestation.mint.mint, &args);
+        let mut signatures = Vec::new();
+        for file in &files {
+            signatures.push(attestation::sign(file, &digest));
+        }
+        for key in &held {
+            signatures.push(
+                attestation::try_sign(key.as_ref(), &digest)
+                    .map_err(|e| anyhow!("--signer {e}"))?,
+            );
+        }
+        usd1.attest_with_signatures(args, &signatures).await?
+    };
     let text = format!(
         "Attestation #{}: reserve {} as of {} ({} signatures)",
         args.seq,
@@ -219,7 +243,11 @@ async fn sign(
     signer: &str,
     decimals: Option<u8>,
 ) -> Result<Output> {
-    let signer = read_keypair(signer)?;
+    let signer: usd1_client::signing::SharedSigner =
+        match usd1_client::keystore::is_keystore(signer) {
+            true => usd1_client::keystore::open(signer).map_err(|e| anyhow!("--signer {e}"))?,
+            false => std::sync::Arc::new(read_keypair(signer)?),
+        };
     let mint = attestation.mint.mint;
     let decimals = match decimals {
         Some(decimals) => decimals,
@@ -227,7 +255,8 @@ async fn sign(
     };
     let args = attest_args(attestation, seq, decimals)?;
     let digest = attestation::digest_of(&mint, &args);
-    let signed = attestation::sign(&signer, &digest);
+    let signed =
+        attestation::try_sign(signer.as_ref(), &digest).map_err(|e| anyhow!("--signer {e}"))?;
     Ok(Output::new(&Signed {
         mint: mint.to_string(),
         seq,

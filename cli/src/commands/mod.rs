@@ -11,6 +11,7 @@ pub mod burn;
 pub mod disclosure;
 pub mod freeze;
 pub mod init;
+pub mod key;
 pub mod mint;
 pub mod minter;
 pub mod pause;

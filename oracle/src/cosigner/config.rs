@@ -45,7 +45,7 @@ pub struct CosignerConfig {
     pub rpc_urls: Vec<String>,
     pub commitment: CommitmentConfig,
     pub mint: Pubkey,
-    pub attestor: Arc<Keypair>,
+    pub attestor: usd1_client::signing::SharedSigner,
     pub journal: PathBuf,
     pub listen_addr: SocketAddr,
     pub token: String,
@@ -82,7 +82,7 @@ impl CosignerConfig {
         let file: FileConfig = toml::from_str(text)?;
         let resolve = |p: &Path| resolve_path(base, p);
         let (commitment, mint) = checked_chain(&file.rpc_urls, &file.commitment, &file.mint)?;
-        let attestor = Arc::new(read_keypair_file(&resolve(&file.attestor_keypair))?);
+        let attestor = usd1_client::keystore::signer_from(&file.attestor_keypair, resolve)?;
         let listen_addr: SocketAddr = file
             .listen_addr
             .parse()

@@ -94,6 +94,9 @@ async fn health_handler(State(cosigner): State<Arc<Cosigner>>) -> impl IntoRespo
     if let Err(e) = cosigner.usd1.config().await {
         reasons.push(format!("the chain could not be read: {e}"));
     }
+    if let Some(why) = cosigner.signer_down() {
+        reasons.push(format!("the attestor key did not sign: {why}"));
+    }
     if cosigner.alarm_raised() {
         reasons.push(
             "equivocation alarm: asked to sign a second digest for a signed seq \

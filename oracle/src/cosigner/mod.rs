@@ -34,13 +34,12 @@ use axum::Router;
 use serde::{Deserialize, Serialize};
 use solana_commitment_config::CommitmentConfig;
 use solana_sdk::pubkey::Pubkey;
-use solana_sdk::signature::{Keypair, Signature, Signer};
+use solana_sdk::signature::{Signature, Signer};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use usd1::constants::{MAX_FUTURE_SKEW_SECS, MAX_SUBMISSION_DELAY_LIMIT};
 use usd1::instructions::AttestArgs;
 use usd1_client::attestation::{self, AttestorSignature};
-use usd1_client::keypair::read_keypair_file;
 use usd1_client::{hex, Ledger, Usd1};
 
 use crate::config::{checked_chain, checked_sources, resolve_path, SourceConfig};
@@ -143,6 +142,8 @@ pub enum Refusal {
     EligibleNotSeen { proposed: u64, eligible: u64 },
     #[error("JournalFailed: {0}; nothing signed")]
     JournalFailed(String),
+    #[error("SignerFailed: {0}; nothing signed")]
+    SignerFailed(String),
 }
 
 impl Refusal {
@@ -166,6 +167,7 @@ impl Refusal {
         "PolicyMismatch",
         "EligibleNotSeen",
         "JournalFailed",
+        "SignerFailed",
     ];
 
     /// The refusal's name (the metrics label, the answer's `error`).
@@ -189,6 +191,7 @@ impl Refusal {
             Self::PolicyMismatch(_) => "PolicyMismatch",
             Self::EligibleNotSeen { .. } => "EligibleNotSeen",
             Self::JournalFailed(_) => "JournalFailed",
+            Self::SignerFailed(_) => "SignerFailed",
         }
     }
 
@@ -218,6 +221,8 @@ struct Counters {
     signed: AtomicU64,
     repeated: AtomicU64,
     refused: Mutex<Vec<(&'static str, u64)>>,
+    /// The attestor key's last failure to sign, while it lasts.
+    signer_down: Mutex<Option<String>>,
 }
 
 impl Counters {
@@ -233,7 +238,8 @@ impl Counters {
 /// A running co-signer's state.
 pub struct Cosigner {
     mint: Pubkey,
-    attestor: Arc<Keypair>,
+    /// The attestor key: a file, or a key in an HSM or a vault.
+    attestor: usd1_client::signing::SharedSigner,
     usd1: Usd1<dyn Ledger>,
     sources: Vec<Arc<dyn Source>>,
     /// This operator's own eligibility rules (its `[eligibility]`).
@@ -284,6 +290,23 @@ impl Cosigner {
 
     pub fn attestor(&self) -> Pubkey {
         self.attestor.pubkey()
+    }
+
+    fn set_signer_down(&self, why: Option<String>) {
+        *self
+            .counters
+            .signer_down
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = why;
+    }
+
+    /// Why the attestor key last failed to sign, until it signs again.
+    pub fn signer_down(&self) -> Option<String> {
+        self.counters
+            .signer_down
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     fn authorized(&self, headers: &HeaderMap) -> bool {
@@ -371,7 +394,28 @@ impl Cosigner {
         self.check_report(request)?;
         let now = self.check_chain(request).await?;
         self.check_reserve(request, now).await?;
-        let signed = attestation::sign(&self.attestor, &digest);
+        // Off the async threads: a key in an HSM or a vault answers over a
+        // wire. Nothing is journalled unless it signed, so the same digest
+        // is signed once the signer is back, and no other ever.
+        let key = self.attestor.clone();
+        let answer =
+            tokio::task::spawn_blocking(move || attestation::try_sign(key.as_ref(), &digest))
+                .await
+                .map_err(|e| Refusal::SignerFailed(format!("the signing task failed: {e}")))?;
+        let signed = match answer {
+            Ok(signed) => {
+                self.set_signer_down(None);
+                signed
+            }
+            Err(error) => {
+                let why = match error {
+                    solana_sdk::signer::SignerError::Custom(why) => why,
+                    other => other.to_string(),
+                };
+                self.set_signer_down(Some(why.clone()));
+                return Err(Refusal::SignerFailed(why));
+            }
+        };
         journal
             .record(Signed {
                 mint: self.mint.to_string(),

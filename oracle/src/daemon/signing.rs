@@ -10,6 +10,42 @@ pub(super) struct Cosigned {
 }
 
 impl Oracle {
+    /// The held keys' signatures over `digest`, each made off the async
+    /// threads (a key in an HSM or a vault answers over a wire) and checked
+    /// against its key. A key that does not sign is counted by its public
+    /// key and reported unhealthy until it signs again; the round stops
+    /// with nothing sent and its seq kept (nothing was journalled).
+    pub(super) async fn sign_held(
+        &self,
+        signers: &[SharedSigner],
+        digest: &[u8; 32],
+    ) -> Result<Vec<AttestorSignature>, RoundError> {
+        let mut signed = Vec::with_capacity(signers.len());
+        for signer in signers {
+            let (key, digest) = (signer.clone(), *digest);
+            let answer =
+                tokio::task::spawn_blocking(move || attestation::try_sign(key.as_ref(), &digest))
+                    .await
+                    .map_err(|e| RoundError::Signer(format!("the signing task failed: {e}")))?;
+            let attestor = signer.pubkey().to_string();
+            match answer {
+                Ok(signature) => {
+                    self.metrics.signer_ok(&attestor);
+                    signed.push(signature);
+                }
+                Err(error) => {
+                    let why = match error {
+                        solana_sdk::signer::SignerError::Custom(why) => why,
+                        other => other.to_string(),
+                    };
+                    self.metrics.signer_error(&attestor, &why);
+                    return Err(RoundError::Signer(format!("attestor {attestor}: {why}")));
+                }
+            }
+        }
+        Ok(signed)
+    }
+
     /// `--dry-run`: the attestation is simulated *without* its Ed25519
     /// instruction, so no attestor signature reaches the node (a signature
     /// set that leaked could be landed by anyone until it expires). Every
@@ -20,7 +56,7 @@ impl Oracle {
         &self,
         usd1: &Usd1<dyn Ledger>,
         report: Report,
-        signers: &[&Keypair],
+        signers: &[SharedSigner],
         config: &usd1_client::Config,
     ) -> Result<Outcome, RoundError> {
         let args = report.attest_args();
@@ -34,10 +70,7 @@ impl Oracle {
             Some(failure) => Some(failure.to_string()),
             None => None,
         };
-        let signed: Vec<AttestorSignature> = signers
-            .iter()
-            .map(|k| attestation::sign(k, &digest))
-            .collect();
+        let signed = self.sign_held(signers, &digest).await?;
         let held = signed.len();
         let checked =
             attestation::check_signatures(&signed, &digest, config.attestors(), config.threshold);

@@ -8,6 +8,7 @@ mod certification;
 mod cli;
 mod cli_ceremony;
 mod cli_refusals;
+mod keystores;
 mod lawful_orders;
 mod migrations;
 mod monthly_report;

@@ -5,5 +5,6 @@
 mod bank_source;
 mod cosign;
 mod cosign_hardening;
+mod keystore_rounds;
 mod oracle;
 mod oracle_delivery;
