@@ -35,7 +35,8 @@ pub struct Cli {
     pub url: Option<String>,
     /// Signer source of the role key that signs, and pays unless
     /// --fee-payer: a keypair file (solana-keygen JSON), prompt://, stdin://,
-    /// or a public key whose signature comes with --signer.
+    /// a key in an HSM (pkcs11:…) or a vault (vault://…), or a public key
+    /// whose signature comes with --signer.
     #[arg(short = 'k', long = "keypair", global = true, value_name = "KEYPAIR")]
     pub keypair: Option<String>,
     /// Solana CLI config file.

@@ -192,6 +192,12 @@ impl<L: Ledger + ?Sized> Usd1<L> {
         signing::sign(message, &self.signers(signers), blockhash, false)
     }
 
+    /// `ixs` paid by this handle's payer, unsigned: its size is the signed
+    /// one's (no key is asked to sign what is only measured).
+    pub fn unsigned_transaction(&self, ixs: &[Instruction]) -> Transaction {
+        Transaction::new_unsigned(Message::new(ixs, Some(&self.payer.pubkey())))
+    }
+
     fn signers<'a>(&'a self, signers: &[&'a (dyn Signer + Sync)]) -> Vec<&'a dyn Signer> {
         let mut all: Vec<&dyn Signer> = vec![&self.payer];
         if let Some(nonce) = &self.signing.nonce {

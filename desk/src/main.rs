@@ -156,7 +156,8 @@ enum RedemptionCommand {
 /// What paying redemptions needs; all of it, or (for `run`) none.
 #[derive(Debug, clap::Args)]
 pub(crate) struct Treasury {
-    /// The treasurer's key (settles and rejects redemptions on-chain): a keypair file.
+    /// The treasurer's key (settles and rejects redemptions on-chain): a
+    /// keypair file, or a key in an HSM (pkcs11:…) or a vault (vault://…).
     #[arg(long)]
     treasurer: Option<PathBuf>,
     /// The issuer's name on the account the payments are made from.
@@ -210,8 +211,9 @@ pub(crate) struct Chain {
     url: String,
     #[arg(long, value_parser = parse_pubkey)]
     mint: Pubkey,
-    /// The desk's minter key (it also pays the fees): a keypair file. The
-    /// program holds it to its own allowance and rate limit.
+    /// The desk's minter key (it also pays the fees): a keypair file, or a
+    /// key in an HSM (pkcs11:…) or a vault (vault://…). The program holds it
+    /// to its own allowance and rate limit.
     #[arg(long)]
     minter: PathBuf,
     #[command(flatten)]

@@ -241,11 +241,9 @@ impl<L: Ledger + ?Sized> Minter<L> {
         group: &[(Deposit, String)],
         existing: &HashSet<Pubkey>,
     ) -> Result<bool, PassError> {
-        let tx = self.usd1.transaction(
-            &self.instructions(group, existing)?,
-            &[self.key.as_ref()],
-            solana_sdk::hash::Hash::default(),
-        )?;
+        let tx = self
+            .usd1
+            .unsigned_transaction(&self.instructions(group, existing)?);
         Ok(size::transaction_size(&tx) <= size::PACKET_DATA_SIZE)
     }
 

@@ -407,8 +407,8 @@ impl Oracle {
             .attestors
             .iter()
             .filter(|k| registered.contains(&k.pubkey()))
-            .cloned()
             .take(threshold)
+            .cloned()
             .collect();
         let remote: Vec<&CosignerRef> = if signers.len() < threshold {
             self.cosigners

@@ -94,7 +94,7 @@ async fn main() -> Result<()> {
             attestors: f
                 .attestors
                 .iter()
-                .map(|k| Arc::new(k.insecure_clone()))
+                .map(|k| Arc::new(k.insecure_clone()) as usd1_client::signing::SharedSigner)
                 .collect(),
             sources: vec![source.build()?],
             store: ReportStore::open(&dir.path().join("reports"))?,
@@ -133,7 +133,7 @@ async fn main() -> Result<()> {
                 attestors: p
                     .attestors
                     .iter()
-                    .map(|k| Arc::new(k.insecure_clone()))
+                    .map(|k| Arc::new(k.insecure_clone()) as usd1_client::signing::SharedSigner)
                     .collect(),
                 sources: vec![SourceConfig::File(FileSourceConfig {
                     name: "custodian".into(),

@@ -79,14 +79,15 @@ impl Token {
         context
             .init_token(free, &AuthPin::new(SO_PIN.into()), &label)
             .expect("init token");
+        // (A lost token's slot answers nothing: every slot is asked on its own.)
         let slot = context
-            .get_slots_with_initialized_token()
+            .get_all_slots()
             .expect("slots")
             .into_iter()
             .find(|slot| {
                 context
                     .get_token_info(*slot)
-                    .is_ok_and(|info| info.label().trim_end() == label)
+                    .is_ok_and(|info| info.token_initialized() && info.label().trim_end() == label)
             })
             .expect("the new token");
         let session = context.open_rw_session(slot).expect("session");
@@ -111,6 +112,23 @@ impl Token {
         )
     }
 
+    /// The token is lost (a broken HSM, a wiped partition): its files are
+    /// removed from under SoftHSM2.
+    pub fn destroy(&self) {
+        let tokens = softhsm().0.join("tokens");
+        for entry in std::fs::read_dir(&tokens).expect("token folder").flatten() {
+            let object = std::fs::read(entry.path().join("token.object")).unwrap_or_default();
+            if object
+                .windows(self.label.len())
+                .any(|w| w == self.label.as_bytes())
+            {
+                std::fs::remove_dir_all(entry.path()).expect("token removed");
+                return;
+            }
+        }
+        panic!("no folder holds token {}", self.label);
+    }
+
     /// The folder SoftHSM2 keeps its tokens in (for tests that search it).
     pub fn store() -> PathBuf {
         softhsm().0.clone()
@@ -124,13 +142,13 @@ impl Token {
         let (_, context) = softhsm();
         let context = context.lock().unwrap_or_else(|e| e.into_inner());
         let slot = context
-            .get_slots_with_initialized_token()
+            .get_all_slots()
             .expect("slots")
             .into_iter()
             .find(|slot| {
-                context
-                    .get_token_info(*slot)
-                    .is_ok_and(|info| info.label().trim_end() == self.label)
+                context.get_token_info(*slot).is_ok_and(|info| {
+                    info.token_initialized() && info.label().trim_end() == self.label
+                })
             })
             .expect("the token");
         let session = context.open_ro_session(slot).expect("session");

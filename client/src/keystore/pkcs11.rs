@@ -85,23 +85,23 @@ fn pin(uri: &Pkcs11Uri) -> Result<AuthPin, KeyError> {
             why: format!("the PIN's variable {variable} is not set"),
         })?,
     };
-    Ok(AuthPin::new(text.into()))
+    Ok(AuthPin::new(text))
 }
 
 /// A logged-in session on the token the URI names.
 fn session(uri: &Pkcs11Uri, write: bool) -> Result<Session, KeyError> {
     let context = context(uri)?;
-    let slots = context
-        .get_slots_with_initialized_token()
-        .map_err(|e| failed(uri, e))?;
+    let slots = context.get_all_slots().map_err(|e| failed(uri, e))?;
     let mut chosen = None;
     for slot in slots {
-        let label = context
-            .get_token_info(slot)
-            .map_err(|e| failed(uri, e))?
-            .label()
-            .trim_end()
-            .to_string();
+        // A slot whose token is lost or broken answers nothing: the others still do.
+        let Ok(info) = context.get_token_info(slot) else {
+            continue;
+        };
+        if !info.token_initialized() {
+            continue;
+        }
+        let label = info.label().trim_end().to_string();
         let token_fits = uri.token.as_ref().is_none_or(|t| *t == label);
         let slot_fits = uri.slot_id.is_none_or(|id| id == slot.id());
         if token_fits && slot_fits {

@@ -117,6 +117,19 @@ async fn keys_made_in_an_hsm_sign_mints_attestations_and_admin_actions() {
     let old = usd1_tests::cli_harness::fails(&f, &f.admin, &set).await;
     assert!(old.contains("NotAdmin"), "{old}");
 
+    // The pauser role moved to a key in the HSM (`usd1 role set`): it pauses.
+    let pauser = token.uri("pauser");
+    let pauser_key = key(&f, "new", &pauser).await;
+    f.fund(&pauser_key).await;
+    let p = pauser_key.to_string();
+    usd1_as(&f, &admin, &["role", "set", "pauser", &p, "--mint", &m])
+        .await
+        .unwrap();
+    usd1_as(&f, &pauser, &["pause", "--mint", &m])
+        .await
+        .unwrap();
+    assert!(f.usd1.config().await.unwrap().paused);
+
     // A wrong PIN: the token refuses, by name, and nothing is sent.
     let wrong = keys.file("wrong.pin", b"00000000\n");
     let bad = format!(
@@ -132,7 +145,7 @@ async fn keys_made_in_an_hsm_sign_mints_attestations_and_admin_actions() {
     );
 
     // No file of the run holds any of the three secrets.
-    let keys_made = [minter_key, attestor_key, admin_key];
+    let keys_made = [minter_key, attestor_key, admin_key, pauser_key];
     let store = Token::store();
     let holding = files_holding_secrets_of(&[&store, keys.path()], &keys_made);
     assert!(holding.is_empty(), "{holding:?}");

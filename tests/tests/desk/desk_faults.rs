@@ -71,3 +71,48 @@ async fn a_mint_recorded_but_never_sent_is_signed_again_once_it_cannot_land() {
     assert_eq!(desk.balance(&wallet).await, 75 * ONE);
     assert_eq!(desk.store.mint_attempts(&id).await.unwrap().len(), 2);
 }
+
+/// The desk's minter key held in a vault (issue 36): its deposit is minted,
+/// the program checking the vault's signature. The vault killed -9, the
+/// pass fails by name with nothing claimed; once the vault is back, the
+/// waiting deposit is minted, once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_minter_key_in_a_vault_mints_and_its_outage_leaves_deposits_waiting() {
+    use usd1_client::keystore;
+    use usd1_tests::keystores::OpenBao;
+    let mut desk = Desk::new(1_000 * ONE).await;
+    let mut bao = OpenBao::start_persistent().await;
+    let source = bao.uri("desk-minter");
+    let key = keystore::create(&source).unwrap();
+    desk.f.fund(&key).await;
+    desk.f
+        .usd1
+        .configure_minter(&*desk.f.admin, &key, 500 * ONE)
+        .await
+        .unwrap();
+    desk.minter.key = keystore::open(&source).unwrap();
+    let (acme, wallet) = desk.approved_customer("Acme").await;
+    desk.wire("100.00", &acme.reference);
+    desk.statement().await;
+    assert_eq!(desk.pass().await.minted.len(), 1);
+    assert_eq!(desk.balance(&wallet).await, 100 * ONE);
+
+    bao.kill();
+    desk.wire("50.00", &acme.reference);
+    desk.statement().await;
+    let failed = desk.minter.pass().await.unwrap_err().to_string();
+    assert!(
+        failed.contains(&format!(
+            "{key} did not sign: {source}: the signer is unavailable"
+        )),
+        "{failed}"
+    );
+    let waiting = desk.store.deposits(Some(State::Ready)).await.unwrap();
+    assert_eq!(waiting.len(), 1, "nothing claimed: {waiting:?}");
+    assert_eq!(desk.balance(&wallet).await, 100 * ONE);
+
+    bao.restart().await;
+    assert_eq!(desk.pass().await.minted.len(), 1);
+    assert_eq!(desk.balance(&wallet).await, 150 * ONE);
+    assert!(desk.pass().await.minted.is_empty());
+}

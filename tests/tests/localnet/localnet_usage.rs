@@ -47,7 +47,7 @@ async fn the_oracle_attests_over_http_and_a_mint_above_it_is_refused() {
             attestors: p
                 .attestors
                 .iter()
-                .map(|k| Arc::new(k.insecure_clone()))
+                .map(|k| Arc::new(k.insecure_clone()) as usd1_client::signing::SharedSigner)
                 .collect(),
             sources: vec![source.build().unwrap()],
             store: usd1_oracle::report::ReportStore::open(&dir.path().join("reports")).unwrap(),
