@@ -71,6 +71,10 @@ pub enum CertificationError {
         certified: String,
         actual: String,
     },
+    /// The officer's key (in an HSM or a vault) did not sign, or signed
+    /// something that does not verify: nothing written.
+    #[error("SignerFailed: {officer} did not sign: {reason}; nothing written")]
+    SignerFailed { officer: Pubkey, reason: String },
 }
 
 /// Why a required officer's certification does not hold.
@@ -187,11 +191,25 @@ pub fn certify(
             actual: hex,
         });
     }
+    let signed = message(role, &sha256);
+    let failed = |reason: String| CertificationError::SignerFailed {
+        officer: officer.pubkey(),
+        reason,
+    };
+    let signature = officer.try_sign_message(&signed).map_err(|e| match e {
+        solana_sdk::signer::SignerError::Custom(reason) => failed(reason),
+        other => failed(other.to_string()),
+    })?;
+    if !signature.verify(officer.pubkey().as_ref(), &signed) {
+        return Err(failed(
+            "its signature does not verify over the report".into(),
+        ));
+    }
     let certification = Certification {
         role: role.to_string(),
         officer: officer.pubkey(),
         report_sha256: hex,
-        signature: officer.sign_message(&message(role, &sha256)),
+        signature,
     };
     file.certifications.retain(|c| c.role != role);
     file.certifications.push(certification.clone());

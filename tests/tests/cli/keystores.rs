@@ -130,6 +130,19 @@ async fn keys_made_in_an_hsm_sign_mints_attestations_and_admin_actions() {
         .unwrap();
     assert!(f.usd1.config().await.unwrap().paused);
 
+    // An officer certifies a report with a key in the HSM; anyone verifies it.
+    let officer = token.uri("ceo");
+    let officer_key = key(&f, "new", &officer).await;
+    let monthly = keys.file("report-2026-11.json", br#"{"month":"2026-11"}"#);
+    let certify = [
+        "report", "certify", &monthly, "--role", "ceo", "--signer", &officer,
+    ];
+    let out = ok(&f, &f.admin, &certify).await;
+    assert_eq!(out.json["officer"], officer_key.to_string());
+    let ceo_is = format!("ceo={officer_key}");
+    let verify = ["report", "verify", &monthly, "--officer", &ceo_is];
+    assert_eq!(ok(&f, &f.admin, &verify).await.json["verified"], true);
+
     // A wrong PIN: the token refuses, by name, and nothing is sent.
     let wrong = keys.file("wrong.pin", b"00000000\n");
     let bad = format!(
@@ -145,7 +158,7 @@ async fn keys_made_in_an_hsm_sign_mints_attestations_and_admin_actions() {
     );
 
     // No file of the run holds any of the three secrets.
-    let keys_made = [minter_key, attestor_key, admin_key, pauser_key];
+    let keys_made = [minter_key, attestor_key, admin_key, pauser_key, officer_key];
     let store = Token::store();
     let holding = files_holding_secrets_of(&[&store, keys.path()], &keys_made);
     assert!(holding.is_empty(), "{holding:?}");
