@@ -10,7 +10,10 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::outbox::{Backoff, Due};
-use crate::signature::{sign, EVENT_ID_HEADER, SIGNATURE_HEADER};
+use crate::signature::{
+    sign, sign_standard, EVENT_ID_HEADER, SIGNATURE_HEADER, STANDARD_ID_HEADER,
+    STANDARD_SIGNATURE_HEADER, STANDARD_TIMESTAMP_HEADER,
+};
 use crate::store::{new_id, now, Store, StoreError};
 
 /// Where a deliverer reports its rounds and their outcomes (a service's
@@ -211,6 +214,12 @@ impl<S: Send + Sync + 'static> Deliverer<S> {
             .header(
                 SIGNATURE_HEADER,
                 sign(&secrets, timestamp, due.body.as_bytes()),
+            )
+            .header(STANDARD_ID_HEADER, &due.event_id)
+            .header(STANDARD_TIMESTAMP_HEADER, timestamp.to_string())
+            .header(
+                STANDARD_SIGNATURE_HEADER,
+                sign_standard(&secrets, &due.event_id, timestamp, due.body.as_bytes()),
             )
             .body(due.body.clone())
             .send()

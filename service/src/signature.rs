@@ -1,11 +1,60 @@
-//! Webhook signatures, Stripe's scheme: `Usd1-Signature: t=<unix>,v1=<hex>`
-//! with `v1 = HMAC-SHA256(secret, "<t>.<body>")`, one `v1` per live secret
-//! (two during a rotation), so receivers can reuse their verification code.
+//! Webhook signatures, two ways on every delivery, so receivers can reuse
+//! the verification code they have:
+//!
+//! - Stripe's scheme: `Usd1-Signature: t=<unix>,v1=<hex>` with
+//!   `v1 = HMAC-SHA256(secret, "<t>.<body>")`;
+//! - Standard Webhooks (standardwebhooks.com, whose libraries verify it
+//!   unchanged): `webhook-id`, `webhook-timestamp` and `webhook-signature:
+//!   v1,<base64>` with `HMAC-SHA256(key, "<id>.<t>.<body>")`, the key being
+//!   the base64 after the secret's `whsec_`.
+//!
+//! One signature per live secret (two during a rotation).
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine as _;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
 pub const SIGNATURE_HEADER: &str = "Usd1-Signature";
 pub const EVENT_ID_HEADER: &str = "Usd1-Event-Id";
+pub const STANDARD_ID_HEADER: &str = "webhook-id";
+pub const STANDARD_TIMESTAMP_HEADER: &str = "webhook-timestamp";
+pub const STANDARD_SIGNATURE_HEADER: &str = "webhook-signature";
+
+/// A new signing secret: `whsec_` and 32 random bytes in base64, as
+/// Standard Webhooks writes them.
+pub fn new_secret() -> String {
+    format!("whsec_{}", B64.encode(rand::random::<[u8; 32]>()))
+}
+
+/// The Standard Webhooks key of `secret`: the base64 after `whsec_` (the
+/// libraries' reading; a secret that is not base64 signs with its bytes).
+fn standard_key(secret: &str) -> Vec<u8> {
+    let encoded = secret.strip_prefix("whsec_").unwrap_or(secret);
+    B64.decode(encoded)
+        .ok()
+        .filter(|k| !k.is_empty())
+        .unwrap_or_else(|| secret.as_bytes().to_vec())
+}
+
+fn standard_mac(secret: &str, id: &str, timestamp: i64, body: &[u8]) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(&standard_key(secret)).expect("any key length");
+    mac.update(id.as_bytes());
+    mac.update(b".");
+    mac.update(timestamp.to_string().as_bytes());
+    mac.update(b".");
+    mac.update(body);
+    B64.encode(mac.finalize().into_bytes())
+}
+
+/// `webhook-signature`'s value for message `id` with `body` signed at
+/// `timestamp` by each secret: `v1,<base64>` separated by spaces.
+pub fn sign_standard(secrets: &[&str], id: &str, timestamp: i64, body: &[u8]) -> String {
+    secrets
+        .iter()
+        .map(|s| format!("v1,{}", standard_mac(s, id, timestamp, body)))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
 
 fn mac(secret: &str, timestamp: i64, body: &[u8]) -> String {
     let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("any key length");
@@ -78,6 +127,18 @@ pub fn verify(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn standard_webhooks_sign_as_their_specification_shows() {
+        // The Standard Webhooks specification's example, which its PyPI library signs the same.
+        let signed = super::sign_standard(
+            &["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"],
+            "msg_p5jXN8AQM9LWM0D4loKWxJek",
+            1_614_265_330,
+            br#"{"test": 2432232314}"#,
+        );
+        assert_eq!(signed, "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=");
+    }
+
     use super::*;
 
     #[test]

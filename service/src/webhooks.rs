@@ -85,7 +85,7 @@ impl<S> Store<S> {
             api_key_id: api_key_id.to_string(),
             url: url.to_string(),
             events: events.to_vec(),
-            secret: format!("whsec_{}", usd1_client::hex(&rand::random::<[u8; 32]>())),
+            secret: crate::signature::new_secret(),
             previous_secret: None,
             previous_until: None,
             created_at: now(),
@@ -122,7 +122,7 @@ impl<S> Store<S> {
         id: &str,
         overlap_secs: i64,
     ) -> Result<Option<Webhook>, StoreError> {
-        let secret = format!("whsec_{}", usd1_client::hex(&rand::random::<[u8; 32]>()));
+        let secret = crate::signature::new_secret();
         sqlx::query(
             "UPDATE webhooks SET previous_secret = secret, previous_until = $1, secret = $2 \
              WHERE id = $3 AND api_key_id = $4",

@@ -168,6 +168,9 @@ pub struct Received {
     pub raw: Vec<u8>,
     pub body: Value,
     pub verified: bool,
+    /// The Standard Webhooks headers as sent: `webhook-id`,
+    /// `webhook-timestamp`, `webhook-signature`.
+    pub standard: [String; 3],
 }
 
 /// A webhook receiver on 127.0.0.1 that answers 500 to its first
@@ -256,6 +259,11 @@ impl Receiver {
                     raw: body.to_vec(),
                     body: serde_json::from_slice(&body).unwrap_or_default(),
                     verified,
+                    standard: [
+                        header("webhook-id"),
+                        header("webhook-timestamp"),
+                        header("webhook-signature"),
+                    ],
                 });
                 StatusCode::OK
             }

@@ -23,5 +23,6 @@ pub mod proxy;
 pub mod redemption;
 pub mod tour;
 pub mod vault;
+pub mod webhook_judges;
 
 pub use fixture::*;

@@ -15,6 +15,7 @@ const PACKAGES: &[&str] = &[
     "@coral-xyz/anchor",
     "@solana/kit",
     "@solana-program/token-2022",
+    "standardwebhooks",
 ];
 
 /// `npm ci` from the committed lock file, when a package is missing.

@@ -12,6 +12,7 @@ use usd1_tests::cli_harness::usd1;
 use usd1_tests::gateway_harness::{self, funded_platform as platform, Api, Receiver};
 use usd1_tests::localnet::localnet;
 use usd1_tests::postgres::Postgres;
+use usd1_tests::webhook_judges::Case;
 use usd1_tests::{Platform, ONE};
 
 /// The holder pays as a wallet reading the request's URL would.
@@ -494,6 +495,52 @@ async fn a_rotated_secret_keeps_signing_beside_the_new_one_for_its_overlap() {
         "the old secret still signs during the overlap"
     );
     assert!(verifies(&got[0], &new), "the new secret signs");
+    // The same delivery, judged by the Standard Webhooks libraries (npm and
+    // PyPI) unchanged: both secrets verify it; a tampered body, another
+    // secret and a timestamp older than their five minutes are refused.
+    let body = String::from_utf8(got[0].raw.clone()).unwrap();
+    let [id, timestamp, signature] = got[0].standard.clone();
+    assert_eq!(id, got[0].event_id);
+    assert_eq!(signature.matches("v1,").count(), 2, "{signature}");
+    let old_time = (usd1_gateway::store::now() - 600).to_string();
+    let old_signature = usd1_service::signature::sign_standard(
+        &[&new],
+        &id,
+        usd1_gateway::store::now() - 600,
+        body.as_bytes(),
+    );
+    let cases = [
+        Case::new(&old, &body, &id, &timestamp, &signature),
+        Case::new(&new, &body, &id, &timestamp, &signature),
+        Case::new(
+            &new,
+            &body.replace("invoice", "invoicf"),
+            &id,
+            &timestamp,
+            &signature,
+        ),
+        Case::new(
+            &usd1_service::signature::new_secret(),
+            &body,
+            &id,
+            &timestamp,
+            &signature,
+        ),
+        Case::new(&new, &body, &id, &old_time, &old_signature),
+    ];
+    let judged = usd1_tests::webhook_judges::judge(&cases);
+    for (n, (npm, pypi)) in judged.iter().enumerate() {
+        let expected = n < 2;
+        assert_eq!(
+            (npm == "ok", pypi == "ok"),
+            (expected, expected),
+            "case {n}: {npm} / {pypi}"
+        );
+    }
+    assert!(
+        judged[4].0.contains("too old") && judged[4].1.contains("too old"),
+        "{judged:?}"
+    );
     // Rotated again without overlap: only the newest secret signs.
     let (_, again) = api.post(&rotate, json!({"overlap_secs": 0})).await;
     let newest = again["secret"].as_str().unwrap().to_string();
