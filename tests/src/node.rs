@@ -38,9 +38,34 @@ pub fn install_packages() {
     assert!(status.success(), "npm ci in {} failed", dir.display());
 }
 
+/// `tests/node-pay`: stock `@solana/pay` 1.0.16 and the `@solana/kit` 6 it
+/// is built on, with their own lock file (they cannot share `tests/node`'s kit 7).
+pub fn pay_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("node-pay")
+}
+
+/// `npm ci` in `tests/node-pay` from its lock file, when `@solana/pay` is missing.
+pub fn install_pay_packages() {
+    let dir = pay_dir();
+    if dir.join("node_modules/@solana/pay/package.json").exists() {
+        return;
+    }
+    let status = Command::new("npm")
+        .args(["ci", "--no-audit", "--no-fund"])
+        .current_dir(&dir)
+        .status()
+        .expect("npm must be installed to run the stock-client tests");
+    assert!(status.success(), "npm ci in {} failed", dir.display());
+}
+
 /// Runs `node --test` on `scripts` (in `tests/node`) with `USD1_NODE_FIXTURE`
 /// naming `fixture`, off the async runtime; prints and returns what it said.
 pub async fn node_test(scripts: &[&str], fixture: &Path) -> (Output, String) {
+    node_test_in(node_dir(), scripts, fixture).await
+}
+
+/// [`node_test`] on scripts in `dir`.
+pub async fn node_test_in(dir: PathBuf, scripts: &[&str], fixture: &Path) -> (Output, String) {
     let mut args: Vec<String> = vec![
         "--test".into(),
         "--test-reporter=tap".into(),
@@ -52,7 +77,7 @@ pub async fn node_test(scripts: &[&str], fixture: &Path) -> (Output, String) {
     let output = tokio::task::spawn_blocking(move || {
         Command::new("node")
             .args(&args)
-            .current_dir(node_dir())
+            .current_dir(dir)
             .env("USD1_NODE_FIXTURE", &fixture)
             .output()
             .expect("node must be installed")

@@ -14,3 +14,4 @@ mod gateway_outage;
 mod gateway_screening;
 mod gateway_store;
 mod gateway_webhooks;
+mod solana_pay;
