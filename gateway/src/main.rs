@@ -13,6 +13,7 @@ use usd1_gateway::{export, Settings};
 use usd1_service::key_cli::ApiKeyCommand;
 
 mod case_cli;
+mod listen_cli;
 
 #[derive(Debug, Parser)]
 #[command(name = "usd1-gateway", version, about = "The USD1 payments gateway")]
@@ -62,6 +63,9 @@ enum Command {
     /// version than the gateway takes unasked.
     #[command(subcommand)]
     List(ListCommand),
+    /// The sandbox's receiver: a temporary webhook whose deliveries are
+    /// forwarded to --forward-to, each printed with its receiver's status.
+    Listen(listen_cli::Listen),
 }
 
 #[derive(Debug, Subcommand)]
@@ -275,6 +279,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let store = Store::open(&cli.database).await?.sealed(seal);
             case_cli::run(&store, command).await
         }
+        Command::Listen(args) => listen_cli::run(args).await,
         Command::Export(args) => {
             let store = Store::open(&cli.database).await?;
             let rows = export::ledger(&store, &args.treasury, args.from, args.to).await?;

@@ -14,4 +14,5 @@ mod gateway_outage;
 mod gateway_screening;
 mod gateway_store;
 mod gateway_webhooks;
+mod sandbox;
 mod solana_pay;
