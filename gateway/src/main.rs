@@ -14,6 +14,7 @@ use usd1_service::key_cli::ApiKeyCommand;
 
 mod case_cli;
 mod listen_cli;
+mod trigger_cli;
 
 #[derive(Debug, Parser)]
 #[command(name = "usd1-gateway", version, about = "The USD1 payments gateway")]
@@ -66,6 +67,9 @@ enum Command {
     /// The sandbox's receiver: a temporary webhook whose deliveries are
     /// forwarded to --forward-to, each printed with its receiver's status.
     Listen(listen_cli::Listen),
+    /// The sandbox's event maker: makes EVENT really happen on the cluster
+    /// (a localnet), so the real event leaves through the outbox.
+    Trigger(trigger_cli::Trigger),
 }
 
 #[derive(Debug, Subcommand)]
@@ -280,6 +284,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             case_cli::run(&store, command).await
         }
         Command::Listen(args) => listen_cli::run(args).await,
+        Command::Trigger(args) => trigger_cli::run(args).await,
         Command::Export(args) => {
             let store = Store::open(&cli.database).await?;
             let rows = export::ledger(&store, &args.treasury, args.from, args.to).await?;

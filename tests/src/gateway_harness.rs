@@ -305,6 +305,23 @@ impl Receiver {
         self.accepted.lock().expect("accepted").clone()
     }
 
+    /// Waits (up to a minute) until an event of `kind` was accepted.
+    pub async fn wait_for_kind(&self, kind: &str) -> Received {
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        while std::time::Instant::now() < deadline {
+            if let Some(found) = self.accepted().into_iter().find(|r| r.body["type"] == kind) {
+                return found;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let kinds: Vec<Value> = self
+            .accepted()
+            .iter()
+            .map(|r| r.body["type"].clone())
+            .collect();
+        panic!("no {kind} among the events the receiver got: {kinds:?}");
+    }
+
     /// Waits (up to a minute) until `count` events were accepted.
     pub async fn wait_for(&self, count: usize) -> Vec<Received> {
         self.wait(count, Duration::from_secs(60), Self::accepted)

@@ -91,3 +91,93 @@ async fn listen_forwards_real_deliveries_with_their_signatures_and_cleans_up() {
         .unwrap();
     assert_eq!(gone.status().as_u16(), 404, "deleted already");
 }
+
+/// `usd1-gateway trigger EVENT`, the real binary: each event the sandbox can
+/// make happen happens on the localnet (an invoice paid, under- and
+/// overpaid, expired, paid after it closed; money with no reference; a
+/// redemption requested, settled, rejected) and its real event reaches a
+/// subscription through the outbox. An event no command can make happen at
+/// will is refused by name, saying why; an unknown one too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn trigger_makes_each_event_really_happen() {
+    use solana_sdk::signature::{Keypair, Signer};
+    let localnet = localnet().await;
+    let (f, _) = platform(&localnet).await;
+    let treasury = Keypair::new();
+    localnet
+        .chain
+        .airdrop(&treasury.pubkey(), 1_000_000_000)
+        .await
+        .unwrap();
+    if f.usd1.disclosure().await.is_err() {
+        f.usd1
+            .set_disclosure(&*f.admin, usd1_tests::fixture::default_disclosure())
+            .await
+            .unwrap();
+    }
+    let (_dir, database) = gateway_harness::sqlite();
+    let running = gateway_harness::start_for(&database, &localnet, &f, treasury.pubkey()).await;
+    let api = Api::with_all_scopes(&running).await;
+    let receiver = Receiver::start(0).await;
+    let every = usd1_gateway::store::webhooks::EVENT_KINDS;
+    api.subscribe(&receiver, &every).await;
+    let keys = tempfile::tempdir().unwrap();
+    let file = |name: &str, key: &Keypair| {
+        let path = keys.path().join(format!("{name}.json"));
+        tour::write_keypair(&path, key).unwrap();
+        path.display().to_string()
+    };
+    let (wallet, treasury_file, treasurer) = (
+        file("wallet", &f.holder),
+        file("treasury", &treasury),
+        file("treasurer", &f.treasurer),
+    );
+    // Enough for three redemptions of the disclosed minimum.
+    let (mint, to) = (f.usd1.mint().to_string(), treasury.pubkey().to_string());
+    usd1(&f, &f.holder, &["transfer", "30", &to, "--mint", &mint])
+        .await
+        .unwrap();
+    let trigger = |event: &str| {
+        Command::new(tour::binary("usd1-gateway").unwrap())
+            .args(["trigger", event, "--api", &api.base, "--url", &localnet.url])
+            .args(["--wallet", &wallet, "--treasury-keypair", &treasury_file])
+            .args(["--treasurer", &treasurer])
+            .env("USD1_GATEWAY_API_KEY", &api.key)
+            .output()
+            .unwrap()
+    };
+    for (event, arrives) in [
+        ("invoice.paid", "invoice.paid"),
+        ("invoice.underpaid", "invoice.underpaid"),
+        ("invoice.overpaid", "invoice.overpaid"),
+        ("payment.unmatched", "payment.unmatched"),
+        ("invoice.expired", "invoice.expired"),
+        ("invoice.paid_after_close", "invoice.paid_after_close"),
+        ("redemption.requested", "redemption.requested"),
+        ("redemption.settled", "redemption.settled"),
+        ("redemption.rejected", "redemption.rejected"),
+    ] {
+        let out = trigger(event);
+        let said = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success() && said.starts_with(&format!("Triggered {event}: ")),
+            "{event}: {said}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let got = receiver.wait_for_kind(arrives).await;
+        assert!(got.verified, "{event}");
+    }
+    for (event, why) in [
+        ("payment.reversed", "a fork that then does not last"),
+        ("payment.held", "sanctions lists"),
+        ("attestation.published", "usd1-oracle"),
+        ("invoice.nonsense", "is not an event of the gateway's"),
+    ] {
+        let out = trigger(event);
+        let said = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !out.status.success() && said.contains(why),
+            "{event}: {said}"
+        );
+    }
+}
