@@ -3,6 +3,7 @@
 //! linked once for all of them; run one file's tests with
 //! `cargo test -p usd1-tests --test localnet MODULE::`.
 mod blockhash_lifetime;
+mod codama_client;
 mod e2e;
 mod exactly_once;
 mod localnet;

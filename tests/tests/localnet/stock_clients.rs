@@ -8,7 +8,11 @@
 //! - its `program.addEventListener` hears the `Minted` event of a mint made
 //!   by the `usd1` CLI, over the localnet's websocket;
 //! - `@solana/kit` 7 sends a Token-2022 `transferChecked` with
-//!   `sendAndConfirmTransactionFactory` and reads the account `jsonParsed`.
+//!   `sendAndConfirmTransactionFactory` and reads the account `jsonParsed`;
+//! - the program's generated TypeScript client (`clients/js`) builds every
+//!   instruction as the Rust client does, decodes every account, event and
+//!   error, and lands a mint, a transfer with a reference, a redemption
+//!   request and a freeze (`codama_client.rs` gives it what it needs).
 use std::collections::BTreeSet;
 use std::path::Path;
 
@@ -233,5 +237,35 @@ async fn stock_anchor_and_kit_clients_read_every_usd1_transaction_as_a_validator
     assert!(output.status.success(), "a stock-client test failed");
     assert!(stdout.contains("# pass 4"), "{stdout}");
     assert!(stdout.contains("# fail 0"), "{stdout}");
+
+    // The generated TypeScript client (clients/js), on the same chain.
+    let client = super::codama_client::build_client();
+    let body = json!({
+        "rpc": localnet.url,
+        "ws": localnet.ws_url,
+        "mint": usd1.mint().to_string(),
+        "tokenProgram": usd1.token_program().to_string(),
+        "minter": f.minter.to_bytes().to_vec(),
+        "holder": f.holder.to_bytes().to_vec(),
+        "freezer": f.freezer.to_bytes().to_vec(),
+        "reference": Pubkey::new_unique().to_string(),
+        "instructions": super::codama_client::every_instruction(),
+        "accounts": super::codama_client::every_account(
+            f.ledger.as_ref(),
+            &usd1.mint(),
+            &f.minter.pubkey(),
+            settled,
+        )
+        .await,
+        "events": super::codama_client::every_event(&history),
+    });
+    std::fs::write(&fixture, body.to_string()).unwrap();
+    let (output, stdout) =
+        usd1_tests::node::node_test_in(client, &["test/client.test.mjs"], &fixture).await;
+    assert!(output.status.success(), "a generated-client test failed");
+    assert!(
+        stdout.contains("# pass 3") && stdout.contains("# fail 0"),
+        "{stdout}"
+    );
     localnet.stop().await.unwrap();
 }
