@@ -3,7 +3,7 @@
 //! sensitive and never extractable, signatures by `CKM_EDDSA`.
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use cryptoki::context::{CInitializeArgs, Pkcs11};
 use cryptoki::error::{Error, RvError};
@@ -167,15 +167,31 @@ fn public_in(uri: &Pkcs11Uri, session: &Session) -> Result<Option<Pubkey>, KeyEr
     Ok(Some(Pubkey::try_from(raw).map_err(|_| not_ed25519())?))
 }
 
-/// The token and key a `pkcs11:` URI names.
+/// The token and key a `pkcs11:` URI names, and a logged-in session with
+/// the private key found, kept between signatures (opened again after any
+/// failure: a token removed and put back, a session the HSM closed).
 pub struct Token {
     uri: Pkcs11Uri,
+    kept: Arc<Mutex<Option<(Session, ObjectHandle)>>>,
 }
 
 impl Token {
     pub fn open(uri: &Pkcs11Uri) -> Result<Self, KeyError> {
-        Ok(Token { uri: uri.clone() })
+        Ok(Token {
+            uri: uri.clone(),
+            kept: Arc::default(),
+        })
     }
+}
+
+/// A session on the URI's token and its private key.
+fn signing_session(uri: &Pkcs11Uri) -> Result<(Session, ObjectHandle), KeyError> {
+    let session = session(uri, false)?;
+    let key =
+        find(uri, &session, ObjectClass::PRIVATE_KEY)?.ok_or_else(|| KeyError::NoSuchKey {
+            key: uri.text.clone(),
+        })?;
+    Ok((session, key))
 }
 
 impl Backend for Token {
@@ -188,18 +204,23 @@ impl Backend for Token {
     }
 
     fn sign(&self, message: &[u8]) -> Result<Vec<u8>, KeyError> {
-        let (uri, message) = (self.uri.clone(), message.to_vec());
+        let (uri, message, kept) = (self.uri.clone(), message.to_vec(), self.kept.clone());
         within(&self.uri.text, self.uri.timeout, move || {
-            let session = session(&uri, false)?;
-            let key = find(&uri, &session, ObjectClass::PRIVATE_KEY)?.ok_or_else(|| {
-                KeyError::NoSuchKey {
-                    key: uri.text.clone(),
-                }
-            })?;
+            let mut kept = kept.lock().unwrap_or_else(|e| e.into_inner());
             let mechanism = Mechanism::Eddsa(EddsaParams::new(EddsaSignatureScheme::Pure));
-            session
+            // The kept session first; on any failure, once more on a fresh one.
+            if let Some((session, key)) = kept.as_ref() {
+                if let Ok(signature) = session.sign(&mechanism, *key, &message) {
+                    return Ok(signature);
+                }
+            }
+            *kept = None;
+            let (session, key) = signing_session(&uri)?;
+            let signature = session
                 .sign(&mechanism, key, &message)
-                .map_err(|e| failed(&uri, e))
+                .map_err(|e| failed(&uri, e))?;
+            *kept = Some((session, key));
+            Ok(signature)
         })
     }
 }
