@@ -196,10 +196,9 @@ pub fn certify(
         officer: officer.pubkey(),
         reason,
     };
-    let signature = officer.try_sign_message(&signed).map_err(|e| match e {
-        solana_sdk::signer::SignerError::Custom(reason) => failed(reason),
-        other => failed(other.to_string()),
-    })?;
+    let signature = officer
+        .try_sign_message(&signed)
+        .map_err(|e| failed(crate::signing::why_not_signed(e)))?;
     if !signature.verify(officer.pubkey().as_ref(), &signed) {
         return Err(failed(
             "its signature does not verify over the report".into(),

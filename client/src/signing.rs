@@ -105,6 +105,15 @@ pub fn sign(
     })
 }
 
+/// Why a signer did not sign, in its own words: a key held elsewhere (an
+/// HSM, a vault) says it with `SignerError::Custom`, naming its source.
+pub fn why_not_signed(error: solana_sdk::signer::SignerError) -> String {
+    match error {
+        solana_sdk::signer::SignerError::Custom(why) => why,
+        other => other.to_string(),
+    }
+}
+
 /// Who has and has not signed a partly signed transaction.
 pub fn present_and_absent(transaction: &Transaction) -> (Vec<(Pubkey, Signature)>, Vec<Pubkey>) {
     let mut present = Vec::new();

@@ -43,16 +43,18 @@ pub struct Listen {
     listen: SocketAddr,
 }
 
-async fn call(
+/// One call to the gateway's API at `base` with `key`: its status and JSON
+/// answer (the sandbox's commands' client).
+pub async fn call(
     client: &reqwest::Client,
-    args: &Listen,
+    (base, key): (&str, &str),
     method: reqwest::Method,
     path: &str,
     body: Option<Value>,
 ) -> anyhow::Result<(u16, Value)> {
     let mut request = client
-        .request(method, format!("{}{path}", args.api.trim_end_matches('/')))
-        .bearer_auth(&args.api_key);
+        .request(method, format!("{}{path}", base.trim_end_matches('/')))
+        .bearer_auth(key);
     if let Some(body) = body {
         request = request
             .header("content-type", "application/json")
@@ -61,7 +63,7 @@ async fn call(
     let response = request
         .send()
         .await
-        .with_context(|| format!("the gateway's API at {} did not answer", args.api))?;
+        .with_context(|| format!("the gateway's API at {base} did not answer"))?;
     let status = response.status().as_u16();
     let text = response.text().await.unwrap_or_default();
     Ok((status, serde_json::from_str(&text).unwrap_or(Value::Null)))
@@ -82,9 +84,10 @@ pub async fn run(args: Listen) -> anyhow::Result<()> {
         args.events.clone()
     };
     let client = reqwest::Client::new();
+    let api = (args.api.as_str(), args.api_key.as_str());
     let (status, hook) = call(
         &client,
-        &args,
+        api,
         reqwest::Method::POST,
         "/v1/webhooks",
         Some(json!({"url": format!("http://{local}/"), "events": events})),
@@ -142,7 +145,7 @@ pub async fn run(args: Listen) -> anyhow::Result<()> {
     let served = server.await;
     let (status, _) = call(
         &client,
-        &args,
+        api,
         reqwest::Method::DELETE,
         &format!("/v1/webhooks/{id}"),
         None,

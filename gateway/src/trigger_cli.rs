@@ -73,26 +73,9 @@ impl Sandbox<'_> {
         path: &str,
         body: Option<Value>,
     ) -> anyhow::Result<Value> {
-        let mut request = self
-            .http
-            .request(
-                method,
-                format!("{}{path}", self.args.api.trim_end_matches('/')),
-            )
-            .bearer_auth(&self.args.api_key);
-        if let Some(body) = body {
-            request = request
-                .header("content-type", "application/json")
-                .body(body.to_string());
-        }
-        let response = request
-            .send()
-            .await
-            .with_context(|| format!("the gateway's API at {} did not answer", self.args.api))?;
-        let status = response.status();
-        let answer: Value =
-            serde_json::from_str(&response.text().await.unwrap_or_default()).unwrap_or(Value::Null);
-        if !status.is_success() {
+        let api = (self.args.api.as_str(), self.args.api_key.as_str());
+        let (status, answer) = crate::listen_cli::call(&self.http, api, method, path, body).await?;
+        if !(200..300).contains(&status) {
             bail!(
                 "the gateway answered {status}: {} {}",
                 answer["error"]["code"].as_str().unwrap_or("?"),

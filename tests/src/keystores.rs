@@ -53,6 +53,21 @@ fn softhsm() -> &'static (PathBuf, Mutex<Pkcs11>) {
     })
 }
 
+/// The slot of the initialised token labelled `label`. (A lost token's
+/// slot answers nothing: every slot is asked on its own.)
+fn slot_labelled(context: &Pkcs11, label: &str) -> cryptoki::slot::Slot {
+    context
+        .get_all_slots()
+        .expect("slots")
+        .into_iter()
+        .find(|slot| {
+            context
+                .get_token_info(*slot)
+                .is_ok_and(|info| info.token_initialized() && info.label().trim_end() == label)
+        })
+        .unwrap_or_else(|| panic!("no token labelled {label}"))
+}
+
 /// One SoftHSM2 token for one test, its user PIN in a file.
 pub struct Token {
     pub label: String,
@@ -79,17 +94,7 @@ impl Token {
         context
             .init_token(free, &AuthPin::new(SO_PIN.into()), &label)
             .expect("init token");
-        // (A lost token's slot answers nothing: every slot is asked on its own.)
-        let slot = context
-            .get_all_slots()
-            .expect("slots")
-            .into_iter()
-            .find(|slot| {
-                context
-                    .get_token_info(*slot)
-                    .is_ok_and(|info| info.token_initialized() && info.label().trim_end() == label)
-            })
-            .expect("the new token");
+        let slot = slot_labelled(&context, &label);
         let session = context.open_rw_session(slot).expect("session");
         session
             .login(UserType::So, Some(&AuthPin::new(SO_PIN.into())))
@@ -141,16 +146,7 @@ impl Token {
         use cryptoki::object::{Attribute, AttributeType, ObjectClass};
         let (_, context) = softhsm();
         let context = context.lock().unwrap_or_else(|e| e.into_inner());
-        let slot = context
-            .get_all_slots()
-            .expect("slots")
-            .into_iter()
-            .find(|slot| {
-                context.get_token_info(*slot).is_ok_and(|info| {
-                    info.token_initialized() && info.label().trim_end() == self.label
-                })
-            })
-            .expect("the token");
+        let slot = slot_labelled(&context, &self.label);
         let session = context.open_ro_session(slot).expect("session");
         let _ = session.login(UserType::User, Some(&AuthPin::new(USER_PIN.into())));
         let key = session
@@ -365,18 +361,7 @@ impl OpenBao {
 
     async fn put(&self, path: &str, body: Value) -> Result<Value, String> {
         let url = format!("http://{}/v1/{path}", self.address);
-        let response = reqwest::Client::new()
-            .put(&url)
-            .body(body.to_string())
-            .send()
-            .await
-            .map_err(|e| e.to_string())?;
-        let status = response.status();
-        let text = response.text().await.map_err(|e| e.to_string())?;
-        if !status.is_success() {
-            return Err(format!("{status}: {text}"));
-        }
-        Ok(serde_json::from_str(&text).unwrap_or(Value::Null))
+        answer(reqwest::Client::new().put(&url).body(body.to_string())).await
     }
 
     /// Until the server answers at all (sealed or not).
@@ -413,17 +398,7 @@ impl OpenBao {
             Some(body) => client.post(&url).body(body.to_string()),
             None => client.get(&url),
         };
-        let response = request
-            .header("X-Vault-Token", &self.root)
-            .send()
-            .await
-            .map_err(|e| e.to_string())?;
-        let status = response.status();
-        let text = response.text().await.map_err(|e| e.to_string())?;
-        if !status.is_success() {
-            return Err(format!("{status}: {text}"));
-        }
-        Ok(serde_json::from_str(&text).unwrap_or(Value::Null))
+        answer(request.header("X-Vault-Token", &self.root)).await
     }
 
     /// The `vault+http://` source of transit key `name` (the token in a file).
@@ -472,6 +447,17 @@ impl Drop for OpenBao {
     fn drop(&mut self) {
         self.kill();
     }
+}
+
+/// The vault's JSON answer to `request`, or its status and body.
+async fn answer(request: reqwest::RequestBuilder) -> Result<Value, String> {
+    let response = request.send().await.map_err(|e| e.to_string())?;
+    let status = response.status();
+    let text = response.text().await.map_err(|e| e.to_string())?;
+    if !status.is_success() {
+        return Err(format!("{status}: {text}"));
+    }
+    Ok(serde_json::from_str(&text).unwrap_or(Value::Null))
 }
 
 /// What the vault proxy does to each answer.

@@ -20,22 +20,35 @@ const PACKAGES: &[&str] = &[
 
 /// `npm ci` from the committed lock file, when a package is missing.
 pub fn install_packages() {
-    let dir = node_dir();
+    install_in(&node_dir(), PACKAGES);
+}
+
+/// `npm ARGS…` in `dir`, which must succeed.
+pub fn npm(dir: &Path, args: &[&str]) {
+    let status = Command::new("npm")
+        .args(args)
+        .current_dir(dir)
+        .status()
+        .expect("npm must be installed to run the stock-client tests");
+    assert!(
+        status.success(),
+        "npm {} in {} failed",
+        args.join(" "),
+        dir.display()
+    );
+}
+
+/// `npm ci` in `dir` from its lock file, when one of `packages` is missing.
+pub fn install_in(dir: &Path, packages: &[&str]) {
     let installed = |package: &str| {
         dir.join("node_modules")
             .join(package)
             .join("package.json")
             .exists()
     };
-    if PACKAGES.iter().all(|p| installed(p)) {
-        return;
+    if !packages.iter().all(|p| installed(p)) {
+        npm(dir, &["ci", "--no-audit", "--no-fund"]);
     }
-    let status = Command::new("npm")
-        .args(["ci", "--no-audit", "--no-fund"])
-        .current_dir(&dir)
-        .status()
-        .expect("npm must be installed to run the stock-client tests");
-    assert!(status.success(), "npm ci in {} failed", dir.display());
 }
 
 /// `tests/node-pay`: stock `@solana/pay` 1.0.16 and the `@solana/kit` 6 it
@@ -46,16 +59,7 @@ pub fn pay_dir() -> PathBuf {
 
 /// `npm ci` in `tests/node-pay` from its lock file, when `@solana/pay` is missing.
 pub fn install_pay_packages() {
-    let dir = pay_dir();
-    if dir.join("node_modules/@solana/pay/package.json").exists() {
-        return;
-    }
-    let status = Command::new("npm")
-        .args(["ci", "--no-audit", "--no-fund"])
-        .current_dir(&dir)
-        .status()
-        .expect("npm must be installed to run the stock-client tests");
-    assert!(status.success(), "npm ci in {} failed", dir.display());
+    install_in(&pay_dir(), &["@solana/pay"]);
 }
 
 /// Runs `node --test` on `scripts` (in `tests/node`) with `USD1_NODE_FIXTURE`

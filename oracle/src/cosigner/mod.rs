@@ -408,10 +408,7 @@ impl Cosigner {
                 signed
             }
             Err(error) => {
-                let why = match error {
-                    solana_sdk::signer::SignerError::Custom(why) => why,
-                    other => other.to_string(),
-                };
+                let why = usd1_client::signing::why_not_signed(error);
                 self.set_signer_down(Some(why.clone()));
                 return Err(Refusal::SignerFailed(why));
             }

@@ -34,10 +34,7 @@ impl Oracle {
                     signed.push(signature);
                 }
                 Err(error) => {
-                    let why = match error {
-                        solana_sdk::signer::SignerError::Custom(why) => why,
-                        other => other.to_string(),
-                    };
+                    let why = usd1_client::signing::why_not_signed(error);
                     self.metrics.signer_error(&attestor, &why);
                     return Err(RoundError::Signer(format!("attestor {attestor}: {why}")));
                 }

@@ -4,7 +4,6 @@
 //! account as the program wrote it, every event as the program emitted it —
 //! and the run, after the stock clients' on the same localnet.
 use std::path::Path;
-use std::process::Command;
 
 use base64::Engine as _;
 use serde_json::{json, Value};
@@ -176,22 +175,7 @@ pub fn every_event(history: &[RecordedTransaction]) -> Vec<Value> {
 /// `npm ci` and the build of `clients/js` (its lock file), when missing.
 pub fn build_client() -> std::path::PathBuf {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../clients/js");
-    let run = |args: &[&str]| {
-        let status = Command::new("npm")
-            .args(args)
-            .current_dir(&dir)
-            .status()
-            .expect("npm");
-        assert!(
-            status.success(),
-            "npm {} in {}",
-            args.join(" "),
-            dir.display()
-        );
-    };
-    if !dir.join("node_modules/@solana/kit/package.json").exists() {
-        run(&["ci", "--no-audit", "--no-fund"]);
-    }
-    run(&["run", "build"]);
+    usd1_tests::node::install_in(&dir, &["@solana/kit"]);
+    usd1_tests::node::npm(&dir, &["run", "build"]);
     dir
 }
