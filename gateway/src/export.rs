@@ -30,7 +30,7 @@ pub const COLUMNS: [&str; 12] = [
     "difference",
 ];
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Row {
     pub signature: String,
     pub slot: u64,

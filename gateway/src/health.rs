@@ -39,14 +39,14 @@ pub struct Health {
 }
 
 /// One check of `/ready`.
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct Check {
     pub ok: bool,
     pub detail: String,
 }
 
 /// `/ready`'s (and `/health`'s) answer: the oracle's shape, with each check.
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct Ready {
     pub healthy: bool,
     pub problems: Vec<String>,

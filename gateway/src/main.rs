@@ -220,6 +220,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 rate: usd1_gateway::api::RateLimit {
                     per_second: serve.rate,
                     burst: serve.rate * 2.0,
+                    ..Default::default()
                 },
                 lists: serve.lists,
                 case_key: Some(cli.case_key),

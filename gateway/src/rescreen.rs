@@ -45,7 +45,7 @@ fn stamp(path: &PathBuf) -> Stamp {
 }
 
 /// What the lists are doing, for `/ready` and `/metrics`.
-#[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct ListsState {
     /// `name: version` of each list in force.
     pub in_force: Vec<String>,

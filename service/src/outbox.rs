@@ -33,7 +33,7 @@ pub struct Due {
 }
 
 /// A delivery as `GET /v1/webhooks/{id}/deliveries` shows it.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct Delivery {
     pub event_id: String,
     pub event_type: String,

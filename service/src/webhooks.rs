@@ -12,7 +12,7 @@ use crate::store::{new_id, now, Store, StoreError, Tx};
 /// Subscriptions a key may hold unless the service is told otherwise.
 pub const DEFAULT_MAX_PER_KEY: usize = 16;
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Webhook {
     pub id: String,
     #[serde(skip)]

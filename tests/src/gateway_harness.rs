@@ -33,6 +33,7 @@ pub fn settings(database: &str, rpc_url: &str, wallet: Pubkey, mint: Pubkey) -> 
         rate: usd1_gateway::api::RateLimit {
             per_second: 1000.0,
             burst: 1000.0,
+            ..Default::default()
         },
         lists: Vec::new(),
         case_key: Some(case_key_for(database)),

@@ -8,10 +8,14 @@ use super::{query, ApiError, Caller, State};
 use crate::export::{self, Format};
 use crate::store::keys::Scope;
 
-#[derive(Debug, Deserialize)]
+/// Without `from` and `to`, the whole ledger (one such read a second per key).
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct Range {
+    /// From this time on: a `YYYY-MM-DD` date, an RFC 3339 time or unix seconds.
     from: Option<String>,
+    /// Before this time, in the same forms.
     to: Option<String>,
 }
 
@@ -42,10 +46,30 @@ async fn rendered(
     Ok(([(header::CONTENT_TYPE, kind)], body).into_response())
 }
 
+/// The treasury's movements with a running balance, as CSV.
+#[utoipa::path(
+    get, path = "/v1/exports/ledger.csv", operation_id = "export_ledger_csv", tag = "exports",
+    security(("api_key" = ["exports:read"])),
+    params(Range),
+    responses(
+        (status = 200, description = "One row per movement, the columns of the JSON form's fields.", content_type = "text/csv", body = String),
+        (status = 400, description = "`invalid_time`, `invalid_query`.", body = usd1_service::api::openapi::ErrorBody),
+    )
+)]
 pub async fn csv(state: State, caller: Caller, uri: Uri) -> Result<Response, ApiError> {
     rendered(state, caller, uri, Format::Csv).await
 }
 
+/// The treasury's movements with a running balance, as JSON.
+#[utoipa::path(
+    get, path = "/v1/exports/ledger.json", operation_id = "export_ledger_json", tag = "exports",
+    security(("api_key" = ["exports:read"])),
+    params(Range),
+    responses(
+        (status = 200, description = "The movements, oldest first.", body = Vec<crate::export::Row>),
+        (status = 400, description = "`invalid_time`, `invalid_query`.", body = usd1_service::api::openapi::ErrorBody),
+    )
+)]
 pub async fn json(state: State, caller: Caller, uri: Uri) -> Result<Response, ApiError> {
     rendered(state, caller, uri, Format::Json).await
 }

@@ -5,40 +5,73 @@ use axum::extract::Path;
 use axum::http::{header, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use solana_sdk::signature::{Keypair, Signer};
 use usd1_client::solana_pay::TransferRequest;
 use usd1_client::{parse_amount, AmountError};
+use usd1_service::api::openapi::{ErrorBody, List};
+use utoipa::ToSchema;
 
 use super::{query, ApiError, AppState, Caller, State};
 use crate::store::invoices::{Created, Invoice, NewInvoice, Status};
 use crate::store::keys::Scope;
-use crate::store::payload::DECIMALS;
+use crate::store::payload::{InvoiceData, DECIMALS};
 
 /// The longest memo, label, message and external id accepted.
 const MAX_MEMO: usize = 256;
 const MAX_TEXT: usize = 256;
 const MAX_EXTERNAL_ID: usize = 128;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateInvoice {
+    /// What is to be paid, in USD1 (at most 6 decimals, above zero).
+    #[schema(value_type = crate::store::payload::Dollars)]
     amount: Value,
+    /// The memo the payment carries (at most 256 bytes).
+    #[schema(max_length = 256)]
     memo: Option<String>,
+    /// Shown by the wallet: who asks (at most 256 bytes).
+    #[schema(max_length = 256)]
     label: Option<String>,
+    /// Shown by the wallet: what for (at most 256 bytes).
+    #[schema(max_length = 256)]
     message: Option<String>,
+    /// When it stops accepting payment, in the future (default: the
+    /// gateway's invoice lifetime, a day unless configured).
+    #[schema(value_type = Option<usd1_service::api::webhooks::TimeOrSeconds>)]
     expires_at: Option<Value>,
+    /// Your own id for it: the same id again gives the same invoice
+    /// (1 to 128 bytes).
+    #[schema(min_length = 1, max_length = 128)]
     external_id: Option<String>,
+    /// Any JSON object (at most 8 KiB), returned unchanged.
+    #[schema(value_type = Option<Object>)]
     metadata: Option<Value>,
 }
 
-/// The invoice with its Solana Pay URL and QR code's address.
-fn shown(state: &AppState, invoice: &Invoice) -> Value {
-    let mut value = invoice.json();
-    value["url"] = Value::String(request_of(state, invoice).url(DECIMALS));
-    value["qr_url"] = Value::String(format!("/v1/invoices/{}/qr.svg", invoice.id));
-    value
+/// An invoice with its Solana Pay URL and its QR code's address.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InvoiceView {
+    #[serde(flatten)]
+    invoice: InvoiceData,
+    /// The `solana:` transfer request a wallet pays.
+    url: String,
+    /// `/v1/invoices/{id}/qr.svg`
+    qr_url: String,
+}
+
+fn shown(state: &AppState, invoice: &Invoice) -> InvoiceView {
+    InvoiceView {
+        invoice: invoice.data(),
+        url: request_of(state, invoice).url(DECIMALS),
+        qr_url: format!("/v1/invoices/{}/qr.svg", invoice.id),
+    }
+}
+
+fn shown_value(state: &AppState, invoice: &Invoice) -> Value {
+    serde_json::to_value(shown(state, invoice)).unwrap_or_default()
 }
 
 fn request_of(state: &AppState, invoice: &Invoice) -> TransferRequest {
@@ -148,6 +181,19 @@ impl CreateInvoice {
 
 /// `POST /v1/invoices`: once per `external_id`, and once per
 /// `Idempotency-Key` (the same request again gets the first answer).
+#[utoipa::path(
+    post, path = "/v1/invoices", operation_id = "create_invoice", tag = "invoices",
+    security(("api_key" = ["invoices:write"])),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Sending the same request with the same key again does it once: the first answer comes back, marked `Idempotent-Replayed: true` (1 to 255 visible ASCII characters).")),
+    request_body = CreateInvoice,
+    responses(
+        (status = 201, description = "Made.", body = InvoiceView),
+        (status = 200, description = "This `external_id` names it already, for the same amount.", body = InvoiceView),
+        (status = 400, description = "`invalid_amount`, `amount_too_precise`, `negative_amount`, `amount_too_large`, `invalid_expires_at`, `expires_at_in_past`, `invalid_metadata`, `field_too_long`, `invalid_field`, `invalid_idempotency_key`, `unknown_field`, `malformed_json`.", body = ErrorBody),
+        (status = 409, description = "`idempotency_conflict` (the `external_id` is another amount's, or the `Idempotency-Key` another request's), `idempotency_in_progress`, `too_many_open_invoices`.", body = ErrorBody),
+        (status = 413, description = "`body_too_large`: over 64 KiB.", body = ErrorBody),
+    )
+)]
 pub async fn create(
     state: State,
     caller: Caller,
@@ -180,8 +226,8 @@ pub async fn create(
             .create_invoice(&key.id, &new, &reference)
             .await?
         {
-            Created::New(invoice) => Ok((StatusCode::CREATED, shown(&state, &invoice))),
-            Created::Existing(invoice) => Ok((StatusCode::OK, shown(&state, &invoice))),
+            Created::New(invoice) => Ok((StatusCode::CREATED, shown_value(&state, &invoice))),
+            Created::Existing(invoice) => Ok((StatusCode::OK, shown_value(&state, &invoice))),
             Created::Conflict(invoice) => Err(ApiError::new(
                 StatusCode::CONFLICT,
                 "idempotency_conflict",
@@ -195,14 +241,32 @@ pub async fn create(
     .await
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
+    /// Only invoices in this status.
+    #[param(value_type = Option<Status>)]
     status: Option<String>,
+    /// How many, newest first (1 to 1000; default 100; others are brought into that range).
     limit: Option<i64>,
 }
 
-pub async fn list(state: State, caller: Caller, uri: Uri) -> Result<Json<Value>, ApiError> {
+/// The key's invoices, newest first.
+#[utoipa::path(
+    get, path = "/v1/invoices", operation_id = "list_invoices", tag = "invoices",
+    security(("api_key" = ["invoices:read"])),
+    params(ListQuery),
+    responses(
+        (status = 200, description = "The invoices.", body = List<InvoiceView>),
+        (status = 400, description = "`invalid_status`, `invalid_query`.", body = ErrorBody),
+    )
+)]
+pub async fn list(
+    state: State,
+    caller: Caller,
+    uri: Uri,
+) -> Result<Json<List<InvoiceView>>, ApiError> {
     let key = caller.may(Scope::InvoicesRead)?;
     let query: ListQuery = query(&uri)?;
     let status =
@@ -214,8 +278,9 @@ pub async fn list(state: State, caller: Caller, uri: Uri) -> Result<Json<Value>,
         };
     let limit = query.limit.unwrap_or(100).clamp(1, 1000);
     let invoices = state.store.invoices(&key.id, status, limit).await?;
-    let data: Vec<Value> = invoices.iter().map(|i| shown(&state, i)).collect();
-    Ok(Json(serde_json::json!({"object": "list", "data": data})))
+    Ok(Json(List::of(
+        invoices.iter().map(|i| shown(&state, i)).collect(),
+    )))
 }
 
 /// The caller's invoice `id`, if its key may read invoices.
@@ -228,20 +293,41 @@ async fn readable(state: &AppState, caller: &Caller, id: &str) -> Result<Invoice
         .ok_or_else(|| ApiError::not_found("invoice"))
 }
 
+/// One of the key's invoices.
+#[utoipa::path(
+    get, path = "/v1/invoices/{id}", operation_id = "get_invoice", tag = "invoices",
+    security(("api_key" = ["invoices:read"])),
+    params(("id" = String, Path, description = "The invoice's id (`inv_…`).")),
+    responses(
+        (status = 200, description = "The invoice.", body = InvoiceView),
+        (status = 404, description = "`not_found`: no such invoice of this key's.", body = ErrorBody),
+    )
+)]
 pub async fn show(
     state: State,
     caller: Caller,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<InvoiceView>, ApiError> {
     let invoice = readable(&state, &caller, &id).await?;
     Ok(Json(shown(&state, &invoice)))
 }
 
+/// Cancels an open invoice: a payment naming it later is `invoice.paid_after_close`.
+#[utoipa::path(
+    post, path = "/v1/invoices/{id}/cancel", operation_id = "cancel_invoice", tag = "invoices",
+    security(("api_key" = ["invoices:write"])),
+    params(("id" = String, Path, description = "The invoice's id (`inv_…`).")),
+    responses(
+        (status = 200, description = "Cancelled.", body = InvoiceView),
+        (status = 404, description = "`not_found`: no such invoice of this key's.", body = ErrorBody),
+        (status = 409, description = "`invoice_not_open`: it is paid, expired or cancelled already.", body = ErrorBody),
+    )
+)]
 pub async fn cancel(
     state: State,
     caller: Caller,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<InvoiceView>, ApiError> {
     let key = caller.may(Scope::InvoicesWrite)?;
     let invoice = state
         .store
@@ -262,6 +348,16 @@ pub async fn cancel(
     Ok(Json(shown(&state, &invoice)))
 }
 
+/// The invoice's Solana Pay request as a QR code.
+#[utoipa::path(
+    get, path = "/v1/invoices/{id}/qr.svg", operation_id = "get_invoice_qr", tag = "invoices",
+    security(("api_key" = ["invoices:read"])),
+    params(("id" = String, Path, description = "The invoice's id (`inv_…`).")),
+    responses(
+        (status = 200, description = "The QR code.", content_type = "image/svg+xml", body = String),
+        (status = 404, description = "`not_found`: no such invoice of this key's.", body = ErrorBody),
+    )
+)]
 pub async fn qr(
     state: State,
     caller: Caller,

@@ -16,6 +16,7 @@ use crate::Treasury;
 mod cases;
 mod exports;
 mod invoices;
+pub mod openapi;
 mod probes;
 
 pub use usd1_service::api::{query, read_json, ApiError, RateLimit, StoreFailed, BODY_LIMIT};
@@ -150,6 +151,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/health", get(probes::health))
         .route("/ready", get(probes::ready))
         .route("/metrics", get(probes::metrics))
+        .route("/openapi.json", get(openapi::contract))
         .route("/v1/invoices", post(invoices::create).get(invoices::list))
         .route("/v1/invoices/{id}", get(invoices::show))
         .route("/v1/invoices/{id}/cancel", post(invoices::cancel))

@@ -7,12 +7,26 @@ use axum::http::{header, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde_json::json;
 
 use super::State;
 
+/// `/health`'s answer.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct Health {
+    /// Always `true`: the process answers.
+    healthy: bool,
+    problems: Vec<String>,
+    /// A list refused, the holders' re-screen failing.
+    warnings: Vec<String>,
+    screening: crate::rescreen::ListsState,
+}
+
 /// The process answers; what it warns of (a list refused, the holders'
 /// re-screen failing) is said, without making it unhealthy.
+#[utoipa::path(
+    get, path = "/health", operation_id = "health", tag = "probes",
+    responses((status = 200, description = "The process answers.", body = Health))
+)]
 pub async fn health(state: State) -> Response {
     let screening = state.lists.as_ref().map(|l| l.state()).unwrap_or_default();
     let mut warnings: Vec<String> = screening.refused.clone();
@@ -21,12 +35,24 @@ pub async fn health(state: State) -> Response {
             "the holders' re-screen for a new list version fails: {error}"
         ));
     }
-    Json(json!({"healthy": true, "problems": [], "warnings": warnings, "screening": screening}))
-        .into_response()
+    Json(Health {
+        healthy: true,
+        problems: Vec::new(),
+        warnings,
+        screening,
+    })
+    .into_response()
 }
 
 /// 200 when the database answers, the watcher passed lately and reached the
 /// node, and the deliverer goes round; 503 with each check otherwise.
+#[utoipa::path(
+    get, path = "/ready", operation_id = "ready", tag = "probes",
+    responses(
+        (status = 200, description = "Ready: every check passes.", body = crate::health::Ready),
+        (status = 503, description = "Not ready: the checks say which fails.", body = crate::health::Ready),
+    )
+)]
 pub async fn ready(state: State) -> Response {
     let ready = state.readiness().await;
     let status = if ready.healthy {
@@ -37,6 +63,11 @@ pub async fn ready(state: State) -> Response {
     (status, Json(ready)).into_response()
 }
 
+/// Prometheus metrics: requests, the watcher, the outbox, deliveries, lists.
+#[utoipa::path(
+    get, path = "/metrics", operation_id = "metrics", tag = "probes",
+    responses((status = 200, description = "The Prometheus text format 0.0.4.", content_type = "text/plain", body = String))
+)]
 pub async fn metrics(state: State) -> Response {
     let ready = state.readiness().await;
     let outbox = match tokio::time::timeout(

@@ -5,7 +5,6 @@
 //! and its subscribers `invoice.payment_reversed`; an unmatched or held
 //! payment is announced as `payment.reversed` (a held one is then never
 //! released); the ledger keeps the row, marked.
-use serde_json::json;
 use sqlx::Row;
 
 use super::invoices::{self, Status};
@@ -70,12 +69,13 @@ impl Store {
         let kind: String = row.try_get("kind")?;
         let delta: i64 = row.try_get("delta")?;
         let invoice_id: Option<String> = row.try_get("invoice_id")?;
-        let detail = json!({
-            "signature": signature,
-            "slot": row.try_get::<i64, _>("slot")?,
-            "amount_units": delta.unsigned_abs().to_string(),
-            "kind": kind,
-        });
+        let detail = serde_json::to_value(super::payload::Reversal {
+            signature: signature.to_string(),
+            slot: row.try_get::<i64, _>("slot")?,
+            amount_units: delta.unsigned_abs().to_string(),
+            kind: kind.clone(),
+        })
+        .unwrap_or_default();
         let reversed = match (kind.as_str(), invoice_id) {
             ("payment", Some(id)) => {
                 let locked = sqlx::query(

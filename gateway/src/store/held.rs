@@ -86,12 +86,13 @@ pub(super) async fn hold(
         }
         None => None,
     };
-    let data = json!({
-        "case_id": case.id,
-        "invoice": invoice.as_ref().map(Invoice::json),
-        "payment": payment,
-        "hits": hits_json,
-    });
+    let data = serde_json::to_value(super::payload::PaymentHeld {
+        case_id: case.id.clone(),
+        invoice: invoice.as_ref().map(Invoice::data),
+        payment: payment.clone(),
+        hits: hits_json.clone(),
+    })
+    .unwrap_or_default();
     outbox::emit(
         tx,
         "payment.held",

@@ -4,10 +4,10 @@ use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
-use super::payload::DECIMALS;
+use super::payload::{InvoiceData, InvoiceEvent, DECIMALS};
 use super::{new_id, now, signed, units, Store, StoreError, Tx};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     Open,
@@ -84,37 +84,42 @@ impl Invoice {
 
     /// The invoice as the API and the events show it.
     pub fn json(&self) -> serde_json::Value {
+        serde_json::to_value(self.data()).unwrap_or_default()
+    }
+
+    /// The invoice as the API and the events show it.
+    pub fn data(&self) -> InvoiceData {
         let invoice = self;
-        let metadata = invoice
-            .metadata
-            .as_deref()
-            .and_then(|m| serde_json::from_str::<serde_json::Value>(m).ok());
-        serde_json::json!({
-            "id": invoice.id,
-            "object": "invoice",
-            "status": invoice.status,
-            "amount": usd1_client::format_amount(invoice.amount, DECIMALS),
-            "amount_units": invoice.amount.to_string(),
-            "received": usd1_client::format_amount(invoice.received, DECIMALS),
-            "received_units": invoice.received.to_string(),
-            "reference": invoice.reference,
-            "memo": invoice.memo,
-            "label": invoice.label,
-            "message": invoice.message,
-            "external_id": invoice.external_id,
-            "metadata": metadata,
-            "created_at": invoice.created_at,
-            "expires_at": invoice.expires_at,
-            "updated_at": invoice.updated_at,
-        })
+        InvoiceData {
+            id: invoice.id.clone(),
+            object: "invoice",
+            status: invoice.status,
+            amount: usd1_client::format_amount(invoice.amount, DECIMALS),
+            amount_units: invoice.amount.to_string(),
+            received: usd1_client::format_amount(invoice.received, DECIMALS),
+            received_units: invoice.received.to_string(),
+            reference: invoice.reference.clone(),
+            memo: invoice.memo.clone(),
+            label: invoice.label.clone(),
+            message: invoice.message.clone(),
+            external_id: invoice.external_id.clone(),
+            metadata: invoice
+                .metadata
+                .as_deref()
+                .and_then(|m| serde_json::from_str(m).ok()),
+            created_at: invoice.created_at,
+            expires_at: invoice.expires_at,
+            updated_at: invoice.updated_at,
+        }
     }
 
     /// An invoice event's data: the invoice, and the payment that changed it.
     pub fn payload(&self, payment: Option<serde_json::Value>) -> serde_json::Value {
-        serde_json::json!({
-            "invoice": self.json(),
-            "payment": payment,
+        serde_json::to_value(InvoiceEvent {
+            invoice: self.data(),
+            payment,
         })
+        .unwrap_or_default()
     }
 }
 

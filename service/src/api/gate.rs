@@ -16,9 +16,6 @@ use super::{ApiError, Buckets};
 use crate::keys::{ApiKey, ScopeKind};
 use crate::store::Store;
 
-/// Requests a second, and bursts, one address may make without a known key.
-const UNKNOWN_PER_SECOND: f64 = 10.0;
-const UNKNOWN_BURST: f64 = 20.0;
 /// Whole-table reads a key may make: one a second, bursts of two.
 const HEAVY_PER_SECOND: f64 = 1.0;
 const HEAVY_BURST: f64 = 2.0;
@@ -33,11 +30,15 @@ fn rate_limited(seconds: u64, what: &str) -> ApiError {
     error
 }
 
-/// Requests a key may make: a bucket of `burst`, refilled at `per_second`.
+/// Requests a key may make: a bucket of `burst`, refilled at `per_second`;
+/// and one address without a known key (answered `unauthorized` until its
+/// bucket is empty, then `rate_limited` before the database is asked).
 #[derive(Clone, Copy, Debug)]
 pub struct RateLimit {
     pub per_second: f64,
     pub burst: f64,
+    pub unknown_per_second: f64,
+    pub unknown_burst: f64,
 }
 
 impl Default for RateLimit {
@@ -45,6 +46,8 @@ impl Default for RateLimit {
         RateLimit {
             per_second: 50.0,
             burst: 100.0,
+            unknown_per_second: 10.0,
+            unknown_burst: 20.0,
         }
     }
 }
@@ -82,10 +85,11 @@ impl<S: ScopeKind> Gate<S> {
             |message: &str| ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", message);
         let peer = peer.map_or_else(|| "unknown".to_string(), |ip| ip.to_string());
         let unknown = |why: &str| -> ApiError {
-            match self
-                .buckets
-                .take(&format!("peer:{peer}"), UNKNOWN_PER_SECOND, UNKNOWN_BURST)
-            {
+            match self.buckets.take(
+                &format!("peer:{peer}"),
+                self.limit.unknown_per_second,
+                self.limit.unknown_burst,
+            ) {
                 Ok(()) => unauthorized(why),
                 Err(seconds) => rate_limited(seconds, "without a valid API key from this address"),
             }
@@ -102,10 +106,11 @@ impl<S: ScopeKind> Gate<S> {
         // keys that do not exist runs out of tries, and once out is not
         // asked about at all until its bucket refills.
         let bucket = format!("peer:{peer}");
-        if let Some(seconds) = self
-            .buckets
-            .empty(&bucket, UNKNOWN_PER_SECOND, UNKNOWN_BURST)
-        {
+        if let Some(seconds) = self.buckets.empty(
+            &bucket,
+            self.limit.unknown_per_second,
+            self.limit.unknown_burst,
+        ) {
             return Err(rate_limited(
                 seconds,
                 "without a valid API key from this address",

@@ -11,9 +11,9 @@ use axum::body::Body;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
-use serde_json::json;
 
 mod gate;
+pub mod openapi;
 pub mod webhooks;
 
 pub use gate::{Caller, Gate, HasGate, RateLimit};
@@ -121,7 +121,12 @@ pub fn query<T: DeserializeOwned>(uri: &axum::http::Uri) -> Result<T, ApiError> 
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = json!({"error": {"code": self.code, "message": self.message}});
+        let body = openapi::ErrorBody {
+            error: openapi::ErrorDetail {
+                code: self.code.to_string(),
+                message: self.message,
+            },
+        };
         let mut response = (self.status, axum::Json(body)).into_response();
         if let Some(seconds) = self.retry_after {
             response

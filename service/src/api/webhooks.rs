@@ -9,9 +9,11 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{delete as delete_route, get, post};
 use axum::{Json, Router};
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::ToSchema;
 
+use super::openapi::{ErrorBody, List};
 use super::{read_json, ApiError, Caller, HasGate};
 use crate::events::{Events, SubscribeError};
 use crate::keys::ScopeKind;
@@ -39,24 +41,64 @@ pub fn routes<St: HasWebhooks<S>, S: ScopeKind>() -> Router<Arc<St>> {
         .route("/v1/webhooks/{id}/rotate-secret", post(rotate::<St, S>))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct CreateWebhook {
+pub struct CreateWebhook {
+    /// Where the events are POSTed: https, to a public address.
     url: String,
+    /// The event kinds it hears of (see `webhooks` in this document); at
+    /// least one.
+    #[schema(min_items = 1)]
     events: Vec<String>,
 }
 
-fn with_secret(hook: &Webhook) -> Value {
-    let mut value = serde_json::to_value(hook).unwrap_or_default();
-    value["secret"] = Value::String(hook.secret.clone());
-    value
+/// A subscription with its signing secret: shown when it is made and when
+/// its secret is rotated, never again.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WebhookWithSecret {
+    #[serde(flatten)]
+    webhook: Webhook,
+    /// `whsec_` and 32 bytes in base64: the key of both signatures.
+    secret: String,
 }
 
-async fn create<St: HasWebhooks<S>, S: ScopeKind>(
+fn with_secret(hook: &Webhook) -> WebhookWithSecret {
+    WebhookWithSecret {
+        webhook: hook.clone(),
+        secret: hook.secret.clone(),
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Deleted {
+    id: String,
+    deleted: bool,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Queued {
+    /// Deliveries queued again.
+    queued: u64,
+}
+
+/// Subscribes a URL to event kinds; the signing secret is in this answer only.
+#[utoipa::path(
+    post, path = "/v1/webhooks", operation_id = "create_webhook", tag = "webhooks",
+    security(("api_key" = ["webhooks:write"])),
+    request_body = CreateWebhook,
+    responses(
+        (status = 201, description = "Subscribed.", body = WebhookWithSecret),
+        (status = 400, description = "`invalid_url`, `forbidden_destination` (not a public address), `invalid_field`, `unknown_event`, `unknown_field`, `malformed_json`.", body = ErrorBody),
+        (status = 403, description = "Or an event kind needs a scope the key lacks.", body = ErrorBody),
+        (status = 409, description = "`too_many_webhooks`: the key holds the most it may.", body = ErrorBody),
+        (status = 413, description = "`body_too_large`: over 64 KiB.", body = ErrorBody),
+    )
+)]
+pub async fn create<St: HasWebhooks<S>, S: ScopeKind>(
     State(state): State<Arc<St>>,
     caller: Caller<S>,
     body: Body,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<WebhookWithSecret>), ApiError> {
     let key = caller.may(state.write_scope())?;
     let request: CreateWebhook = read_json(body).await?;
     let url = crate::egress::check_url(&request.url, state.allow_private())
@@ -104,16 +146,25 @@ async fn create<St: HasWebhooks<S>, S: ScopeKind>(
 
 /// `DELETE /v1/webhooks/{id}`: nothing more goes to it; what was pending
 /// is cancelled.
-async fn delete<St: HasWebhooks<S>, S: ScopeKind>(
+#[utoipa::path(
+    delete, path = "/v1/webhooks/{id}", operation_id = "delete_webhook", tag = "webhooks",
+    security(("api_key" = ["webhooks:write"])),
+    params(("id" = String, Path, description = "The webhook's id.")),
+    responses(
+        (status = 200, description = "Deleted.", body = Deleted),
+        (status = 404, description = "`not_found`: no such webhook of this key's.", body = ErrorBody),
+    )
+)]
+pub async fn delete<St: HasWebhooks<S>, S: ScopeKind>(
     State(state): State<Arc<St>>,
     caller: Caller<S>,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Deleted>, ApiError> {
     let key = caller.may(state.write_scope())?;
     if !state.gate().store.delete_webhook(&key.id, &id).await? {
         return Err(ApiError::not_found("webhook"));
     }
-    Ok(Json(json!({"id": id, "deleted": true})))
+    Ok(Json(Deleted { id, deleted: true }))
 }
 
 async fn own<St: HasWebhooks<S>, S: ScopeKind>(
@@ -131,30 +182,66 @@ async fn own<St: HasWebhooks<S>, S: ScopeKind>(
     Ok((key.id.clone(), hook))
 }
 
-async fn deliveries<St: HasWebhooks<S>, S: ScopeKind>(
+/// The webhook's deliveries, newest first: each event's status, attempts
+/// and last error.
+#[utoipa::path(
+    get, path = "/v1/webhooks/{id}/deliveries", operation_id = "list_deliveries", tag = "webhooks",
+    security(("api_key" = ["webhooks:write"])),
+    params(("id" = String, Path, description = "The webhook's id.")),
+    responses(
+        (status = 200, description = "The deliveries.", body = List<crate::outbox::Delivery>),
+        (status = 404, description = "`not_found`: no such webhook of this key's.", body = ErrorBody),
+    )
+)]
+pub async fn deliveries<St: HasWebhooks<S>, S: ScopeKind>(
     State(state): State<Arc<St>>,
     caller: Caller<S>,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<List<crate::outbox::Delivery>>, ApiError> {
     let (_, hook) = own(state.as_ref(), &caller, &id).await?;
     let data = state.gate().store.deliveries(&hook.id).await?;
-    Ok(Json(json!({"object": "list", "data": data})))
+    Ok(Json(List::of(data)))
 }
 
-#[derive(Debug, Deserialize)]
+/// Exactly one of `event_id` and `since`.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct Replay {
+pub struct Replay {
+    /// Every event from this one on.
     event_id: Option<String>,
-    /// Unix seconds, an RFC 3339 time or a date.
+    /// Every event since: unix seconds, an RFC 3339 time or a date.
+    #[schema(value_type = Option<TimeOrSeconds>)]
     since: Option<Value>,
 }
 
-async fn replay<St: HasWebhooks<S>, S: ScopeKind>(
+/// Unix seconds, or an RFC 3339 time or a `YYYY-MM-DD` date.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+#[serde(untagged)]
+pub enum TimeOrSeconds {
+    Seconds(i64),
+    Time(String),
+}
+
+/// Sends the webhook's events again, from one event or since a time.
+#[utoipa::path(
+    post, path = "/v1/webhooks/{id}/replay", operation_id = "replay_events", tag = "webhooks",
+    security(("api_key" = ["webhooks:write"])),
+    params(("id" = String, Path, description = "The webhook's id.")),
+    request_body = Replay,
+    responses(
+        (status = 200, description = "Queued again.", body = Queued),
+        (status = 400, description = "`invalid_field` (give exactly one of the two), `invalid_time`, `unknown_field`, `malformed_json`.", body = ErrorBody),
+        (status = 404, description = "`not_found`: no such webhook of this key's.", body = ErrorBody),
+        (status = 413, description = "`body_too_large`: over 64 KiB.", body = ErrorBody),
+    )
+)]
+pub async fn replay<St: HasWebhooks<S>, S: ScopeKind>(
     State(state): State<Arc<St>>,
     caller: Caller<S>,
     Path(id): Path<String>,
     body: Body,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Queued>, ApiError> {
     let (_, hook) = own(state.as_ref(), &caller, &id).await?;
     let request: Replay = read_json(body).await?;
     if request.event_id.is_none() == request.since.is_none() {
@@ -181,21 +268,36 @@ async fn replay<St: HasWebhooks<S>, S: ScopeKind>(
         .store
         .replay(&hook.id, request.event_id.as_deref(), since)
         .await?;
-    Ok(Json(json!({"queued": queued})))
+    Ok(Json(Queued { queued }))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct Rotate {
+pub struct Rotate {
+    /// How long the old secret still signs beside the new one (default a day).
+    #[schema(minimum = 0, maximum = 604800)]
     overlap_secs: Option<i64>,
 }
 
-async fn rotate<St: HasWebhooks<S>, S: ScopeKind>(
+/// A new signing secret; the old one signs too for the overlap.
+#[utoipa::path(
+    post, path = "/v1/webhooks/{id}/rotate-secret", operation_id = "rotate_webhook_secret", tag = "webhooks",
+    security(("api_key" = ["webhooks:write"])),
+    params(("id" = String, Path, description = "The webhook's id.")),
+    request_body = Rotate,
+    responses(
+        (status = 200, description = "The new secret.", body = WebhookWithSecret),
+        (status = 400, description = "`invalid_field` (overlap_secs out of range), `unknown_field`, `malformed_json`.", body = ErrorBody),
+        (status = 404, description = "`not_found`: no such webhook of this key's.", body = ErrorBody),
+        (status = 413, description = "`body_too_large`: over 64 KiB.", body = ErrorBody),
+    )
+)]
+pub async fn rotate<St: HasWebhooks<S>, S: ScopeKind>(
     State(state): State<Arc<St>>,
     caller: Caller<S>,
     Path(id): Path<String>,
     body: Body,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<WebhookWithSecret>, ApiError> {
     let (key, hook) = own(state.as_ref(), &caller, &id).await?;
     let request: Rotate = read_json(body).await?;
     let overlap = request.overlap_secs.unwrap_or(24 * 3600);

@@ -11,7 +11,7 @@ use thiserror::Error;
 use crate::keys::ApiKey;
 use crate::store::StoreError;
 /// Where a case stands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub enum CaseStatus {
     #[serde(rename = "open")]
     Open,
@@ -112,7 +112,7 @@ impl Actor {
 }
 
 /// A release of held payments proposed, for another operator to approve.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Release {
     pub proposed_by: String,
     #[serde(skip)]
@@ -120,7 +120,7 @@ pub struct Release {
 }
 
 /// A freeze proposed, approved, landed.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Freeze {
     pub reason_code: u16,
     pub proposed_by: String,
@@ -132,7 +132,7 @@ pub struct Freeze {
     pub signature: Option<String>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Case {
     pub id: String,
     pub subject: String,
@@ -184,7 +184,7 @@ impl Case {
 }
 
 /// One action in a case's history.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Entry {
     pub seq: i64,
     pub case_id: String,

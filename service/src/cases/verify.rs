@@ -19,7 +19,7 @@ use super::{case_from, entry_from, CaseStatus, Entry, Hashed, Holdings, GENESIS}
 use crate::store::{Store, StoreError};
 
 /// An intact chain.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Verified {
     pub entries: i64,
     pub cases: usize,
@@ -32,7 +32,7 @@ pub struct Verified {
 }
 
 /// The first thing found wrong.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Broken {
     /// The first broken entry (its sequence number), or the case whose row
     /// disagrees with its history.

@@ -437,6 +437,7 @@ async fn a_key_over_its_rate_gets_429_with_retry_after() {
     settings.rate = usd1_gateway::api::RateLimit {
         per_second: 0.5,
         burst: 3.0,
+        ..Default::default()
     };
     let running = gateway_harness::start(&settings).await;
     let api = Api::with_all_scopes(&running).await;

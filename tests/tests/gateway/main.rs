@@ -14,5 +14,6 @@ mod gateway_outage;
 mod gateway_screening;
 mod gateway_store;
 mod gateway_webhooks;
+mod openapi;
 mod sandbox;
 mod solana_pay;
