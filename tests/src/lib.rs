@@ -17,6 +17,7 @@ pub mod localnet;
 pub mod measure;
 pub mod moments;
 pub mod node;
+pub mod openapi_judges;
 pub mod oracle_harness;
 pub mod postgres;
 pub mod proxy;

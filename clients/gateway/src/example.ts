@@ -4,7 +4,7 @@ import createClient from "openapi-fetch";
 import type { paths } from "./gateway.js";
 
 const api = createClient<paths>({
-  baseUrl: process.env.USD1_GATEWAY_URL ?? "http://127.0.0.1:8080",
+  baseUrl: process.env.USD1_GATEWAY_URL ?? "http://127.0.0.1:8787",
   headers: { Authorization: `Bearer ${process.env.USD1_GATEWAY_API_KEY}` },
 });
 

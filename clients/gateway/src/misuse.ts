@@ -3,7 +3,7 @@
 import createClient from "openapi-fetch";
 import type { paths, webhooks } from "./gateway.js";
 
-const api = createClient<paths>({ baseUrl: "http://127.0.0.1:8080" });
+const api = createClient<paths>({ baseUrl: "http://127.0.0.1:8787" });
 
 export async function misuse() {
   // @ts-expect-error an amount is a decimal string, never a number

@@ -15,7 +15,7 @@ pub mod redeem;
 pub const DECIMALS: u32 = 6;
 
 /// A customer's KYB standing. Only `approved` money moves.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Kyb {
     Pending,
@@ -159,7 +159,7 @@ pub fn match_entry<'a>(entry: &Entry, references: &'a HashMap<String, String>) -
 }
 
 /// Where a deposit stands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum State {
     /// Seen (PDNG) but not booked: no money yet.

@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::Kyb;
 
 /// Where a redemption stands at the desk.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Stage {
     /// Not the desk's to pay (an unknown or unapproved wallet, a listed
@@ -114,7 +114,7 @@ pub fn answer(status: &str) -> Answer {
 }
 
 /// What an answer does to a redemption in `stage`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     /// It moves to this stage.

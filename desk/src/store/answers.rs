@@ -15,7 +15,7 @@ use crate::decide::redeem::{self, Answer, Outcome, Stage};
 use crate::ledger;
 
 /// What one bank answer did.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Answered {
     pub end_to_end_id: String,
     pub status: String,

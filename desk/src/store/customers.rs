@@ -12,7 +12,7 @@ use usd1_service::cases::{self, Actor};
 use super::{new_id, now, Store, StoreError, Tx};
 use crate::decide::{self, Kyb};
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Customer {
     pub id: String,
     pub name: String,
@@ -23,7 +23,7 @@ pub struct Customer {
     pub updated_at: i64,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Wallet {
     pub address: String,
     pub customer_id: String,
@@ -35,7 +35,7 @@ pub struct Wallet {
 
 /// A linked bank account: a U.S. account and ABA routing number, or an IBAN
 /// and BIC; a structured address (pain.001 from November 2026 wants one).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, utoipa::ToSchema, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BankAccount {
     #[serde(default)]
@@ -54,7 +54,7 @@ pub struct BankAccount {
 }
 
 /// A KYB change as recorded.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct StatusChange {
     pub status: Kyb,
     pub operator: String,

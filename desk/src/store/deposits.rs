@@ -3,7 +3,6 @@
 //! recorded (committed) before it is sent, so that after a crash the chain
 //! says whether it landed and no deposit is minted twice.
 use serde::Serialize;
-use serde_json::json;
 use sqlx::any::AnyRow;
 use sqlx::Row;
 use usd1_client::send_journal::Attempt;
@@ -12,7 +11,7 @@ use super::{emit_deposit, now, post, Store, StoreError, Tx};
 use crate::decide::State;
 use crate::ledger;
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Deposit {
     pub id: String,
     /// The issuer's bank account and the entry's identity in it.
@@ -33,6 +32,25 @@ pub struct Deposit {
     pub mint_signature: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
+}
+
+/// A deposit's event (`deposit.*`): the deposit as it now stands, and the
+/// mint's transaction for `deposit.minted`.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct DepositEvent {
+    pub deposit: Deposit,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signature: Option<String>,
+}
+
+impl DepositEvent {
+    pub fn data(deposit: &Deposit, signature: Option<&str>) -> serde_json::Value {
+        serde_json::to_value(DepositEvent {
+            deposit: deposit.clone(),
+            signature: signature.map(str::to_string),
+        })
+        .unwrap_or_default()
+    }
 }
 
 impl Deposit {
@@ -117,7 +135,7 @@ pub enum ApprovalError {
 }
 
 /// What one approval did.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub enum Approval {
     /// The first operator's: a second one approves.
     Proposed,
@@ -253,7 +271,7 @@ impl Store {
                 "deposit.awaiting_reserve",
                 id,
                 &format!("{id}:{}", deposit.updated_at),
-                json!({"deposit": deposit}),
+                DepositEvent::data(&deposit, None),
             )
             .await?;
         }
@@ -372,7 +390,7 @@ impl Store {
                 "deposit.minted",
                 id,
                 signature,
-                json!({"deposit": deposit, "signature": signature}),
+                DepositEvent::data(&deposit, Some(signature)),
             )
             .await?;
             recorded += 1;

@@ -53,6 +53,30 @@ pub enum ReconcileError {
     Store(#[from] StoreError),
 }
 
+/// A day's reconciliation as recorded.
+#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct Reconciled {
+    pub id: String,
+    /// The day, `YYYY-MM-DD` (UTC).
+    pub date: String,
+    /// The bank, the reserve and the supply agreed to the cent, the gap itemised.
+    pub balanced: bool,
+    /// The case a break opened.
+    pub case_id: Option<String>,
+    /// The three-way report: the figures side by side and every item between them.
+    #[schema(value_type = Object)]
+    pub report: serde_json::Value,
+}
+
+/// `reconciliation.completed` and `reconciliation.break`.
+#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct ReconciliationEvent {
+    pub id: String,
+    #[schema(value_type = Object)]
+    pub report: serde_json::Value,
+    pub case_id: Option<String>,
+}
+
 impl Store {
     /// The desk's side of the figures of `date` as they stood at its end
     /// (the chain's are the caller's): the bank's closing balance, the books
@@ -129,7 +153,7 @@ impl Store {
 
     /// Every reconciliation recorded, newest first: id, date, whether it
     /// balanced, its case and its report.
-    pub async fn reconciliations(&self) -> Result<Vec<serde_json::Value>, StoreError> {
+    pub async fn reconciliations(&self) -> Result<Vec<Reconciled>, StoreError> {
         let rows = sqlx::query(
             "SELECT id, date, balanced, report, case_id FROM reconciliations ORDER BY created_at DESC, id",
         )
@@ -138,13 +162,13 @@ impl Store {
         rows.iter()
             .map(|row| {
                 let report: String = row.try_get("report")?;
-                Ok(json!({
-                    "id": row.try_get::<String, _>("id")?,
-                    "date": row.try_get::<String, _>("date")?,
-                    "balanced": row.try_get::<i64, _>("balanced")? == 1,
-                    "case_id": row.try_get::<Option<String>, _>("case_id")?,
-                    "report": serde_json::from_str::<serde_json::Value>(&report).unwrap_or_default(),
-                }))
+                Ok(Reconciled {
+                    id: row.try_get("id")?,
+                    date: row.try_get("date")?,
+                    balanced: row.try_get::<i64, _>("balanced")? == 1,
+                    case_id: row.try_get("case_id")?,
+                    report: serde_json::from_str(&report).unwrap_or_default(),
+                })
             })
             .collect()
     }
@@ -221,7 +245,12 @@ impl Store {
             kind,
             &id,
             None,
-            json!({"id": id, "report": body, "case_id": case_id}),
+            serde_json::to_value(ReconciliationEvent {
+                id: id.clone(),
+                report: body.clone(),
+                case_id: case_id.clone(),
+            })
+            .unwrap_or_default(),
         )
         .await?;
         tx.commit().await?;

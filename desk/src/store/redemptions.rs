@@ -25,7 +25,7 @@ pub struct Requested {
     pub requested_at: i64,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Redemption {
     pub id: u64,
     pub holder: String,
@@ -46,6 +46,12 @@ pub struct Redemption {
     pub chain_signature: Option<String>,
     pub requested_at: i64,
     pub updated_at: i64,
+}
+
+/// A redemption's event (`redemption.*`): the redemption as it now stands.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct RedemptionEvent {
+    pub redemption: Redemption,
 }
 
 pub(crate) fn unsigned(row: &AnyRow, column: &str) -> Result<u64, StoreError> {
@@ -151,7 +157,7 @@ pub(crate) async fn emit(
         seq,
         key_id: "",
     };
-    let data = json!({"redemption": redemption});
+    let data = serde_json::to_value(RedemptionEvent { redemption }).unwrap_or_default();
     usd1_service::outbox::emit(tx, &EVENTS, kind, cause, Some(stream), data).await?;
     Ok(())
 }

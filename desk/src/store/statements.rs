@@ -22,7 +22,7 @@ use crate::ledger::{self, Account};
 pub const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
 
 /// What importing a file did.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Imported {
     pub sha256: String,
     pub format: String,
@@ -438,7 +438,7 @@ async fn booked_now(
         None => ledger::deposit_in_suspense(deposit.amount),
     };
     post_at(tx, &booking, at).await?;
-    let data = json!({"deposit": deposit});
+    let data = super::deposits::DepositEvent::data(&deposit, None);
     if matches!(deposit.state, State::Held | State::Suspense) {
         let subject = match &deposit.customer_id {
             Some(customer) => listed_wallet(tx, customer)
@@ -476,7 +476,7 @@ async fn booked_now(
             "deposit.held",
             &deposit.id,
             &deposit.id,
-            json!({"deposit": deposit}),
+            super::deposits::DepositEvent::data(&deposit, None),
         )
         .await?;
         return Ok(deposit);

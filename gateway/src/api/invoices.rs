@@ -14,9 +14,10 @@ use usd1_service::api::openapi::{ErrorBody, List};
 use utoipa::ToSchema;
 
 use super::{query, ApiError, AppState, Caller, State};
+use crate::store::invoices::InvoiceData;
 use crate::store::invoices::{Created, Invoice, NewInvoice, Status};
 use crate::store::keys::Scope;
-use crate::store::payload::{InvoiceData, DECIMALS};
+use crate::store::payload::DECIMALS;
 
 /// The longest memo, label, message and external id accepted.
 const MAX_MEMO: usize = 256;

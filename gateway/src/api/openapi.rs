@@ -16,7 +16,7 @@ use usd1_service::api::webhooks as hooks;
         description = "Invoices paid in USD1 on Solana (Solana Pay transfer requests), payment detection, signed webhooks, compliance cases and the treasury's ledger. Every `/v1` call takes an API key (`Authorization: Bearer <key>`) holding the scopes it names; every refusal is `{\"error\": {\"code\", \"message\"}}` with a stable code.",
         license(name = "Apache-2.0", identifier = "Apache-2.0"),
     ),
-    servers((url = "http://127.0.0.1:8080", description = "A gateway on this machine (`usd1-gateway serve`)")),
+    servers((url = "http://127.0.0.1:8787", description = "A gateway on this machine (`usd1-gateway serve`, its default address)")),
     paths(
         super::invoices::create,
         super::invoices::list,
@@ -44,10 +44,10 @@ use usd1_service::api::webhooks as hooks;
         contract,
     ),
     components(schemas(
-        crate::store::payload::InvoiceEvent,
-        crate::store::payload::InvoiceReversed,
+        crate::store::invoices::InvoiceEvent,
+        crate::store::invoices::InvoiceReversed,
         crate::store::payload::Payment,
-        crate::store::payload::PaymentHeld,
+        crate::store::held::PaymentHeld,
         crate::store::payload::Reversal,
         crate::store::payload::RedemptionRequested,
         crate::store::payload::RedemptionSettled,

@@ -86,7 +86,7 @@ pub(super) async fn hold(
         }
         None => None,
     };
-    let data = serde_json::to_value(super::payload::PaymentHeld {
+    let data = serde_json::to_value(PaymentHeld {
         case_id: case.id.clone(),
         invoice: invoice.as_ref().map(Invoice::data),
         payment: payment.clone(),
@@ -289,4 +289,18 @@ impl Store {
         .await?;
         rows.iter().map(|row| Ok(row.try_get("payer")?)).collect()
     }
+}
+
+/// `payment.held`: a listed sender's payment, held under a compliance case
+/// until operators decide it.
+#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct PaymentHeld {
+    pub case_id: String,
+    /// The invoice it named, if any.
+    pub invoice: Option<super::invoices::InvoiceData>,
+    #[schema(value_type = super::payload::Payment)]
+    pub payment: Value,
+    /// The screening lists' entries it matched.
+    #[schema(value_type = Vec<Object>)]
+    pub hits: Value,
 }

@@ -4,7 +4,10 @@ use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
-use super::payload::{InvoiceData, InvoiceEvent, DECIMALS};
+use serde_json::Value;
+use utoipa::ToSchema;
+
+use super::payload::DECIMALS;
 use super::{new_id, now, signed, units, Store, StoreError, Tx};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
@@ -47,6 +50,55 @@ impl Status {
     fn parse(text: &str) -> Result<Self, StoreError> {
         Self::named(text).ok_or_else(|| StoreError::Malformed(format!("invoice status '{text}'")))
     }
+}
+
+/// An invoice as the API and the events show it.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct InvoiceData {
+    /// `inv_…`
+    pub id: String,
+    /// Always `invoice`.
+    pub object: &'static str,
+    pub status: Status,
+    #[schema(value_type = super::payload::Dollars)]
+    pub amount: String,
+    #[schema(value_type = super::payload::Units)]
+    pub amount_units: String,
+    /// Everything paid against it so far.
+    #[schema(value_type = super::payload::Dollars)]
+    pub received: String,
+    #[schema(value_type = super::payload::Units)]
+    pub received_units: String,
+    /// The Solana Pay reference key a payment must carry.
+    pub reference: String,
+    pub memo: Option<String>,
+    pub label: Option<String>,
+    pub message: Option<String>,
+    pub external_id: Option<String>,
+    /// The object the client gave, unchanged.
+    #[schema(value_type = Option<Object>)]
+    pub metadata: Option<Value>,
+    /// Unix seconds.
+    pub created_at: i64,
+    pub expires_at: Option<i64>,
+    pub updated_at: i64,
+}
+
+/// `invoice.paid`, `.overpaid`, `.underpaid`, `.expired`, `.paid_after_close`:
+/// the invoice after the change, and the payment that made it (none for
+/// `invoice.expired`).
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct InvoiceEvent {
+    pub invoice: InvoiceData,
+    #[schema(value_type = Option<super::payload::Payment>)]
+    pub payment: Option<Value>,
+}
+
+/// `invoice.payment_reversed`: the invoice after a payment of it was undone.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct InvoiceReversed {
+    pub invoice: InvoiceData,
+    pub payment: super::payload::Reversal,
 }
 
 /// An invoice as stored; amounts in base units.

@@ -11,7 +11,7 @@ pub mod apply;
 pub mod cases;
 pub mod chain;
 pub mod finality;
-mod held;
+pub mod held;
 pub mod invoices;
 pub mod keys;
 mod lists;

@@ -8,8 +8,6 @@ use usd1_client::format_amount;
 use usd1_client::solana_pay::Movement;
 use utoipa::ToSchema;
 
-use super::invoices::Status;
-
 /// USD1's decimals (the gateway refuses a mint of other decimals at start).
 pub const DECIMALS: u8 = 6;
 
@@ -25,38 +23,6 @@ pub struct Dollars(String);
 #[schema(pattern = r"^[0-9]+$", example = "12500000")]
 #[allow(dead_code)]
 pub struct Units(String);
-
-/// An invoice as the API and the events show it.
-#[derive(Clone, Debug, Serialize, ToSchema)]
-pub struct InvoiceData {
-    /// `inv_…`
-    pub id: String,
-    /// Always `invoice`.
-    pub object: &'static str,
-    pub status: Status,
-    #[schema(value_type = Dollars)]
-    pub amount: String,
-    #[schema(value_type = Units)]
-    pub amount_units: String,
-    /// Everything paid against it so far.
-    #[schema(value_type = Dollars)]
-    pub received: String,
-    #[schema(value_type = Units)]
-    pub received_units: String,
-    /// The Solana Pay reference key a payment must carry.
-    pub reference: String,
-    pub memo: Option<String>,
-    pub label: Option<String>,
-    pub message: Option<String>,
-    pub external_id: Option<String>,
-    /// The object the client gave, unchanged.
-    #[schema(value_type = Option<Object>)]
-    pub metadata: Option<Value>,
-    /// Unix seconds.
-    pub created_at: i64,
-    pub expires_at: Option<i64>,
-    pub updated_at: i64,
-}
 
 /// A transfer into the treasury as an event shows it.
 #[derive(Clone, Debug, Serialize, ToSchema)]
@@ -85,37 +51,6 @@ pub struct Reversal {
     pub amount_units: String,
     /// What the movement had been: `payment`, `unmatched`, `held`, `paid_after_close`.
     pub kind: String,
-}
-
-/// `invoice.paid`, `.overpaid`, `.underpaid`, `.expired`, `.paid_after_close`:
-/// the invoice after the change, and the payment that made it (none for
-/// `invoice.expired`).
-#[derive(Clone, Debug, Serialize, ToSchema)]
-pub struct InvoiceEvent {
-    pub invoice: InvoiceData,
-    #[schema(value_type = Option<Payment>)]
-    pub payment: Option<Value>,
-}
-
-/// `invoice.payment_reversed`: the invoice after a payment of it was undone.
-#[derive(Clone, Debug, Serialize, ToSchema)]
-pub struct InvoiceReversed {
-    pub invoice: InvoiceData,
-    pub payment: Reversal,
-}
-
-/// `payment.held`: a listed sender's payment, held under a compliance case
-/// until operators decide it.
-#[derive(Clone, Debug, Serialize, ToSchema)]
-pub struct PaymentHeld {
-    pub case_id: String,
-    /// The invoice it named, if any.
-    pub invoice: Option<InvoiceData>,
-    #[schema(value_type = Payment)]
-    pub payment: Value,
-    /// The screening lists' entries it matched.
-    #[schema(value_type = Vec<Object>)]
-    pub hits: Value,
 }
 
 /// `attestation.published`: a reserve attestation the program accepted.
