@@ -170,3 +170,40 @@ pub async fn schemathesis(name: &str, base: &str, key: &str) -> String {
     );
     said
 }
+
+/// Every delivered body in `events` is one the contract's `webhooks`
+/// describes, checked by PyPI's `jsonschema` (JSON Schema 2020-12, as
+/// OpenAPI 3.1 is), nothing of ours: the event bodies cannot drift from the
+/// document a receiver generates its types from.
+pub fn assert_events_conform(name: &str, events: &[Value]) {
+    use std::io::Write;
+    let script = root().join("tests/python/events_conform.py");
+    let mut child = Command::new("python3")
+        .arg(script)
+        .arg(root().join(format!("docs/openapi/{name}.json")))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3 with jsonschema (schemathesis brings it)");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(&serde_json::to_vec(events).expect("JSON"))
+        .expect("write the events");
+    let output = child.wait_with_output().expect("python3 ran");
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        output.status.success(),
+        "delivered events break the contract:\n{said}"
+    );
+    assert!(
+        said.contains(&format!("{} events checked, 0 problems", events.len())),
+        "{said}"
+    );
+}

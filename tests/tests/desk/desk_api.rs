@@ -333,6 +333,8 @@ async fn api(url: &str) {
     assert_eq!(kinds, vec!["deposit.received", "deposit.minted"]);
     assert!(accepted.iter().all(|r| r.verified));
     assert_eq!(accepted[1].body["sequence"], 2);
+    let bodies: Vec<Value> = accepted.iter().map(|r| r.body.clone()).collect();
+    usd1_tests::openapi_judges::assert_events_conform("desk", &bodies);
 
     let (s, b) = api
         .call(&alice_key, "GET", "/v1/redemptions", None, None)

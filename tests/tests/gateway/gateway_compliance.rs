@@ -65,6 +65,7 @@ async fn a_listed_payer_is_held_released_and_then_frozen_through_the_program() {
     assert_eq!(got[0].body["data"]["invoice"]["id"], first_id.as_str());
     assert_eq!(got[0].body["data"]["payment"]["sender"], holder.as_str());
     let case_id = got[0].body["data"]["case_id"].as_str().unwrap().to_string();
+    usd1_tests::openapi_judges::assert_events_conform("gateway", &[got[0].body.clone()]);
     let (_, shown) = alice.get(&format!("/v1/invoices/{first_id}")).await;
     assert_eq!(
         (shown["status"].as_str(), shown["received"].as_str()),

@@ -67,6 +67,8 @@ async fn attestations_and_the_treasurys_redemptions_are_announced() {
             "redemption.settled"
         ]
     );
+    let bodies: Vec<_> = got.iter().map(|r| r.body.clone()).collect();
+    usd1_tests::openapi_judges::assert_events_conform("gateway", &bodies);
     let attested = got
         .iter()
         .find(|r| r.body["type"] == "attestation.published")

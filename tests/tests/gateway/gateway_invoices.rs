@@ -198,6 +198,8 @@ async fn a_payment_whose_fork_did_not_last_is_reversed() {
         "{}",
         got[1].body
     );
+    let bodies: Vec<_> = got.iter().map(|r| r.body.clone()).collect();
+    usd1_tests::openapi_judges::assert_events_conform("gateway", &bodies);
     assert_eq!(
         got[1].body["data"]["payment"]["signature"],
         signature.as_str()

@@ -179,3 +179,21 @@ async fn the_generated_typescript_client_type_checks_and_calls_the_gateway() {
         (200, Some(0))
     );
 }
+
+/// The event judge the gateway's and desk's tests run over what receivers
+/// got refuses a body the contract does not describe (it can fail).
+#[test]
+fn the_event_judge_refuses_a_body_outside_the_contract() {
+    let paid = serde_json::json!({
+        "id": "evt_1", "type": "invoice.paid", "created": 1, "invoice_sequence": 1,
+        "data": {"invoice": {"id": "inv_1", "object": "invoice", "status": "paid", "amount": 12.5}, "payment": null}
+    });
+    let unknown = serde_json::json!({
+        "id": "evt_2", "type": "invoice.refunded", "created": 1, "invoice_sequence": 1, "data": {}
+    });
+    for body in [paid, unknown] {
+        let refused =
+            std::panic::catch_unwind(|| judges::assert_events_conform("gateway", &[body]));
+        assert!(refused.is_err());
+    }
+}

@@ -167,6 +167,10 @@ async fn trigger_makes_each_event_really_happen() {
         let got = receiver.wait_for_kind(arrives).await;
         assert!(got.verified, "{event}");
     }
+    // What arrived is what the contract says a receiver gets.
+    let bodies: Vec<_> = receiver.unique().into_iter().map(|r| r.body).collect();
+    assert!(bodies.len() >= 9, "{}", bodies.len());
+    usd1_tests::openapi_judges::assert_events_conform("gateway", &bodies);
     for (event, why) in [
         ("payment.reversed", "a fork that then does not last"),
         ("payment.held", "sanctions lists"),
