@@ -128,8 +128,12 @@ test('a mint, a transfer with a reference, a redemption request and a freeze lan
 
   // A mint to the holder.
   const before = await balance(holderAccount);
-  await land(minter, [await client.getMintToInstructionAsync({
-    minter, config, mint, destination: holderAccount, tokenProgram, eventAuthority, program, amount: 7_000_000n,
+  // The program checks the allowance by what it names (its config and
+  // minter), so the client says which one: the generated PDA helper finds it.
+  const [minterAllowance] = await client.findMinterAllowancePda({ config, minter: minter.address });
+  await land(minter, [client.getMintToInstruction({
+    minter, config, minterAllowance, mint, destination: holderAccount, tokenProgram, eventAuthority, program,
+    amount: 7_000_000n,
   })]);
   assert.equal(await balance(holderAccount), before + 7_000_000n);
 
@@ -158,8 +162,9 @@ test('a mint, a transfer with a reference, a redemption request and a freeze lan
     programAddress: program,
     seeds: ['redemption', getAddressEncoder().encode(config), getU64Encoder().encode(id)],
   });
+  const [disclosure] = await client.findDisclosurePda({ config });
   await land(holder, [await client.getRequestRedemptionInstructionAsync({
-    holder, config, mint, source: holderAccount, redemption, tokenProgram, eventAuthority, program,
+    holder, config, disclosure, mint, source: holderAccount, redemption, tokenProgram, eventAuthority, program,
     amount: 10_000_000n, payoutRefSha256: new Uint8Array(32).fill(9),
   })]);
   const request = await client.fetchRedemption(rpc, redemption);

@@ -267,9 +267,9 @@ async fn fails_when_given_a_redemption_of_another_mint() {
         [0; 32],
     );
     settle.accounts[4].pubkey = pda::redemption(&other.config_address(), 0);
-    assert_anchor_error(
+    assert_usd1_error(
         f.send(&[settle], &[&f.treasurer]).await,
-        AnchorError::ConstraintSeeds,
+        Usd1Error::WrongConfig,
     );
     assert_eq!(f.snapshot().await, before);
     assert_eq!(

@@ -258,10 +258,7 @@ async fn fails_when_a_non_minter_mints_or_burns() {
     );
     stolen.accounts[2].pubkey =
         usd1_client::pda::minter_allowance(&f.config_address(), &f.minter.pubkey());
-    assert_anchor_error(
-        f.send(&[stolen], &[&f.pauser]).await,
-        AnchorError::ConstraintSeeds,
-    );
+    assert_usd1_error(f.send(&[stolen], &[&f.pauser]).await, Usd1Error::NotMinter);
     assert_eq!(f.snapshot().await, before);
 }
 

@@ -2,7 +2,6 @@
 //! admin still held; the old admin loses all power.
 use anchor_lang::prelude::*;
 
-use crate::constants::CONFIG_SEED;
 use crate::errors::Usd1Error;
 use crate::events::{publish, AdminAccepted, RoleChanged};
 use crate::instructions::refuse_remaining_accounts;
@@ -14,8 +13,6 @@ pub struct AcceptAdmin<'info> {
     pub pending_admin: Signer<'info>,
     #[account(
         mut,
-        seeds = [CONFIG_SEED, config.mint.as_ref()],
-        bump = config.bump,
         has_one = pending_admin @ Usd1Error::NotPendingAdmin,
     )]
     pub config: Box<Account<'info, Config>>,

@@ -13,7 +13,7 @@ use anchor_lang::prelude::*;
 use anchor_lang::solana_program::instruction::{get_stack_height, TRANSACTION_LEVEL_STACK_HEIGHT};
 
 use crate::attestation;
-use crate::constants::{CONFIG_SEED, ED25519_PROGRAM_ID, HISTORY_SEED, MAX_FUTURE_SKEW_SECS};
+use crate::constants::{ED25519_PROGRAM_ID, MAX_FUTURE_SKEW_SECS};
 use crate::errors::Usd1Error;
 use crate::events::{publish, ReserveAttested};
 use crate::instructions::refuse_remaining_accounts;
@@ -32,16 +32,11 @@ pub struct AttestArgs {
 #[event_cpi]
 #[derive(Accounts)]
 pub struct Attest<'info> {
-    #[account(
-        mut,
-        seeds = [CONFIG_SEED, config.mint.as_ref()],
-        bump = config.bump,
-    )]
+    #[account(mut)]
     pub config: Box<Account<'info, Config>>,
     #[account(
         mut,
-        seeds = [HISTORY_SEED, config.key().as_ref()],
-        bump = config.history_bump,
+        has_one = config @ Usd1Error::WrongConfig,
     )]
     pub history: AccountLoader<'info, AttestationHistory>,
     /// CHECK: the instructions sysvar, checked by address.

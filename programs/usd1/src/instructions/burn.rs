@@ -4,7 +4,6 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{self, Mint, TokenAccount, TokenInterface};
 
-use crate::constants::{CONFIG_SEED, MINTER_SEED};
 use crate::errors::Usd1Error;
 use crate::events::{publish, Burned};
 use crate::instructions::refuse_remaining_accounts;
@@ -22,16 +21,12 @@ pub struct Burn<'info> {
     pub minter: Signer<'info>,
     #[account(
         mut,
-        seeds = [CONFIG_SEED, config.mint.as_ref()],
-        bump = config.bump,
         has_one = mint @ Usd1Error::WrongMint,
         has_one = token_program @ Usd1Error::WrongTokenProgram,
     )]
     pub config: Box<Account<'info, Config>>,
     #[account(
         mut,
-        seeds = [MINTER_SEED, config.key().as_ref(), minter.key().as_ref()],
-        bump = minter_allowance.bump,
         has_one = config @ Usd1Error::WrongConfig,
         has_one = minter @ Usd1Error::NotMinter,
     )]

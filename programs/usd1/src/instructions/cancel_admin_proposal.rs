@@ -2,7 +2,6 @@
 //! (proposed to the wrong key, or to a key since lost or compromised).
 use anchor_lang::prelude::*;
 
-use crate::constants::CONFIG_SEED;
 use crate::errors::Usd1Error;
 use crate::events::{publish, AdminProposalCancelled};
 use crate::instructions::refuse_remaining_accounts;
@@ -14,8 +13,6 @@ pub struct CancelAdminProposal<'info> {
     pub admin: Signer<'info>,
     #[account(
         mut,
-        seeds = [CONFIG_SEED, config.mint.as_ref()],
-        bump = config.bump,
         has_one = admin @ Usd1Error::NotAdmin,
     )]
     pub config: Box<Account<'info, Config>>,

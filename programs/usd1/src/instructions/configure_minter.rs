@@ -4,7 +4,7 @@
 //! FiatToken's allowance plus Ondo's decaying mint capacity.
 use anchor_lang::prelude::*;
 
-use crate::constants::{CONFIG_SEED, MAX_RATE_WINDOW_SECS, MINTER_SEED};
+use crate::constants::{MAX_RATE_WINDOW_SECS, MINTER_SEED};
 use crate::errors::Usd1Error;
 use crate::events::{publish, MinterConfigured};
 use crate::instructions::refuse_remaining_accounts;
@@ -27,8 +27,6 @@ pub struct ConfigureMinter<'info> {
     #[account(mut)]
     pub admin: Signer<'info>,
     #[account(
-        seeds = [CONFIG_SEED, config.mint.as_ref()],
-        bump = config.bump,
         has_one = admin @ Usd1Error::NotAdmin,
     )]
     pub config: Box<Account<'info, Config>>,

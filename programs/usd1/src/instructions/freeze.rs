@@ -5,7 +5,6 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{self, Mint, TokenAccount, TokenInterface};
 
-use crate::constants::CONFIG_SEED;
 use crate::errors::Usd1Error;
 use crate::events::{publish, Frozen, Thawed};
 use crate::instructions::refuse_remaining_accounts;
@@ -35,8 +34,6 @@ impl From<u16> for LawfulBasis {
 pub struct FreezeOrThaw<'info> {
     pub freezer: Signer<'info>,
     #[account(
-        seeds = [CONFIG_SEED, config.mint.as_ref()],
-        bump = config.bump,
         has_one = freezer @ Usd1Error::NotFreezer,
         has_one = mint @ Usd1Error::WrongMint,
         has_one = token_program @ Usd1Error::WrongTokenProgram,

@@ -4,7 +4,6 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{self, Mint, TokenInterface};
 
-use crate::constants::CONFIG_SEED;
 use crate::errors::Usd1Error;
 use crate::events::{publish, Paused, Unpaused};
 use crate::instructions::refuse_remaining_accounts;
@@ -16,8 +15,6 @@ pub struct PauseOrUnpause<'info> {
     pub pauser: Signer<'info>,
     #[account(
         mut,
-        seeds = [CONFIG_SEED, config.mint.as_ref()],
-        bump = config.bump,
         has_one = pauser @ Usd1Error::NotPauser,
         has_one = mint @ Usd1Error::WrongMint,
         has_one = token_program @ Usd1Error::WrongTokenProgram,

@@ -1,7 +1,6 @@
 //! `propose_admin`: first step of the two-step admin transfer.
 use anchor_lang::prelude::*;
 
-use crate::constants::CONFIG_SEED;
 use crate::errors::Usd1Error;
 use crate::events::{publish, AdminProposed};
 use crate::instructions::refuse_remaining_accounts;
@@ -19,8 +18,6 @@ pub struct ProposeAdmin<'info> {
     pub admin: Signer<'info>,
     #[account(
         mut,
-        seeds = [CONFIG_SEED, config.mint.as_ref()],
-        bump = config.bump,
         has_one = admin @ Usd1Error::NotAdmin,
     )]
     pub config: Box<Account<'info, Config>>,

@@ -15,7 +15,7 @@ use anchor_spl::token_2022::spl_token_2022::extension::{
 use anchor_spl::token_2022::spl_token_2022::state::Account as TokenAccountState;
 use anchor_spl::token_interface::{self, Mint, TokenAccount, TokenInterface};
 
-use crate::constants::{CONFIG_SEED, ESCROW_SEED, MEMO_PROGRAM_ID, REDEMPTION_SEED, REFUND_MEMO};
+use crate::constants::{ESCROW_SEED, MEMO_PROGRAM_ID, REFUND_MEMO};
 use crate::errors::Usd1Error;
 use crate::events::{publish, RedemptionRejected};
 use crate::instructions::{check_escrow_covers, refuse_remaining_accounts};
@@ -35,8 +35,6 @@ pub struct RejectRedemption<'info> {
     pub treasurer: Signer<'info>,
     #[account(
         mut,
-        seeds = [CONFIG_SEED, config.mint.as_ref()],
-        bump = config.bump,
         has_one = treasurer @ Usd1Error::NotTreasurer,
         has_one = mint @ Usd1Error::WrongMint,
         has_one = token_program @ Usd1Error::WrongTokenProgram,
@@ -51,8 +49,6 @@ pub struct RejectRedemption<'info> {
     pub escrow: Box<InterfaceAccount<'info, TokenAccount>>,
     #[account(
         mut,
-        seeds = [REDEMPTION_SEED, config.key().as_ref(), &redemption.id.to_le_bytes()],
-        bump = redemption.bump,
         has_one = config @ Usd1Error::WrongConfig,
         has_one = holder @ Usd1Error::WrongRefundAccount,
     )]

@@ -2,7 +2,6 @@
 //! account stays, so its cumulative totals remain on the record.
 use anchor_lang::prelude::*;
 
-use crate::constants::{CONFIG_SEED, MINTER_SEED};
 use crate::errors::Usd1Error;
 use crate::events::{publish, MinterRemoved};
 use crate::instructions::refuse_remaining_accounts;
@@ -13,15 +12,11 @@ use crate::state::{Config, MinterAllowance};
 pub struct RemoveMinter<'info> {
     pub admin: Signer<'info>,
     #[account(
-        seeds = [CONFIG_SEED, config.mint.as_ref()],
-        bump = config.bump,
         has_one = admin @ Usd1Error::NotAdmin,
     )]
     pub config: Box<Account<'info, Config>>,
     #[account(
         mut,
-        seeds = [MINTER_SEED, config.key().as_ref(), minter_allowance.minter.as_ref()],
-        bump = minter_allowance.bump,
         has_one = config @ Usd1Error::WrongConfig,
     )]
     pub minter_allowance: Box<Account<'info, MinterAllowance>>,

@@ -6,9 +6,7 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{self, Mint, TokenAccount, TokenInterface};
 
-use crate::constants::{
-    BPS_DENOMINATOR, CONFIG_SEED, DISCLOSURE_SEED, ESCROW_SEED, REDEMPTION_SEED,
-};
+use crate::constants::{BPS_DENOMINATOR, ESCROW_SEED, REDEMPTION_SEED};
 use crate::errors::Usd1Error;
 use crate::events::{publish, RedemptionRequested};
 use crate::instructions::{check_escrow_covers, refuse_remaining_accounts};
@@ -30,15 +28,11 @@ pub struct RequestRedemption<'info> {
     pub holder: Signer<'info>,
     #[account(
         mut,
-        seeds = [CONFIG_SEED, config.mint.as_ref()],
-        bump = config.bump,
         has_one = mint @ Usd1Error::WrongMint,
         has_one = token_program @ Usd1Error::WrongTokenProgram,
     )]
     pub config: Box<Account<'info, Config>>,
     #[account(
-        seeds = [DISCLOSURE_SEED, config.key().as_ref()],
-        bump = disclosure.bump,
         has_one = config @ Usd1Error::WrongConfig,
     )]
     pub disclosure: Box<Account<'info, Disclosure>>,

@@ -4,7 +4,6 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{self, Mint, TokenAccount, TokenInterface};
 
-use crate::constants::CONFIG_SEED;
 use crate::errors::Usd1Error;
 use crate::events::{publish, Seized};
 use crate::instructions::refuse_remaining_accounts;
@@ -25,8 +24,6 @@ pub struct SeizeArgs {
 pub struct Seize<'info> {
     pub admin: Signer<'info>,
     #[account(
-        seeds = [CONFIG_SEED, config.mint.as_ref()],
-        bump = config.bump,
         has_one = admin @ Usd1Error::NotAdmin,
         has_one = mint @ Usd1Error::WrongMint,
         has_one = token_program @ Usd1Error::WrongTokenProgram,

@@ -4,7 +4,7 @@
 //! keeps it (`keep_latest`, e.g. when only adding a key).
 use anchor_lang::prelude::*;
 
-use crate::constants::{CONFIG_SEED, MAX_ATTESTORS};
+use crate::constants::MAX_ATTESTORS;
 use crate::errors::Usd1Error;
 use crate::events::{publish, AttestorsChanged};
 use crate::instructions::refuse_remaining_accounts;
@@ -26,8 +26,6 @@ pub struct SetAttestors<'info> {
     pub admin: Signer<'info>,
     #[account(
         mut,
-        seeds = [CONFIG_SEED, config.mint.as_ref()],
-        bump = config.bump,
         has_one = admin @ Usd1Error::NotAdmin,
     )]
     pub config: Box<Account<'info, Config>>,

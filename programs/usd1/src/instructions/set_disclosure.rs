@@ -4,7 +4,7 @@
 //! and of what a pause does to holders on this mint.
 use anchor_lang::prelude::*;
 
-use crate::constants::{pause_statement, CONFIG_SEED, DISCLOSURE_SEED, NOT_INSURED_STATEMENT};
+use crate::constants::{pause_statement, DISCLOSURE_SEED, NOT_INSURED_STATEMENT};
 use crate::errors::Usd1Error;
 use crate::events::{publish, DisclosureSet};
 use crate::instructions::refuse_remaining_accounts;
@@ -30,8 +30,6 @@ pub struct SetDisclosure<'info> {
     #[account(mut)]
     pub admin: Signer<'info>,
     #[account(
-        seeds = [CONFIG_SEED, config.mint.as_ref()],
-        bump = config.bump,
         has_one = admin @ Usd1Error::NotAdmin,
     )]
     pub config: Box<Account<'info, Config>>,

@@ -3,9 +3,7 @@
 //! as_of a signed attestation may still be submitted.
 use anchor_lang::prelude::*;
 
-use crate::constants::{
-    BPS_DENOMINATOR, CONFIG_SEED, MAX_ATTESTATION_AGE_LIMIT, MAX_SUBMISSION_DELAY_LIMIT,
-};
+use crate::constants::{BPS_DENOMINATOR, MAX_ATTESTATION_AGE_LIMIT, MAX_SUBMISSION_DELAY_LIMIT};
 use crate::errors::Usd1Error;
 use crate::events::{publish, PolicyChanged};
 use crate::instructions::refuse_remaining_accounts;
@@ -27,8 +25,6 @@ pub struct SetPolicy<'info> {
     pub admin: Signer<'info>,
     #[account(
         mut,
-        seeds = [CONFIG_SEED, config.mint.as_ref()],
-        bump = config.bump,
         has_one = admin @ Usd1Error::NotAdmin,
     )]
     pub config: Box<Account<'info, Config>>,

@@ -1,7 +1,6 @@
 //! `set_role`: the admin hands the pauser, freezer or treasurer role to a key.
 use anchor_lang::prelude::*;
 
-use crate::constants::CONFIG_SEED;
 use crate::errors::Usd1Error;
 use crate::events::{publish, RoleChanged};
 use crate::instructions::refuse_remaining_accounts;
@@ -20,8 +19,6 @@ pub struct SetRole<'info> {
     pub admin: Signer<'info>,
     #[account(
         mut,
-        seeds = [CONFIG_SEED, config.mint.as_ref()],
-        bump = config.bump,
         has_one = admin @ Usd1Error::NotAdmin,
     )]
     pub config: Box<Account<'info, Config>>,

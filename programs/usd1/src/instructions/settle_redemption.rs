@@ -3,7 +3,7 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{self, Mint, TokenAccount, TokenInterface};
 
-use crate::constants::{CONFIG_SEED, ESCROW_SEED, REDEMPTION_SEED};
+use crate::constants::ESCROW_SEED;
 use crate::errors::Usd1Error;
 use crate::events::{publish, RedemptionSettled};
 use crate::instructions::{check_escrow_covers, refuse_remaining_accounts};
@@ -21,8 +21,6 @@ pub struct SettleRedemption<'info> {
     pub treasurer: Signer<'info>,
     #[account(
         mut,
-        seeds = [CONFIG_SEED, config.mint.as_ref()],
-        bump = config.bump,
         has_one = treasurer @ Usd1Error::NotTreasurer,
         has_one = mint @ Usd1Error::WrongMint,
         has_one = token_program @ Usd1Error::WrongTokenProgram,
@@ -38,8 +36,6 @@ pub struct SettleRedemption<'info> {
     pub escrow: Box<InterfaceAccount<'info, TokenAccount>>,
     #[account(
         mut,
-        seeds = [REDEMPTION_SEED, config.key().as_ref(), &redemption.id.to_le_bytes()],
-        bump = redemption.bump,
         has_one = config @ Usd1Error::WrongConfig,
     )]
     pub redemption: Box<Account<'info, Redemption>>,

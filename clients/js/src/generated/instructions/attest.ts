@@ -31,13 +31,8 @@ import {
   type ReadonlyUint8Array,
   type WritableAccount,
 } from "@solana/kit";
-import { findHistoryPda } from "../pdas";
 import { USD1_PROGRAM_ADDRESS } from "../programs";
-import {
-  expectAddress,
-  getAccountMetaFactory,
-  type ResolvedAccount,
-} from "../shared";
+import { getAccountMetaFactory, type ResolvedAccount } from "../shared";
 
 export const ATTEST_DISCRIMINATOR = new Uint8Array([
   83, 148, 120, 119, 144, 139, 117, 160,
@@ -129,103 +124,6 @@ export function getAttestInstructionDataCodec(): FixedSizeCodec<
     getAttestInstructionDataEncoder(),
     getAttestInstructionDataDecoder(),
   );
-}
-
-export type AttestAsyncInput<
-  TAccountConfig extends string = string,
-  TAccountHistory extends string = string,
-  TAccountInstructions extends string = string,
-  TAccountEventAuthority extends string = string,
-  TAccountProgram extends string = string,
-> = {
-  config: Address<TAccountConfig>;
-  history?: Address<TAccountHistory>;
-  instructions?: Address<TAccountInstructions>;
-  eventAuthority: Address<TAccountEventAuthority>;
-  program: Address<TAccountProgram>;
-  seq: AttestInstructionDataArgs["seq"];
-  reserveAmount: AttestInstructionDataArgs["reserveAmount"];
-  asOf: AttestInstructionDataArgs["asOf"];
-  reportSha256: AttestInstructionDataArgs["reportSha256"];
-};
-
-export async function getAttestInstructionAsync<
-  TAccountConfig extends string,
-  TAccountHistory extends string,
-  TAccountInstructions extends string,
-  TAccountEventAuthority extends string,
-  TAccountProgram extends string,
-  TProgramAddress extends Address = typeof USD1_PROGRAM_ADDRESS,
->(
-  input: AttestAsyncInput<
-    TAccountConfig,
-    TAccountHistory,
-    TAccountInstructions,
-    TAccountEventAuthority,
-    TAccountProgram
-  >,
-  config?: { programAddress?: TProgramAddress },
-): Promise<
-  AttestInstruction<
-    TProgramAddress,
-    TAccountConfig,
-    TAccountHistory,
-    TAccountInstructions,
-    TAccountEventAuthority,
-    TAccountProgram
-  >
-> {
-  // Program address.
-  const programAddress = config?.programAddress ?? USD1_PROGRAM_ADDRESS;
-
-  // Original accounts.
-  const originalAccounts = {
-    config: { value: input.config ?? null, isWritable: true },
-    history: { value: input.history ?? null, isWritable: true },
-    instructions: { value: input.instructions ?? null, isWritable: false },
-    eventAuthority: { value: input.eventAuthority ?? null, isWritable: false },
-    program: { value: input.program ?? null, isWritable: false },
-  };
-  const accounts = originalAccounts as Record<
-    keyof typeof originalAccounts,
-    ResolvedAccount
-  >;
-
-  // Original args.
-  const args = { ...input };
-
-  // Resolve default values.
-  if (!accounts.history.value) {
-    accounts.history.value = await findHistoryPda({
-      config: expectAddress(accounts.config.value),
-    });
-  }
-  if (!accounts.instructions.value) {
-    accounts.instructions.value =
-      "Sysvar1nstructions1111111111111111111111111" as Address<"Sysvar1nstructions1111111111111111111111111">;
-  }
-
-  const getAccountMeta = getAccountMetaFactory(programAddress, "programId");
-  return Object.freeze({
-    accounts: [
-      getAccountMeta(accounts.config),
-      getAccountMeta(accounts.history),
-      getAccountMeta(accounts.instructions),
-      getAccountMeta(accounts.eventAuthority),
-      getAccountMeta(accounts.program),
-    ],
-    data: getAttestInstructionDataEncoder().encode(
-      args as AttestInstructionDataArgs,
-    ),
-    programAddress,
-  } as AttestInstruction<
-    TProgramAddress,
-    TAccountConfig,
-    TAccountHistory,
-    TAccountInstructions,
-    TAccountEventAuthority,
-    TAccountProgram
-  >);
 }
 
 export type AttestInput<

@@ -32,13 +32,8 @@ import {
   type TransactionSigner,
   type WritableAccount,
 } from "@solana/kit";
-import { findMinterAllowancePda } from "../pdas";
 import { USD1_PROGRAM_ADDRESS } from "../programs";
-import {
-  expectAddress,
-  getAccountMetaFactory,
-  type ResolvedAccount,
-} from "../shared";
+import { getAccountMetaFactory, type ResolvedAccount } from "../shared";
 
 export const MINT_TO_DISCRIMINATOR = new Uint8Array([
   241, 34, 48, 186, 37, 179, 123, 192,
@@ -129,125 +124,6 @@ export function getMintToInstructionDataCodec(): FixedSizeCodec<
     getMintToInstructionDataEncoder(),
     getMintToInstructionDataDecoder(),
   );
-}
-
-export type MintToAsyncInput<
-  TAccountMinter extends string = string,
-  TAccountConfig extends string = string,
-  TAccountMinterAllowance extends string = string,
-  TAccountMint extends string = string,
-  TAccountDestination extends string = string,
-  TAccountTokenProgram extends string = string,
-  TAccountEventAuthority extends string = string,
-  TAccountProgram extends string = string,
-> = {
-  minter: TransactionSigner<TAccountMinter>;
-  config: Address<TAccountConfig>;
-  minterAllowance?: Address<TAccountMinterAllowance>;
-  mint: Address<TAccountMint>;
-  destination: Address<TAccountDestination>;
-  tokenProgram?: Address<TAccountTokenProgram>;
-  eventAuthority: Address<TAccountEventAuthority>;
-  program: Address<TAccountProgram>;
-  amount: MintToInstructionDataArgs["amount"];
-};
-
-export async function getMintToInstructionAsync<
-  TAccountMinter extends string,
-  TAccountConfig extends string,
-  TAccountMinterAllowance extends string,
-  TAccountMint extends string,
-  TAccountDestination extends string,
-  TAccountTokenProgram extends string,
-  TAccountEventAuthority extends string,
-  TAccountProgram extends string,
-  TProgramAddress extends Address = typeof USD1_PROGRAM_ADDRESS,
->(
-  input: MintToAsyncInput<
-    TAccountMinter,
-    TAccountConfig,
-    TAccountMinterAllowance,
-    TAccountMint,
-    TAccountDestination,
-    TAccountTokenProgram,
-    TAccountEventAuthority,
-    TAccountProgram
-  >,
-  config?: { programAddress?: TProgramAddress },
-): Promise<
-  MintToInstruction<
-    TProgramAddress,
-    TAccountMinter,
-    TAccountConfig,
-    TAccountMinterAllowance,
-    TAccountMint,
-    TAccountDestination,
-    TAccountTokenProgram,
-    TAccountEventAuthority,
-    TAccountProgram
-  >
-> {
-  // Program address.
-  const programAddress = config?.programAddress ?? USD1_PROGRAM_ADDRESS;
-
-  // Original accounts.
-  const originalAccounts = {
-    minter: { value: input.minter ?? null, isWritable: false },
-    config: { value: input.config ?? null, isWritable: true },
-    minterAllowance: { value: input.minterAllowance ?? null, isWritable: true },
-    mint: { value: input.mint ?? null, isWritable: true },
-    destination: { value: input.destination ?? null, isWritable: true },
-    tokenProgram: { value: input.tokenProgram ?? null, isWritable: false },
-    eventAuthority: { value: input.eventAuthority ?? null, isWritable: false },
-    program: { value: input.program ?? null, isWritable: false },
-  };
-  const accounts = originalAccounts as Record<
-    keyof typeof originalAccounts,
-    ResolvedAccount
-  >;
-
-  // Original args.
-  const args = { ...input };
-
-  // Resolve default values.
-  if (!accounts.minterAllowance.value) {
-    accounts.minterAllowance.value = await findMinterAllowancePda({
-      config: expectAddress(accounts.config.value),
-      minter: expectAddress(accounts.minter.value),
-    });
-  }
-  if (!accounts.tokenProgram.value) {
-    accounts.tokenProgram.value =
-      "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA" as Address<"TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA">;
-  }
-
-  const getAccountMeta = getAccountMetaFactory(programAddress, "programId");
-  return Object.freeze({
-    accounts: [
-      getAccountMeta(accounts.minter),
-      getAccountMeta(accounts.config),
-      getAccountMeta(accounts.minterAllowance),
-      getAccountMeta(accounts.mint),
-      getAccountMeta(accounts.destination),
-      getAccountMeta(accounts.tokenProgram),
-      getAccountMeta(accounts.eventAuthority),
-      getAccountMeta(accounts.program),
-    ],
-    data: getMintToInstructionDataEncoder().encode(
-      args as MintToInstructionDataArgs,
-    ),
-    programAddress,
-  } as MintToInstruction<
-    TProgramAddress,
-    TAccountMinter,
-    TAccountConfig,
-    TAccountMinterAllowance,
-    TAccountMint,
-    TAccountDestination,
-    TAccountTokenProgram,
-    TAccountEventAuthority,
-    TAccountProgram
-  >);
 }
 
 export type MintToInput<

@@ -32,7 +32,7 @@ import {
   type WritableAccount,
   type WritableSignerAccount,
 } from "@solana/kit";
-import { findDisclosurePda, findEscrowPda } from "../pdas";
+import { findEscrowPda } from "../pdas";
 import { USD1_PROGRAM_ADDRESS } from "../programs";
 import {
   expectAddress,
@@ -168,7 +168,7 @@ export type RequestRedemptionAsyncInput<
   /** Owns `source` and pays the rent of the redemption record. */
   holder: TransactionSigner<TAccountHolder>;
   config: Address<TAccountConfig>;
-  disclosure?: Address<TAccountDisclosure>;
+  disclosure: Address<TAccountDisclosure>;
   mint: Address<TAccountMint>;
   source: Address<TAccountSource>;
   escrow?: Address<TAccountEscrow>;
@@ -251,11 +251,6 @@ export async function getRequestRedemptionInstructionAsync<
   const args = { ...input };
 
   // Resolve default values.
-  if (!accounts.disclosure.value) {
-    accounts.disclosure.value = await findDisclosurePda({
-      config: expectAddress(accounts.config.value),
-    });
-  }
   if (!accounts.escrow.value) {
     accounts.escrow.value = await findEscrowPda({
       config: expectAddress(accounts.config.value),
