@@ -75,8 +75,7 @@ pub fn handler(ctx: Context<Burn>, args: BurnArgs) -> Result<()> {
         ),
         amount,
     )?;
-    accounts.mint.reload()?;
-    let supply = accounts.mint.supply;
+    let supply = super::supply_now(&accounts.mint.to_account_info())?;
     require!(supply == expected_supply, Usd1Error::SupplyMismatch);
 
     let minter = &mut accounts.minter_allowance;

@@ -103,8 +103,7 @@ pub fn handler(ctx: Context<MintTo>, args: MintToArgs) -> Result<()> {
         amount,
     )?;
     // Read the supply back from the mint, not from the copy taken before the CPI.
-    accounts.mint.reload()?;
-    let supply = accounts.mint.supply;
+    let supply = super::supply_now(&accounts.mint.to_account_info())?;
     require!(supply == expected_supply, Usd1Error::SupplyMismatch);
 
     let minter = &mut accounts.minter_allowance;

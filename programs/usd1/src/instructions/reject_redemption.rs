@@ -219,7 +219,7 @@ pub fn handler(ctx: Context<RejectRedemption>, args: RejectRedemptionArgs) -> Re
     let config = &mut accounts.config;
     config.close_redemption(amount, false)?;
     config.invariant()?;
-    check_escrow_covers(&mut accounts.escrow, config)?;
+    check_escrow_covers(&accounts.escrow.to_account_info(), config)?;
 
     let rejected_at = Clock::get()?.unix_timestamp;
     let redemption = &mut accounts.redemption;

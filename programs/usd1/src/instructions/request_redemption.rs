@@ -119,7 +119,7 @@ pub fn handler(ctx: Context<RequestRedemption>, args: RequestRedemptionArgs) -> 
     let config = &mut accounts.config;
     let id = config.open_redemption(amount)?;
     config.invariant()?;
-    check_escrow_covers(&mut accounts.escrow, config)?;
+    check_escrow_covers(&accounts.escrow.to_account_info(), config)?;
 
     let redemption = &mut accounts.redemption;
     redemption.set_inner(Redemption {

@@ -78,14 +78,13 @@ pub fn handler(ctx: Context<SettleRedemption>, args: SettleRedemptionArgs) -> Re
         ),
         amount,
     )?;
-    accounts.mint.reload()?;
-    let supply = accounts.mint.supply;
+    let supply = super::supply_now(&accounts.mint.to_account_info())?;
     require!(supply == expected_supply, Usd1Error::SupplyMismatch);
 
     let config = &mut accounts.config;
     config.close_redemption(amount, true)?;
     config.invariant()?;
-    check_escrow_covers(&mut accounts.escrow, config)?;
+    check_escrow_covers(&accounts.escrow.to_account_info(), config)?;
 
     let settled_at = Clock::get()?.unix_timestamp;
     let redemption = &mut accounts.redemption;
