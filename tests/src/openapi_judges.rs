@@ -207,3 +207,64 @@ pub fn assert_events_conform(name: &str, events: &[Value]) {
         "{said}"
     );
 }
+
+/// `METHOD base+path` as `key` (a POST with `{}`): the status and the JSON.
+async fn call(base: &str, key: &str, method: &str, path: &str) -> (u16, Value) {
+    let mut request = reqwest::Client::new()
+        .request(method.parse().expect("a method"), format!("{base}{path}"))
+        .bearer_auth(key);
+    if method == "POST" {
+        request = request
+            .header("content-type", "application/json")
+            .body("{}");
+    }
+    let response = request.send().await.expect("the service answers");
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or_default())
+}
+
+/// Every operation of `doc` is served by the service at `base`: one that
+/// takes no key answers without one; one that names scopes refuses a key
+/// without them (`key_with(&[])`) by name, 403 `missing_scope` (so the route
+/// exists and asks), and lets a key holding exactly them past the door.
+/// Returns how many operations there were.
+pub async fn every_operation_is_served<F, Fut>(doc: &Value, base: &str, key_with: F) -> usize
+where
+    F: Fn(Vec<String>) -> Fut,
+    Fut: std::future::Future<Output = String>,
+{
+    let none = key_with(Vec::new()).await;
+    let operations = operations(doc);
+    for op in &operations {
+        let (method, path) = (&op.method, &op.path);
+        let (status, answer) = call(base, &none, method, &op.concrete).await;
+        if op.scopes.is_empty() {
+            assert!(
+                status == 200 || status == 503,
+                "{method} {path} without a key: {status} {answer}"
+            );
+            continue;
+        }
+        assert_eq!(
+            (status, answer["error"]["code"].as_str()),
+            (403, Some("missing_scope")),
+            "{method} {path}"
+        );
+        let holder = key_with(op.scopes.clone()).await;
+        let (status, answer) = call(base, &holder, method, &op.concrete).await;
+        assert_ne!(
+            answer["error"]["code"], "missing_scope",
+            "{method} {path} with {:?}: {status} {answer}",
+            op.scopes
+        );
+        assert!(
+            status != 404
+                || !answer["error"]["message"]
+                    .as_str()
+                    .unwrap_or("")
+                    .ends_with("endpoint"),
+            "{method} {path} is not routed: {answer}"
+        );
+    }
+    operations.len()
+}

@@ -74,17 +74,6 @@ pub const EVENT_DOCS: [EventDoc; 10] = [
 pub fn document() -> utoipa::openapi::OpenApi {
     let mut doc = Contract::openapi();
     shared::finish(&mut doc);
-    shared::link_created(
-        &mut doc,
-        "/v1/webhooks",
-        "201",
-        &[
-            "list_deliveries",
-            "replay_events",
-            "rotate_webhook_secret",
-            "delete_webhook",
-        ],
-    );
     shared::add_events(&mut doc, &EVENT_DOCS, crate::scopes::EVENTS.sequence_field);
     doc
 }

@@ -75,17 +75,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
         "201",
         &["get_invoice", "cancel_invoice", "get_invoice_qr"],
     );
-    shared::link_created(
-        &mut doc,
-        "/v1/webhooks",
-        "201",
-        &[
-            "list_deliveries",
-            "replay_events",
-            "rotate_webhook_secret",
-            "delete_webhook",
-        ],
-    );
+
     shared::add_events(
         &mut doc,
         &crate::store::payload::EVENT_DOCS,

@@ -95,6 +95,18 @@ pub fn finish(doc: &mut OpenApi) {
         ("500", "`internal_error`: the service could not do it; the message carries a reference its log has beside the detail."),
         ("503", "`database_unavailable`: the service's database is not answering; `Retry-After` says when to try again."),
     ];
+    // Every service's /v1/webhooks: from a subscription to what takes its id.
+    link_created(
+        doc,
+        "/v1/webhooks",
+        "201",
+        &[
+            "list_deliveries",
+            "replay_events",
+            "rotate_webhook_secret",
+            "delete_webhook",
+        ],
+    );
     for item in doc.paths.paths.values_mut() {
         for operation in operations(item) {
             if operation.security.as_ref().is_none_or(|s| s.is_empty()) {
