@@ -94,8 +94,10 @@ pub async fn emit<S: ScopeKind>(
     kind: &str,
     cause: &str,
     stream: Option<Stream<'_>>,
-    data: serde_json::Value,
+    data: impl Serialize,
 ) -> Result<String, StoreError> {
+    let data = serde_json::to_value(data)
+        .map_err(|e| StoreError::Malformed(format!("{kind} event's data: {e}")))?;
     let id = event_id(kind, cause, stream.map(|s| s.id));
     let created_at = now();
     let sequence = stream.map(|s| s.seq);

@@ -90,6 +90,39 @@ impl Desk {
         }
     }
 
+    /// The desk's HTTP API over this desk's store on 127.0.0.1 (wires to the
+    /// simulated bank's issuer account; webhooks may go to loopback), with
+    /// `limit`: its base URL and the server's task.
+    pub async fn serve_api(
+        &self,
+        limit: usd1_service::api::RateLimit,
+    ) -> (String, tokio::task::JoinHandle<()>) {
+        let state = Arc::new(usd1_desk::api::DeskApi {
+            store: self.store.clone(),
+            gate: usd1_service::api::Gate::new(self.store.kit().clone(), limit),
+            intake: self.intake(),
+            screener: Arc::new(Screener::default()),
+            deposit_account: usd1_desk::api::DepositAccount {
+                beneficiary: "USD1 Issuer Ltd".into(),
+                bank: "Simulated Bank".into(),
+                account: ISSUER_ACCOUNT.into(),
+                routing: ROUTING.into(),
+            },
+            allow_private_webhooks: true,
+            max_webhooks_per_key: 16,
+        });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("a port");
+        let base = format!("http://{}", listener.local_addr().expect("an address"));
+        let server = tokio::spawn(usd1_service::server::serve(
+            listener,
+            usd1_desk::api::router(state),
+            Default::default(),
+        ));
+        (base, server)
+    }
+
     /// A customer approved by alice, with a fresh wallet: it and the wallet.
     pub async fn approved_customer(&self, name: &str) -> (Customer, Pubkey) {
         let customer = self.store.create_customer(name, "alice").await.unwrap();

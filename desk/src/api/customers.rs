@@ -94,10 +94,7 @@ pub async fn create_customer(
             deposit_instructions: instructions(&state.deposit_account, &customer.reference),
             customer,
         };
-        Ok((
-            StatusCode::CREATED,
-            serde_json::to_value(made).unwrap_or_default(),
-        ))
+        Ok((StatusCode::CREATED, made))
     })
     .await
 }
@@ -280,10 +277,7 @@ pub async fn add_wallet(
             .register_wallet(&id, &request.address, &state.screener, &who)
             .await
             .map_err(customer_error)?;
-        Ok((
-            StatusCode::CREATED,
-            serde_json::to_value(WalletAnswer { wallet }).unwrap_or_default(),
-        ))
+        Ok((StatusCode::CREATED, WalletAnswer { wallet }))
     })
     .await
 }
@@ -333,10 +327,7 @@ pub async fn add_bank_account(
             .add_bank_account(&id, &request)
             .await
             .map_err(customer_error)?;
-        Ok((
-            StatusCode::CREATED,
-            serde_json::to_value(BankAccountAnswer { bank_account }).unwrap_or_default(),
-        ))
+        Ok((StatusCode::CREATED, BankAccountAnswer { bank_account }))
     })
     .await
 }

@@ -2,8 +2,7 @@
 //! handlers and types (and the shared floor's), with its events as
 //! `webhooks`. Committed as `docs/openapi/desk.json`; a test fails when the
 //! two differ.
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use usd1_service::api::openapi::{self as shared, EventDoc};
 use usd1_service::api::webhooks as hooks;
 use utoipa::OpenApi;
@@ -85,6 +84,5 @@ pub fn document() -> utoipa::openapi::OpenApi {
 )]
 pub async fn contract() -> Response {
     static TEXT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    let text = TEXT.get_or_init(|| shared::render(&document()));
-    ([(header::CONTENT_TYPE, "application/json")], text.clone()).into_response()
+    shared::served(&TEXT, document)
 }

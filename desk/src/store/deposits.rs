@@ -44,12 +44,11 @@ pub struct DepositEvent {
 }
 
 impl DepositEvent {
-    pub fn data(deposit: &Deposit, signature: Option<&str>) -> serde_json::Value {
-        serde_json::to_value(DepositEvent {
+    pub fn of(deposit: &Deposit, signature: Option<&str>) -> Self {
+        DepositEvent {
             deposit: deposit.clone(),
             signature: signature.map(str::to_string),
-        })
-        .unwrap_or_default()
+        }
     }
 }
 
@@ -271,7 +270,7 @@ impl Store {
                 "deposit.awaiting_reserve",
                 id,
                 &format!("{id}:{}", deposit.updated_at),
-                DepositEvent::data(&deposit, None),
+                DepositEvent::of(&deposit, None),
             )
             .await?;
         }
@@ -390,7 +389,7 @@ impl Store {
                 "deposit.minted",
                 id,
                 signature,
-                DepositEvent::data(&deposit, Some(signature)),
+                DepositEvent::of(&deposit, Some(signature)),
             )
             .await?;
             recorded += 1;

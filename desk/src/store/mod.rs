@@ -190,7 +190,7 @@ pub(crate) async fn emit_deposit(
     kind: &str,
     deposit_id: &str,
     cause: &str,
-    data: Value,
+    data: impl serde::Serialize,
 ) -> Result<String, StoreError> {
     let row = sqlx::query(
         "UPDATE deposits SET event_seq = event_seq + 1 WHERE id = $1 RETURNING event_seq",

@@ -245,12 +245,11 @@ impl Store {
             kind,
             &id,
             None,
-            serde_json::to_value(ReconciliationEvent {
+            ReconciliationEvent {
                 id: id.clone(),
                 report: body.clone(),
                 case_id: case_id.clone(),
-            })
-            .unwrap_or_default(),
+            },
         )
         .await?;
         tx.commit().await?;

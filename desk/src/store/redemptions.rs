@@ -157,7 +157,7 @@ pub(crate) async fn emit(
         seq,
         key_id: "",
     };
-    let data = serde_json::to_value(RedemptionEvent { redemption }).unwrap_or_default();
+    let data = RedemptionEvent { redemption };
     usd1_service::outbox::emit(tx, &EVENTS, kind, cause, Some(stream), data).await?;
     Ok(())
 }

@@ -438,7 +438,7 @@ async fn booked_now(
         None => ledger::deposit_in_suspense(deposit.amount),
     };
     post_at(tx, &booking, at).await?;
-    let data = super::deposits::DepositEvent::data(&deposit, None);
+    let data = super::deposits::DepositEvent::of(&deposit, None);
     if matches!(deposit.state, State::Held | State::Suspense) {
         let subject = match &deposit.customer_id {
             Some(customer) => listed_wallet(tx, customer)
@@ -476,7 +476,7 @@ async fn booked_now(
             "deposit.held",
             &deposit.id,
             &deposit.id,
-            super::deposits::DepositEvent::data(&deposit, None),
+            super::deposits::DepositEvent::of(&deposit, None),
         )
         .await?;
         return Ok(deposit);

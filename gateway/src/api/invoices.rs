@@ -71,10 +71,6 @@ fn shown(state: &AppState, invoice: &Invoice) -> InvoiceView {
     }
 }
 
-fn shown_value(state: &AppState, invoice: &Invoice) -> Value {
-    serde_json::to_value(shown(state, invoice)).unwrap_or_default()
-}
-
 fn request_of(state: &AppState, invoice: &Invoice) -> TransferRequest {
     TransferRequest {
         recipient: state.treasury.wallet,
@@ -227,8 +223,8 @@ pub async fn create(
             .create_invoice(&key.id, &new, &reference)
             .await?
         {
-            Created::New(invoice) => Ok((StatusCode::CREATED, shown_value(&state, &invoice))),
-            Created::Existing(invoice) => Ok((StatusCode::OK, shown_value(&state, &invoice))),
+            Created::New(invoice) => Ok((StatusCode::CREATED, shown(&state, &invoice))),
+            Created::Existing(invoice) => Ok((StatusCode::OK, shown(&state, &invoice))),
             Created::Conflict(invoice) => Err(ApiError::new(
                 StatusCode::CONFLICT,
                 "idempotency_conflict",

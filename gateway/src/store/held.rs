@@ -86,13 +86,12 @@ pub(super) async fn hold(
         }
         None => None,
     };
-    let data = serde_json::to_value(PaymentHeld {
+    let data = PaymentHeld {
         case_id: case.id.clone(),
         invoice: invoice.as_ref().map(Invoice::data),
         payment: payment.clone(),
         hits: hits_json.clone(),
-    })
-    .unwrap_or_default();
+    };
     outbox::emit(
         tx,
         "payment.held",

@@ -135,11 +135,6 @@ impl Invoice {
     }
 
     /// The invoice as the API and the events show it.
-    pub fn json(&self) -> serde_json::Value {
-        serde_json::to_value(self.data()).unwrap_or_default()
-    }
-
-    /// The invoice as the API and the events show it.
     pub fn data(&self) -> InvoiceData {
         let invoice = self;
         InvoiceData {
@@ -166,12 +161,11 @@ impl Invoice {
     }
 
     /// An invoice event's data: the invoice, and the payment that changed it.
-    pub fn payload(&self, payment: Option<serde_json::Value>) -> serde_json::Value {
-        serde_json::to_value(InvoiceEvent {
+    pub fn payload(&self, payment: Option<serde_json::Value>) -> InvoiceEvent {
+        InvoiceEvent {
             invoice: self.data(),
             payment,
-        })
-        .unwrap_or_default()
+        }
     }
 }
 

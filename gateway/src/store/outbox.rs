@@ -14,7 +14,7 @@ pub(crate) async fn emit(
     kind: &str,
     cause: &str,
     stream: Option<Stream<'_>>,
-    data: serde_json::Value,
+    data: impl serde::Serialize,
 ) -> Result<String, StoreError> {
     usd1_service::outbox::emit(tx, &EVENTS, kind, cause, stream, data).await
 }

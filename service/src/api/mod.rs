@@ -252,7 +252,7 @@ pub const IDEMPOTENCY_HEADER: &str = "Idempotency-Key";
 /// again gets the first answer (marked `Idempotent-Replayed: true`); another
 /// body under the same key is `idempotency_conflict`; one still being worked
 /// on is `idempotency_in_progress`. Without the header, `create` just runs.
-pub async fn once<S, F, Fut>(
+pub async fn once<S, F, Fut, T>(
     store: &crate::store::Store<S>,
     key_id: &str,
     headers: &axum::http::HeaderMap,
@@ -261,8 +261,15 @@ pub async fn once<S, F, Fut>(
 ) -> Result<Response, ApiError>
 where
     F: FnOnce() -> Fut,
-    Fut: std::future::Future<Output = Result<(StatusCode, serde_json::Value), ApiError>>,
+    Fut: std::future::Future<Output = Result<(StatusCode, T), ApiError>>,
+    T: serde::Serialize,
 {
+    // Through a Value, as the answers were always written (keys sorted).
+    let text = |body: &T| {
+        serde_json::to_value(body)
+            .map(|v| v.to_string())
+            .unwrap_or_default()
+    };
     let respond = |status: StatusCode, body: String| {
         let mut response = (status, body).into_response();
         response.headers_mut().insert(
@@ -273,7 +280,7 @@ where
     };
     let Some(value) = headers.get(IDEMPOTENCY_HEADER) else {
         let (status, body) = create().await?;
-        return Ok(respond(status, body.to_string()));
+        return Ok(respond(status, text(&body)));
     };
     let idem = value
         .to_str()
@@ -289,7 +296,7 @@ where
     match store.claim_idempotent(key_id, idem, &hash).await? {
         crate::idempotency::Claim::New => match create().await {
             Ok((status, body)) => {
-                let body = body.to_string();
+                let body = text(&body);
                 store
                     .answer_idempotent(key_id, idem, Some((status.as_u16(), &body)))
                     .await?;

@@ -317,6 +317,21 @@ pub fn add_events(doc: &mut OpenApi, events: &[EventDoc], sequence_field: &str) 
     }
 }
 
+/// `GET /openapi.json`'s answer: `document`, rendered once per process into
+/// `cache`.
+pub fn served(
+    cache: &'static std::sync::OnceLock<String>,
+    document: fn() -> OpenApi,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let text = cache.get_or_init(|| render(&document()));
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        text.clone(),
+    )
+        .into_response()
+}
+
 /// The document as served and committed: pretty JSON with a final newline.
 pub fn render(doc: &OpenApi) -> String {
     let mut text = doc.to_pretty_json().unwrap_or_default();

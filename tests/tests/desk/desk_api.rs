@@ -2,15 +2,11 @@
 //! codes, strict bodies, `Idempotency-Key` on creates, four eyes by the
 //! people keys belong to, statements uploaded once, and webhooks that leave
 //! through the outbox signed.
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use usd1_client::screening::Screener;
-use usd1_desk::api::{DepositAccount, DeskApi};
 use usd1_desk::scopes::Scope;
-use usd1_service::api::Gate;
 use usd1_tests::both_databases;
 use usd1_tests::desk_harness::{Desk, ISSUER_ACCOUNT};
 use usd1_tests::fixture::ONE;
@@ -64,30 +60,11 @@ async fn api(url: &str) {
         .create_key("r", "rita", &[Scope::CustomersRead])
         .await
         .unwrap();
-    let state = Arc::new(DeskApi {
-        store: desk.store.clone(),
-        gate: Gate::new(desk.store.kit().clone(), Default::default()),
-        intake: desk.intake(),
-        screener: Arc::new(Screener::default()),
-        deposit_account: DepositAccount {
-            beneficiary: "USD1 Issuer Ltd".into(),
-            bank: "Simulated Bank".into(),
-            account: ISSUER_ACCOUNT.into(),
-            routing: usd1_tests::bank::ROUTING.into(),
-        },
-        allow_private_webhooks: true,
-        max_webhooks_per_key: 16,
-    });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (base, server) = desk.serve_api(Default::default()).await;
     let api = Api {
         base,
         client: reqwest::Client::new(),
-        _server: tokio::spawn(usd1_service::server::serve(
-            listener,
-            usd1_desk::api::router(state),
-            Default::default(),
-        )),
+        _server: server,
     };
     let deliverer = tokio::spawn(
         usd1_service::delivery::Deliverer::new(

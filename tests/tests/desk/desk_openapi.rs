@@ -4,13 +4,10 @@
 //! finds no error, and `schemathesis` against a live desk with a real key
 //! finds no 5xx, no answer that breaks the contract and no accepted request
 //! the contract forbids.
-use std::sync::Arc;
 
-use usd1_client::screening::Screener;
-use usd1_desk::api::{DepositAccount, DeskApi};
 use usd1_desk::scopes::Scope;
-use usd1_service::api::{Gate, RateLimit};
-use usd1_tests::desk_harness::{Desk, ISSUER_ACCOUNT};
+use usd1_service::api::RateLimit;
+use usd1_tests::desk_harness::Desk;
 use usd1_tests::fixture::ONE;
 use usd1_tests::openapi_judges as judges;
 
@@ -25,27 +22,7 @@ async fn live() -> (Desk, String, tokio::task::JoinHandle<()>) {
         unknown_burst: 10_000.0,
         ..RateLimit::default()
     };
-    let state = Arc::new(DeskApi {
-        store: desk.store.clone(),
-        gate: Gate::new(desk.store.kit().clone(), limit),
-        intake: desk.intake(),
-        screener: Arc::new(Screener::default()),
-        deposit_account: DepositAccount {
-            beneficiary: "USD1 Issuer Ltd".into(),
-            bank: "Simulated Bank".into(),
-            account: ISSUER_ACCOUNT.into(),
-            routing: usd1_tests::bank::ROUTING.into(),
-        },
-        allow_private_webhooks: true,
-        max_webhooks_per_key: 16,
-    });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let server = tokio::spawn(usd1_service::server::serve(
-        listener,
-        usd1_desk::api::router(state),
-        Default::default(),
-    ));
+    let (base, server) = desk.serve_api(limit).await;
     (desk, base, server)
 }
 
