@@ -432,7 +432,7 @@ impl Oracle {
             latest_seq: latest.seq,
             latest_reserve: latest.reserve_amount,
             latest_as_of: latest.as_of,
-            latest_retired: config.latest_retired,
+            latest_retired: config.is_latest_retired(),
             max_attestation_age: config.max_attestation_age,
             max_submission_delay: config.max_submission_delay,
             now,

@@ -141,7 +141,7 @@ pub async fn run(ctx: &Context, args: Args) -> Result<Output> {
             None
         },
         attestation,
-        paused: config.paused,
+        paused: config.is_paused(),
         admin: key(config.admin),
         pending_admin: (config.pending_admin != Pubkey::default())
             .then(|| key(config.pending_admin)),
@@ -153,9 +153,9 @@ pub async fn run(ctx: &Context, args: Args) -> Result<Output> {
         max_attestation_age_secs: config.max_attestation_age,
         margin_bps: config.margin_bps,
         max_submission_delay_secs: config.max_submission_delay,
-        default_frozen: config.options.default_frozen,
-        permanent_delegate: config.options.permanent_delegate,
-        pausable: config.options.pausable,
+        default_frozen: config.options().default_frozen,
+        permanent_delegate: config.options().permanent_delegate,
+        pausable: config.options().pausable,
         pending_redemptions: config.pending_redemptions,
         escrowed: format_amount(config.escrowed_amount, d),
         total_redeemed: format_amount(config.total_redeemed, d),

@@ -99,10 +99,10 @@ impl AuditReport {
                 found.push(Violation::LatestAttestationMismatch { seq });
             }
         }
-        if r.latest_retired != config.latest_retired {
+        if r.latest_retired != config.is_latest_retired() {
             found.push(Violation::RetirementMismatch {
                 replayed: r.latest_retired,
-                on_chain: config.latest_retired,
+                on_chain: config.is_latest_retired(),
             });
         }
         if r.attestors.as_slice() != config.attestors() {

@@ -162,6 +162,8 @@ pub enum Usd1Error {
     EscrowBookMismatch,
     #[msg("An attestation must be a top-level instruction of its transaction, not a cross-program invocation")]
     AttestationViaCpi,
+    #[msg("The escrow account is not this config's redemption escrow")]
+    WrongEscrow,
 }
 
 /// Every error, in code order (code = 6000 + index): what clients decode
@@ -242,4 +244,5 @@ pub const ALL_ERRORS: &[Usd1Error] = &[
     Usd1Error::PendingExceedsRequested,
     Usd1Error::EscrowBookMismatch,
     Usd1Error::AttestationViaCpi,
+    Usd1Error::WrongEscrow,
 ];

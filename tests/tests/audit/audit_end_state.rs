@@ -147,7 +147,7 @@ async fn each_difference_from_the_chain_is_its_own_violation() {
         },
     );
     check(
-        &|c| c.config.latest_retired = true,
+        &|c| c.config.latest_retired = 1,
         Violation::RetirementMismatch {
             replayed: false,
             on_chain: true,

@@ -43,7 +43,7 @@ async fn init_creates_a_mint_from_a_keypair_file() {
         .unwrap();
     let config = handle.config().await.unwrap();
     assert_eq!((config.decimals, config.admin), (6, f.admin.pubkey()));
-    assert!(config.options.permanent_delegate);
+    assert!(config.options().permanent_delegate);
 
     // Classic Token refuses the Token-2022 options before anything is sent.
     let line = fails(
@@ -289,7 +289,7 @@ async fn the_issuer_runs_the_platform_from_the_cli() {
 
     // Pause and unpause.
     ok(&f, &f.pauser, &["pause", "--mint", m]).await;
-    assert!(f.usd1.config().await.unwrap().paused);
+    assert!(f.usd1.config().await.unwrap().is_paused());
     ok(&f, &f.pauser, &["unpause", "--mint", m]).await;
 
     // Disclosure, then a redemption settled and one rejected.

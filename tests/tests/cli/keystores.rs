@@ -128,7 +128,7 @@ async fn keys_made_in_an_hsm_sign_mints_attestations_and_admin_actions() {
     usd1_as(&f, &pauser, &["pause", "--mint", &m])
         .await
         .unwrap();
-    assert!(f.usd1.config().await.unwrap().paused);
+    assert!(f.usd1.config().await.unwrap().is_paused());
 
     // An officer certifies a report with a key in the HSM; anyone verifies it.
     let officer = token.uri("ceo");

@@ -348,7 +348,7 @@ async fn a_role_key_signs_offline_and_another_key_pays() {
         &["--sign-only", "--output", "json"],
     ));
     assert_eq!(absent, vec![pay.clone()]);
-    assert!(!p.usd1.config().await.unwrap().paused);
+    assert!(!p.usd1.config().await.unwrap().is_paused());
 
     // Without the role key's signature the payer alone is refused up front.
     let alone = pause(&pauser, payer_file.to_str().unwrap(), &[]);
@@ -360,7 +360,7 @@ async fn a_role_key_signs_offline_and_another_key_pays() {
         "{}",
         alone.stderr
     );
-    assert!(!p.usd1.config().await.unwrap().paused);
+    assert!(!p.usd1.config().await.unwrap().is_paused());
 
     let sent = pause(
         &pauser,
@@ -368,7 +368,7 @@ async fn a_role_key_signs_offline_and_another_key_pays() {
         &["--signer", &signed[0]],
     );
     assert!(sent.success, "{}\n{}", sent.stdout, sent.stderr);
-    assert!(p.usd1.config().await.unwrap().paused);
+    assert!(p.usd1.config().await.unwrap().is_paused());
 }
 
 #[tokio::test(flavor = "multi_thread")]

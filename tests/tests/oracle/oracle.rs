@@ -359,13 +359,13 @@ async fn attests_an_unchanged_reserve_at_once_when_the_attestation_was_retired()
         .set_attestors(&h.f.admin, keys, 3, false)
         .await
         .unwrap();
-    assert!(h.f.usd1.config().await.unwrap().latest_retired);
+    assert!(h.f.usd1.config().await.unwrap().is_latest_retired());
 
     h.f.advance_clock(60).await;
     h.write_reserve(RESERVE).await;
     assert_eq!(attested(round(&oracle).await), (2, false));
     let config = h.f.usd1.config().await.unwrap();
-    assert!(!config.latest_retired);
+    assert!(!config.is_latest_retired());
     assert_eq!(config.latest.signer_count, 3);
 }
 

@@ -398,7 +398,7 @@ async fn all_options_together() {
         pausable: true,
     };
     let f = Fixture::new_with(Flavor::Token2022, options).await;
-    assert_eq!(f.usd1.config().await.unwrap().options, options);
+    assert_eq!(f.usd1.config().await.unwrap().options(), options);
     f.attest(10_000 * ONE).await.unwrap();
     let account = f.usd1.token_account_of(&f.holder.pubkey());
     f.send(&[f.create_account_ix(&f.holder.pubkey())], &[])

@@ -143,7 +143,7 @@ async fn happy_path(flavor: Flavor) {
             pauser: f.pauser.pubkey()
         })]
     );
-    assert!(f.usd1.config().await.unwrap().paused);
+    assert!(f.usd1.config().await.unwrap().is_paused());
     let done = f.usd1.unpause(&f.pauser).await.unwrap();
     assert_eq!(
         done.events,

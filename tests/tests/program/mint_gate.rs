@@ -269,7 +269,7 @@ async fn fails_when_the_attestor_set_was_replaced_until_the_new_set_attests() {
             retired_seq: 1,
         })]
     );
-    assert!(f.usd1.config().await.unwrap().latest_retired);
+    assert!(f.usd1.config().await.unwrap().is_latest_retired());
     refused_mint(&f, ONE, Usd1Error::AttestationRetired).await;
 
     // A second change while retired retires nothing new.
@@ -287,7 +287,7 @@ async fn fails_when_the_attestor_set_was_replaced_until_the_new_set_attests() {
     // The new set's first attestation brings minting back.
     let args = f.next_args(1_000 * ONE).await;
     f.usd1.attest(args, &[&fresh[0]]).await.unwrap();
-    assert!(!f.usd1.config().await.unwrap().latest_retired);
+    assert!(!f.usd1.config().await.unwrap().is_latest_retired());
     f.usd1
         .mint_to(&f.minter, &f.holder.pubkey(), ONE)
         .await
@@ -308,7 +308,7 @@ async fn keep_latest_keeps_the_live_attestation_in_service() {
         panic!("{:?}", done.events)
     };
     assert_eq!((event.keep_latest, event.retired_seq), (true, 0));
-    assert!(!f.usd1.config().await.unwrap().latest_retired);
+    assert!(!f.usd1.config().await.unwrap().is_latest_retired());
     f.usd1
         .mint_to(&f.minter, &f.holder.pubkey(), ONE)
         .await

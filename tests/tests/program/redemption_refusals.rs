@@ -278,6 +278,64 @@ async fn fails_when_given_a_redemption_of_another_mint() {
     );
 }
 
+/// The escrow is named by the Config (`has_one = escrow`), not derived again:
+/// another token account of the same mint in its place, a decoy the caller
+/// controls, is refused by request, settle and reject alike.
+#[tokio::test]
+async fn fails_when_another_token_account_stands_in_for_the_escrow() {
+    for flavor in [Flavor::Token2022, Flavor::Token] {
+        let f = funded_holder(flavor).await;
+        f.usd1
+            .request_redemption(&f.holder, 100 * ONE, [0; 32])
+            .await
+            .unwrap();
+        f.usd1
+            .mint_to(&f.minter, &f.minter.pubkey(), ONE)
+            .await
+            .unwrap();
+        let decoy = f.usd1.token_account_of(&f.minter.pubkey());
+        let escrow = f.usd1.escrow_address();
+        let with_decoy = |mut ix: solana_sdk::instruction::Instruction| {
+            let slot = ix.accounts.iter_mut().find(|a| a.pubkey == escrow);
+            slot.expect("the instruction names the escrow").pubkey = decoy;
+            ix
+        };
+        let program = f.flavor.program_id();
+        let holder = f.holder.pubkey();
+        let source = f.usd1.token_account_of(&holder);
+        let before = f.snapshot().await;
+        let request =
+            ix::request_redemption(&holder, &f.mint(), &source, &program, 1, 50 * ONE, [1; 32]);
+        assert_usd1_error(
+            f.send(&[with_decoy(request)], &[&f.holder]).await,
+            Usd1Error::WrongEscrow,
+        );
+        let settle = ix::settle_redemption(&f.treasurer.pubkey(), &f.mint(), &program, 0, [2; 32]);
+        assert_usd1_error(
+            f.send(&[with_decoy(settle)], &[&f.treasurer]).await,
+            Usd1Error::WrongEscrow,
+        );
+        let reject = ix::reject_redemption(
+            &f.treasurer.pubkey(),
+            &f.mint(),
+            &program,
+            0,
+            &holder,
+            &source,
+            3,
+        );
+        assert_usd1_error(
+            f.send(&[with_decoy(reject)], &[&f.treasurer]).await,
+            Usd1Error::WrongEscrow,
+        );
+        assert_eq!(f.snapshot().await, before, "{flavor:?}");
+        assert_eq!(
+            f.usd1.redemption(0).await.unwrap().status,
+            RedemptionStatus::Pending
+        );
+    }
+}
+
 // --- Escrow denial (SECURITY.md item 18): nothing the freezer or a holder
 // does stops the queue or keeps a rejected request's tokens in escrow. ---
 

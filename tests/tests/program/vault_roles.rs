@@ -30,7 +30,7 @@ async fn a_program_address_holds_admin_pauser_and_minter() {
     )
     .await
     .unwrap();
-    assert!(f.usd1.config().await.unwrap().paused);
+    assert!(f.usd1.config().await.unwrap().is_paused());
     f.send(
         &[through_vault(ix::unpause(&vault, &mint, &token_program))],
         &[],

@@ -392,7 +392,7 @@ pub async fn run(ctx: &Context, args: Args) -> Result<Output> {
         margin_bps: config.margin_bps,
         latest_seq: config.latest.seq,
         latest_as_of: config.latest.as_of,
-        latest_retired: config.latest_retired,
+        latest_retired: config.is_latest_retired(),
         threshold: config.threshold,
         history: computed,
         names: args.attestor_names.into_iter().collect(),

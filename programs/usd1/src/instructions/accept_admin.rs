@@ -15,7 +15,7 @@ pub struct AcceptAdmin<'info> {
         mut,
         has_one = pending_admin @ Usd1Error::NotPendingAdmin,
     )]
-    pub config: Box<Account<'info, Config>>,
+    pub config: AccountLoader<'info, Config>,
 }
 
 impl AcceptAdmin<'_> {
@@ -23,7 +23,7 @@ impl AcceptAdmin<'_> {
         refuse_remaining_accounts(ctx.remaining_accounts)?;
         // A cleared proposal is the default key, which nobody can sign for; be explicit anyway.
         require_keys_neq!(
-            ctx.accounts.config.pending_admin,
+            ctx.accounts.config.load()?.pending_admin,
             Pubkey::default(),
             Usd1Error::NotPendingAdmin
         );
@@ -32,7 +32,7 @@ impl AcceptAdmin<'_> {
 }
 
 pub fn handler(ctx: Context<AcceptAdmin>) -> Result<()> {
-    let config = &mut ctx.accounts.config;
+    let mut config = ctx.accounts.config.load_mut()?;
     let previous = config.admin;
     let admin = config.pending_admin;
     config.admin = admin;

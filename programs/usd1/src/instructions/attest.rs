@@ -33,7 +33,7 @@ pub struct AttestArgs {
 #[derive(Accounts)]
 pub struct Attest<'info> {
     #[account(mut)]
-    pub config: Box<Account<'info, Config>>,
+    pub config: AccountLoader<'info, Config>,
     #[account(
         mut,
         has_one = config @ Usd1Error::WrongConfig,
@@ -47,7 +47,7 @@ pub struct Attest<'info> {
 impl Attest<'_> {
     pub fn validate(ctx: &Context<Self>, args: &AttestArgs) -> Result<()> {
         refuse_remaining_accounts(ctx.remaining_accounts)?;
-        let config = &ctx.accounts.config;
+        let config = ctx.accounts.config.load()?;
         require!(config.attestor_count > 0, Usd1Error::NoAttestors);
         let next = config
             .latest
@@ -92,9 +92,10 @@ impl Attest<'_> {
             ED25519_PROGRAM_ID,
             Usd1Error::MissingEd25519Instruction
         );
+        let config = self.config.load()?;
         let digest = attestation::digest(
             &crate::ID,
-            &self.config.mint,
+            &config.mint,
             args.seq,
             args.reserve_amount,
             args.as_of,
@@ -103,8 +104,7 @@ impl Attest<'_> {
         let signers = attestation::signers_of(&ed25519.data, own_index, &digest)?;
         let mut bitmap = 0u8;
         for signer in &signers {
-            let index = self
-                .config
+            let index = config
                 .attestor_index(signer)
                 .ok_or(Usd1Error::UnknownAttestor)?;
             let bit = 1u8
@@ -114,7 +114,7 @@ impl Attest<'_> {
             bitmap |= bit;
         }
         require!(
-            bitmap.count_ones() >= u32::from(self.config.threshold),
+            bitmap.count_ones() >= u32::from(config.threshold),
             Usd1Error::ThresholdNotMet
         );
         Ok((bitmap, signers))
@@ -124,7 +124,7 @@ impl Attest<'_> {
 pub fn handler(ctx: Context<Attest>, args: AttestArgs) -> Result<()> {
     let (signer_bitmap, signers) = ctx.accounts.verified_signers(&args)?;
     let clock = Clock::get()?;
-    let config = &mut ctx.accounts.config;
+    let mut config = ctx.accounts.config.load_mut()?;
     let record = AttestationRecord {
         seq: args.seq,
         reserve_amount: args.reserve_amount,
@@ -139,11 +139,11 @@ pub fn handler(ctx: Context<Attest>, args: AttestArgs) -> Result<()> {
         _padding: [0; 2],
     };
     config.latest = record;
-    config.latest_retired = false;
+    config.latest_retired = 0;
     config.invariant()?;
     let mut history = ctx.accounts.history.load_mut()?;
     history.push(record)?;
-    history.invariant(config)?;
+    history.invariant(&config)?;
     drop(history);
 
     let (mint, attestor_epoch) = (config.mint, config.attestor_epoch);

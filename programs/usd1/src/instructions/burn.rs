@@ -24,7 +24,7 @@ pub struct Burn<'info> {
         has_one = mint @ Usd1Error::WrongMint,
         has_one = token_program @ Usd1Error::WrongTokenProgram,
     )]
-    pub config: Box<Account<'info, Config>>,
+    pub config: AccountLoader<'info, Config>,
     #[account(
         mut,
         has_one = config @ Usd1Error::WrongConfig,
@@ -84,7 +84,7 @@ pub fn handler(ctx: Context<Burn>, args: BurnArgs) -> Result<()> {
         .checked_add(amount)
         .ok_or(Usd1Error::Overflow)?;
     minter.invariant()?;
-    let config = &mut accounts.config;
+    let mut config = accounts.config.load_mut()?;
     config.total_burned = config
         .total_burned
         .checked_add(amount)
@@ -98,6 +98,7 @@ pub fn handler(ctx: Context<Burn>, args: BurnArgs) -> Result<()> {
         amount,
         supply,
     };
+    drop(config);
     publish!(ctx, event);
     Ok(())
 }

@@ -15,14 +15,14 @@ pub struct CancelAdminProposal<'info> {
         mut,
         has_one = admin @ Usd1Error::NotAdmin,
     )]
-    pub config: Box<Account<'info, Config>>,
+    pub config: AccountLoader<'info, Config>,
 }
 
 impl CancelAdminProposal<'_> {
     pub fn validate(ctx: &Context<Self>) -> Result<()> {
         refuse_remaining_accounts(ctx.remaining_accounts)?;
         require_keys_neq!(
-            ctx.accounts.config.pending_admin,
+            ctx.accounts.config.load()?.pending_admin,
             Pubkey::default(),
             Usd1Error::NoAdminProposal
         );
@@ -31,7 +31,7 @@ impl CancelAdminProposal<'_> {
 }
 
 pub fn handler(ctx: Context<CancelAdminProposal>) -> Result<()> {
-    let config = &mut ctx.accounts.config;
+    let mut config = ctx.accounts.config.load_mut()?;
     let cancelled = config.pending_admin;
     config.pending_admin = Pubkey::default();
     config.invariant()?;

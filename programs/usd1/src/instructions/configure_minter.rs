@@ -29,7 +29,7 @@ pub struct ConfigureMinter<'info> {
     #[account(
         has_one = admin @ Usd1Error::NotAdmin,
     )]
-    pub config: Box<Account<'info, Config>>,
+    pub config: AccountLoader<'info, Config>,
     /// CHECK: only its key is used, as the minter's identity and PDA seed.
     pub minter: UncheckedAccount<'info>,
     #[account(
@@ -90,7 +90,8 @@ pub fn handler(ctx: Context<ConfigureMinter>, args: ConfigureMinterArgs) -> Resu
     record.capacity = capacity;
     record.capacity_at = now;
     record.invariant()?;
-    let (mint, admin) = (ctx.accounts.config.mint, ctx.accounts.config.admin);
+    let config = ctx.accounts.config.load()?;
+    let (mint, admin) = (config.mint, config.admin);
     publish!(
         ctx,
         MinterConfigured {

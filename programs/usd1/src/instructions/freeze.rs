@@ -38,7 +38,7 @@ pub struct FreezeOrThaw<'info> {
         has_one = mint @ Usd1Error::WrongMint,
         has_one = token_program @ Usd1Error::WrongTokenProgram,
     )]
-    pub config: Box<Account<'info, Config>>,
+    pub config: AccountLoader<'info, Config>,
     pub mint: Box<InterfaceAccount<'info, Mint>>,
     #[account(
         mut,
@@ -53,10 +53,9 @@ impl FreezeOrThaw<'_> {
     pub fn validate_freeze(ctx: &Context<Self>) -> Result<()> {
         refuse_remaining_accounts(ctx.remaining_accounts)?;
         // A frozen escrow would stop every request, settlement and rejection.
-        let config = &ctx.accounts.config;
         require_keys_neq!(
             ctx.accounts.token_account.key(),
-            config.escrow_address(&config.key())?,
+            ctx.accounts.config.load()?.escrow,
             Usd1Error::EscrowNotFreezable
         );
         Ok(())
@@ -77,7 +76,8 @@ pub fn thaw(ctx: Context<FreezeOrThaw>, basis: LawfulBasis) -> Result<()> {
 
 fn set_frozen(ctx: Context<FreezeOrThaw>, frozen: bool, basis: LawfulBasis) -> Result<()> {
     let accounts = &ctx.accounts;
-    let seeds = accounts.config.signer_seeds();
+    let config_signer = accounts.config.load()?.signer();
+    let seeds = config_signer.seeds();
     let (program, account, mint, authority) = (
         accounts.token_program.key(),
         accounts.token_account.to_account_info(),
@@ -100,7 +100,7 @@ fn set_frozen(ctx: Context<FreezeOrThaw>, frozen: bool, basis: LawfulBasis) -> R
         token_interface::thaw_account(CpiContext::new_with_signer(program, thaw, &[&seeds]))?;
     }
     let (mint, freezer, token_account) = (
-        accounts.config.mint,
+        accounts.config.load()?.mint,
         accounts.freezer.key(),
         accounts.token_account.key(),
     );

@@ -53,7 +53,7 @@ pub struct Initialize<'info> {
         seeds = [CONFIG_SEED, mint.key().as_ref()],
         bump,
     )]
-    pub config: Box<Account<'info, Config>>,
+    pub config: AccountLoader<'info, Config>,
     #[account(
         init,
         payer = admin,
@@ -346,8 +346,8 @@ pub fn handler(ctx: Context<Initialize>, args: InitializeArgs) -> Result<()> {
     let escrow = ctx.accounts.escrow.key();
     let token_program = ctx.accounts.token_program.key();
 
-    let config = &mut ctx.accounts.config;
-    config.set_inner(Config {
+    let mut config = ctx.accounts.config.load_init()?;
+    *config = Config {
         version: Config::VERSION,
         bump: ctx.bumps.config,
         history_bump: ctx.bumps.history,
@@ -355,19 +355,21 @@ pub fn handler(ctx: Context<Initialize>, args: InitializeArgs) -> Result<()> {
         mint,
         token_program,
         decimals: args.decimals,
-        options: args.options,
+        options: args.options.into(),
+        escrow,
         admin,
         pending_admin: Pubkey::default(),
         pauser: admin,
         freezer: admin,
         treasurer: admin,
-        paused: false,
+        paused: 0,
         attestors: [Pubkey::default(); MAX_ATTESTORS],
         attestor_count: 0,
         threshold: 0,
         attestor_epoch: 0,
         max_attestation_age: DEFAULT_MAX_ATTESTATION_AGE,
         margin_bps: 0,
+        _padding: [0; 6],
         latest: AttestationRecord::default(),
         total_minted: 0,
         total_burned: 0,
@@ -375,16 +377,18 @@ pub fn handler(ctx: Context<Initialize>, args: InitializeArgs) -> Result<()> {
         pending_redemptions: 0,
         escrowed_amount: 0,
         total_redeemed: 0,
-        latest_retired: false,
+        latest_retired: 0,
         max_submission_delay: DEFAULT_MAX_SUBMISSION_DELAY,
-    });
+    };
     config.invariant()?;
 
     let mut history = ctx.accounts.history.load_init()?;
     history.config = config_key;
     history.count = 0;
-    history.invariant(config)?;
+    history.invariant(&config)?;
     drop(history);
+    // The Config signs the CPIs below: no borrow of its data may be held.
+    drop(config);
 
     let config_bump = [ctx.bumps.config];
     let config_seeds: [&[u8]; 3] = [CONFIG_SEED, mint.as_ref(), &config_bump];

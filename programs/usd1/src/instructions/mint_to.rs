@@ -24,7 +24,7 @@ pub struct MintTo<'info> {
         has_one = mint @ Usd1Error::WrongMint,
         has_one = token_program @ Usd1Error::WrongTokenProgram,
     )]
-    pub config: Box<Account<'info, Config>>,
+    pub config: AccountLoader<'info, Config>,
     #[account(
         mut,
         has_one = config @ Usd1Error::WrongConfig,
@@ -47,9 +47,9 @@ impl MintTo<'_> {
         let amount = args.amount;
         refuse_remaining_accounts(ctx.remaining_accounts)?;
         let accounts = &ctx.accounts;
-        let config = &accounts.config;
+        let config = accounts.config.load()?;
         let minter = &accounts.minter_allowance;
-        require!(!config.paused, Usd1Error::Paused);
+        require!(!config.is_paused(), Usd1Error::Paused);
         require!(minter.enabled, Usd1Error::MinterDisabled);
         require!(amount > 0, Usd1Error::ZeroAmount);
         require!(amount <= minter.allowance, Usd1Error::AllowanceExceeded);
@@ -59,7 +59,7 @@ impl MintTo<'_> {
         }
 
         require!(config.latest.seq > 0, Usd1Error::NoAttestation);
-        require!(!config.latest_retired, Usd1Error::AttestationRetired);
+        require!(!config.is_latest_retired(), Usd1Error::AttestationRetired);
         let age = now
             .checked_sub(config.latest.as_of)
             .ok_or(Usd1Error::Overflow)?;
@@ -89,7 +89,8 @@ pub fn handler(ctx: Context<MintTo>, args: MintToArgs) -> Result<()> {
         .supply
         .checked_add(amount)
         .ok_or(Usd1Error::Overflow)?;
-    let seeds = accounts.config.signer_seeds();
+    let config_signer = accounts.config.load()?.signer();
+    let seeds = config_signer.seeds();
     token_interface::mint_to(
         CpiContext::new_with_signer(
             accounts.token_program.key(),
@@ -128,7 +129,7 @@ pub fn handler(ctx: Context<MintTo>, args: MintToArgs) -> Result<()> {
         .checked_add(amount)
         .ok_or(Usd1Error::Overflow)?;
     minter.invariant()?;
-    let config = &mut accounts.config;
+    let mut config = accounts.config.load_mut()?;
     config.total_minted = config
         .total_minted
         .checked_add(amount)
@@ -151,6 +152,7 @@ pub fn handler(ctx: Context<MintTo>, args: MintToArgs) -> Result<()> {
         margin_bps: config.margin_bps,
         capacity_remaining,
     };
+    drop(config);
     publish!(ctx, event);
     Ok(())
 }

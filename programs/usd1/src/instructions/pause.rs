@@ -19,7 +19,7 @@ pub struct PauseOrUnpause<'info> {
         has_one = mint @ Usd1Error::WrongMint,
         has_one = token_program @ Usd1Error::WrongTokenProgram,
     )]
-    pub config: Box<Account<'info, Config>>,
+    pub config: AccountLoader<'info, Config>,
     /// Written by Token-2022's Pausable extension when the mint has it.
     #[account(mut)]
     pub mint: Box<InterfaceAccount<'info, Mint>>,
@@ -29,13 +29,19 @@ pub struct PauseOrUnpause<'info> {
 impl PauseOrUnpause<'_> {
     pub fn validate_pause(ctx: &Context<Self>) -> Result<()> {
         refuse_remaining_accounts(ctx.remaining_accounts)?;
-        require!(!ctx.accounts.config.paused, Usd1Error::AlreadyPaused);
+        require!(
+            !ctx.accounts.config.load()?.is_paused(),
+            Usd1Error::AlreadyPaused
+        );
         Ok(())
     }
 
     pub fn validate_unpause(ctx: &Context<Self>) -> Result<()> {
         refuse_remaining_accounts(ctx.remaining_accounts)?;
-        require!(ctx.accounts.config.paused, Usd1Error::NotPaused);
+        require!(
+            ctx.accounts.config.load()?.is_paused(),
+            Usd1Error::NotPaused
+        );
         Ok(())
     }
 }
@@ -50,8 +56,9 @@ pub fn unpause(ctx: Context<PauseOrUnpause>) -> Result<()> {
 
 fn set_paused(ctx: Context<PauseOrUnpause>, paused: bool) -> Result<()> {
     let accounts = &mut *ctx.accounts;
-    if accounts.config.options.pausable {
-        let seeds = accounts.config.signer_seeds();
+    if accounts.config.load()?.options().pausable {
+        let config_signer = accounts.config.load()?.signer();
+        let seeds = config_signer.seeds();
         let signer = [&seeds[..]];
         let toggle = CpiContext::new_with_signer(
             accounts.token_program.key(),
@@ -68,10 +75,11 @@ fn set_paused(ctx: Context<PauseOrUnpause>, paused: bool) -> Result<()> {
             token_interface::pausable_resume(toggle)?;
         }
     }
-    let config = &mut accounts.config;
-    config.paused = paused;
+    let mut config = accounts.config.load_mut()?;
+    config.paused = u8::from(paused);
     config.invariant()?;
     let (mint, pauser) = (config.mint, config.pauser);
+    drop(config);
     if paused {
         publish!(ctx, Paused { mint, pauser });
     } else {

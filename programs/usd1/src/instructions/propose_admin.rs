@@ -20,7 +20,7 @@ pub struct ProposeAdmin<'info> {
         mut,
         has_one = admin @ Usd1Error::NotAdmin,
     )]
-    pub config: Box<Account<'info, Config>>,
+    pub config: AccountLoader<'info, Config>,
 }
 
 impl ProposeAdmin<'_> {
@@ -28,7 +28,7 @@ impl ProposeAdmin<'_> {
         let proposed = &args.proposed;
         refuse_remaining_accounts(ctx.remaining_accounts)?;
         require_keys_neq!(*proposed, Pubkey::default(), Usd1Error::DefaultPubkey);
-        let config = &ctx.accounts.config;
+        let config = ctx.accounts.config.load()?;
         require!(
             *proposed != config.admin && *proposed != config.pending_admin,
             Usd1Error::NoChange
@@ -39,7 +39,7 @@ impl ProposeAdmin<'_> {
 
 pub fn handler(ctx: Context<ProposeAdmin>, args: ProposeAdminArgs) -> Result<()> {
     let ProposeAdminArgs { proposed } = args;
-    let config = &mut ctx.accounts.config;
+    let mut config = ctx.accounts.config.load_mut()?;
     config.pending_admin = proposed;
     config.invariant()?;
     let (mint, admin) = (config.mint, config.admin);

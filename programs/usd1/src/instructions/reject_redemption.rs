@@ -15,7 +15,7 @@ use anchor_spl::token_2022::spl_token_2022::extension::{
 use anchor_spl::token_2022::spl_token_2022::state::Account as TokenAccountState;
 use anchor_spl::token_interface::{self, Mint, TokenAccount, TokenInterface};
 
-use crate::constants::{ESCROW_SEED, MEMO_PROGRAM_ID, REFUND_MEMO};
+use crate::constants::{MEMO_PROGRAM_ID, REFUND_MEMO};
 use crate::errors::Usd1Error;
 use crate::events::{publish, RedemptionRejected};
 use crate::instructions::{check_escrow_covers, refuse_remaining_accounts};
@@ -37,15 +37,12 @@ pub struct RejectRedemption<'info> {
         mut,
         has_one = treasurer @ Usd1Error::NotTreasurer,
         has_one = mint @ Usd1Error::WrongMint,
+        has_one = escrow @ Usd1Error::WrongEscrow,
         has_one = token_program @ Usd1Error::WrongTokenProgram,
     )]
-    pub config: Box<Account<'info, Config>>,
+    pub config: AccountLoader<'info, Config>,
     pub mint: Box<InterfaceAccount<'info, Mint>>,
-    #[account(
-        mut,
-        seeds = [ESCROW_SEED, config.key().as_ref()],
-        bump = config.escrow_bump,
-    )]
+    #[account(mut)]
     pub escrow: Box<InterfaceAccount<'info, TokenAccount>>,
     #[account(
         mut,
@@ -76,9 +73,9 @@ impl RejectRedemption<'_> {
             accounts.redemption.status == RedemptionStatus::Pending,
             Usd1Error::RedemptionNotPending
         );
-        let config = &accounts.config;
+        let config = accounts.config.load()?;
         require!(
-            !(config.paused && config.options.pausable),
+            !(config.is_paused() && config.options().pausable),
             Usd1Error::TransfersPaused
         );
         let refund_to = accounts.refund_to.key();
@@ -187,7 +184,8 @@ pub fn handler(ctx: Context<RejectRedemption>, args: RejectRedemptionArgs) -> Re
     let accounts = &mut *ctx.accounts;
     let amount = accounts.redemption.amount;
     let id = accounts.redemption.id;
-    let seeds = accounts.config.signer_seeds();
+    let config_signer = accounts.config.load()?.signer();
+    let seeds = config_signer.seeds();
     let signer: &[&[&[u8]]] = &[&seeds];
 
     accounts.open_refund_account()?;
@@ -216,10 +214,10 @@ pub fn handler(ctx: Context<RejectRedemption>, args: RejectRedemptionArgs) -> Re
         accounts.set_frozen(true, signer)?;
     }
 
-    let config = &mut accounts.config;
+    let mut config = accounts.config.load_mut()?;
     config.close_redemption(amount, false)?;
     config.invariant()?;
-    check_escrow_covers(&accounts.escrow.to_account_info(), config)?;
+    check_escrow_covers(&accounts.escrow.to_account_info(), &config)?;
 
     let rejected_at = Clock::get()?.unix_timestamp;
     let redemption = &mut accounts.redemption;
@@ -238,6 +236,7 @@ pub fn handler(ctx: Context<RejectRedemption>, args: RejectRedemptionArgs) -> Re
         rejected_at: redemption.resolved_at,
         escrowed: config.escrowed_amount,
     };
+    drop(config);
     publish!(ctx, event);
     Ok(())
 }

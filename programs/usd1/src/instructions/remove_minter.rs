@@ -14,7 +14,7 @@ pub struct RemoveMinter<'info> {
     #[account(
         has_one = admin @ Usd1Error::NotAdmin,
     )]
-    pub config: Box<Account<'info, Config>>,
+    pub config: AccountLoader<'info, Config>,
     #[account(
         mut,
         has_one = config @ Usd1Error::WrongConfig,
@@ -37,7 +37,8 @@ pub fn handler(ctx: Context<RemoveMinter>) -> Result<()> {
     record.allowance = 0;
     record.invariant()?;
     let minter = record.minter;
-    let (mint, admin) = (ctx.accounts.config.mint, ctx.accounts.config.admin);
+    let config = ctx.accounts.config.load()?;
+    let (mint, admin) = (config.mint, config.admin);
     publish!(
         ctx,
         MinterRemoved {

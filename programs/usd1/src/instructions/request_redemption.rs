@@ -6,7 +6,7 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{self, Mint, TokenAccount, TokenInterface};
 
-use crate::constants::{BPS_DENOMINATOR, ESCROW_SEED, REDEMPTION_SEED};
+use crate::constants::{BPS_DENOMINATOR, REDEMPTION_SEED};
 use crate::errors::Usd1Error;
 use crate::events::{publish, RedemptionRequested};
 use crate::instructions::{check_escrow_covers, refuse_remaining_accounts};
@@ -29,8 +29,12 @@ pub struct RequestRedemption<'info> {
     #[account(
         mut,
         has_one = mint @ Usd1Error::WrongMint,
+        has_one = escrow @ Usd1Error::WrongEscrow,
         has_one = token_program @ Usd1Error::WrongTokenProgram,
     )]
+    /// Taken whole (its bytes are plain, so that is a copy, not a decode)
+    /// rather than through an `AccountLoader`, so that the IDL can say the
+    /// redemption's address is seeded by `config.next_redemption_id`.
     pub config: Box<Account<'info, Config>>,
     #[account(
         has_one = config @ Usd1Error::WrongConfig,
@@ -44,11 +48,7 @@ pub struct RequestRedemption<'info> {
         token::token_program = token_program,
     )]
     pub source: Box<InterfaceAccount<'info, TokenAccount>>,
-    #[account(
-        mut,
-        seeds = [ESCROW_SEED, config.key().as_ref()],
-        bump = config.escrow_bump,
-    )]
+    #[account(mut)]
     pub escrow: Box<InterfaceAccount<'info, TokenAccount>>,
     #[account(
         init,
@@ -75,7 +75,7 @@ impl RequestRedemption<'_> {
         );
         let config = &accounts.config;
         require!(
-            !(config.paused && config.options.pausable),
+            !(config.is_paused() && config.options().pausable),
             Usd1Error::TransfersPaused
         );
         Ok(())
@@ -116,6 +116,7 @@ pub fn handler(ctx: Context<RequestRedemption>, args: RequestRedemptionArgs) -> 
         accounts.mint.decimals,
     )?;
 
+    let config_key = accounts.config.key();
     let config = &mut accounts.config;
     let id = config.open_redemption(amount)?;
     config.invariant()?;
@@ -124,7 +125,7 @@ pub fn handler(ctx: Context<RequestRedemption>, args: RequestRedemptionArgs) -> 
     let redemption = &mut accounts.redemption;
     redemption.set_inner(Redemption {
         bump: ctx.bumps.redemption,
-        config: config.key(),
+        config: config_key,
         id,
         holder: accounts.holder.key(),
         source: accounts.source.key(),

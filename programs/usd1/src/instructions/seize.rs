@@ -28,7 +28,7 @@ pub struct Seize<'info> {
         has_one = mint @ Usd1Error::WrongMint,
         has_one = token_program @ Usd1Error::WrongTokenProgram,
     )]
-    pub config: Box<Account<'info, Config>>,
+    pub config: AccountLoader<'info, Config>,
     pub mint: Box<InterfaceAccount<'info, Mint>>,
     #[account(
         mut,
@@ -50,18 +50,21 @@ impl Seize<'_> {
         let amount = args.amount;
         refuse_remaining_accounts(ctx.remaining_accounts)?;
         let accounts = &ctx.accounts;
-        let config = &accounts.config;
+        let config = accounts.config.load()?;
         require!(
-            config.options.permanent_delegate,
+            config.options().permanent_delegate,
             Usd1Error::SeizeNotEnabled
         );
         require!(amount > 0, Usd1Error::ZeroAmount);
         // `from == to` never gets here: Anchor refuses a writable account named twice.
-        let escrow = config.escrow_address(&config.key())?;
-        require_keys_neq!(accounts.from.key(), escrow, Usd1Error::EscrowProtected);
+        require_keys_neq!(
+            accounts.from.key(),
+            config.escrow,
+            Usd1Error::EscrowProtected
+        );
         require!(!accounts.to.is_frozen(), Usd1Error::DestinationFrozen);
         require!(
-            !config.paused || !config.options.pausable,
+            !config.is_paused() || !config.options().pausable,
             Usd1Error::TransfersPaused
         );
         Ok(())
@@ -75,7 +78,8 @@ pub fn handler(ctx: Context<Seize>, args: SeizeArgs) -> Result<()> {
         order_sha256,
     } = args;
     let accounts = &ctx.accounts;
-    let seeds = accounts.config.signer_seeds();
+    let config_signer = accounts.config.load()?.signer();
+    let seeds = config_signer.seeds();
     let signer: &[&[&[u8]]] = &[&seeds];
     let program = accounts.token_program.key();
     let (from, mint, config) = (
@@ -113,7 +117,7 @@ pub fn handler(ctx: Context<Seize>, args: SeizeArgs) -> Result<()> {
         token_interface::freeze_account(CpiContext::new_with_signer(program, freeze, signer))?;
     }
     let event = Seized {
-        mint: accounts.config.mint,
+        mint: accounts.config.load()?.mint,
         admin: accounts.admin.key(),
         from: accounts.from.key(),
         to: accounts.to.key(),

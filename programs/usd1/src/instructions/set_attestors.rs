@@ -28,7 +28,7 @@ pub struct SetAttestors<'info> {
         mut,
         has_one = admin @ Usd1Error::NotAdmin,
     )]
-    pub config: Box<Account<'info, Config>>,
+    pub config: AccountLoader<'info, Config>,
 }
 
 impl SetAttestors<'_> {
@@ -47,7 +47,7 @@ impl SetAttestors<'_> {
             threshold >= 1 && usize::from(threshold) <= attestors.len(),
             Usd1Error::InvalidThreshold
         );
-        let config = &ctx.accounts.config;
+        let config = ctx.accounts.config.load()?;
         require!(
             config.attestors() != attestors || config.threshold != threshold,
             Usd1Error::NoChange
@@ -62,15 +62,15 @@ pub fn handler(ctx: Context<SetAttestors>, args: SetAttestorsArgs) -> Result<()>
         threshold,
         keep_latest,
     } = args;
-    let config = &mut ctx.accounts.config;
+    let mut config = ctx.accounts.config.load_mut()?;
     // The attestation this change takes out of service, if any.
-    let retired_seq = if keep_latest || config.latest_retired {
+    let retired_seq = if keep_latest || config.is_latest_retired() {
         0
     } else {
         config.latest.seq
     };
     if retired_seq > 0 {
-        config.latest_retired = true;
+        config.latest_retired = 1;
     }
     let mut set = [Pubkey::default(); MAX_ATTESTORS];
     set[..attestors.len()].copy_from_slice(&attestors);

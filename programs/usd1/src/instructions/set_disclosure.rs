@@ -32,7 +32,7 @@ pub struct SetDisclosure<'info> {
     #[account(
         has_one = admin @ Usd1Error::NotAdmin,
     )]
-    pub config: Box<Account<'info, Config>>,
+    pub config: AccountLoader<'info, Config>,
     #[account(
         init_if_needed,
         payer = admin,
@@ -70,13 +70,14 @@ pub fn handler(ctx: Context<SetDisclosure>, args: DisclosureArgs) -> Result<()> 
         settlement_target_secs: args.settlement_target_secs,
         reserve_report_uri: args.reserve_report_uri,
         not_insured_statement: NOT_INSURED_STATEMENT.to_string(),
-        pause_statement: pause_statement(ctx.accounts.config.options.pausable).to_string(),
+        pause_statement: pause_statement(ctx.accounts.config.load()?.options().pausable)
+            .to_string(),
     });
     // The invariant is the validation: bounded strings, fee and target limits.
     disclosure.invariant()?;
 
     let event = DisclosureSet {
-        mint: ctx.accounts.config.mint,
+        mint: ctx.accounts.config.load()?.mint,
         admin: ctx.accounts.admin.key(),
         version,
         legal_name: disclosure.legal_name.clone(),

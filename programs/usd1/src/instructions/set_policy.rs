@@ -27,7 +27,7 @@ pub struct SetPolicy<'info> {
         mut,
         has_one = admin @ Usd1Error::NotAdmin,
     )]
-    pub config: Box<Account<'info, Config>>,
+    pub config: AccountLoader<'info, Config>,
 }
 
 impl SetPolicy<'_> {
@@ -48,7 +48,7 @@ impl SetPolicy<'_> {
                 Usd1Error::InvalidSubmissionDelay
             );
         }
-        let config = &ctx.accounts.config;
+        let config = ctx.accounts.config.load()?;
         let age_changes = args
             .max_attestation_age
             .is_some_and(|age| age != config.max_attestation_age);
@@ -65,7 +65,7 @@ impl SetPolicy<'_> {
 }
 
 pub fn handler(ctx: Context<SetPolicy>, args: PolicyArgs) -> Result<()> {
-    let config = &mut ctx.accounts.config;
+    let mut config = ctx.accounts.config.load_mut()?;
     if let Some(age) = args.max_attestation_age {
         config.max_attestation_age = age;
     }

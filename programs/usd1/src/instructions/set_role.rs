@@ -21,7 +21,7 @@ pub struct SetRole<'info> {
         mut,
         has_one = admin @ Usd1Error::NotAdmin,
     )]
-    pub config: Box<Account<'info, Config>>,
+    pub config: AccountLoader<'info, Config>,
 }
 
 impl SetRole<'_> {
@@ -30,7 +30,7 @@ impl SetRole<'_> {
         refuse_remaining_accounts(ctx.remaining_accounts)?;
         require_keys_neq!(holder, Pubkey::default(), Usd1Error::DefaultPubkey);
         require_keys_neq!(
-            ctx.accounts.config.role_holder(role),
+            ctx.accounts.config.load()?.role_holder(role),
             holder,
             Usd1Error::NoChange
         );
@@ -40,7 +40,7 @@ impl SetRole<'_> {
 
 pub fn handler(ctx: Context<SetRole>, args: SetRoleArgs) -> Result<()> {
     let SetRoleArgs { role, holder } = args;
-    let config = &mut ctx.accounts.config;
+    let mut config = ctx.accounts.config.load_mut()?;
     let previous = config.role_holder(role);
     config.set_role_holder(role, holder);
     config.invariant()?;

@@ -3,7 +3,6 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{self, Mint, TokenAccount, TokenInterface};
 
-use crate::constants::ESCROW_SEED;
 use crate::errors::Usd1Error;
 use crate::events::{publish, RedemptionSettled};
 use crate::instructions::{check_escrow_covers, refuse_remaining_accounts};
@@ -23,16 +22,13 @@ pub struct SettleRedemption<'info> {
         mut,
         has_one = treasurer @ Usd1Error::NotTreasurer,
         has_one = mint @ Usd1Error::WrongMint,
+        has_one = escrow @ Usd1Error::WrongEscrow,
         has_one = token_program @ Usd1Error::WrongTokenProgram,
     )]
-    pub config: Box<Account<'info, Config>>,
+    pub config: AccountLoader<'info, Config>,
     #[account(mut)]
     pub mint: Box<InterfaceAccount<'info, Mint>>,
-    #[account(
-        mut,
-        seeds = [ESCROW_SEED, config.key().as_ref()],
-        bump = config.escrow_bump,
-    )]
+    #[account(mut)]
     pub escrow: Box<InterfaceAccount<'info, TokenAccount>>,
     #[account(
         mut,
@@ -45,7 +41,7 @@ pub struct SettleRedemption<'info> {
 impl SettleRedemption<'_> {
     pub fn validate(ctx: &Context<Self>) -> Result<()> {
         refuse_remaining_accounts(ctx.remaining_accounts)?;
-        require!(!ctx.accounts.config.paused, Usd1Error::Paused);
+        require!(!ctx.accounts.config.load()?.is_paused(), Usd1Error::Paused);
         require!(
             ctx.accounts.redemption.status == RedemptionStatus::Pending,
             Usd1Error::RedemptionNotPending
@@ -65,7 +61,8 @@ pub fn handler(ctx: Context<SettleRedemption>, args: SettleRedemptionArgs) -> Re
         .supply
         .checked_sub(amount)
         .ok_or(Usd1Error::Overflow)?;
-    let seeds = accounts.config.signer_seeds();
+    let config_signer = accounts.config.load()?.signer();
+    let seeds = config_signer.seeds();
     token_interface::burn(
         CpiContext::new_with_signer(
             accounts.token_program.key(),
@@ -81,10 +78,10 @@ pub fn handler(ctx: Context<SettleRedemption>, args: SettleRedemptionArgs) -> Re
     let supply = super::supply_now(&accounts.mint.to_account_info())?;
     require!(supply == expected_supply, Usd1Error::SupplyMismatch);
 
-    let config = &mut accounts.config;
+    let mut config = accounts.config.load_mut()?;
     config.close_redemption(amount, true)?;
     config.invariant()?;
-    check_escrow_covers(&accounts.escrow.to_account_info(), config)?;
+    check_escrow_covers(&accounts.escrow.to_account_info(), &config)?;
 
     let settled_at = Clock::get()?.unix_timestamp;
     let redemption = &mut accounts.redemption;
@@ -107,6 +104,7 @@ pub fn handler(ctx: Context<SettleRedemption>, args: SettleRedemptionArgs) -> Re
         supply,
         escrowed: config.escrowed_amount,
     };
+    drop(config);
     publish!(ctx, event);
     Ok(())
 }

@@ -51,7 +51,61 @@ pub enum Role {
     Treasurer,
 }
 
-#[account]
+/// The seeds of a config's address, which the program signs as it with.
+pub struct ConfigSigner {
+    mint: Pubkey,
+    bump: [u8; 1],
+}
+
+impl ConfigSigner {
+    pub fn seeds(&self) -> [&[u8]; 3] {
+        [
+            crate::constants::CONFIG_SEED,
+            self.mint.as_ref(),
+            &self.bump,
+        ]
+    }
+}
+
+/// [`MintOptions`] as the Config stores them: one byte each, 0 or 1, so the
+/// Config is plain bytes (see [`Config`]).
+#[zero_copy]
+#[derive(InitSpace, Debug, Default, PartialEq, Eq)]
+pub struct StoredMintOptions {
+    pub default_frozen: u8,
+    pub permanent_delegate: u8,
+    pub pausable: u8,
+}
+
+impl From<MintOptions> for StoredMintOptions {
+    fn from(options: MintOptions) -> Self {
+        Self {
+            default_frozen: u8::from(options.default_frozen),
+            permanent_delegate: u8::from(options.permanent_delegate),
+            pausable: u8::from(options.pausable),
+        }
+    }
+}
+
+impl From<StoredMintOptions> for MintOptions {
+    fn from(stored: StoredMintOptions) -> Self {
+        Self {
+            default_frozen: stored.default_frozen != 0,
+            permanent_delegate: stored.permanent_delegate != 0,
+            pausable: stored.pausable != 0,
+        }
+    }
+}
+
+/// The Config is read in place (zero-copy, `AccountLoader`), never decoded
+/// whole: every instruction reads it and most change a counter, and a Borsh
+/// decode and re-encode of its 648 bytes cost about 5,800 CU on SBF (issue
+/// 39). Fields are laid out so that each sits at its natural alignment with
+/// no implicit padding (`bytemuck::Pod` refuses the type otherwise), so its
+/// memory layout is also its Borsh encoding, which the IDL's clients decode.
+/// Flags are bytes, 0 or 1 (`bool` is not plain bytes); read them through
+/// [`Config::is_paused`], [`Config::is_latest_retired`], [`Config::options`].
+#[account(zero_copy)]
 #[derive(InitSpace, Debug)]
 pub struct Config {
     /// Layout version of this account.
@@ -61,29 +115,40 @@ pub struct Config {
     pub history_bump: u8,
     /// Bump of the redemption escrow token account.
     pub escrow_bump: u8,
+    pub decimals: u8,
+    /// Token-2022 compliance options, chosen at initialize.
+    pub options: StoredMintOptions,
     pub mint: Pubkey,
     /// SPL Token or Token-2022, fixed at initialize.
     pub token_program: Pubkey,
-    pub decimals: u8,
-    pub options: MintOptions,
+    /// The Config-owned token account that holds tokens awaiting redemption
+    /// (`["escrow", config]`), kept so that no instruction derives it again.
+    pub escrow: Pubkey,
     pub admin: Pubkey,
     /// Proposed admin awaiting `accept_admin`; default when none.
     pub pending_admin: Pubkey,
     pub pauser: Pubkey,
     pub freezer: Pubkey,
     pub treasurer: Pubkey,
-    pub paused: bool,
     /// Registered attestors; only the first `attestor_count` are meaningful, the rest are default.
     pub attestors: [Pubkey; MAX_ATTESTORS],
     pub attestor_count: u8,
     /// Distinct attestor signatures an attestation needs (M of N).
     pub threshold: u8,
+    /// 1 while paused.
+    pub paused: u8,
+    /// 1 when the attestor set that signed `latest` was replaced (without
+    /// `keep_latest`): no mint against it until the new set attests.
+    pub latest_retired: u8,
     /// Bumped on every attestor-set change.
     pub attestor_epoch: u32,
     /// Seconds an attestation stays good for minting.
     pub max_attestation_age: i64,
+    /// Seconds after its `as_of` an attestation may still be submitted.
+    pub max_submission_delay: i64,
     /// Share of the attested reserve (basis points) that may not be minted against.
     pub margin_bps: u16,
+    pub _padding: [u8; 6],
     /// The latest accepted attestation; `seq == 0` means none yet.
     pub latest: AttestationRecord,
     /// Cumulative base units minted and burned (by minters) through this program.
@@ -96,37 +161,47 @@ pub struct Config {
     pub escrowed_amount: u64,
     /// Cumulative base units burned by settled redemptions.
     pub total_redeemed: u64,
-    /// The attestor set that signed `latest` was replaced (without
-    /// `keep_latest`): no mint against it until the new set attests.
-    pub latest_retired: bool,
-    /// Seconds after its `as_of` an attestation may still be submitted.
-    pub max_submission_delay: i64,
+}
+
+// Plain bytes with no implicit padding (the Pod derive checks that), so its
+// size is the sum of its fields': what `initialize` allocates.
+const _: () = assert!(core::mem::size_of::<Config>() == Config::INIT_SPACE);
+
+// Lets an instruction take the Config as Anchor's `Account` too (see
+// `request_redemption`): written back as its discriminator and its bytes.
+impl AccountSerialize for Config {
+    fn try_serialize<W: std::io::Write>(&self, writer: &mut W) -> Result<()> {
+        writer
+            .write_all(Config::DISCRIMINATOR)
+            .and_then(|()| writer.write_all(bytemuck::bytes_of(self)))
+            .map_err(|_| error!(anchor_lang::error::ErrorCode::AccountDidNotSerialize))
+    }
 }
 
 impl Config {
-    pub const VERSION: u8 = 1;
+    /// 2: read in place (zero-copy), the escrow's address kept.
+    pub const VERSION: u8 = 2;
 
-    /// Seeds that let the program sign as this config (mint and freeze authority).
-    pub fn signer_seeds(&self) -> [&[u8]; 3] {
-        [
-            crate::constants::CONFIG_SEED,
-            self.mint.as_ref(),
-            core::slice::from_ref(&self.bump),
-        ]
+    pub fn is_paused(&self) -> bool {
+        self.paused != 0
     }
 
-    /// The redemption escrow token account of the config at `config`
-    /// (`["escrow", config]`, with the bump found at initialize).
-    pub fn escrow_address(&self, config: &Pubkey) -> Result<Pubkey> {
-        Pubkey::create_program_address(
-            &[
-                crate::constants::ESCROW_SEED,
-                config.as_ref(),
-                core::slice::from_ref(&self.escrow_bump),
-            ],
-            &crate::ID,
-        )
-        .map_err(|_| error!(Usd1Error::EscrowProtected))
+    pub fn is_latest_retired(&self) -> bool {
+        self.latest_retired != 0
+    }
+
+    pub fn options(&self) -> MintOptions {
+        self.options.into()
+    }
+
+    /// What the program signs as this config with (mint and freeze
+    /// authority), copied out so that no borrow of the account is held
+    /// across the CPI it signs.
+    pub fn signer(&self) -> ConfigSigner {
+        ConfigSigner {
+            mint: self.mint,
+            bump: [self.bump],
+        }
     }
 
     /// The roles still held by `key`.
@@ -233,7 +308,7 @@ impl Config {
             Usd1Error::InvalidSubmissionDelay
         );
         require!(
-            !self.latest_retired || self.latest.seq > 0,
+            !self.is_latest_retired() || self.latest.seq > 0,
             Usd1Error::NoAttestation
         );
         require!(

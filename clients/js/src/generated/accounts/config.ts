@@ -19,8 +19,6 @@ import {
   getAddressEncoder,
   getArrayDecoder,
   getArrayEncoder,
-  getBooleanDecoder,
-  getBooleanEncoder,
   getBytesDecoder,
   getBytesEncoder,
   getI64Decoder,
@@ -51,12 +49,12 @@ import {
 import {
   getAttestationRecordDecoder,
   getAttestationRecordEncoder,
-  getMintOptionsDecoder,
-  getMintOptionsEncoder,
+  getStoredMintOptionsDecoder,
+  getStoredMintOptionsEncoder,
   type AttestationRecord,
   type AttestationRecordArgs,
-  type MintOptions,
-  type MintOptionsArgs,
+  type StoredMintOptions,
+  type StoredMintOptionsArgs,
 } from "../types";
 
 export const CONFIG_DISCRIMINATOR = new Uint8Array([
@@ -76,29 +74,44 @@ export type Config = {
   historyBump: number;
   /** Bump of the redemption escrow token account. */
   escrowBump: number;
+  decimals: number;
+  /** Token-2022 compliance options, chosen at initialize. */
+  options: StoredMintOptions;
   mint: Address;
   /** SPL Token or Token-2022, fixed at initialize. */
   tokenProgram: Address;
-  decimals: number;
-  options: MintOptions;
+  /**
+   * The Config-owned token account that holds tokens awaiting redemption
+   * (`["escrow", config]`), kept so that no instruction derives it again.
+   */
+  escrow: Address;
   admin: Address;
   /** Proposed admin awaiting `accept_admin`; default when none. */
   pendingAdmin: Address;
   pauser: Address;
   freezer: Address;
   treasurer: Address;
-  paused: boolean;
   /** Registered attestors; only the first `attestor_count` are meaningful, the rest are default. */
   attestors: Array<Address>;
   attestorCount: number;
   /** Distinct attestor signatures an attestation needs (M of N). */
   threshold: number;
+  /** 1 while paused. */
+  paused: number;
+  /**
+   * 1 when the attestor set that signed `latest` was replaced (without
+   * `keep_latest`): no mint against it until the new set attests.
+   */
+  latestRetired: number;
   /** Bumped on every attestor-set change. */
   attestorEpoch: number;
   /** Seconds an attestation stays good for minting. */
   maxAttestationAge: bigint;
+  /** Seconds after its `as_of` an attestation may still be submitted. */
+  maxSubmissionDelay: bigint;
   /** Share of the attested reserve (basis points) that may not be minted against. */
   marginBps: number;
+  padding: ReadonlyUint8Array;
   /** The latest accepted attestation; `seq == 0` means none yet. */
   latest: AttestationRecord;
   /** Cumulative base units minted and burned (by minters) through this program. */
@@ -111,13 +124,6 @@ export type Config = {
   escrowedAmount: bigint;
   /** Cumulative base units burned by settled redemptions. */
   totalRedeemed: bigint;
-  /**
-   * The attestor set that signed `latest` was replaced (without
-   * `keep_latest`): no mint against it until the new set attests.
-   */
-  latestRetired: boolean;
-  /** Seconds after its `as_of` an attestation may still be submitted. */
-  maxSubmissionDelay: bigint;
 };
 
 export type ConfigArgs = {
@@ -128,29 +134,44 @@ export type ConfigArgs = {
   historyBump: number;
   /** Bump of the redemption escrow token account. */
   escrowBump: number;
+  decimals: number;
+  /** Token-2022 compliance options, chosen at initialize. */
+  options: StoredMintOptionsArgs;
   mint: Address;
   /** SPL Token or Token-2022, fixed at initialize. */
   tokenProgram: Address;
-  decimals: number;
-  options: MintOptionsArgs;
+  /**
+   * The Config-owned token account that holds tokens awaiting redemption
+   * (`["escrow", config]`), kept so that no instruction derives it again.
+   */
+  escrow: Address;
   admin: Address;
   /** Proposed admin awaiting `accept_admin`; default when none. */
   pendingAdmin: Address;
   pauser: Address;
   freezer: Address;
   treasurer: Address;
-  paused: boolean;
   /** Registered attestors; only the first `attestor_count` are meaningful, the rest are default. */
   attestors: Array<Address>;
   attestorCount: number;
   /** Distinct attestor signatures an attestation needs (M of N). */
   threshold: number;
+  /** 1 while paused. */
+  paused: number;
+  /**
+   * 1 when the attestor set that signed `latest` was replaced (without
+   * `keep_latest`): no mint against it until the new set attests.
+   */
+  latestRetired: number;
   /** Bumped on every attestor-set change. */
   attestorEpoch: number;
   /** Seconds an attestation stays good for minting. */
   maxAttestationAge: number | bigint;
+  /** Seconds after its `as_of` an attestation may still be submitted. */
+  maxSubmissionDelay: number | bigint;
   /** Share of the attested reserve (basis points) that may not be minted against. */
   marginBps: number;
+  padding: ReadonlyUint8Array;
   /** The latest accepted attestation; `seq == 0` means none yet. */
   latest: AttestationRecordArgs;
   /** Cumulative base units minted and burned (by minters) through this program. */
@@ -163,13 +184,6 @@ export type ConfigArgs = {
   escrowedAmount: number | bigint;
   /** Cumulative base units burned by settled redemptions. */
   totalRedeemed: number | bigint;
-  /**
-   * The attestor set that signed `latest` was replaced (without
-   * `keep_latest`): no mint against it until the new set attests.
-   */
-  latestRetired: boolean;
-  /** Seconds after its `as_of` an attestation may still be submitted. */
-  maxSubmissionDelay: number | bigint;
 };
 
 /** Gets the encoder for {@link ConfigArgs} account data. */
@@ -181,22 +195,26 @@ export function getConfigEncoder(): FixedSizeEncoder<ConfigArgs> {
       ["bump", getU8Encoder()],
       ["historyBump", getU8Encoder()],
       ["escrowBump", getU8Encoder()],
+      ["decimals", getU8Encoder()],
+      ["options", getStoredMintOptionsEncoder()],
       ["mint", getAddressEncoder()],
       ["tokenProgram", getAddressEncoder()],
-      ["decimals", getU8Encoder()],
-      ["options", getMintOptionsEncoder()],
+      ["escrow", getAddressEncoder()],
       ["admin", getAddressEncoder()],
       ["pendingAdmin", getAddressEncoder()],
       ["pauser", getAddressEncoder()],
       ["freezer", getAddressEncoder()],
       ["treasurer", getAddressEncoder()],
-      ["paused", getBooleanEncoder()],
       ["attestors", getArrayEncoder(getAddressEncoder(), { size: 8 })],
       ["attestorCount", getU8Encoder()],
       ["threshold", getU8Encoder()],
+      ["paused", getU8Encoder()],
+      ["latestRetired", getU8Encoder()],
       ["attestorEpoch", getU32Encoder()],
       ["maxAttestationAge", getI64Encoder()],
+      ["maxSubmissionDelay", getI64Encoder()],
       ["marginBps", getU16Encoder()],
+      ["padding", fixEncoderSize(getBytesEncoder(), 6)],
       ["latest", getAttestationRecordEncoder()],
       ["totalMinted", getU64Encoder()],
       ["totalBurned", getU64Encoder()],
@@ -204,8 +222,6 @@ export function getConfigEncoder(): FixedSizeEncoder<ConfigArgs> {
       ["pendingRedemptions", getU64Encoder()],
       ["escrowedAmount", getU64Encoder()],
       ["totalRedeemed", getU64Encoder()],
-      ["latestRetired", getBooleanEncoder()],
-      ["maxSubmissionDelay", getI64Encoder()],
     ]),
     (value) => ({ ...value, discriminator: CONFIG_DISCRIMINATOR }),
   );
@@ -219,22 +235,26 @@ export function getConfigDecoder(): FixedSizeDecoder<Config> {
     ["bump", getU8Decoder()],
     ["historyBump", getU8Decoder()],
     ["escrowBump", getU8Decoder()],
+    ["decimals", getU8Decoder()],
+    ["options", getStoredMintOptionsDecoder()],
     ["mint", getAddressDecoder()],
     ["tokenProgram", getAddressDecoder()],
-    ["decimals", getU8Decoder()],
-    ["options", getMintOptionsDecoder()],
+    ["escrow", getAddressDecoder()],
     ["admin", getAddressDecoder()],
     ["pendingAdmin", getAddressDecoder()],
     ["pauser", getAddressDecoder()],
     ["freezer", getAddressDecoder()],
     ["treasurer", getAddressDecoder()],
-    ["paused", getBooleanDecoder()],
     ["attestors", getArrayDecoder(getAddressDecoder(), { size: 8 })],
     ["attestorCount", getU8Decoder()],
     ["threshold", getU8Decoder()],
+    ["paused", getU8Decoder()],
+    ["latestRetired", getU8Decoder()],
     ["attestorEpoch", getU32Decoder()],
     ["maxAttestationAge", getI64Decoder()],
+    ["maxSubmissionDelay", getI64Decoder()],
     ["marginBps", getU16Decoder()],
+    ["padding", fixDecoderSize(getBytesDecoder(), 6)],
     ["latest", getAttestationRecordDecoder()],
     ["totalMinted", getU64Decoder()],
     ["totalBurned", getU64Decoder()],
@@ -242,8 +262,6 @@ export function getConfigDecoder(): FixedSizeDecoder<Config> {
     ["pendingRedemptions", getU64Decoder()],
     ["escrowedAmount", getU64Decoder()],
     ["totalRedeemed", getU64Decoder()],
-    ["latestRetired", getBooleanDecoder()],
-    ["maxSubmissionDelay", getI64Decoder()],
   ]);
 }
 
@@ -306,5 +324,5 @@ export async function fetchAllMaybeConfig(
 }
 
 export function getConfigSize(): number {
-  return 650;
+  return 688;
 }

@@ -162,6 +162,8 @@ export const USD1_ERROR__PENDING_EXCEEDS_REQUESTED = 0x17b7; // 6071
 export const USD1_ERROR__ESCROW_BOOK_MISMATCH = 0x17b8; // 6072
 /** AttestationViaCpi: An attestation must be a top-level instruction of its transaction, not a cross-program invocation */
 export const USD1_ERROR__ATTESTATION_VIA_CPI = 0x17b9; // 6073
+/** WrongEscrow: The escrow account is not this config's redemption escrow */
+export const USD1_ERROR__WRONG_ESCROW = 0x17ba; // 6074
 
 export type Usd1Error =
   | typeof USD1_ERROR__ALLOWANCE_EXCEEDED
@@ -231,6 +233,7 @@ export type Usd1Error =
   | typeof USD1_ERROR__UNKNOWN_ATTESTOR
   | typeof USD1_ERROR__URI_TOO_LONG
   | typeof USD1_ERROR__WRONG_CONFIG
+  | typeof USD1_ERROR__WRONG_ESCROW
   | typeof USD1_ERROR__WRONG_INSTRUCTIONS_SYSVAR
   | typeof USD1_ERROR__WRONG_MEMO_PROGRAM
   | typeof USD1_ERROR__WRONG_MINT
@@ -309,6 +312,7 @@ if (process.env.NODE_ENV !== "production") {
     [USD1_ERROR__UNKNOWN_ATTESTOR]: `A signature is by a key that is not a registered attestor`,
     [USD1_ERROR__URI_TOO_LONG]: `Token URI is too long`,
     [USD1_ERROR__WRONG_CONFIG]: `The account belongs to another config`,
+    [USD1_ERROR__WRONG_ESCROW]: `The escrow account is not this config's redemption escrow`,
     [USD1_ERROR__WRONG_INSTRUCTIONS_SYSVAR]: `The instructions sysvar account is not the real one`,
     [USD1_ERROR__WRONG_MEMO_PROGRAM]: `The memo program account is not the SPL Memo program`,
     [USD1_ERROR__WRONG_MINT]: `The account belongs to another mint`,

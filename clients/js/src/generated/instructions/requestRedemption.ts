@@ -32,13 +32,8 @@ import {
   type WritableAccount,
   type WritableSignerAccount,
 } from "@solana/kit";
-import { findEscrowPda } from "../pdas";
 import { USD1_PROGRAM_ADDRESS } from "../programs";
-import {
-  expectAddress,
-  getAccountMetaFactory,
-  type ResolvedAccount,
-} from "../shared";
+import { getAccountMetaFactory, type ResolvedAccount } from "../shared";
 
 export const REQUEST_REDEMPTION_DISCRIMINATOR = new Uint8Array([
   14, 62, 182, 237, 59, 79, 149, 22,
@@ -152,154 +147,6 @@ export function getRequestRedemptionInstructionDataCodec(): FixedSizeCodec<
   );
 }
 
-export type RequestRedemptionAsyncInput<
-  TAccountHolder extends string = string,
-  TAccountConfig extends string = string,
-  TAccountDisclosure extends string = string,
-  TAccountMint extends string = string,
-  TAccountSource extends string = string,
-  TAccountEscrow extends string = string,
-  TAccountRedemption extends string = string,
-  TAccountTokenProgram extends string = string,
-  TAccountSystemProgram extends string = string,
-  TAccountEventAuthority extends string = string,
-  TAccountProgram extends string = string,
-> = {
-  /** Owns `source` and pays the rent of the redemption record. */
-  holder: TransactionSigner<TAccountHolder>;
-  config: Address<TAccountConfig>;
-  disclosure: Address<TAccountDisclosure>;
-  mint: Address<TAccountMint>;
-  source: Address<TAccountSource>;
-  escrow?: Address<TAccountEscrow>;
-  redemption: Address<TAccountRedemption>;
-  tokenProgram?: Address<TAccountTokenProgram>;
-  systemProgram?: Address<TAccountSystemProgram>;
-  eventAuthority: Address<TAccountEventAuthority>;
-  program: Address<TAccountProgram>;
-  amount: RequestRedemptionInstructionDataArgs["amount"];
-  payoutRefSha256: RequestRedemptionInstructionDataArgs["payoutRefSha256"];
-};
-
-export async function getRequestRedemptionInstructionAsync<
-  TAccountHolder extends string,
-  TAccountConfig extends string,
-  TAccountDisclosure extends string,
-  TAccountMint extends string,
-  TAccountSource extends string,
-  TAccountEscrow extends string,
-  TAccountRedemption extends string,
-  TAccountTokenProgram extends string,
-  TAccountSystemProgram extends string,
-  TAccountEventAuthority extends string,
-  TAccountProgram extends string,
-  TProgramAddress extends Address = typeof USD1_PROGRAM_ADDRESS,
->(
-  input: RequestRedemptionAsyncInput<
-    TAccountHolder,
-    TAccountConfig,
-    TAccountDisclosure,
-    TAccountMint,
-    TAccountSource,
-    TAccountEscrow,
-    TAccountRedemption,
-    TAccountTokenProgram,
-    TAccountSystemProgram,
-    TAccountEventAuthority,
-    TAccountProgram
-  >,
-  config?: { programAddress?: TProgramAddress },
-): Promise<
-  RequestRedemptionInstruction<
-    TProgramAddress,
-    TAccountHolder,
-    TAccountConfig,
-    TAccountDisclosure,
-    TAccountMint,
-    TAccountSource,
-    TAccountEscrow,
-    TAccountRedemption,
-    TAccountTokenProgram,
-    TAccountSystemProgram,
-    TAccountEventAuthority,
-    TAccountProgram
-  >
-> {
-  // Program address.
-  const programAddress = config?.programAddress ?? USD1_PROGRAM_ADDRESS;
-
-  // Original accounts.
-  const originalAccounts = {
-    holder: { value: input.holder ?? null, isWritable: true },
-    config: { value: input.config ?? null, isWritable: true },
-    disclosure: { value: input.disclosure ?? null, isWritable: false },
-    mint: { value: input.mint ?? null, isWritable: false },
-    source: { value: input.source ?? null, isWritable: true },
-    escrow: { value: input.escrow ?? null, isWritable: true },
-    redemption: { value: input.redemption ?? null, isWritable: true },
-    tokenProgram: { value: input.tokenProgram ?? null, isWritable: false },
-    systemProgram: { value: input.systemProgram ?? null, isWritable: false },
-    eventAuthority: { value: input.eventAuthority ?? null, isWritable: false },
-    program: { value: input.program ?? null, isWritable: false },
-  };
-  const accounts = originalAccounts as Record<
-    keyof typeof originalAccounts,
-    ResolvedAccount
-  >;
-
-  // Original args.
-  const args = { ...input };
-
-  // Resolve default values.
-  if (!accounts.escrow.value) {
-    accounts.escrow.value = await findEscrowPda({
-      config: expectAddress(accounts.config.value),
-    });
-  }
-  if (!accounts.tokenProgram.value) {
-    accounts.tokenProgram.value =
-      "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA" as Address<"TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA">;
-  }
-  if (!accounts.systemProgram.value) {
-    accounts.systemProgram.value =
-      "11111111111111111111111111111111" as Address<"11111111111111111111111111111111">;
-  }
-
-  const getAccountMeta = getAccountMetaFactory(programAddress, "programId");
-  return Object.freeze({
-    accounts: [
-      getAccountMeta(accounts.holder),
-      getAccountMeta(accounts.config),
-      getAccountMeta(accounts.disclosure),
-      getAccountMeta(accounts.mint),
-      getAccountMeta(accounts.source),
-      getAccountMeta(accounts.escrow),
-      getAccountMeta(accounts.redemption),
-      getAccountMeta(accounts.tokenProgram),
-      getAccountMeta(accounts.systemProgram),
-      getAccountMeta(accounts.eventAuthority),
-      getAccountMeta(accounts.program),
-    ],
-    data: getRequestRedemptionInstructionDataEncoder().encode(
-      args as RequestRedemptionInstructionDataArgs,
-    ),
-    programAddress,
-  } as RequestRedemptionInstruction<
-    TProgramAddress,
-    TAccountHolder,
-    TAccountConfig,
-    TAccountDisclosure,
-    TAccountMint,
-    TAccountSource,
-    TAccountEscrow,
-    TAccountRedemption,
-    TAccountTokenProgram,
-    TAccountSystemProgram,
-    TAccountEventAuthority,
-    TAccountProgram
-  >);
-}
-
 export type RequestRedemptionInput<
   TAccountHolder extends string = string,
   TAccountConfig extends string = string,
@@ -315,6 +162,11 @@ export type RequestRedemptionInput<
 > = {
   /** Owns `source` and pays the rent of the redemption record. */
   holder: TransactionSigner<TAccountHolder>;
+  /**
+   * Taken whole (its bytes are plain, so that is a copy, not a decode)
+   * rather than through an `AccountLoader`, so that the IDL can say the
+   * redemption's address is seeded by `config.next_redemption_id`.
+   */
   config: Address<TAccountConfig>;
   disclosure: Address<TAccountDisclosure>;
   mint: Address<TAccountMint>;
@@ -449,6 +301,11 @@ export type ParsedRequestRedemptionInstruction<
   accounts: {
     /** Owns `source` and pays the rent of the redemption record. */
     holder: TAccountMetas[0];
+    /**
+     * Taken whole (its bytes are plain, so that is a copy, not a decode)
+     * rather than through an `AccountLoader`, so that the IDL can say the
+     * redemption's address is seeded by `config.next_redemption_id`.
+     */
     config: TAccountMetas[1];
     disclosure: TAccountMetas[2];
     mint: TAccountMetas[3];

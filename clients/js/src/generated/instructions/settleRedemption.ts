@@ -30,13 +30,8 @@ import {
   type TransactionSigner,
   type WritableAccount,
 } from "@solana/kit";
-import { findEscrowPda } from "../pdas";
 import { USD1_PROGRAM_ADDRESS } from "../programs";
-import {
-  expectAddress,
-  getAccountMetaFactory,
-  type ResolvedAccount,
-} from "../shared";
+import { getAccountMetaFactory, type ResolvedAccount } from "../shared";
 
 export const SETTLE_REDEMPTION_DISCRIMINATOR = new Uint8Array([
   21, 217, 64, 236, 36, 148, 2, 161,
@@ -129,124 +124,6 @@ export function getSettleRedemptionInstructionDataCodec(): FixedSizeCodec<
     getSettleRedemptionInstructionDataEncoder(),
     getSettleRedemptionInstructionDataDecoder(),
   );
-}
-
-export type SettleRedemptionAsyncInput<
-  TAccountTreasurer extends string = string,
-  TAccountConfig extends string = string,
-  TAccountMint extends string = string,
-  TAccountEscrow extends string = string,
-  TAccountRedemption extends string = string,
-  TAccountTokenProgram extends string = string,
-  TAccountEventAuthority extends string = string,
-  TAccountProgram extends string = string,
-> = {
-  treasurer: TransactionSigner<TAccountTreasurer>;
-  config: Address<TAccountConfig>;
-  mint: Address<TAccountMint>;
-  escrow?: Address<TAccountEscrow>;
-  redemption: Address<TAccountRedemption>;
-  tokenProgram?: Address<TAccountTokenProgram>;
-  eventAuthority: Address<TAccountEventAuthority>;
-  program: Address<TAccountProgram>;
-  settlementRefSha256: SettleRedemptionInstructionDataArgs["settlementRefSha256"];
-};
-
-export async function getSettleRedemptionInstructionAsync<
-  TAccountTreasurer extends string,
-  TAccountConfig extends string,
-  TAccountMint extends string,
-  TAccountEscrow extends string,
-  TAccountRedemption extends string,
-  TAccountTokenProgram extends string,
-  TAccountEventAuthority extends string,
-  TAccountProgram extends string,
-  TProgramAddress extends Address = typeof USD1_PROGRAM_ADDRESS,
->(
-  input: SettleRedemptionAsyncInput<
-    TAccountTreasurer,
-    TAccountConfig,
-    TAccountMint,
-    TAccountEscrow,
-    TAccountRedemption,
-    TAccountTokenProgram,
-    TAccountEventAuthority,
-    TAccountProgram
-  >,
-  config?: { programAddress?: TProgramAddress },
-): Promise<
-  SettleRedemptionInstruction<
-    TProgramAddress,
-    TAccountTreasurer,
-    TAccountConfig,
-    TAccountMint,
-    TAccountEscrow,
-    TAccountRedemption,
-    TAccountTokenProgram,
-    TAccountEventAuthority,
-    TAccountProgram
-  >
-> {
-  // Program address.
-  const programAddress = config?.programAddress ?? USD1_PROGRAM_ADDRESS;
-
-  // Original accounts.
-  const originalAccounts = {
-    treasurer: { value: input.treasurer ?? null, isWritable: false },
-    config: { value: input.config ?? null, isWritable: true },
-    mint: { value: input.mint ?? null, isWritable: true },
-    escrow: { value: input.escrow ?? null, isWritable: true },
-    redemption: { value: input.redemption ?? null, isWritable: true },
-    tokenProgram: { value: input.tokenProgram ?? null, isWritable: false },
-    eventAuthority: { value: input.eventAuthority ?? null, isWritable: false },
-    program: { value: input.program ?? null, isWritable: false },
-  };
-  const accounts = originalAccounts as Record<
-    keyof typeof originalAccounts,
-    ResolvedAccount
-  >;
-
-  // Original args.
-  const args = { ...input };
-
-  // Resolve default values.
-  if (!accounts.escrow.value) {
-    accounts.escrow.value = await findEscrowPda({
-      config: expectAddress(accounts.config.value),
-    });
-  }
-  if (!accounts.tokenProgram.value) {
-    accounts.tokenProgram.value =
-      "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA" as Address<"TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA">;
-  }
-
-  const getAccountMeta = getAccountMetaFactory(programAddress, "programId");
-  return Object.freeze({
-    accounts: [
-      getAccountMeta(accounts.treasurer),
-      getAccountMeta(accounts.config),
-      getAccountMeta(accounts.mint),
-      getAccountMeta(accounts.escrow),
-      getAccountMeta(accounts.redemption),
-      getAccountMeta(accounts.tokenProgram),
-      getAccountMeta(accounts.eventAuthority),
-      getAccountMeta(accounts.program),
-    ],
-    data: getSettleRedemptionInstructionDataEncoder().encode(
-      args as SettleRedemptionInstructionDataArgs,
-    ),
-    programAddress,
-  } as SettleRedemptionInstruction<
-    TProgramAddress,
-    TAccountTreasurer,
-    TAccountConfig,
-    TAccountMint,
-    TAccountEscrow,
-    TAccountRedemption,
-    TAccountTokenProgram,
-    TAccountEventAuthority,
-    TAccountProgram
-  >);
 }
 
 export type SettleRedemptionInput<

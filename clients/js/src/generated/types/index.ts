@@ -30,5 +30,6 @@ export * from "./reserveAttestedEvent";
 export * from "./role";
 export * from "./roleChangedEvent";
 export * from "./seizedEvent";
+export * from "./storedMintOptions";
 export * from "./thawedEvent";
 export * from "./unpausedEvent";
