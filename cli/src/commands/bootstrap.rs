@@ -357,7 +357,7 @@ pub async fn run(ctx: &Context, args: Args) -> Result<Output> {
     for (minter, wanted) in minters {
         let change = match usd1.minter_allowance(&minter).await {
             Ok(current) => {
-                !current.enabled
+                !current.is_enabled()
                     || current.allowance != wanted.allowance
                     || current.window_secs != wanted.window_secs
                     || current.window_cap != wanted.window_cap

@@ -168,7 +168,7 @@ pub async fn run(ctx: &Context, args: Args) -> Result<Output> {
                     .map_err(|e| anyhow::anyhow!("minter {key}: {e}"))?;
                 Some(MinterView {
                     minter: key.to_string(),
-                    enabled: record.enabled,
+                    enabled: record.is_enabled(),
                     allowance: format_amount(record.allowance, d),
                     window_secs: record.window_secs,
                     window_cap: format_amount(record.window_cap, d),

@@ -165,7 +165,7 @@ test('a mint, a transfer with a reference, a redemption request and a freeze lan
   const [disclosure] = await client.findDisclosurePda({ config });
   // The escrow is the one the Config names (the program checks it by has_one).
   assert.equal(state.escrow, (await client.findEscrowPda({ config }))[0]);
-  await land(holder, [await client.getRequestRedemptionInstructionAsync({
+  await land(holder, [client.getRequestRedemptionInstruction({
     holder, config, disclosure, mint, source: holderAccount, escrow: state.escrow, redemption, tokenProgram, eventAuthority, program,
     amount: 10_000_000n, payoutRefSha256: new Uint8Array(32).fill(9),
   })]);

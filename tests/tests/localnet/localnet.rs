@@ -137,7 +137,10 @@ async fn serves_every_method_as_the_bank_sees_it() {
                         8 + <usd1::state::MinterAllowance as anchor_lang::Space>::INIT_SPACE as u64,
                     ),
                     // discriminator (8) and bump (1), then the config address
-                    RpcFilterType::Memcmp(Memcmp::new_raw_bytes(9, config.to_bytes().to_vec())),
+                    RpcFilterType::Memcmp(Memcmp::new_raw_bytes(
+                        8 + std::mem::offset_of!(usd1::state::MinterAllowance, config),
+                        config.to_bytes().to_vec(),
+                    )),
                 ]),
                 account_config: RpcAccountInfoConfig {
                     encoding: Some(solana_account_decoder_client_types::UiAccountEncoding::Base64),

@@ -224,7 +224,7 @@ async fn minters_are_configured_and_removed_with_events() {
         })]
     );
     let record = f.usd1.minter_allowance(&second).await.unwrap();
-    assert!(!record.enabled);
+    assert!(!record.is_enabled());
     assert_eq!(record.allowance, 0);
 
     let before = f.snapshot().await;
@@ -247,7 +247,7 @@ async fn minters_are_configured_and_removed_with_events() {
     assert_eq!(f.snapshot().await, before);
     // A removed minter can be enabled again.
     f.usd1.configure_minter(&f.admin, &second, 1).await.unwrap();
-    assert!(f.usd1.minter_allowance(&second).await.unwrap().enabled);
+    assert!(f.usd1.minter_allowance(&second).await.unwrap().is_enabled());
 }
 
 /// SECURITY.md item 17: `init` gives the admin every role; after a two-step

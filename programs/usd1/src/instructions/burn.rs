@@ -48,7 +48,7 @@ impl Burn<'_> {
         let amount = args.amount;
         refuse_remaining_accounts(ctx.remaining_accounts)?;
         require!(
-            ctx.accounts.minter_allowance.enabled,
+            ctx.accounts.minter_allowance.is_enabled(),
             Usd1Error::MinterDisabled
         );
         require!(amount > 0, Usd1Error::ZeroAmount);

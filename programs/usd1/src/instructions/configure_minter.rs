@@ -61,7 +61,10 @@ impl ConfigureMinter<'_> {
         let changes = current.allowance != args.allowance
             || current.window_secs != args.window_secs
             || current.window_cap != args.window_cap;
-        require!(is_new || !current.enabled || changes, Usd1Error::NoChange);
+        require!(
+            is_new || !current.is_enabled() || changes,
+            Usd1Error::NoChange
+        );
         Ok(())
     }
 }
@@ -80,10 +83,10 @@ pub fn handler(ctx: Context<ConfigureMinter>, args: ConfigureMinterArgs) -> Resu
     // A new limit never hands out more than was left under the old one: the
     // capacity starts full only for a minter that had no limit.
     let capacity = match record.capacity_now(now)? {
-        Some(left) if record.enabled => left.min(args.window_cap),
+        Some(left) if record.is_enabled() => left.min(args.window_cap),
         _ => args.window_cap,
     };
-    record.enabled = true;
+    record.enabled = 1;
     record.allowance = args.allowance;
     record.window_secs = args.window_secs;
     record.window_cap = args.window_cap;

@@ -50,7 +50,7 @@ impl MintTo<'_> {
         let config = accounts.config.load()?;
         let minter = &accounts.minter_allowance;
         require!(!config.is_paused(), Usd1Error::Paused);
-        require!(minter.enabled, Usd1Error::MinterDisabled);
+        require!(minter.is_enabled(), Usd1Error::MinterDisabled);
         require!(amount > 0, Usd1Error::ZeroAmount);
         require!(amount <= minter.allowance, Usd1Error::AllowanceExceeded);
         let now = Clock::get()?.unix_timestamp;

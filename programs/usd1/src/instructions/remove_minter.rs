@@ -25,7 +25,10 @@ pub struct RemoveMinter<'info> {
 impl RemoveMinter<'_> {
     pub fn validate(ctx: &Context<Self>) -> Result<()> {
         refuse_remaining_accounts(ctx.remaining_accounts)?;
-        require!(ctx.accounts.minter_allowance.enabled, Usd1Error::NoChange);
+        require!(
+            ctx.accounts.minter_allowance.is_enabled(),
+            Usd1Error::NoChange
+        );
         Ok(())
     }
 }
@@ -33,7 +36,7 @@ impl RemoveMinter<'_> {
 pub fn handler(ctx: Context<RemoveMinter>) -> Result<()> {
     let record = &mut ctx.accounts.minter_allowance;
     let forfeited_allowance = record.allowance;
-    record.enabled = false;
+    record.enabled = 0;
     record.allowance = 0;
     record.invariant()?;
     let minter = record.minter;

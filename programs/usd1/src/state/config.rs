@@ -163,20 +163,8 @@ pub struct Config {
     pub total_redeemed: u64,
 }
 
-// Plain bytes with no implicit padding (the Pod derive checks that), so its
-// size is the sum of its fields': what `initialize` allocates.
-const _: () = assert!(core::mem::size_of::<Config>() == Config::INIT_SPACE);
-
-// Lets an instruction take the Config as Anchor's `Account` too (see
-// `request_redemption`): written back as its discriminator and its bytes.
-impl AccountSerialize for Config {
-    fn try_serialize<W: std::io::Write>(&self, writer: &mut W) -> Result<()> {
-        writer
-            .write_all(Config::DISCRIMINATOR)
-            .and_then(|()| writer.write_all(bytemuck::bytes_of(self)))
-            .map_err(|_| error!(anchor_lang::error::ErrorCode::AccountDidNotSerialize))
-    }
-}
+// `request_redemption` takes the Config as Anchor's `Account`.
+crate::state::plain_account!(Config);
 
 impl Config {
     /// 2: read in place (zero-copy), the escrow's address kept.

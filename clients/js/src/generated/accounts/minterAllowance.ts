@@ -17,8 +17,6 @@ import {
   fixEncoderSize,
   getAddressDecoder,
   getAddressEncoder,
-  getBooleanDecoder,
-  getBooleanEncoder,
   getBytesDecoder,
   getBytesEncoder,
   getI64Decoder,
@@ -57,11 +55,9 @@ export function getMinterAllowanceDiscriminatorBytes() {
 
 export type MinterAllowance = {
   discriminator: ReadonlyUint8Array;
-  bump: number;
   config: Address;
   /** The key that signs `mint_to` / `burn`. */
   minter: Address;
-  enabled: boolean;
   /** Base units this minter may still mint. */
   allowance: bigint;
   /** Cumulative base units minted / burned by this minter. */
@@ -69,22 +65,23 @@ export type MinterAllowance = {
   totalBurned: bigint;
   /**
    * Rate limit: the minting capacity refills linearly to `window_cap`
-   * over `window_secs` seconds; 0 = no rate limit.
+   * over `window_secs` seconds; 0 = no rate limit. Base units.
    */
-  windowSecs: number;
-  /** Base units. */
   windowCap: bigint;
   /** Capacity left (base units) as of `capacity_at` (unix seconds). */
   capacity: bigint;
   capacityAt: bigint;
+  windowSecs: number;
+  bump: number;
+  /** 1 while the minter may mint (see [`MinterAllowance::is_enabled`]). */
+  enabled: number;
+  padding: ReadonlyUint8Array;
 };
 
 export type MinterAllowanceArgs = {
-  bump: number;
   config: Address;
   /** The key that signs `mint_to` / `burn`. */
   minter: Address;
-  enabled: boolean;
   /** Base units this minter may still mint. */
   allowance: number | bigint;
   /** Cumulative base units minted / burned by this minter. */
@@ -92,14 +89,17 @@ export type MinterAllowanceArgs = {
   totalBurned: number | bigint;
   /**
    * Rate limit: the minting capacity refills linearly to `window_cap`
-   * over `window_secs` seconds; 0 = no rate limit.
+   * over `window_secs` seconds; 0 = no rate limit. Base units.
    */
-  windowSecs: number;
-  /** Base units. */
   windowCap: number | bigint;
   /** Capacity left (base units) as of `capacity_at` (unix seconds). */
   capacity: number | bigint;
   capacityAt: number | bigint;
+  windowSecs: number;
+  bump: number;
+  /** 1 while the minter may mint (see [`MinterAllowance::is_enabled`]). */
+  enabled: number;
+  padding: ReadonlyUint8Array;
 };
 
 /** Gets the encoder for {@link MinterAllowanceArgs} account data. */
@@ -107,17 +107,18 @@ export function getMinterAllowanceEncoder(): FixedSizeEncoder<MinterAllowanceArg
   return transformEncoder(
     getStructEncoder([
       ["discriminator", fixEncoderSize(getBytesEncoder(), 8)],
-      ["bump", getU8Encoder()],
       ["config", getAddressEncoder()],
       ["minter", getAddressEncoder()],
-      ["enabled", getBooleanEncoder()],
       ["allowance", getU64Encoder()],
       ["totalMinted", getU64Encoder()],
       ["totalBurned", getU64Encoder()],
-      ["windowSecs", getU32Encoder()],
       ["windowCap", getU64Encoder()],
       ["capacity", getU64Encoder()],
       ["capacityAt", getI64Encoder()],
+      ["windowSecs", getU32Encoder()],
+      ["bump", getU8Encoder()],
+      ["enabled", getU8Encoder()],
+      ["padding", fixEncoderSize(getBytesEncoder(), 2)],
     ]),
     (value) => ({ ...value, discriminator: MINTER_ALLOWANCE_DISCRIMINATOR }),
   );
@@ -127,17 +128,18 @@ export function getMinterAllowanceEncoder(): FixedSizeEncoder<MinterAllowanceArg
 export function getMinterAllowanceDecoder(): FixedSizeDecoder<MinterAllowance> {
   return getStructDecoder([
     ["discriminator", fixDecoderSize(getBytesDecoder(), 8)],
-    ["bump", getU8Decoder()],
     ["config", getAddressDecoder()],
     ["minter", getAddressDecoder()],
-    ["enabled", getBooleanDecoder()],
     ["allowance", getU64Decoder()],
     ["totalMinted", getU64Decoder()],
     ["totalBurned", getU64Decoder()],
-    ["windowSecs", getU32Decoder()],
     ["windowCap", getU64Decoder()],
     ["capacity", getU64Decoder()],
     ["capacityAt", getI64Decoder()],
+    ["windowSecs", getU32Decoder()],
+    ["bump", getU8Decoder()],
+    ["enabled", getU8Decoder()],
+    ["padding", fixDecoderSize(getBytesDecoder(), 2)],
   ]);
 }
 
@@ -212,5 +214,5 @@ export async function fetchAllMaybeMinterAllowance(
 }
 
 export function getMinterAllowanceSize(): number {
-  return 126;
+  return 128;
 }
