@@ -2,7 +2,7 @@
 //! program, so the burn is on the record with an event. (Holders can always
 //! burn directly through the token program.)
 use anchor_lang::prelude::*;
-use anchor_spl::token_interface::{self, Mint, TokenAccount, TokenInterface};
+use anchor_spl::token_interface::{self, TokenAccount, TokenInterface};
 
 use crate::errors::Usd1Error;
 use crate::events::{publish, Burned};
@@ -27,14 +27,20 @@ pub struct Burn<'info> {
     pub config: AccountLoader<'info, Config>,
     #[account(
         mut,
+        // `dup`: no other writable account here has this type (instructions/mod.rs).
+        dup,
         has_one = config @ Usd1Error::WrongConfig,
         has_one = minter @ Usd1Error::NotMinter,
     )]
     pub minter_allowance: Box<Account<'info, MinterAllowance>>,
+    /// CHECK: the Config's mint (`has_one = mint`), made at `initialize`;
+    /// only the token program reads or writes it, in the CPI.
     #[account(mut)]
-    pub mint: Box<InterfaceAccount<'info, Mint>>,
+    pub mint: UncheckedAccount<'info>,
     #[account(
         mut,
+        // `dup`: no other writable account here has this type (instructions/mod.rs).
+        dup,
         constraint = source.mint == mint.key() @ Usd1Error::WrongMint,
         constraint = source.owner == minter.key() @ Usd1Error::WrongTokenOwner,
         token::token_program = token_program,
@@ -59,9 +65,7 @@ impl Burn<'_> {
 pub fn handler(ctx: Context<Burn>, args: BurnArgs) -> Result<()> {
     let BurnArgs { amount } = args;
     let accounts = &mut *ctx.accounts;
-    let expected_supply = accounts
-        .mint
-        .supply
+    let expected_supply = super::supply_now(&accounts.mint)?
         .checked_sub(amount)
         .ok_or(Usd1Error::Overflow)?;
     token_interface::burn(

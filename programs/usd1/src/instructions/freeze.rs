@@ -3,7 +3,7 @@
 //! citing its lawful basis (a reason code and the SHA-256 of the order or
 //! case file) in its event. One accounts struct serves both.
 use anchor_lang::prelude::*;
-use anchor_spl::token_interface::{self, Mint, TokenAccount, TokenInterface};
+use anchor_spl::token_interface::{self, TokenAccount, TokenInterface};
 
 use crate::errors::Usd1Error;
 use crate::events::{publish, Frozen, Thawed};
@@ -39,9 +39,13 @@ pub struct FreezeOrThaw<'info> {
         has_one = token_program @ Usd1Error::WrongTokenProgram,
     )]
     pub config: AccountLoader<'info, Config>,
-    pub mint: Box<InterfaceAccount<'info, Mint>>,
+    /// CHECK: the Config's mint (`has_one = mint`), made at `initialize`;
+    /// only the token program reads it, in the CPI.
+    pub mint: UncheckedAccount<'info>,
     #[account(
         mut,
+        // `dup`: no other writable account here has this type (instructions/mod.rs).
+        dup,
         constraint = token_account.mint == mint.key() @ Usd1Error::WrongMint,
         token::token_program = token_program,
     )]

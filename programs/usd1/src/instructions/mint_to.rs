@@ -2,7 +2,7 @@
 //! allowance and its rate-limited capacity, against a fresh attestation, and
 //! never past `reserve × (10_000 − margin_bps) / 10_000`.
 use anchor_lang::prelude::*;
-use anchor_spl::token_interface::{self, Mint, TokenAccount, TokenInterface};
+use anchor_spl::token_interface::{self, TokenAccount, TokenInterface};
 
 use crate::errors::Usd1Error;
 use crate::events::{publish, Minted};
@@ -27,14 +27,20 @@ pub struct MintTo<'info> {
     pub config: AccountLoader<'info, Config>,
     #[account(
         mut,
+        // `dup`: no other writable account here has this type (instructions/mod.rs).
+        dup,
         has_one = config @ Usd1Error::WrongConfig,
         has_one = minter @ Usd1Error::NotMinter,
     )]
     pub minter_allowance: Box<Account<'info, MinterAllowance>>,
+    /// CHECK: the Config's mint (`has_one = mint`), made at `initialize`;
+    /// only the token program reads or writes it, in the CPI.
     #[account(mut)]
-    pub mint: Box<InterfaceAccount<'info, Mint>>,
+    pub mint: UncheckedAccount<'info>,
     #[account(
         mut,
+        // `dup`: no other writable account here has this type (instructions/mod.rs).
+        dup,
         constraint = destination.mint == mint.key() @ Usd1Error::WrongMint,
         token::token_program = token_program,
     )]
@@ -68,9 +74,7 @@ impl MintTo<'_> {
             Usd1Error::StaleAttestation
         );
 
-        let new_supply = accounts
-            .mint
-            .supply
+        let new_supply = super::supply_now(&accounts.mint)?
             .checked_add(amount)
             .ok_or(Usd1Error::Overflow)?;
         require!(
@@ -84,9 +88,7 @@ impl MintTo<'_> {
 pub fn handler(ctx: Context<MintTo>, args: MintToArgs) -> Result<()> {
     let MintToArgs { amount } = args;
     let accounts = &mut *ctx.accounts;
-    let expected_supply = accounts
-        .mint
-        .supply
+    let expected_supply = super::supply_now(&accounts.mint)?
         .checked_add(amount)
         .ok_or(Usd1Error::Overflow)?;
     let config_signer = accounts.config.load()?.signer();
@@ -104,7 +106,7 @@ pub fn handler(ctx: Context<MintTo>, args: MintToArgs) -> Result<()> {
         amount,
     )?;
     // Read the supply back from the mint, not from the copy taken before the CPI.
-    let supply = super::supply_now(&accounts.mint.to_account_info())?;
+    let supply = super::supply_now(&accounts.mint)?;
     require!(supply == expected_supply, Usd1Error::SupplyMismatch);
 
     let minter = &mut accounts.minter_allowance;

@@ -46,6 +46,15 @@ use anchor_lang::prelude::*;
 
 use crate::errors::Usd1Error;
 
+// `dup` on a writable account: Anchor checks on every call that no
+// writable account is named twice, through a SipHash set (about 900 CU per
+// account on SBF; issue 39). The check guards two writable accounts of one
+// type, whose write-backs would overwrite each other. Where no other
+// writable account of the instruction has the account's type (an allowance,
+// a redemption, a token account beside a mint), the same account cannot
+// deserialize as both, and that account is marked `dup`; instructions with
+// two writable token accounts (`request_redemption`, `seize`) keep the check.
+
 /// No instruction of this program reads `remaining_accounts`; refuse them so
 /// that nobody can believe an extra account was checked.
 pub(crate) fn refuse_remaining_accounts(remaining: &[AccountInfo]) -> Result<()> {

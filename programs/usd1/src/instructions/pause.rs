@@ -2,7 +2,7 @@
 //! until it lifts the pause; on a mint initialized as pausable, Token-2022
 //! also stops every transfer meanwhile. One accounts struct serves both.
 use anchor_lang::prelude::*;
-use anchor_spl::token_interface::{self, Mint, TokenInterface};
+use anchor_spl::token_interface::{self, TokenInterface};
 
 use crate::errors::Usd1Error;
 use crate::events::{publish, Paused, Unpaused};
@@ -21,8 +21,10 @@ pub struct PauseOrUnpause<'info> {
     )]
     pub config: AccountLoader<'info, Config>,
     /// Written by Token-2022's Pausable extension when the mint has it.
+    /// CHECK: the Config's mint (`has_one = mint`), made at `initialize`;
+    /// only the token program reads or writes it, in the CPI.
     #[account(mut)]
-    pub mint: Box<InterfaceAccount<'info, Mint>>,
+    pub mint: UncheckedAccount<'info>,
     pub token_program: Interface<'info, TokenInterface>,
 }
 

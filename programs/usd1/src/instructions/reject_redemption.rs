@@ -13,7 +13,7 @@ use anchor_spl::token_2022::spl_token_2022::extension::{
     memo_transfer::memo_required, StateWithExtensions,
 };
 use anchor_spl::token_2022::spl_token_2022::state::Account as TokenAccountState;
-use anchor_spl::token_interface::{self, Mint, TokenAccount, TokenInterface};
+use anchor_spl::token_interface::{self, TokenAccount, TokenInterface};
 
 use crate::constants::{MEMO_PROGRAM_ID, REFUND_MEMO};
 use crate::errors::Usd1Error;
@@ -41,11 +41,19 @@ pub struct RejectRedemption<'info> {
         has_one = token_program @ Usd1Error::WrongTokenProgram,
     )]
     pub config: AccountLoader<'info, Config>,
-    pub mint: Box<InterfaceAccount<'info, Mint>>,
-    #[account(mut)]
+    /// CHECK: the Config's mint (`has_one = mint`), made at `initialize`;
+    /// only the token program reads or writes it, in the CPI.
+    pub mint: UncheckedAccount<'info>,
+    #[account(
+        mut,
+        // `dup`: no other writable account here has this type (instructions/mod.rs).
+        dup,
+    )]
     pub escrow: Box<InterfaceAccount<'info, TokenAccount>>,
     #[account(
         mut,
+        // `dup`: no other writable account here has this type (instructions/mod.rs).
+        dup,
         has_one = config @ Usd1Error::WrongConfig,
         has_one = holder @ Usd1Error::WrongRefundAccount,
     )]
@@ -184,7 +192,10 @@ pub fn handler(ctx: Context<RejectRedemption>, args: RejectRedemptionArgs) -> Re
     let accounts = &mut *ctx.accounts;
     let amount = accounts.redemption.amount;
     let id = accounts.redemption.id;
-    let config_signer = accounts.config.load()?.signer();
+    let (config_signer, decimals) = {
+        let config = accounts.config.load()?;
+        (config.signer(), config.decimals)
+    };
     let seeds = config_signer.seeds();
     let signer: &[&[&[u8]]] = &[&seeds];
 
@@ -208,7 +219,7 @@ pub fn handler(ctx: Context<RejectRedemption>, args: RejectRedemptionArgs) -> Re
             signer,
         ),
         amount,
-        accounts.mint.decimals,
+        decimals,
     )?;
     if frozen {
         accounts.set_frozen(true, signer)?;

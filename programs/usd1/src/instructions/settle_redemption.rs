@@ -1,7 +1,7 @@
 //! `settle_redemption`: the treasurer records that the dollars were paid and
 //! the program burns the escrowed tokens, so supply falls.
 use anchor_lang::prelude::*;
-use anchor_spl::token_interface::{self, Mint, TokenAccount, TokenInterface};
+use anchor_spl::token_interface::{self, TokenAccount, TokenInterface};
 
 use crate::errors::Usd1Error;
 use crate::events::{publish, RedemptionSettled};
@@ -26,12 +26,20 @@ pub struct SettleRedemption<'info> {
         has_one = token_program @ Usd1Error::WrongTokenProgram,
     )]
     pub config: AccountLoader<'info, Config>,
+    /// CHECK: the Config's mint (`has_one = mint`), made at `initialize`;
+    /// only the token program reads or writes it, in the CPI.
     #[account(mut)]
-    pub mint: Box<InterfaceAccount<'info, Mint>>,
-    #[account(mut)]
+    pub mint: UncheckedAccount<'info>,
+    #[account(
+        mut,
+        // `dup`: no other writable account here has this type (instructions/mod.rs).
+        dup,
+    )]
     pub escrow: Box<InterfaceAccount<'info, TokenAccount>>,
     #[account(
         mut,
+        // `dup`: no other writable account here has this type (instructions/mod.rs).
+        dup,
         has_one = config @ Usd1Error::WrongConfig,
     )]
     pub redemption: Box<Account<'info, Redemption>>,
@@ -56,9 +64,7 @@ pub fn handler(ctx: Context<SettleRedemption>, args: SettleRedemptionArgs) -> Re
     } = args;
     let accounts = &mut *ctx.accounts;
     let amount = accounts.redemption.amount;
-    let expected_supply = accounts
-        .mint
-        .supply
+    let expected_supply = super::supply_now(&accounts.mint)?
         .checked_sub(amount)
         .ok_or(Usd1Error::Overflow)?;
     let config_signer = accounts.config.load()?.signer();

@@ -139,6 +139,7 @@ export type BurnInput<
   minter: TransactionSigner<TAccountMinter>;
   config: Address<TAccountConfig>;
   minterAllowance: Address<TAccountMinterAllowance>;
+  /** only the token program reads or writes it, in the CPI. */
   mint: Address<TAccountMint>;
   source: Address<TAccountSource>;
   tokenProgram?: Address<TAccountTokenProgram>;
@@ -246,6 +247,7 @@ export type ParsedBurnInstruction<
     minter: TAccountMetas[0];
     config: TAccountMetas[1];
     minterAllowance: TAccountMetas[2];
+    /** only the token program reads or writes it, in the CPI. */
     mint: TAccountMetas[3];
     source: TAccountMetas[4];
     tokenProgram: TAccountMetas[5];

@@ -139,6 +139,7 @@ export type MintToInput<
   minter: TransactionSigner<TAccountMinter>;
   config: Address<TAccountConfig>;
   minterAllowance: Address<TAccountMinterAllowance>;
+  /** only the token program reads or writes it, in the CPI. */
   mint: Address<TAccountMint>;
   destination: Address<TAccountDestination>;
   tokenProgram?: Address<TAccountTokenProgram>;
@@ -246,6 +247,7 @@ export type ParsedMintToInstruction<
     minter: TAccountMetas[0];
     config: TAccountMetas[1];
     minterAllowance: TAccountMetas[2];
+    /** only the token program reads or writes it, in the CPI. */
     mint: TAccountMetas[3];
     destination: TAccountMetas[4];
     tokenProgram: TAccountMetas[5];

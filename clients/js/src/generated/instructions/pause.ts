@@ -115,7 +115,10 @@ export type PauseInput<
 > = {
   pauser: TransactionSigner<TAccountPauser>;
   config: Address<TAccountConfig>;
-  /** Written by Token-2022's Pausable extension when the mint has it. */
+  /**
+   * Written by Token-2022's Pausable extension when the mint has it.
+   * only the token program reads or writes it, in the CPI.
+   */
   mint: Address<TAccountMint>;
   tokenProgram?: Address<TAccountTokenProgram>;
   eventAuthority: Address<TAccountEventAuthority>;
@@ -203,7 +206,10 @@ export type ParsedPauseInstruction<
   accounts: {
     pauser: TAccountMetas[0];
     config: TAccountMetas[1];
-    /** Written by Token-2022's Pausable extension when the mint has it. */
+    /**
+     * Written by Token-2022's Pausable extension when the mint has it.
+     * only the token program reads or writes it, in the CPI.
+     */
     mint: TAccountMetas[2];
     tokenProgram: TAccountMetas[3];
     eventAuthority: TAccountMetas[4];

@@ -169,6 +169,7 @@ export type RejectRedemptionInput<
   /** Pays for the holder's associated token account if the refund must create it. */
   treasurer: TransactionSigner<TAccountTreasurer>;
   config: Address<TAccountConfig>;
+  /** only the token program reads or writes it, in the CPI. */
   mint: Address<TAccountMint>;
   escrow: Address<TAccountEscrow>;
   redemption: Address<TAccountRedemption>;
@@ -329,6 +330,7 @@ export type ParsedRejectRedemptionInstruction<
     /** Pays for the holder's associated token account if the refund must create it. */
     treasurer: TAccountMetas[0];
     config: TAccountMetas[1];
+    /** only the token program reads or writes it, in the CPI. */
     mint: TAccountMetas[2];
     escrow: TAccountMetas[3];
     redemption: TAccountMetas[4];

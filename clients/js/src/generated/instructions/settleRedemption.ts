@@ -138,6 +138,7 @@ export type SettleRedemptionInput<
 > = {
   treasurer: TransactionSigner<TAccountTreasurer>;
   config: Address<TAccountConfig>;
+  /** only the token program reads or writes it, in the CPI. */
   mint: Address<TAccountMint>;
   escrow: Address<TAccountEscrow>;
   redemption: Address<TAccountRedemption>;
@@ -245,6 +246,7 @@ export type ParsedSettleRedemptionInstruction<
   accounts: {
     treasurer: TAccountMetas[0];
     config: TAccountMetas[1];
+    /** only the token program reads or writes it, in the CPI. */
     mint: TAccountMetas[2];
     escrow: TAccountMetas[3];
     redemption: TAccountMetas[4];

@@ -133,6 +133,7 @@ export type ThawInput<
 > = {
   freezer: TransactionSigner<TAccountFreezer>;
   config: Address<TAccountConfig>;
+  /** only the token program reads it, in the CPI. */
   mint: Address<TAccountMint>;
   tokenAccount: Address<TAccountTokenAccount>;
   tokenProgram?: Address<TAccountTokenProgram>;
@@ -233,6 +234,7 @@ export type ParsedThawInstruction<
   accounts: {
     freezer: TAccountMetas[0];
     config: TAccountMetas[1];
+    /** only the token program reads it, in the CPI. */
     mint: TAccountMetas[2];
     tokenAccount: TAccountMetas[3];
     tokenProgram: TAccountMetas[4];
