@@ -11,6 +11,7 @@ pub mod audit;
 pub mod bank;
 pub mod certification;
 pub mod checkpoint;
+pub mod compute;
 pub mod error;
 pub mod events;
 pub mod history;

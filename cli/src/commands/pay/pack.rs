@@ -14,20 +14,14 @@ use std::collections::HashSet;
 use solana_sdk::instruction::Instruction;
 use solana_sdk::message::Message;
 use solana_sdk::pubkey::Pubkey;
+use usd1_client::compute::{
+    BASE_UNITS, CREATE_UNITS, MEMO_UNITS, MEMO_UNITS_PER_BYTE, TRANSFER_UNITS,
+};
 use usd1_client::instructions::{self, MAX_COMPUTE_UNIT_LIMIT};
 use usd1_client::size::PACKET_DATA_SIZE;
 use usd1_client::{Ledger, Usd1};
 
 use super::{Row, ROW_MEMO_PREFIX};
-
-/// Compute units asked for, per part of a transaction: generous against
-/// what SPL Token, Token-2022, the associated-account program and the memo
-/// program use, so a packed transaction never runs out.
-const BASE_UNITS: u32 = 5_000;
-const TRANSFER_UNITS: u32 = 20_000;
-const CREATE_UNITS: u32 = 50_000;
-const MEMO_UNITS: u32 = 10_000;
-const MEMO_UNITS_PER_BYTE: u32 = 150;
 
 /// Lamports per signature (the cluster's base fee).
 pub(super) const LAMPORTS_PER_SIGNATURE: u64 = 5_000;
