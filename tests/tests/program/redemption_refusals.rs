@@ -47,12 +47,14 @@ async fn fails_when_no_disclosure_is_published() {
         .await
         .unwrap();
     let before = f.snapshot().await;
-    // Redemptions have no terms without a disclosure: the account does not exist.
+    // Redemptions have no terms without a disclosure: the account does not
+    // exist, so it has no discriminator (the request reads the disclosure
+    // field by field, through Anchor's LazyAccount, which checks that first).
     assert_anchor_error(
         f.usd1
             .request_redemption(&f.holder, 50 * ONE, [0; 32])
             .await,
-        AnchorError::AccountNotInitialized,
+        AnchorError::AccountDiscriminatorNotFound,
     );
     assert_eq!(f.snapshot().await, before);
 }

@@ -51,9 +51,10 @@ use crate::errors::Usd1Error;
 // account on SBF; issue 39). The check guards two writable accounts of one
 // type, whose write-backs would overwrite each other. Where no other
 // writable account of the instruction has the account's type (an allowance,
-// a redemption, a token account beside a mint), the same account cannot
-// deserialize as both, and that account is marked `dup`; instructions with
-// two writable token accounts (`request_redemption`, `seize`) keep the check.
+// a redemption, a token account beside a mint, the escrow, which is taken
+// unchecked because the Config pins it), the same account cannot
+// deserialize as both, and that account is marked `dup`; `seize`, with two
+// writable token accounts, keeps the check.
 
 /// No instruction of this program reads `remaining_accounts`; refuse them so
 /// that nobody can believe an extra account was checked.

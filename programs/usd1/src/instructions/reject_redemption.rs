@@ -13,7 +13,7 @@ use anchor_spl::token_2022::spl_token_2022::extension::{
     memo_transfer::memo_required, StateWithExtensions,
 };
 use anchor_spl::token_2022::spl_token_2022::state::Account as TokenAccountState;
-use anchor_spl::token_interface::{self, TokenAccount, TokenInterface};
+use anchor_spl::token_interface::{self, TokenInterface};
 
 use crate::constants::{MEMO_PROGRAM_ID, REFUND_MEMO};
 use crate::errors::Usd1Error;
@@ -44,12 +44,11 @@ pub struct RejectRedemption<'info> {
     /// CHECK: the Config's mint (`has_one = mint`), made at `initialize`;
     /// only the token program reads or writes it, in the CPI.
     pub mint: UncheckedAccount<'info>,
-    #[account(
-        mut,
-        // `dup`: no other writable account here has this type (instructions/mod.rs).
-        dup,
-    )]
-    pub escrow: Box<InterfaceAccount<'info, TokenAccount>>,
+    /// CHECK: the Config's redemption escrow (`has_one = escrow`), made at
+    /// `initialize`; the token program moves tokens in or out of it in the
+    /// CPI, and its amount is read after (`check_escrow_covers`).
+    #[account(mut)]
+    pub escrow: UncheckedAccount<'info>,
     #[account(
         mut,
         // `dup`: no other writable account here has this type (instructions/mod.rs).

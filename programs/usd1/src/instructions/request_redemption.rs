@@ -4,13 +4,13 @@
 //! Pausable extension stops every transfer); refused for frozen holders and
 //! below the disclosed minimum.
 use anchor_lang::prelude::*;
-use anchor_spl::token_interface::{self, Mint, TokenAccount, TokenInterface};
+use anchor_spl::token_interface::{self, TokenAccount, TokenInterface};
 
 use crate::constants::{BPS_DENOMINATOR, REDEMPTION_SEED};
 use crate::errors::Usd1Error;
 use crate::events::{publish, RedemptionRequested};
 use crate::instructions::{check_escrow_covers, refuse_remaining_accounts};
-use crate::state::{Config, Disclosure, Redemption, RedemptionStatus};
+use crate::state::{Config, Disclosure, LazyDisclosure, Redemption, RedemptionStatus};
 
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RequestRedemptionArgs {
@@ -28,6 +28,8 @@ pub struct RequestRedemption<'info> {
     pub holder: Signer<'info>,
     #[account(
         mut,
+        // `dup`: no other writable account here has this type (instructions/mod.rs).
+        dup,
         has_one = mint @ Usd1Error::WrongMint,
         has_one = escrow @ Usd1Error::WrongEscrow,
         has_one = token_program @ Usd1Error::WrongTokenProgram,
@@ -36,20 +38,29 @@ pub struct RequestRedemption<'info> {
     /// rather than through an `AccountLoader`, so that the IDL can say the
     /// redemption's address is seeded by `config.next_redemption_id`.
     pub config: Box<Account<'info, Config>>,
+    /// Read field by field (`LazyAccount`): a request needs two numbers of
+    /// it, not its five strings decoded and checked as UTF-8.
     #[account(
         has_one = config @ Usd1Error::WrongConfig,
     )]
-    pub disclosure: Box<Account<'info, Disclosure>>,
-    pub mint: Box<InterfaceAccount<'info, Mint>>,
+    pub disclosure: LazyAccount<'info, Disclosure>,
+    /// CHECK: the Config's mint (`has_one = mint`), made at `initialize`;
+    /// only the token program reads it, in the CPI.
+    pub mint: UncheckedAccount<'info>,
     #[account(
         mut,
+        // `dup`: no other writable account here has this type (instructions/mod.rs).
+        dup,
         constraint = source.mint == mint.key() @ Usd1Error::WrongMint,
         constraint = source.owner == holder.key() @ Usd1Error::WrongTokenOwner,
         token::token_program = token_program,
     )]
     pub source: Box<InterfaceAccount<'info, TokenAccount>>,
+    /// CHECK: the Config's redemption escrow (`has_one = escrow`), made at
+    /// `initialize`; the token program moves tokens in or out of it in the
+    /// CPI, and its amount is read after (`check_escrow_covers`).
     #[account(mut)]
-    pub escrow: Box<InterfaceAccount<'info, TokenAccount>>,
+    pub escrow: UncheckedAccount<'info>,
     #[account(
         init,
         payer = holder,
@@ -70,7 +81,7 @@ impl RequestRedemption<'_> {
         require!(amount > 0, Usd1Error::ZeroAmount);
         require!(!accounts.source.is_frozen(), Usd1Error::HolderFrozen);
         require!(
-            amount >= accounts.disclosure.min_redemption,
+            amount >= *accounts.disclosure.load_min_redemption()?,
             Usd1Error::BelowMinimumRedemption
         );
         let config = &accounts.config;
@@ -98,7 +109,7 @@ pub fn handler(ctx: Context<RequestRedemption>, args: RequestRedemptionArgs) -> 
         payout_ref_sha256,
     } = args;
     let accounts = &mut *ctx.accounts;
-    let fee_bps = accounts.disclosure.redemption_fee_bps;
+    let fee_bps = *accounts.disclosure.load_redemption_fee_bps()?;
     let fee = redemption_fee(amount, fee_bps)?;
     let requested_at = Clock::get()?.unix_timestamp;
 
@@ -113,7 +124,7 @@ pub fn handler(ctx: Context<RequestRedemption>, args: RequestRedemptionArgs) -> 
             },
         ),
         amount,
-        accounts.mint.decimals,
+        accounts.config.decimals,
     )?;
 
     let config_key = accounts.config.key();

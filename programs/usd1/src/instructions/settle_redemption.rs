@@ -1,7 +1,7 @@
 //! `settle_redemption`: the treasurer records that the dollars were paid and
 //! the program burns the escrowed tokens, so supply falls.
 use anchor_lang::prelude::*;
-use anchor_spl::token_interface::{self, TokenAccount, TokenInterface};
+use anchor_spl::token_interface::{self, TokenInterface};
 
 use crate::errors::Usd1Error;
 use crate::events::{publish, RedemptionSettled};
@@ -30,12 +30,11 @@ pub struct SettleRedemption<'info> {
     /// only the token program reads or writes it, in the CPI.
     #[account(mut)]
     pub mint: UncheckedAccount<'info>,
-    #[account(
-        mut,
-        // `dup`: no other writable account here has this type (instructions/mod.rs).
-        dup,
-    )]
-    pub escrow: Box<InterfaceAccount<'info, TokenAccount>>,
+    /// CHECK: the Config's redemption escrow (`has_one = escrow`), made at
+    /// `initialize`; the token program moves tokens in or out of it in the
+    /// CPI, and its amount is read after (`check_escrow_covers`).
+    #[account(mut)]
+    pub escrow: UncheckedAccount<'info>,
     #[account(
         mut,
         // `dup`: no other writable account here has this type (instructions/mod.rs).

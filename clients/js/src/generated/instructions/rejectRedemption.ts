@@ -171,6 +171,10 @@ export type RejectRedemptionInput<
   config: Address<TAccountConfig>;
   /** only the token program reads or writes it, in the CPI. */
   mint: Address<TAccountMint>;
+  /**
+   * `initialize`; the token program moves tokens in or out of it in the
+   * CPI, and its amount is read after (`check_escrow_covers`).
+   */
   escrow: Address<TAccountEscrow>;
   redemption: Address<TAccountRedemption>;
   /** (which may not exist yet); checked in `validate` and read in the handler. */
@@ -332,6 +336,10 @@ export type ParsedRejectRedemptionInstruction<
     config: TAccountMetas[1];
     /** only the token program reads or writes it, in the CPI. */
     mint: TAccountMetas[2];
+    /**
+     * `initialize`; the token program moves tokens in or out of it in the
+     * CPI, and its amount is read after (`check_escrow_covers`).
+     */
     escrow: TAccountMetas[3];
     redemption: TAccountMetas[4];
     /** (which may not exist yet); checked in `validate` and read in the handler. */

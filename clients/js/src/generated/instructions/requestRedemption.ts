@@ -168,9 +168,18 @@ export type RequestRedemptionInput<
    * redemption's address is seeded by `config.next_redemption_id`.
    */
   config: Address<TAccountConfig>;
+  /**
+   * Read field by field (`LazyAccount`): a request needs two numbers of
+   * it, not its five strings decoded and checked as UTF-8.
+   */
   disclosure: Address<TAccountDisclosure>;
+  /** only the token program reads it, in the CPI. */
   mint: Address<TAccountMint>;
   source: Address<TAccountSource>;
+  /**
+   * `initialize`; the token program moves tokens in or out of it in the
+   * CPI, and its amount is read after (`check_escrow_covers`).
+   */
   escrow: Address<TAccountEscrow>;
   redemption: Address<TAccountRedemption>;
   tokenProgram?: Address<TAccountTokenProgram>;
@@ -307,9 +316,18 @@ export type ParsedRequestRedemptionInstruction<
      * redemption's address is seeded by `config.next_redemption_id`.
      */
     config: TAccountMetas[1];
+    /**
+     * Read field by field (`LazyAccount`): a request needs two numbers of
+     * it, not its five strings decoded and checked as UTF-8.
+     */
     disclosure: TAccountMetas[2];
+    /** only the token program reads it, in the CPI. */
     mint: TAccountMetas[3];
     source: TAccountMetas[4];
+    /**
+     * `initialize`; the token program moves tokens in or out of it in the
+     * CPI, and its amount is read after (`check_escrow_covers`).
+     */
     escrow: TAccountMetas[5];
     redemption: TAccountMetas[6];
     tokenProgram: TAccountMetas[7];

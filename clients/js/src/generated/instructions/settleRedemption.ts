@@ -140,6 +140,10 @@ export type SettleRedemptionInput<
   config: Address<TAccountConfig>;
   /** only the token program reads or writes it, in the CPI. */
   mint: Address<TAccountMint>;
+  /**
+   * `initialize`; the token program moves tokens in or out of it in the
+   * CPI, and its amount is read after (`check_escrow_covers`).
+   */
   escrow: Address<TAccountEscrow>;
   redemption: Address<TAccountRedemption>;
   tokenProgram?: Address<TAccountTokenProgram>;
@@ -248,6 +252,10 @@ export type ParsedSettleRedemptionInstruction<
     config: TAccountMetas[1];
     /** only the token program reads or writes it, in the CPI. */
     mint: TAccountMetas[2];
+    /**
+     * `initialize`; the token program moves tokens in or out of it in the
+     * CPI, and its amount is read after (`check_escrow_covers`).
+     */
     escrow: TAccountMetas[3];
     redemption: TAccountMetas[4];
     tokenProgram: TAccountMetas[5];
