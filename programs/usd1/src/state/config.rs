@@ -99,7 +99,7 @@ impl From<StoredMintOptions> for MintOptions {
 
 /// The Config is read in place (zero-copy, `AccountLoader`), never decoded
 /// whole: every instruction reads it and most change a counter, and a Borsh
-/// decode and re-encode of its 648 bytes cost about 5,800 CU on SBF (issue
+/// decode and re-encode of its 680 bytes cost about 5,800 CU on SBF (issue
 /// 39). Fields are laid out so that each sits at its natural alignment with
 /// no implicit padding (`bytemuck::Pod` refuses the type otherwise), so its
 /// memory layout is also its Borsh encoding, which the IDL's clients decode.
