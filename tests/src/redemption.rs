@@ -16,6 +16,16 @@ pub async fn funded_holder(flavor: Flavor) -> Fixture {
     f
 }
 
+/// [`funded_holder`] with request 0 of 100 tokens pending.
+pub async fn with_pending_request(flavor: Flavor) -> Fixture {
+    let f = funded_holder(flavor).await;
+    f.usd1
+        .request_redemption(&f.holder, 100 * ONE, [0; 32])
+        .await
+        .expect("request 0");
+    f
+}
+
 /// Publishes the default disclosure, so that redemptions open, and funds
 /// the holder's fees and rent.
 pub async fn open_to_redemption<B: Backend>(f: &Fixture<B>) {

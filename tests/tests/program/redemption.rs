@@ -8,7 +8,7 @@ use usd1::events;
 use usd1_client::{sha256, RedemptionStatus, Usd1Error, Usd1Event};
 use usd1_tests::*;
 
-use usd1_tests::redemption::{funded_holder, refused};
+use usd1_tests::redemption::{funded_holder, refused, with_pending_request};
 
 async fn request_then_settle(flavor: Flavor) {
     let f = funded_holder(flavor).await;
@@ -245,11 +245,7 @@ async fn ids_are_dense_and_listed_by_status() {
 
 #[tokio::test]
 async fn a_pause_never_traps_holders() {
-    let f = funded_holder(Flavor::Token2022).await;
-    f.usd1
-        .request_redemption(&f.holder, 100 * ONE, [0; 32])
-        .await
-        .unwrap();
+    let f = with_pending_request(Flavor::Token2022).await;
     f.usd1.pause(&f.pauser).await.unwrap();
     // Requests and rejections go on; settlement (a supply change) waits.
     f.usd1

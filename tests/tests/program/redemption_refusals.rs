@@ -10,7 +10,7 @@ use solana_sdk::transaction::TransactionError;
 use usd1_client::{instructions as ix, pda, RedemptionStatus, Usd1Error};
 use usd1_tests::*;
 
-use usd1_tests::redemption::{funded_holder, refused};
+use usd1_tests::redemption::{funded_holder, refused, with_pending_request};
 
 #[tokio::test]
 async fn fails_when_below_the_disclosed_minimum_or_zero() {
@@ -80,11 +80,7 @@ async fn fails_when_the_holder_is_frozen() {
 
 #[tokio::test]
 async fn fails_when_settled_twice_or_resolved_out_of_turn() {
-    let f = funded_holder(Flavor::Token2022).await;
-    f.usd1
-        .request_redemption(&f.holder, 100 * ONE, [0; 32])
-        .await
-        .unwrap();
+    let f = with_pending_request(Flavor::Token2022).await;
     f.usd1
         .request_redemption(&f.holder, 100 * ONE, [0; 32])
         .await
@@ -106,11 +102,7 @@ async fn fails_when_settled_twice_or_resolved_out_of_turn() {
 
 #[tokio::test]
 async fn fails_when_someone_else_plays_treasurer() {
-    let f = funded_holder(Flavor::Token2022).await;
-    f.usd1
-        .request_redemption(&f.holder, 100 * ONE, [0; 32])
-        .await
-        .unwrap();
+    let f = with_pending_request(Flavor::Token2022).await;
     let before = f.snapshot().await;
     for impostor in [&*f.admin, &f.holder, &f.minter, &f.pauser, &f.freezer] {
         refused(
@@ -143,11 +135,7 @@ async fn fails_when_someone_else_plays_treasurer() {
 
 #[tokio::test]
 async fn fails_when_a_rejection_refunds_another_account() {
-    let f = funded_holder(Flavor::Token2022).await;
-    f.usd1
-        .request_redemption(&f.holder, 100 * ONE, [0; 32])
-        .await
-        .unwrap();
+    let f = with_pending_request(Flavor::Token2022).await;
     f.usd1
         .mint_to(&f.minter, &f.pauser.pubkey(), ONE)
         .await
@@ -178,11 +166,7 @@ async fn fails_when_a_rejection_refunds_another_account() {
 
 #[tokio::test]
 async fn fails_when_anyone_drains_the_escrow_directly() {
-    let f = funded_holder(Flavor::Token2022).await;
-    f.usd1
-        .request_redemption(&f.holder, 100 * ONE, [0; 32])
-        .await
-        .unwrap();
+    let f = with_pending_request(Flavor::Token2022).await;
     let before = f.snapshot().await;
     // The holder signs a plain token transfer out of the escrow it paid into.
     let drain = token_ix::transfer_checked(
@@ -218,11 +202,7 @@ async fn fails_when_anyone_drains_the_escrow_directly() {
 
 #[tokio::test]
 async fn fails_when_given_a_redemption_of_another_mint() {
-    let f = funded_holder(Flavor::Token2022).await;
-    f.usd1
-        .request_redemption(&f.holder, 100 * ONE, [0; 32])
-        .await
-        .unwrap();
+    let f = with_pending_request(Flavor::Token2022).await;
     // A second mint whose holder has a pending request 0 of its own.
     let other_mint = Keypair::new();
     let (other, _) = usd1_client::Usd1::initialize(
@@ -286,11 +266,7 @@ async fn fails_when_given_a_redemption_of_another_mint() {
 #[tokio::test]
 async fn fails_when_another_token_account_stands_in_for_the_escrow() {
     for flavor in [Flavor::Token2022, Flavor::Token] {
-        let f = funded_holder(flavor).await;
-        f.usd1
-            .request_redemption(&f.holder, 100 * ONE, [0; 32])
-            .await
-            .unwrap();
+        let f = with_pending_request(flavor).await;
         f.usd1
             .mint_to(&f.minter, &f.minter.pubkey(), ONE)
             .await
@@ -344,11 +320,7 @@ async fn fails_when_another_token_account_stands_in_for_the_escrow() {
 #[tokio::test]
 async fn fails_when_the_freezer_freezes_the_escrow() {
     for flavor in [Flavor::Token2022, Flavor::Token] {
-        let f = funded_holder(flavor).await;
-        f.usd1
-            .request_redemption(&f.holder, 100 * ONE, [0; 32])
-            .await
-            .unwrap();
+        let f = with_pending_request(flavor).await;
         let before = f.snapshot().await;
         refused(
             &f,
