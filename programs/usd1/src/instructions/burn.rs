@@ -79,7 +79,7 @@ pub fn handler(ctx: Context<Burn>, args: BurnArgs) -> Result<()> {
         ),
         amount,
     )?;
-    let supply = super::supply_now(&accounts.mint.to_account_info())?;
+    let supply = super::supply_now(&accounts.mint)?;
     require!(supply == expected_supply, Usd1Error::SupplyMismatch);
 
     let minter = &mut accounts.minter_allowance;

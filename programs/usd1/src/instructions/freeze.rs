@@ -104,7 +104,7 @@ fn set_frozen(ctx: Context<FreezeOrThaw>, frozen: bool, basis: LawfulBasis) -> R
         token_interface::thaw_account(CpiContext::new_with_signer(program, thaw, &[&seeds]))?;
     }
     let (mint, freezer, token_account) = (
-        accounts.config.load()?.mint,
+        accounts.mint.key(),
         accounts.freezer.key(),
         accounts.token_account.key(),
     );

@@ -58,8 +58,11 @@ pub fn unpause(ctx: Context<PauseOrUnpause>) -> Result<()> {
 
 fn set_paused(ctx: Context<PauseOrUnpause>, paused: bool) -> Result<()> {
     let accounts = &mut *ctx.accounts;
-    if accounts.config.load()?.options().pausable {
-        let config_signer = accounts.config.load()?.signer();
+    let (pausable, config_signer) = {
+        let config = accounts.config.load()?;
+        (config.options().pausable, config.signer())
+    };
+    if pausable {
         let seeds = config_signer.seeds();
         let signer = [&seeds[..]];
         let toggle = CpiContext::new_with_signer(

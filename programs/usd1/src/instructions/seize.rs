@@ -2,7 +2,7 @@
 //! moves tokens out of an account (typically a frozen one, by court order):
 //! thaw, move, refreeze — with a reason code on the record.
 use anchor_lang::prelude::*;
-use anchor_spl::token_interface::{self, Mint, TokenAccount, TokenInterface};
+use anchor_spl::token_interface::{self, TokenAccount, TokenInterface};
 
 use crate::errors::Usd1Error;
 use crate::events::{publish, Seized};
@@ -29,7 +29,9 @@ pub struct Seize<'info> {
         has_one = token_program @ Usd1Error::WrongTokenProgram,
     )]
     pub config: AccountLoader<'info, Config>,
-    pub mint: Box<InterfaceAccount<'info, Mint>>,
+    /// CHECK: the Config's mint (`has_one = mint`), made at `initialize`;
+    /// only the token program reads or writes it, in the CPI.
+    pub mint: UncheckedAccount<'info>,
     #[account(
         mut,
         constraint = from.mint == mint.key() @ Usd1Error::WrongMint,
@@ -78,7 +80,10 @@ pub fn handler(ctx: Context<Seize>, args: SeizeArgs) -> Result<()> {
         order_sha256,
     } = args;
     let accounts = &ctx.accounts;
-    let config_signer = accounts.config.load()?.signer();
+    let (config_signer, decimals) = {
+        let config = accounts.config.load()?;
+        (config.signer(), config.decimals)
+    };
     let seeds = config_signer.seeds();
     let signer: &[&[&[u8]]] = &[&seeds];
     let program = accounts.token_program.key();
@@ -106,7 +111,7 @@ pub fn handler(ctx: Context<Seize>, args: SeizeArgs) -> Result<()> {
     token_interface::transfer_checked(
         CpiContext::new_with_signer(program, transfer, signer),
         amount,
-        accounts.mint.decimals,
+        decimals,
     )?;
     if refrozen {
         let freeze = token_interface::FreezeAccount {
@@ -117,7 +122,7 @@ pub fn handler(ctx: Context<Seize>, args: SeizeArgs) -> Result<()> {
         token_interface::freeze_account(CpiContext::new_with_signer(program, freeze, signer))?;
     }
     let event = Seized {
-        mint: accounts.config.load()?.mint,
+        mint: accounts.mint.key(),
         admin: accounts.admin.key(),
         from: accounts.from.key(),
         to: accounts.to.key(),

@@ -51,6 +51,10 @@ impl SetDisclosure<'_> {
 }
 
 pub fn handler(ctx: Context<SetDisclosure>, args: DisclosureArgs) -> Result<()> {
+    let (mint, pausable) = {
+        let config = ctx.accounts.config.load()?;
+        (config.mint, config.options().pausable)
+    };
     let config = ctx.accounts.config.key();
     let disclosure = &mut ctx.accounts.disclosure;
     let version = disclosure
@@ -70,14 +74,13 @@ pub fn handler(ctx: Context<SetDisclosure>, args: DisclosureArgs) -> Result<()> 
         settlement_target_secs: args.settlement_target_secs,
         reserve_report_uri: args.reserve_report_uri,
         not_insured_statement: NOT_INSURED_STATEMENT.to_string(),
-        pause_statement: pause_statement(ctx.accounts.config.load()?.options().pausable)
-            .to_string(),
+        pause_statement: pause_statement(pausable).to_string(),
     });
     // The invariant is the validation: bounded strings, fee and target limits.
     disclosure.invariant()?;
 
     let event = DisclosureSet {
-        mint: ctx.accounts.config.load()?.mint,
+        mint,
         admin: ctx.accounts.admin.key(),
         version,
         legal_name: disclosure.legal_name.clone(),

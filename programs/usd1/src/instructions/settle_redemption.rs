@@ -80,7 +80,7 @@ pub fn handler(ctx: Context<SettleRedemption>, args: SettleRedemptionArgs) -> Re
         ),
         amount,
     )?;
-    let supply = super::supply_now(&accounts.mint.to_account_info())?;
+    let supply = super::supply_now(&accounts.mint)?;
     require!(supply == expected_supply, Usd1Error::SupplyMismatch);
 
     let mut config = accounts.config.load_mut()?;

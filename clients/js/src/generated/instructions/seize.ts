@@ -150,6 +150,7 @@ export type SeizeInput<
 > = {
   admin: TransactionSigner<TAccountAdmin>;
   config: Address<TAccountConfig>;
+  /** only the token program reads or writes it, in the CPI. */
   mint: Address<TAccountMint>;
   from: Address<TAccountFrom>;
   to: Address<TAccountTo>;
@@ -259,6 +260,7 @@ export type ParsedSeizeInstruction<
   accounts: {
     admin: TAccountMetas[0];
     config: TAccountMetas[1];
+    /** only the token program reads or writes it, in the CPI. */
     mint: TAccountMetas[2];
     from: TAccountMetas[3];
     to: TAccountMetas[4];
