@@ -115,17 +115,21 @@ pub fn configure_minter(
     args: usd1::instructions::ConfigureMinterArgs,
 ) -> Instruction {
     let config = pda::config(mint);
+    let (minter_allowance, allowance_bump) = pda::minter_allowance_and_bump(&config, minter);
     build(
         usd1::accounts::ConfigureMinter {
             admin: *admin,
             config,
             minter: *minter,
-            minter_allowance: pda::minter_allowance(&config, minter),
+            minter_allowance,
             system_program: anchor_lang::system_program::ID,
             event_authority: event_authority(),
             program: usd1::ID,
         },
-        usd1::instruction::ConfigureMinter { args },
+        usd1::instruction::ConfigureMinter {
+            args,
+            allowance_bump,
+        },
     )
 }
 
@@ -321,16 +325,20 @@ pub fn unpause(pauser: &Pubkey, mint: &Pubkey, token_program: &Pubkey) -> Instru
 
 pub fn set_disclosure(admin: &Pubkey, mint: &Pubkey, args: DisclosureArgs) -> Instruction {
     let config = pda::config(mint);
+    let (disclosure, disclosure_bump) = pda::disclosure_and_bump(&config);
     build(
         usd1::accounts::SetDisclosure {
             admin: *admin,
             config,
-            disclosure: pda::disclosure(&config),
+            disclosure,
             system_program: anchor_lang::system_program::ID,
             event_authority: event_authority(),
             program: usd1::ID,
         },
-        usd1::instruction::SetDisclosure { args },
+        usd1::instruction::SetDisclosure {
+            args,
+            disclosure_bump,
+        },
     )
 }
 
@@ -346,6 +354,7 @@ pub fn request_redemption(
     payout_ref_sha256: [u8; 32],
 ) -> Instruction {
     let config = pda::config(mint);
+    let (redemption, redemption_bump) = pda::redemption_and_bump(&config, id);
     build(
         usd1::accounts::RequestRedemption {
             holder: *holder,
@@ -354,7 +363,7 @@ pub fn request_redemption(
             mint: *mint,
             source: *source,
             escrow: pda::escrow(&config),
-            redemption: pda::redemption(&config, id),
+            redemption,
             token_program: *token_program,
             system_program: anchor_lang::system_program::ID,
             event_authority: event_authority(),
@@ -365,6 +374,7 @@ pub fn request_redemption(
                 amount,
                 payout_ref_sha256,
             },
+            redemption_bump,
         },
     )
 }

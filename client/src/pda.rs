@@ -11,7 +11,13 @@ pub fn config(mint: &Pubkey) -> Pubkey {
 
 /// `["minter", config, minter]`: a minter's allowance.
 pub fn minter_allowance(config: &Pubkey, minter: &Pubkey) -> Pubkey {
-    Pubkey::find_program_address(&[MINTER_SEED, config.as_ref(), minter.as_ref()], &usd1::ID).0
+    minter_allowance_and_bump(config, minter).0
+}
+
+/// [`minter_allowance`] and its canonical bump, which `configure_minter`
+/// takes (the program checks it instead of searching for it).
+pub fn minter_allowance_and_bump(config: &Pubkey, minter: &Pubkey) -> (Pubkey, u8) {
+    Pubkey::find_program_address(&[MINTER_SEED, config.as_ref(), minter.as_ref()], &usd1::ID)
 }
 
 /// `["attestations", config]`: the attestation ring buffer.
@@ -26,16 +32,25 @@ pub fn escrow(config: &Pubkey) -> Pubkey {
 
 /// `["redemption", config, id (u64 LE)]`: one redemption request.
 pub fn redemption(config: &Pubkey, id: u64) -> Pubkey {
+    redemption_and_bump(config, id).0
+}
+
+/// [`redemption`] and its canonical bump, which `request_redemption` takes.
+pub fn redemption_and_bump(config: &Pubkey, id: u64) -> (Pubkey, u8) {
     Pubkey::find_program_address(
         &[REDEMPTION_SEED, config.as_ref(), &id.to_le_bytes()],
         &usd1::ID,
     )
-    .0
 }
 
 /// `["disclosure", config]`: the holder disclosure.
 pub fn disclosure(config: &Pubkey) -> Pubkey {
-    Pubkey::find_program_address(&[DISCLOSURE_SEED, config.as_ref()], &usd1::ID).0
+    disclosure_and_bump(config).0
+}
+
+/// [`disclosure`] and its canonical bump, which `set_disclosure` takes.
+pub fn disclosure_and_bump(config: &Pubkey) -> (Pubkey, u8) {
+    Pubkey::find_program_address(&[DISCLOSURE_SEED, config.as_ref()], &usd1::ID)
 }
 
 /// `["__event_authority"]`: the signer of the program's self-CPI events.

@@ -158,7 +158,9 @@ test('a mint, a transfer with a reference, a redemption request and a freeze lan
   // A redemption request: its id from the Config the generated fetcher reads.
   const { data: state } = await client.fetchConfig(rpc, config);
   const id = state.nextRedemptionId;
-  const [redemption] = await getProgramDerivedAddress({
+  // The program takes the record's canonical bump rather than searching for
+  // it: the PDA helper's second value.
+  const [redemption, redemptionBump] = await getProgramDerivedAddress({
     programAddress: program,
     seeds: ['redemption', getAddressEncoder().encode(config), getU64Encoder().encode(id)],
   });
@@ -167,7 +169,7 @@ test('a mint, a transfer with a reference, a redemption request and a freeze lan
   assert.equal(state.escrow, (await client.findEscrowPda({ config }))[0]);
   await land(holder, [client.getRequestRedemptionInstruction({
     holder, config, disclosure, mint, source: holderAccount, escrow: state.escrow, redemption, tokenProgram, eventAuthority, program,
-    amount: 10_000_000n, payoutRefSha256: new Uint8Array(32).fill(9),
+    amount: 10_000_000n, payoutRefSha256: new Uint8Array(32).fill(9), redemptionBump,
   })]);
   const request = await client.fetchRedemption(rpc, redemption);
   assert.equal(request.data.amount, 10_000_000n);

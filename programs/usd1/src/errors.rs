@@ -164,6 +164,8 @@ pub enum Usd1Error {
     AttestationViaCpi,
     #[msg("The escrow account is not this config's redemption escrow")]
     WrongEscrow,
+    #[msg("The bump given for a new account is not the canonical bump of its address")]
+    NonCanonicalBump,
 }
 
 /// Every error, in code order (code = 6000 + index): what clients decode
@@ -245,4 +247,5 @@ pub const ALL_ERRORS: &[Usd1Error] = &[
     Usd1Error::EscrowBookMismatch,
     Usd1Error::AttestationViaCpi,
     Usd1Error::WrongEscrow,
+    Usd1Error::NonCanonicalBump,
 ];

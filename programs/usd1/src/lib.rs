@@ -10,6 +10,7 @@ pub mod constants;
 pub mod errors;
 pub mod events;
 pub mod instructions;
+pub mod pda;
 pub mod state;
 
 use instructions::*;
@@ -50,13 +51,15 @@ pub mod usd1 {
         instructions::set_role::handler(ctx, args)
     }
 
-    /// Enables a minter and sets its remaining allowance and rate limit (base units).
+    /// Enables a minter and sets its remaining allowance and rate limit (base
+    /// units); `allowance_bump` is the canonical bump of its allowance's address.
     #[access_control(ConfigureMinter::validate(&ctx, &args))]
     pub fn configure_minter(
         ctx: Context<ConfigureMinter>,
         args: ConfigureMinterArgs,
+        allowance_bump: u8,
     ) -> Result<()> {
-        instructions::configure_minter::handler(ctx, args)
+        instructions::configure_minter::handler(ctx, args, allowance_bump)
     }
 
     /// Disables a minter and voids its allowance.
@@ -121,19 +124,26 @@ pub mod usd1 {
         instructions::pause::unpause(ctx)
     }
 
-    /// Publishes the holder disclosure (issuer, terms, redemption policy, reserve report).
+    /// Publishes the holder disclosure (issuer, terms, redemption policy, reserve
+    /// report); `disclosure_bump` is the canonical bump of its address.
     #[access_control(SetDisclosure::validate(&ctx))]
-    pub fn set_disclosure(ctx: Context<SetDisclosure>, args: DisclosureArgs) -> Result<()> {
-        instructions::set_disclosure::handler(ctx, args)
+    pub fn set_disclosure(
+        ctx: Context<SetDisclosure>,
+        args: DisclosureArgs,
+        disclosure_bump: u8,
+    ) -> Result<()> {
+        instructions::set_disclosure::handler(ctx, args, disclosure_bump)
     }
 
     /// A holder escrows tokens for redemption at par under the disclosed terms.
+    /// `redemption_bump` is the canonical bump of the record's address.
     #[access_control(RequestRedemption::validate(&ctx, &args))]
     pub fn request_redemption(
         ctx: Context<RequestRedemption>,
         args: RequestRedemptionArgs,
+        redemption_bump: u8,
     ) -> Result<()> {
-        instructions::request_redemption::handler(ctx, args)
+        instructions::request_redemption::handler(ctx, args, redemption_bump)
     }
 
     /// The treasurer settles a redemption: the escrowed tokens are burned.

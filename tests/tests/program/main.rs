@@ -9,6 +9,7 @@ mod disclosure;
 mod freeze_pause;
 mod happy_path;
 mod mint_gate;
+mod new_accounts;
 mod properties;
 mod rate_limit;
 mod redemption;

@@ -1,5 +1,5 @@
 //! `configure_minter`: the admin enables a minter (creating its allowance PDA on
-//! first use), sets what it may still mint, and its rate limit: a capacity
+//! first use, at the bump passed in: `pda`), sets what it may still mint, and its rate limit: a capacity
 //! that refills linearly to `window_cap` over `window_secs` (0: none), like
 //! FiatToken's allowance plus Ondo's decaying mint capacity.
 use anchor_lang::prelude::*;
@@ -8,6 +8,7 @@ use crate::constants::{MAX_RATE_WINDOW_SECS, MINTER_SEED};
 use crate::errors::Usd1Error;
 use crate::events::{publish, MinterConfigured};
 use crate::instructions::refuse_remaining_accounts;
+use crate::pda::{self, NewAccount};
 use crate::state::{Config, MinterAllowance};
 
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -22,6 +23,7 @@ pub struct ConfigureMinterArgs {
 
 #[event_cpi]
 #[derive(Accounts)]
+#[instruction(args: ConfigureMinterArgs, allowance_bump: u8)]
 pub struct ConfigureMinter<'info> {
     /// Pays for the allowance account the first time.
     #[account(mut)]
@@ -32,14 +34,16 @@ pub struct ConfigureMinter<'info> {
     pub config: AccountLoader<'info, Config>,
     /// CHECK: only its key is used, as the minter's identity and PDA seed.
     pub minter: UncheckedAccount<'info>,
+    /// The minter's allowance: read if the program made it, else created
+    /// here at the bump the admin passes, which must be the canonical one
+    /// (`pda`: no search on any call).
+    /// CHECK: its address by `seeds` and that bump, its owner and type by `pda::existing`.
     #[account(
-        init_if_needed,
-        payer = admin,
-        space = 8 + MinterAllowance::INIT_SPACE,
+        mut,
         seeds = [MINTER_SEED, config.key().as_ref(), minter.key().as_ref()],
-        bump,
+        bump = allowance_bump,
     )]
-    pub minter_allowance: Box<Account<'info, MinterAllowance>>,
+    pub minter_allowance: UncheckedAccount<'info>,
     pub system_program: Program<'info, System>,
 }
 
@@ -56,30 +60,55 @@ impl ConfigureMinter<'_> {
                 && args.window_secs <= MAX_RATE_WINDOW_SECS,
             Usd1Error::InvalidRateLimit
         );
-        let current = &ctx.accounts.minter_allowance;
-        let is_new = current.config == Pubkey::default();
-        let changes = current.allowance != args.allowance
-            || current.window_secs != args.window_secs
-            || current.window_cap != args.window_cap;
-        require!(
-            is_new || !current.is_enabled() || changes,
-            Usd1Error::NoChange
-        );
         Ok(())
     }
 }
 
-pub fn handler(ctx: Context<ConfigureMinter>, args: ConfigureMinterArgs) -> Result<()> {
+/// Refuses a configuration that changes nothing on an enabled minter.
+fn require_change(current: &MinterAllowance, args: &ConfigureMinterArgs) -> Result<()> {
+    let changes = current.allowance != args.allowance
+        || current.window_secs != args.window_secs
+        || current.window_cap != args.window_cap;
+    require!(!current.is_enabled() || changes, Usd1Error::NoChange);
+    Ok(())
+}
+
+pub fn handler(
+    ctx: Context<ConfigureMinter>,
+    args: ConfigureMinterArgs,
+    allowance_bump: u8,
+) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
     let config = ctx.accounts.config.key();
     let minter = ctx.accounts.minter.key();
-    let record = &mut ctx.accounts.minter_allowance;
+    let account = ctx.accounts.minter_allowance.to_account_info();
+    let mut record = match pda::existing::<MinterAllowance>(&account)? {
+        Some(current) => {
+            require_change(&current, &args)?;
+            current
+        }
+        None => {
+            let new = NewAccount {
+                payer: &ctx.accounts.admin.to_account_info(),
+                account: &account,
+                system_program: &ctx.accounts.system_program.to_account_info(),
+            };
+            let seeds: [&[u8]; 3] = [MINTER_SEED, config.as_ref(), minter.as_ref()];
+            pda::create(
+                &new,
+                &seeds,
+                allowance_bump,
+                8 + MinterAllowance::INIT_SPACE,
+            )?;
+            MinterAllowance {
+                bump: allowance_bump,
+                config,
+                minter,
+                ..bytemuck::Zeroable::zeroed()
+            }
+        }
+    };
     let previous_allowance = record.allowance;
-    if record.config == Pubkey::default() {
-        record.bump = ctx.bumps.minter_allowance;
-        record.config = config;
-        record.minter = minter;
-    }
     // A new limit never hands out more than was left under the old one: the
     // capacity starts full only for a minter that had no limit.
     let capacity = match record.capacity_now(now)? {
@@ -93,6 +122,7 @@ pub fn handler(ctx: Context<ConfigureMinter>, args: ConfigureMinterArgs) -> Resu
     record.capacity = capacity;
     record.capacity_at = now;
     record.invariant()?;
+    pda::store(&account, &record)?;
     let config = ctx.accounts.config.load()?;
     let (mint, admin) = (config.mint, config.admin);
     publish!(

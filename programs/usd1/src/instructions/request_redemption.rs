@@ -10,6 +10,7 @@ use crate::constants::{BPS_DENOMINATOR, REDEMPTION_SEED};
 use crate::errors::Usd1Error;
 use crate::events::{publish, RedemptionRequested};
 use crate::instructions::{check_escrow_covers, refuse_remaining_accounts};
+use crate::pda::{self, NewAccount};
 use crate::state::{Config, Disclosure, LazyDisclosure, Redemption, RedemptionStatus};
 
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
@@ -22,6 +23,7 @@ pub struct RequestRedemptionArgs {
 
 #[event_cpi]
 #[derive(Accounts)]
+#[instruction(args: RequestRedemptionArgs, redemption_bump: u8)]
 pub struct RequestRedemption<'info> {
     /// Owns `source` and pays the rent of the redemption record.
     #[account(mut)]
@@ -61,14 +63,16 @@ pub struct RequestRedemption<'info> {
     /// CPI, and its amount is read after (`check_escrow_covers`).
     #[account(mut)]
     pub escrow: UncheckedAccount<'info>,
+    /// The record this request creates, the holder paying, at the bump the
+    /// holder passes, which must be the canonical one (`pda`: no search, and
+    /// lamports sent to the address first cannot block it).
+    /// CHECK: its address by `seeds` and that bump; `pda::create` makes it.
     #[account(
-        init,
-        payer = holder,
-        space = 8 + Redemption::INIT_SPACE,
+        mut,
         seeds = [REDEMPTION_SEED, config.key().as_ref(), &config.next_redemption_id.to_le_bytes()],
-        bump,
+        bump = redemption_bump,
     )]
-    pub redemption: Box<Account<'info, Redemption>>,
+    pub redemption: UncheckedAccount<'info>,
     pub token_program: Interface<'info, TokenInterface>,
     pub system_program: Program<'info, System>,
 }
@@ -103,7 +107,11 @@ pub fn redemption_fee(amount: u64, fee_bps: u16) -> Result<u64> {
     u64::try_from(fee).map_err(|_| error!(Usd1Error::Overflow))
 }
 
-pub fn handler(ctx: Context<RequestRedemption>, args: RequestRedemptionArgs) -> Result<()> {
+pub fn handler(
+    ctx: Context<RequestRedemption>,
+    args: RequestRedemptionArgs,
+    redemption_bump: u8,
+) -> Result<()> {
     let RequestRedemptionArgs {
         amount,
         payout_ref_sha256,
@@ -133,9 +141,15 @@ pub fn handler(ctx: Context<RequestRedemption>, args: RequestRedemptionArgs) -> 
     config.invariant()?;
     check_escrow_covers(&accounts.escrow.to_account_info(), config)?;
 
-    let redemption = &mut accounts.redemption;
-    redemption.set_inner(Redemption {
-        bump: ctx.bumps.redemption,
+    let new = NewAccount {
+        payer: &accounts.holder.to_account_info(),
+        account: &accounts.redemption.to_account_info(),
+        system_program: &accounts.system_program.to_account_info(),
+    };
+    let seeds: [&[u8]; 3] = [REDEMPTION_SEED, config_key.as_ref(), &id.to_le_bytes()];
+    pda::create(&new, &seeds, redemption_bump, 8 + Redemption::INIT_SPACE)?;
+    let redemption = Redemption {
+        bump: redemption_bump,
         config: config_key,
         id,
         holder: accounts.holder.key(),
@@ -148,8 +162,9 @@ pub fn handler(ctx: Context<RequestRedemption>, args: RequestRedemptionArgs) -> 
         resolved_at: 0,
         settlement_ref_sha256: [0; 32],
         reason_code: 0,
-    });
+    };
     redemption.invariant()?;
+    pda::store(new.account, &redemption)?;
 
     let event = RedemptionRequested {
         mint: config.mint,

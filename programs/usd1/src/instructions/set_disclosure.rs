@@ -8,6 +8,7 @@ use crate::constants::{pause_statement, DISCLOSURE_SEED, NOT_INSURED_STATEMENT};
 use crate::errors::Usd1Error;
 use crate::events::{publish, DisclosureSet};
 use crate::instructions::refuse_remaining_accounts;
+use crate::pda::{self, NewAccount};
 use crate::state::{Config, Disclosure};
 
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug, PartialEq, Eq)]
@@ -25,6 +26,7 @@ pub struct DisclosureArgs {
 
 #[event_cpi]
 #[derive(Accounts)]
+#[instruction(args: DisclosureArgs, disclosure_bump: u8)]
 pub struct SetDisclosure<'info> {
     /// Pays for the disclosure account the first time.
     #[account(mut)]
@@ -33,14 +35,16 @@ pub struct SetDisclosure<'info> {
         has_one = admin @ Usd1Error::NotAdmin,
     )]
     pub config: AccountLoader<'info, Config>,
+    /// The Config's disclosure: read if the program made it, else created
+    /// here at the bump the admin passes, which must be the canonical one
+    /// (`pda`: no search on any call).
+    /// CHECK: its address by `seeds` and that bump, its owner and type by `pda::existing`.
     #[account(
-        init_if_needed,
-        payer = admin,
-        space = 8 + Disclosure::INIT_SPACE,
+        mut,
         seeds = [DISCLOSURE_SEED, config.key().as_ref()],
-        bump,
+        bump = disclosure_bump,
     )]
-    pub disclosure: Box<Account<'info, Disclosure>>,
+    pub disclosure: UncheckedAccount<'info>,
     pub system_program: Program<'info, System>,
 }
 
@@ -50,19 +54,33 @@ impl SetDisclosure<'_> {
     }
 }
 
-pub fn handler(ctx: Context<SetDisclosure>, args: DisclosureArgs) -> Result<()> {
+pub fn handler(
+    ctx: Context<SetDisclosure>,
+    args: DisclosureArgs,
+    disclosure_bump: u8,
+) -> Result<()> {
     let (mint, pausable) = {
         let config = ctx.accounts.config.load()?;
         (config.mint, config.options().pausable)
     };
     let config = ctx.accounts.config.key();
-    let disclosure = &mut ctx.accounts.disclosure;
-    let version = disclosure
-        .version
-        .checked_add(1)
-        .ok_or(Usd1Error::Overflow)?;
-    disclosure.set_inner(Disclosure {
-        bump: ctx.bumps.disclosure,
+    let account = ctx.accounts.disclosure.to_account_info();
+    let previous_version = match pda::existing::<Disclosure>(&account)? {
+        Some(current) => current.version,
+        None => {
+            let new = NewAccount {
+                payer: &ctx.accounts.admin.to_account_info(),
+                account: &account,
+                system_program: &ctx.accounts.system_program.to_account_info(),
+            };
+            let seeds: [&[u8]; 2] = [DISCLOSURE_SEED, config.as_ref()];
+            pda::create(&new, &seeds, disclosure_bump, 8 + Disclosure::INIT_SPACE)?;
+            0
+        }
+    };
+    let version = previous_version.checked_add(1).ok_or(Usd1Error::Overflow)?;
+    let disclosure = Disclosure {
+        bump: disclosure_bump,
         config,
         version,
         updated_at: Clock::get()?.unix_timestamp,
@@ -75,21 +93,22 @@ pub fn handler(ctx: Context<SetDisclosure>, args: DisclosureArgs) -> Result<()> 
         reserve_report_uri: args.reserve_report_uri,
         not_insured_statement: NOT_INSURED_STATEMENT.to_string(),
         pause_statement: pause_statement(pausable).to_string(),
-    });
+    };
     // The invariant is the validation: bounded strings, fee and target limits.
     disclosure.invariant()?;
+    pda::store(&account, &disclosure)?;
 
     let event = DisclosureSet {
         mint,
         admin: ctx.accounts.admin.key(),
         version,
-        legal_name: disclosure.legal_name.clone(),
-        terms_uri: disclosure.terms_uri.clone(),
+        legal_name: disclosure.legal_name,
+        terms_uri: disclosure.terms_uri,
         terms_sha256: disclosure.terms_sha256,
         min_redemption: disclosure.min_redemption,
         redemption_fee_bps: disclosure.redemption_fee_bps,
         settlement_target_secs: disclosure.settlement_target_secs,
-        reserve_report_uri: disclosure.reserve_report_uri.clone(),
+        reserve_report_uri: disclosure.reserve_report_uri,
     };
     publish!(ctx, event);
     Ok(())

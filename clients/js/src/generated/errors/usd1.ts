@@ -164,6 +164,8 @@ export const USD1_ERROR__ESCROW_BOOK_MISMATCH = 0x17b8; // 6072
 export const USD1_ERROR__ATTESTATION_VIA_CPI = 0x17b9; // 6073
 /** WrongEscrow: The escrow account is not this config's redemption escrow */
 export const USD1_ERROR__WRONG_ESCROW = 0x17ba; // 6074
+/** NonCanonicalBump: The bump given for a new account is not the canonical bump of its address */
+export const USD1_ERROR__NON_CANONICAL_BUMP = 0x17bb; // 6075
 
 export type Usd1Error =
   | typeof USD1_ERROR__ALLOWANCE_EXCEEDED
@@ -207,6 +209,7 @@ export type Usd1Error =
   | typeof USD1_ERROR__NO_ATTESTATION
   | typeof USD1_ERROR__NO_ATTESTORS
   | typeof USD1_ERROR__NO_CHANGE
+  | typeof USD1_ERROR__NON_CANONICAL_BUMP
   | typeof USD1_ERROR__NO_PENDING_REDEMPTIONS
   | typeof USD1_ERROR__NOT_ADMIN
   | typeof USD1_ERROR__NOT_FREEZER
@@ -286,6 +289,7 @@ if (process.env.NODE_ENV !== "production") {
     [USD1_ERROR__NO_ATTESTATION]: `No reserve attestation has been recorded yet`,
     [USD1_ERROR__NO_ATTESTORS]: `No attestors are registered yet`,
     [USD1_ERROR__NO_CHANGE]: `The change would leave the setting as it already is`,
+    [USD1_ERROR__NON_CANONICAL_BUMP]: `The bump given for a new account is not the canonical bump of its address`,
     [USD1_ERROR__NO_PENDING_REDEMPTIONS]: `The config books no pending redemption to close`,
     [USD1_ERROR__NOT_ADMIN]: `The signer is not the admin`,
     [USD1_ERROR__NOT_FREEZER]: `The signer is not the freezer`,

@@ -18,6 +18,8 @@ import {
   getU32Encoder,
   getU64Decoder,
   getU64Encoder,
+  getU8Decoder,
+  getU8Encoder,
   transformEncoder,
   type AccountMeta,
   type AccountSignerMeta,
@@ -101,6 +103,7 @@ export type ConfigureMinterInstructionData = {
   windowSecs: number;
   /** Base units; 0 with `window_secs` 0. */
   windowCap: bigint;
+  allowanceBump: number;
 };
 
 export type ConfigureMinterInstructionDataArgs = {
@@ -110,6 +113,7 @@ export type ConfigureMinterInstructionDataArgs = {
   windowSecs: number;
   /** Base units; 0 with `window_secs` 0. */
   windowCap: number | bigint;
+  allowanceBump: number;
 };
 
 export function getConfigureMinterInstructionDataEncoder(): FixedSizeEncoder<ConfigureMinterInstructionDataArgs> {
@@ -119,6 +123,7 @@ export function getConfigureMinterInstructionDataEncoder(): FixedSizeEncoder<Con
       ["allowance", getU64Encoder()],
       ["windowSecs", getU32Encoder()],
       ["windowCap", getU64Encoder()],
+      ["allowanceBump", getU8Encoder()],
     ]),
     (value) => ({ ...value, discriminator: CONFIGURE_MINTER_DISCRIMINATOR }),
   );
@@ -130,6 +135,7 @@ export function getConfigureMinterInstructionDataDecoder(): FixedSizeDecoder<Con
     ["allowance", getU64Decoder()],
     ["windowSecs", getU32Decoder()],
     ["windowCap", getU64Decoder()],
+    ["allowanceBump", getU8Decoder()],
   ]);
 }
 
@@ -156,6 +162,11 @@ export type ConfigureMinterAsyncInput<
   admin: TransactionSigner<TAccountAdmin>;
   config: Address<TAccountConfig>;
   minter: Address<TAccountMinter>;
+  /**
+   * The minter's allowance: read if the program made it, else created
+   * here at the bump the admin passes, which must be the canonical one
+   * (`pda`: no search on any call).
+   */
   minterAllowance?: Address<TAccountMinterAllowance>;
   systemProgram?: Address<TAccountSystemProgram>;
   eventAuthority: Address<TAccountEventAuthority>;
@@ -163,6 +174,7 @@ export type ConfigureMinterAsyncInput<
   allowance: ConfigureMinterInstructionDataArgs["allowance"];
   windowSecs: ConfigureMinterInstructionDataArgs["windowSecs"];
   windowCap: ConfigureMinterInstructionDataArgs["windowCap"];
+  allowanceBump: ConfigureMinterInstructionDataArgs["allowanceBump"];
 };
 
 export async function getConfigureMinterInstructionAsync<
@@ -270,6 +282,11 @@ export type ConfigureMinterInput<
   admin: TransactionSigner<TAccountAdmin>;
   config: Address<TAccountConfig>;
   minter: Address<TAccountMinter>;
+  /**
+   * The minter's allowance: read if the program made it, else created
+   * here at the bump the admin passes, which must be the canonical one
+   * (`pda`: no search on any call).
+   */
   minterAllowance: Address<TAccountMinterAllowance>;
   systemProgram?: Address<TAccountSystemProgram>;
   eventAuthority: Address<TAccountEventAuthority>;
@@ -277,6 +294,7 @@ export type ConfigureMinterInput<
   allowance: ConfigureMinterInstructionDataArgs["allowance"];
   windowSecs: ConfigureMinterInstructionDataArgs["windowSecs"];
   windowCap: ConfigureMinterInstructionDataArgs["windowCap"];
+  allowanceBump: ConfigureMinterInstructionDataArgs["allowanceBump"];
 };
 
 export function getConfigureMinterInstruction<
@@ -373,6 +391,11 @@ export type ParsedConfigureMinterInstruction<
     admin: TAccountMetas[0];
     config: TAccountMetas[1];
     minter: TAccountMetas[2];
+    /**
+     * The minter's allowance: read if the program made it, else created
+     * here at the bump the admin passes, which must be the canonical one
+     * (`pda`: no search on any call).
+     */
     minterAllowance: TAccountMetas[3];
     systemProgram: TAccountMetas[4];
     eventAuthority: TAccountMetas[5];

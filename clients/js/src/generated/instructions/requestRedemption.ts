@@ -16,6 +16,8 @@ import {
   getStructEncoder,
   getU64Decoder,
   getU64Encoder,
+  getU8Decoder,
+  getU8Encoder,
   transformEncoder,
   type AccountMeta,
   type AccountSignerMeta,
@@ -109,6 +111,7 @@ export type RequestRedemptionInstructionData = {
   amount: bigint;
   /** SHA-256 of the holder's off-chain payout instructions. */
   payoutRefSha256: ReadonlyUint8Array;
+  redemptionBump: number;
 };
 
 export type RequestRedemptionInstructionDataArgs = {
@@ -116,6 +119,7 @@ export type RequestRedemptionInstructionDataArgs = {
   amount: number | bigint;
   /** SHA-256 of the holder's off-chain payout instructions. */
   payoutRefSha256: ReadonlyUint8Array;
+  redemptionBump: number;
 };
 
 export function getRequestRedemptionInstructionDataEncoder(): FixedSizeEncoder<RequestRedemptionInstructionDataArgs> {
@@ -124,6 +128,7 @@ export function getRequestRedemptionInstructionDataEncoder(): FixedSizeEncoder<R
       ["discriminator", fixEncoderSize(getBytesEncoder(), 8)],
       ["amount", getU64Encoder()],
       ["payoutRefSha256", fixEncoderSize(getBytesEncoder(), 32)],
+      ["redemptionBump", getU8Encoder()],
     ]),
     (value) => ({ ...value, discriminator: REQUEST_REDEMPTION_DISCRIMINATOR }),
   );
@@ -134,6 +139,7 @@ export function getRequestRedemptionInstructionDataDecoder(): FixedSizeDecoder<R
     ["discriminator", fixDecoderSize(getBytesDecoder(), 8)],
     ["amount", getU64Decoder()],
     ["payoutRefSha256", fixDecoderSize(getBytesDecoder(), 32)],
+    ["redemptionBump", getU8Decoder()],
   ]);
 }
 
@@ -181,6 +187,11 @@ export type RequestRedemptionInput<
    * CPI, and its amount is read after (`check_escrow_covers`).
    */
   escrow: Address<TAccountEscrow>;
+  /**
+   * The record this request creates, the holder paying, at the bump the
+   * holder passes, which must be the canonical one (`pda`: no search, and
+   * lamports sent to the address first cannot block it).
+   */
   redemption: Address<TAccountRedemption>;
   tokenProgram?: Address<TAccountTokenProgram>;
   systemProgram?: Address<TAccountSystemProgram>;
@@ -188,6 +199,7 @@ export type RequestRedemptionInput<
   program: Address<TAccountProgram>;
   amount: RequestRedemptionInstructionDataArgs["amount"];
   payoutRefSha256: RequestRedemptionInstructionDataArgs["payoutRefSha256"];
+  redemptionBump: RequestRedemptionInstructionDataArgs["redemptionBump"];
 };
 
 export function getRequestRedemptionInstruction<
@@ -329,6 +341,11 @@ export type ParsedRequestRedemptionInstruction<
      * CPI, and its amount is read after (`check_escrow_covers`).
      */
     escrow: TAccountMetas[5];
+    /**
+     * The record this request creates, the holder paying, at the bump the
+     * holder passes, which must be the canonical one (`pda`: no search, and
+     * lamports sent to the address first cannot block it).
+     */
     redemption: TAccountMetas[6];
     tokenProgram: TAccountMetas[7];
     systemProgram: TAccountMetas[8];

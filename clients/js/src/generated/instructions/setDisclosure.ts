@@ -24,6 +24,8 @@ import {
   getU32Encoder,
   getU64Decoder,
   getU64Encoder,
+  getU8Decoder,
+  getU8Encoder,
   getUtf8Decoder,
   getUtf8Encoder,
   transformEncoder,
@@ -108,6 +110,7 @@ export type SetDisclosureInstructionData = {
   /** Seconds. */
   settlementTargetSecs: bigint;
   reserveReportUri: string;
+  disclosureBump: number;
 };
 
 export type SetDisclosureInstructionDataArgs = {
@@ -120,6 +123,7 @@ export type SetDisclosureInstructionDataArgs = {
   /** Seconds. */
   settlementTargetSecs: number | bigint;
   reserveReportUri: string;
+  disclosureBump: number;
 };
 
 export function getSetDisclosureInstructionDataEncoder(): Encoder<SetDisclosureInstructionDataArgs> {
@@ -136,6 +140,7 @@ export function getSetDisclosureInstructionDataEncoder(): Encoder<SetDisclosureI
         "reserveReportUri",
         addEncoderSizePrefix(getUtf8Encoder(), getU32Encoder()),
       ],
+      ["disclosureBump", getU8Encoder()],
     ]),
     (value) => ({ ...value, discriminator: SET_DISCLOSURE_DISCRIMINATOR }),
   );
@@ -154,6 +159,7 @@ export function getSetDisclosureInstructionDataDecoder(): Decoder<SetDisclosureI
       "reserveReportUri",
       addDecoderSizePrefix(getUtf8Decoder(), getU32Decoder()),
     ],
+    ["disclosureBump", getU8Decoder()],
   ]);
 }
 
@@ -178,6 +184,11 @@ export type SetDisclosureAsyncInput<
   /** Pays for the disclosure account the first time. */
   admin: TransactionSigner<TAccountAdmin>;
   config: Address<TAccountConfig>;
+  /**
+   * The Config's disclosure: read if the program made it, else created
+   * here at the bump the admin passes, which must be the canonical one
+   * (`pda`: no search on any call).
+   */
   disclosure?: Address<TAccountDisclosure>;
   systemProgram?: Address<TAccountSystemProgram>;
   eventAuthority: Address<TAccountEventAuthority>;
@@ -189,6 +200,7 @@ export type SetDisclosureAsyncInput<
   redemptionFeeBps: SetDisclosureInstructionDataArgs["redemptionFeeBps"];
   settlementTargetSecs: SetDisclosureInstructionDataArgs["settlementTargetSecs"];
   reserveReportUri: SetDisclosureInstructionDataArgs["reserveReportUri"];
+  disclosureBump: SetDisclosureInstructionDataArgs["disclosureBump"];
 };
 
 export async function getSetDisclosureInstructionAsync<
@@ -287,6 +299,11 @@ export type SetDisclosureInput<
   /** Pays for the disclosure account the first time. */
   admin: TransactionSigner<TAccountAdmin>;
   config: Address<TAccountConfig>;
+  /**
+   * The Config's disclosure: read if the program made it, else created
+   * here at the bump the admin passes, which must be the canonical one
+   * (`pda`: no search on any call).
+   */
   disclosure: Address<TAccountDisclosure>;
   systemProgram?: Address<TAccountSystemProgram>;
   eventAuthority: Address<TAccountEventAuthority>;
@@ -298,6 +315,7 @@ export type SetDisclosureInput<
   redemptionFeeBps: SetDisclosureInstructionDataArgs["redemptionFeeBps"];
   settlementTargetSecs: SetDisclosureInstructionDataArgs["settlementTargetSecs"];
   reserveReportUri: SetDisclosureInstructionDataArgs["reserveReportUri"];
+  disclosureBump: SetDisclosureInstructionDataArgs["disclosureBump"];
 };
 
 export function getSetDisclosureInstruction<
@@ -387,6 +405,11 @@ export type ParsedSetDisclosureInstruction<
     /** Pays for the disclosure account the first time. */
     admin: TAccountMetas[0];
     config: TAccountMetas[1];
+    /**
+     * The Config's disclosure: read if the program made it, else created
+     * here at the bump the admin passes, which must be the canonical one
+     * (`pda`: no search on any call).
+     */
     disclosure: TAccountMetas[2];
     systemProgram: TAccountMetas[3];
     eventAuthority: TAccountMetas[4];
