@@ -501,3 +501,20 @@ pub fn assert_tx_error<T: std::fmt::Debug>(
         other => panic!("expected {expected:?}, got {other:?}"),
     }
 }
+
+/// The highest bump below the canonical one of `seeds` that derives an
+/// address of the program, and that address: what a caller could pass to
+/// put a second account at the same seeds.
+pub fn non_canonical_pda(seeds: &[&[u8]]) -> (Pubkey, u8) {
+    let (_, canonical) = Pubkey::find_program_address(seeds, &usd1::ID);
+    (0..canonical)
+        .rev()
+        .find_map(|bump| {
+            let mut with_bump = seeds.to_vec();
+            let bump_seed = [bump];
+            with_bump.push(&bump_seed);
+            let address = Pubkey::create_program_address(&with_bump, &usd1::ID).ok()?;
+            Some((address, bump))
+        })
+        .expect("a non-canonical bump exists")
+}

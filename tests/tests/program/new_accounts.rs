@@ -14,23 +14,6 @@ use usd1_client::{instructions as ix, pda, Ledger, RedemptionStatus, Usd1Error};
 use usd1_tests::redemption::funded_holder;
 use usd1_tests::*;
 
-/// The highest bump below the canonical one that derives an address, and
-/// that address: what a caller could pass to make a second account for the
-/// same seeds.
-fn non_canonical(seeds: &[&[u8]]) -> (Pubkey, u8) {
-    let (_, canonical) = Pubkey::find_program_address(seeds, &usd1::ID);
-    (0..canonical)
-        .rev()
-        .find_map(|bump| {
-            let mut with_bump = seeds.to_vec();
-            let bump_seed = [bump];
-            with_bump.push(&bump_seed);
-            let address = Pubkey::create_program_address(&with_bump, &usd1::ID).ok()?;
-            Some((address, bump))
-        })
-        .expect("a non-canonical bump exists")
-}
-
 /// `instruction` with the account at `canonical` moved to `address`, and the
 /// bump (its data's last byte, the handler's last argument) set to `bump`.
 fn with_bump(
@@ -68,6 +51,24 @@ async fn refused_at(
     assert_eq!(f.ledger.get_account(address).await.unwrap(), None);
 }
 
+/// `instruction`, which makes the account of `seeds` at its canonical
+/// address, sent instead with a lower bump that derives another address and
+/// that address: refused as `NonCanonicalBump`, nothing made. Returns that
+/// bump.
+async fn refused_below_canonical(
+    f: &Fixture,
+    instruction: Instruction,
+    signers: &[&Keypair],
+    seeds: &[&[u8]],
+) -> u8 {
+    let (canonical, _) = Pubkey::find_program_address(seeds, &usd1::ID);
+    let (address, bump) = non_canonical_pda(seeds);
+    let expected = Ok(Usd1Error::NonCanonicalBump);
+    let sent = with_bump(instruction, &canonical, address, bump);
+    refused_at(f, sent, signers, &address, expected).await;
+    bump
+}
+
 #[tokio::test]
 async fn fails_when_a_new_account_is_given_a_bump_other_than_the_canonical_one() {
     let f = funded_holder(Flavor::Token2022).await;
@@ -78,33 +79,17 @@ async fn fails_when_a_new_account_is_given_a_bump_other_than_the_canonical_one()
     let seeds: [&[u8]; 3] = [MINTER_SEED, config.as_ref(), minter.as_ref()];
     let (canonical, canonical_bump) = pda::minter_allowance_and_bump(&config, &minter);
     let configure = ix::configure_minter(&f.admin.pubkey(), &f.mint(), &minter, allowance(ONE));
-    let (address, bump) = non_canonical(&seeds);
-    let at_non_canonical = with_bump(configure.clone(), &canonical, address, bump);
-    refused_at(
-        &f,
-        at_non_canonical,
-        &[],
-        &address,
-        Ok(Usd1Error::NonCanonicalBump),
-    )
-    .await;
+    let lower = refused_below_canonical(&f, configure.clone(), &[], &seeds).await;
     // A bump that does not derive the address given.
-    let wrong_bump = with_bump(configure, &canonical, canonical, bump);
-    refused_at(
-        &f,
-        wrong_bump,
-        &[],
-        &canonical,
-        Err(AnchorError::ConstraintSeeds),
-    )
-    .await;
-    assert_ne!(bump, canonical_bump);
+    assert_ne!(lower, canonical_bump);
+    let wrong_bump = with_bump(configure, &canonical, canonical, lower);
+    let expected = Err(AnchorError::ConstraintSeeds);
+    refused_at(&f, wrong_bump, &[], &canonical, expected).await;
 
     // The next redemption record.
     let id = f.usd1.config().await.unwrap().next_redemption_id;
     let id_bytes = id.to_le_bytes();
     let seeds: [&[u8]; 3] = [REDEMPTION_SEED, config.as_ref(), &id_bytes];
-    let canonical = pda::redemption(&config, id);
     let request = ix::request_redemption(
         &f.holder.pubkey(),
         &f.mint(),
@@ -114,33 +99,14 @@ async fn fails_when_a_new_account_is_given_a_bump_other_than_the_canonical_one()
         10 * ONE,
         [0; 32],
     );
-    let (address, bump) = non_canonical(&seeds);
-    let at_non_canonical = with_bump(request, &canonical, address, bump);
-    refused_at(
-        &f,
-        at_non_canonical,
-        &[&f.holder],
-        &address,
-        Ok(Usd1Error::NonCanonicalBump),
-    )
-    .await;
+    refused_below_canonical(&f, request, &[&f.holder], &seeds).await;
 
     // The disclosure, on a mint that has none yet.
     let f = Fixture::with_reserve(Flavor::Token2022, 10_000 * ONE).await;
     let config = f.config_address();
     let seeds: [&[u8]; 2] = [DISCLOSURE_SEED, config.as_ref()];
-    let canonical = pda::disclosure(&config);
     let publish = ix::set_disclosure(&f.admin.pubkey(), &f.mint(), default_disclosure());
-    let (address, bump) = non_canonical(&seeds);
-    let at_non_canonical = with_bump(publish, &canonical, address, bump);
-    refused_at(
-        &f,
-        at_non_canonical,
-        &[],
-        &address,
-        Ok(Usd1Error::NonCanonicalBump),
-    )
-    .await;
+    refused_below_canonical(&f, publish, &[], &seeds).await;
 }
 
 /// Sends `lamports` from the admin to `address`, as anyone could.
