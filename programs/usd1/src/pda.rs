@@ -105,9 +105,25 @@ pub fn create(new: &NewAccount<'_, '_>, seeds: &[&[u8]], bump: u8, space: usize)
     )
 }
 
+/// The contents of the program's account at `new.account` if the program
+/// made it already; else `None`, once [`create`] has made it (at `seeds` and
+/// `bump`, `space` bytes, zeroed: the caller writes it).
+pub fn existing_or_create<T: AccountDeserialize>(
+    new: &NewAccount<'_, '_>,
+    seeds: &[&[u8]],
+    bump: u8,
+    space: usize,
+) -> Result<Option<T>> {
+    let current = existing::<T>(new.account)?;
+    if current.is_none() {
+        create(new, seeds, bump, space)?;
+    }
+    Ok(current)
+}
+
 /// The contents of a program account at a checked address, or `None` while
 /// the address is not yet an account of any program (it may hold lamports).
-pub fn existing<T: AccountDeserialize>(account: &AccountInfo<'_>) -> Result<Option<T>> {
+fn existing<T: AccountDeserialize>(account: &AccountInfo<'_>) -> Result<Option<T>> {
     if account.owner == &system_program::ID {
         return Ok(None);
     }

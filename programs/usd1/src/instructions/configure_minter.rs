@@ -1,7 +1,8 @@
-//! `configure_minter`: the admin enables a minter (creating its allowance PDA on
-//! first use, at the bump passed in: `pda`), sets what it may still mint, and its rate limit: a capacity
-//! that refills linearly to `window_cap` over `window_secs` (0: none), like
-//! FiatToken's allowance plus Ondo's decaying mint capacity.
+//! `configure_minter`: the admin enables a minter (creating its allowance PDA
+//! on first use, at the bump passed in: `pda`), sets what it may still mint,
+//! and its rate limit: a capacity that refills linearly to `window_cap` over
+//! `window_secs` (0: none), like FiatToken's allowance plus Ondo's decaying
+//! mint capacity.
 use anchor_lang::prelude::*;
 
 use crate::constants::{MAX_RATE_WINDOW_SECS, MINTER_SEED};
@@ -37,7 +38,7 @@ pub struct ConfigureMinter<'info> {
     /// The minter's allowance: read if the program made it, else created
     /// here at the bump the admin passes, which must be the canonical one
     /// (`pda`: no search on any call).
-    /// CHECK: its address by `seeds` and that bump, its owner and type by `pda::existing`.
+    /// CHECK: address by `seeds` and bump; owner, type by `pda::existing_or_create`.
     #[account(
         mut,
         seeds = [MINTER_SEED, config.key().as_ref(), minter.key().as_ref()],
@@ -82,31 +83,24 @@ pub fn handler(
     let config = ctx.accounts.config.key();
     let minter = ctx.accounts.minter.key();
     let account = ctx.accounts.minter_allowance.to_account_info();
-    let mut record = match pda::existing::<MinterAllowance>(&account)? {
+    let new = NewAccount {
+        payer: &ctx.accounts.admin.to_account_info(),
+        account: &account,
+        system_program: &ctx.accounts.system_program.to_account_info(),
+    };
+    let seeds: [&[u8]; 3] = [MINTER_SEED, config.as_ref(), minter.as_ref()];
+    let space = 8 + MinterAllowance::INIT_SPACE;
+    let mut record = match pda::existing_or_create(&new, &seeds, allowance_bump, space)? {
         Some(current) => {
             require_change(&current, &args)?;
             current
         }
-        None => {
-            let new = NewAccount {
-                payer: &ctx.accounts.admin.to_account_info(),
-                account: &account,
-                system_program: &ctx.accounts.system_program.to_account_info(),
-            };
-            let seeds: [&[u8]; 3] = [MINTER_SEED, config.as_ref(), minter.as_ref()];
-            pda::create(
-                &new,
-                &seeds,
-                allowance_bump,
-                8 + MinterAllowance::INIT_SPACE,
-            )?;
-            MinterAllowance {
-                bump: allowance_bump,
-                config,
-                minter,
-                ..bytemuck::Zeroable::zeroed()
-            }
-        }
+        None => MinterAllowance {
+            bump: allowance_bump,
+            config,
+            minter,
+            ..bytemuck::Zeroable::zeroed()
+        },
     };
     let previous_allowance = record.allowance;
     // A new limit never hands out more than was left under the old one: the

@@ -38,7 +38,7 @@ pub struct SetDisclosure<'info> {
     /// The Config's disclosure: read if the program made it, else created
     /// here at the bump the admin passes, which must be the canonical one
     /// (`pda`: no search on any call).
-    /// CHECK: its address by `seeds` and that bump, its owner and type by `pda::existing`.
+    /// CHECK: address by `seeds` and bump; owner, type by `pda::existing_or_create`.
     #[account(
         mut,
         seeds = [DISCLOSURE_SEED, config.key().as_ref()],
@@ -65,19 +65,16 @@ pub fn handler(
     };
     let config = ctx.accounts.config.key();
     let account = ctx.accounts.disclosure.to_account_info();
-    let previous_version = match pda::existing::<Disclosure>(&account)? {
-        Some(current) => current.version,
-        None => {
-            let new = NewAccount {
-                payer: &ctx.accounts.admin.to_account_info(),
-                account: &account,
-                system_program: &ctx.accounts.system_program.to_account_info(),
-            };
-            let seeds: [&[u8]; 2] = [DISCLOSURE_SEED, config.as_ref()];
-            pda::create(&new, &seeds, disclosure_bump, 8 + Disclosure::INIT_SPACE)?;
-            0
-        }
+    let new = NewAccount {
+        payer: &ctx.accounts.admin.to_account_info(),
+        account: &account,
+        system_program: &ctx.accounts.system_program.to_account_info(),
     };
+    let seeds: [&[u8]; 2] = [DISCLOSURE_SEED, config.as_ref()];
+    let space = 8 + Disclosure::INIT_SPACE;
+    let previous_version =
+        pda::existing_or_create::<Disclosure>(&new, &seeds, disclosure_bump, space)?
+            .map_or(0, |current| current.version);
     let version = previous_version.checked_add(1).ok_or(Usd1Error::Overflow)?;
     let disclosure = Disclosure {
         bump: disclosure_bump,
