@@ -1,6 +1,6 @@
 //! The accounts the program makes after `initialize` (a minter's allowance,
 //! the disclosure, a redemption record) at the bump their caller passes
-//! (SECURITY.md items 3 and 22): a bump that does not derive the address, or
+//! (SECURITY.md items 3 and 19): a bump that does not derive the address, or
 //! derives it but is not the canonical one, is refused with nothing changed;
 //! an address someone funded first is still made into the account.
 use anchor_lang::error::ErrorCode as AnchorError;
