@@ -35,6 +35,7 @@ fn every_instruction_with_arguments_keeps_its_wire_bytes() {
         reason_code: reason,
         order_sha256: reference,
     };
+    let (_, redemption_bump) = crate::pda::redemption_and_bump(&crate::pda::config(&mint), 9);
     let cases: Vec<(&str, Instruction, Vec<u8>)> = vec![
         (
             "propose_admin",
@@ -67,7 +68,11 @@ fn every_instruction_with_arguments_keeps_its_wire_bytes() {
         (
             "request_redemption",
             request_redemption(&a, &mint, &b, &program, 9, amount, reference),
-            expect("request_redemption", &[&amount.to_le_bytes(), &reference]),
+            // Since issue 39 the record's canonical bump follows the arguments.
+            expect(
+                "request_redemption",
+                &[&amount.to_le_bytes(), &reference, &[redemption_bump]],
+            ),
         ),
         (
             "settle_redemption",
