@@ -20,30 +20,45 @@ use crate::errors::Usd1Error;
 /// What `create_program_address` hashes after the seeds and the program id.
 const PDA_MARKER: &[u8] = b"ProgramDerivedAddress";
 
-/// Whether `seeds` with `bump` derive an address of this program: the SHA-256
-/// of seeds, bump, program id and marker is one when it is not a point of the
-/// curve. The same hash and test as `create_program_address`, for a fifth of
-/// its units (one `sol_sha256` and one `sol_curve_validate_point`, about 300
-/// CU, where the runtime charges 1,500 for the call).
-fn derives_address(seeds: &[&[u8]], bump: u8) -> bool {
-    let bump = [bump];
-    let mut parts: Vec<&[u8]> = Vec::with_capacity(seeds.len().saturating_add(3));
-    parts.extend_from_slice(seeds);
-    parts.extend_from_slice(&[&bump, crate::ID.as_ref(), PDA_MARKER]);
-    let hash = solana_sha256_hasher::hashv(&parts);
+/// Every byte value, so that a bump can be named by a `'static` slice.
+const BYTES: [u8; 256] = {
+    let mut bytes = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        bytes[i] = i as u8;
+        i += 1;
+    }
+    bytes
+};
+
+/// Whether the hash of `parts` (seeds, bump, program id, marker) is an
+/// address: one when it is not a point of the curve. The same hash and test
+/// as `create_program_address`, for about a quarter of its units (one
+/// `sol_sha256` and one `sol_curve_validate_point`, where the runtime
+/// charges 1,500 for the call).
+fn is_address(parts: &[&[u8]]) -> bool {
+    let hash = solana_sha256_hasher::hashv(parts);
     !validate_edwards(&PodEdwardsPoint(hash.to_bytes()))
 }
 
 /// Refuses `bump` unless it is the canonical one of `seeds`, the one
-/// `find_program_address` finds: no higher bump derives an address.
+/// `find_program_address` finds: no higher bump derives an address. The
+/// parts hashed are laid out once; each higher bump replaces one of them.
 pub fn require_canonical(seeds: &[&[u8]], bump: u8) -> Result<()> {
-    let mut higher = bump.checked_add(1);
-    while let Some(candidate) = higher {
-        require!(
-            !derives_address(seeds, candidate),
-            Usd1Error::NonCanonicalBump
-        );
-        higher = candidate.checked_add(1);
+    if bump == u8::MAX {
+        // No higher bump; half of all seeds end here.
+        return Ok(());
+    }
+    let mut parts: Vec<&[u8]> = Vec::with_capacity(seeds.len().saturating_add(3));
+    parts.extend_from_slice(seeds);
+    parts.extend_from_slice(&[&[], crate::ID.as_ref(), PDA_MARKER]);
+    let slot = seeds.len();
+    for candidate in BYTES
+        .get(usize::from(bump).saturating_add(1)..)
+        .unwrap_or_default()
+    {
+        parts[slot] = core::slice::from_ref(candidate);
+        require!(!is_address(&parts), Usd1Error::NonCanonicalBump);
     }
     Ok(())
 }

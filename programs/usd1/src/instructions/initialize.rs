@@ -388,10 +388,10 @@ pub fn handler(ctx: Context<Initialize>, args: InitializeArgs) -> Result<()> {
     history.invariant(&config)?;
     drop(history);
     // The Config signs the CPIs below: no borrow of its data may be held.
+    let config_signer = config.signer();
     drop(config);
 
-    let config_bump = [ctx.bumps.config];
-    let config_seeds: [&[u8]; 3] = [CONFIG_SEED, mint.as_ref(), &config_bump];
+    let config_seeds = config_signer.seeds();
     let escrow_bump = [ctx.bumps.escrow];
     let escrow_seeds: [&[u8]; 3] = [ESCROW_SEED, config_key.as_ref(), &escrow_bump];
     let extensions = ctx.accounts.extensions(&args.options);
