@@ -166,6 +166,8 @@ pub enum Usd1Error {
     WrongEscrow,
     #[msg("The bump given for a new account is not the canonical bump of its address")]
     NonCanonicalBump,
+    #[msg("The address of an account to create is already an account")]
+    AccountInUse,
 }
 
 /// Every error, in code order (code = 6000 + index): what clients decode
@@ -248,4 +250,5 @@ pub const ALL_ERRORS: &[Usd1Error] = &[
     Usd1Error::AttestationViaCpi,
     Usd1Error::WrongEscrow,
     Usd1Error::NonCanonicalBump,
+    Usd1Error::AccountInUse,
 ];

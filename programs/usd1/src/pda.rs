@@ -1,18 +1,25 @@
-//! The accounts the program creates after `initialize` (a minter's allowance,
-//! the disclosure, a redemption record), made at the bump their caller passes.
+//! The accounts the program creates: in `initialize` the mint, the Config,
+//! the history and the escrow; after it a minter's allowance, the
+//! disclosure, a redemption record, each at the bump its caller passes.
 //!
 //! Anchor's `init` searches the canonical bump with `find_program_address`,
 //! 1,500 CU for every bump it tries (an `init_if_needed` on every call), and
 //! on agave 3.1 it cannot create an account whose address already holds
 //! lamports (it asks for the system program's `CreateAccountAllowPrefund`,
-//! which 3.1 does not know), so anyone could block the next redemption by
-//! sending rent to its predictable address. Here the caller passes the bump;
-//! the instruction's `seeds = [..], bump = bump` checks that it derives the
-//! account's address (one `create_program_address`), [`create`] shows that no
-//! higher bump does, so every account is still at the one address clients
-//! derive, and makes the account whether or not its address was funded first.
+//! which 3.1 does not know), so anyone could block the next redemption, or an
+//! `initialize` seen in flight, by sending rent to the predictable address.
+//! After `initialize` the caller passes the bump; the instruction's
+//! `seeds = [..], bump = bump` checks that it derives the account's address
+//! (one `create_program_address`), [`create`] shows that no higher bump does,
+//! so every account is still at the one address clients derive; and [`make`]
+//! makes every account whether or not its address was funded first.
+use std::cell::RefMut;
+
 use anchor_lang::prelude::*;
-use anchor_lang::system_program::{self, Allocate, Assign, CreateAccount, Transfer};
+use anchor_lang::solana_program::instruction::Instruction;
+use anchor_lang::solana_program::program::invoke_signed;
+use anchor_lang::system_program;
+use anchor_lang::{Discriminator, ZeroCopy};
 use solana_curve25519::edwards::{validate_edwards, PodEdwardsPoint};
 
 use crate::errors::Usd1Error;
@@ -64,7 +71,7 @@ pub fn require_canonical(seeds: &[&[u8]], bump: u8) -> Result<()> {
 }
 
 /// The accounts that create one: who pays, the new account (its address
-/// already checked against `seeds` and the bump), the system program.
+/// already checked), the system program.
 pub struct NewAccount<'a, 'info> {
     pub payer: &'a AccountInfo<'info>,
     pub account: &'a AccountInfo<'info>,
@@ -72,52 +79,115 @@ pub struct NewAccount<'a, 'info> {
 }
 
 /// Makes `new.account`, at the PDA of `seeds` and the canonical `bump`, a
-/// `space`-byte account of this program, the payer funding its rent: one
-/// `CreateAccount` when its address holds nothing, else a top-up, `Allocate`
-/// and `Assign`, so lamports sent there first cannot block it. An address
-/// that is already an account (of this program or any other) is refused by
-/// the system program, and nothing changes.
+/// `space`-byte account of this program, the payer funding its rent (see
+/// [`make`]).
 pub fn create(new: &NewAccount<'_, '_>, seeds: &[&[u8]], bump: u8, space: usize) -> Result<()> {
     require_canonical(seeds, bump)?;
     let bump = [bump];
     let mut signer: Vec<&[u8]> = Vec::with_capacity(seeds.len().saturating_add(1));
     signer.extend_from_slice(seeds);
     signer.push(&bump);
-    let signer = [&signer[..]];
-    let program = new.system_program.key();
-    let rent = Rent::get()?.minimum_balance(space);
-    let funded = new.account.lamports();
+    make(new, space, space, &crate::ID, &[&signer[..]])
+}
+
+/// Makes `new.account` a `space`-byte account owned by `owner`, the payer
+/// funding rent for `funded_len` bytes, the account signing by `signer` (its
+/// seeds; none for a keypair that signs the transaction): one
+/// `CreateAccount` when its address holds nothing, else a top-up, `Allocate`
+/// and `Assign`, so lamports sent there first cannot block it. An address
+/// that is already an account (of this program or any other) is refused with
+/// `AccountInUse` before anything is sent.
+pub fn make(
+    new: &NewAccount<'_, '_>,
+    space: usize,
+    funded_len: usize,
+    owner: &Pubkey,
+    signer: &[&[&[u8]]],
+) -> Result<()> {
+    let account = new.account;
+    require!(
+        account.owner == &system_program::ID && account.data_is_empty(),
+        Usd1Error::AccountInUse
+    );
+    let rent = Rent::get()?.minimum_balance(funded_len);
     let space = u64::try_from(space).map_err(|_| error!(Usd1Error::Overflow))?;
+    let payer = AccountMeta::new(new.payer.key(), true);
+    let signing = AccountMeta::new(account.key(), true);
+    let funded = account.lamports();
     if funded == 0 {
-        let accounts = CreateAccount {
-            from: new.payer.clone(),
-            to: new.account.clone(),
-        };
-        let cpi = CpiContext::new_with_signer(program, accounts, &signer);
-        return system_program::create_account(cpi, rent, space, &crate::ID);
+        let fields: [&[u8]; 3] = [&rent.to_le_bytes(), &space.to_le_bytes(), owner.as_ref()];
+        let data = system::data(system::CREATE_ACCOUNT, &fields);
+        return call_system(new, data, vec![payer, signing], signer);
     }
     let top_up = rent.saturating_sub(funded);
     if top_up > 0 {
-        let accounts = Transfer {
-            from: new.payer.clone(),
-            to: new.account.clone(),
-        };
-        system_program::transfer(CpiContext::new(program, accounts), top_up)?;
+        let data = system::data(system::TRANSFER, &[&top_up.to_le_bytes()]);
+        let receiving = AccountMeta::new(account.key(), false);
+        call_system(new, data, vec![payer, receiving], &[])?;
     }
-    let allocate = Allocate {
-        account_to_allocate: new.account.clone(),
+    let data = system::data(system::ALLOCATE, &[&space.to_le_bytes()]);
+    call_system(new, data, vec![signing.clone()], signer)?;
+    let data = system::data(system::ASSIGN, &[owner.as_ref()]);
+    call_system(new, data, vec![signing], signer)
+}
+
+/// The system program's instructions, by their index in its wire format (a
+/// little-endian u32, then the fields): encoded here, because the builders
+/// of `solana-system-interface` bring a bincode encoder and its error
+/// formatting into the program.
+pub mod system {
+    pub const CREATE_ACCOUNT: u32 = 0;
+    pub const ASSIGN: u32 = 1;
+    pub const TRANSFER: u32 = 2;
+    pub const ALLOCATE: u32 = 8;
+
+    /// The instruction data: `index`, then each field as it is.
+    pub fn data(index: u32, fields: &[&[u8]]) -> Vec<u8> {
+        let len = fields
+            .iter()
+            .fold(4usize, |len, field| len.saturating_add(field.len()));
+        let mut data = Vec::with_capacity(len);
+        data.extend_from_slice(&index.to_le_bytes());
+        for field in fields {
+            data.extend_from_slice(field);
+        }
+        data
+    }
+}
+
+/// Sends the system program `data` with `accounts` (of the payer and the
+/// new account), the new account signing by `signer` where it signs.
+fn call_system(
+    new: &NewAccount<'_, '_>,
+    data: Vec<u8>,
+    accounts: Vec<AccountMeta>,
+    signer: &[&[&[u8]]],
+) -> Result<()> {
+    let instruction = Instruction {
+        program_id: system_program::ID,
+        accounts,
+        data,
     };
-    system_program::allocate(
-        CpiContext::new_with_signer(program, allocate, &signer),
-        space,
-    )?;
-    let assign = Assign {
-        account_to_assign: new.account.clone(),
-    };
-    system_program::assign(
-        CpiContext::new_with_signer(program, assign, &signer),
-        &crate::ID,
-    )
+    let infos = [new.payer.clone(), new.account.clone()];
+    invoke_signed(&instruction, &infos, signer).map_err(Into::into)
+}
+
+/// The contents of a zero-copy account [`make`] has just made (zeroed), its
+/// discriminator written: the caller fills in every field.
+pub fn init_zero_copy<'a, T: ZeroCopy + Discriminator>(
+    account: &'a AccountInfo<'_>,
+) -> Result<RefMut<'a, T>> {
+    let discriminator = T::DISCRIMINATOR;
+    let end = discriminator
+        .len()
+        .checked_add(std::mem::size_of::<T>())
+        .ok_or(Usd1Error::Overflow)?;
+    let mut data = account.try_borrow_mut_data()?;
+    require!(data.len() >= end, ErrorCode::AccountDidNotDeserialize);
+    data[..discriminator.len()].copy_from_slice(discriminator);
+    Ok(RefMut::map(data, |data| {
+        bytemuck::from_bytes_mut(&mut data[discriminator.len()..end])
+    }))
 }
 
 /// The contents of the program's account at `new.account` if the program

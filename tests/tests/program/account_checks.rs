@@ -217,13 +217,9 @@ async fn fails_when_initialized_twice() {
         default_init_args(),
     )
     .await;
-    // Anchor 1.x initializes an account that already holds lamports with the
-    // system program's CreateAccountAllowPrefund, which agave 3.1 does not know:
-    // the system program refuses the instruction data before touching anything.
-    assert_tx_error(
-        again.map(|_| ()),
-        TransactionError::InstructionError(0, InstructionError::InvalidInstructionData),
-    );
+    // The Config's address is already an account: refused before anything
+    // is sent to the system program.
+    assert_usd1_error(again.map(|_| ()), Usd1Error::AccountInUse);
     assert_eq!(
         f.ledger
             .get_account(&pda::config(&mint.pubkey()))
@@ -271,7 +267,8 @@ async fn fails_when_initializing_a_mint_someone_else_created() {
         default_init_args(),
     )
     .await;
-    assert_custom_code(result.map(|_| ()), 0, "SystemError::AccountAlreadyInUse");
+    // Refused by name before the system program is asked.
+    assert_usd1_error(result.map(|_| ()), Usd1Error::AccountInUse);
     assert_eq!(f.ledger.get_account(&mint.pubkey()).await.unwrap(), before);
     assert_eq!(
         f.ledger

@@ -4,10 +4,10 @@
 //! when someone sent lamports to the mint or escrow address beforehand.
 //! Token-2022 mints carry MetadataPointer + TokenMetadata (name, symbol, uri)
 //! and, if chosen, DefaultAccountState(frozen), PermanentDelegate and Pausable,
-//! each with the Config as authority.
+//! each with the Config as authority. Every account is made by
+//! `pda::make`, so lamports sent to an address first cannot block it.
 use anchor_lang::prelude::*;
 use anchor_lang::solana_program::program_pack::Pack;
-use anchor_lang::system_program::{self, Allocate, Assign, CreateAccount, Transfer};
 use anchor_spl::token_2022::spl_token_2022::{
     extension::ExtensionType,
     state::{
@@ -26,7 +26,8 @@ use crate::constants::*;
 use crate::errors::Usd1Error;
 use crate::events::{publish, Initialized};
 use crate::instructions::refuse_remaining_accounts;
-use crate::state::{AttestationHistory, AttestationRecord, Config, MintOptions};
+use crate::pda::{self, NewAccount};
+use crate::state::{AttestationHistory, AttestationRecord, Config, ConfigSigner, MintOptions};
 
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug, PartialEq, Eq)]
 pub struct InitializeArgs {
@@ -46,22 +47,14 @@ pub struct Initialize<'info> {
     /// The new mint; it signs, so only the holder of its key can initialize it.
     #[account(mut)]
     pub mint: Signer<'info>,
-    #[account(
-        init,
-        payer = admin,
-        space = 8 + Config::INIT_SPACE,
-        seeds = [CONFIG_SEED, mint.key().as_ref()],
-        bump,
-    )]
-    pub config: AccountLoader<'info, Config>,
-    #[account(
-        init,
-        payer = admin,
-        space = 8 + AttestationHistory::INIT_SPACE,
-        seeds = [HISTORY_SEED, config.key().as_ref()],
-        bump,
-    )]
-    pub history: AccountLoader<'info, AttestationHistory>,
+    /// This mint's Config, made here.
+    /// CHECK: address by `seeds`; `pda::make` refuses an existing account.
+    #[account(mut, seeds = [CONFIG_SEED, mint.key().as_ref()], bump)]
+    pub config: UncheckedAccount<'info>,
+    /// The Config's attestation history, made here.
+    /// CHECK: address by `seeds`; `pda::make` refuses an existing account.
+    #[account(mut, seeds = [HISTORY_SEED, config.key().as_ref()], bump)]
+    pub history: UncheckedAccount<'info>,
     /// CHECK: created here as the Config-owned token account that holds
     /// redemption escrow; its address is checked by seeds.
     #[account(mut, seeds = [ESCROW_SEED, config.key().as_ref()], bump)]
@@ -151,7 +144,8 @@ impl<'info> Initialize<'info> {
                 .checked_add(std::mem::size_of::<ExtensionType>())
                 .ok_or(Usd1Error::Overflow)?;
         }
-        self.create_account(&self.mint.to_account_info(), space, funded_len, &[])?;
+        let token_program = self.token_program.key();
+        self.make(&self.mint, space, funded_len, &token_program, &[])?;
 
         let config = self.config.key();
         let program_id = self.token_program.key();
@@ -241,13 +235,8 @@ impl<'info> Initialize<'info> {
     ) -> Result<()> {
         let required = ExtensionType::get_required_init_account_extensions(extensions);
         let space = ExtensionType::try_calculate_account_len::<TokenAccountState>(&required)?;
-        self.create_account(
-            &self.escrow.to_account_info(),
-            space,
-            space,
-            &[escrow_signer],
-        )?;
         let program_id = self.token_program.key();
+        self.make(&self.escrow, space, space, &program_id, &[escrow_signer])?;
         initialize_account3(CpiContext::new(
             program_id,
             InitializeAccount3 {
@@ -270,72 +259,22 @@ impl<'info> Initialize<'info> {
         Ok(())
     }
 
-    /// A new account of `space` bytes owned by the token program, funded for
-    /// `funded_len` bytes (token-2022 grows the mint when it writes metadata).
-    /// Anyone can send lamports to an address before it is created, and the
-    /// system program's `create_account` refuses such an address; so an
-    /// address that already holds lamports is topped up, allocated and
-    /// assigned instead, as Anchor's own `init` does.
-    fn create_account(
+    /// Makes `account` (`space` bytes, rent for `funded_len`) for `owner`,
+    /// the admin paying: `pda::make`.
+    fn make(
         &self,
         account: &AccountInfo<'info>,
         space: usize,
         funded_len: usize,
+        owner: &Pubkey,
         signer: &[&[&[u8]]],
     ) -> Result<()> {
-        let lamports = Rent::get()?.minimum_balance(funded_len);
-        let space = u64::try_from(space).map_err(|_| Usd1Error::Overflow)?;
-        let owner = self.token_program.key();
-        let system = self.system_program.key();
-        let held = account.lamports();
-        if held == 0 {
-            return system_program::create_account(
-                CpiContext::new_with_signer(
-                    system,
-                    CreateAccount {
-                        from: self.admin.to_account_info(),
-                        to: account.clone(),
-                    },
-                    signer,
-                ),
-                lamports,
-                space,
-                &owner,
-            );
-        }
-        let shortfall = lamports.saturating_sub(held);
-        if shortfall > 0 {
-            system_program::transfer(
-                CpiContext::new(
-                    system,
-                    Transfer {
-                        from: self.admin.to_account_info(),
-                        to: account.clone(),
-                    },
-                ),
-                shortfall,
-            )?;
-        }
-        system_program::allocate(
-            CpiContext::new_with_signer(
-                system,
-                Allocate {
-                    account_to_allocate: account.clone(),
-                },
-                signer,
-            ),
-            space,
-        )?;
-        system_program::assign(
-            CpiContext::new_with_signer(
-                system,
-                Assign {
-                    account_to_assign: account.clone(),
-                },
-                signer,
-            ),
-            &owner,
-        )
+        let new = NewAccount {
+            payer: &self.admin,
+            account,
+            system_program: &self.system_program,
+        };
+        pda::make(&new, space, funded_len, owner, signer)
     }
 }
 
@@ -346,7 +285,27 @@ pub fn handler(ctx: Context<Initialize>, args: InitializeArgs) -> Result<()> {
     let escrow = ctx.accounts.escrow.key();
     let token_program = ctx.accounts.token_program.key();
 
-    let mut config = ctx.accounts.config.load_init()?;
+    // The Config and the history first, each signed for by its seeds.
+    let config_signer = ConfigSigner::new(mint, ctx.bumps.config);
+    let accounts = &ctx.accounts;
+    accounts.make(
+        &accounts.config,
+        8 + Config::INIT_SPACE,
+        8 + Config::INIT_SPACE,
+        &crate::ID,
+        &[&config_signer.seeds()],
+    )?;
+    let history_bump = [ctx.bumps.history];
+    let history_seeds: [&[u8]; 3] = [HISTORY_SEED, config_key.as_ref(), &history_bump];
+    accounts.make(
+        &accounts.history,
+        8 + AttestationHistory::INIT_SPACE,
+        8 + AttestationHistory::INIT_SPACE,
+        &crate::ID,
+        &[&history_seeds],
+    )?;
+
+    let mut config = pda::init_zero_copy::<Config>(&accounts.config)?;
     *config = Config {
         version: Config::VERSION,
         bump: ctx.bumps.config,
@@ -382,13 +341,12 @@ pub fn handler(ctx: Context<Initialize>, args: InitializeArgs) -> Result<()> {
     };
     config.invariant()?;
 
-    let mut history = ctx.accounts.history.load_init()?;
+    let mut history = pda::init_zero_copy::<AttestationHistory>(&accounts.history)?;
     history.config = config_key;
     history.count = 0;
     history.invariant(&config)?;
     drop(history);
     // The Config signs the CPIs below: no borrow of its data may be held.
-    let config_signer = config.signer();
     drop(config);
 
     let config_seeds = config_signer.seeds();

@@ -58,6 +58,11 @@ pub struct ConfigSigner {
 }
 
 impl ConfigSigner {
+    /// The Config of `mint`, at `bump`.
+    pub fn new(mint: Pubkey, bump: u8) -> Self {
+        Self { mint, bump: [bump] }
+    }
+
     pub fn seeds(&self) -> [&[u8]; 3] {
         [
             crate::constants::CONFIG_SEED,
@@ -186,10 +191,7 @@ impl Config {
     /// authority), copied out so that no borrow of the account is held
     /// across the CPI it signs.
     pub fn signer(&self) -> ConfigSigner {
-        ConfigSigner {
-            mint: self.mint,
-            bump: [self.bump],
-        }
+        ConfigSigner::new(self.mint, self.bump)
     }
 
     /// The roles still held by `key`.

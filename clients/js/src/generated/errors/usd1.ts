@@ -166,8 +166,11 @@ export const USD1_ERROR__ATTESTATION_VIA_CPI = 0x17b9; // 6073
 export const USD1_ERROR__WRONG_ESCROW = 0x17ba; // 6074
 /** NonCanonicalBump: The bump given for a new account is not the canonical bump of its address */
 export const USD1_ERROR__NON_CANONICAL_BUMP = 0x17bb; // 6075
+/** AccountInUse: The address of an account to create is already an account */
+export const USD1_ERROR__ACCOUNT_IN_USE = 0x17bc; // 6076
 
 export type Usd1Error =
+  | typeof USD1_ERROR__ACCOUNT_IN_USE
   | typeof USD1_ERROR__ALLOWANCE_EXCEEDED
   | typeof USD1_ERROR__ALREADY_PAUSED
   | typeof USD1_ERROR__ATTESTATION_EXPIRED
@@ -248,6 +251,7 @@ export type Usd1Error =
 let usd1ErrorMessages: Record<Usd1Error, string> | undefined;
 if (process.env.NODE_ENV !== "production") {
   usd1ErrorMessages = {
+    [USD1_ERROR__ACCOUNT_IN_USE]: `The address of an account to create is already an account`,
     [USD1_ERROR__ALLOWANCE_EXCEEDED]: `The amount exceeds the minter's remaining allowance`,
     [USD1_ERROR__ALREADY_PAUSED]: `The token is already paused`,
     [USD1_ERROR__ATTESTATION_EXPIRED]: `The attestation's as_of is older than the policy's maximum submission delay; its signatures have expired`,

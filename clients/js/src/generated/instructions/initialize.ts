@@ -177,7 +177,9 @@ export type InitializeAsyncInput<
   admin: TransactionSigner<TAccountAdmin>;
   /** The new mint; it signs, so only the holder of its key can initialize it. */
   mint: TransactionSigner<TAccountMint>;
+  /** This mint's Config, made here. */
   config?: Address<TAccountConfig>;
+  /** The Config's attestation history, made here. */
   history?: Address<TAccountHistory>;
   /** redemption escrow; its address is checked by seeds. */
   escrow?: Address<TAccountEscrow>;
@@ -324,7 +326,9 @@ export type InitializeInput<
   admin: TransactionSigner<TAccountAdmin>;
   /** The new mint; it signs, so only the holder of its key can initialize it. */
   mint: TransactionSigner<TAccountMint>;
+  /** This mint's Config, made here. */
   config: Address<TAccountConfig>;
+  /** The Config's attestation history, made here. */
   history: Address<TAccountHistory>;
   /** redemption escrow; its address is checked by seeds. */
   escrow: Address<TAccountEscrow>;
@@ -449,7 +453,9 @@ export type ParsedInitializeInstruction<
     admin: TAccountMetas[0];
     /** The new mint; it signs, so only the holder of its key can initialize it. */
     mint: TAccountMetas[1];
+    /** This mint's Config, made here. */
     config: TAccountMetas[2];
+    /** The Config's attestation history, made here. */
     history: TAccountMetas[3];
     /** redemption escrow; its address is checked by seeds. */
     escrow: TAccountMetas[4];
