@@ -70,12 +70,12 @@ pub fn require_canonical(seeds: &[&[u8]], bump: u8) -> Result<()> {
     Ok(())
 }
 
-/// The accounts that create one: who pays, the new account (its address
-/// already checked), the system program.
+/// The accounts that create one: who pays and the new account (its address
+/// already checked). The instruction must also take the system program
+/// (`Program<'info, System>`), which the runtime finds among its accounts.
 pub struct NewAccount<'a, 'info> {
     pub payer: &'a AccountInfo<'info>,
     pub account: &'a AccountInfo<'info>,
-    pub system_program: &'a AccountInfo<'info>,
 }
 
 /// Makes `new.account`, at the PDA of `seeds` and the canonical `bump`, a

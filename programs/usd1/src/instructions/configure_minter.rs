@@ -86,7 +86,6 @@ pub fn handler(
     let new = NewAccount {
         payer: &ctx.accounts.admin.to_account_info(),
         account: &account,
-        system_program: &ctx.accounts.system_program.to_account_info(),
     };
     let seeds: [&[u8]; 3] = [MINTER_SEED, config.as_ref(), minter.as_ref()];
     let space = 8 + MinterAllowance::INIT_SPACE;

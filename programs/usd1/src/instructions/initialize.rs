@@ -1,11 +1,10 @@
 //! `initialize`: creates the mint (signed by its new keypair, so nobody can
 //! initialize a mint they do not hold), the `Config` PDA as its mint and freeze
 //! authority, the attestation ring buffer and the redemption escrow — also
-//! when someone sent lamports to the mint or escrow address beforehand.
+//! when someone sent lamports to any of their addresses beforehand.
 //! Token-2022 mints carry MetadataPointer + TokenMetadata (name, symbol, uri)
 //! and, if chosen, DefaultAccountState(frozen), PermanentDelegate and Pausable,
-//! each with the Config as authority. Every account is made by
-//! `pda::make`, so lamports sent to an address first cannot block it.
+//! each with the Config as authority. Every account is made by `pda::make`.
 use anchor_lang::prelude::*;
 use anchor_lang::solana_program::program_pack::Pack;
 use anchor_spl::token_2022::spl_token_2022::{
@@ -272,7 +271,6 @@ impl<'info> Initialize<'info> {
         let new = NewAccount {
             payer: &self.admin,
             account,
-            system_program: &self.system_program,
         };
         pda::make(&new, space, funded_len, owner, signer)
     }

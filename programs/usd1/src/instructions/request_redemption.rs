@@ -144,7 +144,6 @@ pub fn handler(
     let new = NewAccount {
         payer: &accounts.holder.to_account_info(),
         account: &accounts.redemption.to_account_info(),
-        system_program: &accounts.system_program.to_account_info(),
     };
     let seeds: [&[u8]; 3] = [REDEMPTION_SEED, config_key.as_ref(), &id.to_le_bytes()];
     pda::create(&new, &seeds, redemption_bump, 8 + Redemption::INIT_SPACE)?;
