@@ -217,25 +217,35 @@ async fn initializes_a_mint_whose_metadata_lands_on_the_multisig_length() {
     assert!(account.lamports >= rent.minimum_balance(account.data.len()));
 }
 
-/// SECURITY.md item 18: anyone can send lamports to the escrow address (a
-/// PDA of the mint) or to a mint's address before `initialize`. The system
-/// program's `create_account` refuses such an address; initialize must not.
+/// SECURITY.md items 18 and 19: anyone who sees an `initialize` in flight
+/// knows the mint's address and so every address it makes (the Config, the
+/// history, the escrow: PDAs of the mint), and can send lamports to them
+/// first. The system program's `create_account` refuses such an address;
+/// initialize must not.
 #[tokio::test]
-async fn initializes_when_the_escrow_and_the_mint_address_were_prefunded() {
+async fn initializes_when_its_addresses_were_prefunded() {
     use solana_sdk::signature::{Keypair, Signer};
     use usd1_client::{pda, Ledger};
     for flavor in [Flavor::Token2022, Flavor::Token] {
         let f = Fixture::bare(flavor).await;
         let mint = Keypair::new();
-        let escrow = pda::escrow(&pda::config(&mint.pubkey()));
-        // On the escrow, less than a token account's rent (the least an empty
-        // account may hold); on the mint, more than its rent.
+        let config = pda::config(&mint.pubkey());
+        let history = pda::attestation_history(&config);
+        let escrow = pda::escrow(&config);
+        // On the escrow, the Config and the history, less than their rent (the
+        // least an empty account may hold); on the mint, more than its rent.
         let empty = f
             .ledger
             .minimum_balance_for_rent_exemption(0)
             .await
             .unwrap();
-        for (address, lamports) in [(escrow, empty), (mint.pubkey(), 1_000_000_000)] {
+        let gifts = [
+            (escrow, empty),
+            (config, empty),
+            (history, empty),
+            (mint.pubkey(), 1_000_000_000),
+        ];
+        for (address, lamports) in gifts {
             let gift = anchor_lang::solana_program::system_instruction::transfer(
                 &f.admin.pubkey(),
                 &address,
@@ -254,11 +264,18 @@ async fn initializes_when_the_escrow_and_the_mint_address_were_prefunded() {
         .expect("initialize over prefunded addresses");
         assert_eq!(executed.events.len(), 1, "Initialized");
         let rent = f.backend.banks_client.get_rent().await.unwrap();
-        for address in [escrow, mint.pubkey()] {
+        let owners = [
+            (escrow, flavor.program_id()),
+            (mint.pubkey(), flavor.program_id()),
+            (config, usd1::ID),
+            (history, usd1::ID),
+        ];
+        for (address, owner) in owners {
             let account = f.ledger.get_account(&address).await.unwrap().unwrap();
-            assert_eq!(account.owner, flavor.program_id());
+            assert_eq!(account.owner, owner, "{address}");
             assert!(account.lamports >= rent.minimum_balance(account.data.len()));
         }
+        assert_eq!(usd1.config().await.unwrap().mint, mint.pubkey());
         let escrow_account = usd1.token_account(&escrow).await.unwrap();
         assert_eq!(
             (

@@ -2,8 +2,9 @@
 //! the disclosure, a redemption record) at the bump their caller passes
 //! (SECURITY.md items 3 and 19): a bump that does not derive the address, or
 //! derives it but is not the canonical one, is refused with nothing changed;
-//! an address someone funded first, there or in `initialize`, is still made
-//! into the account.
+//! an address someone funded first is still made into the account (those of
+//! `initialize`: `happy_path.rs`); the system program's instructions as
+//! `pda::make` writes them.
 use anchor_lang::error::ErrorCode as AnchorError;
 use anchor_lang::solana_program::system_instruction;
 use solana_sdk::instruction::Instruction;
@@ -11,7 +12,7 @@ use solana_sdk::pubkey::Pubkey;
 use solana_sdk::rent::Rent;
 use solana_sdk::signature::{Keypair, Signer};
 use usd1::constants::{DISCLOSURE_SEED, MINTER_SEED, REDEMPTION_SEED};
-use usd1_client::{instructions as ix, pda, Ledger, RedemptionStatus, Usd1, Usd1Error};
+use usd1_client::{instructions as ix, pda, Ledger, RedemptionStatus, Usd1Error};
 use usd1_tests::redemption::funded_holder;
 use usd1_tests::*;
 
@@ -171,44 +172,6 @@ async fn succeeds_when_the_new_accounts_address_was_funded_first() {
         .await
         .expect("a disclosure at a funded address");
     assert_eq!(f.usd1.disclosure().await.unwrap().version, 1);
-}
-
-#[tokio::test]
-async fn succeeds_when_initializes_addresses_were_funded_first() {
-    // Whoever sees an issuer's `initialize` in flight knows the mint's key and
-    // so every address it makes; lamports sent to them first must not block it.
-    let rent_of_nothing = Rent::default().minimum_balance(0);
-    for flavor in [Flavor::Token2022, Flavor::Token] {
-        let f = Fixture::bare(flavor).await;
-        let mint = Keypair::new();
-        let config = pda::config(&mint.pubkey());
-        let made = [
-            (mint.pubkey(), flavor.program_id()),
-            (config, usd1::ID),
-            (pda::attestation_history(&config), usd1::ID),
-            (pda::escrow(&config), flavor.program_id()),
-        ];
-        for (address, _) in &made {
-            prefund(&f, address, rent_of_nothing).await;
-        }
-        let (usd1, _) = Usd1::initialize(
-            f.ledger.clone(),
-            f.admin.clone(),
-            &mint,
-            flavor.program_id(),
-            default_init_args(),
-        )
-        .await
-        .expect("an initialize whose addresses were funded first");
-        let stored = usd1.config().await.unwrap();
-        assert_eq!(stored.mint, mint.pubkey());
-        assert_eq!(stored.admin, f.admin.pubkey());
-        for (address, owner) in made {
-            let account = f.ledger.get_account(&address).await.unwrap().unwrap();
-            assert_eq!(account.owner, owner, "{address}");
-            assert!(Rent::default().is_exempt(account.lamports, account.data.len()));
-        }
-    }
 }
 
 #[test]
