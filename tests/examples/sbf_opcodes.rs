@@ -1,49 +1,41 @@
 //! What an SBF program's code is made of: its `.text` counted by kind of
 //! instruction (loads and stores by width, the shifts and ORs that put words
-//! together from bytes, calls, jumps), from the ELF file alone. Issue 39 used
-//! it to find why the shared SBF instrument's usd1.so is as large as it is:
+//! together from bytes, calls, jumps), read with the SBF VM's own ELF parser
+//! (`solana-sbpf`, whose opcode names the test checks the kinds against).
+//! Issue 39 used it to find why the shared SBF instrument's usd1.so is as
+//! large as it is:
 //! upstream LLVM's BPF backend splits every access it cannot prove aligned
 //! into single bytes unless `allows-misaligned-mem-access` is on, which the
 //! SBF VM permits and platform-tools' LLVM assumes.
 //!
 //! Run: `cargo run -p usd1-tests --example sbf_opcodes -- PATH/TO/usd1.so`
 //! (the instrument leaves it in `~/.cache/usd1-sbf/work/sbf-out/usd1.so`).
-use anyhow::{bail, ensure, Context, Result};
+use anyhow::{anyhow, bail, Context, Result};
+use solana_sbpf::aligned_memory::AlignedMemory;
+use solana_sbpf::ebpf::HOST_ALIGN;
+use solana_sbpf::elf_parser::Elf64;
 
-/// The bytes of the section named `wanted` of a little-endian ELF64 file.
-fn section<'a>(elf: &'a [u8], wanted: &str) -> Result<&'a [u8]> {
-    ensure!(
-        elf.get(..6) == Some(b"\x7fELF\x02\x01"),
-        "not a little-endian ELF64 file"
-    );
-    let u16_at = |at: usize| -> Result<usize> {
-        let bytes = elf.get(at..at + 2).context("truncated ELF header")?;
-        Ok(usize::from(u16::from_le_bytes([bytes[0], bytes[1]])))
-    };
-    let u64_at = |at: usize| -> Result<usize> {
-        let bytes = elf.get(at..at + 8).context("truncated ELF")?;
-        Ok(usize::try_from(u64::from_le_bytes(bytes.try_into()?))?)
-    };
-    let (headers, header_size, count, names) =
-        (u64_at(0x28)?, u16_at(0x3a)?, u16_at(0x3c)?, u16_at(0x3e)?);
-    let header = |index: usize| headers + index * header_size;
-    let names_at = u64_at(header(names) + 0x18)?;
-    for index in 0..count {
-        let name_offset = u32::from_le_bytes(
-            elf.get(header(index)..header(index) + 4)
-                .context("truncated section header")?
-                .try_into()?,
-        );
-        let name = &elf[names_at + usize::try_from(name_offset)?..];
-        let name = &name[..name.iter().position(|b| *b == 0).unwrap_or(name.len())];
-        if name == wanted.as_bytes() {
-            let (offset, size) = (u64_at(header(index) + 0x18)?, u64_at(header(index) + 0x20)?);
-            return elf
-                .get(offset..offset + size)
-                .context("section outside the file");
+/// The `.text` of an SBF ELF file, found by the SBF VM's own ELF parser.
+fn text(elf: &[u8]) -> Result<Vec<u8>> {
+    // The parser reads its headers in place, so it wants aligned bytes.
+    let aligned = AlignedMemory::<HOST_ALIGN>::from_slice(elf);
+    let parsed = Elf64::parse(aligned.as_slice()).map_err(|e| anyhow!("not an SBF ELF: {e}"))?;
+    for header in parsed.section_header_table() {
+        let name = parsed
+            .section_name(header.sh_name)
+            .map_err(|e| anyhow!("section name: {e}"))?;
+        if name == b".text" {
+            let range = header
+                .file_range()
+                .context(".text has no bytes in the file")?;
+            let bytes = aligned
+                .as_slice()
+                .get(range)
+                .context(".text outside the file")?;
+            return Ok(bytes.to_vec());
         }
     }
-    bail!("no {wanted} section")
+    bail!("no .text section")
 }
 
 /// The kind an SBF opcode is counted under.
@@ -84,7 +76,7 @@ fn main() -> Result<()> {
         .nth(1)
         .context("usage: sbf_opcodes PATH/TO/program.so")?;
     let elf = std::fs::read(&path).with_context(|| format!("reading {path}"))?;
-    let text = section(&elf, ".text")?;
+    let text = text(&elf)?;
     let mut counts: Vec<(&str, usize)> = Vec::new();
     let (mut at, mut total) = (0, 0usize);
     while at < text.len() {
@@ -117,4 +109,44 @@ fn main() -> Result<()> {
         100.0 * bytewise as f64 / total as f64
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::kind;
+    use solana_sbpf::ebpf;
+
+    /// The kinds agree with the SBF VM's own names of the opcodes (SBPF v0).
+    #[test]
+    fn counts_each_opcode_of_the_vm_under_its_kind() {
+        let expected = [
+            (ebpf::LD_B_REG, "load byte"),
+            (ebpf::LD_H_REG, "load 16-bit"),
+            (ebpf::LD_W_REG, "load 32-bit"),
+            (ebpf::LD_DW_REG, "load 64-bit"),
+            (ebpf::ST_B_IMM, "store byte"),
+            (ebpf::ST_B_REG, "store byte"),
+            (ebpf::ST_W_IMM, "store 32-bit"),
+            (ebpf::ST_DW_REG, "store 64-bit"),
+            (ebpf::LD_DW_IMM, "load 64-bit immediate (lddw)"),
+            (ebpf::LSH64_IMM, "shift"),
+            (ebpf::RSH64_REG, "shift"),
+            (ebpf::ARSH32_IMM, "shift"),
+            (ebpf::OR64_REG, "or"),
+            (ebpf::OR32_IMM, "or"),
+            (ebpf::MOV64_IMM, "move"),
+            (ebpf::MOV64_REG, "move"),
+            (ebpf::ADD64_IMM, "other arithmetic"),
+            (ebpf::AND64_REG, "other arithmetic"),
+            (ebpf::CALL_IMM, "call"),
+            (ebpf::CALL_REG, "call"),
+            (ebpf::EXIT, "exit"),
+            (ebpf::JA, "jump"),
+            (ebpf::JEQ_IMM, "jump"),
+            (ebpf::JNE_REG, "jump"),
+        ];
+        for (opcode, name) in expected {
+            assert_eq!(kind(opcode), name, "opcode {opcode:#04x}");
+        }
+    }
 }
