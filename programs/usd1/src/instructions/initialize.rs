@@ -143,11 +143,10 @@ impl<'info> Initialize<'info> {
                 .checked_add(std::mem::size_of::<ExtensionType>())
                 .ok_or(Usd1Error::Overflow)?;
         }
-        let token_program = self.token_program.key();
-        self.make(&self.mint, space, funded_len, &token_program, &[])?;
+        let program_id = self.token_program.key();
+        self.make(&self.mint, space, funded_len, &program_id, &[])?;
 
         let config = self.config.key();
-        let program_id = self.token_program.key();
         let program = self.token_program.to_account_info();
         let mint = self.mint.to_account_info();
         for extension in extensions {
