@@ -8,7 +8,7 @@
 //! into single bytes unless `allows-misaligned-mem-access` is on, which the
 //! SBF VM permits and platform-tools' LLVM assumes.
 //!
-//! Run: `cargo run -p usd1-tests --example sbf_opcodes -- PATH/TO/usd1.so`
+//! Run: `cargo run -p usd1-localnet --example sbf_opcodes -- PATH/TO/usd1.so`
 //! (the instrument leaves it in `~/.cache/usd1-sbf/work/sbf-out/usd1.so`).
 use anyhow::{anyhow, bail, Context, Result};
 use solana_sbpf::aligned_memory::AlignedMemory;
