@@ -56,6 +56,19 @@ pub enum CaseCommand {
         #[command(flatten)]
         who: Who,
     },
+    /// Name the customer a deposit in suspense belongs to (its case still
+    /// undecided): the dollars become what the desk owes that customer, and
+    /// the case's release, by two operators, lets it be minted.
+    NameOwner {
+        /// The case holding the deposit.
+        id: String,
+        /// The deposit (`dep_…`).
+        deposit: String,
+        /// The customer (`cus_…`).
+        customer: String,
+        #[command(flatten)]
+        who: Who,
+    },
     /// Check the history chain and every held item against it.
     Verify,
 }
@@ -149,6 +162,26 @@ pub async fn run(store: &Store, command: CaseCommand, json: bool) -> anyhow::Res
             print(
                 serde_json::json!({"case": id, "approved": format!("{approved:?}")}),
                 text,
+            );
+        }
+        CaseCommand::NameOwner {
+            id,
+            deposit,
+            customer,
+            who,
+        } => {
+            let actor = who.actor(store).await?;
+            let named = store
+                .name_owner(&id, &deposit, &customer, &actor, &who.why)
+                .await?;
+            print(
+                serde_json::json!({"case": id, "deposit": named}),
+                format!(
+                    "case {id}: deposit {deposit} ({}) belongs to customer {customer} (named by {}); \
+                     releasing the case lets it be minted",
+                    usd1_client::format_dollars(u128::from(named.amount), 6),
+                    actor.operator
+                ),
             );
         }
         CaseCommand::Verify => match store.kit().verify_cases_of(&Held).await? {

@@ -111,6 +111,12 @@ pub fn deposit_in_suspense(amount: u64) -> Booking {
     )
 }
 
+/// A deposit in suspense found to be a customer's: the desk owes it to them.
+pub fn deposit_owner_named(customer: &str, amount: u64) -> Booking {
+    let owed = Account::Customer(customer.into());
+    Booking::pair("deposit owner named", Account::Suspense, owed, amount)
+}
+
 /// USD1 minted for a deposit: the dollars now back tokens.
 pub fn minted(customer: &str, amount: u64) -> Booking {
     let owed = Account::Customer(customer.into());
@@ -221,6 +227,7 @@ mod tests {
     enum Step {
         Deposit(u8, u64),
         Suspense(u64),
+        Named(u8, u64),
         Mint(u8, u64),
         Reverse(u8, u64),
         Redeem(u8, u64, u64),
@@ -237,6 +244,7 @@ mod tests {
         prop_oneof![
             (who.clone(), amount.clone()).prop_map(|(c, a)| Step::Deposit(c, a)),
             amount.clone().prop_map(Step::Suspense),
+            (who.clone(), amount.clone()).prop_map(|(c, a)| Step::Named(c, a)),
             (who.clone(), amount.clone()).prop_map(|(c, a)| Step::Mint(c, a)),
             (who.clone(), amount.clone()).prop_map(|(c, a)| Step::Reverse(c, a)),
             (who.clone(), amount.clone(), 0u64..10_000).prop_map(|(c, a, f)| Step::Redeem(c, a, f)),
@@ -253,6 +261,7 @@ mod tests {
         match step {
             Step::Deposit(c, a) => deposit_received(&name(c), *a),
             Step::Suspense(a) => deposit_in_suspense(*a),
+            Step::Named(c, a) => deposit_owner_named(&name(c), *a),
             Step::Mint(c, a) => minted(&name(c), *a),
             Step::Reverse(c, a) => deposit_reversed(Account::Customer(name(c)), *a),
             Step::Redeem(c, a, f) => redeemed(&name(c), *a, *f),
@@ -294,6 +303,19 @@ mod tests {
         bad.postings[1].amount = -4;
         assert_eq!(books.post(&bad), Err("'minted' does not balance".into()));
         assert_eq!(books, before);
+    }
+
+    #[test]
+    fn a_deposit_in_suspense_named_and_minted_leaves_nothing_in_suspense() {
+        let mut books = Books::default();
+        books.post(&deposit_in_suspense(3_000_000)).unwrap();
+        books.post(&deposit_owner_named("a", 3_000_000)).unwrap();
+        assert_eq!(books.balance(&Account::Suspense), 0);
+        assert_eq!(books.balance(&Account::Customer("a".into())), -3_000_000);
+        books.post(&minted("a", 3_000_000)).unwrap();
+        assert_eq!(books.balance(&Account::Customer("a".into())), 0);
+        assert_eq!(books.balance(&Account::TokensOutstanding), -3_000_000);
+        assert_eq!(books.balance(&Account::BankCash), 3_000_000);
     }
 
     #[test]

@@ -24,10 +24,11 @@ usd1_service::scopes! {
 pub type ApiKey = usd1_service::keys::ApiKey<Scope>;
 
 /// The event kinds a subscription can ask for.
-pub const EVENT_KINDS: [&str; 10] = [
+pub const EVENT_KINDS: [&str; 11] = [
     "deposit.received",
     "deposit.minted",
     "deposit.held",
+    "deposit.owner_named",
     "deposit.awaiting_reserve",
     "redemption.payment_sent",
     "redemption.paid",

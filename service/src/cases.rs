@@ -152,7 +152,7 @@ async fn case_in(tx: &mut Tx<'_>, id: &str) -> Result<Case, CaseError> {
 /// A case that still takes decisions, read in `tx` after locking its row:
 /// on PostgreSQL two decisions on one case queue here, and the second reads
 /// what the first decided (SQLite's writers queue at `BEGIN IMMEDIATE`).
-async fn undecided(tx: &mut Tx<'_>, id: &str, actor: &Actor) -> Result<Case, CaseError> {
+pub async fn undecided(tx: &mut Tx<'_>, id: &str, actor: &Actor) -> Result<Case, CaseError> {
     if actor.operator.is_empty() {
         return Err(CaseError::NoOperator);
     }

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::{Keypair, Signer};
 use usd1_client::bank::pain001::{Agent, Debtor};
-use usd1_client::screening::Screener;
+use usd1_client::screening::{List, Screener};
 use usd1_desk::decide::Kyb;
 use usd1_desk::mint::{Minter, Pass};
 use usd1_desk::payout::{Payer, PayoutPass};
@@ -125,6 +125,22 @@ impl Desk {
 
     /// A customer approved by alice, with a fresh wallet: it and the wallet.
     pub async fn approved_customer(&self, name: &str) -> (Customer, Pubkey) {
+        let (customer, wallet, _) = self.customer_screened(name, None).await;
+        (customer, wallet)
+    }
+
+    /// An approved customer whose fresh wallet is on a sanctions list (the
+    /// issuer's, saying `reason`): it, the wallet and the screener holding
+    /// the list.
+    pub async fn listed_customer(&self, name: &str, reason: &str) -> (Customer, Pubkey, Screener) {
+        self.customer_screened(name, Some(reason)).await
+    }
+
+    async fn customer_screened(
+        &self,
+        name: &str,
+        listed: Option<&str>,
+    ) -> (Customer, Pubkey, Screener) {
         let customer = self.store.create_customer(name, "alice").await.unwrap();
         let customer = self
             .store
@@ -132,16 +148,19 @@ impl Desk {
             .await
             .unwrap();
         let wallet = Keypair::new().pubkey();
+        let screener = match listed {
+            Some(reason) => {
+                let csv =
+                    format!("address,reason,source,added_at\n{wallet},{reason},OFAC,2026-01-02\n");
+                Screener::new(vec![List::parse("issuer.csv", csv.as_bytes()).unwrap()])
+            }
+            None => Screener::default(),
+        };
         self.store
-            .register_wallet(
-                &customer.id,
-                &wallet.to_string(),
-                &Screener::default(),
-                "alice",
-            )
+            .register_wallet(&customer.id, &wallet.to_string(), &screener, "alice")
             .await
             .unwrap();
-        (customer, wallet)
+        (customer, wallet, screener)
     }
 
     /// An approved customer whose wallet (its key returned, funded for

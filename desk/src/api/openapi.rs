@@ -56,10 +56,11 @@ use utoipa::OpenApi;
 struct Contract;
 
 /// The events the desk sends: each kind, what it means, its data's schema.
-pub const EVENT_DOCS: [EventDoc; 10] = [
+pub const EVENT_DOCS: [EventDoc; 11] = [
     EventDoc { kind: "deposit.received", summary: "A wire from a known, approved customer was booked: it will be minted.", data: "DepositEvent" },
     EventDoc { kind: "deposit.minted", summary: "The deposit's USD1 was minted to the customer's wallet (`signature`: the mint's transaction).", data: "DepositEvent" },
     EventDoc { kind: "deposit.held", summary: "A deposit that may not be minted (unknown reference, a customer not approved or listed): held under a case, or in suspense.", data: "DepositEvent" },
+    EventDoc { kind: "deposit.owner_named", summary: "An operator named the customer a deposit in suspense belongs to (in its case's history): it is minted once two operators release the case.", data: "DepositEvent" },
     EventDoc { kind: "deposit.awaiting_reserve", summary: "The mint would exceed the attested reserve: it waits for the next attestation.", data: "DepositEvent" },
     EventDoc { kind: "redemption.payment_sent", summary: "The redemption's payment went to the bank in a pain.001.", data: "RedemptionEvent" },
     EventDoc { kind: "redemption.paid", summary: "The bank paid it and the redemption was settled on-chain.", data: "RedemptionEvent" },

@@ -509,6 +509,7 @@ impl Store {
                     &case.id,
                     &format!("deposit:{id}"),
                     u64::try_from(amount).unwrap_or_default(),
+                    Some(customer.as_str()),
                     &reason,
                 )
                 .await?;
@@ -536,6 +537,7 @@ impl Store {
                     &case.id,
                     &format!("redemption:{id}"),
                     u64::try_from(amount).unwrap_or_default(),
+                    Some(customer.as_str()),
                     &reason,
                 )
                 .await?;

@@ -20,6 +20,7 @@ pub mod payments;
 pub mod reconciliations;
 pub mod redemptions;
 pub mod statements;
+pub mod suspense;
 
 pub use usd1_service::store::{new_id, now, Dialect, StoreError, Tx, DEFAULT_ACQUIRE_TIMEOUT};
 
@@ -212,13 +213,15 @@ pub(crate) async fn emit_deposit(
 /// named `deposit:ID` or `redemption:ID` in the history's `held` entry.
 pub struct Held;
 
-/// Appends the `held` entry of `item` to case `case_id`'s history.
+/// Appends the `held` entry of `item` (of `customer`, if known) to case
+/// `case_id`'s history.
 pub(crate) async fn record_hold(
     tx: &mut Tx<'_>,
     seal: Option<&usd1_service::cases::Seal>,
     case_id: &str,
     item: &str,
     amount: u64,
+    customer: Option<&str>,
     why: &str,
 ) -> Result<(), StoreError> {
     usd1_service::cases::append(
@@ -227,7 +230,7 @@ pub(crate) async fn record_hold(
         case_id,
         &usd1_service::cases::Actor::screening(),
         Held::HELD,
-        serde_json::json!({"item": item, "amount_units": amount.to_string()}),
+        serde_json::json!({"item": item, "amount_units": amount.to_string(), "customer": customer}),
         why,
     )
     .await?;
@@ -238,8 +241,9 @@ impl Holdings for Held {
     type Released = String;
     const HELD: &'static str = "held";
     const KEY: &'static str = "item";
-    const FACTS: &'static [&'static str] = &["amount_units"];
+    const FACTS: &'static [&'static str] = &["amount_units", "customer"];
     const NOUN: &'static str = "held item";
+    const AMENDED: Option<&'static str> = Some(suspense::OWNER_NAMED);
 
     async fn holds(&self, tx: &mut Tx<'_>, case_id: &str) -> Result<bool, StoreError> {
         let row = sqlx::query(
@@ -250,6 +254,29 @@ impl Holdings for Held {
         .fetch_optional(&mut **tx)
         .await?;
         Ok(row.is_some())
+    }
+
+    /// A deposit in suspense is released only once its owner is named.
+    async fn unreleasable(
+        &self,
+        tx: &mut Tx<'_>,
+        case_id: &str,
+    ) -> Result<Option<String>, StoreError> {
+        let row = sqlx::query(
+            "SELECT id FROM deposits WHERE case_id = $1 AND state = 'suspense' \
+             AND customer_id IS NULL AND released_by IS NULL ORDER BY id LIMIT 1",
+        )
+        .bind(case_id)
+        .fetch_optional(&mut **tx)
+        .await?;
+        row.map(|row| {
+            let id: String = row.try_get("id")?;
+            Ok(format!(
+                "deposit {id} is in suspense and no customer is named as its owner \
+                 (usd1-desk case name-owner)"
+            ))
+        })
+        .transpose()
     }
 
     /// A released deposit is looked at again (minted if its customer may
@@ -265,7 +292,7 @@ impl Holdings for Held {
              state = CASE WHEN state = 'held' OR (state = 'suspense' AND customer_id IS NOT NULL) \
                  THEN 'awaiting_kyb' ELSE state END, \
              why = CASE WHEN state = 'suspense' AND customer_id IS NULL \
-                 THEN 'released, but no customer is known: assign it' ELSE 'released by its case' END \
+                 THEN 'released with no owner named: it stays in suspense' ELSE 'released by its case' END \
              WHERE case_id = $2 AND released_by IS NULL RETURNING id",
         )
         .bind(now())
@@ -329,8 +356,9 @@ impl Holdings for Held {
     async fn rows(&self, pool: &sqlx::AnyPool) -> Result<Vec<HeldRow>, StoreError> {
         // A hold is its case's; released items keep their case id.
         let rows = sqlx::query(
-            "SELECT 'deposit:' || id AS item, case_id, amount, released_by FROM deposits WHERE case_id IS NOT NULL \
-             UNION ALL SELECT 'redemption:' || CAST(id AS TEXT) AS item, case_id, amount, released_by \
+            "SELECT 'deposit:' || id AS item, case_id, amount, customer_id, released_by FROM deposits \
+             WHERE case_id IS NOT NULL UNION ALL \
+             SELECT 'redemption:' || CAST(id AS TEXT) AS item, case_id, amount, customer_id, released_by \
              FROM redemptions WHERE case_id IS NOT NULL ORDER BY item",
         )
         .fetch_all(pool)
@@ -341,7 +369,7 @@ impl Holdings for Held {
                 Ok(HeldRow {
                     case_id: row.try_get("case_id")?,
                     key: row.try_get("item")?,
-                    facts: vec![Some(amount.to_string())],
+                    facts: vec![Some(amount.to_string()), row.try_get("customer_id")?],
                     released_by: row.try_get("released_by")?,
                 })
             })

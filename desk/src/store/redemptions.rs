@@ -287,6 +287,7 @@ impl Store {
                     &case.id,
                     &format!("redemption:{}", request.id),
                     request.amount,
+                    known.as_ref().map(|(customer, _, _)| customer.as_str()),
                     &reason,
                 )
                 .await?;

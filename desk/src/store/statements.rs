@@ -462,6 +462,7 @@ async fn booked_now(
             &case.id,
             &format!("deposit:{}", deposit.id),
             deposit.amount,
+            deposit.customer_id.as_deref(),
             &reason,
         )
         .await?;

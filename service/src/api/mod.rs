@@ -235,6 +235,9 @@ impl From<CaseError> for ApiError {
             CaseError::DecisionPending { .. } => {
                 ApiError::new(StatusCode::CONFLICT, "decision_pending", message)
             }
+            CaseError::NotReleasable { .. } => {
+                ApiError::new(StatusCode::CONFLICT, "not_releasable", message)
+            }
             CaseError::KeyNamesNoOperator(_) => {
                 ApiError::new(StatusCode::FORBIDDEN, "key_names_no_operator", message)
             }

@@ -59,6 +59,9 @@ impl<S> Store<S> {
                 if case.release.is_some() {
                     return Err(CaseError::ReleaseAlreadyProposed(case.id));
                 }
+                if let Some(why) = holdings.unreleasable(&mut tx, id).await? {
+                    return Err(CaseError::NotReleasable { id: case.id, why });
+                }
                 if holdings.holds(&mut tx, id).await? {
                     sqlx::query(
                         "UPDATE cases SET release_proposed_by = $1, release_proposed_key = $2, \

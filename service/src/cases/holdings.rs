@@ -36,6 +36,10 @@ pub trait Holdings: Send + Sync {
     const FACTS: &'static [&'static str];
     /// The item, for people ("held payment").
     const NOUN: &'static str;
+    /// The history action that changes a held item's facts, if the service
+    /// has one (the desk: a deposit in suspense given its owner): its detail
+    /// names the item by `KEY` and carries the facts that change.
+    const AMENDED: Option<&'static str> = None;
 
     /// Whether the case still holds anything (its release then needs four eyes).
     fn holds(
@@ -43,6 +47,17 @@ pub trait Holdings: Send + Sync {
         tx: &mut Tx<'_>,
         case_id: &str,
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// Why the case may not be released yet, if it may not (the desk: a
+    /// deposit in suspense no customer is named for would be released to
+    /// no one).
+    fn unreleasable(
+        &self,
+        _tx: &mut Tx<'_>,
+        _case_id: &str,
+    ) -> impl Future<Output = Result<Option<String>, StoreError>> + Send {
+        async { Ok(None) }
+    }
 
     /// Releases everything the case holds, as it would have been applied,
     /// citing history entry `seq`.

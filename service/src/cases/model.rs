@@ -256,6 +256,9 @@ pub enum CaseError {
     /// a release is proposed: one decision at a time.
     #[error("case {id} has a {pending} proposed: decide on it first")]
     DecisionPending { id: String, pending: &'static str },
+    /// A release that would let go of something no one may have yet.
+    #[error("case {id} cannot be released yet: {why}")]
+    NotReleasable { id: String, why: String },
     #[error("an operator name is required")]
     NoOperator,
     #[error("API key {0} names no operator: case actions need a key made with --operator")]

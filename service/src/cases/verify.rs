@@ -114,6 +114,16 @@ fn replay<H: Holdings>(state: &mut Replayed, entry: &Entry) {
                 state.held.insert(key, (facts, None));
             }
         }
+        amended if Some(amended) == H::AMENDED => {
+            let held = text(detail, H::KEY).and_then(|key| state.held.get_mut(&key));
+            if let Some((facts, _)) = held {
+                for (fact, name) in facts.iter_mut().zip(H::FACTS) {
+                    if let Some(value) = text(detail, name) {
+                        *fact = Some(value);
+                    }
+                }
+            }
+        }
         _ => {}
     }
 }

@@ -149,28 +149,7 @@ async fn money_that_is_no_ones_to_mint_waits_visibly_and_nothing_is_dropped_on(u
         .unwrap();
     desk.wire("20.00", &pending.reference);
     // A customer whose wallet is on a list.
-    let listed = desk
-        .store
-        .create_customer("Listed Ltd", "alice")
-        .await
-        .unwrap();
-    desk.store
-        .set_kyb(&listed.id, Kyb::Approved, "alice", "documents checked")
-        .await
-        .unwrap();
-    let listed_wallet = Pubkey::new_unique();
-    let csv =
-        format!("address,reason,source,added_at\n{listed_wallet},sanctioned,OFAC,2026-01-02\n");
-    let list = List::parse("issuer.csv", csv.as_bytes()).unwrap();
-    desk.store
-        .register_wallet(
-            &listed.id,
-            &listed_wallet.to_string(),
-            &Screener::new(vec![list]),
-            "alice",
-        )
-        .await
-        .unwrap();
+    let (listed, listed_wallet, _) = desk.listed_customer("Listed Ltd", "sanctioned").await;
     desk.wire("30.00", &listed.reference);
 
     let imported = desk.statement().await;
@@ -337,18 +316,7 @@ async fn a_reversal_cancels_a_deposit_before_its_mint_and_opens_a_case_after_on(
 /// same list does not hold it again.
 async fn a_released_case_lets_its_deposit_be_minted_on(url: &str) {
     let mut desk = Desk::on(Some(url.into()), 1_000 * ONE, FOUR_EYES_ABOVE).await;
-    let acme = desk.store.create_customer("Acme", "alice").await.unwrap();
-    desk.store
-        .set_kyb(&acme.id, Kyb::Approved, "alice", "documents checked")
-        .await
-        .unwrap();
-    let wallet = Pubkey::new_unique();
-    let csv = format!("address,reason,source,added_at\n{wallet},a namesake,OFAC,2026-01-02\n");
-    let screener = Screener::new(vec![List::parse("issuer.csv", csv.as_bytes()).unwrap()]);
-    desk.store
-        .register_wallet(&acme.id, &wallet.to_string(), &screener, "alice")
-        .await
-        .unwrap();
+    let (acme, wallet, screener) = desk.listed_customer("Acme", "a namesake").await;
     desk.wire("40.00", &acme.reference);
     assert_eq!(desk.statement().await.deposits[0].1, State::Held);
     let case = desk.store.cases(None).await.unwrap().remove(0);

@@ -9,3 +9,4 @@ mod desk_postgres;
 mod desk_process;
 mod desk_reconcile;
 mod desk_redemptions;
+mod desk_suspense;
