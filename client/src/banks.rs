@@ -259,6 +259,25 @@ impl Ledger for BanksLedger {
             .collect())
     }
 
+    /// Found in place: a mint pass asks for each transaction it sent.
+    async fn recorded(
+        &self,
+        address: &Pubkey,
+        signature: &Signature,
+    ) -> Result<RecordedTransaction, ClientError> {
+        let recorded = self.recorded.lock().await;
+        recorded
+            .iter()
+            .rev()
+            .find(|t| t.signature == *signature && t.mentions(address))
+            .cloned()
+            .ok_or_else(|| {
+                ClientError::Ledger(format!(
+                    "transaction {signature} is not in the history of {address}"
+                ))
+            })
+    }
+
     async fn minimum_balance_for_rent_exemption(
         &self,
         data_len: usize,

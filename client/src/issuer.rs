@@ -6,7 +6,7 @@ use solana_sdk::hash::Hash;
 use solana_sdk::instruction::Instruction;
 use solana_sdk::message::Message;
 use solana_sdk::pubkey::Pubkey;
-use solana_sdk::signature::{Keypair, Signer};
+use solana_sdk::signature::{Keypair, Signature, Signer};
 use solana_sdk::transaction::Transaction;
 use usd1::instructions::{
     AttestArgs, ConfigureMinterArgs, InitializeArgs, LawfulBasis, PolicyArgs,
@@ -127,6 +127,17 @@ impl<L: Ledger + ?Sized> Usd1<L> {
 
     pub fn ledger(&self) -> &Arc<L> {
         &self.ledger
+    }
+
+    /// When a landed transaction touching the Config (a mint, a
+    /// settlement) was made by the chain's clock: its block's time, as the
+    /// supply's history dates it (`None` where the ledger keeps none).
+    pub async fn landed_at(&self, signature: &Signature) -> Result<Option<i64>, ClientError> {
+        let recorded = self
+            .ledger
+            .recorded(&self.config_address(), signature)
+            .await?;
+        Ok(recorded.block_time)
     }
 
     pub fn payer(&self) -> &(dyn Signer + Sync) {

@@ -165,8 +165,9 @@ impl<L: Ledger + ?Sized> Minter<L> {
                         }
                     }
                     let ids: Vec<&str> = deposits.iter().map(|(d, _)| d.id.as_str()).collect();
+                    let at = crate::reconcile::landed_at(&self.usd1, signature).await;
                     self.store
-                        .record_minted_all(&ids, &signature.to_string())
+                        .record_minted_all(&ids, &signature.to_string(), at)
                         .await?;
                 }
                 for (deposit, _) in deposits {
@@ -277,8 +278,9 @@ impl<L: Ledger + ?Sized> Minter<L> {
             let attempts = self.store.mint_attempts(&deposit.id).await?;
             match send_journal::outcome(self.usd1.ledger().as_ref(), &attempts).await? {
                 Outcome::Landed(signature) => {
+                    let at = crate::reconcile::landed_at(&self.usd1, &signature).await;
                     self.store
-                        .record_minted(&deposit.id, &signature.to_string())
+                        .record_minted(&deposit.id, &signature.to_string(), at)
                         .await?;
                     pass.minted
                         .push((deposit.id.clone(), signature.to_string()));

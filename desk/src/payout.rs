@@ -118,8 +118,9 @@ impl<L: Ledger + ?Sized> Payer<L> {
             if !attempts.is_empty() {
                 match send_journal::outcome(self.usd1.ledger().as_ref(), &attempts).await? {
                     Outcome::Landed(signature) => {
+                        let at = crate::reconcile::landed_at(&self.usd1, &signature).await;
                         self.store
-                            .record_resolved(redemption.id, &signature.to_string())
+                            .record_resolved(redemption.id, &signature.to_string(), at)
                             .await?;
                         pass.resolved.push((redemption.id, signature.to_string()));
                         continue;
@@ -145,8 +146,9 @@ impl<L: Ledger + ?Sized> Payer<L> {
                 .await?;
             match self.usd1.ledger().send_and_confirm_quiet(&tx).await {
                 Ok(signature) => {
+                    let at = crate::reconcile::landed_at(&self.usd1, &signature).await;
                     self.store
-                        .record_resolved(redemption.id, &signature.to_string())
+                        .record_resolved(redemption.id, &signature.to_string(), at)
                         .await?;
                     pass.resolved.push((redemption.id, signature.to_string()));
                 }

@@ -57,6 +57,18 @@ async fn reconcile_on(
     Ok((id, report))
 }
 
+/// When a transaction the desk sent landed, by the chain's clock: what its
+/// records and postings are dated by, so that a day's books and its supply
+/// are read at the same instant (a mint landing in the day's last second
+/// and recorded after midnight is that day's on both). `None` if the ledger
+/// cannot say; the record, which must be made, is then dated when it is.
+pub(crate) async fn landed_at<L: Ledger + ?Sized>(
+    usd1: &Usd1<L>,
+    signature: &solana_sdk::signature::Signature,
+) -> Option<i64> {
+    usd1.landed_at(signature).await.ok().flatten()
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ReconcileFailed {
     #[error(transparent)]

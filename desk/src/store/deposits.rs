@@ -7,7 +7,7 @@ use sqlx::any::AnyRow;
 use sqlx::Row;
 use usd1_client::send_journal::Attempt;
 
-use super::{emit_deposit, now, post, Store, StoreError, Tx};
+use super::{emit_deposit, now, post_at, Store, StoreError, Tx};
 use crate::decide::State;
 use crate::ledger;
 
@@ -354,9 +354,16 @@ impl Store {
         rows.iter().map(super::attempt_from).collect()
     }
 
-    /// The mint landed (`signature`): minted, its postings, `deposit.minted`. Once.
-    pub async fn record_minted(&self, id: &str, signature: &str) -> Result<bool, StoreError> {
-        Ok(self.record_minted_all(&[id], signature).await? == 1)
+    /// The mint landed (`signature`, at `landed_at` by the chain's clock):
+    /// minted, its postings dated then (now if not known), `deposit.minted`.
+    /// Once.
+    pub async fn record_minted(
+        &self,
+        id: &str,
+        signature: &str,
+        landed_at: Option<i64>,
+    ) -> Result<bool, StoreError> {
+        Ok(self.record_minted_all(&[id], signature, landed_at).await? == 1)
     }
 
     /// [`Self::record_minted`] of every deposit one transaction minted, in
@@ -365,7 +372,9 @@ impl Store {
         &self,
         ids: &[&str],
         signature: &str,
+        landed_at: Option<i64>,
     ) -> Result<usize, StoreError> {
+        let at = landed_at.unwrap_or_else(now);
         let mut tx = self.begin().await?;
         let mut recorded = 0;
         for id in ids {
@@ -383,7 +392,7 @@ impl Store {
             }
             let deposit = deposit_in(&mut tx, id).await?;
             let customer = deposit.customer_id.clone().unwrap_or_default();
-            post(&mut tx, &ledger::minted(&customer, deposit.amount)).await?;
+            post_at(&mut tx, &ledger::minted(&customer, deposit.amount), at).await?;
             emit_deposit(
                 &mut tx,
                 "deposit.minted",

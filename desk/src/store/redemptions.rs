@@ -10,7 +10,7 @@ use usd1_client::send_journal::Attempt;
 use usd1_service::cases::{self, Actor};
 use usd1_service::outbox::Stream;
 
-use super::{now, post, record_hold, Store, StoreError, Tx};
+use super::{now, post, post_at, record_hold, Store, StoreError, Tx};
 use crate::decide::redeem::{self, Requester, Stage};
 use crate::ledger;
 use crate::scopes::EVENTS;
@@ -345,8 +345,16 @@ impl Store {
         rows.iter().map(super::attempt_from).collect()
     }
 
-    /// The settlement (or rejection) landed: paid (or rejected), its event, once.
-    pub async fn record_resolved(&self, id: u64, signature: &str) -> Result<bool, StoreError> {
+    /// The settlement (or rejection) landed (at `landed_at` by the chain's
+    /// clock, which dates its record; now if not known): paid (or
+    /// rejected), its event, once.
+    pub async fn record_resolved(
+        &self,
+        id: u64,
+        signature: &str,
+        landed_at: Option<i64>,
+    ) -> Result<bool, StoreError> {
+        let at = landed_at.unwrap_or_else(now);
         let mut tx = self.begin().await?;
         let redemption = redemption_in(&mut tx, id).await?;
         let (stage, kind) = match redemption.stage {
@@ -354,7 +362,7 @@ impl Store {
             Stage::Rejecting => (Stage::Rejected, "redemption.rejected"),
             _ => return Ok(false),
         };
-        set_stage(&mut tx, id, stage, None).await?;
+        set_stage_at(&mut tx, id, stage, None, at).await?;
         sqlx::query("UPDATE redemptions SET chain_signature = $1 WHERE id = $2")
             .bind(signature)
             .bind(db(id))
@@ -362,9 +370,10 @@ impl Store {
             .await?;
         if stage == Stage::Rejected {
             let customer = redemption.customer_id.clone().unwrap_or_default();
-            post(
+            post_at(
                 &mut tx,
                 &ledger::redemption_rejected(&customer, redemption.amount, redemption.fee),
+                at,
             )
             .await?;
         }

@@ -3,6 +3,7 @@
 //! explained item by item to the cent; a mint the desk did not make is a
 //! break, with a case and `reconciliation.break`.
 use solana_sdk::signature::Signer;
+use usd1_client::reconciliation::day_end;
 use usd1_desk::reconcile::{reconcile_day, ReconcileFailed};
 use usd1_tests::both_databases;
 use usd1_tests::desk_harness::{Desk, FOUR_EYES_ABOVE, ISSUER_ACCOUNT};
@@ -190,6 +191,56 @@ async fn as_it_stood(url: &str) {
 }
 
 both_databases!(a_past_day_is_reconciled_as_it_stood_at_its_end, as_it_stood);
+
+/// A settlement and a mint that land after midnight by the chain's clock
+/// while the desk's clock still says the day before are the next day's on
+/// the books as they are on the chain: each is dated by its block's time,
+/// not by when the desk recorded it, and both days reconcile.
+async fn after_midnight(url: &str) {
+    let mut desk = Desk::on(Some(url.into()), 1_000 * ONE, FOUR_EYES_ABOVE).await;
+    let (_, wallet) = desk.redeeming_customer("Acme", "250.00").await;
+    desk.redeem(&wallet, 100 * ONE).await;
+    desk.payout().await;
+    desk.bank_pays().await;
+    let (beta, _) = desk.approved_customer("Beta").await;
+    desk.wire("40.00", &beta.reference);
+    desk.statement().await;
+    let today = desk.bank.day();
+    // The chain passes midnight; the desk's clock has not.
+    let midnight = day_end(&today).unwrap() + 1;
+    desk.f
+        .advance_clock(midnight + 1 - desk.f.now().await)
+        .await;
+    desk.f.attest(1_000 * ONE).await.unwrap();
+    assert_eq!(desk.payout().await.resolved.len(), 1);
+    assert_eq!(desk.pass().await.minted.len(), 1);
+
+    let (_, report) = reconcile_day(&desk.store, &desk.f.usd1, &today, ISSUER_ACCOUNT)
+        .await
+        .unwrap();
+    assert_eq!(
+        report.figures.supply,
+        250 * ONE,
+        "neither had landed by the day's end"
+    );
+    assert_eq!(report.figures.escrowed_taken, 100 * i128::from(ONE));
+    assert!(report.balanced, "{report:?}");
+
+    desk.bank.advance_day();
+    desk.statement().await;
+    let tomorrow = desk.bank.day();
+    let (_, next) = reconcile_day(&desk.store, &desk.f.usd1, &tomorrow, ISSUER_ACCOUNT)
+        .await
+        .unwrap();
+    assert_eq!(next.figures.supply, 190 * ONE);
+    assert_eq!(next.figures.escrowed_taken, 0);
+    assert!(next.balanced, "{next:?}");
+}
+
+both_databases!(
+    a_mint_and_a_settlement_landing_after_midnight_are_the_next_days,
+    after_midnight
+);
 
 /// The transparency page shows the desk's newest reconciliation and copies
 /// it beside itself; a file that is not one is refused by name.
