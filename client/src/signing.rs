@@ -73,7 +73,7 @@ pub fn sign(
     for (slot, key) in signatures.iter_mut().zip(&message.account_keys) {
         let signature = match signers.iter().find(|s| s.pubkey() == *key) {
             Some(signer) => {
-                signer.try_sign_message(&data).map_err(|e| match e {
+                off_the_runtime(|| signer.try_sign_message(&data)).map_err(|e| match e {
                     // A key held elsewhere that could not sign (its own words).
                     solana_sdk::signer::SignerError::Custom(reason) => ClientError::SignerFailed {
                         signer: *key,
@@ -130,4 +130,76 @@ pub fn present_and_absent(transaction: &Transaction) -> (Vec<(Pubkey, Signature)
         }
     }
     (present, absent)
+}
+
+/// Runs a signature that may wait on a device or a server (an HSM, a vault)
+/// without holding a runtime's worker: on a multi-threaded tokio runtime the
+/// worker hands its other tasks (a service's API, its deliveries) to
+/// another first. Elsewhere (no runtime, a current-thread one) it just runs.
+fn off_the_runtime<T>(sign: impl FnOnce() -> T) -> T {
+    use tokio::runtime::{Handle, RuntimeFlavor};
+    match Handle::try_current() {
+        Ok(handle) if handle.runtime_flavor() == RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(sign)
+        }
+        _ => sign(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::mpsc;
+    use std::sync::Mutex;
+    use std::time::Duration;
+
+    use solana_sdk::signature::{Keypair, SignerError};
+
+    use super::*;
+
+    /// A key held elsewhere whose answer comes only once another task of
+    /// the runtime has run: it waits for that task's word, as a worker
+    /// waits for an HSM.
+    struct WaitsForAnotherTask {
+        key: Keypair,
+        word: Mutex<mpsc::Receiver<()>>,
+    }
+
+    impl Signer for WaitsForAnotherTask {
+        fn try_pubkey(&self) -> Result<Pubkey, SignerError> {
+            Ok(self.key.pubkey())
+        }
+
+        fn try_sign_message(&self, message: &[u8]) -> Result<Signature, SignerError> {
+            let word = self.word.lock().expect("lock");
+            word.recv_timeout(Duration::from_secs(10))
+                .map_err(|_| SignerError::Custom("no other task ran while it signed".into()))?;
+            self.key.try_sign_message(message)
+        }
+
+        fn is_interactive(&self) -> bool {
+            false
+        }
+    }
+
+    /// One worker: the task that signs holds it, and the task it spawned
+    /// (which the signer waits for) runs only if signing hands it over.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 1)]
+    async fn a_slow_signer_does_not_hold_the_runtimes_worker() {
+        let signed = tokio::spawn(async {
+            let (tell, word) = mpsc::channel();
+            let signer = WaitsForAnotherTask {
+                key: Keypair::new(),
+                word: Mutex::new(word),
+            };
+            tokio::spawn(async move { tell.send(()).expect("the signer waits") });
+            let payer = signer.pubkey();
+            let ix =
+                solana_system_interface::instruction::transfer(&payer, &Pubkey::new_unique(), 1);
+            let message = Message::new(&[ix], Some(&payer));
+            sign(message, &[&signer], Hash::new_unique(), false).map(|tx| tx.signatures[0])
+        })
+        .await
+        .expect("the signing task");
+        assert_ne!(signed.expect("signed"), Signature::default());
+    }
 }
