@@ -352,11 +352,18 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             show(
                 serde_json::to_value(&pass)?,
                 format!(
-                    "taken {}, payment files {}, settled or rejected {}, still out {}",
+                    "taken {}, payment files {}, settled or rejected {}, still out {}{}",
                     pass.taken.len(),
                     pass.files.len(),
                     pass.resolved.len(),
-                    pass.still_out.len()
+                    pass.still_out.len(),
+                    match pass.resolved_outside.len() {
+                        0 => String::new(),
+                        n => format!(
+                            "; {n} settled or rejected on-chain outside the desk, not paid by it \
+                             (see the holders' cases)"
+                        ),
+                    }
                 ),
             );
         }

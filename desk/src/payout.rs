@@ -33,6 +33,9 @@ pub struct PayoutPass {
     pub resolved: Vec<(u64, String)>,
     /// Settlements out whose fate is not known yet.
     pub still_out: Vec<u64>,
+    /// Redemptions the chain shows settled or rejected by someone else,
+    /// recorded as it has them (never paid by the desk).
+    pub resolved_outside: Vec<(u64, Stage)>,
 }
 
 pub struct Payer<L: Ledger + ?Sized> {
@@ -81,8 +84,12 @@ impl<L: Ledger + ?Sized> Payer<L> {
         Ok(())
     }
 
-    /// Writes what a crash left unwritten, then the next run.
+    /// Writes what a crash left unwritten, then the next run: of what is
+    /// due, only what the chain still holds pending.
     async fn pay(&self, pass: &mut PayoutPass) -> Result<(), PassError> {
+        for due in self.store.redemptions(Some(Stage::PaymentDue)).await? {
+            self.unless_pending(due.id, pass).await?;
+        }
         let (date, at) = chrono_now();
         // Recorded now, written below with any a crash left unwritten.
         self.store
@@ -133,10 +140,9 @@ impl<L: Ledger + ?Sized> Payer<L> {
                 }
             }
             // Settled or rejected by someone else meanwhile: the chain says which.
-            let on_chain = self.usd1.redemption(redemption.id).await?;
-            if on_chain.status != RedemptionStatus::Pending {
+            let Some(on_chain) = self.unless_pending(redemption.id, pass).await? else {
                 continue;
-            }
+            };
             let ix = self.instruction(&redemption, &on_chain).await?;
             let tx = self.usd1.prepare(&[ix], &[self.treasurer.as_ref()]).await?;
             let attempt = Attempt::sent_through(self.usd1.ledger().as_ref(), &tx);
@@ -157,6 +163,24 @@ impl<L: Ledger + ?Sized> Payer<L> {
             }
         }
         Ok(())
+    }
+
+    /// The request as the chain holds it while it is pending; settled or
+    /// rejected by someone else, it is recorded so and `None`.
+    async fn unless_pending(
+        &self,
+        id: u64,
+        pass: &mut PayoutPass,
+    ) -> Result<Option<usd1::state::Redemption>, PassError> {
+        let on_chain = self.usd1.redemption(id).await?;
+        if on_chain.status == RedemptionStatus::Pending {
+            return Ok(Some(on_chain));
+        }
+        let settled = on_chain.status == RedemptionStatus::Settled;
+        if let Some(stage) = self.store.record_resolved_outside(id, settled).await? {
+            pass.resolved_outside.push((id, stage));
+        }
+        Ok(None)
     }
 
     async fn instruction(

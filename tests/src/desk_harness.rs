@@ -12,10 +12,12 @@ use usd1_client::screening::{List, Screener};
 use usd1_desk::decide::Kyb;
 use usd1_desk::mint::{Minter, Pass};
 use usd1_desk::payout::{Payer, PayoutPass};
+use usd1_desk::scopes::Scope;
 use usd1_desk::store::customers::BankAccount;
 use usd1_desk::store::customers::Customer;
 use usd1_desk::store::statements::{Imported, Intake};
-use usd1_desk::store::Store;
+use usd1_desk::store::{Held, Store};
+use usd1_service::cases::{Actor, Approved, Decision};
 
 use crate::bank::{Bank, ROUTING};
 use crate::fixture::{default_disclosure, Fixture, Flavor, ONE};
@@ -220,6 +222,29 @@ impl Desk {
             .await
             .expect("request");
         id
+    }
+
+    /// An operator whose key may decide cases: who they act as, and the
+    /// key's secret (what `--operator-key` takes).
+    pub async fn operator(&self, name: &str) -> (Actor, String) {
+        let (key, secret) = self
+            .store
+            .create_key(name, name, &[Scope::CasesWrite])
+            .await
+            .expect("key");
+        (Actor::of_key(&key).expect("an operator"), secret)
+    }
+
+    /// Case `id` released by two operators, alice proposing and bob approving.
+    pub async fn release_case(&self, id: &str) -> Approved<String> {
+        let (alice, bob) = (self.operator("alice").await.0, self.operator("bob").await.0);
+        let kit = self.store.kit();
+        kit.decide_case_seen(&Held, id, Decision::Release, &alice, "checked", None)
+            .await
+            .expect("proposed");
+        kit.approve_case_seen(&Held, id, &bob, "checked again", None)
+            .await
+            .expect("approved")
     }
 
     pub async fn payout(&self) -> PayoutPass {

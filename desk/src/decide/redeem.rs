@@ -141,6 +141,64 @@ pub fn on_answer(stage: Stage, answer: Answer) -> Outcome {
     }
 }
 
+/// What the desk records of a redemption the chain shows settled or
+/// rejected by someone else (the treasurer's key used outside the desk)
+/// while the desk still had to pay it, or to settle or reject it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Outside {
+    /// The stage recorded: the chain's.
+    pub stage: Stage,
+    /// The tokens came back to the holder: the redemption's booking is reversed.
+    pub reversed: bool,
+    /// What a person must look at (a case opens on the holder).
+    pub concern: Option<&'static str>,
+}
+
+/// [`Outside`] of a redemption in `stage` that the chain shows `settled`
+/// (else rejected); `None` if the desk has nothing left to do for it. The
+/// desk never pays one: what the bank has not been asked to pay is not.
+pub fn resolved_outside(stage: Stage, settled: bool) -> Option<Outside> {
+    let (stage, reversed, concern) = match (stage, settled) {
+        (Stage::PaymentDue, false) => (
+            Stage::Rejected,
+            true,
+            Some("rejected on-chain outside the desk before the desk paid it: it is not paid"),
+        ),
+        (Stage::PaymentDue, true) => (
+            Stage::Paid,
+            false,
+            Some(
+                "settled on-chain outside the desk before the desk paid it: the desk does not \
+                 pay it, and its books owe the customer until a payment outside is shown",
+            ),
+        ),
+        (Stage::Settling, true) => (Stage::Paid, false, None),
+        (Stage::Settling, false) => (
+            Stage::Rejected,
+            true,
+            Some(
+                "paid by the bank and rejected on-chain outside the desk: the customer holds \
+                 both the dollars and the tokens",
+            ),
+        ),
+        (Stage::Rejecting, false) => (Stage::Rejected, true, None),
+        (Stage::Rejecting, true) => (
+            Stage::Paid,
+            false,
+            Some(
+                "refused by the bank and settled on-chain outside the desk: the tokens are \
+                 burned and the customer is owed",
+            ),
+        ),
+        _ => return None,
+    };
+    Some(Outside {
+        stage,
+        reversed,
+        concern,
+    })
+}
+
 /// The on-chain reason code of a rejection the bank's reason caused
 /// (`AC01` no such account 1, `AC04` closed 2, `AM04` funds 3, else 9).
 pub fn reason_code(reason: Option<&str>) -> u16 {
@@ -177,6 +235,50 @@ mod tests {
             },
         ] {
             assert_eq!(stage_of(Some(&held)).0, Stage::Held, "{held:?}");
+        }
+    }
+
+    #[test]
+    fn what_was_resolved_outside_the_desk_is_recorded_as_the_chain_has_it() {
+        let recorded = |stage, settled| {
+            resolved_outside(stage, settled).map(|o| (o.stage, o.reversed, o.concern.is_some()))
+        };
+        // What the bank did and what the chain did agree: nothing to look at.
+        assert_eq!(
+            recorded(Stage::Settling, true),
+            Some((Stage::Paid, false, false))
+        );
+        assert_eq!(
+            recorded(Stage::Rejecting, false),
+            Some((Stage::Rejected, true, false))
+        );
+        // Not paid by the desk, or paid and refunded, or refused and burned: a case.
+        assert_eq!(
+            recorded(Stage::PaymentDue, false),
+            Some((Stage::Rejected, true, true))
+        );
+        assert_eq!(
+            recorded(Stage::PaymentDue, true),
+            Some((Stage::Paid, false, true))
+        );
+        assert_eq!(
+            recorded(Stage::Settling, false),
+            Some((Stage::Rejected, true, true))
+        );
+        assert_eq!(
+            recorded(Stage::Rejecting, true),
+            Some((Stage::Paid, false, true))
+        );
+        // In a payment file (the bank's answer decides next), or closed: nothing.
+        for stage in [
+            Stage::Held,
+            Stage::PaymentSent,
+            Stage::Paid,
+            Stage::Rejected,
+            Stage::Returned,
+        ] {
+            assert_eq!(resolved_outside(stage, true), None, "{stage}");
+            assert_eq!(resolved_outside(stage, false), None, "{stage}");
         }
     }
 

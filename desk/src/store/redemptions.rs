@@ -382,6 +382,70 @@ impl Store {
         Ok(true)
     }
 
+    /// The chain shows redemption `id` `settled` (else rejected) by someone
+    /// else while the desk still had it to pay, settle or reject: recorded
+    /// as the chain has it ([`redeem::resolved_outside`]), its booking
+    /// reversed if the tokens came back, its event, and a case on the
+    /// holder when a person must look, in one transaction. The stage
+    /// recorded, or `None` if there was nothing left to do.
+    pub async fn record_resolved_outside(
+        &self,
+        id: u64,
+        settled: bool,
+    ) -> Result<Option<Stage>, StoreError> {
+        let mut tx = self.begin().await?;
+        let redemption = redemption_in(&mut tx, id).await?;
+        let Some(outside) = redeem::resolved_outside(redemption.stage, settled) else {
+            return Ok(None);
+        };
+        let why = outside
+            .concern
+            .unwrap_or("settled or rejected on-chain outside the desk");
+        set_stage(&mut tx, id, outside.stage, Some(why)).await?;
+        if outside.reversed {
+            let customer = redemption.customer_id.clone().unwrap_or_default();
+            post(
+                &mut tx,
+                &ledger::redemption_rejected(&customer, redemption.amount, redemption.fee),
+            )
+            .await?;
+        }
+        let kind = match outside.stage {
+            Stage::Paid => "redemption.paid",
+            _ => "redemption.rejected",
+        };
+        emit(&mut tx, kind, id, &format!("outside:{id}")).await?;
+        if let Some(concern) = outside.concern {
+            let reason = format!("redemption {id} from {}: {concern}", redemption.holder);
+            let (case, opened) = cases::open_in(
+                &mut tx,
+                self.seal(),
+                &redemption.holder,
+                &reason,
+                &json!([]),
+                &Actor::screening(),
+            )
+            .await?;
+            if !opened {
+                // The holder's open case: what happened is said in its history.
+                let detail = json!({"redemption": id.to_string()});
+                cases::append(
+                    &mut tx,
+                    self.seal(),
+                    &case.id,
+                    &Actor::screening(),
+                    "note",
+                    detail,
+                    &reason,
+                )
+                .await?;
+            }
+        }
+        tx.commit().await?;
+        self.anchor_cases().await?;
+        Ok(Some(outside.stage))
+    }
+
     /// Held redemptions whose case was released, and whose customer may now
     /// be paid: due. Their ids.
     pub async fn recheck_held_redemptions(&self) -> Result<Vec<u64>, StoreError> {

@@ -8,7 +8,6 @@ use serde_json::Value;
 use sqlx::Row;
 use usd1_desk::decide::State;
 use usd1_desk::ledger::{Account, Books};
-use usd1_desk::scopes::Scope;
 use usd1_desk::store::deposits::Deposit;
 use usd1_desk::store::suspense::OwnerError;
 use usd1_desk::store::Held;
@@ -27,16 +26,6 @@ async fn in_suspense(url: Option<String>) -> (Desk, Deposit, String, String) {
     let deposit = desk.store.deposits(None).await.unwrap().remove(0);
     let case = deposit.case_id.clone().expect("a case holds it");
     (desk, deposit, case, wire)
-}
-
-/// Operators with keys that may decide cases.
-async fn operator(desk: &Desk, name: &str) -> (Actor, String) {
-    let (key, secret) = desk
-        .store
-        .create_key(name, name, &[Scope::CasesWrite])
-        .await
-        .unwrap();
-    (Actor::of_key(&key).unwrap(), secret)
 }
 
 /// The deposit's events, in order.
@@ -67,10 +56,7 @@ async fn snapshot(desk: &Desk) -> (Books, Vec<Deposit>, usize) {
 async fn named_and_released_by_two_operators_is_minted_once_on(url: &str) {
     let (desk, deposit, case, _) = in_suspense(Some(url.into())).await;
     let (acme, wallet) = desk.approved_customer("Acme").await;
-    let (alice, bob) = (
-        operator(&desk, "alice").await.0,
-        operator(&desk, "bob").await.0,
-    );
+    let (alice, bob) = (desk.operator("alice").await.0, desk.operator("bob").await.0);
     let kit = desk.store.kit();
 
     // Released to no one: refused, nothing proposed.
@@ -170,10 +156,7 @@ async fn every_refusal_is_named_and_changes_nothing_on(url: &str) {
         .unwrap()
         .remove(0);
     let held_case = held.case_id.clone().unwrap();
-    let (alice, bob) = (
-        operator(&desk, "alice").await.0,
-        operator(&desk, "bob").await.0,
-    );
+    let (alice, bob) = (desk.operator("alice").await.0, desk.operator("bob").await.0);
     let name = |case: &str, deposit: &str, customer: &str, actor: &Actor| {
         let (store, case, deposit, customer, actor) = (
             desk.store.clone(),
@@ -274,7 +257,7 @@ async fn an_owner_changed_behind_the_history_is_found_and_a_reversal_is_the_owne
     let (mut desk, deposit, case, wire) = in_suspense(None).await;
     let (acme, _) = desk.approved_customer("Acme").await;
     let (other, _) = desk.approved_customer("Other").await;
-    let alice = operator(&desk, "alice").await.0;
+    let alice = desk.operator("alice").await.0;
     desk.store
         .name_owner(&case, &deposit.id, &acme.id, &alice, "confirmed")
         .await
@@ -320,7 +303,7 @@ async fn the_command_line_names_the_owner() {
     build_binaries().expect("binaries");
     let (desk, deposit, case, _) = in_suspense(None).await;
     let (acme, _) = desk.approved_customer("Acme").await;
-    let (_, secret) = operator(&desk, "alice").await;
+    let (_, secret) = desk.operator("alice").await;
     let database = format!("sqlite:{}", desk.dir.path().join("desk.db").display());
     let run = |customer: &str| {
         std::process::Command::new(binary("usd1-desk").unwrap())

@@ -5,6 +5,7 @@ mod desk_api;
 mod desk_deposits;
 mod desk_faults;
 mod desk_openapi;
+mod desk_outside;
 mod desk_postgres;
 mod desk_process;
 mod desk_reconcile;
