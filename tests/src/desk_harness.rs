@@ -40,6 +40,14 @@ pub struct Desk {
     pub payer: Payer<usd1_client::banks::BanksLedger>,
 }
 
+/// A screener whose one list (the issuer's) names `wallet` for `reason`.
+pub fn listing(wallet: &Pubkey, reason: &str) -> Screener {
+    let csv = format!("address,reason,source,added_at\n{wallet},{reason},OFAC,2026-01-02\n");
+    Screener::new(vec![
+        List::parse("issuer.csv", csv.as_bytes()).expect("list")
+    ])
+}
+
 impl Desk {
     /// A desk over a Token-2022 mint whose reserve is attested at `reserve`.
     pub async fn new(reserve: u64) -> Self {
@@ -150,14 +158,7 @@ impl Desk {
             .await
             .unwrap();
         let wallet = Keypair::new().pubkey();
-        let screener = match listed {
-            Some(reason) => {
-                let csv =
-                    format!("address,reason,source,added_at\n{wallet},{reason},OFAC,2026-01-02\n");
-                Screener::new(vec![List::parse("issuer.csv", csv.as_bytes()).unwrap()])
-            }
-            None => Screener::default(),
-        };
+        let screener = listed.map_or_else(Screener::default, |reason| listing(&wallet, reason));
         self.store
             .register_wallet(&customer.id, &wallet.to_string(), &screener, "alice")
             .await

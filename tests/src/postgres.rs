@@ -1,14 +1,18 @@
 //! A real PostgreSQL server for one test: Debian's binaries, its own data
-//! folder and port on 127.0.0.1, stopped (immediately) when dropped. Run as
+//! folder and port on 127.0.0.1, stopped (immediately) when dropped, with
+//! what the tests kept beside its databases (a gateway's case key). Run as
 //! root, the server runs as the `postgres` user, as PostgreSQL insists.
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::Mutex;
 
 pub struct Postgres {
     data: tempfile::TempDir,
     bin: PathBuf,
     pub port: u16,
+    /// The databases made on it, as URLs.
+    databases: Mutex<Vec<String>>,
 }
 
 /// The newest installed server's binaries.
@@ -79,7 +83,12 @@ impl Postgres {
         init.args(["-A", "trust", "-U", "usd1", "-E", "UTF8", "--no-sync", "-D"])
             .arg(data.path().join("db"));
         run(init, "initdb");
-        let server = Postgres { data, bin, port };
+        let server = Postgres {
+            data,
+            bin,
+            port,
+            databases: Mutex::new(Vec::new()),
+        };
         server.resume();
         server
     }
@@ -126,7 +135,9 @@ impl Postgres {
             ])
             .arg(name);
         run(create, "createdb");
-        format!("postgres://usd1@127.0.0.1:{}/{name}", self.port)
+        let url = format!("postgres://usd1@127.0.0.1:{}/{name}", self.port);
+        self.databases.lock().expect("lock").push(url.clone());
+        url
     }
 }
 
@@ -137,6 +148,10 @@ impl Drop for Postgres {
             .arg(self.data.path().join("db"))
             .args(["-m", "immediate", "stop"]);
         let _ = stop.output();
+        // A case key outlives no database (kept in the temporary folder, by URL).
+        for url in self.databases.lock().map(|d| d.clone()).unwrap_or_default() {
+            let _ = std::fs::remove_file(crate::gateway_harness::case_key_for(&url));
+        }
     }
 }
 

@@ -3,9 +3,11 @@
 //! recorded (committed) before it is sent, so that after a crash the chain
 //! says whether it landed and no deposit is minted twice.
 use serde::Serialize;
+use serde_json::json;
 use sqlx::any::AnyRow;
 use sqlx::Row;
 use usd1_client::send_journal::Attempt;
+use usd1_service::cases::{self, Actor};
 
 use super::{emit_deposit, now, post_at, Store, StoreError, Tx};
 use crate::decide::State;
@@ -102,6 +104,66 @@ pub(crate) async fn deposit_in(tx: &mut Tx<'_>, id: &str) -> Result<Deposit, Sto
         .fetch_one(&mut **tx)
         .await?;
     from_row(&row)
+}
+
+/// Holds `deposit` (`held`: its customer listed; or in suspense) under a
+/// case: the open one on the customer's listed wallet (or on
+/// `deposit:ID`), opened if there is none; its `held` entry, its case id
+/// and `deposit.held`, in the caller's transaction.
+pub(crate) async fn hold(
+    tx: &mut Tx<'_>,
+    seal: Option<&cases::Seal>,
+    deposit: Deposit,
+) -> Result<Deposit, StoreError> {
+    let subject = match &deposit.customer_id {
+        Some(customer) => listed_wallet(tx, customer)
+            .await?
+            .unwrap_or_else(|| customer.clone()),
+        None => format!("deposit:{}", deposit.id),
+    };
+    let reason = match deposit.state {
+        State::Held => format!("deposit {} of a listed customer", deposit.id),
+        _ => format!(
+            "deposit {} in suspense: {}",
+            deposit.id,
+            deposit.why.clone().unwrap_or_default()
+        ),
+    };
+    let (case, _) =
+        cases::open_in(tx, seal, &subject, &reason, &json!([]), &Actor::screening()).await?;
+    super::record_hold(
+        tx,
+        seal,
+        &case.id,
+        &format!("deposit:{}", deposit.id),
+        deposit.amount,
+        deposit.customer_id.as_deref(),
+        &reason,
+    )
+    .await?;
+    sqlx::query("UPDATE deposits SET case_id = $1, released_by = NULL WHERE id = $2")
+        .bind(&case.id)
+        .bind(&deposit.id)
+        .execute(&mut **tx)
+        .await?;
+    let deposit = deposit_in(tx, &deposit.id).await?;
+    let data = DepositEvent::of(&deposit, None);
+    // Held again later (under another case), it is another event.
+    let cause = format!("{}:{}", deposit.id, case.id);
+    emit_deposit(tx, "deposit.held", &deposit.id, &cause, data).await?;
+    Ok(deposit)
+}
+
+async fn listed_wallet(tx: &mut Tx<'_>, customer: &str) -> Result<Option<String>, StoreError> {
+    let row = sqlx::query(
+        "SELECT address FROM wallets WHERE customer_id = $1 AND listed_at IS NOT NULL ORDER BY address LIMIT 1",
+    )
+    .bind(customer)
+    .fetch_optional(&mut **tx)
+    .await?;
+    row.map(|r| r.try_get("address"))
+        .transpose()
+        .map_err(Into::into)
 }
 
 pub(crate) async fn set_state(
@@ -250,6 +312,11 @@ impl Store {
             if state != State::AwaitingKyb {
                 let id: String = row.try_get("id")?;
                 set_state(&mut tx, &id, state, None).await?;
+                if state == State::Held {
+                    // Listed since its case let it go: held again, under a case.
+                    let deposit = deposit_in(&mut tx, &id).await?;
+                    hold(&mut tx, self.seal(), deposit).await?;
+                }
                 moved.push(id);
             }
         }

@@ -438,64 +438,12 @@ async fn booked_now(
         None => ledger::deposit_in_suspense(deposit.amount),
     };
     post_at(tx, &booking, at).await?;
-    let data = super::deposits::DepositEvent::of(&deposit, None);
     if matches!(deposit.state, State::Held | State::Suspense) {
-        let subject = match &deposit.customer_id {
-            Some(customer) => listed_wallet(tx, customer)
-                .await?
-                .unwrap_or_else(|| customer.clone()),
-            None => format!("deposit:{}", deposit.id),
-        };
-        let reason = match deposit.state {
-            State::Held => format!("deposit {} of a listed customer", deposit.id),
-            _ => format!(
-                "deposit {} in suspense: {}",
-                deposit.id,
-                deposit.why.clone().unwrap_or_default()
-            ),
-        };
-        let (case, _) =
-            cases::open_in(tx, seal, &subject, &reason, &json!([]), &Actor::screening()).await?;
-        super::record_hold(
-            tx,
-            seal,
-            &case.id,
-            &format!("deposit:{}", deposit.id),
-            deposit.amount,
-            deposit.customer_id.as_deref(),
-            &reason,
-        )
-        .await?;
-        sqlx::query("UPDATE deposits SET case_id = $1 WHERE id = $2")
-            .bind(&case.id)
-            .bind(&deposit.id)
-            .execute(&mut **tx)
-            .await?;
-        let deposit = deposit_in(tx, &deposit.id).await?;
-        emit_deposit(
-            tx,
-            "deposit.held",
-            &deposit.id,
-            &deposit.id,
-            super::deposits::DepositEvent::of(&deposit, None),
-        )
-        .await?;
-        return Ok(deposit);
+        return super::deposits::hold(tx, seal, deposit).await;
     }
+    let data = super::deposits::DepositEvent::of(&deposit, None);
     emit_deposit(tx, "deposit.received", &deposit.id, &deposit.id, data).await?;
     Ok(deposit)
-}
-
-async fn listed_wallet(tx: &mut Tx<'_>, customer: &str) -> Result<Option<String>, StoreError> {
-    let row = sqlx::query(
-        "SELECT address FROM wallets WHERE customer_id = $1 AND listed_at IS NOT NULL ORDER BY address LIMIT 1",
-    )
-    .bind(customer)
-    .fetch_optional(&mut **tx)
-    .await?;
-    row.map(|r| r.try_get("address"))
-        .transpose()
-        .map_err(Into::into)
 }
 
 /// The bank took back an incoming wire (a debit marked as a reversal, naming

@@ -13,7 +13,7 @@ use usd1_desk::store::suspense::OwnerError;
 use usd1_desk::store::Held;
 use usd1_service::cases::{Actor, Approved, CaseError, Decided, Decision};
 use usd1_tests::both_databases;
-use usd1_tests::desk_harness::{Desk, FOUR_EYES_ABOVE, ISSUER_ACCOUNT};
+use usd1_tests::desk_harness::{listing, Desk, FOUR_EYES_ABOVE, ISSUER_ACCOUNT};
 use usd1_tests::fixture::ONE;
 use usd1_tests::tour::{binary, build_binaries};
 
@@ -250,6 +250,47 @@ both_databases!(
     every_refusal_is_named_and_changes_nothing_on
 );
 
+/// Named, then the customer's wallet listed before the case's release: the
+/// deposit is held again under the wallet's case (not left held under a
+/// closed one), whose release by two people lets it be minted; the history
+/// verifies throughout.
+async fn listed_after_naming_is_held_again_on(url: &str) {
+    let (desk, deposit, case, _) = in_suspense(Some(url.into())).await;
+    let (acme, wallet) = desk.approved_customer("Acme").await;
+    let alice = desk.operator("alice").await.0;
+    desk.store
+        .name_owner(&case, &deposit.id, &acme.id, &alice, "confirmed")
+        .await
+        .unwrap();
+    let screener = listing(&wallet, "a namesake");
+    assert_eq!(
+        desk.store.rescreen_wallets(&screener).await.unwrap().len(),
+        1
+    );
+    desk.release_case(&case).await;
+    assert!(desk.pass().await.minted.is_empty());
+    let held = desk.store.deposit(&deposit.id).await.unwrap().unwrap();
+    assert_eq!(held.state, State::Held);
+    let wallet_case = held.case_id.clone().unwrap();
+    let open = desk.store.case(&wallet_case).await.unwrap().unwrap();
+    assert_eq!(
+        (open.subject.as_str(), open.status.is_closed()),
+        (wallet.to_string().as_str(), false)
+    );
+    let kit = desk.store.kit();
+    kit.verify_cases_of(&Held).await.unwrap().expect("intact");
+
+    desk.release_case(&wallet_case).await;
+    assert_eq!(desk.pass().await.minted.len(), 1);
+    assert_eq!(desk.balance(&wallet).await, 75 * ONE);
+    kit.verify_cases_of(&Held).await.unwrap().expect("intact");
+}
+
+both_databases!(
+    a_deposit_whose_owner_is_listed_before_its_release_is_held_again,
+    listed_after_naming_is_held_again_on
+);
+
 /// The owner named, then changed in the database: the history disagrees.
 /// The bank reversing a named wire takes it from what the customer is owed.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -286,6 +327,21 @@ async fn an_owner_changed_behind_the_history_is_found_and_a_reversal_is_the_owne
         .await
         .unwrap()
         .expect("intact again");
+    let copy = snapshot(&desk).await;
+    sqlx::query("UPDATE deposits SET case_id = NULL WHERE id = $1")
+        .bind(&deposit.id)
+        .execute(desk.store.pool())
+        .await
+        .unwrap();
+    let broken = kit.verify_cases_of(&Held).await.unwrap().unwrap_err();
+    assert!(broken.problem.contains("has no row (deleted)"), "{broken}");
+    sqlx::query("UPDATE deposits SET case_id = $1 WHERE id = $2")
+        .bind(&case)
+        .bind(&deposit.id)
+        .execute(desk.store.pool())
+        .await
+        .unwrap();
+    assert_eq!(snapshot(&desk).await, copy);
 
     desk.bank.reverse_wire_in(ISSUER_ACCOUNT, &wire).unwrap();
     desk.statement().await;
