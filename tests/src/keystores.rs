@@ -24,15 +24,24 @@ const SO_PIN: &str = "27182818";
 
 /// The test binary's SoftHSM2 folder and its library, loaded once (a
 /// PKCS#11 library reads its configuration when it is initialised, once per
-/// process): every token of the binary's tests lives here.
+/// process): every token of the binary's tests lives here. It lives as long
+/// as the process (the binaries the tests start read it too), so it is
+/// named by the process, and the folders of processes that have ended are
+/// removed when the next one starts.
 fn softhsm() -> &'static (PathBuf, Mutex<Pkcs11>) {
     static SOFTHSM: OnceLock<(PathBuf, Mutex<Pkcs11>)> = OnceLock::new();
     SOFTHSM.get_or_init(|| {
-        let dir = tempfile::Builder::new()
-            .prefix("usd1-softhsm-")
-            .tempdir()
-            .expect("temp dir")
-            .keep();
+        let temp = std::env::temp_dir();
+        for entry in std::fs::read_dir(&temp).into_iter().flatten().flatten() {
+            let name = entry.file_name().to_string_lossy().to_string();
+            let pid = name.strip_prefix("usd1-softhsm-").and_then(|p| p.parse::<u32>().ok());
+            if pid.is_some_and(|pid| !Path::new(&format!("/proc/{pid}")).exists()) {
+                let _ = std::fs::remove_dir_all(entry.path());
+            }
+        }
+        let dir = temp.join(format!("usd1-softhsm-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("temp dir");
         std::fs::create_dir_all(dir.join("tokens")).expect("token folder");
         let conf = dir.join("softhsm2.conf");
         std::fs::write(
