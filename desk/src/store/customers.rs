@@ -496,7 +496,11 @@ impl Store {
             for deposit in &deposits {
                 let id: String = deposit.try_get("id")?;
                 let amount: i64 = deposit.try_get("amount")?;
-                sqlx::query("UPDATE deposits SET state = 'held', why = $1, case_id = $2, updated_at = $3 WHERE id = $4")
+                // A hold of its own: an earlier case's release is that case's.
+                sqlx::query(
+                    "UPDATE deposits SET state = 'held', why = $1, case_id = $2, released_by = NULL, \
+                     updated_at = $3 WHERE id = $4",
+                )
                     .bind(&reason)
                     .bind(&case.id)
                     .bind(now())

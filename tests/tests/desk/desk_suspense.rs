@@ -3,7 +3,8 @@
 //! what the desk owes that customer, the case's history says who named whom,
 //! and the case's release by two operators lets it be minted, once. Every
 //! refusal is named and changes nothing; an owner changed behind the
-//! history's back is found.
+//! history's back is found. A deposit a case let go and that is held
+//! again (its customer listed since) is held under a case of its own.
 use serde_json::Value;
 use sqlx::Row;
 use usd1_desk::decide::State;
@@ -289,6 +290,51 @@ async fn listed_after_naming_is_held_again_on(url: &str) {
 both_databases!(
     a_deposit_whose_owner_is_listed_before_its_release_is_held_again,
     listed_after_naming_is_held_again_on
+);
+
+/// A held deposit released by its case (a namesake), then held again when
+/// another wallet of its customer is listed: under that wallet's case, as
+/// a hold of its own (not one its first case already released), so the
+/// second case's release lets it be minted; the history verifies.
+async fn released_then_listed_again_on(url: &str) {
+    let mut desk = Desk::on(Some(url.into()), 100 * ONE, FOUR_EYES_ABOVE).await;
+    let (acme, first, _) = desk.listed_customer("Acme", "a namesake").await;
+    desk.wire("250.00", &acme.reference);
+    assert_eq!(desk.statement().await.deposits[0].1, State::Held);
+    let deposit = desk.store.deposits(None).await.unwrap().remove(0);
+    desk.release_case(deposit.case_id.as_deref().unwrap()).await;
+    // More than the reserve: it waits, not minted yet.
+    assert_eq!(desk.pass().await.awaiting_reserve.len(), 1);
+    let second = solana_sdk::pubkey::Pubkey::new_unique();
+    desk.store
+        .register_wallet(&acme.id, &second.to_string(), &Default::default(), "alice")
+        .await
+        .unwrap();
+    let found = desk
+        .store
+        .rescreen_wallets(&listing(&second, "sanctioned"))
+        .await;
+    assert_eq!(
+        found.unwrap()[0].held,
+        vec![format!("deposit:{}", deposit.id)]
+    );
+    let kit = desk.store.kit();
+    kit.verify_cases_of(&Held).await.unwrap().expect("intact");
+    let again = desk.store.deposit(&deposit.id).await.unwrap().unwrap();
+    assert_eq!(again.state, State::Held);
+
+    desk.release_case(again.case_id.as_deref().unwrap()).await;
+    desk.f.attest(1_000 * ONE).await.unwrap();
+    assert_eq!(desk.pass().await.minted.len(), 1);
+    // To one of its wallets (the first registered; both were in the same second).
+    let minted = desk.balance(&first).await + desk.balance(&second).await;
+    assert_eq!(minted, 250 * ONE);
+    kit.verify_cases_of(&Held).await.unwrap().expect("intact");
+}
+
+both_databases!(
+    a_released_deposit_held_again_by_a_later_listing_is_released_by_its_new_case,
+    released_then_listed_again_on
 );
 
 /// The owner named, then changed in the database: the history disagrees.
