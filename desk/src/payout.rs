@@ -87,8 +87,15 @@ impl<L: Ledger + ?Sized> Payer<L> {
     /// Writes what a crash left unwritten, then the next run: of what is
     /// due, only what the chain still holds pending.
     async fn pay(&self, pass: &mut PayoutPass) -> Result<(), PassError> {
-        for due in self.store.redemptions(Some(Stage::PaymentDue)).await? {
-            self.unless_pending(due.id, pass).await?;
+        let due: Vec<u64> = self
+            .store
+            .redemptions(Some(Stage::PaymentDue))
+            .await?
+            .iter()
+            .map(|r| r.id)
+            .collect();
+        for on_chain in self.usd1.redemptions_of(&due).await? {
+            self.unless_pending(on_chain, pass).await?;
         }
         let (date, at) = chrono_now();
         // Recorded now, written below with any a crash left unwritten.
@@ -140,7 +147,8 @@ impl<L: Ledger + ?Sized> Payer<L> {
                 }
             }
             // Settled or rejected by someone else meanwhile: the chain says which.
-            let Some(on_chain) = self.unless_pending(redemption.id, pass).await? else {
+            let on_chain = self.usd1.redemption(redemption.id).await?;
+            let Some(on_chain) = self.unless_pending(on_chain, pass).await? else {
                 continue;
             };
             let ix = self.instruction(&redemption, &on_chain).await?;
@@ -169,14 +177,13 @@ impl<L: Ledger + ?Sized> Payer<L> {
     /// rejected by someone else, it is recorded so and `None`.
     async fn unless_pending(
         &self,
-        id: u64,
+        on_chain: usd1::state::Redemption,
         pass: &mut PayoutPass,
     ) -> Result<Option<usd1::state::Redemption>, PassError> {
-        let on_chain = self.usd1.redemption(id).await?;
         if on_chain.status == RedemptionStatus::Pending {
             return Ok(Some(on_chain));
         }
-        let settled = on_chain.status == RedemptionStatus::Settled;
+        let (id, settled) = (on_chain.id, on_chain.status == RedemptionStatus::Settled);
         if let Some(stage) = self.store.record_resolved_outside(id, settled).await? {
             pass.resolved_outside.push((id, stage));
         }

@@ -117,18 +117,25 @@ impl<L: Ledger + ?Sized> Usd1<L> {
         status: Option<RedemptionStatus>,
     ) -> Result<Vec<Redemption>, ClientError> {
         let count = self.config().await?.next_redemption_id;
+        let ids: Vec<u64> = (0..count).collect();
+        let mut all = self.redemptions_of(&ids).await?;
+        all.retain(|r| status.is_none_or(|s| s == r.status));
+        Ok(all)
+    }
+
+    /// The records of requests `ids`, in their order, read in one batch.
+    pub async fn redemptions_of(&self, ids: &[u64]) -> Result<Vec<Redemption>, ClientError> {
         let config = self.config_address();
-        let addresses: Vec<Pubkey> = (0..count).map(|id| pda::redemption(&config, id)).collect();
+        let addresses: Vec<Pubkey> = ids.iter().map(|id| pda::redemption(&config, *id)).collect();
         let found = self.ledger.get_multiple_accounts(&addresses).await?;
-        let mut out = Vec::new();
-        for (address, account) in addresses.iter().zip(found) {
-            let account = account.ok_or(ClientError::AccountNotFound(*address))?;
-            let redemption: Redemption = accounts::decode(address, &account.data)?;
-            if status.is_none_or(|s| s == redemption.status) {
-                out.push(redemption);
-            }
-        }
-        Ok(out)
+        addresses
+            .iter()
+            .zip(found)
+            .map(|(address, account)| {
+                let account = account.ok_or(ClientError::AccountNotFound(*address))?;
+                accounts::decode(address, &account.data)
+            })
+            .collect()
     }
 
     // ---- compliance ----

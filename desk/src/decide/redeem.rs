@@ -148,43 +148,45 @@ pub fn on_answer(stage: Stage, answer: Answer) -> Outcome {
 pub struct Outside {
     /// The stage recorded: the chain's.
     pub stage: Stage,
-    /// The tokens came back to the holder: the redemption's booking is reversed.
-    pub reversed: bool,
     /// What a person must look at (a case opens on the holder).
     pub concern: Option<&'static str>,
+}
+
+impl Outside {
+    /// The tokens came back to the holder (rejected): the redemption's
+    /// booking is reversed.
+    pub fn reverses(&self) -> bool {
+        self.stage == Stage::Rejected
+    }
 }
 
 /// [`Outside`] of a redemption in `stage` that the chain shows `settled`
 /// (else rejected); `None` if the desk has nothing left to do for it. The
 /// desk never pays one: what the bank has not been asked to pay is not.
 pub fn resolved_outside(stage: Stage, settled: bool) -> Option<Outside> {
-    let (stage, reversed, concern) = match (stage, settled) {
+    let (stage, concern) = match (stage, settled) {
         (Stage::PaymentDue, false) => (
             Stage::Rejected,
-            true,
             Some("rejected on-chain outside the desk before the desk paid it: it is not paid"),
         ),
         (Stage::PaymentDue, true) => (
             Stage::Paid,
-            false,
             Some(
                 "settled on-chain outside the desk before the desk paid it: the desk does not \
                  pay it, and its books owe the customer until a payment outside is shown",
             ),
         ),
-        (Stage::Settling, true) => (Stage::Paid, false, None),
+        (Stage::Settling, true) => (Stage::Paid, None),
         (Stage::Settling, false) => (
             Stage::Rejected,
-            true,
             Some(
                 "paid by the bank and rejected on-chain outside the desk: the customer holds \
                  both the dollars and the tokens",
             ),
         ),
-        (Stage::Rejecting, false) => (Stage::Rejected, true, None),
+        (Stage::Rejecting, false) => (Stage::Rejected, None),
         (Stage::Rejecting, true) => (
             Stage::Paid,
-            false,
             Some(
                 "refused by the bank and settled on-chain outside the desk: the tokens are \
                  burned and the customer is owed",
@@ -192,11 +194,7 @@ pub fn resolved_outside(stage: Stage, settled: bool) -> Option<Outside> {
         ),
         _ => return None,
     };
-    Some(Outside {
-        stage,
-        reversed,
-        concern,
-    })
+    Some(Outside { stage, concern })
 }
 
 /// The on-chain reason code of a rejection the bank's reason caused
@@ -241,7 +239,7 @@ mod tests {
     #[test]
     fn what_was_resolved_outside_the_desk_is_recorded_as_the_chain_has_it() {
         let recorded = |stage, settled| {
-            resolved_outside(stage, settled).map(|o| (o.stage, o.reversed, o.concern.is_some()))
+            resolved_outside(stage, settled).map(|o| (o.stage, o.reverses(), o.concern.is_some()))
         };
         // What the bank did and what the chain did agree: nothing to look at.
         assert_eq!(

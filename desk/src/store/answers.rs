@@ -181,7 +181,7 @@ pub(crate) async fn answer_in(
 
 /// Opens a case on `subject` for `why`, or, when one is open already,
 /// records `action` in its history: nothing the bank says goes unrecorded.
-async fn flag(
+pub(crate) async fn flag(
     tx: &mut Tx<'_>,
     seal: Option<&cases::Seal>,
     subject: &str,

@@ -154,7 +154,11 @@ pub(crate) async fn hold(
     Ok(deposit)
 }
 
-async fn listed_wallet(tx: &mut Tx<'_>, customer: &str) -> Result<Option<String>, StoreError> {
+/// A listed wallet of `customer`, if it has one.
+pub(crate) async fn listed_wallet(
+    tx: &mut Tx<'_>,
+    customer: &str,
+) -> Result<Option<String>, StoreError> {
     let row = sqlx::query(
         "SELECT address FROM wallets WHERE customer_id = $1 AND listed_at IS NOT NULL ORDER BY address LIMIT 1",
     )

@@ -136,6 +136,29 @@ pub(crate) async fn set_stage_at(
     Ok(())
 }
 
+/// Closes `redemption` at `stage` (`paid` or `rejected`) as of `at`: a
+/// rejection gives the tokens back, so the redemption's booking is
+/// reversed; its event (`cause`: what closed it).
+async fn close_in(
+    tx: &mut Tx<'_>,
+    redemption: &Redemption,
+    stage: Stage,
+    why: Option<&str>,
+    at: i64,
+    cause: &str,
+) -> Result<(), StoreError> {
+    set_stage_at(tx, redemption.id, stage, why, at).await?;
+    let kind = if stage == Stage::Rejected {
+        let customer = redemption.customer_id.clone().unwrap_or_default();
+        let booking = ledger::redemption_rejected(&customer, redemption.amount, redemption.fee);
+        post_at(tx, &booking, at).await?;
+        "redemption.rejected"
+    } else {
+        "redemption.paid"
+    };
+    emit(tx, kind, redemption.id, cause).await
+}
+
 /// Emits a redemption's event in its stream.
 pub(crate) async fn emit(
     tx: &mut Tx<'_>,
@@ -357,27 +380,17 @@ impl Store {
         let at = landed_at.unwrap_or_else(now);
         let mut tx = self.begin().await?;
         let redemption = redemption_in(&mut tx, id).await?;
-        let (stage, kind) = match redemption.stage {
-            Stage::Settling => (Stage::Paid, "redemption.paid"),
-            Stage::Rejecting => (Stage::Rejected, "redemption.rejected"),
+        let stage = match redemption.stage {
+            Stage::Settling => Stage::Paid,
+            Stage::Rejecting => Stage::Rejected,
             _ => return Ok(false),
         };
-        set_stage_at(&mut tx, id, stage, None, at).await?;
         sqlx::query("UPDATE redemptions SET chain_signature = $1 WHERE id = $2")
             .bind(signature)
             .bind(db(id))
             .execute(&mut *tx)
             .await?;
-        if stage == Stage::Rejected {
-            let customer = redemption.customer_id.clone().unwrap_or_default();
-            post_at(
-                &mut tx,
-                &ledger::redemption_rejected(&customer, redemption.amount, redemption.fee),
-                at,
-            )
-            .await?;
-        }
-        emit(&mut tx, kind, id, signature).await?;
+        close_in(&mut tx, &redemption, stage, None, at, signature).await?;
         tx.commit().await?;
         Ok(true)
     }
@@ -401,45 +414,20 @@ impl Store {
         let why = outside
             .concern
             .unwrap_or("settled or rejected on-chain outside the desk");
-        set_stage(&mut tx, id, outside.stage, Some(why)).await?;
-        if outside.reversed {
-            let customer = redemption.customer_id.clone().unwrap_or_default();
-            post(
-                &mut tx,
-                &ledger::redemption_rejected(&customer, redemption.amount, redemption.fee),
-            )
-            .await?;
-        }
-        let kind = match outside.stage {
-            Stage::Paid => "redemption.paid",
-            _ => "redemption.rejected",
-        };
-        emit(&mut tx, kind, id, &format!("outside:{id}")).await?;
+        let cause = format!("outside:{id}");
+        close_in(
+            &mut tx,
+            &redemption,
+            outside.stage,
+            Some(why),
+            now(),
+            &cause,
+        )
+        .await?;
         if let Some(concern) = outside.concern {
             let reason = format!("redemption {id} from {}: {concern}", redemption.holder);
-            let (case, opened) = cases::open_in(
-                &mut tx,
-                self.seal(),
-                &redemption.holder,
-                &reason,
-                &json!([]),
-                &Actor::screening(),
-            )
-            .await?;
-            if !opened {
-                // The holder's open case: what happened is said in its history.
-                let detail = json!({"redemption": id.to_string()});
-                cases::append(
-                    &mut tx,
-                    self.seal(),
-                    &case.id,
-                    &Actor::screening(),
-                    "note",
-                    detail,
-                    &reason,
-                )
-                .await?;
-            }
+            let action = "resolved outside the desk";
+            super::answers::flag(&mut tx, self.seal(), &redemption.holder, action, &reason).await?;
         }
         tx.commit().await?;
         self.anchor_cases().await?;

@@ -8,10 +8,10 @@
 //! naming in the history) sends the deposit through the rules, and a case
 //! holding a deposit with no owner named is not released at all.
 use serde_json::json;
-use sqlx::Row;
 use usd1_service::cases::{self, Actor, CaseError};
 
-use super::deposits::{deposit_in, from_row, Deposit, DepositEvent};
+use super::customers::{customer_in, CustomerError};
+use super::deposits::{deposit_in, from_row, listed_wallet, Deposit, DepositEvent};
 use super::{emit_deposit, now, post, Store, StoreError};
 use crate::decide::State;
 use crate::ledger;
@@ -106,15 +106,12 @@ impl Store {
         if deposit.amount == 0 {
             return Err(OwnerError::NoAmount(id));
         }
-        let known = sqlx::query(
-            "SELECT (SELECT COUNT(*) FROM wallets w WHERE w.customer_id = c.id AND w.listed_at IS NOT NULL) \
-             AS listed FROM customers c WHERE c.id = $1",
-        )
-        .bind(customer)
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or_else(|| OwnerError::NoCustomer(customer.to_string()))?;
-        if known.try_get::<i64, _>("listed")? > 0 {
+        match customer_in(&mut tx, customer).await {
+            Ok(_) => {}
+            Err(CustomerError::Store(error)) => return Err(error.into()),
+            Err(_) => return Err(OwnerError::NoCustomer(customer.to_string())),
+        }
+        if listed_wallet(&mut tx, customer).await?.is_some() {
             return Err(OwnerError::CustomerListed(customer.to_string()));
         }
         let named = format!("owner named by {}: {why}", actor.operator);
