@@ -4,13 +4,12 @@
 //! a refused repeated file, a refusal after a payment are each named, and
 //! the last is recorded on the holder's case.
 use serde::Serialize;
-use serde_json::json;
 use sqlx::Row;
 use usd1_client::bank::StatusReport;
-use usd1_service::cases::{self, Actor};
+use usd1_service::cases;
 
 use super::redemptions::{db, emit, redemption_in, set_stage_at, unsigned, Redemption};
-use super::{now, post_at, Store, StoreError, Tx};
+use super::{flag, now, post_at, Store, StoreError, Tx};
 use crate::decide::redeem::{self, Answer, Outcome, Stage};
 use crate::ledger;
 
@@ -177,32 +176,6 @@ pub(crate) async fn answer_in(
         _ => {}
     }
     Ok((Some(redemption.id), Some(outcome)))
-}
-
-/// Opens a case on `subject` for `why`, or, when one is open already,
-/// records `action` in its history: nothing the bank says goes unrecorded.
-pub(crate) async fn flag(
-    tx: &mut Tx<'_>,
-    seal: Option<&cases::Seal>,
-    subject: &str,
-    action: &str,
-    why: &str,
-) -> Result<(), StoreError> {
-    let (case, new) =
-        cases::open_in(tx, seal, subject, why, &json!([]), &Actor::screening()).await?;
-    if !new {
-        cases::append(
-            tx,
-            seal,
-            &case.id,
-            &Actor::screening(),
-            action,
-            json!({}),
-            why,
-        )
-        .await?;
-    }
-    Ok(())
 }
 
 /// A paid wire came back (a reversal credit naming its EndToEndId, booked

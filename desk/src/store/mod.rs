@@ -237,6 +237,33 @@ pub(crate) async fn record_hold(
     Ok(())
 }
 
+/// Opens a case on `subject` for `why`, or, when one is open already,
+/// records `action` in its history: nothing the bank or the chain says goes
+/// unrecorded.
+pub(crate) async fn flag(
+    tx: &mut Tx<'_>,
+    seal: Option<&usd1_service::cases::Seal>,
+    subject: &str,
+    action: &str,
+    why: &str,
+) -> Result<(), StoreError> {
+    use usd1_service::cases::{self, Actor};
+    let (case, new) = cases::open_in(
+        tx,
+        seal,
+        subject,
+        why,
+        &Value::Array(Vec::new()),
+        &Actor::screening(),
+    )
+    .await?;
+    if !new {
+        let detail = Value::Object(Default::default());
+        cases::append(tx, seal, &case.id, &Actor::screening(), action, detail, why).await?;
+    }
+    Ok(())
+}
+
 impl Holdings for Held {
     type Released = String;
     const HELD: &'static str = "held";

@@ -427,7 +427,7 @@ impl Store {
         if let Some(concern) = outside.concern {
             let reason = format!("redemption {id} from {}: {concern}", redemption.holder);
             let action = "resolved outside the desk";
-            super::answers::flag(&mut tx, self.seal(), &redemption.holder, action, &reason).await?;
+            super::flag(&mut tx, self.seal(), &redemption.holder, action, &reason).await?;
         }
         tx.commit().await?;
         self.anchor_cases().await?;
